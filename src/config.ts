@@ -1,0 +1,126 @@
+/**
+ * Instance configuration, read once at startup from an environment record.
+ *
+ * `loadConfig` is pure: it takes the environment as an argument (never reads
+ * `process.env` itself), collects every problem, and throws one
+ * `ConfigurationError` that names each bad variable, so an operator fixes
+ * them all in one go.
+ */
+
+export type LogLevel = "debug" | "info" | "warning" | "error";
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Public base URL, without a trailing slash; every ActivityPub id is built on it. */
+  origin: URL;
+  /** PostgreSQL URL, or null for the embedded database in `dataDir`. */
+  databaseUrl: string | null;
+  dataDir: string;
+  adminToken: string | null;
+  /** Let federation fetch from and deliver to loopback/private addresses (local testing only). */
+  allowPrivateAddress: boolean;
+  logLevel: LogLevel;
+}
+
+export class ConfigurationError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigurationError";
+    this.problems = problems;
+  }
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warning", "error"];
+/** Shortest admin token we accept: a guessable token is an open door to the instance. */
+const MIN_ADMIN_TOKEN_LENGTH = 16;
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const problems: string[] = [];
+  const value = (name: string): string | undefined => {
+    const raw = env[name];
+    return raw === undefined || raw.trim() === "" ? undefined : raw.trim();
+  };
+
+  let port = 3000;
+  const rawPort = value("PORT");
+  if (rawPort !== undefined) {
+    const parsed = /^\d+$/.test(rawPort) ? Number(rawPort) : Number.NaN;
+    if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) {
+      problems.push(`PORT must be an integer between 1 and 65535, got ${JSON.stringify(rawPort)}`);
+    } else {
+      port = parsed;
+    }
+  }
+
+  const host = value("HOST") ?? "127.0.0.1";
+
+  let origin = new URL(`http://localhost:${port}`);
+  const rawOrigin = value("ORIGIN");
+  if (rawOrigin !== undefined) {
+    const parsed = URL.canParse(rawOrigin) ? new URL(rawOrigin) : null;
+    if (parsed === null || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+      problems.push(
+        `ORIGIN must be an http(s) URL such as https://aid.example, got ${JSON.stringify(rawOrigin)}`,
+      );
+    } else if (parsed.pathname !== "/" || parsed.search !== "" || parsed.hash !== "") {
+      problems.push(
+        `ORIGIN must be a bare origin without path, query or fragment, got ${JSON.stringify(rawOrigin)}`,
+      );
+    } else if (parsed.username !== "" || parsed.password !== "") {
+      problems.push("ORIGIN must not contain credentials");
+    } else {
+      origin = new URL(parsed.origin);
+    }
+  }
+
+  let databaseUrl: string | null = null;
+  const rawDatabaseUrl = value("DATABASE_URL");
+  if (rawDatabaseUrl !== undefined) {
+    const parsed = URL.canParse(rawDatabaseUrl) ? new URL(rawDatabaseUrl) : null;
+    if (parsed === null || (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:")) {
+      problems.push("DATABASE_URL must be a postgres:// or postgresql:// URL");
+    } else {
+      databaseUrl = rawDatabaseUrl;
+    }
+  }
+
+  const dataDir = value("DATA_DIR") ?? "./data";
+
+  let adminToken: string | null = null;
+  const rawAdminToken = value("ADMIN_TOKEN");
+  if (rawAdminToken !== undefined) {
+    if (rawAdminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+      problems.push(`ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters long`);
+    } else {
+      adminToken = rawAdminToken;
+    }
+  }
+
+  let allowPrivateAddress = false;
+  const rawAllowPrivate = value("ALLOW_PRIVATE_ADDRESS");
+  if (rawAllowPrivate !== undefined) {
+    if (rawAllowPrivate === "true") allowPrivateAddress = true;
+    else if (rawAllowPrivate !== "false") {
+      problems.push(
+        `ALLOW_PRIVATE_ADDRESS must be "true" or "false", got ${JSON.stringify(rawAllowPrivate)}`,
+      );
+    }
+  }
+
+  let logLevel: LogLevel = "info";
+  const rawLogLevel = value("LOG_LEVEL");
+  if (rawLogLevel !== undefined) {
+    if ((LOG_LEVELS as readonly string[]).includes(rawLogLevel)) logLevel = rawLogLevel as LogLevel;
+    else {
+      problems.push(
+        `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(rawLogLevel)}`,
+      );
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return { port, host, origin, databaseUrl, dataDir, adminToken, allowPrivateAddress, logLevel };
+}

@@ -1,0 +1,103 @@
+import type { ColumnType, Generated } from "kysely";
+
+/** A timestamptz column: drivers return a Date; we write Dates or ISO strings. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** A jsonb column. Write with `jsonb(value)` from ./json.ts so both drivers store the same thing. */
+type Json<T> = ColumnType<T, unknown, unknown>;
+
+export interface GroupsTable {
+  id: string;
+  handle: string;
+  name: string;
+  summary: string;
+  follow_policy: "open" | "approval";
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface GroupKeysTable {
+  group_id: string;
+  algorithm: "RSASSA-PKCS1-v1_5" | "Ed25519";
+  private_jwk: Json<JsonWebKey>;
+  public_jwk: Json<JsonWebKey>;
+  created_at: Timestamp;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  token_digest: string;
+  group_id: string;
+  created_at: Timestamp;
+}
+
+export interface ProposalsTable {
+  id: string;
+  group_id: string;
+  purpose: "request" | "offer";
+  title: string;
+  description: string;
+  category: string;
+  /** numeric: both drivers return it as a decimal string. */
+  quantity_amount: string | null;
+  quantity_unit: string | null;
+  location_name: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  urgency: "low" | "normal" | "high" | "critical";
+  expires_at: Timestamp | null;
+  audience: "public" | "followers";
+  contact: string | null;
+  status: "open" | "pledged" | "fulfilled" | "closed" | "expired";
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: Timestamp | null;
+}
+
+export interface FollowersTable {
+  id: string;
+  group_id: string;
+  actor_id: string;
+  inbox_url: string;
+  shared_inbox_url: string | null;
+  follow_activity_id: string | null;
+  state: "pending" | "accepted";
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface FedifyKvTable {
+  key: string;
+  value: Json<unknown>;
+  expires_at: Timestamp | null;
+}
+
+export interface FedifyQueueTable {
+  id: Generated<string>;
+  message: Json<unknown>;
+  ordering_key: string | null;
+  available_at: Timestamp;
+  lease_until: Timestamp | null;
+  lease_owner: string | null;
+  created_at: Timestamp;
+}
+
+export interface DeliveryFailuresTable {
+  id: Generated<string>;
+  inbox_url: string;
+  activity_id: string | null;
+  activity_type: string | null;
+  attempts: number;
+  last_error: string;
+  failed_at: Timestamp;
+}
+
+export interface Database {
+  groups: GroupsTable;
+  group_keys: GroupKeysTable;
+  api_tokens: ApiTokensTable;
+  proposals: ProposalsTable;
+  followers: FollowersTable;
+  fedify_kv: FedifyKvTable;
+  fedify_queue: FedifyQueueTable;
+  delivery_failures: DeliveryFailuresTable;
+}

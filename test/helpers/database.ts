@@ -1,0 +1,42 @@
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { sql } from "kysely";
+import { inject } from "vitest";
+import { type DatabaseHandle, openPGlite, openPostgres } from "../../src/db/connect.ts";
+import { migrateToLatest } from "../../src/db/migrate.ts";
+
+/** Which engine the database tests run on: PGlite always, PostgreSQL when TEST_DATABASE_URL is set. */
+export const testEngine: "postgres" | "pglite" = process.env.TEST_DATABASE_URL
+  ? "postgres"
+  : "pglite";
+
+/**
+ * A fresh, migrated database for one test file (or one test). On PostgreSQL it
+ * is a schema of its own inside TEST_DATABASE_URL, dropped on close, so test
+ * files can run in parallel against one server.
+ */
+export async function createTestDatabase(): Promise<DatabaseHandle> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (url) {
+    const schema = `test_${randomBytes(6).toString("hex")}`;
+    const admin = openPostgres({ url, maxConnections: 1 });
+    await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(admin.db);
+    await admin.close();
+    const handle = openPostgres({ url, schema, maxConnections: 10 });
+    await migrateToLatest(handle.db);
+    return {
+      ...handle,
+      async close() {
+        await handle.close();
+        const cleanup = openPostgres({ url, maxConnections: 1 });
+        await sql`DROP SCHEMA ${sql.id(schema)} CASCADE`.execute(cleanup.db);
+        await cleanup.close();
+      },
+    };
+  }
+  const snapshot = await readFile(inject("pgliteSnapshotPath"));
+  const handle = await openPGlite({ loadDataDir: new Blob([snapshot]) });
+  // The snapshot is migrated already; this is a no-op unless it is stale.
+  await migrateToLatest(handle.db);
+  return handle;
+}
