@@ -71,6 +71,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     CREATE INDEX proposals_listing_any_status ON proposals (group_id, purpose, created_at DESC, id DESC)
     WHERE deleted_at IS NULL`.execute(db);
 
+  // Transactional outbox: a change to a need and the promise to federate it
+  // commit together, so a crash between the two cannot lose the delivery.
+  // A relay turns each row into a queued activity, then deletes the row.
+  await sql`
+    CREATE TABLE pending_activities (
+      id bigserial PRIMARY KEY,
+      proposal_id text NOT NULL REFERENCES proposals (id) ON DELETE CASCADE,
+      kind text NOT NULL CHECK (kind IN ('create', 'update', 'delete')),
+      created_at timestamptz NOT NULL
+    )`.execute(db);
+
   await sql`
     CREATE TABLE followers (
       id text PRIMARY KEY,
@@ -107,6 +118,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       available_at timestamptz NOT NULL,
       lease_until timestamptz,
       lease_owner text,
+      attempts integer NOT NULL DEFAULT 0,
       created_at timestamptz NOT NULL
     )`.execute(db);
   await sql`CREATE INDEX fedify_queue_ready ON fedify_queue (available_at, id)`.execute(db);
@@ -134,6 +146,7 @@ export async function down(db: Kysely<any>): Promise<void> {
     "fedify_queue",
     "fedify_kv",
     "followers",
+    "pending_activities",
     "proposals",
     "api_tokens",
     "group_keys",

@@ -53,6 +53,13 @@ export interface ProposalsTable {
   deleted_at: Timestamp | null;
 }
 
+export interface PendingActivitiesTable {
+  id: Generated<string>;
+  proposal_id: string;
+  kind: "create" | "update" | "delete";
+  created_at: Timestamp;
+}
+
 export interface FollowersTable {
   id: string;
   group_id: string;
@@ -78,6 +85,8 @@ export interface FedifyQueueTable {
   available_at: Timestamp;
   lease_until: Timestamp | null;
   lease_owner: string | null;
+  /** Failed handler runs so far; counted only when the queue does retries itself (`retry`). */
+  attempts: Generated<number>;
   created_at: Timestamp;
 }
 
@@ -96,6 +105,7 @@ export interface Database {
   group_keys: GroupKeysTable;
   api_tokens: ApiTokensTable;
   proposals: ProposalsTable;
+  pending_activities: PendingActivitiesTable;
   followers: FollowersTable;
   fedify_kv: FedifyKvTable;
   fedify_queue: FedifyQueueTable;

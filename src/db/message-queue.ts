@@ -1,0 +1,453 @@
+import { randomUUID } from "node:crypto";
+import type {
+  MessageQueue,
+  MessageQueueDepth,
+  MessageQueueEnqueueOptions,
+  MessageQueueListenOptions,
+} from "@fedify/fedify";
+import { getLogger } from "@logtape/logtape";
+import { sql } from "kysely";
+import type { DatabaseHandle } from "./connect.ts";
+import { jsonb } from "./json.ts";
+
+// Messages can carry actors' private keys (fan-out and outbox messages): log
+// ids and errors, never a message body.
+const logger = getLogger(["bayanihan", "db", "queue"]);
+
+/** The NOTIFY channel that wakes listeners when a message may have become claimable. */
+export const QUEUE_CHANNEL = "fedify_queue";
+
+/**
+ * The queue's own retry policy. Giving one makes the queue retry in place
+ * (`nativeRetrial = true`): Fedify rethrows a failed delivery's error instead
+ * of enqueueing a copy of the message, and the queue hands the same row out
+ * again, so it keeps its place in its ordering key's line.
+ */
+export interface KyselyMessageQueueRetry {
+  /**
+   * The delay before the next attempt after the `attempt`-th failure (1 for
+   * the first), or null to give up. A negative delay counts as none.
+   */
+  delayFor(attempt: number, message: unknown): Temporal.Duration | null;
+  /**
+   * Called once a message is given up on, after its row is deleted. Errors it
+   * throws are logged and otherwise ignored. The message can carry private
+   * keys: do not log it whole.
+   */
+  onGiveUp?(message: unknown, error: unknown, attempts: number): void | Promise<void>;
+}
+
+export interface KyselyMessageQueueOptions {
+  /** Longest idle wait between claim attempts when no notification arrives. Default 1000. */
+  readonly pollIntervalMs?: number;
+  /** Messages one `listen()` handles at the same time. Default 4. */
+  readonly concurrency?: number;
+  /**
+   * How long a claimed message stays invisible to other workers. A live
+   * worker renews the lease while its handler runs, so this bounds how long a
+   * crashed worker's message waits, not how long a handler may take.
+   * Default 60000.
+   */
+  readonly leaseMs?: number;
+  /**
+   * Delay before a message whose handler threw becomes claimable again, when
+   * no `retry` policy is given (or when the policy itself throws). Default 5000.
+   */
+  readonly retryDelayMs?: number;
+  /**
+   * Retry failed messages in place with this policy, and say so to Fedify
+   * (`nativeRetrial = true`). Without it Fedify does its own retries by
+   * enqueueing copies, and the queue only backs off by `retryDelayMs`.
+   */
+  readonly retry?: KyselyMessageQueueRetry;
+}
+
+interface ClaimedMessage {
+  readonly id: string;
+  readonly message: unknown;
+  readonly orderingKey: string | null;
+  /** Failed attempts before this claim. */
+  readonly attempts: number;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  const result = value ?? fallback;
+  if (!Number.isSafeInteger(result) || result <= 0) {
+    throw new RangeError(`${name} must be a positive integer, got ${result}`);
+  }
+  return result;
+}
+
+function nowPlus(ms: number) {
+  return sql<Date>`now() + ${ms}::double precision * interval '1 millisecond'`;
+}
+
+/**
+ * Fedify's message queue in the application's own database (`fedify_queue`).
+ *
+ * At least once: a message is leased while its handler runs and deleted only
+ * after the handler succeeds; a handler that throws releases it for another
+ * try; a worker that dies leaves a lease that expires. Claims lock with SKIP
+ * LOCKED, so any number of processes can share the table.
+ *
+ * Without a `retry` policy Fedify does its own retries (`nativeRetrial =
+ * false`) by enqueueing a copy of a failed message at the back of its ordering
+ * key's line; its handler rarely throws, a throw is retried after
+ * `retryDelayMs`, forever. With one (`nativeRetrial = true`) Fedify rethrows
+ * and the failed row itself backs off: it keeps its id, so later messages
+ * with the same ordering key wait behind it, and once the policy gives up the
+ * row is deleted and `onGiveUp` told.
+ *
+ * Times are all on the database clock, so processes on different machines
+ * agree on when a delay or a lease is over.
+ */
+export class KyselyMessageQueue implements MessageQueue {
+  readonly nativeRetrial: boolean;
+  readonly #handle: DatabaseHandle;
+  readonly #pollIntervalMs: number;
+  readonly #concurrency: number;
+  readonly #leaseMs: number;
+  readonly #retryDelayMs: number;
+  readonly #retry: KyselyMessageQueueRetry | undefined;
+
+  constructor(handle: DatabaseHandle, options: KyselyMessageQueueOptions = {}) {
+    this.#handle = handle;
+    this.#pollIntervalMs = positiveInteger("pollIntervalMs", options.pollIntervalMs, 1000);
+    this.#concurrency = positiveInteger("concurrency", options.concurrency, 4);
+    this.#leaseMs = positiveInteger("leaseMs", options.leaseMs, 60_000);
+    this.#retryDelayMs = positiveInteger("retryDelayMs", options.retryDelayMs, 5000);
+    this.#retry = options.retry;
+    this.nativeRetrial = options.retry !== undefined;
+  }
+
+  enqueue(message: unknown, options?: MessageQueueEnqueueOptions): Promise<void> {
+    return this.enqueueMany([message], options);
+  }
+
+  async enqueueMany(
+    messages: readonly unknown[],
+    options?: MessageQueueEnqueueOptions,
+  ): Promise<void> {
+    if (messages.length === 0) return;
+    const delayMs = Math.max(0, options?.delay?.total({ unit: "millisecond" }) ?? 0);
+    const rows = messages.map((message) => ({
+      message: jsonb(message),
+      ordering_key: options?.orderingKey ?? null,
+      available_at: nowPlus(delayMs),
+      created_at: sql<Date>`now()`,
+    }));
+    // One statement, so the notification is sent exactly when the rows commit
+    // (listeners never wake before they can see them) and an enqueue cannot
+    // half-succeed. A delayed message notifies too: listeners shorten their
+    // wait to its due time. Rows of one VALUES list take ids in list order,
+    // which keeps an ordering key's batch in order.
+    await this.#handle.db
+      .with("inserted", (db) => db.insertInto("fedify_queue").values(rows).returning("id"))
+      .selectNoFrom(sql<string>`pg_notify(${QUEUE_CHANNEL}, '')`.as("notified"))
+      .execute();
+  }
+
+  async getDepth(): Promise<MessageQueueDepth> {
+    const result = await sql<{ ready: string | number; delayed: string | number }>`
+      SELECT count(*) FILTER (WHERE available_at <= now()) AS ready,
+             count(*) FILTER (WHERE available_at > now()) AS delayed
+      FROM fedify_queue
+      WHERE lease_until IS NULL OR lease_until <= now()`.execute(this.#handle.db);
+    const ready = Number(result.rows[0]?.ready ?? 0);
+    const delayed = Number(result.rows[0]?.delayed ?? 0);
+    return { queued: ready + delayed, ready, delayed };
+  }
+
+  /**
+   * One claim loop per call, running up to `concurrency` handlers at once.
+   * Resolves after the signal is aborted and every handler it started has
+   * finished (and its message is deleted or released). Never rejects:
+   * database errors are logged and retried after the poll interval.
+   */
+  async listen(
+    handler: (message: unknown) => Promise<void> | void,
+    options: MessageQueueListenOptions = {},
+  ): Promise<void> {
+    const { signal } = options;
+    if (signal?.aborted) return;
+    // A lease owner per listen(), so renewing touches only this loop's messages.
+    const owner = randomUUID();
+    const inFlight = new Set<Promise<void>>();
+
+    // A wake-up that arrives while the loop is busy (claiming, or computing
+    // how long to sleep) must not be lost: the loop compares generations
+    // before going to sleep.
+    let generation = 0;
+    let wakeSleeper: (() => void) | undefined;
+    const wake = () => {
+      generation++;
+      const sleeper = wakeSleeper;
+      wakeSleeper = undefined;
+      sleeper?.();
+    };
+    const sleep = (ms: number | undefined) =>
+      new Promise<void>((resolve) => {
+        const timer = ms === undefined ? undefined : setTimeout(wake, ms);
+        wakeSleeper = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+
+    signal?.addEventListener("abort", wake);
+    let unlisten: (() => Promise<void>) | undefined;
+    try {
+      unlisten = await this.#handle.listen(QUEUE_CHANNEL, wake);
+    } catch (error) {
+      logger.warn("Cannot LISTEN for queue notifications; polling only: {error}", { error });
+    }
+    const renewal = setInterval(
+      () => {
+        if (inFlight.size > 0) void this.#renewLeases(owner);
+      },
+      Math.max(1, Math.floor(this.#leaseMs / 3)),
+    );
+
+    try {
+      while (!signal?.aborted) {
+        if (inFlight.size >= this.#concurrency) {
+          // A finishing handler wakes us.
+          await sleep(undefined);
+          continue;
+        }
+        const seen = generation;
+        let claimed: ClaimedMessage | undefined;
+        let idleMs = this.#pollIntervalMs;
+        try {
+          claimed = await this.#claim(owner);
+          if (claimed === undefined) {
+            const dueInMs = await this.#msUntilNextDue();
+            if (dueInMs !== null) idleMs = Math.min(idleMs, Math.max(1, Math.ceil(dueInMs)));
+          }
+        } catch (error) {
+          logger.error("Claiming from the queue failed; retrying: {error}", { error });
+        }
+        if (claimed !== undefined) {
+          if (signal?.aborted) {
+            await this.#release(claimed.id, owner, 0);
+            break;
+          }
+          const task = this.#process(claimed, handler, owner).finally(() => {
+            inFlight.delete(task);
+            wake();
+          });
+          inFlight.add(task);
+          continue;
+        }
+        if (generation !== seen) continue;
+        await sleep(idleMs);
+      }
+    } finally {
+      await Promise.all(inFlight);
+      clearInterval(renewal);
+      signal?.removeEventListener("abort", wake);
+      wakeSleeper = undefined;
+      await unlisten?.().catch((error: unknown) => {
+        logger.warn("UNLISTEN failed: {error}", { error });
+      });
+    }
+  }
+
+  // Never rejects: every outcome ends in a deleted, released or (if the
+  // database is unreachable) lease-expiring row.
+  async #process(
+    claimed: ClaimedMessage,
+    handler: (message: unknown) => Promise<void> | void,
+    owner: string,
+  ): Promise<void> {
+    try {
+      await handler(claimed.message);
+    } catch (error) {
+      if (this.#retry === undefined) {
+        logger.warn(
+          "Handler failed for queued message {id}; retrying in {retryDelayMs} ms: {error}",
+          {
+            id: claimed.id,
+            retryDelayMs: this.#retryDelayMs,
+            error,
+          },
+        );
+        await this.#release(claimed.id, owner, this.#retryDelayMs);
+      } else {
+        await this.#failWithPolicy(this.#retry, claimed, owner, error);
+      }
+      return;
+    }
+    try {
+      // Deleted whoever holds the lease now: the work is done. When the
+      // message had an ordering key its successor just became claimable, and
+      // the notification tells other processes so.
+      await this.#delete(claimed.id);
+    } catch (error) {
+      logger.error(
+        "Cannot delete handled message {id}; it will be handled again when its lease expires: {error}",
+        { id: claimed.id, error },
+      );
+    }
+  }
+
+  // Never rejects. The attempt is counted in the same statement that releases
+  // or deletes the row, and only while this loop still holds the lease: a
+  // worker whose lease ran out (another one may be running the message now)
+  // leaves the row's fate to that worker.
+  async #failWithPolicy(
+    retry: KyselyMessageQueueRetry,
+    claimed: ClaimedMessage,
+    owner: string,
+    error: unknown,
+  ): Promise<void> {
+    const attempts = claimed.attempts + 1;
+    let delayMs: number | null;
+    try {
+      const delay = retry.delayFor(attempts, claimed.message);
+      delayMs = delay === null ? null : Math.max(0, delay.total({ unit: "millisecond" }));
+    } catch (policyError) {
+      logger.error(
+        "Retry policy failed for queued message {id}; retrying in {retryDelayMs} ms: {policyError}",
+        { id: claimed.id, retryDelayMs: this.#retryDelayMs, policyError },
+      );
+      delayMs = this.#retryDelayMs;
+    }
+
+    if (delayMs !== null) {
+      logger.warn(
+        "Handler failed for queued message {id} (attempt {attempts}); retrying in {delayMs} ms: {error}",
+        { id: claimed.id, attempts, delayMs, error },
+      );
+      await this.#release(claimed.id, owner, delayMs, attempts);
+      return;
+    }
+
+    logger.error(
+      "Handler failed for queued message {id} (attempt {attempts}); giving up: {error}",
+      { id: claimed.id, attempts, error },
+    );
+    let deleted: boolean;
+    try {
+      deleted = await this.#delete(claimed.id, owner);
+    } catch (deleteError) {
+      // The lease expires and the message is handled again; its attempts were
+      // not counted, so the policy gives up on it again at the same count.
+      logger.error(
+        "Cannot delete given-up message {id}; it will be handled again when its lease expires: {error}",
+        { id: claimed.id, error: deleteError },
+      );
+      return;
+    }
+    if (!deleted) {
+      logger.warn(
+        "Given-up message {id} is no longer leased by this worker; leaving it to its new owner",
+        { id: claimed.id },
+      );
+      return;
+    }
+    try {
+      await retry.onGiveUp?.(claimed.message, error, attempts);
+    } catch (giveUpError) {
+      logger.error("onGiveUp failed for queued message {id}: {error}", {
+        id: claimed.id,
+        error: giveUpError,
+      });
+    }
+  }
+
+  /**
+   * Deletes a message (only while `owner` leases it, when given) and, when it
+   * had an ordering key, notifies: its successor just became claimable.
+   * Resolves to whether a row was deleted.
+   */
+  async #delete(id: string, owner?: string): Promise<boolean> {
+    const result = await sql<{ ordering_key: string | null }>`
+      WITH deleted AS (
+        DELETE FROM fedify_queue
+        WHERE id = ${id} ${owner === undefined ? sql`` : sql`AND lease_owner = ${owner}`}
+        RETURNING ordering_key)
+      SELECT ordering_key, CASE WHEN ordering_key IS NOT NULL
+        THEN pg_notify(${QUEUE_CHANNEL}, '') END AS notified
+      FROM deleted`.execute(this.#handle.db);
+    return result.rows.length > 0;
+  }
+
+  async #claim(owner: string): Promise<ClaimedMessage | undefined> {
+    // A message with an ordering key waits while any earlier message with the
+    // same key exists (delayed, leased, or backing off after a failure), so
+    // only the head of each key's chain is ever claimable and a key's
+    // messages never run concurrently, even across processes.
+    const result = await sql<{
+      id: string | number;
+      message: unknown;
+      ordering_key: string | null;
+      attempts: number;
+    }>`
+      UPDATE fedify_queue
+      SET lease_until = ${nowPlus(this.#leaseMs)}, lease_owner = ${owner}
+      WHERE id = (
+        SELECT q.id FROM fedify_queue AS q
+        WHERE q.available_at <= now()
+          AND (q.lease_until IS NULL OR q.lease_until <= now())
+          AND (q.ordering_key IS NULL OR NOT EXISTS (
+            SELECT 1 FROM fedify_queue AS earlier
+            WHERE earlier.ordering_key = q.ordering_key AND earlier.id < q.id))
+        ORDER BY q.available_at, q.id
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id, message, ordering_key, attempts`.execute(this.#handle.db);
+    const row = result.rows[0];
+    if (row === undefined) return undefined;
+    return {
+      id: String(row.id),
+      message: row.message,
+      orderingKey: row.ordering_key,
+      attempts: Number(row.attempts),
+    };
+  }
+
+  /**
+   * Milliseconds until the earliest future moment a message becomes due (a
+   * delay ends, a backoff ends, or a lease expires), or null. Messages due
+   * already but not claimable wait on an ordering key; the predecessor's
+   * deletion notifies, so they need no timer.
+   */
+  async #msUntilNextDue(): Promise<number | null> {
+    const result = await sql<{ ms: number | null }>`
+      SELECT (EXTRACT(EPOCH FROM min(due) - now()) * 1000)::double precision AS ms
+      FROM (
+        SELECT GREATEST(available_at, COALESCE(lease_until, available_at)) AS due
+        FROM fedify_queue
+      ) AS upcoming
+      WHERE due > now()`.execute(this.#handle.db);
+    const ms = result.rows[0]?.ms;
+    return ms == null ? null : Number(ms);
+  }
+
+  /** Releases a leased message, due after `delayMs`; `attempts`, when given, is stored with it. */
+  async #release(id: string, owner: string, delayMs: number, attempts?: number): Promise<void> {
+    try {
+      await sql`
+        UPDATE fedify_queue
+        SET lease_until = NULL, lease_owner = NULL, available_at = ${nowPlus(delayMs)}
+          ${attempts === undefined ? sql`` : sql`, attempts = ${attempts}`}
+        WHERE id = ${id} AND lease_owner = ${owner}`.execute(this.#handle.db);
+    } catch (error) {
+      logger.error("Cannot release queued message {id}; its lease will expire: {error}", {
+        id,
+        error,
+      });
+    }
+  }
+
+  async #renewLeases(owner: string): Promise<void> {
+    try {
+      await sql`
+        UPDATE fedify_queue SET lease_until = ${nowPlus(this.#leaseMs)}
+        WHERE lease_owner = ${owner}`.execute(this.#handle.db);
+    } catch (error) {
+      logger.warn("Cannot renew queue leases: {error}", { error });
+    }
+  }
+}
