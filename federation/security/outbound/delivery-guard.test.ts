@@ -1,0 +1,151 @@
+import { InProcessMessageQueue, type MessageQueue } from "@fedify/fedify";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { HostLookup } from "./address-policy.ts";
+import { createDeliveryGuard, guardMessageQueue } from "./delivery-guard.ts";
+
+const SECRET_JWK = { kty: "RSA", d: "very-secret-private-exponent", n: "AQAB", e: "AQAB" };
+
+/** Shaped like Fedify 2.3.6's OutboxMessage, private key included. */
+const outbox = (inbox: string, id = crypto.randomUUID()) => ({
+  type: "outbox" as const,
+  id,
+  baseUrl: "https://bayanihan.example",
+  keys: [{ keyId: "https://bayanihan.example/groups/g1#main-key", privateKey: SECRET_JWK }],
+  activity: { type: "Create", id: "https://bayanihan.example/activities/1" },
+  activityId: "https://bayanihan.example/activities/1",
+  activityType: "https://www.w3.org/ns/activitystreams#Create",
+  inbox,
+  sharedInbox: false,
+  started: new Date().toISOString(),
+  attempt: 0,
+  headers: {},
+  traceContext: {},
+});
+
+const lookup: HostLookup = async (host) => {
+  const table: Record<string, string[]> = {
+    "social.example": ["93.184.215.14"],
+    "evil.example": ["93.184.215.14", "10.0.0.1"],
+  };
+  const answer = table[host];
+  if (answer === undefined) throw new Error(`ENOTFOUND ${host}`);
+  return answer;
+};
+
+const aborts: AbortController[] = [];
+afterEach(() => {
+  for (const controller of aborts.splice(0)) controller.abort();
+});
+
+/** Runs the guarded queue's listener; resolves once `last` reached the handler. */
+function listen(queue: MessageQueue) {
+  const seen: unknown[] = [];
+  const waiters = new Map<string, () => void>();
+  const controller = new AbortController();
+  aborts.push(controller);
+  void queue.listen(
+    (message: { id?: string }) => {
+      seen.push(message);
+      if (message.id !== undefined) waiters.get(message.id)?.();
+    },
+    { signal: controller.signal },
+  );
+  const reached = (id: string) => new Promise<void>((resolve) => waiters.set(id, resolve));
+  return { seen, reached };
+}
+
+describe("guardMessageQueue", () => {
+  it("drops outbox messages to private inboxes before Fedify's handler sees them", async () => {
+    const refused: [string, string][] = [];
+    const guard = createDeliveryGuard({
+      allowPrivateAddress: false,
+      lookup,
+      onRefused: (inbox, reason) => refused.push([inbox.href, reason]),
+    });
+    const queue = guardMessageQueue(new InProcessMessageQueue(), guard);
+    const { seen, reached } = listen(queue);
+
+    const metadata = outbox("http://169.254.169.254/latest/meta-data/iam");
+    const rfc1918 = outbox("http://10.0.0.1/inbox");
+    const rebound = outbox("https://evil.example/inbox");
+    const loopback = outbox("http://[::1]:6379/");
+    const fanout = { type: "fanout", id: crypto.randomUUID(), inboxes: {} };
+    const inbox = { type: "inbox", id: crypto.randomUUID() };
+    const publicOne = outbox("https://social.example/inbox");
+    const done = reached(publicOne.id);
+    // InProcessMessageQueue hands messages over in order, so once the last
+    // one is seen, every earlier one has been through the guard.
+    await queue.enqueueMany!([metadata, rfc1918, rebound, loopback, fanout, inbox]);
+    await queue.enqueue(publicOne);
+    await done;
+
+    expect(seen).toEqual([fanout, inbox, publicOne]);
+    expect(refused.map(([url]) => url)).toEqual([
+      metadata.inbox,
+      rfc1918.inbox,
+      rebound.inbox,
+      "http://[::1]:6379/",
+    ]);
+    expect(refused[2]![1]).toContain("resolves to 10.0.0.1");
+    expect(JSON.stringify(refused)).not.toContain(SECRET_JWK.d);
+  });
+
+  it("delivers to private inboxes when private addresses are allowed", async () => {
+    const onRefused = vi.fn();
+    const guard = createDeliveryGuard({ allowPrivateAddress: true, onRefused });
+    const queue = guardMessageQueue(new InProcessMessageQueue(), guard);
+    const { seen, reached } = listen(queue);
+    const local = outbox("http://127.0.0.1:3001/groups/g2/inbox");
+    const done = reached(local.id);
+    await queue.enqueue(local);
+    await done;
+    expect(seen).toEqual([local]);
+    expect(onRefused).not.toHaveBeenCalled();
+  });
+
+  it("lets a delivery through when DNS fails, so Fedify retries and it is checked again", async () => {
+    const guard = createDeliveryGuard({ allowPrivateAddress: false, lookup });
+    await expect(guard.isDeliverable(new URL("https://nxdomain.example/inbox"))).resolves.toBe(
+      true,
+    );
+  });
+
+  it("reuses a host's verdict for a while", async () => {
+    const counting = vi.fn(lookup);
+    const guard = createDeliveryGuard({ allowPrivateAddress: false, lookup: counting });
+    for (let i = 0; i < 5; i++) {
+      expect(await guard.isDeliverable(new URL(`https://social.example/users/${i}/inbox`))).toBe(
+        true,
+      );
+      expect(await guard.isDeliverable(new URL(`https://evil.example/users/${i}/inbox`))).toBe(
+        false,
+      );
+    }
+    expect(counting).toHaveBeenCalledTimes(2);
+  });
+
+  it("delegates everything else to the wrapped queue", async () => {
+    const inner = new InProcessMessageQueue();
+    const queue = guardMessageQueue(inner, createDeliveryGuard({ allowPrivateAddress: false }));
+    expect(queue.nativeRetrial).toBe(false);
+    await queue.enqueue(outbox("http://10.0.0.1/inbox"), {
+      delay: Temporal.Duration.from({ hours: 1 }),
+    });
+    await queue.enqueueMany!([
+      outbox("https://social.example/a"),
+      outbox("https://social.example/b"),
+    ]);
+    expect(await queue.getDepth!()).toEqual(await inner.getDepth());
+    expect(await queue.getDepth!()).toEqual({ queued: 3, ready: 2, delayed: 1 });
+
+    const bare: MessageQueue = { enqueue: async () => {}, listen: async () => {} };
+    const guardedBare = guardMessageQueue(
+      bare,
+      createDeliveryGuard({ allowPrivateAddress: false }),
+    );
+    // Fedify looks at these to choose its code paths; absent must stay absent.
+    expect("enqueueMany" in guardedBare).toBe(false);
+    expect("getDepth" in guardedBare).toBe(false);
+    expect("nativeRetrial" in guardedBare).toBe(false);
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * SSRF check for deliveries. Fedify 2.3.6 POSTs to whatever inbox a follower
+ * advertises without any address check, so every queued delivery is checked
+ * here just before Fedify's worker sees it (each retry again, since DNS
+ * answers change).
+ *
+ * What this cannot cover, because it happens inside Fedify's `fetch`:
+ * - redirects: Fedify's delivery follows up to 20 redirects itself and
+ *   re-POSTs the signed body to each new location without any address check;
+ * - DNS rebinding between this check and the connection (see address-policy);
+ * - deliveries that bypass the queue (`sendActivity(..., { immediate: true })`
+ *   or a federation without a queue).
+ */
+
+import type { MessageQueue } from "@fedify/fedify";
+import { assertPublicUrl, DisallowedUrlError, type HostLookup } from "./address-policy.ts";
+
+export interface DeliveryGuardOptions {
+  allowPrivateAddress: boolean;
+  lookup?: HostLookup;
+  /** Called for every refusal; `reason` never contains message contents. */
+  onRefused?: (inbox: URL, reason: string) => void;
+  /** How long a host's verdict is reused (a fan-out hits one host many times). */
+  cacheTtlMs?: number;
+}
+
+export interface DeliveryGuard {
+  isDeliverable(inbox: URL): Promise<boolean>;
+}
+
+const DEFAULT_CACHE_TTL_MS = 60_000;
+const CACHE_LIMIT = 10_000;
+
+interface Verdict {
+  readonly refusal: string | null;
+  readonly expiresAt: number;
+}
+
+export function createDeliveryGuard(options: DeliveryGuardOptions): DeliveryGuard {
+  const ttl = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
+  const verdicts = new Map<string, Verdict>();
+  const policy = {
+    allowPrivateAddress: options.allowPrivateAddress,
+    ...(options.lookup ? { lookup: options.lookup } : {}),
+  };
+
+  async function judge(inbox: URL): Promise<string | null> {
+    const key = `${inbox.protocol}//${inbox.hostname}`;
+    const cached = verdicts.get(key);
+    if (cached !== undefined && cached.expiresAt > Date.now()) return cached.refusal;
+    try {
+      await assertPublicUrl(inbox, policy);
+    } catch (error) {
+      if (!(error instanceof DisallowedUrlError)) throw error;
+      // A failed lookup is not cached and not a refusal: fetch will fail on
+      // it too and Fedify retries, and the retry is checked again here.
+      if (error.reason === "lookup-failed") return null;
+      remember(key, error.message);
+      return error.message;
+    }
+    remember(key, null);
+    return null;
+  }
+
+  function remember(key: string, refusal: string | null): void {
+    verdicts.delete(key);
+    verdicts.set(key, { refusal, expiresAt: Date.now() + ttl });
+    if (verdicts.size > CACHE_LIMIT) verdicts.delete(verdicts.keys().next().value!);
+  }
+
+  return {
+    async isDeliverable(inbox) {
+      const refusal = await judge(inbox);
+      if (refusal === null) return true;
+      options.onRefused?.(inbox, refusal);
+      return false;
+    },
+  };
+}
+
+interface QueuedOutboxDelivery {
+  readonly type: "outbox";
+  readonly inbox: string;
+}
+
+function isOutboxDelivery(message: unknown): message is QueuedOutboxDelivery {
+  return (
+    typeof message === "object" &&
+    message !== null &&
+    (message as { type?: unknown }).type === "outbox"
+  );
+}
+
+/**
+ * Wraps the queue given to `createFederation({ queue })`. Outbox messages
+ * (one delivery to one inbox; fan-out messages become outbox messages via
+ * `enqueue`/`enqueueMany` first) whose inbox is refused are acknowledged
+ * without reaching Fedify, i.e. dropped. Everything else is delegated.
+ */
+export function guardMessageQueue(queue: MessageQueue, guard: DeliveryGuard): MessageQueue {
+  return {
+    ...(queue.nativeRetrial === undefined ? {} : { nativeRetrial: queue.nativeRetrial }),
+    enqueue: (message, options) => queue.enqueue(message, options),
+    // Only present when the inner queue has it: Fedify checks for it.
+    ...(queue.enqueueMany
+      ? { enqueueMany: (messages, options) => queue.enqueueMany!(messages, options) }
+      : {}),
+    ...(queue.getDepth ? { getDepth: () => queue.getDepth!() } : {}),
+    listen: (handler, options) =>
+      queue.listen(async (message) => {
+        if (isOutboxDelivery(message)) {
+          let inbox: URL;
+          try {
+            inbox = new URL(message.inbox);
+          } catch {
+            return;
+          }
+          if (!(await guard.isDeliverable(inbox))) return;
+        }
+        await handler(message);
+      }, options),
+  } satisfies MessageQueue;
+}

@@ -1,0 +1,367 @@
+/**
+ * Bounded replacements for Fedify's document loaders, passed to
+ * `createFederation` as `documentLoaderFactory`, `contextLoaderFactory` and
+ * `authenticatedDocumentLoaderFactory`.
+ *
+ * Fedify 2.3.6's own loaders read any non-HTML response as JSON, with no size
+ * limit and no timeout, so one slow or huge remote document ties up a queue
+ * worker or the process memory. Its `allowPrivateAddress` switch cannot be
+ * combined with custom factories, so our factories apply our own address
+ * policy (ALLOW_PRIVATE_ADDRESS) and ignore the `allowPrivateAddress` that
+ * Fedify passes in (always `false` here, as we never set Fedify's option).
+ */
+
+import {
+  type HttpMessageSignaturesSpec,
+  type HttpMessageSignaturesSpecDeterminer,
+  type KvStore,
+  kvCache,
+  signRequest,
+} from "@fedify/fedify";
+import {
+  type AuthenticatedDocumentLoaderFactory,
+  type DocumentLoader,
+  type DocumentLoaderFactory,
+  type DocumentLoaderFactoryOptions,
+  type DocumentLoaderOptions,
+  FetchError,
+  getUserAgent,
+  preloadedContexts,
+  type RemoteDocument,
+} from "@fedify/vocab-runtime";
+import { assertPublicUrl, type HostLookup } from "./address-policy.ts";
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_REDIRECTS = 3;
+
+export const ACCEPT_HEADER =
+  'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"';
+
+// application/json is needed for JSON-LD contexts served as plain JSON and
+// for JRD; HTML and everything else is refused rather than guessed at.
+const ACCEPTED_MEDIA_TYPES: ReadonlySet<string> = new Set([
+  "application/activity+json",
+  "application/ld+json",
+  "application/json",
+]);
+
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+export interface BoundedLoaderOptions {
+  allowPrivateAddress: boolean;
+  /** For the whole load: every redirect hop and the body. */
+  timeoutMs?: number;
+  maxBytes?: number;
+  maxRedirects?: number;
+  /** Overrides the `User-Agent` Fedify asks for (`Fedify/… (+origin)`). */
+  userAgent?: string;
+  lookup?: HostLookup;
+  /**
+   * A connect-time-checking fetch can be plugged in here later; tests use it
+   * to route a public-looking host name to a loopback server.
+   */
+  fetch?: typeof globalThis.fetch;
+}
+
+export interface DocumentLoaderFactoryConfig extends BoundedLoaderOptions {
+  /**
+   * Fedify only caches documents for its built-in loaders; pass the
+   * federation's KvStore to keep its 5-minute remote-document cache.
+   */
+  kv?: KvStore;
+}
+
+export interface AuthenticatedLoaderConfig extends BoundedLoaderOptions {
+  /**
+   * Remembers which HTTP signature flavour each origin accepted. Fedify's own
+   * KV-backed determiner is not exported; defaults to an in-memory one.
+   */
+  specDeterminer?: HttpMessageSignaturesSpecDeterminer;
+  /** The flavour tried first with unknown origins; Fedify's default too. */
+  firstKnock?: HttpMessageSignaturesSpec;
+}
+
+interface SigningIdentity {
+  keyId: URL;
+  privateKey: CryptoKey;
+}
+
+interface LoadSettings {
+  readonly timeoutMs: number;
+  readonly maxBytes: number;
+  readonly maxRedirects: number;
+  readonly userAgent: string;
+  readonly policy: { allowPrivateAddress: boolean; lookup?: HostLookup };
+  readonly fetch: typeof globalThis.fetch;
+  /** Sends one hop; set for authenticated loads to sign each hop anew. */
+  readonly send?: (request: Request, signal: AbortSignal) => Promise<Response>;
+}
+
+/** Same key prefix as Fedify's built-in cache, so both share entries. */
+const REMOTE_DOCUMENT_PREFIX = ["_fedify", "remoteDocument"] as const;
+
+function settingsFor(
+  options: BoundedLoaderOptions,
+  factoryOptions: DocumentLoaderFactoryOptions | undefined,
+): LoadSettings {
+  const fedifyAgent = factoryOptions?.userAgent;
+  return {
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES,
+    maxRedirects: options.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
+    userAgent:
+      options.userAgent ??
+      (typeof fedifyAgent === "string" ? fedifyAgent : getUserAgent(fedifyAgent)),
+    policy: {
+      allowPrivateAddress: options.allowPrivateAddress,
+      ...(options.lookup ? { lookup: options.lookup } : {}),
+    },
+    fetch: options.fetch ?? globalThis.fetch,
+  };
+}
+
+function preloaded(url: string): RemoteDocument | null {
+  let href: string;
+  try {
+    href = new URL(url).href;
+  } catch {
+    return null;
+  }
+  if (!Object.hasOwn(preloadedContexts, href)) return null;
+  return { contextUrl: null, document: preloadedContexts[href], documentUrl: href };
+}
+
+function mediaTypeOf(response: Response): string | null {
+  const header = response.headers.get("Content-Type");
+  if (header === null) return null;
+  return header.split(";", 1)[0]!.trim().toLowerCase();
+}
+
+async function discardBody(response: Response): Promise<void> {
+  try {
+    await response.body?.cancel();
+  } catch {
+    // The connection is going away either way.
+  }
+}
+
+async function readBounded(response: Response, url: URL, maxBytes: number): Promise<Uint8Array> {
+  const declared = response.headers.get("Content-Length");
+  if (declared !== null && Number(declared) > maxBytes) {
+    await discardBody(response);
+    throw new FetchError(url, `Document too large: Content-Length ${declared} > ${maxBytes} bytes`);
+  }
+  if (response.body === null) return new Uint8Array(0);
+  // Counted on the decoded stream, so a small gzip bomb is caught as well.
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new FetchError(url, `Document too large: more than ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+/** The system resolver takes no signal; don't let it outlive the timeout. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+async function load(
+  url: string,
+  settings: LoadSettings,
+  callerSignal: AbortSignal | undefined,
+): Promise<RemoteDocument> {
+  callerSignal?.throwIfAborted();
+  const timeout = AbortSignal.timeout(settings.timeoutMs);
+  const signal = callerSignal ? AbortSignal.any([timeout, callerSignal]) : timeout;
+  let current: URL;
+  try {
+    current = new URL(url);
+  } catch {
+    throw new FetchError(url, "Invalid URL");
+  }
+  try {
+    for (let redirects = 0; ; redirects++) {
+      await untilAborted(assertPublicUrl(current, settings.policy), signal);
+      const request = new Request(current, {
+        method: "GET",
+        headers: { Accept: ACCEPT_HEADER, "User-Agent": settings.userAgent },
+        redirect: "manual",
+      });
+      const response = settings.send
+        ? await settings.send(request, signal)
+        : await settings.fetch(request, { redirect: "manual", signal });
+      if (REDIRECT_STATUSES.has(response.status)) {
+        const location = response.headers.get("Location");
+        await discardBody(response);
+        if (location === null)
+          throw new FetchError(current, `HTTP ${response.status} without Location`);
+        if (redirects >= settings.maxRedirects) {
+          throw new FetchError(current, `More than ${settings.maxRedirects} redirects`);
+        }
+        current = new URL(location, current);
+        continue;
+      }
+      if (!response.ok) {
+        await discardBody(response);
+        // A bodiless copy: Fedify reads only the status (404/410 = gone), and
+        // clone() of a cancelled body would throw.
+        const bare = new Response(null, {
+          status: response.status,
+          statusText: response.statusText,
+          headers: response.headers,
+        });
+        throw new FetchError(current, `HTTP ${response.status}`, bare);
+      }
+      const mediaType = mediaTypeOf(response);
+      if (mediaType === null || !ACCEPTED_MEDIA_TYPES.has(mediaType)) {
+        await discardBody(response);
+        throw new FetchError(current, `Unacceptable content type: ${mediaType ?? "(none)"}`);
+      }
+      const body = await readBounded(response, current, settings.maxBytes);
+      let document: unknown;
+      try {
+        document = JSON.parse(new TextDecoder().decode(body));
+      } catch {
+        throw new FetchError(current, "Response is not valid JSON");
+      }
+      if (typeof document !== "object" || document === null) {
+        throw new FetchError(current, "Response is not a JSON object or array");
+      }
+      return { contextUrl: null, document, documentUrl: current.href };
+    }
+  } catch (error) {
+    if (callerSignal?.aborted) throw callerSignal.reason;
+    if (timeout.aborted) {
+      throw new FetchError(current, `Timed out after ${settings.timeoutMs} ms`);
+    }
+    if (error instanceof FetchError) throw error;
+    const wrapped = new FetchError(current, error instanceof Error ? error.message : String(error));
+    wrapped.cause = error;
+    throw wrapped;
+  }
+}
+
+/**
+ * For `documentLoaderFactory` and `contextLoaderFactory`. Fedify's preloaded
+ * JSON-LD contexts (ActivityStreams, security/v1, data-integrity, multikey,
+ * …) are served from memory; everything else goes through the bounded fetch.
+ */
+export function createDocumentLoaderFactory(
+  options: DocumentLoaderFactoryConfig,
+): DocumentLoaderFactory {
+  return (factoryOptions) => {
+    const settings = settingsFor(options, factoryOptions);
+    const loader: DocumentLoader = async (url, loaderOptions?: DocumentLoaderOptions) =>
+      preloaded(url) ?? (await load(url, settings, loaderOptions?.signal));
+    if (options.kv === undefined) return loader;
+    return kvCache({ loader, kv: options.kv, prefix: [...REMOTE_DOCUMENT_PREFIX] });
+  };
+}
+
+/** Bounded so a crawl of many origins cannot grow it without limit. */
+const SPEC_MEMORY_LIMIT = 1000;
+
+export function createMemorySpecDeterminer(
+  firstKnock: HttpMessageSignaturesSpec = "rfc9421",
+): HttpMessageSignaturesSpecDeterminer {
+  const remembered = new Map<string, HttpMessageSignaturesSpec>();
+  return {
+    determineSpec: (origin) => remembered.get(origin) ?? firstKnock,
+    rememberSpec: (origin, spec) => {
+      remembered.delete(origin);
+      remembered.set(origin, spec);
+      if (remembered.size > SPEC_MEMORY_LIMIT) {
+        remembered.delete(remembered.keys().next().value!);
+      }
+    },
+  };
+}
+
+function otherSpec(spec: HttpMessageSignaturesSpec): HttpMessageSignaturesSpec {
+  return spec === "rfc9421" ? "draft-cavage-http-signatures-12" : "rfc9421";
+}
+
+/**
+ * For `authenticatedDocumentLoaderFactory` (authorized fetch). Signs every
+ * GET, including each redirect hop, with Fedify's `signRequest`, and
+ * double-knocks like Fedify: if the first signature flavour is answered with
+ * an error status, the other flavour is tried once. Documents are never
+ * cached, as in Fedify, because they may be visible to this actor only.
+ * Not implemented: answering RFC 9421 `Accept-Signature` challenges.
+ */
+export function createAuthenticatedDocumentLoaderFactory(
+  options: AuthenticatedLoaderConfig,
+): AuthenticatedDocumentLoaderFactory {
+  const determiner = options.specDeterminer ?? createMemorySpecDeterminer(options.firstKnock);
+  return (identity: SigningIdentity, factoryOptions) => {
+    const base = settingsFor(options, factoryOptions);
+    const signAndFetch = async (
+      request: Request,
+      spec: HttpMessageSignaturesSpec,
+      signal: AbortSignal,
+    ): Promise<Response> => {
+      const signed = await signRequest(request, identity.privateKey, identity.keyId, {
+        spec,
+        body: null,
+      });
+      return await base.fetch(signed, { redirect: "manual", signal });
+    };
+    const send = async (request: Request, signal: AbortSignal): Promise<Response> => {
+      const origin = new URL(request.url).origin;
+      const first = await determiner.determineSpec(origin);
+      const response = await signAndFetch(request, first, signal);
+      if (response.status < 400) {
+        await determiner.rememberSpec(origin, first);
+        return response;
+      }
+      await discardBody(response);
+      const second = otherSpec(first);
+      const retried = await signAndFetch(request, second, signal);
+      if (retried.status < 400) await determiner.rememberSpec(origin, second);
+      return retried;
+    };
+    const settings: LoadSettings = { ...base, send };
+    return async (url, loaderOptions) =>
+      preloaded(url) ?? (await load(url, settings, loaderOptions?.signal));
+  };
+}
+
+export interface OutboundLoaderFactories {
+  documentLoaderFactory: DocumentLoaderFactory;
+  contextLoaderFactory: DocumentLoaderFactory;
+  authenticatedDocumentLoaderFactory: AuthenticatedDocumentLoaderFactory;
+}
+
+/** The three `createFederation` options, named as Fedify names them. */
+export function createOutboundLoaderFactories(
+  options: DocumentLoaderFactoryConfig &
+    Pick<AuthenticatedLoaderConfig, "specDeterminer" | "firstKnock">,
+): OutboundLoaderFactories {
+  const factory = createDocumentLoaderFactory(options);
+  return {
+    documentLoaderFactory: factory,
+    contextLoaderFactory: factory,
+    authenticatedDocumentLoaderFactory: createAuthenticatedDocumentLoaderFactory(options),
+  };
+}

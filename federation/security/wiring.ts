@@ -1,0 +1,172 @@
+import type {
+  AuthenticatedDocumentLoaderFactory,
+  KvStore,
+  MessageQueue,
+  OutboxPermanentFailureHandler,
+  RetryPolicy,
+} from "@fedify/fedify";
+import { getTypeId } from "@fedify/vocab";
+import type { DocumentLoaderFactory } from "@fedify/vocab-runtime";
+import { getLogger } from "@logtape/logtape";
+import type { Kysely } from "kysely";
+import type { Config } from "../../src/config.ts";
+import type { Database } from "../../src/db/database.ts";
+import { toDate } from "../../src/db/time.ts";
+import type { AppFederation } from "../federation.ts";
+import { screenInboxRequest } from "./inbox-guard.ts";
+import { checkKeyOwnership } from "./key-ownership.ts";
+import {
+  type DeliveryFailureFacts,
+  describeDeliveryFailure,
+} from "./outbound/delivery-failures.ts";
+import { createDeliveryGuard, guardMessageQueue } from "./outbound/delivery-guard.ts";
+import { createOutboundLoaderFactories } from "./outbound/document-loader.ts";
+import { installFetchGuard } from "./outbound/fetch-guard.ts";
+import { deliveryRetryPolicy } from "./outbound/retry-policy.ts";
+
+const logger = getLogger(["bayanihan", "federation", "security"]);
+
+/** Mastodon's limit too: larger inbox bodies get 413 before anything parses them. */
+export const MAX_INBOX_BODY_BYTES = 1024 * 1024;
+/** How far a signature's time may be from ours (Fedify's and Mastodon's default). */
+const SIGNATURE_WINDOW = Temporal.Duration.from({ hours: 1 });
+const INBOX_PATH = /^\/(?:inbox|groups\/[a-z0-9_]{1,30}\/inbox)\/?$/;
+
+export interface FederationSecurity {
+  readonly documentLoaderFactory: DocumentLoaderFactory;
+  readonly contextLoaderFactory: DocumentLoaderFactory;
+  readonly authenticatedDocumentLoaderFactory: AuthenticatedDocumentLoaderFactory;
+  readonly outboxRetryPolicy: RetryPolicy;
+  /** For the queue's native retries: the same schedule, counted per message. */
+  readonly retry: {
+    delayFor(attempt: number): Temporal.Duration | null;
+    onGiveUp(message: unknown, error: unknown, attempts: number): Promise<void>;
+  };
+  /** For `setOutboxPermanentFailureHandler`: a 404/410 inbox is not retried, only recorded. */
+  onPermanentFailure: OutboxPermanentFailureHandler<void>;
+  isDeliverable(inbox: URL): Promise<boolean>;
+  /** Drops queued deliveries to addresses the policy refuses. */
+  guardQueue(queue: MessageQueue): MessageQueue;
+  /**
+   * Screens inbox POSTs before Fedify parses them: size, signature headers,
+   * digest, then key ownership. Returns the request to hand to Fedify, or the
+   * refusal. Other requests pass through untouched.
+   */
+  screenInbox(request: Request, federation: AppFederation): Promise<Request | Response>;
+}
+
+/**
+ * The defences Fedify 2.3.6 leaves to the application, assembled from the
+ * small modules beside this one (see FEDERATION.md, "Security").
+ */
+export function createFederationSecurity(deps: {
+  db: Kysely<Database>;
+  config: Config;
+  /** Fedify turns its document cache off for custom loaders; this turns it back on. */
+  kv: KvStore;
+}): FederationSecurity {
+  const { allowPrivateAddress } = deps.config;
+  installFetchGuard({ allowPrivateAddress });
+  const loaders = createOutboundLoaderFactories({
+    allowPrivateAddress,
+    kv: deps.kv,
+    userAgent: `Bayanihan (+${deps.config.origin.href})`,
+  });
+  const guard = createDeliveryGuard({
+    allowPrivateAddress,
+    onRefused: (inbox, reason) =>
+      logger.warn("Refused a delivery to {inbox}: {reason}", { inbox: inbox.href, reason }),
+  });
+
+  async function recordFailure(facts: DeliveryFailureFacts): Promise<void> {
+    const row = describeDeliveryFailure(facts);
+    logger.warn("Gave up delivering {activityId} to {inbox} after {attempts} attempt(s): {error}", {
+      activityId: row.activity_id,
+      inbox: row.inbox_url,
+      attempts: row.attempts,
+      error: row.last_error,
+    });
+    await deps.db
+      .insertInto("delivery_failures")
+      .values({ ...row, failed_at: toDate(row.failed_at) })
+      .execute();
+  }
+
+  return {
+    ...loaders,
+    outboxRetryPolicy: deliveryRetryPolicy,
+    retry: {
+      delayFor: (attempt) =>
+        deliveryRetryPolicy({
+          attempts: attempt - 1,
+          elapsedTime: Temporal.Duration.from({ seconds: 0 }),
+        }),
+      async onGiveUp(message, error, attempts) {
+        const delivery = message as {
+          type?: unknown;
+          inbox?: unknown;
+          activityId?: unknown;
+          activityType?: unknown;
+        };
+        if (delivery.type !== "outbox" || typeof delivery.inbox !== "string") {
+          logger.warn("Gave up on a queued {type} message after {attempts} attempts: {error}", {
+            type: String(delivery.type),
+            attempts,
+            error,
+          });
+          return;
+        }
+        await recordFailure({
+          inbox: delivery.inbox,
+          activityId: typeof delivery.activityId === "string" ? delivery.activityId : null,
+          activityType: typeof delivery.activityType === "string" ? delivery.activityType : null,
+          attempts,
+          error,
+          failedAt: Temporal.Now.instant(),
+        });
+      },
+    },
+    async onPermanentFailure(_ctx, { inbox, activity, error }) {
+      await recordFailure({
+        inbox,
+        activityId: activity.id?.href ?? null,
+        activityType: getTypeId(activity).href,
+        attempts: 1,
+        error,
+        failedAt: Temporal.Now.instant(),
+      });
+    },
+    isDeliverable: (inbox) => guard.isDeliverable(inbox),
+    guardQueue: (queue) => guardMessageQueue(queue, guard),
+
+    async screenInbox(request, federation) {
+      if (request.method !== "POST" || !INBOX_PATH.test(new URL(request.url).pathname))
+        return request;
+      const screened = await screenInboxRequest(request, {
+        maxBodyBytes: MAX_INBOX_BODY_BYTES,
+        signatureWindow: SIGNATURE_WINDOW,
+      });
+      if (!screened.ok) return refusal(screened.status, screened.error, screened.message);
+      const ctx = federation.createContext(new URL(deps.config.origin), undefined);
+      const ownership = await checkKeyOwnership(
+        screened.json,
+        screened.keyIds,
+        ctx.documentLoader,
+        {
+          contextLoader: ctx.contextLoader,
+        },
+      );
+      if (!ownership.ok) {
+        logger.info("Refused an inbox POST: {error}", { error: ownership.error });
+        return refusal(ownership.status, ownership.error, ownership.message);
+      }
+      return screened.request;
+    },
+  };
+}
+
+function refusal(status: number, error: string, message: string): Response {
+  // A refused body may be unread: the connection cannot be reused.
+  const headers = status === 413 ? { connection: "close" } : undefined;
+  return Response.json({ error, message }, { status, ...(headers ? { headers } : {}) });
+}
