@@ -1,0 +1,61 @@
+import {
+  type AuthenticatedDocumentLoaderFactory,
+  createFederation,
+  type Federation,
+  type KvStore,
+  type MessageQueue,
+  type OutboxPermanentFailureHandler,
+  type RetryPolicy,
+} from "@fedify/fedify";
+import type { DocumentLoaderFactory } from "@fedify/vocab-runtime";
+import type { Kysely } from "kysely";
+import type { Database } from "../src/db/database.ts";
+import type { Clock } from "../src/services/ports.ts";
+import type { InstanceUrls } from "../src/urls.ts";
+import { registerActors } from "./actors.ts";
+import { registerInbox } from "./inbox.ts";
+import { registerNodeInfo } from "./nodeinfo.ts";
+import { registerObjects } from "./objects.ts";
+
+export interface FederationDeps {
+  readonly db: Kysely<Database>;
+  readonly urls: InstanceUrls;
+  readonly kv: KvStore;
+  readonly queue: MessageQueue;
+  readonly clock: Clock;
+  /** Our own loaders: address policy, timeouts and size caps Fedify's defaults lack. */
+  readonly documentLoaderFactory: DocumentLoaderFactory;
+  readonly contextLoaderFactory: DocumentLoaderFactory;
+  readonly authenticatedDocumentLoaderFactory: AuthenticatedDocumentLoaderFactory;
+  readonly outboxRetryPolicy: RetryPolicy;
+  readonly onPermanentFailure: OutboxPermanentFailureHandler<void>;
+  /** Whether an inbox URL may receive deliveries (public address unless ALLOW_PRIVATE_ADDRESS). */
+  readonly isDeliverable: (inbox: URL) => Promise<boolean>;
+  /** Start the queue workers in this process (false for a web-only process). */
+  readonly manuallyStartQueue?: boolean;
+}
+
+export type AppFederation = Federation<void>;
+
+export function buildFederation(deps: FederationDeps): AppFederation {
+  const federation = createFederation<void>({
+    kv: deps.kv,
+    queue: deps.queue,
+    origin: deps.urls.origin.href,
+    documentLoaderFactory: deps.documentLoaderFactory,
+    contextLoaderFactory: deps.contextLoaderFactory,
+    authenticatedDocumentLoaderFactory: deps.authenticatedDocumentLoaderFactory,
+    outboxRetryPolicy: deps.outboxRetryPolicy,
+    manuallyStartQueue: deps.manuallyStartQueue ?? true,
+    // The circuit breaker holds failed deliveries by re-enqueueing copies,
+    // which would let an Update overtake its Create; the queue's own per-
+    // message backoff (72 h horizon) plays its part instead.
+    circuitBreaker: false,
+  });
+  federation.setOutboxPermanentFailureHandler(deps.onPermanentFailure);
+  registerActors(federation, deps);
+  registerObjects(federation, deps);
+  registerInbox(federation, deps);
+  registerNodeInfo(federation, deps);
+  return federation;
+}

@@ -1,0 +1,112 @@
+import type { InboxContext } from "@fedify/fedify";
+import { Accept, Follow, isActor, Undo } from "@fedify/vocab";
+import { getLogger } from "@logtape/logtape";
+import {
+  removeFollower,
+  removeFollowerByFollowId,
+  upsertFollower,
+} from "../src/db/followers.repo.ts";
+import { findGroupByHandle } from "../src/db/groups.repo.ts";
+import type { Group } from "../src/domain/group.ts";
+import { newId } from "../src/domain/ids.ts";
+import type { AppFederation, FederationDeps } from "./federation.ts";
+
+const logger = getLogger(["bayanihan", "federation", "inbox"]);
+
+/**
+ * Inbox listeners. They never throw on bad remote input: a malformed or
+ * irrelevant activity is logged at debug level and dropped, so it can
+ * neither crash a worker nor be retried forever.
+ */
+export function registerInbox(federation: AppFederation, deps: FederationDeps): void {
+  federation
+    .setInboxListeners("/groups/{identifier}/inbox", "/inbox")
+    .on(Follow, (ctx, follow) => onFollowed(ctx, follow, deps))
+    .on(Undo, (ctx, undo) => onUndone(ctx, undo, deps))
+    .onError((_ctx, error) => {
+      logger.warn("Inbox listener failed: {error}", { error });
+    });
+}
+
+async function targetGroup(
+  ctx: InboxContext<void>,
+  objectId: URL | null,
+  deps: FederationDeps,
+): Promise<Group | null> {
+  if (objectId === null) return null;
+  const parsed = ctx.parseUri(objectId);
+  if (parsed?.type !== "actor") return null;
+  return findGroupByHandle(deps.db, parsed.identifier);
+}
+
+export async function onFollowed(
+  ctx: InboxContext<void>,
+  follow: Follow,
+  deps: FederationDeps,
+): Promise<void> {
+  if (follow.id === null || follow.actorId === null) return;
+  const group = await targetGroup(ctx, follow.objectId, deps);
+  if (group === null) {
+    logger.debug("Follow {id} targets no group here", { id: follow.id.href });
+    return;
+  }
+  // The actor document is fetched from the actor's own id, never taken from
+  // an embedded copy, so the inbox we store is the one its server publishes.
+  const actor = await follow.getActor(ctx);
+  if (!isActor(actor) || actor.id === null || actor.id.href !== follow.actorId.href) return;
+  if (actor.inboxId === null) return;
+  const sharedInbox = actor.endpoints?.sharedInbox ?? null;
+  for (const inbox of [actor.inboxId, sharedInbox]) {
+    if (inbox !== null && !(await deps.isDeliverable(inbox))) {
+      logger.info("Refused follower {actor}: inbox {inbox} is not a public address", {
+        actor: actor.id.href,
+        inbox: inbox.href,
+      });
+      return;
+    }
+  }
+  const follower = await upsertFollower(
+    deps.db,
+    {
+      id: newId(),
+      groupId: group.id,
+      actorId: actor.id.href,
+      inboxUrl: actor.inboxId.href,
+      sharedInboxUrl: sharedInbox?.href ?? null,
+      followActivityId: follow.id.href,
+      state: group.followPolicy === "open" ? "accepted" : "pending",
+    },
+    deps.clock(),
+  );
+  if (follower.state !== "accepted") return;
+  // Every Follow gets an Accept echoing it, repeated ones included: the
+  // remote side may have lost the first Accept.
+  await ctx.sendActivity(
+    { identifier: group.handle },
+    actor,
+    new Accept({
+      id: new URL(`${ctx.getActorUri(group.handle).href}#accepts/${newId()}`),
+      actor: ctx.getActorUri(group.handle),
+      object: follow,
+    }),
+  );
+}
+
+export async function onUndone(
+  ctx: InboxContext<void>,
+  undo: Undo,
+  deps: FederationDeps,
+): Promise<void> {
+  if (undo.actorId === null || undo.objectId === null) return;
+  // Mastodon embeds the Follow; others send only its id. Only an embedded
+  // Follow by the same actor, or the id of a Follow we stored for this actor,
+  // counts.
+  const object = await undo.getObject({ ...ctx, suppressError: true }).catch(() => null);
+  if (object instanceof Follow) {
+    if (object.actorId?.href !== undo.actorId.href) return;
+    const group = await targetGroup(ctx, object.objectId, deps);
+    if (group !== null) await removeFollower(deps.db, group.id, undo.actorId.href);
+    return;
+  }
+  await removeFollowerByFollowId(deps.db, undo.actorId.href, undo.objectId.href);
+}

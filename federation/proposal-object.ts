@@ -1,0 +1,209 @@
+import { categoryBySlug } from "../src/domain/categories.ts";
+import type { Group } from "../src/domain/group.ts";
+import type { Proposal, ProposalStatus, Urgency } from "../src/domain/proposal.ts";
+import { describeQuantity } from "../src/domain/units.ts";
+import { escapeHtml, paragraphs } from "./html.ts";
+
+/**
+ * The JSON of a need or offer as served at its object id. One document for two
+ * readers (see FEDERATION.md):
+ * - Mastodon and other microblogs read it as a Note: everything a person needs
+ *   is in `content`; no `summary` (it would become a content warning).
+ * - Instances of this software read the FEP-0837 Proposal terms
+ *   (`purpose`, `publishes`, `location`, `unitBased`) and our few extension
+ *   terms (`urgency`, `status`), defined inline in the context so nobody has
+ *   to fetch a context document.
+ */
+export const PROPOSAL_CONTEXT = [
+  "https://www.w3.org/ns/activitystreams",
+  {
+    vf: "https://w3id.org/valueflows/ont/vf#",
+    om2: "http://www.ontology-of-units-of-measure.org/resource/om-2/",
+    byh: "urn:bayanihan:ns#",
+    Proposal: "vf:Proposal",
+    Intent: "vf:Intent",
+    purpose: "vf:purpose",
+    publishes: "vf:publishes",
+    unitBased: "vf:unitBased",
+    action: "vf:action",
+    resourceConformsTo: { "@id": "vf:resourceConformsTo", "@type": "@id" },
+    resourceQuantity: "vf:resourceQuantity",
+    hasUnit: "om2:hasUnit",
+    hasNumericalValue: "om2:hasNumericalValue",
+    Hashtag: "as:Hashtag",
+    sensitive: "as:sensitive",
+    urgency: "byh:urgency",
+    status: "byh:status",
+  },
+] as const;
+
+export const PUBLIC_AUDIENCE = "https://www.w3.org/ns/activitystreams#Public";
+
+export interface ProposalUrls {
+  readonly objectId: URL;
+  /** The human-readable page (the same URL, negotiated by Accept). */
+  readonly pageUrl: URL;
+  readonly groupId: URL;
+  readonly groupFollowers: URL;
+  readonly groupPage: URL;
+}
+
+/**
+ * Categories that name a service someone performs rather than goods handed
+ * over; FEP-0837's `action` distinguishes them.
+ */
+const SERVICE_CATEGORIES = new Set([
+  "medical",
+  "childcare",
+  "eldercare",
+  "legal",
+  "transport",
+  "skills",
+  "communication",
+]);
+
+/**
+ * About 1 km: exact coordinates of a person in need must not leave the
+ * instance, but a volunteer driver still needs to know roughly where to go.
+ */
+export function coarsen(coordinate: number): number {
+  return Math.round(coordinate * 100) / 100;
+}
+
+const URGENCY_WORDS: Record<Urgency, string> = {
+  low: "Low urgency",
+  normal: "Normal urgency",
+  high: "Urgent",
+  critical: "Critical — needed now",
+};
+
+const STATUS_WORDS: Record<ProposalStatus, string> = {
+  open: "Open",
+  pledged: "Pledged",
+  fulfilled: "Fulfilled — thank you",
+  closed: "Closed",
+  expired: "Expired",
+};
+
+function hashtags(proposal: Proposal): string[] {
+  const category = categoryBySlug(proposal.category);
+  const categoryTag = category.label.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) =>
+    c ? c.toUpperCase() : "",
+  );
+  return ["MutualAid", proposal.purpose === "request" ? "Need" : "Offer", categoryTag];
+}
+
+function tagUrl(urls: ProposalUrls, proposal: Proposal): URL {
+  const url = new URL(urls.groupPage);
+  url.searchParams.set("category", proposal.category);
+  return url;
+}
+
+/** Formats an instant for people reading the post anywhere: UTC, minute precision. */
+function formatInstant(instant: Temporal.Instant): string {
+  const utc = instant.toZonedDateTimeISO("UTC");
+  return `${utc.toPlainDate().toString()} ${utc.toPlainTime().toString({ smallestUnit: "minute" })} UTC`;
+}
+
+export function renderProposalContent(
+  group: Group,
+  proposal: Proposal,
+  urls: ProposalUrls,
+): string {
+  const kind = proposal.purpose === "request" ? "Need" : "Offer";
+  const facts: string[] = [];
+  if (proposal.quantity !== null) {
+    facts.push(
+      `Quantity: ${escapeHtml(describeQuantity(proposal.quantity.amount, proposal.quantity.unit))}`,
+    );
+  }
+  facts.push(`Category: ${escapeHtml(categoryBySlug(proposal.category).label)}`);
+  if (proposal.location !== null) facts.push(`Where: ${escapeHtml(proposal.location.name)}`);
+  facts.push(URGENCY_WORDS[proposal.urgency]);
+  if (proposal.expiresAt !== null) {
+    facts.push(
+      `${proposal.purpose === "request" ? "Needed by" : "Available until"}: ${formatInstant(proposal.expiresAt)}`,
+    );
+  }
+  facts.push(`Status: ${STATUS_WORDS[proposal.status]}`);
+  const tagLinks = hashtags(proposal)
+    .map(
+      (tag) =>
+        `<a href="${escapeHtml(tagUrl(urls, proposal).href)}" class="mention hashtag" rel="tag">#<span>${escapeHtml(tag)}</span></a>`,
+    )
+    .join(" ");
+  const page = escapeHtml(urls.pageUrl.href);
+  return [
+    `<p><strong>${kind}: ${escapeHtml(proposal.title)}</strong></p>`,
+    paragraphs(proposal.description),
+    `<p>${facts.join("<br>")}</p>`,
+    `<p>From ${escapeHtml(group.name)}. Reply to this post to help, or see <a href="${page}">${page}</a></p>`,
+    `<p>${tagLinks}</p>`,
+  ].join("");
+}
+
+export function renderProposalObject(
+  group: Group,
+  proposal: Proposal,
+  urls: ProposalUrls,
+): Record<string, unknown> {
+  const audience =
+    proposal.audience === "public"
+      ? { to: [PUBLIC_AUDIENCE], cc: [urls.groupFollowers.href] }
+      : { to: [urls.groupFollowers.href], cc: [] };
+  const category = categoryBySlug(proposal.category);
+  const object: Record<string, unknown> = {
+    "@context": PROPOSAL_CONTEXT,
+    id: urls.objectId.href,
+    type: ["Note", "Proposal"],
+    attributedTo: urls.groupId.href,
+    ...audience,
+    name: proposal.title,
+    content: renderProposalContent(group, proposal, urls),
+    mediaType: "text/html",
+    url: urls.pageUrl.href,
+    published: proposal.createdAt.toString(),
+    sensitive: false,
+    tag: hashtags(proposal).map((tag) => ({
+      type: "Hashtag",
+      name: `#${tag}`,
+      href: tagUrl(urls, proposal).href,
+    })),
+    purpose: proposal.purpose,
+    unitBased: false,
+    publishes: {
+      id: `${urls.objectId.href}#primary`,
+      type: "Intent",
+      action: SERVICE_CATEGORIES.has(proposal.category) ? "deliverService" : "transfer",
+      resourceConformsTo: category.uri,
+      ...(proposal.quantity === null
+        ? {}
+        : {
+            resourceQuantity: {
+              hasUnit: proposal.quantity.unit,
+              hasNumericalValue: proposal.quantity.amount,
+            },
+          }),
+    },
+    urgency: proposal.urgency,
+    status: proposal.status,
+  };
+  // Mastodon applies an edit only when `updated` is present and newer, so it
+  // is set as soon as the object has changed once.
+  if (!proposal.updatedAt.equals(proposal.createdAt))
+    object.updated = proposal.updatedAt.toString();
+  if (proposal.expiresAt !== null) object.endTime = proposal.expiresAt.toString();
+  if (proposal.location !== null) {
+    object.location = {
+      type: "Place",
+      name: proposal.location.name,
+      ...(proposal.location.latitude === null || proposal.location.longitude === null
+        ? {}
+        : {
+            latitude: coarsen(proposal.location.latitude),
+            longitude: coarsen(proposal.location.longitude),
+          }),
+    };
+  }
+  return object;
+}

@@ -1,0 +1,110 @@
+import type { Recipient } from "@fedify/vocab";
+import { type Activity, Create, Delete, Tombstone, Update } from "@fedify/vocab";
+import type { Kysely } from "kysely";
+import type { Database } from "../src/db/database.ts";
+import { listAcceptedFollowers } from "../src/db/followers.repo.ts";
+import type { Group } from "../src/domain/group.ts";
+import type { Proposal } from "../src/domain/proposal.ts";
+import type { ProposalPublisher } from "../src/services/ports.ts";
+import type { InstanceUrls } from "../src/urls.ts";
+import type { AppFederation } from "./federation.ts";
+import { PUBLIC_AUDIENCE } from "./proposal-object.ts";
+
+/**
+ * Sends needs and offers to the group's followers through the persistent
+ * queue. Activities carry the object by reference: receivers fetch it from
+ * its origin and get the full document (Fedify would otherwise re-compact an
+ * embedded object and drop the FEP-0837 terms).
+ *
+ * Activity ids are derived from the object and its version, so a relay that
+ * sends the same change twice produces the same id and receivers deduplicate.
+ * The ordering key is the object id: an Update never overtakes its Create.
+ */
+export function createProposalPublisher(
+  federation: AppFederation,
+  deps: { db: Kysely<Database>; urls: InstanceUrls },
+): ProposalPublisher {
+  const { urls } = deps;
+
+  function addressing(group: Group, proposal: Proposal) {
+    const followers = urls.groupFollowers(group.handle);
+    return proposal.audience === "public"
+      ? { tos: [new URL(PUBLIC_AUDIENCE)], ccs: [followers] }
+      : { tos: [followers], ccs: [] };
+  }
+
+  async function send(group: Group, proposal: Proposal, activity: Activity): Promise<void> {
+    const recipients = await followerInboxes(deps.db, group.id);
+    if (recipients.length === 0) return;
+    const ctx = federation.createContext(urls.origin, undefined);
+    await ctx.sendActivity({ identifier: group.handle }, recipients, activity, {
+      preferSharedInbox: true,
+      orderingKey: urls.proposalObject(proposal.id).href,
+    });
+  }
+
+  return {
+    async created(group, proposal) {
+      const objectId = urls.proposalObject(proposal.id);
+      await send(
+        group,
+        proposal,
+        new Create({
+          id: new URL(`${objectId.href}#create`),
+          actor: urls.group(group.handle),
+          object: objectId,
+          published: proposal.createdAt,
+          ...addressing(group, proposal),
+        }),
+      );
+    },
+    async updated(group, proposal) {
+      const objectId = urls.proposalObject(proposal.id);
+      await send(
+        group,
+        proposal,
+        new Update({
+          id: new URL(`${objectId.href}#update-${proposal.updatedAt.epochMilliseconds}`),
+          actor: urls.group(group.handle),
+          object: objectId,
+          updated: proposal.updatedAt,
+          ...addressing(group, proposal),
+        }),
+      );
+    },
+    async deleted(group, proposal) {
+      const objectId = urls.proposalObject(proposal.id);
+      await send(
+        group,
+        proposal,
+        new Delete({
+          id: new URL(`${objectId.href}#delete`),
+          actor: urls.group(group.handle),
+          object: new Tombstone({ id: objectId }),
+          ...addressing(group, proposal),
+        }),
+      );
+    },
+  };
+}
+
+/**
+ * One recipient per inbox: followers on one server share its shared inbox,
+ * so 1,000 followers on 100 servers cost 100 deliveries, not 1,000.
+ */
+async function followerInboxes(db: Kysely<Database>, groupId: string): Promise<Recipient[]> {
+  const seen = new Set<string>();
+  const recipients: Recipient[] = [];
+  for (const follower of await listAcceptedFollowers(db, groupId)) {
+    const inbox = follower.sharedInboxUrl ?? follower.inboxUrl;
+    if (seen.has(inbox)) continue;
+    seen.add(inbox);
+    recipients.push({
+      id: new URL(follower.actorId),
+      inboxId: new URL(follower.inboxUrl),
+      endpoints:
+        follower.sharedInboxUrl === null ? null : { sharedInbox: new URL(follower.sharedInboxUrl) },
+    });
+  }
+  return recipients;
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { ConfigurationError, loadConfig } from "./config.ts";
+
+describe("loadConfig", () => {
+  it("gives the contract's defaults for an empty environment", () => {
+    const config = loadConfig({});
+    expect(config).toEqual({
+      port: 3000,
+      host: "127.0.0.1",
+      origin: new URL("http://localhost:3000"),
+      databaseUrl: null,
+      dataDir: "./data",
+      adminToken: null,
+      allowPrivateAddress: false,
+      logLevel: "info",
+    });
+  });
+
+  it("derives the default origin from PORT", () => {
+    expect(loadConfig({ PORT: "8080" }).origin.href).toBe("http://localhost:8080/");
+  });
+
+  it("reads every variable", () => {
+    const config = loadConfig({
+      PORT: "4000",
+      HOST: "0.0.0.0",
+      ORIGIN: "https://aid.example/",
+      DATABASE_URL: "postgres://app@db:5432/bayanihan",
+      DATA_DIR: "/var/lib/bayanihan",
+      ADMIN_TOKEN: "a-long-enough-admin-token",
+      ALLOW_PRIVATE_ADDRESS: "true",
+      LOG_LEVEL: "debug",
+    });
+    expect(config).toMatchObject({
+      port: 4000,
+      host: "0.0.0.0",
+      databaseUrl: "postgres://app@db:5432/bayanihan",
+      dataDir: "/var/lib/bayanihan",
+      adminToken: "a-long-enough-admin-token",
+      allowPrivateAddress: true,
+      logLevel: "debug",
+    });
+    expect(config.origin.href).toBe("https://aid.example/");
+  });
+
+  it("names every bad variable at once", () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: "70000",
+        ORIGIN: "ftp://aid.example",
+        DATABASE_URL: "mysql://x",
+        ADMIN_TOKEN: "short",
+        ALLOW_PRIVATE_ADDRESS: "yes",
+        LOG_LEVEL: "verbose",
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigurationError);
+    const problems = (error as ConfigurationError).problems.join("\n");
+    for (const name of [
+      "PORT",
+      "ORIGIN",
+      "DATABASE_URL",
+      "ADMIN_TOKEN",
+      "ALLOW_PRIVATE_ADDRESS",
+      "LOG_LEVEL",
+    ]) {
+      expect(problems).toContain(name);
+    }
+  });
+
+  it("refuses an origin with a path, and a port that is not a number", () => {
+    expect(() => loadConfig({ ORIGIN: "https://aid.example/app" })).toThrow(/ORIGIN/);
+    expect(() => loadConfig({ PORT: "3000abc" })).toThrow(/PORT/);
+  });
+});

@@ -1,0 +1,107 @@
+import type { Kysely, Selectable } from "kysely";
+import type { Group } from "../domain/group.ts";
+import type { Database, GroupsTable } from "./database.ts";
+import { jsonb } from "./json.ts";
+import { toDate, toInstant } from "./time.ts";
+
+function toGroup(row: Selectable<GroupsTable>): Group {
+  return {
+    id: row.id,
+    handle: row.handle,
+    name: row.name,
+    summary: row.summary,
+    followPolicy: row.follow_policy,
+    createdAt: toInstant(row.created_at),
+    updatedAt: toInstant(row.updated_at),
+  };
+}
+
+export interface StoredKeyPair {
+  readonly algorithm: "RSASSA-PKCS1-v1_5" | "Ed25519";
+  readonly privateJwk: JsonWebKey;
+  readonly publicJwk: JsonWebKey;
+}
+
+/**
+ * Inserts a group with its key pairs in one transaction: a group without keys
+ * could never sign, and keys are generated once, never on first use, so two
+ * concurrent requests cannot give one actor two different keys.
+ * Returns null when the handle is taken.
+ */
+export async function insertGroup(
+  db: Kysely<Database>,
+  group: Group,
+  keys: readonly StoredKeyPair[],
+): Promise<Group | null> {
+  return db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto("groups")
+      .values({
+        id: group.id,
+        handle: group.handle,
+        name: group.name,
+        summary: group.summary,
+        follow_policy: group.followPolicy,
+        created_at: toDate(group.createdAt),
+        updated_at: toDate(group.updatedAt),
+      })
+      .onConflict((oc) => oc.column("handle").doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted === undefined) return null;
+    for (const key of keys) {
+      await trx
+        .insertInto("group_keys")
+        .values({
+          group_id: group.id,
+          algorithm: key.algorithm,
+          private_jwk: jsonb(key.privateJwk),
+          public_jwk: jsonb(key.publicJwk),
+          created_at: toDate(group.createdAt),
+        })
+        .execute();
+    }
+    return toGroup(inserted);
+  });
+}
+
+export async function findGroupByHandle(
+  db: Kysely<Database>,
+  handle: string,
+): Promise<Group | null> {
+  const row = await db
+    .selectFrom("groups")
+    .selectAll()
+    .where("handle", "=", handle)
+    .executeTakeFirst();
+  return row === undefined ? null : toGroup(row);
+}
+
+export async function findGroupById(db: Kysely<Database>, id: string): Promise<Group | null> {
+  const row = await db.selectFrom("groups").selectAll().where("id", "=", id).executeTakeFirst();
+  return row === undefined ? null : toGroup(row);
+}
+
+export async function listGroups(db: Kysely<Database>): Promise<Group[]> {
+  const rows = await db.selectFrom("groups").selectAll().orderBy("handle").execute();
+  return rows.map(toGroup);
+}
+
+export async function findGroupKeys(
+  db: Kysely<Database>,
+  groupId: string,
+): Promise<StoredKeyPair[]> {
+  const rows = await db
+    .selectFrom("group_keys")
+    .select(["algorithm", "private_jwk", "public_jwk"])
+    .where("group_id", "=", groupId)
+    // RSA first: Fedify uses the first key pair for HTTP signatures, and
+    // released Mastodon versions verify RSA only.
+    .orderBy("algorithm", "desc")
+    .execute();
+  return rows.map((r) => ({
+    algorithm: r.algorithm,
+    privateJwk: r.private_jwk,
+    publicJwk: r.public_jwk,
+  }));
+}

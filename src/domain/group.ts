@@ -1,0 +1,23 @@
+export type FollowPolicy = "open" | "approval";
+
+/** A collective: one ActivityPub Group actor on this instance. */
+export interface Group {
+  readonly id: string;
+  readonly handle: string;
+  readonly name: string;
+  readonly summary: string;
+  readonly followPolicy: FollowPolicy;
+  readonly createdAt: Temporal.Instant;
+  readonly updatedAt: Temporal.Instant;
+}
+
+export interface Follower {
+  readonly id: string;
+  readonly groupId: string;
+  readonly actorId: string;
+  readonly inboxUrl: string;
+  readonly sharedInboxUrl: string | null;
+  readonly followActivityId: string | null;
+  readonly state: "pending" | "accepted";
+  readonly createdAt: Temporal.Instant;
+}

@@ -1,0 +1,114 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { findGroupByHandle, listGroups } from "../../db/groups.repo.ts";
+import { createGroup, issueCoordinatorToken } from "../../services/groups.ts";
+import { identifyCaller, requireAdmin } from "../auth.ts";
+import { ApiError, notFound } from "../errors.ts";
+import type { ApiDeps } from "./deps.ts";
+import { ErrorSchema, GroupInputSchema, GroupSchema, HandleParam } from "./schemas.ts";
+import { groupView } from "./views.ts";
+
+const errors = {
+  400: { description: "Invalid input", content: { "application/json": { schema: ErrorSchema } } },
+  401: {
+    description: "No or invalid token",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
+  403: { description: "Not allowed", content: { "application/json": { schema: ErrorSchema } } },
+  404: { description: "Not found", content: { "application/json": { schema: ErrorSchema } } },
+} as const;
+
+export function registerGroupRoutes(app: OpenAPIHono, deps: ApiDeps): void {
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/groups",
+      summary: "Create a collective (instance admin)",
+      security: [{ bearer: [] }],
+      request: {
+        body: { required: true, content: { "application/json": { schema: GroupInputSchema } } },
+      },
+      responses: {
+        201: { description: "Created", content: { "application/json": { schema: GroupSchema } } },
+        409: {
+          description: "Handle taken",
+          content: { "application/json": { schema: ErrorSchema } },
+        },
+        ...errors,
+      },
+    }),
+    async (c) => {
+      requireAdmin(await identifyCaller(c, deps));
+      const input = c.req.valid("json");
+      const result = await createGroup(deps, {
+        handle: input.handle,
+        name: input.name,
+        summary: input.summary ?? "",
+        followPolicy: input.followPolicy ?? "open",
+      });
+      if (!result.ok) throw new ApiError(409, "conflict", `The handle "${input.handle}" is taken`);
+      return c.json(groupView(result.group, deps.urls), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/groups",
+      summary: "List the collectives of this instance",
+      responses: {
+        200: {
+          description: "The collectives",
+          content: { "application/json": { schema: z.object({ items: z.array(GroupSchema) }) } },
+        },
+      },
+    }),
+    async (c) => {
+      const groups = await listGroups(deps.db);
+      return c.json({ items: groups.map((g) => groupView(g, deps.urls)) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/groups/{handle}",
+      summary: "Get a collective",
+      request: { params: HandleParam },
+      responses: {
+        200: {
+          description: "The collective",
+          content: { "application/json": { schema: GroupSchema } },
+        },
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
+      if (group === null) throw notFound("Group");
+      return c.json(groupView(group, deps.urls), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/groups/{handle}/tokens",
+      summary: "Issue a coordinator token for a collective (instance admin)",
+      security: [{ bearer: [] }],
+      request: { params: HandleParam },
+      responses: {
+        201: {
+          description: "The token; it is shown once and stored only as a digest",
+          content: { "application/json": { schema: z.object({ token: z.string() }) } },
+        },
+        ...errors,
+      },
+    }),
+    async (c) => {
+      requireAdmin(await identifyCaller(c, deps));
+      const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
+      if (group === null) throw notFound("Group");
+      return c.json({ token: await issueCoordinatorToken(deps, group) }, 201);
+    },
+  );
+}

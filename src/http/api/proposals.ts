@@ -1,0 +1,331 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { findGroupByHandle, findGroupById } from "../../db/groups.repo.ts";
+import { findProposal, listProposals } from "../../db/proposals.repo.ts";
+import type { CategorySlug } from "../../domain/categories.ts";
+import type { Group } from "../../domain/group.ts";
+import type {
+  ChangeError,
+  Proposal,
+  ProposalChanges,
+  ProposalDraft,
+  Purpose,
+} from "../../domain/proposal.ts";
+import type { Unit } from "../../domain/units.ts";
+import { createProposal, deleteProposal, editProposal } from "../../services/proposals.ts";
+import { type Caller, identifyCaller, isCoordinatorOf, requireCoordinator } from "../auth.ts";
+import { ApiError, notFound } from "../errors.ts";
+import type { ApiDeps } from "./deps.ts";
+import {
+  ErrorSchema,
+  HandleParam,
+  IdParam,
+  ProposalInputSchema,
+  ProposalListQuery,
+  ProposalPatchSchema,
+  ProposalSchema,
+} from "./schemas.ts";
+import { proposalView } from "./views.ts";
+
+const errors = {
+  400: { description: "Invalid input", content: { "application/json": { schema: ErrorSchema } } },
+  401: {
+    description: "No or invalid token",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
+  403: { description: "Not allowed", content: { "application/json": { schema: ErrorSchema } } },
+  404: { description: "Not found", content: { "application/json": { schema: ErrorSchema } } },
+} as const;
+
+const KINDS: readonly { path: "needs" | "offers"; purpose: Purpose; noun: string }[] = [
+  { path: "needs", purpose: "request", noun: "Need" },
+  { path: "offers", purpose: "offer", noun: "Offer" },
+];
+
+type QuantityInput = { amount: number; unit: Unit };
+type LocationInput = {
+  name: string;
+  latitude?: number | undefined;
+  longitude?: number | undefined;
+};
+
+function toQuantity(q: QuantityInput) {
+  // Six decimals at most (validated), written without float noise or exponent.
+  return { amount: q.amount.toFixed(6).replace(/\.?0+$/, ""), unit: q.unit };
+}
+
+function toLocation(l: LocationInput) {
+  return { name: l.name, latitude: l.latitude ?? null, longitude: l.longitude ?? null };
+}
+
+function toInstant(value: string): Temporal.Instant {
+  return Temporal.Instant.from(value);
+}
+
+function changeErrorToApi(error: ChangeError | { type: "conflict" }): ApiError {
+  switch (error.type) {
+    case "status-not-allowed":
+      return new ApiError(
+        409,
+        "conflict",
+        `Status cannot change from ${error.from} to ${error.to}: it only moves forward (open → pledged → fulfilled, or closed)`,
+      );
+    case "terminal":
+      return new ApiError(
+        409,
+        "conflict",
+        `A ${error.status} need or offer cannot be edited; post a new one instead`,
+      );
+    case "expiry-in-past":
+      return new ApiError(400, "invalid_request", "expiresAt must be in the future");
+    case "conflict":
+      return new ApiError(
+        409,
+        "conflict",
+        "It was changed by someone else meanwhile; reload and retry",
+      );
+  }
+}
+
+function encodeCursor(p: Proposal): string {
+  return Buffer.from(`${p.createdAt.epochMilliseconds}_${p.id}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { createdAt: Temporal.Instant; id: string } {
+  const match = /^(\d{1,15})_([0-9a-f-]{36})$/.exec(Buffer.from(cursor, "base64url").toString());
+  if (match === null) throw new ApiError(400, "invalid_request", "cursor is not valid");
+  return { createdAt: Temporal.Instant.fromEpochMilliseconds(Number(match[1])), id: match[2]! };
+}
+
+export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
+  async function loadVisible(
+    caller: Caller,
+    id: string,
+    purpose: Purpose,
+    noun: string,
+  ): Promise<{ group: Group; proposal: Proposal }> {
+    const found = await findProposal(deps.db, id);
+    if (found.state !== "live" || found.proposal.purpose !== purpose) throw notFound(noun);
+    const group = await findGroupById(deps.db, found.proposal.groupId);
+    if (group === null) throw notFound(noun);
+    // Followers-only needs are not public: to anyone else they do not exist.
+    if (found.proposal.audience !== "public" && !isCoordinatorOf(caller, group))
+      throw notFound(noun);
+    return { group, proposal: found.proposal };
+  }
+
+  for (const kind of KINDS) {
+    app.openapi(
+      createRoute({
+        method: "post",
+        path: `/api/v1/groups/{handle}/${kind.path}`,
+        summary: `Publish a ${kind.noun.toLowerCase()} (coordinator of the group, or admin)`,
+        security: [{ bearer: [] }],
+        request: {
+          params: HandleParam,
+          body: {
+            required: true,
+            content: { "application/json": { schema: ProposalInputSchema } },
+          },
+        },
+        responses: {
+          201: {
+            description: "Published",
+            content: { "application/json": { schema: ProposalSchema } },
+          },
+          ...errors,
+        },
+      }),
+      async (c) => {
+        const caller = await identifyCaller(c, deps);
+        const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
+        if (group === null) throw notFound("Group");
+        requireCoordinator(caller, group);
+        const input = c.req.valid("json");
+        const draft: ProposalDraft = {
+          title: input.title,
+          description: input.description ?? "",
+          category: input.category as CategorySlug,
+          quantity: input.quantity === undefined ? null : toQuantity(input.quantity),
+          location: input.location === undefined ? null : toLocation(input.location),
+          urgency: input.urgency ?? "normal",
+          expiresAt: input.expiresAt === undefined ? null : toInstant(input.expiresAt),
+          audience: input.audience ?? "public",
+          contact: input.contact === undefined || input.contact === "" ? null : input.contact,
+        };
+        const result = await createProposal(deps, group, kind.purpose, draft);
+        if (!result.ok)
+          throw new ApiError(400, "invalid_request", "expiresAt must be in the future");
+        return c.json(
+          proposalView(result.proposal, group, deps.urls, { includePrivate: true }),
+          201,
+        );
+      },
+    );
+
+    app.openapi(
+      createRoute({
+        method: "get",
+        path: `/api/v1/groups/{handle}/${kind.path}`,
+        summary: `List a collective's ${kind.path}, newest first (keyset-paginated)`,
+        request: { params: HandleParam, query: ProposalListQuery },
+        responses: {
+          200: {
+            description: "One page",
+            content: {
+              "application/json": {
+                schema: z.object({
+                  items: z.array(ProposalSchema),
+                  nextCursor: z.string().nullable(),
+                }),
+              },
+            },
+          },
+          ...errors,
+        },
+      }),
+      async (c) => {
+        const caller = await identifyCaller(c, deps);
+        const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
+        if (group === null) throw notFound("Group");
+        const query = c.req.valid("query");
+        const limit = query.limit ?? 20;
+        const coordinator = isCoordinatorOf(caller, group);
+        const page = await listProposals(deps.db, {
+          groupId: group.id,
+          purpose: kind.purpose,
+          status: query.status,
+          includeFollowersOnly: coordinator,
+          limit,
+          after: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+        });
+        const last = page.at(-1);
+        return c.json(
+          {
+            items: page.map((p) =>
+              proposalView(p, group, deps.urls, { includePrivate: coordinator }),
+            ),
+            nextCursor: page.length === limit && last !== undefined ? encodeCursor(last) : null,
+          },
+          200,
+        );
+      },
+    );
+
+    app.openapi(
+      createRoute({
+        method: "get",
+        path: `/api/v1/${kind.path}/{id}`,
+        summary: `Get a ${kind.noun.toLowerCase()}`,
+        request: { params: IdParam },
+        responses: {
+          200: {
+            description: kind.noun,
+            content: { "application/json": { schema: ProposalSchema } },
+          },
+          ...errors,
+        },
+      }),
+      async (c) => {
+        const caller = await identifyCaller(c, deps);
+        const { group, proposal } = await loadVisible(
+          caller,
+          c.req.valid("param").id,
+          kind.purpose,
+          kind.noun,
+        );
+        return c.json(
+          proposalView(proposal, group, deps.urls, {
+            includePrivate: isCoordinatorOf(caller, group),
+          }),
+          200,
+        );
+      },
+    );
+
+    app.openapi(
+      createRoute({
+        method: "patch",
+        path: `/api/v1/${kind.path}/{id}`,
+        summary: `Edit a ${kind.noun.toLowerCase()} or move its status forward (coordinator)`,
+        security: [{ bearer: [] }],
+        request: {
+          params: IdParam,
+          body: {
+            required: true,
+            content: { "application/json": { schema: ProposalPatchSchema } },
+          },
+        },
+        responses: {
+          200: {
+            description: "Updated",
+            content: { "application/json": { schema: ProposalSchema } },
+          },
+          409: {
+            description: "Not allowed now",
+            content: { "application/json": { schema: ErrorSchema } },
+          },
+          ...errors,
+        },
+      }),
+      async (c) => {
+        const caller = await identifyCaller(c, deps);
+        const { group, proposal } = await loadVisible(
+          caller,
+          c.req.valid("param").id,
+          kind.purpose,
+          kind.noun,
+        );
+        requireCoordinator(caller, group);
+        const input = c.req.valid("json");
+        const changes: { -readonly [K in keyof ProposalChanges]: ProposalChanges[K] } = {};
+        if (input.title !== undefined) changes.title = input.title;
+        if (input.description !== undefined) changes.description = input.description;
+        if (input.category !== undefined) changes.category = input.category as CategorySlug;
+        if (input.quantity !== undefined) {
+          changes.quantity = input.quantity === null ? null : toQuantity(input.quantity);
+        }
+        if (input.location !== undefined) {
+          changes.location = input.location === null ? null : toLocation(input.location);
+        }
+        if (input.urgency !== undefined) changes.urgency = input.urgency;
+        if (input.expiresAt !== undefined) {
+          changes.expiresAt = input.expiresAt === null ? null : toInstant(input.expiresAt);
+        }
+        if (input.audience !== undefined) changes.audience = input.audience;
+        if (input.contact !== undefined) {
+          changes.contact = input.contact === null || input.contact === "" ? null : input.contact;
+        }
+        if (input.status !== undefined) changes.status = input.status;
+        const result = await editProposal(deps, proposal, changes);
+        if (!result.ok) throw changeErrorToApi(result.error);
+        return c.json(
+          proposalView(result.proposal, group, deps.urls, { includePrivate: true }),
+          200,
+        );
+      },
+    );
+
+    app.openapi(
+      createRoute({
+        method: "delete",
+        path: `/api/v1/${kind.path}/{id}`,
+        summary: `Delete a ${kind.noun.toLowerCase()} (coordinator); followers receive a Delete`,
+        security: [{ bearer: [] }],
+        request: { params: IdParam },
+        responses: { 204: { description: "Deleted" }, ...errors },
+      }),
+      async (c) => {
+        const caller = await identifyCaller(c, deps);
+        const { group, proposal } = await loadVisible(
+          caller,
+          c.req.valid("param").id,
+          kind.purpose,
+          kind.noun,
+        );
+        requireCoordinator(caller, group);
+        if (!(await deleteProposal(deps, proposal))) throw notFound(kind.noun);
+        return c.body(null, 204);
+      },
+    );
+  }
+}

@@ -1,0 +1,142 @@
+import { z } from "@hono/zod-openapi";
+import { CATEGORY_SLUGS } from "../../domain/categories.ts";
+import { HANDLE_PATTERN } from "../../domain/handle.ts";
+import { UNITS } from "../../domain/units.ts";
+
+export const ErrorSchema = z
+  .object({
+    error: z.string().openapi({ example: "invalid_request" }),
+    message: z.string(),
+    details: z.unknown().optional(),
+  })
+  .openapi("Error");
+
+export const HandleParam = z.object({
+  handle: z
+    .string()
+    .regex(HANDLE_PATTERN)
+    .openapi({ param: { name: "handle", in: "path" }, example: "food" }),
+});
+
+export const IdParam = z.object({
+  id: z.uuid().openapi({ param: { name: "id", in: "path" } }),
+});
+
+export const GroupInputSchema = z
+  .strictObject({
+    handle: z
+      .string()
+      .regex(HANDLE_PATTERN, "handle must match [a-z0-9_]{1,30}")
+      .openapi({ example: "food" }),
+    name: z.string().trim().min(1).max(100).openapi({ example: "City A Food Collective" }),
+    summary: z.string().max(2000).optional(),
+    followPolicy: z.enum(["open", "approval"]).optional(),
+  })
+  .openapi("GroupInput");
+
+export const GroupSchema = z
+  .object({
+    handle: z.string(),
+    name: z.string(),
+    summary: z.string(),
+    followPolicy: z.enum(["open", "approval"]),
+    actorId: z.url(),
+    url: z.url(),
+    account: z.string().openapi({ example: "food@aid.example" }),
+    createdAt: z.string(),
+  })
+  .openapi("Group");
+
+/** Amounts are decimals with at most 6 fractional digits, as FEP-0837 carries them as strings. */
+const Amount = z
+  .number()
+  .positive()
+  .max(1_000_000_000)
+  .refine((n) => Math.abs(n * 1e6 - Math.round(n * 1e6)) < 1e-6, "at most 6 decimal places");
+
+const QuantitySchema = z.strictObject({ amount: Amount, unit: z.enum(UNITS) }).openapi("Quantity");
+
+const LocationSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200),
+    latitude: z.number().min(-90).max(90).optional(),
+    longitude: z.number().min(-180).max(180).optional(),
+  })
+  .refine((l) => (l.latitude === undefined) === (l.longitude === undefined), {
+    message: "latitude and longitude go together",
+  })
+  .openapi("Location");
+
+const Instant = z.iso.datetime({ offset: true }).openapi({ example: "2026-12-04T18:00:00Z" });
+const Urgency = z.enum(["low", "normal", "high", "critical"]);
+const Audience = z.enum(["public", "followers"]);
+const Status = z.enum(["open", "pledged", "fulfilled", "closed", "expired"]);
+
+export const ProposalInputSchema = z
+  .strictObject({
+    title: z.string().trim().min(1).max(200).openapi({ example: "20 insulin coolers" }),
+    description: z.string().max(5000).optional(),
+    category: z.enum(CATEGORY_SLUGS),
+    quantity: QuantitySchema.optional(),
+    location: LocationSchema.optional(),
+    urgency: Urgency.optional(),
+    expiresAt: Instant.optional(),
+    audience: Audience.optional(),
+    contact: z.string().trim().max(500).optional().openapi({
+      description: "Private: shown to the group's coordinators only, never federated.",
+    }),
+  })
+  .openapi("ProposalInput");
+
+export const ProposalPatchSchema = z
+  .strictObject({
+    title: z.string().trim().min(1).max(200).optional(),
+    description: z.string().max(5000).optional(),
+    category: z.enum(CATEGORY_SLUGS).optional(),
+    quantity: QuantitySchema.nullable().optional(),
+    location: LocationSchema.nullable().optional(),
+    urgency: Urgency.optional(),
+    expiresAt: Instant.nullable().optional(),
+    audience: Audience.optional(),
+    contact: z.string().trim().max(500).nullable().optional(),
+    status: Status.exclude(["expired"]).optional(),
+  })
+  .openapi("ProposalPatch");
+
+export const ProposalSchema = z
+  .object({
+    id: z.string(),
+    objectId: z.url(),
+    url: z.url(),
+    group: z.string(),
+    purpose: z.enum(["request", "offer"]),
+    title: z.string(),
+    description: z.string(),
+    category: z.enum(CATEGORY_SLUGS),
+    quantity: z.object({ amount: z.number(), unit: z.string() }).nullable(),
+    location: z
+      .object({
+        name: z.string(),
+        latitude: z.number().nullable(),
+        longitude: z.number().nullable(),
+      })
+      .nullable(),
+    urgency: Urgency,
+    expiresAt: z.string().nullable(),
+    audience: Audience,
+    status: Status,
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    contact: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: "Only for the group's coordinators." }),
+  })
+  .openapi("Proposal");
+
+export const ProposalListQuery = z.object({
+  status: Status.optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  cursor: z.string().max(100).optional(),
+});

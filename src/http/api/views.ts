@@ -1,0 +1,47 @@
+import type { Group } from "../../domain/group.ts";
+import type { Proposal } from "../../domain/proposal.ts";
+import type { InstanceUrls } from "../../urls.ts";
+
+export function groupView(group: Group, urls: InstanceUrls) {
+  return {
+    handle: group.handle,
+    name: group.name,
+    summary: group.summary,
+    followPolicy: group.followPolicy,
+    actorId: urls.group(group.handle).href,
+    url: urls.group(group.handle).href,
+    account: `${group.handle}@${urls.origin.host}`,
+    createdAt: group.createdAt.toString(),
+  };
+}
+
+/** The API view of a need or offer; `contact` only for the group's coordinators. */
+export function proposalView(
+  proposal: Proposal,
+  group: Group,
+  urls: InstanceUrls,
+  options: { includePrivate: boolean },
+) {
+  return {
+    id: proposal.id,
+    objectId: urls.proposalObject(proposal.id).href,
+    url: urls.proposalPage(proposal.purpose, proposal.id).href,
+    group: group.handle,
+    purpose: proposal.purpose,
+    title: proposal.title,
+    description: proposal.description,
+    category: proposal.category,
+    quantity:
+      proposal.quantity === null
+        ? null
+        : { amount: Number(proposal.quantity.amount), unit: proposal.quantity.unit },
+    location: proposal.location,
+    urgency: proposal.urgency,
+    expiresAt: proposal.expiresAt?.toString() ?? null,
+    audience: proposal.audience,
+    status: proposal.status,
+    createdAt: proposal.createdAt.toString(),
+    updatedAt: proposal.updatedAt.toString(),
+    ...(options.includePrivate ? { contact: proposal.contact } : {}),
+  };
+}

@@ -1,0 +1,121 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { getLogger } from "@logtape/logtape";
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { CATEGORIES } from "../domain/categories.ts";
+import { UNITS } from "../domain/units.ts";
+import type { ApiDeps } from "./api/deps.ts";
+import { registerGroupRoutes } from "./api/groups.ts";
+import { registerProposalRoutes } from "./api/proposals.ts";
+import { ApiError, errorResponse } from "./errors.ts";
+import { registerPages } from "./pages.ts";
+
+const logger = getLogger(["bayanihan", "http"]);
+
+/** Requests bodies the API accepts; anything larger is refused before it is parsed. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface HttpDeps extends ApiDeps {
+  /** Serves ActivityPub (actors, objects, inboxes, WebFinger, NodeInfo) before the HTML routes. */
+  readonly federationMiddleware: MiddlewareHandler;
+  /** Whether the instance is ready (migrations applied, queue running). */
+  readonly isReady: () => boolean;
+}
+
+export function createHttpApp(deps: HttpDeps): OpenAPIHono {
+  const app = new OpenAPIHono({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new ApiError(400, "invalid_request", describeIssues(result.error.issues), {
+          issues: result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+        });
+      }
+    },
+  });
+
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return errorResponse(c, error);
+    if (error instanceof HTTPException) {
+      // Hono's JSON validator throws this for an unparseable body.
+      const status = error.status;
+      if (status === 400) {
+        return errorResponse(
+          c,
+          new ApiError(400, "invalid_json", "The request body is not valid JSON"),
+        );
+      }
+      if (status === 413) {
+        return errorResponse(
+          c,
+          new ApiError(413, "payload_too_large", "The request body is too large"),
+        );
+      }
+      return error.getResponse();
+    }
+    logger.error("Unhandled error on {method} {path}: {error}", {
+      method: c.req.method,
+      path: c.req.path,
+      error,
+    });
+    return errorResponse(
+      c,
+      new ApiError(500, "internal_error", "Something went wrong on our side"),
+    );
+  });
+
+  app.get("/healthz", (c) =>
+    deps.isReady() ? c.json({ status: "ok" }) : c.json({ status: "starting" }, 503),
+  );
+
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => {
+        // The rest of the body is never read, so the connection cannot be
+        // reused: say so, or the client's next request on it fails.
+        c.header("Connection", "close");
+        throw new ApiError(
+          413,
+          "payload_too_large",
+          `The request body exceeds ${MAX_BODY_BYTES} bytes`,
+        );
+      },
+    }),
+  );
+  app.get("/api/v1/categories", (c) =>
+    c.json({ items: CATEGORIES.map((cat) => ({ ...cat })), units: [...UNITS] }),
+  );
+  registerGroupRoutes(app, deps);
+  registerProposalRoutes(app, deps);
+  app.doc31("/api/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Bayanihan API",
+      version: "1",
+      description:
+        "Collectives publish needs and offers; other instances and the fediverse follow them.",
+    },
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+  });
+  app.all("/api/*", () => {
+    throw new ApiError(404, "not_found", "No such API endpoint");
+  });
+
+  app.use(deps.federationMiddleware);
+  registerPages(app, deps);
+  return app;
+}
+
+function describeIssues(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+): string {
+  return issues
+    .slice(0, 5)
+    .map((i) => (i.path.length === 0 ? i.message : `${i.path.map(String).join(".")}: ${i.message}`))
+    .join("; ");
+}

@@ -1,0 +1,62 @@
+import { timingSafeEqual } from "node:crypto";
+import type { Context } from "hono";
+import type { Kysely } from "kysely";
+import type { Database } from "../db/database.ts";
+import { findTokenGroupId } from "../db/tokens.repo.ts";
+import type { Group } from "../domain/group.ts";
+import { digestToken } from "../services/groups.ts";
+import { ApiError } from "./errors.ts";
+
+export type Caller =
+  | { readonly kind: "admin" }
+  | { readonly kind: "coordinator"; readonly groupId: string }
+  | { readonly kind: "anonymous" };
+
+/**
+ * Who is calling. A missing Authorization header is an anonymous caller; a
+ * header with an unknown token is an error (401), so a mistyped token is
+ * noticed instead of silently reading the public view.
+ */
+export async function identifyCaller(
+  c: Context,
+  deps: { db: Kysely<Database>; adminToken: string | null },
+): Promise<Caller> {
+  const header = c.req.header("authorization");
+  if (header === undefined) return { kind: "anonymous" };
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (match === null) {
+    throw new ApiError(401, "unauthorized", "Authorization must be 'Bearer <token>'");
+  }
+  const token = match[1]!;
+  if (deps.adminToken !== null && constantTimeEquals(token, deps.adminToken))
+    return { kind: "admin" };
+  const groupId = await findTokenGroupId(deps.db, digestToken(token));
+  if (groupId === null) throw new ApiError(401, "unauthorized", "The token is not valid");
+  return { kind: "coordinator", groupId };
+}
+
+function constantTimeEquals(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+export function requireAdmin(caller: Caller): void {
+  if (caller.kind === "anonymous")
+    throw new ApiError(401, "unauthorized", "An admin token is required");
+  if (caller.kind !== "admin")
+    throw new ApiError(403, "forbidden", "Only an instance admin can do this");
+}
+
+export function isCoordinatorOf(caller: Caller, group: Group): boolean {
+  return caller.kind === "admin" || (caller.kind === "coordinator" && caller.groupId === group.id);
+}
+
+export function requireCoordinator(caller: Caller, group: Group): void {
+  if (caller.kind === "anonymous") {
+    throw new ApiError(401, "unauthorized", "A coordinator token for this group is required");
+  }
+  if (!isCoordinatorOf(caller, group)) {
+    throw new ApiError(403, "forbidden", "This token is not a coordinator token of this group");
+  }
+}

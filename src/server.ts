@@ -1,0 +1,188 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { type ServerType, serve } from "@hono/node-server";
+import { getLogger } from "@logtape/logtape";
+import type { MiddlewareHandler } from "hono";
+import { type AppFederation, buildFederation } from "../federation/federation.ts";
+import { keyPairGenerator } from "../federation/keys.ts";
+import { createProposalPublisher } from "../federation/publisher.ts";
+import { createFederationSecurity } from "../federation/security/wiring.ts";
+import type { Config } from "./config.ts";
+import { type DatabaseHandle, openPGlite, openPostgres } from "./db/connect.ts";
+import { KyselyKvStore } from "./db/kv-store.ts";
+import { KyselyMessageQueue } from "./db/message-queue.ts";
+import { migrateToLatest } from "./db/migrate.ts";
+import { createHttpApp } from "./http/app.ts";
+import type { Clock } from "./services/ports.ts";
+import { expireDueProposals, relayPendingActivities } from "./services/proposals.ts";
+import { type InstanceUrls, instanceUrls } from "./urls.ts";
+
+const logger = getLogger(["bayanihan", "server"]);
+
+/** How often the server looks for needs whose expiry has passed. */
+const EXPIRY_SWEEP_INTERVAL_MS = 60_000;
+
+export async function openDatabase(config: Config): Promise<DatabaseHandle> {
+  if (config.databaseUrl !== null) return openPostgres({ url: config.databaseUrl });
+  const dataDir = path.resolve(config.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  return openPGlite({ dataDir });
+}
+
+export interface InstanceOptions {
+  /** An open database to use instead of the configured one (tests); it is not closed by stop(). */
+  readonly database?: DatabaseHandle;
+  readonly clock?: Clock;
+  /** Queue tuning (tests poll faster). */
+  readonly queue?: { readonly pollIntervalMs?: number; readonly concurrency?: number };
+  /** Replaces the delivery retry schedule (tests cannot wait 72 hours). */
+  readonly retry?: { delayFor(attempt: number): Temporal.Duration | null };
+}
+
+/** One instance: its database, federation and HTTP handler, not yet listening. */
+export interface Instance {
+  readonly urls: InstanceUrls;
+  readonly database: DatabaseHandle;
+  readonly federation: AppFederation;
+  fetch(request: Request): Promise<Response>;
+  /** Starts the delivery workers and the periodic jobs. */
+  startWorkers(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function createInstance(
+  config: Config,
+  options: InstanceOptions = {},
+): Promise<Instance> {
+  const database = options.database ?? (await openDatabase(config));
+  const ownsDatabase = options.database === undefined;
+  await migrateToLatest(database.db);
+
+  const clock = options.clock ?? (() => Temporal.Now.instant());
+  const urls = instanceUrls(config.origin);
+  const kv = new KyselyKvStore(database.db);
+  const security = createFederationSecurity({ db: database.db, config, kv });
+  const queue = security.guardQueue(
+    new KyselyMessageQueue(database, {
+      // Retries in place keep a failed Create ahead of its Update.
+      retry: { ...security.retry, ...options.retry },
+      ...(options.queue?.pollIntervalMs !== undefined
+        ? { pollIntervalMs: options.queue.pollIntervalMs }
+        : {}),
+      ...(options.queue?.concurrency !== undefined
+        ? { concurrency: options.queue.concurrency }
+        : {}),
+    }),
+  );
+  const federation = buildFederation({
+    db: database.db,
+    urls,
+    kv,
+    queue,
+    clock,
+    documentLoaderFactory: security.documentLoaderFactory,
+    contextLoaderFactory: security.contextLoaderFactory,
+    authenticatedDocumentLoaderFactory: security.authenticatedDocumentLoaderFactory,
+    outboxRetryPolicy: security.outboxRetryPolicy,
+    onPermanentFailure: security.onPermanentFailure,
+    isDeliverable: security.isDeliverable,
+    manuallyStartQueue: true,
+  });
+  const publisher = createProposalPublisher(federation, { db: database.db, urls });
+  const proposalDeps = { db: database.db, publisher, clock };
+
+  let ready = false;
+  const federationMiddleware: MiddlewareHandler = async (c, next) => {
+    const request = await security.screenInbox(c.req.raw, federation);
+    if (request instanceof Response) return request;
+    return federation.fetch(request, {
+      contextData: undefined,
+      onNotFound: async () => {
+        await next();
+        return c.res;
+      },
+      onNotAcceptable: async () => {
+        await next();
+        return c.res;
+      },
+    });
+  };
+  const app = createHttpApp({
+    db: database.db,
+    urls,
+    clock,
+    keys: keyPairGenerator,
+    publisher,
+    adminToken: config.adminToken,
+    federationMiddleware,
+    isReady: () => ready,
+  });
+
+  const workers = new AbortController();
+  const timers: NodeJS.Timeout[] = [];
+  let queueRunning: Promise<void> | null = null;
+
+  async function runJob(name: string, job: () => Promise<unknown>): Promise<void> {
+    try {
+      await job();
+    } catch (error) {
+      logger.error("Background job {name} failed: {error}", { name, error });
+    }
+  }
+
+  return {
+    urls,
+    database,
+    federation,
+    fetch: async (request) => app.fetch(request),
+    async startWorkers() {
+      queueRunning = federation.startQueue(undefined, { signal: workers.signal });
+      // Changes committed before a crash are still waiting to be federated.
+      await runJob("relay", () => relayPendingActivities(proposalDeps));
+      await runJob("expiry", () => expireDueProposals(proposalDeps));
+      timers.push(
+        setInterval(
+          () => void runJob("expiry", () => expireDueProposals(proposalDeps)),
+          EXPIRY_SWEEP_INTERVAL_MS,
+        ),
+      );
+      ready = true;
+    },
+    async stop() {
+      ready = false;
+      for (const timer of timers) clearInterval(timer);
+      workers.abort();
+      await queueRunning?.catch(() => {});
+      if (ownsDatabase) await database.close();
+    },
+  };
+}
+
+export interface RunningServer {
+  readonly instance: Instance;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** Creates an instance and listens on HOST:PORT (PORT 0 picks a free port, for tests). */
+export async function startServer(
+  config: Config,
+  options: InstanceOptions = {},
+): Promise<RunningServer> {
+  const instance = await createInstance(config, options);
+  const { server, port } = await new Promise<{ server: ServerType; port: number }>((resolve) => {
+    const server = serve(
+      { fetch: instance.fetch, hostname: config.host, port: config.port },
+      (info) => resolve({ server, port: info.port }),
+    );
+  });
+  await instance.startWorkers();
+  return {
+    instance,
+    port,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await instance.stop();
+    },
+  };
+}

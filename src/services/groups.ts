@@ -1,0 +1,52 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { Kysely } from "kysely";
+import type { Database } from "../db/database.ts";
+import { findGroupByHandle, insertGroup } from "../db/groups.repo.ts";
+import { insertToken } from "../db/tokens.repo.ts";
+import type { FollowPolicy, Group } from "../domain/group.ts";
+import { newId } from "../domain/ids.ts";
+import type { Clock, KeyPairGenerator } from "./ports.ts";
+
+export interface GroupInput {
+  readonly handle: string;
+  readonly name: string;
+  readonly summary: string;
+  readonly followPolicy: FollowPolicy;
+}
+
+export type CreateGroupResult = { ok: true; group: Group } | { ok: false; error: "handle-taken" };
+
+export async function createGroup(
+  deps: { db: Kysely<Database>; keys: KeyPairGenerator; clock: Clock },
+  input: GroupInput,
+): Promise<CreateGroupResult> {
+  // Cheap check first so a taken handle does not cost an RSA key generation;
+  // the unique index still decides races.
+  if ((await findGroupByHandle(deps.db, input.handle)) !== null) {
+    return { ok: false, error: "handle-taken" };
+  }
+  const now = deps.clock();
+  const group: Group = { id: newId(), ...input, createdAt: now, updatedAt: now };
+  const keys = await deps.keys.generate();
+  const inserted = await insertGroup(deps.db, group, keys);
+  return inserted === null ? { ok: false, error: "handle-taken" } : { ok: true, group: inserted };
+}
+
+/** Tokens are random 256-bit secrets; only their SHA-256 digest is stored. */
+export function digestToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+export async function issueCoordinatorToken(
+  deps: { db: Kysely<Database>; clock: Clock },
+  group: Group,
+): Promise<string> {
+  const token = `byh_${randomBytes(32).toString("base64url")}`;
+  await insertToken(deps.db, {
+    id: newId(),
+    digest: digestToken(token),
+    groupId: group.id,
+    createdAt: new Date(deps.clock().epochMilliseconds),
+  });
+  return token;
+}

@@ -1,0 +1,24 @@
+import type { Group } from "../domain/group.ts";
+import type { Proposal } from "../domain/proposal.ts";
+
+/**
+ * What the application needs from federation, as an interface so services and
+ * their tests do not depend on Fedify. The federation layer implements it.
+ */
+export interface ProposalPublisher {
+  /** Queue delivery of a newly published need or offer to the group's followers. */
+  created(group: Group, proposal: Proposal): Promise<void>;
+  /** Queue delivery of its current state (an edit or a status change). */
+  updated(group: Group, proposal: Proposal): Promise<void>;
+  /** Queue delivery of its deletion. */
+  deleted(group: Group, proposal: Proposal): Promise<void>;
+}
+
+export interface KeyPairGenerator {
+  /** One RSA (for HTTP signatures Mastodon verifies) and one Ed25519 pair (for integrity proofs). */
+  generate(): Promise<
+    { algorithm: "RSASSA-PKCS1-v1_5" | "Ed25519"; privateJwk: JsonWebKey; publicJwk: JsonWebKey }[]
+  >;
+}
+
+export type Clock = () => Temporal.Instant;

@@ -1,0 +1,177 @@
+import { getLogger } from "@logtape/logtape";
+import type { Kysely } from "kysely";
+import type { Database } from "../db/database.ts";
+import { findGroupById } from "../db/groups.repo.ts";
+import {
+  deletePendingActivity,
+  findProposalIncludingDeleted,
+  insertPendingActivity,
+  insertProposal,
+  listDueProposals,
+  listPendingActivities,
+  markProposalDeleted,
+  updateProposal,
+} from "../db/proposals.repo.ts";
+import type { Group } from "../domain/group.ts";
+import { newId } from "../domain/ids.ts";
+import {
+  applyChanges,
+  type ChangeError,
+  isDue,
+  laterThan,
+  type Proposal,
+  type ProposalChanges,
+  type ProposalDraft,
+  type Purpose,
+} from "../domain/proposal.ts";
+import type { Clock, ProposalPublisher } from "./ports.ts";
+
+const logger = getLogger(["bayanihan", "proposals"]);
+
+export interface ProposalDeps {
+  readonly db: Kysely<Database>;
+  readonly publisher: ProposalPublisher;
+  readonly clock: Clock;
+}
+
+export type CreateResult =
+  | { ok: true; proposal: Proposal }
+  | { ok: false; error: "expiry-in-past" };
+
+export async function createProposal(
+  deps: ProposalDeps,
+  group: Group,
+  purpose: Purpose,
+  draft: ProposalDraft,
+): Promise<CreateResult> {
+  const now = deps.clock();
+  if (draft.expiresAt !== null && Temporal.Instant.compare(draft.expiresAt, now) <= 0) {
+    return { ok: false, error: "expiry-in-past" };
+  }
+  const proposal: Proposal = {
+    id: newId(now.epochMilliseconds),
+    groupId: group.id,
+    purpose,
+    ...draft,
+    status: "open",
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.db.transaction().execute(async (trx) => {
+    await insertProposal(trx, proposal);
+    await insertPendingActivity(trx, proposal.id, "create", now);
+  });
+  await relayPendingActivities(deps);
+  return { ok: true, proposal };
+}
+
+export type EditResult =
+  | { ok: true; proposal: Proposal }
+  | { ok: false; error: ChangeError | { type: "conflict" } };
+
+export async function editProposal(
+  deps: ProposalDeps,
+  proposal: Proposal,
+  changes: ProposalChanges,
+): Promise<EditResult> {
+  const result = applyChanges(proposal, changes, deps.clock());
+  if (!result.ok) return result;
+  if (!result.changed) return { ok: true, proposal };
+  const stored = await deps.db.transaction().execute(async (trx) => {
+    const updated = await updateProposal(trx, result.proposal, proposal.updatedAt);
+    if (updated) await insertPendingActivity(trx, proposal.id, "update", result.proposal.updatedAt);
+    return updated;
+  });
+  if (!stored) return { ok: false, error: { type: "conflict" } };
+  await relayPendingActivities(deps);
+  return { ok: true, proposal: result.proposal };
+}
+
+export async function deleteProposal(deps: ProposalDeps, proposal: Proposal): Promise<boolean> {
+  const now = laterThan(proposal.updatedAt, deps.clock());
+  const deleted = await deps.db.transaction().execute(async (trx) => {
+    const done = await markProposalDeleted(trx, proposal.id, now);
+    if (done) await insertPendingActivity(trx, proposal.id, "delete", now);
+    return done;
+  });
+  if (deleted) await relayPendingActivities(deps);
+  return deleted;
+}
+
+/** Marks every proposal whose expiry has passed as expired, and federates the change. */
+export async function expireDueProposals(deps: ProposalDeps): Promise<number> {
+  const now = deps.clock();
+  let expired = 0;
+  for (const proposal of await listDueProposals(deps.db, now, 500)) {
+    if (!isDue(proposal, now)) continue;
+    const next: Proposal = {
+      ...proposal,
+      status: "expired",
+      updatedAt: laterThan(proposal.updatedAt, now),
+    };
+    const stored = await deps.db.transaction().execute(async (trx) => {
+      const updated = await updateProposal(trx, next, proposal.updatedAt);
+      if (updated) await insertPendingActivity(trx, proposal.id, "update", next.updatedAt);
+      return updated;
+    });
+    if (stored) expired++;
+  }
+  if (expired > 0) await relayPendingActivities(deps);
+  return expired;
+}
+
+/** One relay pass at a time per database (several instances may share a process in tests). */
+const relaying = new WeakMap<Kysely<Database>, Promise<void>>();
+
+/**
+ * Hands committed changes to the publisher, oldest first, deleting each row
+ * only once its activity is queued. Runs after every change and at startup,
+ * so rows left by a crash are sent on the next start. Concurrent callers in
+ * one process share a single pass; across processes a row may be sent twice,
+ * which receivers absorb because activity ids are deterministic.
+ */
+export async function relayPendingActivities(deps: ProposalDeps): Promise<void> {
+  for (let running = relaying.get(deps.db); running; running = relaying.get(deps.db)) {
+    await running.catch(() => {});
+  }
+  const pass = (async () => {
+    try {
+      for (;;) {
+        const batch = await listPendingActivities(deps.db, 100);
+        if (batch.length === 0) return;
+        for (const item of batch) {
+          await relayOne(deps, item);
+          await deletePendingActivity(deps.db, item.id);
+        }
+      }
+    } finally {
+      relaying.delete(deps.db);
+    }
+  })();
+  relaying.set(deps.db, pass);
+  await pass;
+}
+
+async function relayOne(
+  deps: ProposalDeps,
+  item: { proposalId: string; kind: "create" | "update" | "delete" },
+): Promise<void> {
+  const found = await findProposalIncludingDeleted(deps.db, item.proposalId);
+  if (found === null) return;
+  const group = await findGroupById(deps.db, found.proposal.groupId);
+  if (group === null) return;
+  // A row queued before a deletion must not resurrect the object remotely.
+  if (found.deleted && item.kind !== "delete") return;
+  try {
+    if (item.kind === "create") await deps.publisher.created(group, found.proposal);
+    else if (item.kind === "update") await deps.publisher.updated(group, found.proposal);
+    else await deps.publisher.deleted(group, found.proposal);
+  } catch (error) {
+    logger.error("Could not queue the {kind} of {proposalId}: {error}", {
+      kind: item.kind,
+      proposalId: item.proposalId,
+      error,
+    });
+    throw error;
+  }
+}

@@ -1,0 +1,32 @@
+import type { Purpose } from "./domain/proposal.ts";
+
+/**
+ * Where everything lives on this instance. ActivityPub ids and HTML pages are
+ * built here only, so the federation layer and the pages cannot disagree.
+ */
+export interface InstanceUrls {
+  readonly origin: URL;
+  group(handle: string): URL;
+  groupInbox(handle: string): URL;
+  groupOutbox(handle: string): URL;
+  groupFollowers(handle: string): URL;
+  sharedInbox(): URL;
+  /** The ActivityPub id of a need or offer. */
+  proposalObject(id: string): URL;
+  /** Its HTML page. */
+  proposalPage(purpose: Purpose, id: string): URL;
+}
+
+export function instanceUrls(origin: URL): InstanceUrls {
+  const at = (path: string) => new URL(path, origin);
+  return {
+    origin,
+    group: (handle) => at(`/groups/${handle}`),
+    groupInbox: (handle) => at(`/groups/${handle}/inbox`),
+    groupOutbox: (handle) => at(`/groups/${handle}/outbox`),
+    groupFollowers: (handle) => at(`/groups/${handle}/followers`),
+    sharedInbox: () => at("/inbox"),
+    proposalObject: (id) => at(`/objects/${id}`),
+    proposalPage: (purpose, id) => at(`/${purpose === "request" ? "needs" : "offers"}/${id}`),
+  };
+}

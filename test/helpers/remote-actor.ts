@@ -1,0 +1,150 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  createFederation,
+  type Federation,
+  generateCryptoKeyPair,
+  MemoryKvStore,
+} from "@fedify/fedify";
+import { Activity, Endpoints, Follow, Person, Undo } from "@fedify/vocab";
+
+export interface ReceivedActivity {
+  /** The activity as Fedify parsed it, after verifying its signature. */
+  readonly activity: Activity;
+  /** The exact JSON that arrived on the wire. */
+  readonly json: Record<string, unknown>;
+}
+
+/**
+ * Another fediverse server on its own loopback address with one person,
+ * `alice`, built on plain Fedify: it signs what it sends, and its inbox only
+ * records activities whose signatures verified. `wire` keeps every raw
+ * request body that reached it, verified or not.
+ */
+export interface RemoteActor {
+  readonly origin: URL;
+  readonly actorId: URL;
+  readonly inbox: URL;
+  readonly sharedInbox: URL;
+  readonly received: ReceivedActivity[];
+  readonly wire: string[];
+  follow(target: { id: URL; inbox: URL }): Promise<Follow>;
+  unfollow(target: { id: URL; inbox: URL }, follow: Follow): Promise<void>;
+  /** A GET with `Accept: application/activity+json`, like a plain-JSON reader such as Mastodon. */
+  fetchJson(url: URL | string): Promise<{ status: number; contentType: string; json: unknown }>;
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export async function startRemoteActor(host = "127.0.0.2"): Promise<RemoteActor> {
+  const received: ReceivedActivity[] = [];
+  const wire: string[] = [];
+  const keys = await Promise.all([
+    generateCryptoKeyPair("RSASSA-PKCS1-v1_5"),
+    generateCryptoKeyPair("Ed25519"),
+  ]);
+  let federation: Federation<void> | null = null;
+
+  const server: Server = createServer(async (req, res) => {
+    const body = req.method === "POST" ? await readBody(req) : undefined;
+    if (body !== undefined) wire.push(body.toString("utf8"));
+    const url = new URL(req.url ?? "/", origin);
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (typeof value === "string") headers.set(name, value);
+      else if (Array.isArray(value)) headers.set(name, value.join(", "));
+    }
+    const request = new Request(url, {
+      method: req.method ?? "GET",
+      headers,
+      ...(body !== undefined ? { body: new Uint8Array(body) } : {}),
+    });
+    const response = await federation!.fetch(request, { contextData: undefined });
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.end(Buffer.from(await response.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const origin = new URL(`http://${host}:${(server.address() as AddressInfo).port}`);
+
+  // Test-only peer: loopback addresses are the whole point here.
+  federation = createFederation<void>({
+    kv: new MemoryKvStore(),
+    origin: origin.href,
+    allowPrivateAddress: true,
+  });
+  federation
+    .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
+      if (identifier !== "alice") return null;
+      const pairs = await ctx.getActorKeyPairs(identifier);
+      return new Person({
+        id: ctx.getActorUri(identifier),
+        preferredUsername: identifier,
+        name: "Alice",
+        inbox: ctx.getInboxUri(identifier),
+        endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+        publicKey: pairs[0]?.cryptographicKey ?? null,
+        assertionMethods: pairs.map((p) => p.multikey),
+      });
+    })
+    .setKeyPairsDispatcher(
+      async (_ctx, identifier): Promise<CryptoKeyPair[]> => (identifier === "alice" ? keys : []),
+    );
+  federation
+    .setInboxListeners("/users/{identifier}/inbox", "/inbox")
+    .on(Activity, async (_ctx, activity) => {
+      received.push({ activity, json: (await activity.toJsonLd()) as Record<string, unknown> });
+    });
+
+  const ctx = federation.createContext(origin, undefined);
+  const actorId = ctx.getActorUri("alice");
+  let sequence = 0;
+
+  return {
+    origin,
+    actorId,
+    inbox: ctx.getInboxUri("alice"),
+    sharedInbox: ctx.getInboxUri(),
+    received,
+    wire,
+    async follow(target) {
+      const follow = new Follow({
+        id: new URL(`${origin.href}follows/${++sequence}`),
+        actor: actorId,
+        object: target.id,
+      });
+      await ctx.sendActivity(
+        { identifier: "alice" },
+        { id: target.id, inboxId: target.inbox },
+        follow,
+      );
+      return follow;
+    },
+    async unfollow(target, follow) {
+      const undo = new Undo({
+        id: new URL(`${origin.href}follows/${sequence}/undo`),
+        actor: actorId,
+        object: follow,
+      });
+      await ctx.sendActivity(
+        { identifier: "alice" },
+        { id: target.id, inboxId: target.inbox },
+        undo,
+      );
+    },
+    async fetchJson(url) {
+      const response = await fetch(url, { headers: { accept: "application/activity+json" } });
+      const contentType = response.headers.get("content-type") ?? "";
+      const text = await response.text();
+      return { status: response.status, contentType, json: text === "" ? null : JSON.parse(text) };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
