@@ -167,6 +167,17 @@ describe("federation with a signed peer on another loopback address", () => {
     expect([404, 410]).toContain((await remote.fetchJson(objectId)).status);
   });
 
+  it("signs what it sends with an FEP-8b32 proof and an LD signature", () => {
+    const create = remote.wire.map((body) => JSON.parse(body)).find((json) => json.type === "Create");
+    expect(create.proof).toMatchObject({
+      type: "DataIntegrityProof",
+      cryptosuite: "eddsa-jcs-2022",
+      proofPurpose: "assertionMethod",
+    });
+    expect(String(create.proof.verificationMethod)).toContain(group.actorId);
+    expect(create.signature).toMatchObject({ type: "RsaSignature2017" });
+  });
+
   it("never sent the private contact anywhere", () => {
     expect(remote.wire.length).toBeGreaterThanOrEqual(4);
     for (const body of remote.wire) {

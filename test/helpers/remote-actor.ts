@@ -30,6 +30,8 @@ export interface RemoteActor {
   readonly wire: string[];
   follow(target: { id: URL; inbox: URL }): Promise<Follow>;
   unfollow(target: { id: URL; inbox: URL }, follow: Follow): Promise<void>;
+  /** A GET signed with alice's key (authorized fetch), through Fedify's authenticated loader. */
+  fetchSigned(url: URL | string): Promise<unknown>;
   /** A GET with `Accept: application/activity+json`, like a plain-JSON reader such as Mastodon. */
   fetchJson(url: URL | string): Promise<{ status: number; contentType: string; json: unknown }>;
   close(): Promise<void>;
@@ -136,11 +138,21 @@ export async function startRemoteActor(host = "127.0.0.2"): Promise<RemoteActor>
         undo,
       );
     },
+    async fetchSigned(url) {
+      const loader = await ctx.getDocumentLoader({ identifier: "alice" });
+      return (await loader(String(url))).document;
+    },
     async fetchJson(url) {
       const response = await fetch(url, { headers: { accept: "application/activity+json" } });
       const contentType = response.headers.get("content-type") ?? "";
       const text = await response.text();
-      return { status: response.status, contentType, json: text === "" ? null : JSON.parse(text) };
+      let json: unknown = null;
+      try {
+        json = text === "" ? null : JSON.parse(text);
+      } catch {
+        // Error pages may be plain text; the status says what happened.
+      }
+      return { status: response.status, contentType, json };
     },
     async close() {
       server.closeAllConnections();
