@@ -1,5 +1,6 @@
 import type { InboxContext } from "@fedify/fedify";
 import { Accept, Follow, isActor, Undo } from "@fedify/vocab";
+import { FetchError } from "@fedify/vocab-runtime";
 import { getLogger } from "@logtape/logtape";
 import {
   removeFollower,
@@ -52,7 +53,15 @@ export async function onFollowed(
   }
   // The actor document is fetched from the actor's own id, never taken from
   // an embedded copy, so the inbox we store is the one its server publishes.
-  const actor = await follow.getActor(ctx);
+  let actor: Awaited<ReturnType<Follow["getActor"]>>;
+  try {
+    actor = await follow.getActor(ctx);
+  } catch (error) {
+    // Unreachable servers are worth retrying; an unreadable actor is not.
+    if (error instanceof FetchError) throw error;
+    logger.debug("Dropped Follow {id}: unreadable actor: {error}", { id: follow.id.href, error });
+    return;
+  }
   if (!isActor(actor) || actor.id === null || actor.id.href !== follow.actorId.href) return;
   if (actor.inboxId === null) return;
   const sharedInbox = actor.endpoints?.sharedInbox ?? null;

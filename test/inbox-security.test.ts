@@ -108,6 +108,34 @@ describe("inbox defences of a running instance", () => {
     await expect.poll(followerCount, { timeout: 15_000 }).toBe(1);
   });
 
+  it("drops malformed activities from a genuine actor without harm", async () => {
+    const base = {
+      "@context": "https://www.w3.org/ns/activitystreams",
+      actor: victim.actorId.href,
+    };
+    const malformed = [
+      { ...base, id: `${victim.origin.href}bad/1`, type: "Follow", object: 12345 },
+      { ...base, id: `${victim.origin.href}bad/2`, type: "Follow" },
+      { ...base, id: `${victim.origin.href}bad/3`, type: "Undo", object: { type: "Follow" } },
+      {
+        ...base,
+        id: `${victim.origin.href}bad/4`,
+        type: "Create",
+        object: { type: "Note", content: ["x"] },
+      },
+    ];
+    for (const json of malformed) {
+      const response = await victim.postSigned(groupInbox, json);
+      expect(response.status, JSON.stringify(json)).toBeLessThan(500);
+    }
+    // The worker is still alive and the follower untouched: a valid Follow is still answered.
+    expect(await followerCount()).toBe(1);
+    const accepts = () => victim.received.filter((r) => r.json.type === "Accept").length;
+    const before = accepts();
+    await victim.follow({ id: groupId, inbox: groupInbox });
+    await expect.poll(accepts, { timeout: 15_000 }).toBe(before + 1);
+  });
+
   it("serves followers-only needs to signed fetches from a follower's server only", async () => {
     const token = (await (await instance.api("POST", "/api/v1/groups/food/tokens")).json()).token;
     const need = await (

@@ -5,6 +5,7 @@ import {
   type Federation,
   generateCryptoKeyPair,
   MemoryKvStore,
+  signRequest,
 } from "@fedify/fedify";
 import { Activity, Endpoints, Follow, Person, Undo } from "@fedify/vocab";
 
@@ -30,6 +31,8 @@ export interface RemoteActor {
   readonly wire: string[];
   follow(target: { id: URL; inbox: URL }): Promise<Follow>;
   unfollow(target: { id: URL; inbox: URL }, follow: Follow): Promise<void>;
+  /** POSTs raw JSON signed with alice's RSA key, for activities Fedify would not build. */
+  postSigned(url: URL, json: unknown): Promise<Response>;
   /** A GET signed with alice's key (authorized fetch), through Fedify's authenticated loader. */
   fetchSigned(url: URL | string): Promise<unknown>;
   /** A GET with `Accept: application/activity+json`, like a plain-JSON reader such as Mastodon. */
@@ -137,6 +140,15 @@ export async function startRemoteActor(host = "127.0.0.2"): Promise<RemoteActor>
         { id: target.id, inboxId: target.inbox },
         undo,
       );
+    },
+    async postSigned(url, json) {
+      const [rsa] = await ctx.getActorKeyPairs("alice");
+      const request = new Request(url, {
+        method: "POST",
+        headers: { "content-type": "application/activity+json" },
+        body: JSON.stringify(json),
+      });
+      return fetch(await signRequest(request, rsa!.privateKey, rsa!.keyId, { spec: "rfc9421" }));
     },
     async fetchSigned(url) {
       const loader = await ctx.getDocumentLoader({ identifier: "alice" });
