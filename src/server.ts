@@ -21,6 +21,8 @@ const logger = getLogger(["bayanihan", "server"]);
 
 /** How often the server looks for needs whose expiry has passed. */
 const EXPIRY_SWEEP_INTERVAL_MS = 60_000;
+/** How often deliveries that could not be queued at once are tried again. */
+const RELAY_INTERVAL_MS = 30_000;
 
 export async function openDatabase(config: Config): Promise<DatabaseHandle> {
   if (config.databaseUrl !== null) return openPostgres({ url: config.databaseUrl });
@@ -144,6 +146,10 @@ export async function createInstance(
         setInterval(
           () => void runJob("expiry", () => expireDueProposals(proposalDeps)),
           EXPIRY_SWEEP_INTERVAL_MS,
+        ),
+        setInterval(
+          () => void runJob("relay", () => relayPendingActivities(proposalDeps)),
+          RELAY_INTERVAL_MS,
         ),
       );
       ready = true;

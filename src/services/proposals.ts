@@ -61,7 +61,7 @@ export async function createProposal(
     await insertProposal(trx, proposal);
     await insertPendingActivity(trx, proposal.id, "create", now);
   });
-  await relayPendingActivities(deps);
+  await relayAfterCommit(deps);
   return { ok: true, proposal };
 }
 
@@ -83,7 +83,7 @@ export async function editProposal(
     return updated;
   });
   if (!stored) return { ok: false, error: { type: "conflict" } };
-  await relayPendingActivities(deps);
+  await relayAfterCommit(deps);
   return { ok: true, proposal: result.proposal };
 }
 
@@ -94,7 +94,7 @@ export async function deleteProposal(deps: ProposalDeps, proposal: Proposal): Pr
     if (done) await insertPendingActivity(trx, proposal.id, "delete", now);
     return done;
   });
-  if (deleted) await relayPendingActivities(deps);
+  if (deleted) await relayAfterCommit(deps);
   return deleted;
 }
 
@@ -116,8 +116,21 @@ export async function expireDueProposals(deps: ProposalDeps): Promise<number> {
     });
     if (stored) expired++;
   }
-  if (expired > 0) await relayPendingActivities(deps);
+  if (expired > 0) await relayAfterCommit(deps);
   return expired;
+}
+
+/**
+ * The change is committed and its delivery recorded: a failure to queue it
+ * now must not turn into an error for the coordinator (who might post the
+ * need twice). The row stays and the periodic relay sends it later.
+ */
+async function relayAfterCommit(deps: ProposalDeps): Promise<void> {
+  try {
+    await relayPendingActivities(deps);
+  } catch (error) {
+    logger.warn("Delivery will be queued later: {error}", { error });
+  }
 }
 
 /** One relay pass at a time per database (several instances may share a process in tests). */
