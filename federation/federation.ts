@@ -13,7 +13,7 @@ import type { Database } from "../src/db/database.ts";
 import type { Clock } from "../src/services/ports.ts";
 import type { InstanceUrls } from "../src/urls.ts";
 import { registerActors } from "./actors.ts";
-import { registerInbox } from "./inbox.ts";
+import { registerInbox } from "./inbox/index.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
 import { registerObjects } from "./objects.ts";
 

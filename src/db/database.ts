@@ -100,6 +100,69 @@ export interface DeliveryFailuresTable {
   failed_at: Timestamp;
 }
 
+export interface FollowingTable {
+  id: string;
+  group_id: string;
+  actor_id: string;
+  inbox_url: string;
+  shared_inbox_url: string | null;
+  follow_activity_id: string;
+  state: "pending" | "accepted" | "rejected";
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RemoteProposalsTable {
+  id: string;
+  object_id: string;
+  origin_actor_id: string;
+  kind: "proposal" | "post";
+  purpose: "request" | "offer" | null;
+  title: string;
+  summary_text: string;
+  category: string | null;
+  category_uri: string | null;
+  quantity_amount: string | null;
+  quantity_unit: string | null;
+  location_name: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  urgency: "low" | "normal" | "high" | "critical" | null;
+  status: "open" | "pledged" | "fulfilled" | "closed" | "expired";
+  expires_at: Timestamp | null;
+  url: string | null;
+  published_at: Timestamp;
+  remote_updated_at: Timestamp;
+  received_at: Timestamp;
+}
+
+export interface RemoteSharesTable {
+  remote_proposal_id: string;
+  sharer_actor_id: string;
+  announce_id: string;
+  shared_at: Timestamp;
+}
+
+export interface SharesTable {
+  id: string;
+  group_id: string;
+  object_id: string;
+  created_at: Timestamp;
+}
+
+export interface FederationSettingsTable {
+  id: number;
+  mode: "open" | "allowlist";
+  updated_at: Timestamp;
+}
+
+export interface DomainPoliciesTable {
+  domain: string;
+  policy: "allow" | "block";
+  reason: string | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
   groups: GroupsTable;
   group_keys: GroupKeysTable;
@@ -110,4 +173,10 @@ export interface Database {
   fedify_kv: FedifyKvTable;
   fedify_queue: FedifyQueueTable;
   delivery_failures: DeliveryFailuresTable;
+  following: FollowingTable;
+  remote_proposals: RemoteProposalsTable;
+  remote_shares: RemoteSharesTable;
+  shares: SharesTable;
+  federation_settings: FederationSettingsTable;
+  domain_policies: DomainPoliciesTable;
 }

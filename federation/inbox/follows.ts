@@ -1,33 +1,18 @@
 import type { InboxContext } from "@fedify/fedify";
-import { Accept, Follow, isActor, Undo } from "@fedify/vocab";
+import { Accept, Follow, isActor, type Undo } from "@fedify/vocab";
 import { FetchError } from "@fedify/vocab-runtime";
 import { getLogger } from "@logtape/logtape";
 import {
   removeFollower,
   removeFollowerByFollowId,
   upsertFollower,
-} from "../src/db/followers.repo.ts";
-import { findGroupByHandle } from "../src/db/groups.repo.ts";
-import type { Group } from "../src/domain/group.ts";
-import { newId } from "../src/domain/ids.ts";
-import type { AppFederation, FederationDeps } from "./federation.ts";
+} from "../../src/db/followers.repo.ts";
+import { findGroupByHandle } from "../../src/db/groups.repo.ts";
+import type { Group } from "../../src/domain/group.ts";
+import { newId } from "../../src/domain/ids.ts";
+import type { FederationDeps } from "../federation.ts";
 
 const logger = getLogger(["bayanihan", "federation", "inbox"]);
-
-/**
- * Inbox listeners. They never throw on bad remote input: a malformed or
- * irrelevant activity is logged at debug level and dropped, so it can
- * neither crash a worker nor be retried forever.
- */
-export function registerInbox(federation: AppFederation, deps: FederationDeps): void {
-  federation
-    .setInboxListeners("/groups/{identifier}/inbox", "/inbox")
-    .on(Follow, (ctx, follow) => onFollowed(ctx, follow, deps))
-    .on(Undo, (ctx, undo) => onUndone(ctx, undo, deps))
-    .onError((_ctx, error) => {
-      logger.warn("Inbox listener failed: {error}", { error });
-    });
-}
 
 async function targetGroup(
   ctx: InboxContext<void>,
