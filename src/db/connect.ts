@@ -13,6 +13,8 @@ import type { Database } from "./database.ts";
 export interface DatabaseHandle {
   readonly db: Kysely<Database>;
   readonly engine: "postgres" | "pglite";
+  /** The schema this handle works in, when it is not the server's default. */
+  readonly schema?: string;
   /** Calls `onNotify` whenever someone runs `NOTIFY channel`. Resolves to an unsubscribe function. */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -35,6 +37,7 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle {
   return {
     db,
     engine: "postgres",
+    ...(options.schema ? { schema: options.schema } : {}),
     async listen(channel, onNotify) {
       const subscription = await client.listen(channel, () => onNotify());
       return () => subscription.unlisten();

@@ -23,14 +23,23 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
     await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(admin.db);
     await admin.close();
     const handle = openPostgres({ url, schema, maxConnections: 10 });
-    await migrateToLatest(handle.db);
+    const dropSchema = async () => {
+      const cleanup = openPostgres({ url, maxConnections: 1 });
+      await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(cleanup.db);
+      await cleanup.close();
+    };
+    try {
+      await migrateToLatest(handle.db, schema);
+    } catch (error) {
+      await handle.close();
+      await dropSchema();
+      throw error;
+    }
     return {
       ...handle,
       async close() {
         await handle.close();
-        const cleanup = openPostgres({ url, maxConnections: 1 });
-        await sql`DROP SCHEMA ${sql.id(schema)} CASCADE`.execute(cleanup.db);
-        await cleanup.close();
+        await dropSchema();
       },
     };
   }

@@ -8,7 +8,12 @@
  *   ALLOW_PRIVATE_ADDRESS), redirect hops included;
  * - a redirect answer to anything but GET/HEAD is an error, so a delivery is
  *   never re-sent elsewhere (an inbox that redirects fails and is retried,
- *   like Mastodon's own inboxes, which never redirect).
+ *   like Mastodon's own inboxes, which never redirect);
+ * - `Retry-After` is removed from answers to deliveries: on seeing it, Fedify
+ *   re-enqueues a copy of the message at the back of the line instead of
+ *   letting our queue retry it in place, which lets an Update overtake its
+ *   Create and escapes the 72-hour schedule and its failure record. The
+ *   queue's own backoff (30 s doubling) applies instead.
  */
 
 import { FetchError } from "@fedify/vocab-runtime";
@@ -42,6 +47,15 @@ export function guardFetch(inner: typeof fetch, options: FetchGuardOptions): typ
     if (method !== "GET" && method !== "HEAD" && response.status >= 300 && response.status < 400) {
       await response.body?.cancel();
       throw new RedirectRefusedError(url, response.status);
+    }
+    if (method === "POST" && response.headers.has("retry-after")) {
+      const headers = new Headers(response.headers);
+      headers.delete("retry-after");
+      return new Response(response.body, {
+        status: response.status,
+        statusText: response.statusText,
+        headers,
+      });
     }
     return response;
   };
