@@ -29,6 +29,8 @@ export interface FederationDeps {
   readonly authenticatedDocumentLoaderFactory: AuthenticatedDocumentLoaderFactory;
   readonly outboxRetryPolicy: RetryPolicy;
   readonly onPermanentFailure: OutboxPermanentFailureHandler<void>;
+  /** The instance's federation policy for a remote actor or object URL. */
+  readonly isAllowed: (url: URL) => Promise<boolean>;
   /** Whether an inbox URL may receive deliveries (public address unless ALLOW_PRIVATE_ADDRESS). */
   readonly isDeliverable: (inbox: URL) => Promise<boolean>;
   /** Start the queue workers in this process (false for a web-only process). */

@@ -92,7 +92,7 @@ export function createProposalPublisher(
  * One recipient per inbox: followers on one server share its shared inbox,
  * so 1,000 followers on 100 servers cost 100 deliveries, not 1,000.
  */
-async function followerInboxes(db: Kysely<Database>, groupId: string): Promise<Recipient[]> {
+export async function followerInboxes(db: Kysely<Database>, groupId: string): Promise<Recipient[]> {
   const seen = new Set<string>();
   const recipients: Recipient[] = [];
   for (const follower of await listAcceptedFollowers(db, groupId)) {

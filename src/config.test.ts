@@ -13,7 +13,14 @@ describe("loadConfig", () => {
       adminToken: null,
       allowPrivateAddress: false,
       logLevel: "info",
+      role: "all",
     });
+  });
+
+  it("splits web and worker roles only on PostgreSQL", () => {
+    expect(loadConfig({ ROLE: "worker", DATABASE_URL: "postgres://db/x" }).role).toBe("worker");
+    expect(() => loadConfig({ ROLE: "web" })).toThrow(/ROLE=web or ROLE=worker needs DATABASE_URL/);
+    expect(() => loadConfig({ ROLE: "both" })).toThrow(/ROLE must be one of/);
   });
 
   it("derives the default origin from PORT", () => {

@@ -8,6 +8,12 @@
  */
 
 export type LogLevel = "debug" | "info" | "warning" | "error";
+/**
+ * What this process does: `web` serves HTTP (and queues work), `worker` runs
+ * the delivery queue and periodic jobs, `all` does both. Several web and
+ * worker processes can share one PostgreSQL; its queue coordinates them.
+ */
+export type Role = "web" | "worker" | "all";
 
 export interface Config {
   port: number;
@@ -21,6 +27,7 @@ export interface Config {
   /** Let federation fetch from and deliver to loopback/private addresses (local testing only). */
   allowPrivateAddress: boolean;
   logLevel: LogLevel;
+  role: Role;
 }
 
 export class ConfigurationError extends Error {
@@ -121,6 +128,28 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     }
   }
 
+  let role: Role = "all";
+  const rawRole = value("ROLE");
+  if (rawRole !== undefined) {
+    if (rawRole === "web" || rawRole === "worker" || rawRole === "all") role = rawRole;
+    else problems.push(`ROLE must be one of web, worker, all, got ${JSON.stringify(rawRole)}`);
+  }
+  if (role !== "all" && databaseUrl === null) {
+    problems.push(
+      "ROLE=web or ROLE=worker needs DATABASE_URL: the embedded database serves one process",
+    );
+  }
+
   if (problems.length > 0) throw new ConfigurationError(problems);
-  return { port, host, origin, databaseUrl, dataDir, adminToken, allowPrivateAddress, logLevel };
+  return {
+    port,
+    host,
+    origin,
+    databaseUrl,
+    dataDir,
+    adminToken,
+    allowPrivateAddress,
+    logLevel,
+    role,
+  };
 }

@@ -5,6 +5,7 @@ import { getLogger } from "@logtape/logtape";
 import type { MiddlewareHandler } from "hono";
 import { type AppFederation, buildFederation } from "../federation/federation.ts";
 import { keyPairGenerator } from "../federation/keys.ts";
+import { createPeerGateway } from "../federation/peer-gateway.ts";
 import { createProposalPublisher } from "../federation/publisher.ts";
 import { createFederationSecurity } from "../federation/security/wiring.ts";
 import type { Config } from "./config.ts";
@@ -13,6 +14,7 @@ import { KyselyKvStore } from "./db/kv-store.ts";
 import { KyselyMessageQueue } from "./db/message-queue.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import { createHttpApp } from "./http/app.ts";
+import { createFederationPolicyService } from "./services/federation-policy.ts";
 import type { Clock } from "./services/ports.ts";
 import { expireDueProposals, relayPendingActivities } from "./services/proposals.ts";
 import { type InstanceUrls, instanceUrls } from "./urls.ts";
@@ -21,6 +23,7 @@ const logger = getLogger(["bayanihan", "server"]);
 
 /** How often the server looks for needs whose expiry has passed. */
 const EXPIRY_SWEEP_INTERVAL_MS = 60_000;
+const QUEUE_LEASE_MS = 15_000;
 /** How often deliveries that could not be queued at once are tried again. */
 const RELAY_INTERVAL_MS = 30_000;
 
@@ -58,16 +61,25 @@ export async function createInstance(
 ): Promise<Instance> {
   const database = options.database ?? (await openDatabase(config));
   const ownsDatabase = options.database === undefined;
-  await migrateToLatest(database.db);
+  await migrateToLatest(database.db, database.schema);
 
   const clock = options.clock ?? (() => Temporal.Now.instant());
   const urls = instanceUrls(config.origin);
   const kv = new KyselyKvStore(database.db);
-  const security = createFederationSecurity({ db: database.db, config, kv });
+  const federationPolicy = await createFederationPolicyService({ database, clock });
+  const security = createFederationSecurity({
+    db: database.db,
+    config,
+    kv,
+    policy: federationPolicy,
+  });
   const queue = security.guardQueue(
     new KyselyMessageQueue(database, {
       // Retries in place keep a failed Create ahead of its Update.
       retry: { ...security.retry, ...options.retry },
+      // Live workers renew their leases every 5 s; a killed worker's messages
+      // go to another worker after at most 15 s.
+      leaseMs: QUEUE_LEASE_MS,
       ...(options.queue?.pollIntervalMs !== undefined
         ? { pollIntervalMs: options.queue.pollIntervalMs }
         : {}),
@@ -87,10 +99,12 @@ export async function createInstance(
     authenticatedDocumentLoaderFactory: security.authenticatedDocumentLoaderFactory,
     outboxRetryPolicy: security.outboxRetryPolicy,
     onPermanentFailure: security.onPermanentFailure,
+    isAllowed: (url) => federationPolicy.isAllowed(url),
     isDeliverable: security.isDeliverable,
     manuallyStartQueue: true,
   });
   const publisher = createProposalPublisher(federation, { db: database.db, urls });
+  const peers = createPeerGateway(federation, { db: database.db, urls });
   const proposalDeps = { db: database.db, publisher, clock };
 
   let ready = false;
@@ -116,6 +130,10 @@ export async function createInstance(
     keys: keyPairGenerator,
     publisher,
     adminToken: config.adminToken,
+    peers,
+    isAllowed: (url) => federationPolicy.isAllowed(url),
+    federationPolicy,
+    actorIdOf: (group) => urls.group(group.handle).href,
     federationMiddleware,
     isReady: () => ready,
   });
@@ -138,20 +156,24 @@ export async function createInstance(
     federation,
     fetch: async (request) => app.fetch(request),
     async startWorkers() {
-      queueRunning = federation.startQueue(undefined, { signal: workers.signal });
-      // Changes committed before a crash are still waiting to be federated.
-      await runJob("relay", () => relayPendingActivities(proposalDeps));
-      await runJob("expiry", () => expireDueProposals(proposalDeps));
-      timers.push(
-        setInterval(
-          () => void runJob("expiry", () => expireDueProposals(proposalDeps)),
-          EXPIRY_SWEEP_INTERVAL_MS,
-        ),
-        setInterval(
-          () => void runJob("relay", () => relayPendingActivities(proposalDeps)),
-          RELAY_INTERVAL_MS,
-        ),
-      );
+      // A web process only queues work; worker processes (ROLE=worker, or
+      // this one with ROLE=all) claim it from the shared queue.
+      if (config.role !== "web") {
+        queueRunning = federation.startQueue(undefined, { signal: workers.signal });
+        // Changes committed before a crash are still waiting to be federated.
+        await runJob("relay", () => relayPendingActivities(proposalDeps));
+        await runJob("expiry", () => expireDueProposals(proposalDeps));
+        timers.push(
+          setInterval(
+            () => void runJob("expiry", () => expireDueProposals(proposalDeps)),
+            EXPIRY_SWEEP_INTERVAL_MS,
+          ),
+          setInterval(
+            () => void runJob("relay", () => relayPendingActivities(proposalDeps)),
+            RELAY_INTERVAL_MS,
+          ),
+        );
+      }
       ready = true;
     },
     async stop() {
@@ -159,6 +181,7 @@ export async function createInstance(
       for (const timer of timers) clearInterval(timer);
       workers.abort();
       await queueRunning?.catch(() => {});
+      await federationPolicy.close();
       if (ownsDatabase) await database.close();
     },
   };
@@ -176,10 +199,22 @@ export async function startServer(
   options: InstanceOptions = {},
 ): Promise<RunningServer> {
   const instance = await createInstance(config, options);
+  // A worker answers only its health check: requests belong to web processes.
+  const fetch =
+    config.role === "worker"
+      ? (request: Request) =>
+          new URL(request.url).pathname === "/healthz"
+            ? instance.fetch(request)
+            : Promise.resolve(
+                Response.json(
+                  { error: "not_found", message: "This is a worker process" },
+                  { status: 404 },
+                ),
+              )
+      : instance.fetch;
   const { server, port } = await new Promise<{ server: ServerType; port: number }>((resolve) => {
-    const server = serve(
-      { fetch: instance.fetch, hostname: config.host, port: config.port },
-      (info) => resolve({ server, port: info.port }),
+    const server = serve({ fetch, hostname: config.host, port: config.port }, (info) =>
+      resolve({ server, port: info.port }),
     );
   });
   await instance.startWorkers();

@@ -168,7 +168,9 @@ describe("federation with a signed peer on another loopback address", () => {
   });
 
   it("signs what it sends with an FEP-8b32 proof and an LD signature", () => {
-    const create = remote.wire.map((body) => JSON.parse(body)).find((json) => json.type === "Create");
+    const create = remote.wire
+      .map((body) => JSON.parse(body))
+      .find((json) => json.type === "Create");
     expect(create.proof).toMatchObject({
       type: "DataIntegrityProof",
       cryptosuite: "eddsa-jcs-2022",

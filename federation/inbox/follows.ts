@@ -1,5 +1,5 @@
 import type { InboxContext } from "@fedify/fedify";
-import { Accept, Follow, isActor, type Undo } from "@fedify/vocab";
+import { Accept, Follow, isActor, type Reject, type Undo } from "@fedify/vocab";
 import { FetchError } from "@fedify/vocab-runtime";
 import { getLogger } from "@logtape/logtape";
 import {
@@ -7,10 +7,12 @@ import {
   removeFollowerByFollowId,
   upsertFollower,
 } from "../../src/db/followers.repo.ts";
+import { answerFollowing } from "../../src/db/following.repo.ts";
 import { findGroupByHandle } from "../../src/db/groups.repo.ts";
 import type { Group } from "../../src/domain/group.ts";
 import { newId } from "../../src/domain/ids.ts";
 import type { FederationDeps } from "../federation.ts";
+import { onUnannounced } from "./proposals.ts";
 
 const logger = getLogger(["bayanihan", "federation", "inbox"]);
 
@@ -103,4 +105,32 @@ export async function onUndone(
     return;
   }
   await removeFollowerByFollowId(deps.db, undo.actorId.href, undo.objectId.href);
+  // Undo(Announce) of an allied group's share, matched by sharer and Announce id.
+  await onUnannounced(undo, deps);
+}
+
+/**
+ * The answer to one of our groups' Follows. Matched by the Follow id we sent
+ * and the actor we sent it to: nobody else can accept or reject it.
+ */
+export async function onFollowAnswered(
+  answer: Accept | Reject,
+  deps: FederationDeps,
+): Promise<void> {
+  if (answer.actorId === null || answer.objectId === null) return;
+  const answered = await answerFollowing(
+    deps.db,
+    {
+      followActivityId: answer.objectId.href,
+      actorId: answer.actorId.href,
+      state: answer instanceof Accept ? "accepted" : "rejected",
+    },
+    deps.clock(),
+  );
+  if (!answered) {
+    logger.debug("{type} {id} answers no Follow of ours", {
+      type: answer instanceof Accept ? "Accept" : "Reject",
+      id: answer.id?.href,
+    });
+  }
 }

@@ -1,7 +1,8 @@
-import { Follow, Undo } from "@fedify/vocab";
+import { Accept, Announce, Create, Delete, Follow, Reject, Undo, Update } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { AppFederation, FederationDeps } from "../federation.ts";
-import { onFollowed, onUndone } from "./follows.ts";
+import { onFollowAnswered, onFollowed, onUndone } from "./follows.ts";
+import { onAnnounced, onCreated, onDeleted, onUpdated } from "./proposals.ts";
 
 const logger = getLogger(["bayanihan", "federation", "inbox"]);
 
@@ -16,6 +17,12 @@ export function registerInbox(federation: AppFederation, deps: FederationDeps): 
     .setInboxListeners("/groups/{identifier}/inbox", "/inbox")
     .on(Follow, (ctx, follow) => onFollowed(ctx, follow, deps))
     .on(Undo, (ctx, undo) => onUndone(ctx, undo, deps))
+    .on(Accept, (_ctx, accept) => onFollowAnswered(accept, deps))
+    .on(Reject, (_ctx, reject) => onFollowAnswered(reject, deps))
+    .on(Create, (ctx, create) => onCreated(ctx, create, deps))
+    .on(Update, (ctx, update) => onUpdated(ctx, update, deps))
+    .on(Delete, (ctx, del) => onDeleted(ctx, del, deps))
+    .on(Announce, (ctx, announce) => onAnnounced(ctx, announce, deps))
     .onError((_ctx, error) => {
       logger.warn("Inbox listener failed: {error}", { error });
     });

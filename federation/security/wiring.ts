@@ -13,6 +13,13 @@ import type { Config } from "../../src/config.ts";
 import type { Database } from "../../src/db/database.ts";
 import { toDate } from "../../src/db/time.ts";
 import type { AppFederation } from "../federation.ts";
+import {
+  claimedActorIds,
+  claimedKeyIds,
+  firstRefused,
+  type HostPolicy,
+  isSignedRequest,
+} from "./domain-screen.ts";
 import { screenInboxRequest } from "./inbox-guard.ts";
 import { checkKeyOwnership } from "./key-ownership.ts";
 import {
@@ -49,8 +56,10 @@ export interface FederationSecurity {
   guardQueue(queue: MessageQueue): MessageQueue;
   /**
    * Screens inbox POSTs before Fedify parses them: size, signature headers,
-   * digest, then key ownership. Returns the request to hand to Fedify, or the
-   * refusal. Other requests pass through untouched.
+   * digest, the federation policy (signing key and actor hosts), then key
+   * ownership. Signed GETs (authorized fetch of actors, objects, collections)
+   * from a host the policy refuses get 403. Returns the request to hand to
+   * Fedify, or the refusal. Other requests pass through untouched.
    */
   screenInbox(request: Request, federation: AppFederation): Promise<Request | Response>;
 }
@@ -64,6 +73,8 @@ export function createFederationSecurity(deps: {
   config: Config;
   /** Fedify turns its document cache off for custom loaders; this turns it back on. */
   kv: KvStore;
+  /** The instance's federation policy (mode, allowed and blocked domains), cached by its owner. */
+  policy: { isAllowed: HostPolicy };
 }): FederationSecurity {
   const { allowPrivateAddress } = deps.config;
   installFetchGuard({ allowPrivateAddress });
@@ -74,6 +85,7 @@ export function createFederationSecurity(deps: {
   });
   const guard = createDeliveryGuard({
     allowPrivateAddress,
+    isHostAllowed: (inbox) => deps.policy.isAllowed(inbox),
     onRefused: (inbox, reason) =>
       logger.warn("Refused a delivery to {inbox}: {reason}", { inbox: inbox.href, reason }),
   });
@@ -140,6 +152,14 @@ export function createFederationSecurity(deps: {
     guardQueue: (queue) => guardMessageQueue(queue, guard),
 
     async screenInbox(request, federation) {
+      if (request.method === "GET" || request.method === "HEAD") {
+        // Unsigned GETs stay public: every server must be able to read an
+        // actor's key. A signed one tells who asks, and a refused host is
+        // answered 403 before Fedify verifies anything.
+        if (!isSignedRequest(request.headers)) return request;
+        const refused = await firstRefused(claimedKeyIds(request.headers), deps.policy.isAllowed);
+        return refused === null ? request : domainRefusal(refused, "GET");
+      }
       if (request.method !== "POST" || !INBOX_PATH.test(new URL(request.url).pathname))
         return request;
       const screened = await screenInboxRequest(request, {
@@ -147,6 +167,13 @@ export function createFederationSecurity(deps: {
         signatureWindow: SIGNATURE_WINDOW,
       });
       if (!screened.ok) return refusal(screened.status, screened.error, screened.message);
+      // The policy before the key-ownership fetch: a refused server costs no
+      // outgoing request, and Fedify never sees (nor stores) its activity.
+      const refused = await firstRefused(
+        [...screened.keyIds, ...claimedActorIds(screened.json)],
+        deps.policy.isAllowed,
+      );
+      if (refused !== null) return domainRefusal(refused, "inbox POST");
       const ctx = federation.createContext(new URL(deps.config.origin), undefined);
       const ownership = await checkKeyOwnership(
         screened.json,
@@ -163,6 +190,14 @@ export function createFederationSecurity(deps: {
       return screened.request;
     },
   };
+}
+
+function domainRefusal(claim: URL, what: "inbox POST" | "GET"): Response {
+  logger.info("Refused a signed {what} from {host}: federation policy", {
+    what,
+    host: claim.hostname,
+  });
+  return refusal(403, "domain_refused", `This instance does not federate with ${claim.hostname}.`);
 }
 
 function refusal(status: number, error: string, message: string): Response {

@@ -146,3 +146,52 @@ export async function removeFollowerByFollowId(
     .executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
+
+export async function listFollowers(
+  db: Kysely<Database>,
+  groupId: string,
+  state: "pending" | "accepted",
+): Promise<Follower[]> {
+  const rows = await db
+    .selectFrom("followers")
+    .selectAll()
+    .where("group_id", "=", groupId)
+    .where("state", "=", state)
+    .orderBy("created_at")
+    .execute();
+  return rows.map(toFollower);
+}
+
+export async function findFollowerById(
+  db: Kysely<Database>,
+  groupId: string,
+  id: string,
+): Promise<Follower | null> {
+  const row = await db
+    .selectFrom("followers")
+    .selectAll()
+    .where("group_id", "=", groupId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return row === undefined ? null : toFollower(row);
+}
+
+/** Approves a pending follower; false if it was not pending (already handled, or gone). */
+export async function approveFollower(
+  db: Kysely<Database>,
+  id: string,
+  now: Temporal.Instant,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("followers")
+    .set({ state: "accepted", updated_at: toDate(now) })
+    .where("id", "=", id)
+    .where("state", "=", "pending")
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function deleteFollowerById(db: Kysely<Database>, id: string): Promise<boolean> {
+  const result = await db.deleteFrom("followers").where("id", "=", id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}

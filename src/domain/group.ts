@@ -21,3 +21,18 @@ export interface Follower {
   readonly state: "pending" | "accepted";
   readonly createdAt: Temporal.Instant;
 }
+
+export type FollowingState = "pending" | "accepted" | "rejected";
+
+/** A remote group (or any actor) that one of our groups follows. */
+export interface Following {
+  readonly id: string;
+  readonly groupId: string;
+  readonly actorId: string;
+  readonly inboxUrl: string;
+  readonly sharedInboxUrl: string | null;
+  readonly followActivityId: string;
+  readonly state: FollowingState;
+  readonly createdAt: Temporal.Instant;
+  readonly updatedAt: Temporal.Instant;
+}

@@ -5,8 +5,11 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { CATEGORIES } from "../domain/categories.ts";
 import { UNITS } from "../domain/units.ts";
+import { registerAdminFederationRoutes } from "./api/admin-federation.ts";
 import type { ApiDeps } from "./api/deps.ts";
+import { registerFollowRoutes } from "./api/follows.ts";
 import { registerGroupRoutes } from "./api/groups.ts";
+import { registerNetworkRoutes } from "./api/network.ts";
 import { registerProposalRoutes } from "./api/proposals.ts";
 import { ApiError, errorResponse } from "./errors.ts";
 import { registerPages } from "./pages.ts";
@@ -88,7 +91,10 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
     c.json({ items: CATEGORIES.map((cat) => ({ ...cat })), units: [...UNITS] }),
   );
   registerGroupRoutes(app, deps);
+  registerAdminFederationRoutes(app, deps);
   registerProposalRoutes(app, deps);
+  registerNetworkRoutes(app, deps);
+  registerFollowRoutes(app, deps);
   app.doc31("/api/openapi.json", {
     openapi: "3.1.0",
     info: {

@@ -1,4 +1,4 @@
-import type { Group } from "../domain/group.ts";
+import type { Follower, Group } from "../domain/group.ts";
 import type { Proposal } from "../domain/proposal.ts";
 
 /**
@@ -22,3 +22,25 @@ export interface KeyPairGenerator {
 }
 
 export type Clock = () => Temporal.Instant;
+
+/** Another server's actor as far as following needs it. */
+export interface RemoteActorRef {
+  readonly id: string;
+  readonly inbox: string;
+  readonly sharedInbox: string | null;
+}
+
+/** The follow and share conversations with other servers. */
+export interface PeerGateway {
+  /** Looks up `user@host` (WebFinger) or an actor URL; null when it is not an actor. */
+  resolveActor(account: string): Promise<RemoteActorRef | null>;
+  follow(group: Group, target: RemoteActorRef, followActivityId: string): Promise<void>;
+  unfollow(group: Group, target: RemoteActorRef, followActivityId: string): Promise<void>;
+  acceptFollower(group: Group, follower: Follower): Promise<void>;
+  rejectFollower(group: Group, follower: Follower): Promise<void>;
+  /** Announces another group's object to this group's followers. */
+  share(
+    group: Group,
+    share: { id: string; objectId: string; originActorId: string },
+  ): Promise<void>;
+}

@@ -39,7 +39,10 @@ function recordingPublisher() {
     updated: record("updated"),
     deleted: record("deleted"),
   };
-  return { publisher, calls, fail: (value: boolean) => void (failing = value) };
+  const fail = (value: boolean): void => {
+    failing = value;
+  };
+  return { publisher, calls, fail };
 }
 
 describe(`proposal services (${testEngine})`, () => {

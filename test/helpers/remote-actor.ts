@@ -35,6 +35,8 @@ export interface RemoteActor {
   postSigned(url: URL, json: unknown): Promise<Response>;
   /** A GET signed with alice's key (authorized fetch), through Fedify's authenticated loader. */
   fetchSigned(url: URL | string): Promise<unknown>;
+  /** Serves `json` at `path` on this server (GET), for objects Fedify has no dispatcher for. */
+  publish(path: string, json: unknown): URL;
   /** A GET with `Accept: application/activity+json`, like a plain-JSON reader such as Mastodon. */
   fetchJson(url: URL | string): Promise<{ status: number; contentType: string; json: unknown }>;
   close(): Promise<void>;
@@ -54,11 +56,18 @@ export async function startRemoteActor(host = "127.0.0.2"): Promise<RemoteActor>
     generateCryptoKeyPair("Ed25519"),
   ]);
   let federation: Federation<void> | null = null;
+  const documents = new Map<string, string>();
 
   const server: Server = createServer(async (req, res) => {
     const body = req.method === "POST" ? await readBody(req) : undefined;
     if (body !== undefined) wire.push(body.toString("utf8"));
     const url = new URL(req.url ?? "/", origin);
+    const document = req.method === "GET" ? documents.get(url.pathname) : undefined;
+    if (document !== undefined) {
+      res.writeHead(200, { "content-type": "application/activity+json" });
+      res.end(document);
+      return;
+    }
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
       if (typeof value === "string") headers.set(name, value);
@@ -153,6 +162,11 @@ export async function startRemoteActor(host = "127.0.0.2"): Promise<RemoteActor>
     async fetchSigned(url) {
       const loader = await ctx.getDocumentLoader({ identifier: "alice" });
       return (await loader(String(url))).document;
+    },
+    publish(path, json) {
+      const url = new URL(path, origin);
+      documents.set(url.pathname, JSON.stringify(json));
+      return url;
     },
     async fetchJson(url) {
       const response = await fetch(url, { headers: { accept: "application/activity+json" } });

@@ -103,6 +103,35 @@ describe("guardMessageQueue", () => {
     expect(onRefused).not.toHaveBeenCalled();
   });
 
+  it("drops deliveries to hosts the federation policy refuses, asking it every time", async () => {
+    const refused: string[] = [];
+    let blocked = "blocked.example";
+    const guard = createDeliveryGuard({
+      allowPrivateAddress: false,
+      lookup,
+      isHostAllowed: async (inbox) => inbox.hostname !== blocked,
+      onRefused: (inbox, reason) => refused.push(`${inbox.hostname}: ${reason}`),
+    });
+    const queue = guardMessageQueue(new InProcessMessageQueue(), guard);
+    const { seen, reached } = listen(queue);
+    const toBlocked = outbox("https://blocked.example/inbox");
+    const toSocial = outbox("https://social.example/inbox");
+    let done = reached(toSocial.id);
+    await queue.enqueueMany!([toBlocked, toSocial]);
+    await done;
+    expect(seen).toEqual([toSocial]);
+    expect(refused).toEqual(["blocked.example: the federation policy refuses this host"]);
+
+    // A change of policy applies to the very next delivery (no verdict cache).
+    blocked = "social.example";
+    const again = outbox("https://social.example/inbox");
+    const later = outbox("https://blocked.example/inbox");
+    done = reached(later.id);
+    await queue.enqueueMany!([again, later]);
+    await done;
+    expect(seen).toEqual([toSocial, later]);
+  });
+
   it("lets a delivery through when DNS fails, so Fedify retries and it is checked again", async () => {
     const guard = createDeliveryGuard({ allowPrivateAddress: false, lookup });
     await expect(guard.isDeliverable(new URL("https://nxdomain.example/inbox"))).resolves.toBe(

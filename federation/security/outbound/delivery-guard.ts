@@ -2,7 +2,8 @@
  * SSRF check for deliveries. Fedify 2.3.6 POSTs to whatever inbox a follower
  * advertises without any address check, so every queued delivery is checked
  * here just before Fedify's worker sees it (each retry again, since DNS
- * answers change).
+ * answers change). It also applies the instance's federation policy, so a
+ * blocked (or, in allowlist mode, not allowed) host receives nothing.
  *
  * What this cannot cover, because it happens inside Fedify's `fetch`:
  * - redirects: Fedify's delivery follows up to 20 redirects itself and
@@ -22,6 +23,13 @@ export interface DeliveryGuardOptions {
   onRefused?: (inbox: URL, reason: string) => void;
   /** How long a host's verdict is reused (a fan-out hits one host many times). */
   cacheTtlMs?: number;
+  /**
+   * The instance's federation policy: whether it federates with an inbox's
+   * host at all. Asked on every delivery and never cached here (the policy
+   * caches itself and invalidates on change), so a block stops deliveries
+   * already queued.
+   */
+  isHostAllowed?: (inbox: URL) => Promise<boolean>;
 }
 
 export interface DeliveryGuard {
@@ -70,6 +78,10 @@ export function createDeliveryGuard(options: DeliveryGuardOptions): DeliveryGuar
 
   return {
     async isDeliverable(inbox) {
+      if (options.isHostAllowed !== undefined && !(await options.isHostAllowed(inbox))) {
+        options.onRefused?.(inbox, "the federation policy refuses this host");
+        return false;
+      }
       const refusal = await judge(inbox);
       if (refusal === null) return true;
       options.onRefused?.(inbox, refusal);

@@ -1,6 +1,13 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/database.ts";
-import type { Clock, KeyPairGenerator, ProposalPublisher } from "../../services/ports.ts";
+import type { Group } from "../../domain/group.ts";
+import type { FederationPolicyService } from "../../services/federation-policy.ts";
+import type {
+  Clock,
+  KeyPairGenerator,
+  PeerGateway,
+  ProposalPublisher,
+} from "../../services/ports.ts";
 import type { InstanceUrls } from "../../urls.ts";
 
 /** What the HTTP API needs; assembled by the composition root. */
@@ -11,4 +18,10 @@ export interface ApiDeps {
   readonly keys: KeyPairGenerator;
   readonly publisher: ProposalPublisher;
   readonly adminToken: string | null;
+  readonly peers: PeerGateway;
+  /** The instance's federation policy for a remote actor or object URL. */
+  readonly isAllowed: (url: URL) => Promise<boolean>;
+  readonly actorIdOf: (group: Group) => string;
+  /** Mode and domain entries, for the admin endpoints. */
+  readonly federationPolicy: FederationPolicyService;
 }

@@ -4,18 +4,16 @@ import { createGroup, issueCoordinatorToken } from "../../services/groups.ts";
 import { identifyCaller, requireAdmin } from "../auth.ts";
 import { ApiError, notFound } from "../errors.ts";
 import type { ApiDeps } from "./deps.ts";
-import { ErrorSchema, GroupInputSchema, GroupSchema, HandleParam } from "./schemas.ts";
+import {
+  ErrorSchema,
+  errorResponses,
+  GroupInputSchema,
+  GroupSchema,
+  HandleParam,
+} from "./schemas.ts";
 import { groupView } from "./views.ts";
 
-const errors = {
-  400: { description: "Invalid input", content: { "application/json": { schema: ErrorSchema } } },
-  401: {
-    description: "No or invalid token",
-    content: { "application/json": { schema: ErrorSchema } },
-  },
-  403: { description: "Not allowed", content: { "application/json": { schema: ErrorSchema } } },
-  404: { description: "Not found", content: { "application/json": { schema: ErrorSchema } } },
-} as const;
+const errors = errorResponses;
 
 export function registerGroupRoutes(app: OpenAPIHono, deps: ApiDeps): void {
   app.openapi(

@@ -15,8 +15,10 @@ import { createProposal, deleteProposal, editProposal } from "../../services/pro
 import { type Caller, identifyCaller, isCoordinatorOf, requireCoordinator } from "../auth.ts";
 import { ApiError, notFound } from "../errors.ts";
 import type { ApiDeps } from "./deps.ts";
+import { decodeCursor, encodeCursor } from "./pagination.ts";
 import {
   ErrorSchema,
+  errorResponses,
   HandleParam,
   IdParam,
   ProposalInputSchema,
@@ -26,15 +28,7 @@ import {
 } from "./schemas.ts";
 import { proposalView } from "./views.ts";
 
-const errors = {
-  400: { description: "Invalid input", content: { "application/json": { schema: ErrorSchema } } },
-  401: {
-    description: "No or invalid token",
-    content: { "application/json": { schema: ErrorSchema } },
-  },
-  403: { description: "Not allowed", content: { "application/json": { schema: ErrorSchema } } },
-  404: { description: "Not found", content: { "application/json": { schema: ErrorSchema } } },
-} as const;
+const errors = errorResponses;
 
 const KINDS: readonly { path: "needs" | "offers"; purpose: Purpose; noun: string }[] = [
   { path: "needs", purpose: "request", noun: "Need" },
@@ -86,15 +80,7 @@ function changeErrorToApi(error: ChangeError | { type: "conflict" }): ApiError {
   }
 }
 
-function encodeCursor(p: Proposal): string {
-  return Buffer.from(`${p.createdAt.epochMilliseconds}_${p.id}`).toString("base64url");
-}
-
-function decodeCursor(cursor: string): { createdAt: Temporal.Instant; id: string } {
-  const match = /^(\d{1,15})_([0-9a-f-]{36})$/.exec(Buffer.from(cursor, "base64url").toString());
-  if (match === null) throw new ApiError(400, "invalid_request", "cursor is not valid");
-  return { createdAt: Temporal.Instant.fromEpochMilliseconds(Number(match[1])), id: match[2]! };
-}
+const createdAfter = ({ at, id }: { at: Temporal.Instant; id: string }) => ({ createdAt: at, id });
 
 export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
   async function loadVisible(
@@ -196,7 +182,7 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
           status: query.status,
           includeFollowersOnly: coordinator,
           limit,
-          after: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+          after: query.cursor === undefined ? undefined : createdAfter(decodeCursor(query.cursor)),
         });
         const last = page.at(-1);
         return c.json(
@@ -204,7 +190,10 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
             items: page.map((p) =>
               proposalView(p, group, deps.urls, { includePrivate: coordinator }),
             ),
-            nextCursor: page.length === limit && last !== undefined ? encodeCursor(last) : null,
+            nextCursor:
+              page.length === limit && last !== undefined
+                ? encodeCursor(last.createdAt, last.id)
+                : null,
           },
           200,
         );

@@ -11,6 +11,17 @@ export const ErrorSchema = z
   })
   .openapi("Error");
 
+/** The error answers every route can give, for the OpenAPI document. */
+export const errorResponses = {
+  400: { description: "Invalid input", content: { "application/json": { schema: ErrorSchema } } },
+  401: {
+    description: "No or invalid token",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
+  403: { description: "Not allowed", content: { "application/json": { schema: ErrorSchema } } },
+  404: { description: "Not found", content: { "application/json": { schema: ErrorSchema } } },
+} as const;
+
 export const HandleParam = z.object({
   handle: z
     .string()

@@ -1,0 +1,200 @@
+import type { InboxContext } from "@fedify/fedify";
+import type { Announce, Create, Delete, Undo, Update } from "@fedify/vocab";
+import { FetchError } from "@fedify/vocab-runtime";
+import { getLogger } from "@logtape/logtape";
+import {
+  addRemoteShare,
+  deleteRemoteProposal,
+  findFollowingGroupHandle,
+  removeRemoteShare,
+  storeRemoteProposal,
+} from "../../src/db/remote-proposals.repo.ts";
+import { newId } from "../../src/domain/ids.ts";
+import type { RemoteProposal } from "../../src/domain/remote-proposal.ts";
+import type { FederationDeps } from "../federation.ts";
+import { parseRemoteObject } from "../remote-proposal.ts";
+import { DisallowedUrlError } from "../security/outbound/address-policy.ts";
+
+const logger = getLogger(["bayanihan", "federation", "inbox", "proposals"]);
+
+/**
+ * Needs and offers from allied groups (FEDERATION.md, "Activities received").
+ *
+ * - Create/Update count only from an actor one of our groups follows
+ *   (accepted), for an object on the actor's own origin and attributed to it.
+ * - The object is always fetched from its id, never taken from the activity:
+ *   signed as a group that follows the actor (followers-only objects need it)
+ *   and never from the document cache, so an Update reads the new version.
+ * - Only public objects are kept: the network feed is public.
+ * - An edit applies only when the fetched `updated` is newer than ours.
+ * - Delete: only the stored author may delete, from the object's own origin.
+ * - Announce from a followed actor: the object is fetched from its origin and
+ *   must be attributed to an actor there; one row per object, one share per
+ *   sharer.
+ *
+ * Malformed or unauthorised input is dropped with a debug line; only
+ * failures worth retrying (the remote server unreachable or failing, our
+ * database) are thrown, so the queue retries them.
+ */
+
+function drop(kind: string, id: URL | null, why: string): void {
+  logger.debug("Dropped {kind} {id}: {why}", { kind, id: id?.href ?? "(no id)", why });
+}
+
+/** Fetch failures that retrying cannot fix: the remote server answered, and the answer is no. */
+function isPermanentFetchFailure(error: FetchError): boolean {
+  if (error instanceof DisallowedUrlError) return error.reason !== "lookup-failed";
+  const status = error.response?.status;
+  if (status !== undefined)
+    return status >= 400 && status < 500 && status !== 408 && status !== 429;
+  // Our bounded loader's refusals of what a server sent (security/outbound/document-loader.ts).
+  return /^(Document too large|Unacceptable content type|Response is not|Invalid URL|More than \d+ redirects|HTTP \d+ without Location)/.test(
+    error.message,
+  );
+}
+
+/**
+ * Fetches and reads the object at `objectId`, signed as our group `handle`.
+ * Null (after a debug line) when it is gone, unreadable, not public, or its
+ * document claims another id. Throws when a retry may help.
+ */
+async function fetchRemoteObject(
+  ctx: InboxContext<void>,
+  kind: string,
+  objectId: URL,
+  handle: string,
+  deps: FederationDeps,
+): Promise<RemoteProposal | null> {
+  // The inbox screen judged the sender; a shared object may live elsewhere.
+  if (!(await deps.isAllowed(objectId))) {
+    drop(kind, objectId, "its server is refused by the federation policy");
+    return null;
+  }
+  const loader = await ctx.getDocumentLoader({ identifier: handle });
+  let document: unknown;
+  try {
+    ({ document } = await loader(objectId.href));
+  } catch (error) {
+    if (error instanceof FetchError && isPermanentFetchFailure(error)) {
+      drop(kind, objectId, `the object could not be fetched: ${error.message}`);
+      return null;
+    }
+    throw error;
+  }
+  const reading = await parseRemoteObject(document, {
+    contextLoader: ctx.contextLoader,
+    now: deps.clock(),
+  });
+  if (!reading.ok) {
+    drop(kind, objectId, `unreadable object: ${reading.reason}`);
+    return null;
+  }
+  if (reading.proposal.objectId !== objectId.href) {
+    drop(kind, objectId, `the document at this id says it is ${reading.proposal.objectId}`);
+    return null;
+  }
+  if (!reading.isPublic) {
+    drop(kind, objectId, "not public (the network feed is public)");
+    return null;
+  }
+  return reading.proposal;
+}
+
+async function receive(
+  ctx: InboxContext<void>,
+  kind: "Create" | "Update",
+  activity: Create | Update,
+  deps: FederationDeps,
+): Promise<void> {
+  const { actorId, objectId } = activity;
+  if (actorId === null || objectId === null) return drop(kind, activity.id, "no actor or object");
+  if (objectId.origin !== actorId.origin) {
+    return drop(kind, activity.id, `object ${objectId.href} is not on ${actorId.origin}`);
+  }
+  const handle = await findFollowingGroupHandle(deps.db, actorId.href);
+  if (handle === null) {
+    return drop(kind, activity.id, `no group here follows ${actorId.href}`);
+  }
+  const proposal = await fetchRemoteObject(ctx, kind, objectId, handle, deps);
+  if (proposal === null) return;
+  if (proposal.originActorId !== actorId.href) {
+    return drop(kind, activity.id, `object is attributed to ${proposal.originActorId}`);
+  }
+  const stored = await storeRemoteProposal(deps.db, proposal, newId(), deps.clock());
+  logger.debug("{kind} {objectId} from {actor}: {outcome}", {
+    kind,
+    objectId: objectId.href,
+    actor: actorId.href,
+    outcome: stored?.outcome ?? "refused (another author holds this id)",
+  });
+}
+
+export async function onCreated(
+  ctx: InboxContext<void>,
+  create: Create,
+  deps: FederationDeps,
+): Promise<void> {
+  await receive(ctx, "Create", create, deps);
+}
+
+/** Same rules as Create; the stored copy changes only if the fetched `updated` is newer. */
+export async function onUpdated(
+  ctx: InboxContext<void>,
+  update: Update,
+  deps: FederationDeps,
+): Promise<void> {
+  await receive(ctx, "Update", update, deps);
+}
+
+export async function onDeleted(
+  _ctx: InboxContext<void>,
+  del: Delete,
+  deps: FederationDeps,
+): Promise<void> {
+  const { actorId, objectId } = del;
+  if (actorId === null || objectId === null) return drop("Delete", del.id, "no actor or object");
+  if (objectId.origin !== actorId.origin) {
+    return drop("Delete", del.id, `object ${objectId.href} is not on ${actorId.origin}`);
+  }
+  // The author check is in the query: another actor's Delete matches no row.
+  const deleted = await deleteRemoteProposal(deps.db, objectId.href, actorId.href);
+  if (!deleted) drop("Delete", del.id, "no object of this actor with that id");
+}
+
+export async function onAnnounced(
+  ctx: InboxContext<void>,
+  announce: Announce,
+  deps: FederationDeps,
+): Promise<void> {
+  const { actorId: sharer, objectId, id } = announce;
+  if (id === null || sharer === null || objectId === null) {
+    return drop("Announce", id, "no id, actor or object");
+  }
+  if (objectId.origin === ctx.canonicalOrigin) {
+    return drop("Announce", id, "shares one of our own objects");
+  }
+  const handle = await findFollowingGroupHandle(deps.db, sharer.href);
+  if (handle === null) return drop("Announce", id, `no group here follows ${sharer.href}`);
+  // Whatever the Announce embeds is ignored: the object comes from its origin.
+  const proposal = await fetchRemoteObject(ctx, "Announce", objectId, handle, deps);
+  if (proposal === null) return;
+  if (new URL(proposal.originActorId).origin !== objectId.origin) {
+    return drop("Announce", id, `object is attributed to ${proposal.originActorId}, elsewhere`);
+  }
+  const now = deps.clock();
+  const stored = await storeRemoteProposal(deps.db, proposal, newId(), now);
+  if (stored === null) return drop("Announce", id, "another author holds this object id");
+  // An author boosting its own object refreshes it; it is not a share.
+  if (sharer.href === proposal.originActorId) return;
+  await addRemoteShare(
+    deps.db,
+    { remoteProposalId: stored.id, sharerActorId: sharer.href, announceId: id.href },
+    now,
+  );
+}
+
+/** Undo(Announce), by the sharer only, matched by the Announce id. */
+export async function onUnannounced(undo: Undo, deps: FederationDeps): Promise<void> {
+  if (undo.actorId === null || undo.objectId === null) return;
+  await removeRemoteShare(deps.db, undo.actorId.href, undo.objectId.href);
+}

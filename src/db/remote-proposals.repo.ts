@@ -1,0 +1,292 @@
+import { type Kysely, type Selectable, sql } from "kysely";
+import type { CategorySlug } from "../domain/categories.ts";
+import type { ProposalStatus, Purpose, Urgency } from "../domain/proposal.ts";
+import type {
+  RemoteKind,
+  RemoteProposal,
+  StoredRemoteProposal,
+} from "../domain/remote-proposal.ts";
+import type { Unit } from "../domain/units.ts";
+import type { Database, RemoteProposalsTable } from "./database.ts";
+import { toDate, toInstant, toInstantOrNull } from "./time.ts";
+
+/**
+ * Needs, offers and plain posts received from other instances
+ * (`remote_proposals`), who re-shared them (`remote_shares`), and the
+ * `following` lookups that decide what is received at all.
+ */
+
+function toStored(
+  row: Selectable<RemoteProposalsTable>,
+  sharedBy: readonly string[],
+): StoredRemoteProposal {
+  return {
+    id: row.id,
+    objectId: row.object_id,
+    originActorId: row.origin_actor_id,
+    kind: row.kind,
+    purpose: row.purpose,
+    title: row.title,
+    summaryText: row.summary_text,
+    category: row.category as CategorySlug | null,
+    categoryUri: row.category_uri,
+    quantity:
+      row.quantity_amount === null || row.quantity_unit === null
+        ? null
+        : { amount: normalizeDecimal(row.quantity_amount), unit: row.quantity_unit as Unit },
+    location:
+      row.location_name === null
+        ? null
+        : { name: row.location_name, latitude: row.latitude, longitude: row.longitude },
+    urgency: row.urgency,
+    status: row.status,
+    expiresAt: toInstantOrNull(row.expires_at),
+    url: row.url,
+    publishedAt: toInstant(row.published_at),
+    updatedAt: toInstant(row.remote_updated_at),
+    receivedAt: toInstant(row.received_at),
+    sharedBy,
+  };
+}
+
+/** numeric comes back as "20.000" or "20" depending on the driver; keep the canonical form. */
+function normalizeDecimal(value: string): string {
+  return value.includes(".") ? value.replace(/\.?0+$/, "") : value;
+}
+
+/**
+ * The handle of one of our groups that follows `actorId` with an accepted
+ * follow (the first by handle, so the choice is stable), or null. Used to
+ * decide whether a remote actor's activities are received, and to sign the
+ * fetches they cause as that group.
+ */
+export async function findFollowingGroupHandle(
+  db: Kysely<Database>,
+  actorId: string,
+): Promise<string | null> {
+  const row = await db
+    .selectFrom("following")
+    .innerJoin("groups", "groups.id", "following.group_id")
+    .select("groups.handle")
+    .where("following.actor_id", "=", actorId)
+    .where("following.state", "=", "accepted")
+    .orderBy("groups.handle")
+    .limit(1)
+    .executeTakeFirst();
+  return row?.handle ?? null;
+}
+
+export type StoreOutcome = "inserted" | "updated" | "unchanged";
+
+/**
+ * Stores a fetched object, one row per object id. An existing row changes
+ * only when the new reading is strictly newer (`updated`) and comes from the
+ * same author: replays, reordered deliveries and stale copies change
+ * nothing. Returns the row id and what happened.
+ */
+export async function storeRemoteProposal(
+  db: Kysely<Database>,
+  value: RemoteProposal,
+  id: string,
+  now: Temporal.Instant,
+): Promise<{ id: string; outcome: StoreOutcome } | null> {
+  const row = {
+    object_id: value.objectId,
+    origin_actor_id: value.originActorId,
+    kind: value.kind,
+    purpose: value.purpose,
+    title: value.title,
+    summary_text: value.summaryText,
+    category: value.category,
+    category_uri: value.categoryUri,
+    quantity_amount: value.quantity?.amount ?? null,
+    quantity_unit: value.quantity?.unit ?? null,
+    location_name: value.location?.name ?? null,
+    latitude: value.location?.latitude ?? null,
+    longitude: value.location?.longitude ?? null,
+    urgency: value.urgency,
+    status: value.status,
+    expires_at: value.expiresAt === null ? null : toDate(value.expiresAt),
+    url: value.url,
+    published_at: toDate(value.publishedAt),
+    remote_updated_at: toDate(value.updatedAt),
+    received_at: toDate(now),
+  };
+  const written = await db
+    .insertInto("remote_proposals")
+    .values({ id, ...row })
+    .onConflict((oc) =>
+      oc
+        .column("object_id")
+        .doUpdateSet(() => {
+          const { object_id: _o, origin_actor_id: _a, published_at: _p, ...changes } = row;
+          return changes;
+        })
+        .where("remote_proposals.origin_actor_id", "=", value.originActorId)
+        .where("remote_proposals.remote_updated_at", "<", toDate(value.updatedAt)),
+    )
+    .returning(["id", sql<boolean>`(xmax = 0)`.as("inserted")])
+    .executeTakeFirst();
+  if (written !== undefined) {
+    return { id: written.id, outcome: written.inserted ? "inserted" : "updated" };
+  }
+  const existing = await db
+    .selectFrom("remote_proposals")
+    .select(["id", "origin_actor_id"])
+    .where("object_id", "=", value.objectId)
+    .executeTakeFirst();
+  if (existing === undefined || existing.origin_actor_id !== value.originActorId) return null;
+  return { id: existing.id, outcome: "unchanged" };
+}
+
+export async function findRemoteProposal(
+  db: Kysely<Database>,
+  objectId: string,
+): Promise<StoredRemoteProposal | null> {
+  const row = await db
+    .selectFrom("remote_proposals")
+    .selectAll()
+    .where("object_id", "=", objectId)
+    .executeTakeFirst();
+  if (row === undefined) return null;
+  const shares = await db
+    .selectFrom("remote_shares")
+    .select("sharer_actor_id")
+    .where("remote_proposal_id", "=", row.id)
+    .orderBy("shared_at")
+    .execute();
+  return toStored(
+    row,
+    shares.map((s) => s.sharer_actor_id),
+  );
+}
+
+/** Deletes an object if `actorId` is its author; its shares go with it. */
+export async function deleteRemoteProposal(
+  db: Kysely<Database>,
+  objectId: string,
+  actorId: string,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom("remote_proposals")
+    .where("object_id", "=", objectId)
+    .where("origin_actor_id", "=", actorId)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/** Records (or refreshes) that `sharerActorId` announced the object; one row per sharer. */
+export async function addRemoteShare(
+  db: Kysely<Database>,
+  share: { remoteProposalId: string; sharerActorId: string; announceId: string },
+  now: Temporal.Instant,
+): Promise<void> {
+  await db
+    .insertInto("remote_shares")
+    .values({
+      remote_proposal_id: share.remoteProposalId,
+      sharer_actor_id: share.sharerActorId,
+      announce_id: share.announceId,
+      shared_at: toDate(now),
+    })
+    .onConflict((oc) =>
+      oc.columns(["remote_proposal_id", "sharer_actor_id"]).doUpdateSet((eb) => ({
+        announce_id: eb.ref("excluded.announce_id"),
+      })),
+    )
+    .execute();
+}
+
+/** Undo(Announce): only the sharer can withdraw its own share. */
+export async function removeRemoteShare(
+  db: Kysely<Database>,
+  sharerActorId: string,
+  announceId: string,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom("remote_shares")
+    .where("sharer_actor_id", "=", sharerActorId)
+    .where("announce_id", "=", announceId)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+export interface NetworkPageQuery {
+  readonly groupId: string;
+  /** Given: needs or offers only (plain posts have no purpose). */
+  readonly purpose?: Purpose | undefined;
+  readonly status?: ProposalStatus | undefined;
+  readonly category?: CategorySlug | undefined;
+  readonly urgency?: Urgency | undefined;
+  readonly kind?: RemoteKind | undefined;
+  readonly limit: number;
+  /** Keyset cursor: the last row of the previous page. */
+  readonly after?: { readonly publishedAt: Temporal.Instant; readonly id: string } | undefined;
+}
+
+/**
+ * A group's network feed, newest first: objects whose author the group
+ * follows (accepted), and objects a group it follows re-shared. Each object
+ * once, with the followed groups that shared it. Keyset-paginated.
+ */
+export async function listNetwork(
+  db: Kysely<Database>,
+  q: NetworkPageQuery,
+): Promise<StoredRemoteProposal[]> {
+  const followed = db
+    .selectFrom("following")
+    .select("following.actor_id")
+    .where("following.group_id", "=", q.groupId)
+    .where("following.state", "=", "accepted");
+  let query = db
+    .selectFrom("remote_proposals")
+    .selectAll("remote_proposals")
+    .where((eb) =>
+      eb.or([
+        eb("remote_proposals.origin_actor_id", "in", followed),
+        eb.exists(
+          eb
+            .selectFrom("remote_shares")
+            .select("remote_shares.remote_proposal_id")
+            .whereRef("remote_shares.remote_proposal_id", "=", "remote_proposals.id")
+            .where("remote_shares.sharer_actor_id", "in", followed),
+        ),
+      ]),
+    );
+  if (q.kind !== undefined) query = query.where("kind", "=", q.kind);
+  if (q.purpose !== undefined) query = query.where("purpose", "=", q.purpose);
+  if (q.status !== undefined) query = query.where("status", "=", q.status);
+  if (q.category !== undefined) query = query.where("category", "=", q.category);
+  if (q.urgency !== undefined) query = query.where("urgency", "=", q.urgency);
+  if (q.after !== undefined) {
+    const publishedAt = toDate(q.after.publishedAt);
+    query = query.where(
+      sql<boolean>`(remote_proposals.published_at, remote_proposals.id) < (${publishedAt}, ${q.after.id})`,
+    );
+  }
+  const rows = await query
+    .orderBy("remote_proposals.published_at", "desc")
+    .orderBy("remote_proposals.id", "desc")
+    .limit(q.limit)
+    .execute();
+  if (rows.length === 0) return [];
+  const shares = await db
+    .selectFrom("remote_shares")
+    .select(["remote_shares.remote_proposal_id", "remote_shares.sharer_actor_id"])
+    .where(
+      "remote_shares.remote_proposal_id",
+      "in",
+      rows.map((r) => r.id),
+    )
+    .where("remote_shares.sharer_actor_id", "in", followed)
+    .orderBy("remote_shares.shared_at")
+    .orderBy("remote_shares.sharer_actor_id")
+    .execute();
+  const sharedBy = new Map<string, string[]>();
+  for (const share of shares) {
+    const list = sharedBy.get(share.remote_proposal_id) ?? [];
+    list.push(share.sharer_actor_id);
+    sharedBy.set(share.remote_proposal_id, list);
+  }
+  return rows.map((row) => toStored(row, sharedBy.get(row.id) ?? []));
+}

@@ -1,0 +1,36 @@
+import type { Kysely } from "kysely";
+import type { Database } from "./database.ts";
+import { toDate } from "./time.ts";
+
+/** Records a re-share; null when the group already shared this object. */
+export async function insertShare(
+  db: Kysely<Database>,
+  share: { id: string; groupId: string; objectId: string },
+  now: Temporal.Instant,
+): Promise<{ id: string } | null> {
+  const row = await db
+    .insertInto("shares")
+    .values({
+      id: share.id,
+      group_id: share.groupId,
+      object_id: share.objectId,
+      created_at: toDate(now),
+    })
+    .onConflict((oc) => oc.columns(["group_id", "object_id"]).doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  return row ?? null;
+}
+
+/** The author of a need or offer received from another instance, if we know the object. */
+export async function findRemoteObjectOrigin(
+  db: Kysely<Database>,
+  objectId: string,
+): Promise<string | null> {
+  const row = await db
+    .selectFrom("remote_proposals")
+    .select("origin_actor_id")
+    .where("object_id", "=", objectId)
+    .executeTakeFirst();
+  return row?.origin_actor_id ?? null;
+}

@@ -1,0 +1,158 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { findGroupByHandle } from "../../db/groups.repo.ts";
+import { listNetwork } from "../../db/remote-proposals.repo.ts";
+import { CATEGORY_SLUGS } from "../../domain/categories.ts";
+import type { StoredRemoteProposal } from "../../domain/remote-proposal.ts";
+import { ApiError, notFound } from "../errors.ts";
+import type { ApiDeps } from "./deps.ts";
+import { decodeCursor, encodeCursor } from "./pagination.ts";
+import { ErrorSchema, HandleParam } from "./schemas.ts";
+
+const Purpose = z.enum(["request", "offer"]);
+const Status = z.enum(["open", "pledged", "fulfilled", "closed", "expired"]);
+const Urgency = z.enum(["low", "normal", "high", "critical"]);
+const Kind = z.enum(["proposal", "post"]);
+
+export const NetworkQuery = z.object({
+  purpose: Purpose.optional(),
+  status: Status.optional(),
+  category: z.enum(CATEGORY_SLUGS).optional(),
+  urgency: Urgency.optional(),
+  kind: Kind.optional().openapi({
+    description:
+      "proposal: needs and offers; post: plain posts from software without FEP-0837. " +
+      "Any purpose, status, category or urgency filter implies proposal.",
+  }),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  cursor: z.string().max(200).optional(),
+});
+
+export const NetworkItemSchema = z
+  .object({
+    objectId: z.url(),
+    group: z.url().openapi({ description: "The origin actor (attributedTo) of the object" }),
+    kind: Kind,
+    purpose: Purpose.nullable(),
+    title: z.string(),
+    summary: z.string().openapi({ description: "Plain text taken from the object's content" }),
+    category: z.enum(CATEGORY_SLUGS).nullable(),
+    categoryUri: z.string().nullable(),
+    quantity: z.object({ amount: z.number(), unit: z.string() }).nullable(),
+    location: z
+      .object({
+        name: z.string(),
+        latitude: z.number().nullable(),
+        longitude: z.number().nullable(),
+      })
+      .nullable(),
+    urgency: Urgency.nullable(),
+    status: Status,
+    expiresAt: z.string().nullable(),
+    url: z.string().nullable(),
+    publishedAt: z.string(),
+    updatedAt: z.string(),
+    sharedBy: z.array(z.string()).openapi({
+      description: "Followed groups that re-shared (Announced) it",
+    }),
+  })
+  .openapi("NetworkItem");
+
+function networkItemView(item: StoredRemoteProposal) {
+  return {
+    objectId: item.objectId,
+    group: item.originActorId,
+    kind: item.kind,
+    purpose: item.purpose,
+    title: item.title,
+    summary: item.summaryText,
+    category: item.category,
+    categoryUri: item.categoryUri,
+    quantity:
+      item.quantity === null
+        ? null
+        : { amount: Number(item.quantity.amount), unit: item.quantity.unit },
+    location: item.location,
+    urgency: item.urgency,
+    status: item.status,
+    expiresAt: item.expiresAt?.toString() ?? null,
+    url: item.url,
+    publishedAt: item.publishedAt.toString(),
+    updatedAt: item.updatedAt.toString(),
+    sharedBy: [...item.sharedBy],
+  };
+}
+
+const publishedAfter = ({ at, id }: { at: Temporal.Instant; id: string }) => ({
+  publishedAt: at,
+  id,
+});
+
+export function registerNetworkRoutes(app: OpenAPIHono, deps: ApiDeps): void {
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/groups/{handle}/network",
+      summary:
+        "Needs and offers from the groups this group follows, and those they re-shared " +
+        "(newest first, keyset-paginated)",
+      request: { params: HandleParam, query: NetworkQuery },
+      responses: {
+        200: {
+          description: "One page",
+          content: {
+            "application/json": {
+              schema: z.object({
+                items: z.array(NetworkItemSchema),
+                nextCursor: z.string().nullable(),
+              }),
+            },
+          },
+        },
+        400: {
+          description: "Invalid input",
+          content: { "application/json": { schema: ErrorSchema } },
+        },
+        404: { description: "Not found", content: { "application/json": { schema: ErrorSchema } } },
+      },
+    }),
+    async (c) => {
+      const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
+      if (group === null) throw notFound("Group");
+      const query = c.req.valid("query");
+      const limit = query.limit ?? 20;
+      const filtersProposals =
+        query.purpose !== undefined ||
+        query.status !== undefined ||
+        query.category !== undefined ||
+        query.urgency !== undefined;
+      if (filtersProposals && query.kind === "post") {
+        throw new ApiError(
+          400,
+          "invalid_request",
+          "Plain posts have no purpose, status, category or urgency to filter on",
+        );
+      }
+      const page = await listNetwork(deps.db, {
+        groupId: group.id,
+        kind: filtersProposals ? "proposal" : query.kind,
+        purpose: query.purpose,
+        status: query.status,
+        category: query.category,
+        urgency: query.urgency,
+        limit,
+        after: query.cursor === undefined ? undefined : publishedAfter(decodeCursor(query.cursor)),
+      });
+      const last = page.at(-1);
+      return c.json(
+        {
+          items: page.map(networkItemView),
+          nextCursor:
+            page.length === limit && last !== undefined
+              ? encodeCursor(last.publishedAt, last.id)
+              : null,
+        },
+        200,
+      );
+    },
+  );
+}

@@ -1,0 +1,182 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, testEngine } from "../../test/helpers/database.ts";
+import { type DatabaseHandle, openPostgres } from "../db/connect.ts";
+import {
+  createFederationPolicyService,
+  type FederationPolicyService,
+} from "./federation-policy.ts";
+import { createGroup } from "./groups.ts";
+
+const HOUR_MS = 3_600_000;
+
+describe(`federation policy service (${testEngine})`, () => {
+  let handle: DatabaseHandle;
+  let groupId: string;
+  const clock = () => Temporal.Now.instant();
+  const services: FederationPolicyService[] = [];
+
+  const extraHandles: DatabaseHandle[] = [];
+
+  /** A long fallback TTL: only invalidation and NOTIFY can make a change visible. */
+  async function service(database: DatabaseHandle = handle): Promise<FederationPolicyService> {
+    const created = await createFederationPolicyService({
+      database,
+      clock,
+      fallbackTtlMs: HOUR_MS,
+    });
+    services.push(created);
+    return created;
+  }
+
+  beforeAll(async () => {
+    handle = await createTestDatabase();
+    const result = await createGroup(
+      { db: handle.db, keys: { generate: async () => [] }, clock },
+      { handle: "food", name: "Food", summary: "", followPolicy: "open" },
+    );
+    if (!result.ok) throw new Error("group not created");
+    groupId = result.group.id;
+  });
+  afterAll(async () => {
+    for (const s of services) await s.close();
+    for (const h of extraHandles) await h.close();
+    await handle?.close();
+  });
+
+  it("a change made through the service applies to its own next answer", async () => {
+    const policy = await service();
+    expect(await policy.isAllowed("https://spam.example/users/a")).toBe(true);
+    const added = await policy.addDomain({ domain: "SPAM.example:443", policy: "block" });
+    expect(added).toMatchObject({ ok: true, entry: { domain: "spam.example" } });
+    expect(await policy.isAllowed("https://spam.example/users/a")).toBe(false);
+    expect(await policy.isAllowed("https://sub.spam.example/users/a")).toBe(true);
+
+    await policy.setMode("allowlist");
+    expect(await policy.isAllowed("https://friend.example/users/a")).toBe(false);
+    await policy.addDomain({ domain: "friend.example", policy: "allow" });
+    expect(await policy.isAllowed("https://friend.example/users/a")).toBe(true);
+    expect(await policy.removeDomain("FRIEND.example")).toBe("removed");
+    expect(await policy.isAllowed("https://friend.example/users/a")).toBe(false);
+    await policy.setMode("open");
+    expect(await policy.removeDomain("spam.example")).toBe("removed");
+    expect(await policy.removeDomain("spam.example")).toBe("not_found");
+    expect(await policy.isAllowed("https://spam.example/users/a")).toBe(true);
+  });
+
+  it("another process sharing the database drops its cache on the NOTIFY", async () => {
+    const writer = await service();
+    // On PostgreSQL the reader gets connections of its own, like another
+    // process; PGlite is one in-process database, shared.
+    let readerHandle = handle;
+    if (testEngine === "postgres") {
+      const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(
+        handle.db,
+      );
+      readerHandle = openPostgres({
+        url: process.env.TEST_DATABASE_URL!,
+        schema: rows[0]!.schema,
+        maxConnections: 2,
+      });
+      extraHandles.push(readerHandle);
+    }
+    const reader = await service(readerHandle);
+    // Cache the open policy in the reader.
+    expect(await reader.isAllowed("https://elsewhere.example/")).toBe(true);
+    await writer.addDomain({ domain: "elsewhere.example", policy: "block" });
+    await expect
+      .poll(() => reader.isAllowed("https://elsewhere.example/"), { timeout: 5_000 })
+      .toBe(false);
+    await writer.setMode("allowlist");
+    await expect
+      .poll(() => reader.isAllowed("https://stranger.example/"), { timeout: 5_000 })
+      .toBe(false);
+    await writer.setMode("open");
+    await writer.removeDomain("elsewhere.example");
+    await expect
+      .poll(() => reader.isAllowed("https://elsewhere.example/"), { timeout: 5_000 })
+      .toBe(true);
+  });
+
+  it("refuses a second entry for a domain and junk domains, writing nothing", async () => {
+    const policy = await service();
+    await policy.addDomain({ domain: "twice.example", policy: "block", reason: "spam" });
+    expect(await policy.addDomain({ domain: "Twice.Example.", policy: "allow" })).toEqual({
+      ok: false,
+      error: "exists",
+      domain: "twice.example",
+    });
+    expect(
+      await policy.addDomain({ domain: "https://x.example/a", policy: "block" }),
+    ).toMatchObject({ ok: false, error: "invalid" });
+    const entries = await policy.domains();
+    expect(entries.map((e) => [e.domain, e.policy, e.reason])).toEqual([
+      ["twice.example", "block", "spam"],
+    ]);
+    await policy.removeDomain("twice.example");
+  });
+
+  it("a block deletes the followers and follows on that exact host, in one transaction", async () => {
+    const now = new Date();
+    const actors = [
+      "https://blocked.example/users/a",
+      "https://BLOCKED.example:8443/users/b",
+      "https://sub.blocked.example/users/c",
+      "https://notblocked.example/users/blocked.example",
+      "http://[::ffff:127.0.0.9]/users/d",
+    ];
+    await handle.db
+      .insertInto("followers")
+      .values(
+        actors.map((actorId, i) => ({
+          id: crypto.randomUUID(),
+          group_id: groupId,
+          actor_id: actorId,
+          inbox_url: `${actorId}/inbox`,
+          shared_inbox_url: null,
+          follow_activity_id: `${actorId}#follow-${i}`,
+          state: "accepted" as const,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .execute();
+    await handle.db
+      .insertInto("following")
+      .values(
+        actors.map((actorId, i) => ({
+          id: crypto.randomUUID(),
+          group_id: groupId,
+          actor_id: actorId,
+          inbox_url: `${actorId}/inbox`,
+          shared_inbox_url: null,
+          follow_activity_id: `https://local.example/groups/food#follows/${i}`,
+          state: "accepted" as const,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .execute();
+
+    const policy = await service();
+    const blocked = await policy.addDomain({ domain: "blocked.example", policy: "block" });
+    expect(blocked).toMatchObject({ ok: true, removed: { followers: 2, following: 2 } });
+    const ip = await policy.addDomain({ domain: "127.0.0.9", policy: "block" });
+    expect(ip).toMatchObject({ ok: true, removed: { followers: 1, following: 1 } });
+    const left = async (table: "followers" | "following") =>
+      (await handle.db.selectFrom(table).select("actor_id").orderBy("actor_id").execute()).map(
+        (r) => r.actor_id,
+      );
+    const expected = [
+      "https://notblocked.example/users/blocked.example",
+      "https://sub.blocked.example/users/c",
+    ];
+    expect(await left("followers")).toEqual(expected);
+    expect(await left("following")).toEqual(expected);
+    // An allow entry removes nothing.
+    expect(
+      await policy.addDomain({ domain: "sub.blocked.example", policy: "allow" }),
+    ).toMatchObject({ ok: true, removed: { followers: 0, following: 0 } });
+    expect(await left("followers")).toEqual(expected);
+  });
+});

@@ -1,0 +1,202 @@
+import { getLogger } from "@logtape/logtape";
+import type { DatabaseHandle } from "../db/connect.ts";
+import {
+  deleteDomainPolicy,
+  getFederationMode,
+  insertDomainPolicy,
+  listDomainPolicies,
+  notifyChannel,
+  removeRelationshipsWithHost,
+  setFederationMode,
+} from "../db/federation-policy.repo.ts";
+import {
+  type DomainPolicy,
+  type DomainPolicyEntry,
+  type FederationMode,
+  type FederationPolicy,
+  isUrlAllowed,
+  normalizeDomain,
+  policyOf,
+} from "../domain/federation-policy.ts";
+import type { Clock } from "./ports.ts";
+
+const logger = getLogger(["bayanihan", "federation-policy"]);
+
+/** The NOTIFY channel every change is announced on. */
+export const FEDERATION_POLICY_CHANNEL = "federation_policy";
+
+/**
+ * How long a cached policy is trusted without a notification. Only a safety
+ * net: a NOTIFY sent while a process's LISTEN connection was reconnecting is
+ * lost, and this bounds how long that process can lag behind.
+ */
+const DEFAULT_FALLBACK_TTL_MS = 30_000;
+
+export type AddDomainResult =
+  | {
+      readonly ok: true;
+      readonly entry: DomainPolicyEntry;
+      /** Relationships with the domain deleted along with a block. */
+      readonly removed: { readonly followers: number; readonly following: number };
+    }
+  | { readonly ok: false; readonly error: "invalid"; readonly reason: string }
+  | { readonly ok: false; readonly error: "exists"; readonly domain: string };
+
+export type RemoveDomainResult = "removed" | "not_found" | { readonly invalid: string };
+
+export interface FederationPolicyService {
+  mode(): Promise<FederationMode>;
+  setMode(mode: FederationMode): Promise<void>;
+  domains(): Promise<DomainPolicyEntry[]>;
+  /**
+   * Adds an `allow` or `block` entry; a domain with an entry already is
+   * refused (delete it first: changing a block into an allow is deliberate).
+   * A block deletes the followers and follows on that host in the same
+   * transaction.
+   */
+  addDomain(input: {
+    domain: string;
+    policy: DomainPolicy;
+    reason?: string | null;
+  }): Promise<AddDomainResult>;
+  removeDomain(domain: string): Promise<RemoveDomainResult>;
+  /**
+   * Whether the instance federates with the host of `target` (an actor,
+   * key, inbox or object URL). Served from the cache, which every change
+   * invalidates, so the answer follows a change at once.
+   */
+  isAllowed(target: URL | string): Promise<boolean>;
+  /** The current policy (cached). */
+  current(): Promise<FederationPolicy>;
+  /** Stops listening for other processes' changes. */
+  close(): Promise<void>;
+}
+
+export interface FederationPolicyDeps {
+  readonly database: Pick<DatabaseHandle, "db" | "listen">;
+  readonly clock: Clock;
+  readonly fallbackTtlMs?: number;
+}
+
+/**
+ * The federation policy with an in-process cache.
+ *
+ * Why NOTIFY rather than a very short TTL: every inbox POST, signed GET and
+ * delivery asks the policy, so it must come from memory; several web and
+ * worker processes may share one PostgreSQL, and a block must stop all of
+ * them at once, not after a TTL (a 1 s TTL would still leave a window and
+ * cost every process a query per second forever). So each change runs
+ * `pg_notify` in its own transaction (delivered on commit, to every process
+ * including this one; PGlite delivers in-process), every process drops its
+ * cache on the notification, and this process also drops it right after its
+ * own commit, so a request that follows an API call sees the change without
+ * waiting for the notification. A generation counter keeps a load that
+ * raced with a change from caching what it read. The long fallback TTL only
+ * covers notifications lost while a LISTEN connection was reconnecting.
+ */
+export async function createFederationPolicyService(
+  deps: FederationPolicyDeps,
+): Promise<FederationPolicyService> {
+  const { db } = deps.database;
+  const ttl = deps.fallbackTtlMs ?? DEFAULT_FALLBACK_TTL_MS;
+  let cached: { policy: FederationPolicy; loadedAt: number } | null = null;
+  let loading: Promise<FederationPolicy> | null = null;
+  let generation = 0;
+
+  function invalidate(): void {
+    generation++;
+    cached = null;
+    loading = null;
+  }
+
+  async function load(): Promise<FederationPolicy> {
+    const started = generation;
+    const mode = await getFederationMode(db);
+    const entries = await listDomainPolicies(db);
+    const policy = policyOf(mode, entries);
+    if (started === generation) cached = { policy, loadedAt: performance.now() };
+    return policy;
+  }
+
+  function current(): Promise<FederationPolicy> {
+    if (cached !== null && performance.now() - cached.loadedAt < ttl) {
+      return Promise.resolve(cached.policy);
+    }
+    if (loading === null) {
+      const promise = load().finally(() => {
+        if (loading === promise) loading = null;
+      });
+      loading = promise;
+    }
+    return loading;
+  }
+
+  const unlisten = await deps.database.listen(FEDERATION_POLICY_CHANNEL, invalidate);
+
+  return {
+    async mode() {
+      return (await current()).mode;
+    },
+    async setMode(mode) {
+      await db.transaction().execute(async (trx) => {
+        await setFederationMode(trx, mode, deps.clock());
+        await notifyChannel(trx, FEDERATION_POLICY_CHANNEL);
+      });
+      invalidate();
+      logger.info("Federation mode set to {mode}", { mode });
+    },
+    domains: () => listDomainPolicies(db),
+    async addDomain(input) {
+      const normalized = normalizeDomain(input.domain);
+      if (!normalized.ok) return { ok: false, error: "invalid", reason: normalized.reason };
+      const reason = input.reason?.trim() || null;
+      const result = await db.transaction().execute(async (trx) => {
+        const entry = await insertDomainPolicy(trx, {
+          domain: normalized.domain,
+          policy: input.policy,
+          reason,
+          createdAt: deps.clock(),
+        });
+        if (entry === null) return null;
+        const removed =
+          entry.policy === "block"
+            ? await removeRelationshipsWithHost(trx, entry.domain)
+            : { followers: 0, following: 0 };
+        await notifyChannel(trx, FEDERATION_POLICY_CHANNEL);
+        return { entry, removed };
+      });
+      if (result === null) return { ok: false, error: "exists", domain: normalized.domain };
+      invalidate();
+      logger.info(
+        "Federation policy: {policy} {domain} (removed {followers} followers, {following} follows)",
+        {
+          policy: result.entry.policy,
+          domain: result.entry.domain,
+          followers: result.removed.followers,
+          following: result.removed.following,
+        },
+      );
+      return { ok: true, ...result };
+    },
+    async removeDomain(domain) {
+      const normalized = normalizeDomain(domain);
+      if (!normalized.ok) return { invalid: normalized.reason };
+      const removed = await db.transaction().execute(async (trx) => {
+        const deleted = await deleteDomainPolicy(trx, normalized.domain);
+        if (deleted) await notifyChannel(trx, FEDERATION_POLICY_CHANNEL);
+        return deleted;
+      });
+      if (!removed) return "not_found";
+      invalidate();
+      logger.info("Federation policy: entry for {domain} removed", { domain: normalized.domain });
+      return "removed";
+    },
+    async isAllowed(target) {
+      return isUrlAllowed(target, await current());
+    },
+    current,
+    async close() {
+      await unlisten();
+    },
+  };
+}
