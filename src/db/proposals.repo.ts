@@ -175,7 +175,9 @@ export async function listDueProposals(
     .selectFrom("proposals")
     .selectAll()
     .where("deleted_at", "is", null)
-    .where("status", "in", ["open", "pledged"])
+    // Literal, not parameters: the planner must see it matches the
+    // proposals_due partial index.
+    .where(sql<boolean>`status IN ('open', 'pledged')`)
     .where("expires_at", "<=", toDate(now))
     .orderBy("expires_at")
     .limit(limit)
