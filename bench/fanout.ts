@@ -1,0 +1,421 @@
+/**
+ * Fan-out: how long a new need takes to reach every follower's server.
+ *
+ * One group with 1,000 accepted followers on 100 loopback "servers" (10 each,
+ * sharing the server's shared inbox), inserted directly into `followers`.
+ * The servers are plain node:http servers in a child process
+ * (bench/inbox-farm.ts) that verify each POST's HTTP signature with Fedify.
+ *
+ * A run: POST /api/v1/groups/{handle}/needs, then wait until every one of
+ * the 100 inboxes has received a verified Create for that need. Latency is
+ * from just before the API call to the arrival of the last inbox's Create
+ * (the moment its request reached the inbox server; only requests whose
+ * signature then verified count). Each configuration (engine × queue
+ * concurrency) starts a fresh instance on the same database and sends one
+ * unmeasured warm-up need first; after each run the benchmark waits until the
+ * instance's queue is empty, so runs do not overlap.
+ *
+ * The instance runs on a handle opened like the server opens DATA_DIR /
+ * DATABASE_URL, with a Kysely plugin counting the SQL statements it sends.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { type Kysely, sql } from "kysely";
+import type { Database } from "../src/db/database.ts";
+import type { FarmCommand, FarmEvent } from "./inbox-farm.ts";
+import { openWatched, StatementCounter } from "./lib/database.ts";
+import {
+  type BenchInstance,
+  createGroup,
+  createStore,
+  type Engine,
+  groupId,
+  onCleanup,
+  startInstance,
+} from "./lib/instance.ts";
+import { max, median, min, ms, sleep, wallClockMs } from "./lib/stats.ts";
+
+export interface FanoutOptions {
+  readonly engines: readonly Engine[];
+  /** Queue concurrencies to try; null = the server's default (no `queue.concurrency`). */
+  readonly concurrencies: readonly (number | null)[];
+  readonly runs: number;
+  readonly servers: number;
+  readonly followersPerServer: number;
+  /** Give up on a run after this long. */
+  readonly timeoutMs: number;
+}
+
+export const DEFAULT_FANOUT: FanoutOptions = {
+  engines: ["pglite", "postgres"],
+  concurrencies: [null, 16, 32],
+  runs: 5,
+  servers: 100,
+  followersPerServer: 10,
+  timeoutMs: 60_000,
+};
+
+export interface FanoutRun {
+  /** API call → last inbox's verified Create arrived, ms. */
+  readonly latencyMs: number;
+  /** API call → its 201 response, ms. */
+  readonly apiMs: number;
+  /** API call → first inbox's Create arrived, ms. */
+  readonly firstMs: number;
+  /** Inboxes that got the Create within the timeout. */
+  readonly inboxesReached: number;
+  /** Verified Create deliveries for this need, duplicates included (expected: one per inbox). */
+  readonly deliveries: number;
+  /** SQL statements the instance sent from the API call until its queue was empty again. */
+  readonly statements: number;
+  /** The same, by "verb table". */
+  readonly statementsByLabel: ReadonlyMap<string, number>;
+  /** Whether the queue was empty again within the timeout. */
+  readonly drained: boolean;
+}
+
+export interface FanoutResult {
+  readonly engine: Engine;
+  readonly concurrency: number | null;
+  readonly runs: FanoutRun[];
+  /** Key fetches the inbox servers made during this configuration (expected 1). */
+  keyFetches: number;
+  readonly rejected: string[];
+  readonly signatureSpecs: Set<string>;
+}
+
+export function concurrencyLabel(concurrency: number | null): string {
+  return concurrency === null ? "default" : String(concurrency);
+}
+
+// ---------------------------------------------------------------------------
+
+interface Arrival {
+  readonly arrivedAt: number;
+  readonly verifiedAt: number;
+}
+
+/** The parent's side of bench/inbox-farm.ts. */
+class InboxFarm {
+  readonly child: ChildProcess;
+  ports: readonly number[] = [];
+  /** Object id → port → first verified Create. */
+  readonly firstCreate = new Map<string, Map<number, Arrival>>();
+  /** Object id → verified Create deliveries, duplicates included. */
+  readonly createCount = new Map<string, number>();
+  readonly rejected: string[] = [];
+  readonly specs = new Set<string>();
+  #waiters: (() => void)[] = [];
+  #resetWaiter: ((keyFetches: number) => void) | null = null;
+  #exited = false;
+
+  constructor() {
+    const script = fileURLToPath(new URL("./inbox-farm.ts", import.meta.url));
+    this.child = fork(script, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    this.child.on("message", (event: FarmEvent) => this.#onEvent(event));
+    this.child.on("exit", () => {
+      this.#exited = true;
+      this.#notify();
+    });
+  }
+
+  #onEvent(event: FarmEvent): void {
+    switch (event.type) {
+      case "ready":
+        this.ports = event.ports;
+        break;
+      case "delivery": {
+        this.specs.add(event.spec);
+        if (event.activityType !== "Create" || event.object === null) break;
+        this.createCount.set(event.object, (this.createCount.get(event.object) ?? 0) + 1);
+        let perPort = this.firstCreate.get(event.object);
+        if (perPort === undefined) {
+          perPort = new Map();
+          this.firstCreate.set(event.object, perPort);
+        }
+        if (!perPort.has(event.port)) {
+          perPort.set(event.port, { arrivedAt: event.arrivedAt, verifiedAt: event.verifiedAt });
+        }
+        break;
+      }
+      case "rejected":
+        this.rejected.push(`:${event.port} ${event.reason}`);
+        break;
+      case "reset-done":
+        this.#resetWaiter?.(event.keyFetches);
+        this.#resetWaiter = null;
+        break;
+    }
+    this.#notify();
+  }
+
+  #notify(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #changed(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.#waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  async start(servers: number): Promise<void> {
+    this.#send({ type: "start", servers });
+    const deadline = Date.now() + 30_000;
+    while (this.ports.length === 0) {
+      if (this.#exited || Date.now() > deadline) throw new Error("The inbox farm did not start");
+      await this.#changed(1000);
+    }
+  }
+
+  /** Waits until `count` inboxes have a verified Create of `object`; false on timeout. */
+  async waitForCreate(object: string, count: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if ((this.firstCreate.get(object)?.size ?? 0) >= count) return true;
+      const left = deadline - Date.now();
+      if (left <= 0 || this.#exited) return false;
+      await this.#changed(left);
+    }
+  }
+
+  /** Forgets the cached key; resolves to the key fetches made since the last reset. */
+  reset(): Promise<number> {
+    return new Promise((resolve) => {
+      this.#resetWaiter = resolve;
+      this.#send({ type: "reset" });
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.#exited) return;
+    const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
+    this.#send({ type: "stop" });
+    await Promise.race([exited, sleep(5000)]);
+    if (!this.#exited) this.child.kill();
+  }
+
+  #send(command: FarmCommand): void {
+    this.child.send(command);
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+async function insertFollowers(
+  db: Kysely<Database>,
+  group: string,
+  ports: readonly number[],
+  perServer: number,
+): Promise<number> {
+  const now = new Date();
+  const rows = ports.flatMap((port) =>
+    Array.from({ length: perServer }, (_, i) => {
+      const actor = `http://127.0.0.1:${port}/users/member${i}`;
+      return {
+        id: randomUUID(),
+        group_id: group,
+        actor_id: actor,
+        inbox_url: `${actor}/inbox`,
+        shared_inbox_url: `http://127.0.0.1:${port}/inbox`,
+        follow_activity_id: `http://127.0.0.1:${port}/follows/${randomUUID()}`,
+        state: "accepted" as const,
+        created_at: now,
+        updated_at: now,
+      };
+    }),
+  );
+  for (let i = 0; i < rows.length; i += 500) {
+    await db
+      .insertInto("followers")
+      .values(rows.slice(i, i + 500))
+      .execute();
+  }
+  return rows.length;
+}
+
+async function waitForEmptyQueue(db: Kysely<Database>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await sql<{ n: number }>`SELECT count(*)::int AS n FROM fedify_queue`.execute(
+      db,
+    );
+    if (result.rows[0]?.n === 0) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(10);
+  }
+}
+
+let needSequence = 0;
+
+async function postNeed(
+  instance: BenchInstance,
+  handle: string,
+): Promise<{ objectId: string; apiMs: number; startedAt: number }> {
+  const startedAt = wallClockMs();
+  const response = await instance.api("POST", `/api/v1/groups/${handle}/needs`, {
+    title: `Fan-out need ${++needSequence}`,
+    description: "Twenty litres of drinking water for the community kitchen.",
+    category: "water",
+    quantity: { amount: 20, unit: "litre" },
+    urgency: "high",
+  });
+  const apiMs = wallClockMs() - startedAt;
+  if (response.status !== 201) {
+    throw new Error(`POST need failed: HTTP ${response.status} ${await response.text()}`);
+  }
+  const need = (await response.json()) as { objectId: string };
+  return { objectId: need.objectId, apiMs, startedAt };
+}
+
+interface RunContext {
+  readonly instance: BenchInstance;
+  /** The instance's database without the statement counter, for the benchmark's own queries. */
+  readonly db: Kysely<Database>;
+  readonly counter: StatementCounter;
+  readonly farm: InboxFarm;
+  readonly handle: string;
+  readonly options: FanoutOptions;
+}
+
+async function oneRun(context: RunContext): Promise<FanoutRun> {
+  const { instance, db, counter, farm, handle, options } = context;
+  if (!(await waitForEmptyQueue(db, options.timeoutMs))) {
+    throw new Error("The delivery queue did not drain before the run");
+  }
+  const statementsBefore = counter.count;
+  const labelsBefore = counter.snapshot();
+  const { objectId, apiMs, startedAt } = await postNeed(instance, handle);
+  await farm.waitForCreate(objectId, options.servers, options.timeoutMs);
+  const arrivals = [...(farm.firstCreate.get(objectId)?.values() ?? [])].map((a) => a.arrivedAt);
+  // Outside the measurement: let the last deletes (and any duplicate) happen.
+  const drained = await waitForEmptyQueue(db, options.timeoutMs);
+  return {
+    latencyMs: arrivals.length === options.servers ? max(arrivals) - startedAt : Number.NaN,
+    apiMs,
+    firstMs: min(arrivals) - startedAt,
+    inboxesReached: arrivals.length,
+    deliveries: farm.createCount.get(objectId) ?? 0,
+    statements: counter.count - statementsBefore,
+    statementsByLabel: counter.since(labelsBefore),
+    drained,
+  };
+}
+
+export async function runFanout(
+  options: FanoutOptions,
+  log: (line: string) => void,
+): Promise<FanoutResult[]> {
+  const results: FanoutResult[] = [];
+  const farm = new InboxFarm();
+  const unregister = onCleanup(() => farm.stop());
+  try {
+    await farm.start(options.servers);
+    log(`  ${options.servers} inbox servers on 127.0.0.1:${min([...farm.ports])}…`);
+
+    for (const engine of options.engines) {
+      const store = await createStore(engine);
+      try {
+        let handle: string | null = null;
+        for (const concurrency of options.concurrencies) {
+          const counter = new StatementCounter();
+          const database = await openWatched(store, [counter]);
+          const closeDatabase = onCleanup(() => database.base.close());
+          let instance: BenchInstance | null = null;
+          try {
+            instance = await startInstance(store, {
+              database: database.handle,
+              ...(concurrency === null ? {} : { queue: { concurrency } }),
+            });
+            const db = database.base.db;
+            if (handle === null) {
+              handle = await createGroup(instance, "fanout");
+              const count = await insertFollowers(
+                db,
+                await groupId(instance, handle),
+                farm.ports,
+                options.followersPerServer,
+              );
+              log(`  [${engine}] group @${handle} with ${count} accepted followers`);
+            }
+            await farm.reset();
+            const rejectedBefore = farm.rejected.length;
+            farm.specs.clear();
+            const context: RunContext = { instance, db, counter, farm, handle, options };
+
+            // Warm-up: JIT, connection pools, the inboxes' key fetch.
+            const warm = await oneRun(context);
+            if (warm.inboxesReached < options.servers) {
+              log(`  warm-up reached only ${warm.inboxesReached}/${options.servers} inboxes`);
+            }
+
+            const runs: FanoutRun[] = [];
+            for (let i = 0; i < options.runs; i++) {
+              const run = await oneRun(context);
+              runs.push(run);
+              log(
+                `  [${engine}, concurrency ${concurrencyLabel(concurrency)}] run ${i + 1}: ` +
+                  `${ms(run.latencyMs)} ms to the last of ${run.inboxesReached} inboxes ` +
+                  `(first after ${ms(run.firstMs)} ms, API ${ms(run.apiMs)} ms; ` +
+                  `${run.deliveries} deliveries, ${run.statements} SQL statements` +
+                  `${run.drained ? "" : ", queue NOT drained"})`,
+              );
+            }
+            const result: FanoutResult = {
+              engine,
+              concurrency,
+              runs,
+              keyFetches: 0,
+              rejected: farm.rejected.slice(rejectedBefore),
+              signatureSpecs: new Set(farm.specs),
+            };
+            results.push(result);
+            await instance.stop();
+            result.keyFetches = await farm.reset();
+          } finally {
+            await instance?.stop();
+            closeDatabase();
+            await database.base.close();
+          }
+        }
+      } finally {
+        await store.dispose();
+      }
+    }
+  } finally {
+    unregister();
+    await farm.stop();
+  }
+  return results;
+}
+
+/** Mean statements per need by label over a configuration's runs, most frequent first. */
+export function statementBreakdown(result: FanoutResult): [string, number][] {
+  const totals = new Map<string, number>();
+  for (const run of result.runs) {
+    for (const [label, n] of run.statementsByLabel) totals.set(label, (totals.get(label) ?? 0) + n);
+  }
+  return [...totals]
+    .map(([label, n]): [string, number] => [label, n / result.runs.length])
+    .sort((a, b) => b[1] - a[1]);
+}
+
+/** Per engine, the concurrency with the lowest median latency. */
+export function bestConcurrency(results: readonly FanoutResult[]): Map<Engine, FanoutResult> {
+  const best = new Map<Engine, FanoutResult>();
+  for (const result of results) {
+    const current = best.get(result.engine);
+    const latency = median(result.runs.map((r) => r.latencyMs));
+    if (current === undefined || latency < median(current.runs.map((r) => r.latencyMs))) {
+      best.set(result.engine, result);
+    }
+  }
+  return best;
+}

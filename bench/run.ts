@@ -1,0 +1,296 @@
+/**
+ * Bayanihan benchmarks. Not tests: they print measurements.
+ *
+ *   npm run bench                 # everything
+ *   npm run bench -- fanout       # fan-out of a new need to 100 inboxes
+ *   npm run bench -- list         # needs-list latency with 100,000 needs
+ *
+ * Options: --engines=pglite,postgres  --runs=5  --concurrency=default,16,32
+ *          --requests=1000  --needs=100000
+ * PostgreSQL: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres);
+ * a bench_<random> database is created there and dropped afterwards.
+ * BENCH_VERBOSE=1 also prints PGlite's query plans.
+ */
+import "../src/polyfill.ts";
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import {
+  bestConcurrency,
+  concurrencyLabel,
+  DEFAULT_FANOUT,
+  type FanoutOptions,
+  type FanoutResult,
+  runFanout,
+  statementBreakdown,
+} from "./fanout.ts";
+import { cleanupAll, type Engine, POSTGRES_URL, postgresAvailable } from "./lib/instance.ts";
+import { configureBenchLogging } from "./lib/logging.ts";
+import { max, median, min, ms, table } from "./lib/stats.ts";
+import { DEFAULT_LIST, type ListOptions, type ListResult, runList } from "./list.ts";
+
+const BENCHMARKS = ["fanout", "list"] as const;
+type Benchmark = (typeof BENCHMARKS)[number];
+
+interface Args {
+  benchmarks: Benchmark[];
+  engines: Engine[] | null;
+  runs: number | null;
+  concurrencies: (number | null)[] | null;
+  requests: number | null;
+  needs: number | null;
+}
+
+function usage(message: string): never {
+  console.error(`${message}\n\nUsage: npm run bench -- [fanout] [list] [--engines=pglite,postgres]
+       [--runs=5] [--concurrency=default,16,32] [--requests=1000] [--needs=100000]`);
+  process.exit(2);
+}
+
+function positive(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) usage(`--${name} must be a positive integer`);
+  return n;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = {
+    benchmarks: [],
+    engines: null,
+    runs: null,
+    concurrencies: null,
+    requests: null,
+    needs: null,
+  };
+  for (const arg of argv) {
+    const option = /^--([a-z]+)=(.*)$/.exec(arg);
+    if (option === null) {
+      if (!(BENCHMARKS as readonly string[]).includes(arg)) usage(`Unknown benchmark "${arg}"`);
+      if (!args.benchmarks.includes(arg as Benchmark)) args.benchmarks.push(arg as Benchmark);
+      continue;
+    }
+    const [, name, value] = option as unknown as [string, string, string];
+    switch (name) {
+      case "engines":
+        args.engines = value.split(",").map((e) => {
+          if (e !== "pglite" && e !== "postgres") usage(`Unknown engine "${e}"`);
+          return e;
+        });
+        break;
+      case "runs":
+        args.runs = positive(name, value);
+        break;
+      case "concurrency":
+        args.concurrencies = value
+          .split(",")
+          .map((c) => (c === "default" ? null : positive(name, c)));
+        break;
+      case "requests":
+        args.requests = positive(name, value);
+        break;
+      case "needs":
+        args.needs = positive(name, value);
+        break;
+      default:
+        usage(`Unknown option --${name}`);
+    }
+  }
+  if (args.benchmarks.length === 0) args.benchmarks = [...BENCHMARKS];
+  return args;
+}
+
+function commandLine(argv: readonly string[]): string {
+  const rest = argv.length > 0 ? ` -- ${argv.join(" ")}` : "";
+  return process.env.npm_lifecycle_event === "bench"
+    ? `npm run bench${rest}`
+    : `node bench/run.ts${argv.length > 0 ? ` ${argv.join(" ")}` : ""}`;
+}
+
+function packageVersion(name: string): string {
+  try {
+    const file = new URL(`../node_modules/${name}/package.json`, import.meta.url);
+    return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+  } catch {
+    return "?";
+  }
+}
+
+function fanoutTable(results: readonly FanoutResult[]): string {
+  const rows = [
+    [
+      "engine",
+      "queue concurrency",
+      "median ms",
+      "vs default",
+      "min ms",
+      "max ms",
+      "first inbox ms (median)",
+      "API ms (median)",
+      "SQL stmts per need",
+      "deliveries per run",
+    ],
+  ];
+  for (const r of results) {
+    const latencies = r.runs.map((run) => run.latencyMs);
+    const baseline = results.find((b) => b.engine === r.engine && b.concurrency === null);
+    const ratio = baseline
+      ? median(latencies) / median(baseline.runs.map((run) => run.latencyMs))
+      : Number.NaN;
+    rows.push([
+      r.engine,
+      concurrencyLabel(r.concurrency),
+      ms(median(latencies)),
+      Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : "n/a",
+      ms(min(latencies)),
+      ms(max(latencies)),
+      ms(median(r.runs.map((run) => run.firstMs))),
+      ms(median(r.runs.map((run) => run.apiMs))),
+      String(median(r.runs.map((run) => run.statements))),
+      r.runs.map((run) => run.deliveries).join(","),
+    ]);
+  }
+  return table(rows);
+}
+
+function listTable(results: readonly ListResult[], targetMs: number): string {
+  const rows = [["engine", "request", "requests", "p50 ms", "p99 ms", "max ms", "p99 / target"]];
+  for (const r of results) {
+    for (const c of r.cases) {
+      rows.push([
+        r.engine,
+        c.name,
+        String(c.latencies.length),
+        ms(c.p50),
+        ms(c.p99),
+        ms(max(c.latencies)),
+        `${(c.p99 / targetMs).toFixed(2)}${c.p99 <= targetMs ? " ok" : " OVER"}`,
+      ]);
+    }
+  }
+  return table(rows);
+}
+
+/** The load average, with a warning when other work competes for the CPUs. */
+function loadLine(cores: number): string {
+  const [one, five] = os.loadavg() as [number, number, number];
+  const busy = one > cores * 0.5;
+  return `load average ${one.toFixed(2)} (1 min), ${five.toFixed(2)} (5 min)${busy ? " — WARNING: the machine is busy, expect noisy numbers" : ""}`;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const args = parseArgs(argv);
+  await configureBenchLogging();
+
+  const cpus = os.cpus();
+  const pgVersion = await postgresAvailable();
+  const engines: Engine[] = (args.engines ?? ["pglite", "postgres"]).filter((engine) => {
+    if (engine === "postgres" && pgVersion === null) {
+      console.log(`PostgreSQL is not reachable at ${POSTGRES_URL}: skipping the PostgreSQL runs.`);
+      return false;
+    }
+    return true;
+  });
+
+  const header = [
+    `Command:  ${commandLine(argv)}`,
+    `Machine:  ${cpus.length} × ${cpus[0]?.model.trim() ?? "unknown CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()} ${os.arch()}`,
+    `Runtime:  Node ${process.version}, PGlite ${packageVersion("@electric-sql/pglite")}, PostgreSQL ${pgVersion ?? "n/a"}, Fedify ${packageVersion("@fedify/fedify")}`,
+    `Date:     ${new Date().toISOString()}`,
+    `Load:     ${loadLine(cpus.length)}`,
+  ];
+  console.log(header.join("\n"));
+
+  const log = (line: string) => console.log(line);
+  const summary: string[] = [];
+  const started = performance.now();
+
+  if (args.benchmarks.includes("fanout")) {
+    const options: FanoutOptions = {
+      ...DEFAULT_FANOUT,
+      engines,
+      ...(args.runs !== null ? { runs: args.runs } : {}),
+      ...(args.concurrencies !== null ? { concurrencies: args.concurrencies } : {}),
+    };
+    console.log(
+      `\n== Fan-out: 1 need → ${options.servers * options.followersPerServer} followers on ${options.servers} servers (shared inboxes), ${options.runs} runs per configuration ==`,
+    );
+    const t = performance.now();
+    const results = await runFanout(options, log);
+    const lines = [
+      `Fan-out (POST need → last of ${options.servers} inboxes has a verified Create; ${options.runs} runs after 1 warm-up):`,
+      fanoutTable(results),
+    ];
+    for (const [engine, best] of bestConcurrency(results)) {
+      lines.push(
+        `best on ${engine}: queue concurrency ${concurrencyLabel(best.concurrency)} (median ${ms(median(best.runs.map((r) => r.latencyMs)))} ms)`,
+      );
+    }
+    for (const result of results.filter((r) => r.concurrency === results[0]?.concurrency)) {
+      const parts = statementBreakdown(result).map(([label, n]) => `${label} ${n.toFixed(0)}`);
+      lines.push(`SQL per need on ${result.engine} (mean): ${parts.join(", ")}`);
+    }
+    const problems = results.flatMap((r) => [
+      ...(r.keyFetches !== 1
+        ? [
+            `${r.engine}/${concurrencyLabel(r.concurrency)}: inboxes fetched the key ${r.keyFetches}×`,
+          ]
+        : []),
+      ...r.rejected.map((x) => `${r.engine}/${concurrencyLabel(r.concurrency)}: rejected ${x}`),
+    ]);
+    const specs = new Set(results.flatMap((r) => [...r.signatureSpecs]));
+    lines.push(
+      `signatures: ${[...specs].join(", ") || "none"}; key fetched once per configuration: ${problems.length === 0 ? "yes" : "no"}`,
+    );
+    for (const problem of problems.slice(0, 10)) lines.push(`  ! ${problem}`);
+    lines.push(`(fan-out took ${((performance.now() - t) / 1000).toFixed(0)} s)`);
+    summary.push(lines.join("\n"));
+  }
+
+  if (args.benchmarks.includes("list")) {
+    const options: ListOptions = {
+      ...DEFAULT_LIST,
+      engines,
+      ...(args.requests !== null ? { requests: args.requests } : {}),
+      ...(args.needs !== null ? { needs: args.needs } : {}),
+    };
+    console.log(
+      `\n== List: GET /api/v1/groups/{handle}/needs?status=open with ${options.needs.toLocaleString("en")} needs, ${options.requests} requests per case ==`,
+    );
+    const t = performance.now();
+    const results = await runList(options, log);
+    summary.push(
+      [
+        `Needs list (${options.needs.toLocaleString("en")} needs, ${options.requests} sequential anonymous requests over HTTP after ${options.warmup} warm-up; target p99 ≤ ${options.targetP99Ms} ms):`,
+        listTable(results, options.targetP99Ms),
+        ...results.flatMap((r) => r.notes.map((n) => `${r.engine}: ${n}`)),
+        `(list took ${((performance.now() - t) / 1000).toFixed(0)} s)`,
+      ].join("\n"),
+    );
+  }
+
+  console.log(`\n${"=".repeat(78)}\nSUMMARY\n${header.join("\n")}\n`);
+  console.log(summary.join("\n\n"));
+  console.log(
+    `\nTotal: ${((performance.now() - started) / 1000).toFixed(0)} s; at the end: ${loadLine(cpus.length)}`,
+  );
+}
+
+let exitCode = 0;
+let interrupted = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    console.error(`\n${signal}: cleaning up…`);
+    void cleanupAll().then(() => process.exit(130));
+  });
+}
+try {
+  await main();
+} catch (error) {
+  console.error(error);
+  exitCode = 1;
+} finally {
+  await cleanupAll();
+}
+process.exit(exitCode);
