@@ -3,10 +3,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { testMessageQueue } from "@fedify/testing";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
-import { sql } from "kysely";
+import { Kysely, sql } from "kysely";
+import { PostgresJSDialect } from "kysely-postgres-js";
+import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestDatabase, testEngine } from "../../test/helpers/database.ts";
 import { type DatabaseHandle, openPGlite, openPostgres } from "./connect.ts";
+import type { Database } from "./database.ts";
 import {
   KyselyMessageQueue,
   type KyselyMessageQueueOptions,
@@ -37,14 +40,56 @@ function startListening(
   };
 }
 
-/** Gives the test a second, independent connection to the same tables (PostgreSQL only). */
-async function openSibling(handle: DatabaseHandle): Promise<DatabaseHandle> {
+async function siblingTarget(handle: DatabaseHandle): Promise<{ url: string; schema: string }> {
   const url = process.env.TEST_DATABASE_URL;
-  if (url === undefined) throw new Error("openSibling needs TEST_DATABASE_URL");
+  if (url === undefined) throw new Error("A sibling handle needs TEST_DATABASE_URL");
   const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(
     handle.db,
   );
-  return openPostgres({ url, schema: rows[0]!.schema, maxConnections: 4 });
+  return { url, schema: rows[0]!.schema };
+}
+
+/** Gives the test a second, independent connection to the same tables (PostgreSQL only). */
+async function openSibling(handle: DatabaseHandle): Promise<DatabaseHandle> {
+  return openPostgres({ ...(await siblingTarget(handle)), maxConnections: 4 });
+}
+
+/**
+ * A sibling handle, built like openPostgres builds one, that can also die the
+ * way a killed process's connections do (PostgreSQL only). `close()` is no
+ * stand-in for that: it drains the pool instead of cutting it, and
+ * postgres.js's end() never resolves if a query held a connection when it
+ * was called, so closing under a running queue hangs whenever the queue
+ * happens to be mid-query.
+ */
+async function openMortalSibling(
+  handle: DatabaseHandle,
+): Promise<{ handle: DatabaseHandle; die(): Promise<void> }> {
+  const { url, schema } = await siblingTarget(handle);
+  const client = postgres(url, {
+    max: 4,
+    onnotice: () => {},
+    connection: { search_path: schema },
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: client }) });
+  return {
+    handle: {
+      db,
+      engine: "postgres",
+      schema,
+      async listen(channel, onNotify) {
+        const subscription = await client.listen(channel, () => onNotify());
+        return () => subscription.unlisten();
+      },
+      close: () => db.destroy(),
+    },
+    async die() {
+      // end({ timeout: 0 }) terminates every connection (the LISTEN one too)
+      // at once, failing the queries in flight; destroying Kysely in the same
+      // tick makes every later query fail at once instead of reconnecting.
+      await Promise.all([client.end({ timeout: 0 }), db.destroy()]);
+    },
+  };
 }
 
 /** Retries after 100 ms for the first two failures, gives up on the third. */
@@ -341,6 +386,39 @@ describe(`KyselyMessageQueue (${testEngine})`, () => {
     expect(await queueRows(handle)).toEqual([]);
   });
 
+  it("resolves listen() only once its last lease renewal has finished", async () => {
+    await queue().enqueue("slow");
+    // Every answer to this queue comes 100 ms late, so its renewals (one per
+    // 20 ms while the handler runs) are still under way when the handler
+    // ends. Once listen() resolves the caller closes the database: a query
+    // still running then would hang that close.
+    let pending = 0;
+    const slowDb = handle.db.withPlugin({
+      transformQuery(args) {
+        pending++;
+        return args.node;
+      },
+      async transformResult(args) {
+        await sleep(100);
+        pending--;
+        return args.result;
+      },
+    });
+    let started = false;
+    const listening = listen(
+      new KyselyMessageQueue({ ...handle, db: slowDb }, { leaseMs: 60, concurrency: 1 }),
+      async () => {
+        started = true;
+        await sleep(300);
+      },
+    );
+    await expect.poll(() => started, { timeout: 5000 }).toBe(true);
+    listening.controller.abort();
+    await listening.done;
+    expect(pending).toBe(0);
+    expect(await queueRows(handle)).toEqual([]);
+  });
+
   it("keeps one ordering key's messages in order, across a retry, without blocking other keys", async () => {
     const producer = queue();
     for (const n of [1, 2, 3]) await producer.enqueue({ key: "A", n }, { orderingKey: "A" });
@@ -507,22 +585,33 @@ describe(`KyselyMessageQueue (${testEngine})`, () => {
 
     it("hand a dead process's message to a live one", async () => {
       await queue().enqueue("doomed worker's message");
-      const doomed = await openSibling(handle);
+      const doomed = await openMortalSibling(handle);
       let releaseDoomed = () => {};
       const stuck = new Promise<void>((resolve) => {
         releaseDoomed = resolve;
       });
       let doomedStarted = false;
+      // Counts the queries the dead worker's loop goes on trying.
+      let doomedQueries = 0;
+      const doomedDb = doomed.handle.db.withPlugin({
+        transformQuery(args) {
+          doomedQueries++;
+          return args.node;
+        },
+        transformResult: async (args) => args.result,
+      });
       const doomedListening = startListening(
-        new KyselyMessageQueue(doomed, { leaseMs: 600 }),
+        new KyselyMessageQueue({ ...doomed.handle, db: doomedDb }, { leaseMs: 600 }),
         async () => {
           doomedStarted = true;
           await stuck;
         },
       );
       await expect.poll(() => doomedStarted, { timeout: 5000 }).toBe(true);
-      // The process "dies": its connections go away, so nothing renews its lease.
-      await doomed.close();
+      // The process dies, maybe mid-query: its connections are cut, so nothing
+      // renews its lease. Its loop runs on against the dead pool.
+      await doomed.die();
+      const queriesAtDeath = doomedQueries;
 
       let handledAt: number | undefined;
       const diedAt = performance.now();
@@ -534,7 +623,10 @@ describe(`KyselyMessageQueue (${testEngine})`, () => {
       await live.stop();
       expect(await queueRows(handle)).toEqual([]);
 
-      // The dead worker's loop must still wind down without throwing.
+      // Its claims and renewals fail at once but keep their pace (a claim per
+      // poll interval, a renewal per third of a lease) instead of spinning...
+      expect(doomedQueries - queriesAtDeath).toBeLessThan(50);
+      // ...and it still winds down without throwing.
       releaseDoomed();
       doomedListening.controller.abort();
       await expect(doomedListening.done).resolves.toBeUndefined();

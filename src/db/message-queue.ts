@@ -161,8 +161,9 @@ export class KyselyMessageQueue implements MessageQueue {
   /**
    * One claim loop per call, running up to `concurrency` handlers at once.
    * Resolves after the signal is aborted and every handler it started has
-   * finished (and its message is deleted or released). Never rejects:
-   * database errors are logged and retried after the poll interval.
+   * finished (and its message is deleted or released), with none of its
+   * queries still running, so the database can be closed right away. Never
+   * rejects: database errors are logged and retried after the poll interval.
    */
   async listen(
     handler: (message: unknown) => Promise<void> | void,
@@ -201,9 +202,17 @@ export class KyselyMessageQueue implements MessageQueue {
     } catch (error) {
       logger.warn("Cannot LISTEN for queue notifications; polling only: {error}", { error });
     }
+    // At most one renewal at a time, and listen() waits for it before
+    // resolving: callers close the database once listen() resolves, and a
+    // query still running then can hang that close (postgres.js's end() waits
+    // forever for a connection reserved when it was called).
+    let renewing: Promise<void> | undefined;
     const renewal = setInterval(
       () => {
-        if (inFlight.size > 0) void this.#renewLeases(owner);
+        if (inFlight.size === 0 || renewing !== undefined) return;
+        renewing = this.#renewLeases(owner).finally(() => {
+          renewing = undefined;
+        });
       },
       Math.max(1, Math.floor(this.#leaseMs / 3)),
     );
@@ -245,6 +254,7 @@ export class KyselyMessageQueue implements MessageQueue {
     } finally {
       await Promise.all(inFlight);
       clearInterval(renewal);
+      await renewing;
       signal?.removeEventListener("abort", wake);
       wakeSleeper = undefined;
       await unlisten?.().catch((error: unknown) => {
