@@ -22,6 +22,7 @@ import {
   sql,
 } from "kysely";
 import type { Database } from "../src/db/database.ts";
+import { CATEGORY_SLUGS } from "../src/domain/categories.ts";
 import { compile, openWatched, SelectCapture } from "./lib/database.ts";
 import {
   type BenchInstance,
@@ -97,27 +98,8 @@ function inlineParameters(query: CompiledQuery): string {
 // ---------------------------------------------------------------------------
 // Data
 
-const CATEGORIES = [
-  "food",
-  "water",
-  "shelter",
-  "medical",
-  "medication",
-  "hygiene",
-  "clothing",
-  "transport",
-  "childcare",
-  "eldercare",
-  "legal",
-  "money",
-  "utilities",
-  "communication",
-  "skills",
-  "other",
-];
-
 async function insertNeeds(db: Kysely<Database>, group: string, count: number): Promise<void> {
-  const categories = sql.raw(`ARRAY[${CATEGORIES.map((c) => `'${c}'`).join(",")}]`);
+  const categories = sql.raw(`ARRAY[${CATEGORY_SLUGS.map((c) => `'${c}'`).join(",")}]`);
   const batch = 20_000;
   for (let from = 1; from <= count; from += batch) {
     const to = Math.min(count, from + batch - 1);
