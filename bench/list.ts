@@ -15,6 +15,7 @@
  * sends (a Kysely plugin), so the EXPLAIN shown is of the exact query the API
  * ran, with its parameters.
  */
+import { constants, PerformanceObserver } from "node:perf_hooks";
 import {
   type CompiledQuery,
   CompiledQuery as CompiledQueryFactory,
@@ -194,24 +195,79 @@ async function walkTo(base: URL, page: number, pageSize: number): Promise<string
   return cursor;
 }
 
+interface Measured {
+  readonly latencies: number[];
+  /** Garbage-collection pauses in this process (server and client) during the measured requests. */
+  readonly gc: {
+    readonly count: number;
+    readonly major: number;
+    readonly totalMs: number;
+    readonly longestMs: number;
+  };
+  /** V8 heap in use when the measured requests began, MB. */
+  readonly heapMb: number;
+  /** Measured requests during which a GC pause happened. */
+  readonly requestsWithGc: number;
+  /** Process CPU time (server + client, all threads) per measured request, ms. */
+  readonly cpuMsPerRequest: number;
+}
+
 async function measure(
   url: URL,
   warmup: number,
   requests: number,
   pageSize: number,
-): Promise<number[]> {
+): Promise<Measured> {
   const latencies: number[] = [];
+  const windows: [number, number][] = [];
+  const pauses: [number, number][] = [];
+  let majorPauses = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      pauses.push([entry.startTime, entry.duration]);
+      const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorPauses++;
+    }
+  });
+  let cpu = process.cpuUsage();
+  let heapMb = 0;
   for (let i = 0; i < warmup + requests; i++) {
+    if (i === warmup) {
+      heapMb = process.memoryUsage().heapUsed / 2 ** 20;
+      observer.observe({ entryTypes: ["gc"] });
+      cpu = process.cpuUsage();
+    }
     const started = performance.now();
     const response = await clientFetch(url);
     const body = (await response.json()) as Page;
-    const elapsed = performance.now() - started;
+    const ended = performance.now();
     if (response.status !== 200 || body.items.length !== pageSize) {
       throw new Error(`GET ${url.search}: HTTP ${response.status}, ${body.items?.length} items`);
     }
-    if (i >= warmup) latencies.push(elapsed);
+    if (i >= warmup) {
+      latencies.push(ended - started);
+      windows.push([started, ended]);
+    }
   }
-  return latencies;
+  const used = process.cpuUsage(cpu);
+  // Entries are delivered asynchronously; let the last ones arrive.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  observer.disconnect();
+  const requestsWithGc = windows.filter(([from, to]) =>
+    pauses.some(([at, duration]) => at < to && at + duration > from),
+  ).length;
+  return {
+    latencies,
+    gc: {
+      count: pauses.length,
+      major: majorPauses,
+      totalMs: pauses.reduce((sum, [, duration]) => sum + duration, 0),
+      longestMs: pauses.reduce((longest, [, duration]) => Math.max(longest, duration), 0),
+    },
+    requestsWithGc,
+    heapMb,
+    cpuMsPerRequest: (used.user + used.system) / 1000 / requests,
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -293,7 +349,9 @@ async function runEngine(
       ["first page", listUrl],
       [`page ${options.deepPage} (cursor)`, deepUrl],
     ] as const) {
-      const latencies = await measure(url, options.warmup, options.requests, options.pageSize);
+      const measured = await measure(url, options.warmup, options.requests, options.pageSize);
+      const { latencies } = measured;
+      const slow = latencies.filter((l) => l > options.targetP99Ms).length;
       const result = {
         name,
         latencies,
@@ -302,7 +360,11 @@ async function runEngine(
       };
       cases.push(result);
       log(
-        `  [${engine}] ${name}: p50 ${ms(result.p50)} ms, p99 ${ms(result.p99)} ms over ${latencies.length} requests`,
+        `  [${engine}] ${name}: p50 ${ms(result.p50)} ms, p99 ${ms(result.p99)} ms over ${latencies.length} requests; ` +
+          `${slow} over ${options.targetP99Ms} ms; process CPU ${ms(measured.cpuMsPerRequest)} ms/request; ` +
+          `GC ${measured.gc.count} pauses (${measured.gc.major} major; longest ${ms(measured.gc.longestMs)} ms, ` +
+          `${ms(measured.gc.totalMs)} ms in all; heap ${measured.heapMb.toFixed(0)} MB) ` +
+          `overlapping ${measured.requestsWithGc} requests`,
       );
     }
 

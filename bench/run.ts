@@ -5,7 +5,8 @@
  *   npm run bench -- fanout       # fan-out of a new need to 100 inboxes
  *   npm run bench -- list         # needs-list latency with 100,000 needs
  *
- * Options: --engines=pglite,postgres  --runs=5  --concurrency=default,16,32
+ * Options: --engines=pglite,postgres  --runs=5  --concurrency=4,16,32 ("default": the
+ *          server's own setting)
  *          --requests=1000  --needs=100000
  * PostgreSQL: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres);
  * a bench_<random> database is created there and dropped afterwards.
@@ -42,7 +43,7 @@ interface Args {
 
 function usage(message: string): never {
   console.error(`${message}\n\nUsage: npm run bench -- [fanout] [list] [--engines=pglite,postgres]
-       [--runs=5] [--concurrency=default,16,32] [--requests=1000] [--needs=100000]`);
+       [--runs=5] [--concurrency=4,16,32|default] [--requests=1000] [--needs=100000]`);
   process.exit(2);
 }
 
@@ -120,7 +121,7 @@ function fanoutTable(results: readonly FanoutResult[]): string {
       "engine",
       "queue concurrency",
       "median ms",
-      "vs default",
+      `vs ${concurrencyLabel(results[0]?.concurrency ?? null)}`,
       "min ms",
       "max ms",
       "first inbox ms (median)",
@@ -131,7 +132,7 @@ function fanoutTable(results: readonly FanoutResult[]): string {
   ];
   for (const r of results) {
     const latencies = r.runs.map((run) => run.latencyMs);
-    const baseline = results.find((b) => b.engine === r.engine && b.concurrency === null);
+    const baseline = results.find((b) => b.engine === r.engine);
     const ratio = baseline
       ? median(latencies) / median(baseline.runs.map((run) => run.latencyMs))
       : Number.NaN;
@@ -172,7 +173,7 @@ function listTable(results: readonly ListResult[], targetMs: number): string {
 /** The load average, with a warning when other work competes for the CPUs. */
 function loadLine(cores: number): string {
   const [one, five] = os.loadavg() as [number, number, number];
-  const busy = one > cores * 0.5;
+  const busy = one > cores * 0.75;
   return `load average ${one.toFixed(2)} (1 min), ${five.toFixed(2)} (5 min)${busy ? " — WARNING: the machine is busy, expect noisy numbers" : ""}`;
 }
 
@@ -217,7 +218,7 @@ async function main(): Promise<void> {
     const t = performance.now();
     const results = await runFanout(options, log);
     const lines = [
-      `Fan-out (POST need → last of ${options.servers} inboxes has a verified Create; ${options.runs} runs after 1 warm-up):`,
+      `Fan-out (POST need → last of ${options.servers} inboxes has a verified Create; ${options.runs} runs after ${options.warmupRuns} warm-up needs per configuration, 5 more for the first one):`,
       fanoutTable(results),
     ];
     for (const [engine, best] of bestConcurrency(results)) {
@@ -283,6 +284,16 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     interrupted = true;
     console.error(`\n${signal}: cleaning up…`);
     void cleanupAll().then(() => process.exit(130));
+  });
+}
+// An error thrown outside main()'s promise chain (a timer, an observer
+// callback) must not leave temp dirs and bench databases behind either.
+for (const event of ["uncaughtException", "unhandledRejection"] as const) {
+  process.on(event, (error: unknown) => {
+    console.error(`${event}:`, error);
+    if (interrupted) process.exit(1);
+    interrupted = true;
+    void cleanupAll().then(() => process.exit(1));
   });
 }
 try {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { configure, getConsoleSink, type LogLevel as LogTapeLevel } from "@logtape/logtape";
 import type { LogLevel } from "./config.ts";
 
@@ -10,6 +11,9 @@ export async function configureLogging(level: LogLevel): Promise<void> {
   const lowest: LogTapeLevel = level;
   await configure({
     reset: true,
+    // Fedify logs with implicit contexts; without a store LogTape warns on
+    // every delivery.
+    contextLocalStorage: new AsyncLocalStorage(),
     sinks: { console: getConsoleSink() },
     loggers: [
       { category: ["bayanihan"], lowestLevel: lowest, sinks: ["console"] },

@@ -25,9 +25,11 @@ const logger = getLogger(["bayanihan", "server"]);
 const EXPIRY_SWEEP_INTERVAL_MS = 60_000;
 const QUEUE_LEASE_MS = 15_000;
 /**
- * Deliveries in flight per worker process. Deliveries wait on the network, so
- * more than the queue's default of 4 pays: `npm run bench -- fanout` measured
- * the fan-out to 100 inboxes 25–40 % faster with 16 (BENCHMARKS.md).
+ * Deliveries in flight per worker process. Real deliveries mostly wait on
+ * remote servers, so more than the queue's default of 4 should pay; on
+ * loopback (`npm run bench -- fanout`) 16 measured 0.80× (PGlite) and 0.88×
+ * (PostgreSQL) of 4's time in one quiet run, within this machine's noise in
+ * others (BENCHMARKS.md).
  */
 const QUEUE_CONCURRENCY = 16;
 /** How often deliveries that could not be queued at once are tried again. */
