@@ -16,6 +16,8 @@ export function proposalUrls(urls: InstanceUrls, group: Group, proposal: Proposa
     groupId: urls.group(group.handle),
     groupFollowers: urls.groupFollowers(group.handle),
     groupPage: urls.group(group.handle),
+    previousObjectId:
+      proposal.previousId === null ? null : urls.proposalObject(proposal.previousId),
   };
 }
 

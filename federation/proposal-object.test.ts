@@ -34,6 +34,8 @@ const need: Proposal = {
   audience: "public",
   contact: "secret phone 555-0101",
   status: "open",
+  pledgedAmount: "0",
+  previousId: null,
   createdAt: t0,
   updatedAt: t0,
 };
@@ -67,17 +69,44 @@ describe("renderProposalObject", () => {
     expect(object).not.toHaveProperty("updated");
     expect(object).toMatchObject({
       purpose: "request",
-      unitBased: false,
+      // Unit-based: pledges are multiples of the step (0.1 kg for 2.5 kg),
+      // up to what is still needed.
+      unitBased: true,
       publishes: {
         id: "https://aid.example/objects/1#primary",
         type: "Intent",
         action: "transfer",
         resourceConformsTo: "urn:bayanihan:category:food",
-        resourceQuantity: { hasUnit: "kilogram", hasNumericalValue: "2.5" },
+        resourceQuantity: { hasUnit: "kilogram", hasNumericalValue: "0.1" },
+        availableQuantity: { hasUnit: "kilogram", hasNumericalValue: "2.5" },
+        totalQuantity: { hasUnit: "kilogram", hasNumericalValue: "2.5" },
+        pledgedQuantity: { hasUnit: "kilogram", hasNumericalValue: "0" },
       },
       to: ["https://www.w3.org/ns/activitystreams#Public"],
       cc: ["https://aid.example/groups/food/followers"],
     });
+  });
+
+  it("says what is pledged and still needed, on the wire and in the text", () => {
+    const pledged = { ...need, pledgedAmount: "1.5", status: "pledged" as const };
+    const object = renderProposalObject(group, pledged, urls);
+    expect(object.publishes).toMatchObject({
+      availableQuantity: { hasUnit: "kilogram", hasNumericalValue: "1" },
+      pledgedQuantity: { hasUnit: "kilogram", hasNumericalValue: "1.5" },
+      totalQuantity: { hasUnit: "kilogram", hasNumericalValue: "2.5" },
+    });
+    expect(object.content).toContain("pledged 1.5 kg of 2.5 kg, 1 kg still needed");
+    expect(object.content).toContain("Status: Pledged");
+  });
+
+  it("links a reopened need to the one it continues", () => {
+    const object = renderProposalObject(group, need, {
+      ...urls,
+      previousObjectId: new URL("https://aid.example/objects/0"),
+    });
+    expect(object.continues).toBe("https://aid.example/objects/0");
+    expect(object.content).toContain("This continues an earlier need");
+    expect(renderProposalObject(group, need, urls)).not.toHaveProperty("continues");
   });
 
   it("addresses followers-only needs to followers and dates edits", () => {

@@ -1,5 +1,6 @@
 import { categoryBySlug } from "../src/domain/categories.ts";
 import type { Group } from "../src/domain/group.ts";
+import { coverageOf } from "../src/domain/pledging.ts";
 import type { Proposal, ProposalStatus, Urgency } from "../src/domain/proposal.ts";
 import { describeQuantity } from "../src/domain/units.ts";
 import { escapeHtml, paragraphs } from "./html.ts";
@@ -28,12 +29,16 @@ export const PROPOSAL_CONTEXT = [
     action: "vf:action",
     resourceConformsTo: { "@id": "vf:resourceConformsTo", "@type": "@id" },
     resourceQuantity: "vf:resourceQuantity",
+    availableQuantity: "vf:availableQuantity",
     hasUnit: "om2:hasUnit",
     hasNumericalValue: "om2:hasNumericalValue",
     Hashtag: "as:Hashtag",
     sensitive: "as:sensitive",
     urgency: "byh:urgency",
     status: "byh:status",
+    totalQuantity: "byh:totalQuantity",
+    pledgedQuantity: "byh:pledgedQuantity",
+    continues: { "@id": "byh:continues", "@type": "@id" },
   },
 ] as const;
 
@@ -46,6 +51,8 @@ export interface ProposalUrls {
   readonly groupId: URL;
   readonly groupFollowers: URL;
   readonly groupPage: URL;
+  /** The object id of the need or offer this one continues, if any. */
+  readonly previousObjectId?: URL | null;
 }
 
 /**
@@ -112,10 +119,17 @@ export function renderProposalContent(
 ): string {
   const kind = proposal.purpose === "request" ? "Need" : "Offer";
   const facts: string[] = [];
-  if (proposal.quantity !== null) {
-    facts.push(
-      `Quantity: ${escapeHtml(describeQuantity(proposal.quantity.amount, proposal.quantity.unit))}`,
-    );
+  const coverage = coverageOf(proposal);
+  if (coverage !== null) {
+    const unit = coverage.total.unit;
+    const line = [`Quantity: ${escapeHtml(describeQuantity(coverage.total.amount, unit))}`];
+    if (coverage.pledged !== "0") {
+      const still = proposal.purpose === "request" ? "still needed" : "still available";
+      line.push(
+        `pledged ${escapeHtml(describeQuantity(coverage.pledged, unit))} of ${escapeHtml(describeQuantity(coverage.total.amount, unit))}, ${escapeHtml(describeQuantity(coverage.remaining, unit))} ${still}`,
+      );
+    }
+    facts.push(line.join(" — "));
   }
   facts.push(`Category: ${escapeHtml(categoryBySlug(proposal.category).label)}`);
   if (proposal.location !== null) facts.push(`Where: ${escapeHtml(proposal.location.name)}`);
@@ -133,10 +147,17 @@ export function renderProposalContent(
     )
     .join(" ");
   const page = escapeHtml(urls.pageUrl.href);
+  const previous =
+    urls.previousObjectId == null
+      ? []
+      : [
+          `<p>This continues an earlier ${kind.toLowerCase()}: <a href="${escapeHtml(urls.previousObjectId.href)}">${escapeHtml(urls.previousObjectId.href)}</a></p>`,
+        ];
   return [
     `<p><strong>${kind}: ${escapeHtml(proposal.title)}</strong></p>`,
     paragraphs(proposal.description),
     `<p>${facts.join("<br>")}</p>`,
+    ...previous,
     `<p>From ${escapeHtml(group.name)}. Reply to this post to help, or see <a href="${page}">${page}</a></p>`,
     `<p>${tagLinks}</p>`,
   ].join("");
@@ -152,6 +173,7 @@ export function renderProposalObject(
       ? { to: [PUBLIC_AUDIENCE], cc: [urls.groupFollowers.href] }
       : { to: [urls.groupFollowers.href], cc: [] };
   const category = categoryBySlug(proposal.category);
+  const coverage = coverageOf(proposal);
   const object: Record<string, unknown> = {
     "@context": PROPOSAL_CONTEXT,
     id: urls.objectId.href,
@@ -170,19 +192,22 @@ export function renderProposalObject(
       href: tagUrl(urls, proposal).href,
     })),
     purpose: proposal.purpose,
-    unitBased: false,
+    // Unit-based so that several pledges can each cover part of it: a
+    // pledge is a whole multiple of `resourceQuantity` (the step), at most
+    // `availableQuantity` (what is still needed). FEDERATION.md, "Quantities".
+    unitBased: coverage !== null,
     publishes: {
       id: `${urls.objectId.href}#primary`,
       type: "Intent",
       action: SERVICE_CATEGORIES.has(proposal.category) ? "deliverService" : "transfer",
       resourceConformsTo: category.uri,
-      ...(proposal.quantity === null
+      ...(coverage === null
         ? {}
         : {
-            resourceQuantity: {
-              hasUnit: proposal.quantity.unit,
-              hasNumericalValue: proposal.quantity.amount,
-            },
+            resourceQuantity: measure(coverage.step, coverage.total.unit),
+            availableQuantity: measure(coverage.remaining, coverage.total.unit),
+            totalQuantity: measure(coverage.total.amount, coverage.total.unit),
+            pledgedQuantity: measure(coverage.pledged, coverage.total.unit),
           }),
     },
     urgency: proposal.urgency,
@@ -193,6 +218,7 @@ export function renderProposalObject(
   if (!proposal.updatedAt.equals(proposal.createdAt))
     object.updated = proposal.updatedAt.toString();
   if (proposal.expiresAt !== null) object.endTime = proposal.expiresAt.toString();
+  if (urls.previousObjectId != null) object.continues = urls.previousObjectId.href;
   if (proposal.location !== null) {
     object.location = {
       type: "Place",
@@ -206,4 +232,8 @@ export function renderProposalObject(
     };
   }
   return object;
+}
+
+function measure(amount: string, unit: string) {
+  return { hasUnit: unit, hasNumericalValue: amount };
 }

@@ -58,6 +58,8 @@ function ours(overrides: Record<string, unknown> = {}): Record<string, unknown> 
     audience: "public",
     contact: "secret",
     status: "open",
+    pledgedAmount: "0",
+    previousId: null,
     createdAt: Temporal.Instant.from("2026-11-27T18:00:00Z"),
     updatedAt: Temporal.Instant.from("2026-11-27T19:30:00Z"),
   };
@@ -69,6 +71,15 @@ function ours(overrides: Record<string, unknown> = {}): Record<string, unknown> 
     groupPage: new URL(ACTOR),
   });
   return { ...json, ...overrides };
+}
+
+/** The shape of other FEP-0837 software: the whole amount in resourceQuantity. */
+function notUnitBased(json: Record<string, unknown>): Record<string, unknown> {
+  const publishes = { ...(json.publishes as Record<string, unknown>) };
+  delete publishes.totalQuantity;
+  delete publishes.availableQuantity;
+  delete publishes.pledgedQuantity;
+  return { ...json, unitBased: false, publishes };
 }
 
 describe("parseRemoteObject: what we publish", () => {
@@ -85,6 +96,9 @@ describe("parseRemoteObject: what we publish", () => {
       category: "medication",
       categoryUri: "urn:bayanihan:category:medication",
       quantity: { amount: "20", unit: "one" },
+      remainingAmount: "20",
+      quantityStep: "1",
+      intentId: `${ID}#primary`,
       location: { name: "Rizal Street clinic", latitude: 14.6, longitude: 120.98 },
       urgency: "high",
       status: "open",
@@ -243,7 +257,7 @@ describe("parseRemoteObject: hostile input", () => {
       ["20", null],
     ];
     for (const [value, unit] of cases) {
-      const json = ours();
+      const json = notUnitBased(ours());
       (json.publishes as Record<string, unknown>).resourceQuantity = {
         hasUnit: unit,
         hasNumericalValue: value,
@@ -257,7 +271,7 @@ describe("parseRemoteObject: hostile input", () => {
     expect(parseAmount("007.500")).toBe("7.5");
     expect(parseAmount(1e9)).toBe("1000000000");
     expect(parseAmount("2.1234567")).toBe("2.123457");
-    const json = ours();
+    const json = notUnitBased(ours());
     (json.publishes as Record<string, unknown>).resourceQuantity = {
       hasUnit: "http://www.ontology-of-units-of-measure.org/resource/om-2/hour",
       hasNumericalValue: 3,
@@ -446,5 +460,56 @@ describe("htmlToText", () => {
       htmlToText(input, 2000);
       expect(performance.now() - started, input.slice(0, 10)).toBeLessThan(1_000);
     }
+  });
+});
+
+describe("parseRemoteObject: quantities", () => {
+  it("reads what is pledged and still needed from our unit-based shape", async () => {
+    const json = ours();
+    json.publishes = {
+      ...(json.publishes as Record<string, unknown>),
+      availableQuantity: { hasUnit: "one", hasNumericalValue: "5" },
+      pledgedQuantity: { hasUnit: "one", hasNumericalValue: "15" },
+    };
+    const { proposal } = await readOk(json);
+    expect(proposal).toMatchObject({
+      quantity: { amount: "20", unit: "one" },
+      remainingAmount: "5",
+      quantityStep: "1",
+    });
+  });
+
+  it("reads nothing still needed as zero, not as absent", async () => {
+    const json = ours();
+    json.publishes = {
+      ...(json.publishes as Record<string, unknown>),
+      availableQuantity: { hasUnit: "one", hasNumericalValue: "0" },
+    };
+    expect((await readOk(json)).proposal.remainingAmount).toBe("0");
+  });
+
+  it("takes another server's non-unit-based amount as the one amount a pledge must equal", async () => {
+    const { proposal } = await readOk(notUnitBased(ours()));
+    expect(proposal).toMatchObject({
+      quantity: { amount: "1", unit: "one" },
+      remainingAmount: "1",
+      quantityStep: "1",
+    });
+  });
+
+  it("reads a unit-based proposal without our total as what is available", async () => {
+    const json = notUnitBased(ours());
+    json.unitBased = true;
+    json.publishes = {
+      ...(json.publishes as Record<string, unknown>),
+      resourceQuantity: { hasUnit: "kilogram", hasNumericalValue: "0.5" },
+      availableQuantity: { hasUnit: "kilogram", hasNumericalValue: "12" },
+    };
+    const { proposal } = await readOk(json);
+    expect(proposal).toMatchObject({
+      quantity: { amount: "12", unit: "kilogram" },
+      remainingAmount: "12",
+      quantityStep: "0.5",
+    });
   });
 });

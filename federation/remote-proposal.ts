@@ -182,12 +182,52 @@ function parseUnit(value: unknown): Unit | null {
   return isUnit(name) ? name : null;
 }
 
-function parseQuantity(intent: Node): Quantity | null {
-  const measure = embedded(intent, `${VF}resourceQuantity`);
+function parseMeasure(
+  node: Node,
+  iri: string,
+  parse: (value: unknown) => string | null,
+): Quantity | null {
+  const measure = embedded(node, iri);
   if (measure === null) return null;
   const unit = parseUnit(literal(measure, `${OM2}hasUnit`) ?? ids(measure, `${OM2}hasUnit`)[0]);
-  const amount = parseAmount(literal(measure, `${OM2}hasNumericalValue`));
+  const amount = parse(literal(measure, `${OM2}hasNumericalValue`));
   return unit === null || amount === null ? null : { amount, unit };
+}
+
+/** Zero or more, same canonical form as parseAmount (what is still needed may be nothing). */
+export function parseRemainingAmount(value: unknown): string | null {
+  if (value === 0 || (typeof value === "string" && /^\+?0+(?:\.0+)?$/.test(value.trim()))) {
+    return "0";
+  }
+  return parseAmount(value);
+}
+
+/**
+ * The quantities of a primary intent (FEDERATION.md, "Quantities"). Ours say
+ * the total in `totalQuantity`, what is still needed in `availableQuantity`
+ * and, being unit-based, the step pledges must be multiples of in
+ * `resourceQuantity`. Other FEP-0837 software: without `unitBased` the
+ * resource quantity is the whole amount and a pledge must equal it.
+ */
+export function parseQuantities(node: Node, intent: Node): QuantityReading {
+  const resource = parseMeasure(intent, `${VF}resourceQuantity`, parseAmount);
+  const available = parseMeasure(intent, `${VF}availableQuantity`, parseRemainingAmount);
+  const total = parseMeasure(intent, `${BYH}totalQuantity`, parseAmount);
+  const unitBased = literal(node, `${VF}unitBased`) === true;
+  const quantity = total ?? (unitBased ? available : resource) ?? resource;
+  if (quantity === null) return { quantity: null, remaining: null, step: null };
+  const sameUnit = (q: Quantity | null) => (q !== null && q.unit === quantity.unit ? q : null);
+  return {
+    quantity,
+    remaining: sameUnit(available)?.amount ?? (unitBased ? null : quantity.amount),
+    step: unitBased ? (sameUnit(resource)?.amount ?? null) : quantity.amount,
+  };
+}
+
+export interface QuantityReading {
+  readonly quantity: Quantity | null;
+  readonly remaining: string | null;
+  readonly step: string | null;
 }
 
 function coordinate(value: unknown, limit: number): number | null {
@@ -284,6 +324,9 @@ export function readExpandedObject(node: Node, now: Temporal.Instant): RemoteObj
         category: null,
         categoryUri: null,
         quantity: null,
+        remainingAmount: null,
+        quantityStep: null,
+        intentId: null,
         location: null,
         urgency: null,
         status: "open",
@@ -301,6 +344,15 @@ export function readExpandedObject(node: Node, now: Temporal.Instant): RemoteObj
         );
   const urgency = literal(node, `${BYH}urgency`);
   const status = literal(node, `${BYH}status`);
+  const reading =
+    intent === null
+      ? { quantity: null, remaining: null, step: null }
+      : parseQuantities(node, intent);
+  const quantities = {
+    quantity: reading.quantity,
+    remainingAmount: reading.remaining,
+    quantityStep: reading.step,
+  };
   return {
     ok: true,
     isPublic: isPublic(node),
@@ -310,7 +362,8 @@ export function readExpandedObject(node: Node, now: Temporal.Instant): RemoteObj
       purpose,
       category: conformsTo === null ? null : (categoryByUri(conformsTo)?.slug ?? null),
       categoryUri: conformsTo,
-      quantity: intent === null ? null : parseQuantity(intent),
+      ...quantities,
+      intentId: intent === null ? null : httpUrl(intent["@id"]),
       location: parseLocation(node),
       urgency: typeof urgency === "string" && URGENCIES.has(urgency) ? (urgency as Urgency) : null,
       status:

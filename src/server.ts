@@ -3,6 +3,7 @@ import path from "node:path";
 import { type ServerType, serve } from "@hono/node-server";
 import { getLogger } from "@logtape/logtape";
 import type { MiddlewareHandler } from "hono";
+import { createConversationGateway } from "../federation/conversations.ts";
 import { type AppFederation, buildFederation } from "../federation/federation.ts";
 import { keyPairGenerator } from "../federation/keys.ts";
 import { createPeerGateway } from "../federation/peer-gateway.ts";
@@ -17,6 +18,7 @@ import { createHttpApp } from "./http/app.ts";
 import { createFederationPolicyService } from "./services/federation-policy.ts";
 import type { Clock } from "./services/ports.ts";
 import { expireDueProposals, relayPendingActivities } from "./services/proposals.ts";
+import { relayPendingMessages } from "./services/responses.ts";
 import { type InstanceUrls, instanceUrls } from "./urls.ts";
 
 const logger = getLogger(["bayanihan", "server"]);
@@ -48,6 +50,8 @@ export interface InstanceOptions {
   readonly clock?: Clock;
   /** Queue tuning (tests poll faster). */
   readonly queue?: { readonly pollIntervalMs?: number; readonly concurrency?: number };
+  /** Background job timing (tests with a controllable clock sweep often). */
+  readonly jobs?: { readonly expirySweepIntervalMs?: number };
   /** Replaces the delivery retry schedule (tests cannot wait 72 hours). */
   readonly retry?: { delayFor(attempt: number): Temporal.Duration | null };
 }
@@ -111,7 +115,10 @@ export async function createInstance(
   });
   const publisher = createProposalPublisher(federation, { db: database.db, urls });
   const peers = createPeerGateway(federation, { db: database.db, urls });
+  const conversations = createConversationGateway(federation, { urls });
   const proposalDeps = { db: database.db, publisher, clock };
+  const messageDeps = { db: database.db, conversations };
+  const expirySweepMs = options.jobs?.expirySweepIntervalMs ?? EXPIRY_SWEEP_INTERVAL_MS;
 
   let ready = false;
   const federationMiddleware: MiddlewareHandler = async (c, next) => {
@@ -135,6 +142,7 @@ export async function createInstance(
     clock,
     keys: keyPairGenerator,
     publisher,
+    conversations,
     adminToken: config.adminToken,
     peers,
     isAllowed: (url) => federationPolicy.isAllowed(url),
@@ -167,17 +175,18 @@ export async function createInstance(
       if (config.role !== "web") {
         queueRunning = federation.startQueue(undefined, { signal: workers.signal });
         // Changes committed before a crash are still waiting to be federated.
-        await runJob("relay", () => relayPendingActivities(proposalDeps));
+        const relay = async () => {
+          await relayPendingActivities(proposalDeps);
+          await relayPendingMessages(messageDeps);
+        };
+        await runJob("relay", relay);
         await runJob("expiry", () => expireDueProposals(proposalDeps));
         timers.push(
           setInterval(
             () => void runJob("expiry", () => expireDueProposals(proposalDeps)),
-            EXPIRY_SWEEP_INTERVAL_MS,
+            expirySweepMs,
           ),
-          setInterval(
-            () => void runJob("relay", () => relayPendingActivities(proposalDeps)),
-            RELAY_INTERVAL_MS,
-          ),
+          setInterval(() => void runJob("relay", relay), RELAY_INTERVAL_MS),
         );
       }
       ready = true;

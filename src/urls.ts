@@ -15,6 +15,14 @@ export interface InstanceUrls {
   proposalObject(id: string): URL;
   /** Its HTML page. */
   proposalPage(purpose: Purpose, id: string): URL;
+  /** The id of the Offer(Agreement) a pledge sends. */
+  pledgeOffer(pledgeId: string): URL;
+  /** The id of the Agreement this instance finalises when it accepts a response. */
+  agreement(responseId: string): URL;
+  /** The id of a direct message telling a responder their answer was accepted. */
+  responseNotice(responseId: string): URL;
+  /** The proposal id in one of our object ids, or null when it is not one. */
+  proposalIdOf(objectId: URL): string | null;
 }
 
 export function instanceUrls(origin: URL): InstanceUrls {
@@ -28,5 +36,13 @@ export function instanceUrls(origin: URL): InstanceUrls {
     sharedInbox: () => at("/inbox"),
     proposalObject: (id) => at(`/objects/${id}`),
     proposalPage: (purpose, id) => at(`/${purpose === "request" ? "needs" : "offers"}/${id}`),
+    pledgeOffer: (id) => at(`/pledges/${id}`),
+    agreement: (id) => at(`/agreements/${id}`),
+    responseNotice: (id) => at(`/notices/${id}`),
+    proposalIdOf(objectId) {
+      if (objectId.origin !== origin.origin || objectId.search !== "") return null;
+      const match = /^\/objects\/([0-9a-f-]{36})$/.exec(objectId.pathname);
+      return match?.[1] ?? null;
+    },
   };
 }

@@ -125,8 +125,11 @@ describe("federation with a signed peer on another loopback address", () => {
     const proposal = await Proposal.fromJsonLd(object);
     expect(proposal.purpose).toBe("request");
     expect(proposal.publishes?.resourceConformsTo?.href).toBe("urn:bayanihan:category:medication");
+    // Unit-based: pledges are multiples of one, up to the 20 still needed.
+    expect(proposal.unitBased).toBe(true);
     expect(proposal.publishes?.resourceQuantity?.unit).toBe("one");
-    expect(String(proposal.publishes?.resourceQuantity?.numericalValue)).toBe("20");
+    expect(String(proposal.publishes?.resourceQuantity?.numericalValue)).toBe("1");
+    expect(String(proposal.publishes?.availableQuantity?.numericalValue)).toBe("20");
     const location = await proposal.getLocation();
     expect(location?.name?.toString()).toBe("Rizal Street clinic");
     // Coordinates leave the instance rounded to about a kilometre.

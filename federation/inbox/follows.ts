@@ -9,6 +9,7 @@ import {
 } from "../../src/db/followers.repo.ts";
 import { answerFollowing } from "../../src/db/following.repo.ts";
 import { findGroupByHandle } from "../../src/db/groups.repo.ts";
+import { insertNotification } from "../../src/db/notifications.repo.ts";
 import type { Group } from "../../src/domain/group.ts";
 import { newId } from "../../src/domain/ids.ts";
 import type { FederationDeps } from "../federation.ts";
@@ -61,10 +62,11 @@ export async function onFollowed(
       return;
     }
   }
+  const candidateId = newId();
   const follower = await upsertFollower(
     deps.db,
     {
-      id: newId(),
+      id: candidateId,
       groupId: group.id,
       actorId: actor.id.href,
       inboxUrl: actor.inboxId.href,
@@ -74,7 +76,22 @@ export async function onFollowed(
     },
     deps.clock(),
   );
-  if (follower.state !== "accepted") return;
+  if (follower.state !== "accepted") {
+    // A new request (not a repeated Follow) is something to look at.
+    if (follower.id === candidateId) {
+      await insertNotification(
+        deps.db,
+        group.id,
+        {
+          kind: "follow-request",
+          subjectId: follower.id,
+          summary: `${actor.id.href} asks to follow`,
+        },
+        deps.clock(),
+      );
+    }
+    return;
+  }
   // Every Follow gets an Accept echoing it, repeated ones included: the
   // remote side may have lost the first Accept.
   await ctx.sendActivity(

@@ -1,8 +1,24 @@
-import { Accept, Announce, Create, Delete, Follow, Reject, Undo, Update } from "@fedify/vocab";
+import {
+  Accept,
+  Announce,
+  Create,
+  Delete,
+  Follow,
+  Offer,
+  Reject,
+  Undo,
+  Update,
+} from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { AppFederation, FederationDeps } from "../federation.ts";
 import { onFollowAnswered, onFollowed, onUndone } from "./follows.ts";
 import { onAnnounced, onCreated, onDeleted, onUpdated } from "./proposals.ts";
+import {
+  onOffered,
+  onPledgeAnswered,
+  onReplyCreatedOrUpdated,
+  onReplyDeleted,
+} from "./responses.ts";
 
 const logger = getLogger(["bayanihan", "federation", "inbox"]);
 
@@ -17,11 +33,26 @@ export function registerInbox(federation: AppFederation, deps: FederationDeps): 
     .setInboxListeners("/groups/{identifier}/inbox", "/inbox")
     .on(Follow, (ctx, follow) => onFollowed(ctx, follow, deps))
     .on(Undo, (ctx, undo) => onUndone(ctx, undo, deps))
-    .on(Accept, (_ctx, accept) => onFollowAnswered(accept, deps))
-    .on(Reject, (_ctx, reject) => onFollowAnswered(reject, deps))
-    .on(Create, (ctx, create) => onCreated(ctx, create, deps))
-    .on(Update, (ctx, update) => onUpdated(ctx, update, deps))
-    .on(Delete, (ctx, del) => onDeleted(ctx, del, deps))
+    // An answer names the activity it answers: one of our pledges' Offers,
+    // or else one of our Follows.
+    .on(Accept, async (_ctx, accept) => {
+      if (!(await onPledgeAnswered(accept, deps))) await onFollowAnswered(accept, deps);
+    })
+    .on(Reject, async (_ctx, reject) => {
+      if (!(await onPledgeAnswered(reject, deps))) await onFollowAnswered(reject, deps);
+    })
+    // A reply to one of our needs is a response; anything else is an allied
+    // group's need or offer (or nothing for us).
+    .on(Create, async (ctx, create) => {
+      if (!(await onReplyCreatedOrUpdated(ctx, create, deps))) await onCreated(ctx, create, deps);
+    })
+    .on(Update, async (ctx, update) => {
+      if (!(await onReplyCreatedOrUpdated(ctx, update, deps))) await onUpdated(ctx, update, deps);
+    })
+    .on(Delete, async (ctx, del) => {
+      if (!(await onReplyDeleted(del, deps))) await onDeleted(ctx, del, deps);
+    })
+    .on(Offer, (ctx, offer) => onOffered(ctx, offer, deps))
     .on(Announce, (ctx, announce) => onAnnounced(ctx, announce, deps))
     .onError((_ctx, error) => {
       logger.warn("Inbox listener failed: {error}", { error });

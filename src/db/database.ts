@@ -48,6 +48,9 @@ export interface ProposalsTable {
   audience: "public" | "followers";
   contact: string | null;
   status: "open" | "pledged" | "fulfilled" | "closed" | "expired";
+  /** numeric: the sum of accepted responses' amounts, in the proposal's unit. */
+  pledged_amount: ColumnType<string, string | undefined, string>;
+  previous_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
   deleted_at: Timestamp | null;
@@ -134,6 +137,64 @@ export interface RemoteProposalsTable {
   published_at: Timestamp;
   remote_updated_at: Timestamp;
   received_at: Timestamp;
+  remaining_amount: ColumnType<string | null, string | null | undefined, string | null>;
+  quantity_step: ColumnType<string | null, string | null | undefined, string | null>;
+  intent_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface ResponsesTable {
+  id: string;
+  proposal_id: string;
+  source: "local" | "reply" | "agreement";
+  actor_id: string | null;
+  actor_inbox_url: string | null;
+  actor_name: string | null;
+  activity_id: string | null;
+  content: string;
+  quantity_amount: string | null;
+  quantity_unit: string | null;
+  accepted_amount: string | null;
+  contact: string | null;
+  state: "proposed" | "accepted" | "rejected" | "withdrawn";
+  reason: string | null;
+  agreement_id: string | null;
+  remote_updated_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PledgesTable {
+  id: string;
+  group_id: string;
+  object_id: string;
+  intent_id: string;
+  target_actor_id: string;
+  offer_id: string;
+  quantity_amount: string | null;
+  quantity_unit: string | null;
+  message: string;
+  state: "pending" | "accepted" | "rejected";
+  reason: string | null;
+  agreement_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface NotificationsTable {
+  id: string;
+  group_id: string;
+  kind: "response" | "pledge-answered" | "follow-request";
+  subject_id: string;
+  summary: string;
+  created_at: Timestamp;
+  read_at: Timestamp | null;
+}
+
+export interface PendingMessagesTable {
+  id: Generated<string>;
+  kind: "response-accepted" | "response-rejected" | "pledge";
+  subject_id: string;
+  created_at: Timestamp;
 }
 
 export interface RemoteSharesTable {
@@ -179,4 +240,8 @@ export interface Database {
   shares: SharesTable;
   federation_settings: FederationSettingsTable;
   domain_policies: DomainPoliciesTable;
+  responses: ResponsesTable;
+  pledges: PledgesTable;
+  notifications: NotificationsTable;
+  pending_messages: PendingMessagesTable;
 }

@@ -26,13 +26,15 @@ function toProposal(row: Selectable<ProposalsTable>): Proposal {
     audience: row.audience,
     contact: row.contact,
     status: row.status,
+    pledgedAmount: normalizeDecimal(row.pledged_amount),
+    previousId: row.previous_id,
     createdAt: toInstant(row.created_at),
     updatedAt: toInstant(row.updated_at),
   };
 }
 
 /** numeric comes back as "20.000" or "20" depending on input; keep the canonical form. */
-function normalizeDecimal(value: string): string {
+export function normalizeDecimal(value: string): string {
   if (!value.includes(".")) return value;
   return value.replace(/\.?0+$/, "");
 }
@@ -55,6 +57,8 @@ function toRow(p: Proposal) {
     audience: p.audience,
     contact: p.contact,
     status: p.status,
+    pledged_amount: p.pledgedAmount,
+    previous_id: p.previousId,
     created_at: toDate(p.createdAt),
     updated_at: toDate(p.updatedAt),
   };

@@ -8,6 +8,7 @@ import type {
 } from "../domain/remote-proposal.ts";
 import type { Unit } from "../domain/units.ts";
 import type { Database, RemoteProposalsTable } from "./database.ts";
+import { normalizeDecimal } from "./proposals.repo.ts";
 import { toDate, toInstant, toInstantOrNull } from "./time.ts";
 
 /**
@@ -34,6 +35,9 @@ function toStored(
       row.quantity_amount === null || row.quantity_unit === null
         ? null
         : { amount: normalizeDecimal(row.quantity_amount), unit: row.quantity_unit as Unit },
+    remainingAmount: row.remaining_amount === null ? null : normalizeDecimal(row.remaining_amount),
+    quantityStep: row.quantity_step === null ? null : normalizeDecimal(row.quantity_step),
+    intentId: row.intent_id,
     location:
       row.location_name === null
         ? null
@@ -47,11 +51,6 @@ function toStored(
     receivedAt: toInstant(row.received_at),
     sharedBy,
   };
-}
-
-/** numeric comes back as "20.000" or "20" depending on the driver; keep the canonical form. */
-function normalizeDecimal(value: string): string {
-  return value.includes(".") ? value.replace(/\.?0+$/, "") : value;
 }
 
 /**
@@ -101,6 +100,9 @@ export async function storeRemoteProposal(
     category_uri: value.categoryUri,
     quantity_amount: value.quantity?.amount ?? null,
     quantity_unit: value.quantity?.unit ?? null,
+    remaining_amount: value.remainingAmount,
+    quantity_step: value.quantityStep,
+    intent_id: value.intentId,
     location_name: value.location?.name ?? null,
     latitude: value.location?.latitude ?? null,
     longitude: value.location?.longitude ?? null,

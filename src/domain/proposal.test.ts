@@ -27,6 +27,8 @@ function proposal(overrides: Partial<Proposal> = {}): Proposal {
     audience: "public",
     contact: null,
     status: "open",
+    pledgedAmount: "0",
+    previousId: null,
     createdAt: t0,
     updatedAt: t0,
     ...overrides,

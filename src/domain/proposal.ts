@@ -38,6 +38,13 @@ export interface Proposal {
   /** Private: shown to the group's coordinators only, never federated. */
   readonly contact: string | null;
   readonly status: ProposalStatus;
+  /**
+   * What accepted responses add up to, a decimal string in `quantity.unit`
+   * ("0" when nothing is pledged or the proposal has no quantity).
+   */
+  readonly pledgedAmount: string;
+  /** The need or offer this one continues (reopened after it ended), if any. */
+  readonly previousId: string | null;
   readonly createdAt: Temporal.Instant;
   readonly updatedAt: Temporal.Instant;
 }
@@ -153,6 +160,7 @@ function proposalsEqual(a: Proposal, b: Proposal): boolean {
     a.audience === b.audience &&
     a.contact === b.contact &&
     a.status === b.status &&
+    a.pledgedAmount === b.pledgedAmount &&
     JSON.stringify(a.quantity) === JSON.stringify(b.quantity) &&
     JSON.stringify(a.location) === JSON.stringify(b.location) &&
     (a.expiresAt?.epochMilliseconds ?? null) === (b.expiresAt?.epochMilliseconds ?? null)

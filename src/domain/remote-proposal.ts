@@ -27,6 +27,12 @@ export interface RemoteProposal {
   readonly category: CategorySlug | null;
   readonly categoryUri: string | null;
   readonly quantity: Quantity | null;
+  /** What is still needed (or still available), in `quantity.unit`; null when not said. */
+  readonly remainingAmount: string | null;
+  /** Pledges must be whole multiples of this (FEP-0837 `unitBased`); null: any amount. */
+  readonly quantityStep: string | null;
+  /** The primary intent, which a pledge's Commitment `satisfies`. */
+  readonly intentId: string | null;
   readonly location: Location | null;
   readonly urgency: Urgency | null;
   readonly status: ProposalStatus;

@@ -10,7 +10,9 @@ import type { ApiDeps } from "./api/deps.ts";
 import { registerFollowRoutes } from "./api/follows.ts";
 import { registerGroupRoutes } from "./api/groups.ts";
 import { registerNetworkRoutes } from "./api/network.ts";
+import { registerPledgeRoutes } from "./api/pledges.ts";
 import { registerProposalRoutes } from "./api/proposals.ts";
+import { registerResponseRoutes } from "./api/responses.ts";
 import { ApiError, errorResponse } from "./errors.ts";
 import { registerPages } from "./pages.ts";
 
@@ -95,6 +97,8 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
   registerProposalRoutes(app, deps);
   registerNetworkRoutes(app, deps);
   registerFollowRoutes(app, deps);
+  registerResponseRoutes(app, deps);
+  registerPledgeRoutes(app, deps);
   app.doc31("/api/openapi.json", {
     openapi: "3.1.0",
     info: {

@@ -1,5 +1,7 @@
 import type { Follower, Group } from "../domain/group.ts";
+import type { Pledge } from "../domain/pledge.ts";
 import type { Proposal } from "../domain/proposal.ts";
+import type { Response } from "../domain/response.ts";
 
 /**
  * What the application needs from federation, as an interface so services and
@@ -43,4 +45,22 @@ export interface PeerGateway {
     group: Group,
     share: { id: string; objectId: string; originActorId: string },
   ): Promise<void>;
+}
+
+/**
+ * The answering conversations with other servers (FEP-0837 and replies):
+ * implemented by the federation layer, called by the outbox relay after the
+ * decision is committed.
+ */
+export interface ConversationGateway {
+  /**
+   * Tells the responder their answer was accepted: an agreement gets
+   * Accept(Offer) with the finalised Agreement; every remote responder also
+   * gets a direct message, so a Mastodon user sees it in their notifications.
+   */
+  responseAccepted(group: Group, proposal: Proposal, response: Response): Promise<void>;
+  /** An agreement gets Reject(Offer) with the reason; a reply needs no answer. */
+  responseRejected(group: Group, proposal: Proposal, response: Response): Promise<void>;
+  /** Sends a pledge's Offer(Agreement) to the proposer's inbox. */
+  pledge(group: Group, pledge: Pledge): Promise<void>;
 }

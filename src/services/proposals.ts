@@ -23,6 +23,7 @@ import {
   type ProposalChanges,
   type ProposalDraft,
   type Purpose,
+  TERMINAL_STATUSES,
 } from "../domain/proposal.ts";
 import type { Clock, ProposalPublisher } from "./ports.ts";
 
@@ -43,6 +44,7 @@ export async function createProposal(
   group: Group,
   purpose: Purpose,
   draft: ProposalDraft,
+  links: { previousId: string | null } = { previousId: null },
 ): Promise<CreateResult> {
   const now = deps.clock();
   if (draft.expiresAt !== null && Temporal.Instant.compare(draft.expiresAt, now) <= 0) {
@@ -54,6 +56,8 @@ export async function createProposal(
     purpose,
     ...draft,
     status: "open",
+    pledgedAmount: "0",
+    previousId: links.previousId,
     createdAt: now,
     updatedAt: now,
   };
@@ -187,4 +191,34 @@ async function relayOne(
     });
     throw error;
   }
+}
+
+export type ReopenResult =
+  | { ok: true; proposal: Proposal }
+  | { ok: false; error: "still-open" | "expiry-in-past" };
+
+/**
+ * A need that ended (fulfilled, closed or expired) is posted again under a
+ * new id, linked to the old one: remote copies keep tombstones and refuse a
+ * reused id, and the old one's history stays true.
+ */
+export async function reopenProposal(
+  deps: ProposalDeps,
+  group: Group,
+  previous: Proposal,
+  expiresAt: Temporal.Instant | null,
+): Promise<ReopenResult> {
+  if (!TERMINAL_STATUSES.has(previous.status)) return { ok: false, error: "still-open" };
+  const draft: ProposalDraft = {
+    title: previous.title,
+    description: previous.description,
+    category: previous.category,
+    quantity: previous.quantity,
+    location: previous.location,
+    urgency: previous.urgency,
+    expiresAt,
+    audience: previous.audience,
+    contact: previous.contact,
+  };
+  return createProposal(deps, group, previous.purpose, draft, { previousId: previous.id });
 }

@@ -4,6 +4,7 @@ import type { Group } from "../../domain/group.ts";
 import type { FederationPolicyService } from "../../services/federation-policy.ts";
 import type {
   Clock,
+  ConversationGateway,
   KeyPairGenerator,
   PeerGateway,
   ProposalPublisher,
@@ -17,6 +18,7 @@ export interface ApiDeps {
   readonly clock: Clock;
   readonly keys: KeyPairGenerator;
   readonly publisher: ProposalPublisher;
+  readonly conversations: ConversationGateway;
   readonly adminToken: string | null;
   readonly peers: PeerGateway;
   /** The instance's federation policy for a remote actor or object URL. */

@@ -65,7 +65,9 @@ const Amount = z
   .max(1_000_000_000)
   .refine((n) => Math.abs(n * 1e6 - Math.round(n * 1e6)) < 1e-6, "at most 6 decimal places");
 
-const QuantitySchema = z.strictObject({ amount: Amount, unit: z.enum(UNITS) }).openapi("Quantity");
+export const QuantitySchema = z
+  .strictObject({ amount: Amount, unit: z.enum(UNITS) })
+  .openapi("Quantity");
 
 const LocationSchema = z
   .strictObject({
@@ -78,7 +80,9 @@ const LocationSchema = z
   })
   .openapi("Location");
 
-const Instant = z.iso.datetime({ offset: true }).openapi({ example: "2026-12-04T18:00:00Z" });
+export const Instant = z.iso
+  .datetime({ offset: true })
+  .openapi({ example: "2026-12-04T18:00:00Z" });
 const Urgency = z.enum(["low", "normal", "high", "critical"]);
 const Audience = z.enum(["public", "followers"]);
 const Status = z.enum(["open", "pledged", "fulfilled", "closed", "expired"]);
@@ -124,7 +128,14 @@ export const ProposalSchema = z
     title: z.string(),
     description: z.string(),
     category: z.enum(CATEGORY_SLUGS),
-    quantity: z.object({ amount: z.number(), unit: z.string() }).nullable(),
+    quantity: z
+      .object({
+        amount: z.number(),
+        unit: z.string(),
+        pledged: z.number().openapi({ description: "What accepted responses add up to." }),
+        remaining: z.number().openapi({ description: "Still needed (or still available)." }),
+      })
+      .nullable(),
     location: z
       .object({
         name: z.string(),
@@ -136,6 +147,10 @@ export const ProposalSchema = z
     expiresAt: z.string().nullable(),
     audience: Audience,
     status: Status,
+    previousId: z
+      .string()
+      .nullable()
+      .openapi({ description: "The need or offer this one continues (reopened)." }),
     createdAt: z.string(),
     updatedAt: z.string(),
     contact: z

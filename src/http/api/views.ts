@@ -1,4 +1,5 @@
 import type { Group } from "../../domain/group.ts";
+import { coverageOf } from "../../domain/pledging.ts";
 import type { Proposal } from "../../domain/proposal.ts";
 import type { InstanceUrls } from "../../urls.ts";
 
@@ -31,17 +32,28 @@ export function proposalView(
     title: proposal.title,
     description: proposal.description,
     category: proposal.category,
-    quantity:
-      proposal.quantity === null
-        ? null
-        : { amount: Number(proposal.quantity.amount), unit: proposal.quantity.unit },
+    quantity: quantityView(proposal),
     location: proposal.location,
     urgency: proposal.urgency,
     expiresAt: proposal.expiresAt?.toString() ?? null,
     audience: proposal.audience,
     status: proposal.status,
+    previousId: proposal.previousId,
     createdAt: proposal.createdAt.toString(),
     updatedAt: proposal.updatedAt.toString(),
     ...(options.includePrivate ? { contact: proposal.contact } : {}),
   };
+}
+
+/** The quantity with what accepted responses cover and what is still needed. */
+export function quantityView(proposal: Proposal) {
+  const coverage = coverageOf(proposal);
+  return coverage === null
+    ? null
+    : {
+        amount: Number(coverage.total.amount),
+        unit: coverage.total.unit,
+        pledged: Number(coverage.pledged),
+        remaining: Number(coverage.remaining),
+      };
 }

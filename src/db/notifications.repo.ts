@@ -1,0 +1,75 @@
+import type { Kysely } from "kysely";
+import { newId } from "../domain/ids.ts";
+import type { Database, NotificationsTable } from "./database.ts";
+import { toDate, toInstant, toInstantOrNull } from "./time.ts";
+
+export type NotificationKind = NotificationsTable["kind"];
+
+export interface Notification {
+  readonly id: string;
+  readonly kind: NotificationKind;
+  /** The response, pledge or follower the notification is about. */
+  readonly subjectId: string;
+  /** One line for a coordinator; never a private field. */
+  readonly summary: string;
+  readonly createdAt: Temporal.Instant;
+  readonly readAt: Temporal.Instant | null;
+}
+
+/** Call inside the transaction that records the event, so none is missed. */
+export async function insertNotification(
+  db: Kysely<Database>,
+  groupId: string,
+  n: { kind: NotificationKind; subjectId: string; summary: string },
+  now: Temporal.Instant,
+): Promise<void> {
+  await db
+    .insertInto("notifications")
+    .values({
+      id: newId(now.epochMilliseconds),
+      group_id: groupId,
+      kind: n.kind,
+      subject_id: n.subjectId,
+      summary: n.summary,
+      created_at: toDate(now),
+      read_at: null,
+    })
+    .execute();
+}
+
+/** Newest first, keyset-paginated by id (UUIDv7 ids are time-ordered). */
+export async function listNotifications(
+  db: Kysely<Database>,
+  groupId: string,
+  q: { limit: number; beforeId?: string | undefined; unreadOnly: boolean },
+): Promise<Notification[]> {
+  let query = db.selectFrom("notifications").selectAll().where("group_id", "=", groupId);
+  if (q.beforeId !== undefined) query = query.where("id", "<", q.beforeId);
+  if (q.unreadOnly) query = query.where("read_at", "is", null);
+  const rows = await query.orderBy("id", "desc").limit(q.limit).execute();
+  return rows.map((row) => ({
+    id: row.id,
+    kind: row.kind,
+    subjectId: row.subject_id,
+    summary: row.summary,
+    createdAt: toInstant(row.created_at),
+    readAt: toInstantOrNull(row.read_at),
+  }));
+}
+
+/** Marks every notification up to and including `upToId` as read. */
+export async function markNotificationsRead(
+  db: Kysely<Database>,
+  groupId: string,
+  upToId: string,
+  now: Temporal.Instant,
+): Promise<number> {
+  const result = await db
+    .updateTable("notifications")
+    .set({ read_at: toDate(now) })
+    .where("group_id", "=", groupId)
+    .where("id", "<=", upToId)
+    .where("read_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

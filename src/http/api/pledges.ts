@@ -1,0 +1,272 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { findGroupByHandle } from "../../db/groups.repo.ts";
+import { listNotifications, markNotificationsRead } from "../../db/notifications.repo.ts";
+import { listPledges } from "../../db/pledges.repo.ts";
+import { findRemoteProposal } from "../../db/remote-proposals.repo.ts";
+import { PLEDGE_LIMITS, type Pledge } from "../../domain/pledge.ts";
+import { pledgeToRemoteProposal } from "../../services/pledges.ts";
+import { identifyCaller, requireCoordinator } from "../auth.ts";
+import { ApiError, notFound } from "../errors.ts";
+import type { ApiDeps } from "./deps.ts";
+import { ErrorSchema, errorResponses, HandleParam, QuantitySchema } from "./schemas.ts";
+
+const errors = errorResponses;
+
+const PledgeInput = z
+  .strictObject({
+    objectId: z.url().max(2048).openapi({ description: "An allied group's need or offer." }),
+    quantity: QuantitySchema.optional(),
+    message: z.string().trim().max(PLEDGE_LIMITS.message).optional(),
+    allowExcess: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Pledge more than the proposer says is still needed." }),
+  })
+  .openapi("PledgeInput");
+
+export const PledgeSchema = z
+  .object({
+    id: z.string(),
+    objectId: z.string(),
+    offerId: z.string().openapi({ description: "The Offer(Agreement) activity's id." }),
+    proposer: z.string(),
+    quantity: z.object({ amount: z.number(), unit: z.string() }).nullable(),
+    message: z.string(),
+    state: z.enum(["pending", "accepted", "rejected"]),
+    reason: z.string().nullable(),
+    agreementId: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi("Pledge");
+
+function pledgeView(p: Pledge) {
+  return {
+    id: p.id,
+    objectId: p.objectId,
+    offerId: p.offerId,
+    proposer: p.targetActorId,
+    quantity:
+      p.quantity === null ? null : { amount: Number(p.quantity.amount), unit: p.quantity.unit },
+    message: p.message,
+    state: p.state,
+    reason: p.reason,
+    agreementId: p.agreementId,
+    createdAt: p.createdAt.toString(),
+    updatedAt: p.updatedAt.toString(),
+  };
+}
+
+const NotificationSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(["response", "pledge-answered", "follow-request"]),
+    subjectId: z.string().openapi({ description: "The response, pledge or follower it is about." }),
+    summary: z.string(),
+    createdAt: z.string(),
+    read: z.boolean(),
+  })
+  .openapi("Notification");
+
+export function registerPledgeRoutes(app: OpenAPIHono, deps: ApiDeps): void {
+  async function coordinatorGroup(c: Parameters<typeof identifyCaller>[0], handle: string) {
+    const caller = await identifyCaller(c, deps);
+    const group = await findGroupByHandle(deps.db, handle);
+    if (group === null) throw notFound("Group");
+    requireCoordinator(caller, group);
+    return group;
+  }
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/groups/{handle}/pledges",
+      summary:
+        "Answer an allied group's need or offer with an FEP-0837 Offer(Agreement) (coordinator)",
+      security: [{ bearer: [] }],
+      request: {
+        params: HandleParam,
+        body: { required: true, content: { "application/json": { schema: PledgeInput } } },
+      },
+      responses: {
+        201: {
+          description: "Sent; pending the proposer's answer",
+          content: { "application/json": { schema: PledgeSchema } },
+        },
+        409: {
+          description: "The need is not open",
+          content: { "application/json": { schema: ErrorSchema } },
+        },
+        422: {
+          description: "Quantity refused",
+          content: { "application/json": { schema: ErrorSchema } },
+        },
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const group = await coordinatorGroup(c, c.req.valid("param").handle);
+      const input = c.req.valid("json");
+      const target = await findRemoteProposal(deps.db, input.objectId);
+      if (target === null || !(await deps.isAllowed(new URL(target.originActorId)))) {
+        throw notFound("Need or offer (it must have reached this instance from an allied group)");
+      }
+      const result = await pledgeToRemoteProposal(
+        { ...deps, offerIdOf: (id) => deps.urls.pledgeOffer(id) },
+        group,
+        target,
+        {
+          quantity:
+            input.quantity === undefined
+              ? null
+              : {
+                  amount: input.quantity.amount.toFixed(6).replace(/\.?0+$/, ""),
+                  unit: input.quantity.unit,
+                },
+          message: input.message ?? "",
+          allowExcess: input.allowExcess ?? false,
+        },
+      );
+      if (!result.ok) {
+        const { error } = result;
+        if (error.type === "quantity") {
+          throw new ApiError(422, "unprocessable", error.message, { problem: error.problem });
+        }
+        throw error.type === "not-open"
+          ? new ApiError(409, "conflict", `It is ${error.status}; it takes no more pledges`)
+          : new ApiError(422, "unprocessable", "That is a plain post, not a need or offer");
+      }
+      return c.json(pledgeView(result.pledge), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/groups/{handle}/pledges",
+      summary:
+        "This group's pledges to allied groups, newest first, with their state (coordinator)",
+      security: [{ bearer: [] }],
+      request: {
+        params: HandleParam,
+        query: z.object({
+          limit: z.coerce.number().int().min(1).max(100).optional(),
+          before: z.uuid().optional().openapi({ description: "The last id of the previous page." }),
+        }),
+      },
+      responses: {
+        200: {
+          description: "One page",
+          content: {
+            "application/json": {
+              schema: z.object({ items: z.array(PledgeSchema), nextCursor: z.string().nullable() }),
+            },
+          },
+        },
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const group = await coordinatorGroup(c, c.req.valid("param").handle);
+      const query = c.req.valid("query");
+      const limit = query.limit ?? 50;
+      const items = await listPledges(deps.db, group.id, limit, query.before);
+      return c.json(
+        {
+          items: items.map(pledgeView),
+          nextCursor: items.length === limit ? (items.at(-1)?.id ?? null) : null,
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/groups/{handle}/notifications",
+      summary:
+        "What the coordinators should look at: new responses, answered pledges, follow requests",
+      security: [{ bearer: [] }],
+      request: {
+        params: HandleParam,
+        query: z.object({
+          unread: z.enum(["true", "false"]).optional(),
+          limit: z.coerce.number().int().min(1).max(100).optional(),
+          before: z.uuid().optional(),
+        }),
+      },
+      responses: {
+        200: {
+          description: "Newest first",
+          content: {
+            "application/json": {
+              schema: z.object({
+                items: z.array(NotificationSchema),
+                nextCursor: z.string().nullable(),
+              }),
+            },
+          },
+        },
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const group = await coordinatorGroup(c, c.req.valid("param").handle);
+      const query = c.req.valid("query");
+      const limit = query.limit ?? 50;
+      const items = await listNotifications(deps.db, group.id, {
+        limit,
+        beforeId: query.before,
+        unreadOnly: query.unread === "true",
+      });
+      return c.json(
+        {
+          items: items.map((n) => ({
+            id: n.id,
+            kind: n.kind,
+            subjectId: n.subjectId,
+            summary: n.summary,
+            createdAt: n.createdAt.toString(),
+            read: n.readAt !== null,
+          })),
+          nextCursor: items.length === limit ? (items.at(-1)?.id ?? null) : null,
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/groups/{handle}/notifications/read",
+      summary: "Mark notifications read, up to and including one id (coordinator)",
+      security: [{ bearer: [] }],
+      request: {
+        params: HandleParam,
+        body: {
+          required: true,
+          content: { "application/json": { schema: z.strictObject({ upTo: z.uuid() }) } },
+        },
+      },
+      responses: {
+        200: {
+          description: "How many were marked",
+          content: { "application/json": { schema: z.object({ marked: z.number() }) } },
+        },
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const group = await coordinatorGroup(c, c.req.valid("param").handle);
+      const marked = await markNotificationsRead(
+        deps.db,
+        group.id,
+        c.req.valid("json").upTo,
+        deps.clock(),
+      );
+      return c.json({ marked }, 200);
+    },
+  );
+}

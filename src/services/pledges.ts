@@ -1,0 +1,88 @@
+import type { Kysely } from "kysely";
+import type { Database } from "../db/database.ts";
+import { insertPendingMessage } from "../db/pending-messages.repo.ts";
+import { insertPledge } from "../db/pledges.repo.ts";
+import type { Group } from "../domain/group.ts";
+import { newId } from "../domain/ids.ts";
+import type { Pledge } from "../domain/pledge.ts";
+import { checkPledgeQuantity, type QuantityProblem } from "../domain/pledging.ts";
+import type { Quantity } from "../domain/proposal.ts";
+import type { StoredRemoteProposal } from "../domain/remote-proposal.ts";
+import type { Clock, ConversationGateway } from "./ports.ts";
+import { relayPendingMessages } from "./responses.ts";
+
+export interface PledgeDeps {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  readonly conversations: ConversationGateway;
+  /** Where the Offer a pledge sends is identified (our origin). */
+  readonly offerIdOf: (pledgeId: string) => URL;
+}
+
+export type PledgeError =
+  | { type: "not-open"; status: string }
+  | { type: "not-a-proposal" }
+  | { type: "quantity"; problem: QuantityProblem; message: string };
+
+export type PledgeResult = { ok: true; pledge: Pledge } | { ok: false; error: PledgeError };
+
+/**
+ * One of our groups answers another instance's need or offer. The quantity
+ * is checked against what that instance last said is still needed (unit,
+ * FEP-0837 step, no excess unless allowed); the Offer goes out through the
+ * outbox, so an accepted request is never lost to a crash.
+ */
+export async function pledgeToRemoteProposal(
+  deps: PledgeDeps,
+  group: Group,
+  target: StoredRemoteProposal,
+  input: { quantity: Quantity | null; message: string; allowExcess: boolean },
+): Promise<PledgeResult> {
+  if (target.kind !== "proposal") return { ok: false, error: { type: "not-a-proposal" } };
+  if (target.status !== "open" && target.status !== "pledged") {
+    return { ok: false, error: { type: "not-open", status: target.status } };
+  }
+  const check = checkPledgeQuantity(
+    {
+      unit: target.quantity?.unit ?? null,
+      remaining: target.remainingAmount,
+      step: target.quantityStep,
+    },
+    input.quantity,
+    { allowExcess: input.allowExcess },
+  );
+  if (!check.ok) {
+    return {
+      ok: false,
+      error: { type: "quantity", problem: check.problem, message: check.message },
+    };
+  }
+  const now = deps.clock();
+  const id = newId(now.epochMilliseconds);
+  const pledge: Pledge = {
+    id,
+    groupId: group.id,
+    objectId: target.objectId,
+    // FEP-0837 recommends `#primary`; the object's own intent id wins.
+    intentId: target.intentId ?? `${target.objectId}#primary`,
+    targetActorId: target.originActorId,
+    offerId: deps.offerIdOf(id).href,
+    quantity: input.quantity,
+    message: input.message,
+    state: "pending",
+    reason: null,
+    agreementId: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.db.transaction().execute(async (trx) => {
+    await insertPledge(trx, pledge);
+    await insertPendingMessage(trx, "pledge", pledge.id, now);
+  });
+  try {
+    await relayPendingMessages(deps);
+  } catch {
+    // Committed: the periodic relay sends it.
+  }
+  return { ok: true, pledge };
+}

@@ -1,0 +1,220 @@
+import { getLogger } from "@logtape/logtape";
+import type { Kysely } from "kysely";
+import type { Database } from "../db/database.ts";
+import { findGroupById } from "../db/groups.repo.ts";
+import { insertNotification } from "../db/notifications.repo.ts";
+import {
+  deletePendingMessage,
+  insertPendingMessage,
+  listPendingMessages,
+  type PendingMessageKind,
+} from "../db/pending-messages.repo.ts";
+import { findPledge } from "../db/pledges.repo.ts";
+import { findProposal, insertPendingActivity, updateProposal } from "../db/proposals.repo.ts";
+import { findResponse, insertResponse, updateResponseAnswer } from "../db/responses.repo.ts";
+import type { Group } from "../domain/group.ts";
+import { newId } from "../domain/ids.ts";
+import type { Proposal, Quantity } from "../domain/proposal.ts";
+import {
+  type AnswerError,
+  acceptResponse,
+  RESPONSE_LIMITS,
+  type Response,
+  rejectResponse,
+  takesResponses,
+} from "../domain/response.ts";
+import type { Clock, ConversationGateway, ProposalPublisher } from "./ports.ts";
+import { relayPendingActivities } from "./proposals.ts";
+
+const logger = getLogger(["bayanihan", "responses"]);
+
+export interface ResponseDeps {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  readonly publisher: ProposalPublisher;
+  readonly conversations: ConversationGateway;
+}
+
+export type AnswerResult =
+  | { ok: true; proposal: Proposal; response: Response }
+  | { ok: false; error: AnswerError | { type: "conflict" } };
+
+/**
+ * A coordinator accepts a response: in one transaction the response is
+ * answered, the proposal's pledged amount and status move, its Update is
+ * queued for every remote copy, and the answer to the responder is queued.
+ * A concurrent change to either makes this a conflict, never a lost pledge.
+ */
+export async function acceptResponseAsCoordinator(
+  deps: ResponseDeps,
+  proposal: Proposal,
+  response: Response,
+  input: { quantity: Quantity | null; allowExcess: boolean },
+): Promise<AnswerResult> {
+  const now = deps.clock();
+  const accepted = acceptResponse(proposal, response, input, now);
+  if (!accepted.ok) return accepted;
+  // Accepting one more helper on an already pledged need without a quantity
+  // changes nothing that remote copies show: no Update for it.
+  const changed =
+    accepted.proposal.status !== proposal.status ||
+    accepted.proposal.pledgedAmount !== proposal.pledgedAmount;
+  const result = changed ? accepted : { ...accepted, proposal };
+  const stored = await deps.db
+    .transaction()
+    .execute(async (trx) => {
+      if (!(await updateResponseAnswer(trx, result.response))) return false;
+      if (changed) {
+        if (!(await updateProposal(trx, result.proposal, proposal.updatedAt))) {
+          throw new Conflict();
+        }
+        await insertPendingActivity(trx, proposal.id, "update", result.proposal.updatedAt);
+      }
+      if (response.source !== "local") {
+        await insertPendingMessage(trx, "response-accepted", response.id, now);
+      }
+      return true;
+    })
+    .catch((error: unknown) => {
+      if (error instanceof Conflict) return false;
+      throw error;
+    });
+  if (!stored) return { ok: false, error: { type: "conflict" } };
+  await relayAfterCommit(deps);
+  return result;
+}
+
+export async function rejectResponseAsCoordinator(
+  deps: ResponseDeps,
+  proposal: Proposal,
+  response: Response,
+  reason: string | null,
+): Promise<AnswerResult> {
+  const now = deps.clock();
+  const result = rejectResponse(response, reason, now);
+  if (!result.ok) return result;
+  const stored = await deps.db.transaction().execute(async (trx) => {
+    if (!(await updateResponseAnswer(trx, result.response))) return false;
+    if (response.source === "agreement") {
+      await insertPendingMessage(trx, "response-rejected", response.id, now);
+    }
+    return true;
+  });
+  if (!stored) return { ok: false, error: { type: "conflict" } };
+  await relayAfterCommit(deps);
+  return { ok: true, proposal, response: result.response };
+}
+
+export type LocalResponseResult =
+  | { ok: true; response: Response }
+  | { ok: false; error: "proposal-ended" };
+
+/**
+ * Someone on this instance answers ("I can help"): stored for the
+ * coordinators with the private way to reach them, and a notification.
+ */
+export async function createLocalResponse(
+  deps: { db: Kysely<Database>; clock: Clock },
+  group: Group,
+  proposal: Proposal,
+  input: { content: string; contact: string | null },
+): Promise<LocalResponseResult> {
+  if (!takesResponses(proposal)) return { ok: false, error: "proposal-ended" };
+  const now = deps.clock();
+  const response: Response = {
+    id: newId(now.epochMilliseconds),
+    proposalId: proposal.id,
+    source: "local",
+    actorId: null,
+    actorInboxUrl: null,
+    actorName: null,
+    activityId: null,
+    content: input.content.slice(0, RESPONSE_LIMITS.content),
+    quantity: null,
+    acceptedAmount: null,
+    contact: input.contact,
+    state: "proposed",
+    reason: null,
+    agreementId: null,
+    remoteUpdatedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.db.transaction().execute(async (trx) => {
+    await insertResponse(trx, response);
+    await insertNotification(
+      trx,
+      group.id,
+      { kind: "response", subjectId: response.id, summary: `New answer to “${proposal.title}”` },
+      now,
+    );
+  });
+  return { ok: true, response };
+}
+
+class Conflict extends Error {}
+
+async function relayAfterCommit(deps: ResponseDeps): Promise<void> {
+  try {
+    await relayPendingActivities(deps);
+    await relayPendingMessages(deps);
+  } catch (error) {
+    logger.warn("Messages will be queued later: {error}", { error });
+  }
+}
+
+const relaying = new WeakMap<Kysely<Database>, Promise<void>>();
+
+/**
+ * Hands committed conversation messages to the gateway, oldest first,
+ * deleting each row once its activity is queued; runs after each decision
+ * and periodically, so rows left by a crash are sent after the restart.
+ */
+export async function relayPendingMessages(
+  deps: Pick<ResponseDeps, "db" | "conversations">,
+): Promise<void> {
+  for (let running = relaying.get(deps.db); running; running = relaying.get(deps.db)) {
+    await running.catch(() => {});
+  }
+  const pass = (async () => {
+    try {
+      for (;;) {
+        const batch = await listPendingMessages(deps.db, 100);
+        if (batch.length === 0) return;
+        for (const item of batch) {
+          await relayOne(deps, item.kind, item.subjectId);
+          await deletePendingMessage(deps.db, item.id);
+        }
+      }
+    } finally {
+      relaying.delete(deps.db);
+    }
+  })();
+  relaying.set(deps.db, pass);
+  await pass;
+}
+
+async function relayOne(
+  deps: Pick<ResponseDeps, "db" | "conversations">,
+  kind: PendingMessageKind,
+  subjectId: string,
+): Promise<void> {
+  if (kind === "pledge") {
+    const pledge = await findPledge(deps.db, subjectId);
+    const group = pledge === null ? null : await findGroupById(deps.db, pledge.groupId);
+    if (pledge === null || group === null) return;
+    await deps.conversations.pledge(group, pledge);
+    return;
+  }
+  const response = await findResponse(deps.db, subjectId);
+  if (response === null) return;
+  const found = await findProposal(deps.db, response.proposalId);
+  if (found.state !== "live") return;
+  const group = await findGroupById(deps.db, found.proposal.groupId);
+  if (group === null) return;
+  if (kind === "response-accepted") {
+    await deps.conversations.responseAccepted(group, found.proposal, response);
+  } else {
+    await deps.conversations.responseRejected(group, found.proposal, response);
+  }
+}
