@@ -8,6 +8,7 @@ import { type AppFederation, buildFederation } from "../federation/federation.ts
 import { keyPairGenerator } from "../federation/keys.ts";
 import { createPeerGateway } from "../federation/peer-gateway.ts";
 import { createProposalPublisher } from "../federation/publisher.ts";
+import { answerUnparseableActivity } from "../federation/security/unparseable.ts";
 import { createFederationSecurity } from "../federation/security/wiring.ts";
 import type { Config } from "./config.ts";
 import { type DatabaseHandle, openPGlite, openPostgres } from "./db/connect.ts";
@@ -124,17 +125,23 @@ export async function createInstance(
   const federationMiddleware: MiddlewareHandler = async (c, next) => {
     const request = await security.screenInbox(c.req.raw, federation);
     if (request instanceof Response) return request;
-    return federation.fetch(request, {
-      contextData: undefined,
-      onNotFound: async () => {
-        await next();
-        return c.res;
-      },
-      onNotAcceptable: async () => {
-        await next();
-        return c.res;
-      },
-    });
+    return federation
+      .fetch(request, {
+        contextData: undefined,
+        onNotFound: async () => {
+          await next();
+          return c.res;
+        },
+        onNotAcceptable: async () => {
+          await next();
+          return c.res;
+        },
+      })
+      .catch((error: unknown) => {
+        const answer = answerUnparseableActivity(request, error);
+        if (answer === null) throw error;
+        return answer;
+      });
   };
   const app = createHttpApp({
     db: database.db,

@@ -69,6 +69,14 @@ describe("status lifecycle", () => {
     expect(laterThan(t0, t0.add({ seconds: 5 })).equals(t0.add({ seconds: 5 }))).toBe(true);
   });
 
+  it("stays strictly later once stored at millisecond precision", () => {
+    // A clock a few microseconds on is the same millisecond in the database
+    // and on the wire, where Mastodon compares `updated`.
+    const later = laterThan(t0, t0.add({ microseconds: 300 }));
+    expect(later.epochMilliseconds).toBe(t0.epochMilliseconds + 1);
+    expect(later.epochNanoseconds % 1_000_000n).toBe(0n);
+  });
+
   it("reports no change when nothing differs", () => {
     const p = proposal();
     const result = applyChanges(
@@ -126,9 +134,19 @@ describe("category vocabulary", () => {
 
 describe("ids", () => {
   it("are UUIDv7 and sort by creation time", () => {
-    const a = newId(1_000);
-    const b = newId(2_000);
+    const start = Date.now() + 1_000;
+    const a = newId(start);
+    const b = newId(start + 1);
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(a < b).toBe(true);
+    expect(Number.parseInt(b.replace(/-/g, "").slice(0, 12), 16)).toBe(start + 1);
+  });
+
+  it("strictly increase within one millisecond, past 4,096 of them", () => {
+    const at = Date.now() + 2_000;
+    const ids = Array.from({ length: 5_000 }, () => newId(at));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab]/);
   });
 });

@@ -148,7 +148,13 @@ export function isDue(proposal: Proposal, now: Temporal.Instant): boolean {
  * still get strictly increasing timestamps.
  */
 export function laterThan(previous: Temporal.Instant, now: Temporal.Instant): Temporal.Instant {
-  return Temporal.Instant.compare(now, previous) > 0 ? now : previous.add({ milliseconds: 1 });
+  // Stored and sent at millisecond precision: a clock reading a few
+  // microseconds later is still the same instant once written down.
+  const nowMs = Temporal.Instant.fromEpochMilliseconds(now.epochMilliseconds);
+  const previousMs = Temporal.Instant.fromEpochMilliseconds(previous.epochMilliseconds);
+  return Temporal.Instant.compare(nowMs, previousMs) > 0
+    ? nowMs
+    : previousMs.add({ milliseconds: 1 });
 }
 
 function proposalsEqual(a: Proposal, b: Proposal): boolean {

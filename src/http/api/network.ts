@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { findGroupByHandle } from "../../db/groups.repo.ts";
 import { listNetwork } from "../../db/remote-proposals.repo.ts";
 import { CATEGORY_SLUGS } from "../../domain/categories.ts";
+import { formatDecimal, max, parseDecimal, subtract, ZERO } from "../../domain/decimal.ts";
 import type { StoredRemoteProposal } from "../../domain/remote-proposal.ts";
 import { ApiError, notFound } from "../errors.ts";
 import type { ApiDeps } from "./deps.ts";
@@ -37,7 +38,17 @@ export const NetworkItemSchema = z
     summary: z.string().openapi({ description: "Plain text taken from the object's content" }),
     category: z.enum(CATEGORY_SLUGS).nullable(),
     categoryUri: z.string().nullable(),
-    quantity: z.object({ amount: z.number(), unit: z.string() }).nullable(),
+    quantity: z
+      .object({
+        amount: z.number(),
+        unit: z.string(),
+        remaining: z
+          .number()
+          .nullable()
+          .openapi({ description: "Still needed (or available), as its instance last said." }),
+        pledged: z.number().nullable(),
+      })
+      .nullable(),
     location: z
       .object({
         name: z.string(),
@@ -70,7 +81,12 @@ function networkItemView(item: StoredRemoteProposal) {
     quantity:
       item.quantity === null
         ? null
-        : { amount: Number(item.quantity.amount), unit: item.quantity.unit },
+        : {
+            amount: Number(item.quantity.amount),
+            unit: item.quantity.unit,
+            remaining: item.remainingAmount === null ? null : Number(item.remainingAmount),
+            pledged: pledgedOf(item.quantity.amount, item.remainingAmount),
+          },
     location: item.location,
     urgency: item.urgency,
     status: item.status,
@@ -155,4 +171,12 @@ export function registerNetworkRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       );
     },
   );
+}
+
+/** What is covered, as total minus what its instance says is still needed. */
+function pledgedOf(total: string, remaining: string | null): number | null {
+  if (remaining === null) return null;
+  const t = parseDecimal(total);
+  const r = parseDecimal(remaining);
+  return t === null || r === null ? null : Number(formatDecimal(max(subtract(t, r), ZERO)));
 }
