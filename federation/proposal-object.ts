@@ -1,5 +1,6 @@
 import { categoryBySlug } from "../src/domain/categories.ts";
 import type { Group } from "../src/domain/group.ts";
+import { sharedLocation } from "../src/domain/location.ts";
 import { coverageOf } from "../src/domain/pledging.ts";
 import type { Proposal, ProposalStatus, Urgency } from "../src/domain/proposal.ts";
 import { describeQuantity } from "../src/domain/units.ts";
@@ -69,13 +70,7 @@ const SERVICE_CATEGORIES = new Set([
   "communication",
 ]);
 
-/**
- * About 1 km: exact coordinates of a person in need must not leave the
- * instance, but a volunteer driver still needs to know roughly where to go.
- */
-export function coarsen(coordinate: number): number {
-  return Math.round(coordinate * 100) / 100;
-}
+export { coarsen } from "../src/domain/location.ts";
 
 const URGENCY_WORDS: Record<Urgency, string> = {
   low: "Low urgency",
@@ -219,16 +214,14 @@ export function renderProposalObject(
     object.updated = proposal.updatedAt.toString();
   if (proposal.expiresAt !== null) object.endTime = proposal.expiresAt.toString();
   if (urls.previousObjectId != null) object.continues = urls.previousObjectId.href;
-  if (proposal.location !== null) {
+  const location = sharedLocation(proposal.location);
+  if (location !== null) {
     object.location = {
       type: "Place",
-      name: proposal.location.name,
-      ...(proposal.location.latitude === null || proposal.location.longitude === null
+      name: location.name,
+      ...(location.latitude === null || location.longitude === null
         ? {}
-        : {
-            latitude: coarsen(proposal.location.latitude),
-            longitude: coarsen(proposal.location.longitude),
-          }),
+        : { latitude: location.latitude, longitude: location.longitude }),
     };
   }
   return object;

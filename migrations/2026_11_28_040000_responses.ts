@@ -8,6 +8,11 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`ALTER TABLE proposals ADD COLUMN previous_id text REFERENCES proposals (id)`.execute(
     db,
   );
+  // Coordinates leave the instance rounded to ~1 km unless the coordinator
+  // chooses to share the exact point.
+  await sql`ALTER TABLE proposals ADD COLUMN location_exact boolean NOT NULL DEFAULT false`.execute(
+    db,
+  );
 
   // What a received need still lacks, the step pledges must be multiples of
   // (FEP-0837 unitBased), and the intent a pledge's Commitment satisfies.
@@ -92,6 +97,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   for (const column of ["intent_id", "quantity_step", "remaining_amount"]) {
     await sql`ALTER TABLE remote_proposals DROP COLUMN ${sql.ref(column)}`.execute(db);
   }
+  await sql`ALTER TABLE proposals DROP COLUMN location_exact`.execute(db);
   await sql`ALTER TABLE proposals DROP COLUMN previous_id`.execute(db);
   await sql`ALTER TABLE proposals DROP COLUMN pledged_amount`.execute(db);
 }

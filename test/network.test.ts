@@ -166,7 +166,7 @@ describe("the network feed: needs and offers received from followed groups", () 
       summary: expect.stringContaining("For the clinic.\nMust keep 2–8 °C."),
       category: "medication",
       categoryUri: "urn:bayanihan:category:medication",
-      quantity: { amount: 20, unit: "one" },
+      quantity: { amount: 20, unit: "one", pledged: 0, remaining: 20 },
       location: { name: "Rizal Street clinic", latitude: 14.6, longitude: 120.98 },
       urgency: "high",
       status: "open",

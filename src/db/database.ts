@@ -51,6 +51,7 @@ export interface ProposalsTable {
   /** numeric: the sum of accepted responses' amounts, in the proposal's unit. */
   pledged_amount: ColumnType<string, string | undefined, string>;
   previous_id: ColumnType<string | null, string | null | undefined, string | null>;
+  location_exact: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
   deleted_at: Timestamp | null;

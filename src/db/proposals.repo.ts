@@ -20,7 +20,12 @@ function toProposal(row: Selectable<ProposalsTable>): Proposal {
     location:
       row.location_name === null
         ? null
-        : { name: row.location_name, latitude: row.latitude, longitude: row.longitude },
+        : {
+            name: row.location_name,
+            latitude: row.latitude,
+            longitude: row.longitude,
+            ...(row.location_exact ? { exact: true } : {}),
+          },
     urgency: row.urgency,
     expiresAt: toInstantOrNull(row.expires_at),
     audience: row.audience,
@@ -52,6 +57,7 @@ function toRow(p: Proposal) {
     location_name: p.location?.name ?? null,
     latitude: p.location?.latitude ?? null,
     longitude: p.location?.longitude ?? null,
+    location_exact: p.location?.exact === true,
     urgency: p.urgency,
     expires_at: p.expiresAt === null ? null : toDate(p.expiresAt),
     audience: p.audience,

@@ -17,6 +17,7 @@ const T0 = Temporal.Instant.from("2026-11-27T10:00:00Z");
 const AUTHOR = "https://b.example/groups/relief";
 const ALLY = "https://c.example/groups/water";
 const STRANGER = "https://d.example/groups/nobody";
+const REFUSER = "https://f.example/groups/closed";
 
 function remote(overrides: Partial<RemoteProposal> = {}): RemoteProposal {
   return {
@@ -64,7 +65,7 @@ describe("remote proposals repository", () => {
         updated_at: now,
       })
       .execute();
-    const follow = (actorId: string, state: "accepted" | "pending") => ({
+    const follow = (actorId: string, state: "accepted" | "pending" | "rejected") => ({
       id: newId(),
       group_id: groupId,
       actor_id: actorId,
@@ -77,16 +78,23 @@ describe("remote proposals repository", () => {
     });
     await db()
       .insertInto("following")
-      .values([follow(AUTHOR, "accepted"), follow(ALLY, "accepted"), follow(STRANGER, "pending")])
+      .values([
+        follow(AUTHOR, "accepted"),
+        follow(ALLY, "accepted"),
+        follow(STRANGER, "pending"),
+        follow(REFUSER, "rejected"),
+      ])
       .execute();
   });
   afterAll(async () => {
     await handle?.close();
   });
 
-  it("finds the group that follows an actor, accepted follows only", async () => {
+  it("finds the group that follows an actor, pending follows included, rejected ones not", async () => {
     expect(await findFollowingGroupHandle(db(), AUTHOR)).toBe("food");
-    expect(await findFollowingGroupHandle(db(), STRANGER)).toBeNull();
+    // Its first Create may be handled before its Accept.
+    expect(await findFollowingGroupHandle(db(), STRANGER)).toBe("food");
+    expect(await findFollowingGroupHandle(db(), REFUSER)).toBeNull();
     expect(await findFollowingGroupHandle(db(), "https://e.example/x")).toBeNull();
   });
 

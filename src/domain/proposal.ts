@@ -21,6 +21,8 @@ export interface Location {
   readonly name: string;
   readonly latitude: number | null;
   readonly longitude: number | null;
+  /** True when the coordinator shares the exact point; otherwise it leaves the instance rounded. */
+  readonly exact?: boolean;
 }
 
 export interface Proposal {

@@ -40,6 +40,7 @@ type LocationInput = {
   name: string;
   latitude?: number | undefined;
   longitude?: number | undefined;
+  exact?: boolean | undefined;
 };
 
 function toQuantity(q: QuantityInput) {
@@ -48,7 +49,12 @@ function toQuantity(q: QuantityInput) {
 }
 
 function toLocation(l: LocationInput) {
-  return { name: l.name, latitude: l.latitude ?? null, longitude: l.longitude ?? null };
+  return {
+    name: l.name,
+    latitude: l.latitude ?? null,
+    longitude: l.longitude ?? null,
+    ...(l.exact === true ? { exact: true } : {}),
+  };
 }
 
 function toInstant(value: string): Temporal.Instant {

@@ -74,6 +74,10 @@ const LocationSchema = z
     name: z.string().trim().min(1).max(200),
     latitude: z.number().min(-90).max(90).optional(),
     longitude: z.number().min(-180).max(180).optional(),
+    exact: z.boolean().optional().openapi({
+      description:
+        "Share the exact point (a public drop-off site). Otherwise coordinates leave the instance rounded to about 1 km.",
+    }),
   })
   .refine((l) => (l.latitude === undefined) === (l.longitude === undefined), {
     message: "latitude and longitude go together",
@@ -141,6 +145,7 @@ export const ProposalSchema = z
         name: z.string(),
         latitude: z.number().nullable(),
         longitude: z.number().nullable(),
+        exact: z.boolean().optional(),
       })
       .nullable(),
     urgency: Urgency,

@@ -1,4 +1,5 @@
 import type { Group } from "../../domain/group.ts";
+import { sharedLocation } from "../../domain/location.ts";
 import { coverageOf } from "../../domain/pledging.ts";
 import type { Proposal } from "../../domain/proposal.ts";
 import type { InstanceUrls } from "../../urls.ts";
@@ -33,7 +34,7 @@ export function proposalView(
     description: proposal.description,
     category: proposal.category,
     quantity: quantityView(proposal),
-    location: proposal.location,
+    location: options.includePrivate ? proposal.location : sharedLocation(proposal.location),
     urgency: proposal.urgency,
     expiresAt: proposal.expiresAt?.toString() ?? null,
     audience: proposal.audience,
