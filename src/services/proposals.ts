@@ -25,6 +25,7 @@ import {
   type Purpose,
   TERMINAL_STATUSES,
 } from "../domain/proposal.ts";
+import { drainOutbox } from "./outbox-relay.ts";
 import type { Clock, ProposalPublisher } from "./ports.ts";
 
 const logger = getLogger(["bayanihan", "proposals"]);
@@ -137,36 +138,17 @@ async function relayAfterCommit(deps: ProposalDeps): Promise<void> {
   }
 }
 
-/** One relay pass at a time per database (several instances may share a process in tests). */
-const relaying = new WeakMap<Kysely<Database>, Promise<void>>();
-
 /**
- * Hands committed changes to the publisher, oldest first, deleting each row
- * only once its activity is queued. Runs after every change and at startup,
- * so rows left by a crash are sent on the next start. Concurrent callers in
- * one process share a single pass; across processes a row may be sent twice,
- * which receivers absorb because activity ids are deterministic.
+ * Hands committed changes to the publisher (see drainOutbox). Runs after
+ * every change and at startup, so rows left by a crash are sent on the next
+ * start.
  */
 export async function relayPendingActivities(deps: ProposalDeps): Promise<void> {
-  for (let running = relaying.get(deps.db); running; running = relaying.get(deps.db)) {
-    await running.catch(() => {});
-  }
-  const pass = (async () => {
-    try {
-      for (;;) {
-        const batch = await listPendingActivities(deps.db, 100);
-        if (batch.length === 0) return;
-        for (const item of batch) {
-          await relayOne(deps, item);
-          await deletePendingActivity(deps.db, item.id);
-        }
-      }
-    } finally {
-      relaying.delete(deps.db);
-    }
-  })();
-  relaying.set(deps.db, pass);
-  await pass;
+  await drainOutbox(deps.db, "pending_activities", {
+    list: (limit) => listPendingActivities(deps.db, limit),
+    send: (item) => relayOne(deps, item),
+    remove: (id) => deletePendingActivity(deps.db, id),
+  });
 }
 
 async function relayOne(

@@ -23,6 +23,7 @@ import {
   rejectResponse,
   takesResponses,
 } from "../domain/response.ts";
+import { drainOutbox } from "./outbox-relay.ts";
 import type { Clock, ConversationGateway, ProposalPublisher } from "./ports.ts";
 import { relayPendingActivities } from "./proposals.ts";
 
@@ -163,35 +164,18 @@ async function relayAfterCommit(deps: ResponseDeps): Promise<void> {
   }
 }
 
-const relaying = new WeakMap<Kysely<Database>, Promise<void>>();
-
 /**
- * Hands committed conversation messages to the gateway, oldest first,
- * deleting each row once its activity is queued; runs after each decision
- * and periodically, so rows left by a crash are sent after the restart.
+ * Hands committed conversation messages to the gateway (see drainOutbox),
+ * after each decision, periodically and at startup.
  */
 export async function relayPendingMessages(
   deps: Pick<ResponseDeps, "db" | "conversations">,
 ): Promise<void> {
-  for (let running = relaying.get(deps.db); running; running = relaying.get(deps.db)) {
-    await running.catch(() => {});
-  }
-  const pass = (async () => {
-    try {
-      for (;;) {
-        const batch = await listPendingMessages(deps.db, 100);
-        if (batch.length === 0) return;
-        for (const item of batch) {
-          await relayOne(deps, item.kind, item.subjectId);
-          await deletePendingMessage(deps.db, item.id);
-        }
-      }
-    } finally {
-      relaying.delete(deps.db);
-    }
-  })();
-  relaying.set(deps.db, pass);
-  await pass;
+  await drainOutbox(deps.db, "pending_messages", {
+    list: (limit) => listPendingMessages(deps.db, limit),
+    send: (item) => relayOne(deps, item.kind, item.subjectId),
+    remove: (id) => deletePendingMessage(deps.db, id),
+  });
 }
 
 async function relayOne(

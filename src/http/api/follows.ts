@@ -1,16 +1,15 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { listFollowers } from "../../db/followers.repo.ts";
 import { listFollowing } from "../../db/following.repo.ts";
-import { findGroupByHandle } from "../../db/groups.repo.ts";
-import type { Follower, Following, Group } from "../../domain/group.ts";
+import type { Follower, Following } from "../../domain/group.ts";
 import {
   answerFollowRequest,
   followRemoteGroup,
   shareRemoteObject,
   unfollowRemoteGroup,
 } from "../../services/follows.ts";
-import { identifyCaller, requireCoordinator } from "../auth.ts";
 import { ApiError, notFound } from "../errors.ts";
+import { coordinatedGroup } from "./access.ts";
 import type { ApiDeps } from "./deps.ts";
 import { ErrorSchema, errorResponses, HandleParam } from "./schemas.ts";
 
@@ -54,18 +53,7 @@ function followerView(f: Follower) {
 }
 
 export function registerFollowRoutes(app: OpenAPIHono, deps: ApiDeps): void {
-  /** Every route here is a coordinator's: who follows whom is not public. */
-  async function coordinatedGroup(
-    c: Parameters<typeof identifyCaller>[0],
-    handle: string,
-  ): Promise<Group> {
-    const caller = await identifyCaller(c, deps);
-    const group = await findGroupByHandle(deps.db, handle);
-    if (group === null) throw notFound("Group");
-    requireCoordinator(caller, group);
-    return group;
-  }
-
+  // Every route here is a coordinator's: who follows whom is not public.
   app.openapi(
     createRoute({
       method: "post",
@@ -99,7 +87,7 @@ export function registerFollowRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       },
     }),
     async (c) => {
-      const group = await coordinatedGroup(c, c.req.valid("param").handle);
+      const group = await coordinatedGroup(c, deps, c.req.valid("param").handle);
       const { account } = c.req.valid("json");
       const result = await followRemoteGroup(deps, group, account);
       if (!result.ok) {
@@ -138,7 +126,7 @@ export function registerFollowRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       },
     }),
     async (c) => {
-      const group = await coordinatedGroup(c, c.req.valid("param").handle);
+      const group = await coordinatedGroup(c, deps, c.req.valid("param").handle);
       return c.json({ items: (await listFollowing(deps.db, group.id)).map(followingView) }, 200);
     },
   );
@@ -154,7 +142,7 @@ export function registerFollowRoutes(app: OpenAPIHono, deps: ApiDeps): void {
     }),
     async (c) => {
       const { handle, id } = c.req.valid("param");
-      const group = await coordinatedGroup(c, handle);
+      const group = await coordinatedGroup(c, deps, handle);
       if (!(await unfollowRemoteGroup(deps, group, id))) throw notFound("Follow");
       return c.body(null, 204);
     },
@@ -176,7 +164,7 @@ export function registerFollowRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       },
     }),
     async (c) => {
-      const group = await coordinatedGroup(c, c.req.valid("param").handle);
+      const group = await coordinatedGroup(c, deps, c.req.valid("param").handle);
       return c.json(
         { items: (await listFollowers(deps.db, group.id, "accepted")).map(followerView) },
         200,
@@ -200,7 +188,7 @@ export function registerFollowRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       },
     }),
     async (c) => {
-      const group = await coordinatedGroup(c, c.req.valid("param").handle);
+      const group = await coordinatedGroup(c, deps, c.req.valid("param").handle);
       return c.json(
         { items: (await listFollowers(deps.db, group.id, "pending")).map(followerView) },
         200,
@@ -230,7 +218,7 @@ export function registerFollowRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       }),
       async (c) => {
         const { handle, id } = c.req.valid("param");
-        const group = await coordinatedGroup(c, handle);
+        const group = await coordinatedGroup(c, deps, handle);
         const answer = await answerFollowRequest(deps, group, id, action === "accept");
         if (answer === "not-found") throw notFound("Follow request");
         return c.json({ id, state: answer }, 200);
@@ -269,7 +257,7 @@ export function registerFollowRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       },
     }),
     async (c) => {
-      const group = await coordinatedGroup(c, c.req.valid("param").handle);
+      const group = await coordinatedGroup(c, deps, c.req.valid("param").handle);
       const { objectId } = c.req.valid("json");
       const result = await shareRemoteObject(deps, group, objectId);
       if (!result.ok) {

@@ -1,12 +1,11 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { findGroupByHandle } from "../../db/groups.repo.ts";
 import { listNotifications, markNotificationsRead } from "../../db/notifications.repo.ts";
 import { listPledges } from "../../db/pledges.repo.ts";
 import { findRemoteProposal } from "../../db/remote-proposals.repo.ts";
 import { PLEDGE_LIMITS, type Pledge } from "../../domain/pledge.ts";
 import { pledgeToRemoteProposal } from "../../services/pledges.ts";
-import { identifyCaller, requireCoordinator } from "../auth.ts";
 import { ApiError, notFound } from "../errors.ts";
+import { coordinatedGroup, quantityFromInput, quantityJson } from "./access.ts";
 import type { ApiDeps } from "./deps.ts";
 import { ErrorSchema, errorResponses, HandleParam, QuantitySchema } from "./schemas.ts";
 
@@ -46,8 +45,7 @@ function pledgeView(p: Pledge) {
     objectId: p.objectId,
     offerId: p.offerId,
     proposer: p.targetActorId,
-    quantity:
-      p.quantity === null ? null : { amount: Number(p.quantity.amount), unit: p.quantity.unit },
+    quantity: quantityJson(p.quantity),
     message: p.message,
     state: p.state,
     reason: p.reason,
@@ -69,14 +67,6 @@ const NotificationSchema = z
   .openapi("Notification");
 
 export function registerPledgeRoutes(app: OpenAPIHono, deps: ApiDeps): void {
-  async function coordinatorGroup(c: Parameters<typeof identifyCaller>[0], handle: string) {
-    const caller = await identifyCaller(c, deps);
-    const group = await findGroupByHandle(deps.db, handle);
-    if (group === null) throw notFound("Group");
-    requireCoordinator(caller, group);
-    return group;
-  }
-
   app.openapi(
     createRoute({
       method: "post",
@@ -105,7 +95,7 @@ export function registerPledgeRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       },
     }),
     async (c) => {
-      const group = await coordinatorGroup(c, c.req.valid("param").handle);
+      const group = await coordinatedGroup(c, deps, c.req.valid("param").handle);
       const input = c.req.valid("json");
       const target = await findRemoteProposal(deps.db, input.objectId);
       if (target === null || !(await deps.isAllowed(new URL(target.originActorId)))) {
@@ -116,13 +106,7 @@ export function registerPledgeRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         group,
         target,
         {
-          quantity:
-            input.quantity === undefined
-              ? null
-              : {
-                  amount: input.quantity.amount.toFixed(6).replace(/\.?0+$/, ""),
-                  unit: input.quantity.unit,
-                },
+          quantity: input.quantity === undefined ? null : quantityFromInput(input.quantity),
           message: input.message ?? "",
           allowExcess: input.allowExcess ?? false,
         },
@@ -167,7 +151,7 @@ export function registerPledgeRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       },
     }),
     async (c) => {
-      const group = await coordinatorGroup(c, c.req.valid("param").handle);
+      const group = await coordinatedGroup(c, deps, c.req.valid("param").handle);
       const query = c.req.valid("query");
       const limit = query.limit ?? 50;
       const items = await listPledges(deps.db, group.id, limit, query.before);
@@ -212,7 +196,7 @@ export function registerPledgeRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       },
     }),
     async (c) => {
-      const group = await coordinatorGroup(c, c.req.valid("param").handle);
+      const group = await coordinatedGroup(c, deps, c.req.valid("param").handle);
       const query = c.req.valid("query");
       const limit = query.limit ?? 50;
       const items = await listNotifications(deps.db, group.id, {
@@ -259,7 +243,7 @@ export function registerPledgeRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       },
     }),
     async (c) => {
-      const group = await coordinatorGroup(c, c.req.valid("param").handle);
+      const group = await coordinatedGroup(c, deps, c.req.valid("param").handle);
       const marked = await markNotificationsRead(
         deps.db,
         group.id,

@@ -1,19 +1,18 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { findGroupByHandle, findGroupById } from "../../db/groups.repo.ts";
-import { findProposal, listProposals } from "../../db/proposals.repo.ts";
+import { findGroupByHandle } from "../../db/groups.repo.ts";
+import { listProposals } from "../../db/proposals.repo.ts";
 import type { CategorySlug } from "../../domain/categories.ts";
-import type { Group } from "../../domain/group.ts";
 import type {
   ChangeError,
-  Proposal,
   ProposalChanges,
   ProposalDraft,
   Purpose,
 } from "../../domain/proposal.ts";
 import type { Unit } from "../../domain/units.ts";
 import { createProposal, deleteProposal, editProposal } from "../../services/proposals.ts";
-import { type Caller, identifyCaller, isCoordinatorOf, requireCoordinator } from "../auth.ts";
+import { identifyCaller, isCoordinatorOf, requireCoordinator } from "../auth.ts";
 import { ApiError, notFound } from "../errors.ts";
+import { quantityFromInput, visibleProposal } from "./access.ts";
 import type { ApiDeps } from "./deps.ts";
 import { decodeCursor, encodeCursor } from "./pagination.ts";
 import {
@@ -44,8 +43,7 @@ type LocationInput = {
 };
 
 function toQuantity(q: QuantityInput) {
-  // Six decimals at most (validated), written without float noise or exponent.
-  return { amount: q.amount.toFixed(6).replace(/\.?0+$/, ""), unit: q.unit };
+  return quantityFromInput(q);
 }
 
 function toLocation(l: LocationInput) {
@@ -89,22 +87,6 @@ function changeErrorToApi(error: ChangeError | { type: "conflict" }): ApiError {
 const createdAfter = ({ at, id }: { at: Temporal.Instant; id: string }) => ({ createdAt: at, id });
 
 export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
-  async function loadVisible(
-    caller: Caller,
-    id: string,
-    purpose: Purpose,
-    noun: string,
-  ): Promise<{ group: Group; proposal: Proposal }> {
-    const found = await findProposal(deps.db, id);
-    if (found.state !== "live" || found.proposal.purpose !== purpose) throw notFound(noun);
-    const group = await findGroupById(deps.db, found.proposal.groupId);
-    if (group === null) throw notFound(noun);
-    // Followers-only needs are not public: to anyone else they do not exist.
-    if (found.proposal.audience !== "public" && !isCoordinatorOf(caller, group))
-      throw notFound(noun);
-    return { group, proposal: found.proposal };
-  }
-
   for (const kind of KINDS) {
     app.openapi(
       createRoute({
@@ -222,11 +204,11 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       }),
       async (c) => {
         const caller = await identifyCaller(c, deps);
-        const { group, proposal } = await loadVisible(
+        const { group, proposal } = await visibleProposal(
+          deps,
           caller,
           c.req.valid("param").id,
           kind.purpose,
-          kind.noun,
         );
         return c.json(
           proposalView(proposal, group, deps.urls, {
@@ -264,11 +246,11 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       }),
       async (c) => {
         const caller = await identifyCaller(c, deps);
-        const { group, proposal } = await loadVisible(
+        const { group, proposal } = await visibleProposal(
+          deps,
           caller,
           c.req.valid("param").id,
           kind.purpose,
-          kind.noun,
         );
         requireCoordinator(caller, group);
         const input = c.req.valid("json");
@@ -311,11 +293,11 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       }),
       async (c) => {
         const caller = await identifyCaller(c, deps);
-        const { group, proposal } = await loadVisible(
+        const { group, proposal } = await visibleProposal(
+          deps,
           caller,
           c.req.valid("param").id,
           kind.purpose,
-          kind.noun,
         );
         requireCoordinator(caller, group);
         if (!(await deleteProposal(deps, proposal))) throw notFound(kind.noun);

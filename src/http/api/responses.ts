@@ -1,9 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { findGroupById } from "../../db/groups.repo.ts";
-import { findProposal } from "../../db/proposals.repo.ts";
 import { findResponse, listResponses } from "../../db/responses.repo.ts";
-import type { Group } from "../../domain/group.ts";
-import type { Proposal, Purpose } from "../../domain/proposal.ts";
+import type { Purpose } from "../../domain/proposal.ts";
 import { type AnswerError, RESPONSE_LIMITS, type Response } from "../../domain/response.ts";
 import { reopenProposal } from "../../services/proposals.ts";
 import {
@@ -11,8 +8,9 @@ import {
   createLocalResponse,
   rejectResponseAsCoordinator,
 } from "../../services/responses.ts";
-import { type Caller, identifyCaller, isCoordinatorOf, requireCoordinator } from "../auth.ts";
+import { type Caller, identifyCaller, requireCoordinator } from "../auth.ts";
 import { ApiError, notFound } from "../errors.ts";
+import { quantityFromInput, quantityJson, visibleProposal } from "./access.ts";
 import type { ApiDeps } from "./deps.ts";
 import {
   ErrorSchema,
@@ -65,8 +63,7 @@ function responseView(r: Response) {
     actor: r.actorId,
     actorName: r.actorName,
     content: r.content,
-    quantity:
-      r.quantity === null ? null : { amount: Number(r.quantity.amount), unit: r.quantity.unit },
+    quantity: quantityJson(r.quantity),
     state: r.state,
     reason: r.reason,
     contact: r.contact,
@@ -120,27 +117,10 @@ const RejectInput = z
 const ReopenInput = z.strictObject({ expiresAt: Instant.optional() }).openapi("Reopen");
 
 export function registerResponseRoutes(app: OpenAPIHono, deps: ApiDeps): void {
-  async function loadProposal(
-    caller: Caller,
-    id: string,
-    purpose: Purpose | null,
-  ): Promise<{ group: Group; proposal: Proposal }> {
-    const found = await findProposal(deps.db, id);
-    const noun = purpose === "offer" ? "Offer" : "Need";
-    if (found.state !== "live" || (purpose !== null && found.proposal.purpose !== purpose)) {
-      throw notFound(noun);
-    }
-    const group = await findGroupById(deps.db, found.proposal.groupId);
-    if (group === null) throw notFound(noun);
-    if (found.proposal.audience !== "public" && !isCoordinatorOf(caller, group))
-      throw notFound(noun);
-    return { group, proposal: found.proposal };
-  }
-
   async function loadResponse(caller: Caller, id: string) {
     const response = await findResponse(deps.db, id);
     if (response === null) throw notFound("Response");
-    const { group, proposal } = await loadProposal(caller, response.proposalId, null);
+    const { group, proposal } = await visibleProposal(deps, caller, response.proposalId, null);
     requireCoordinator(caller, group);
     return { group, proposal, response };
   }
@@ -179,7 +159,8 @@ export function registerResponseRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       }),
       async (c) => {
         const caller = await identifyCaller(c, deps);
-        const { group, proposal } = await loadProposal(
+        const { group, proposal } = await visibleProposal(
+          deps,
           caller,
           c.req.valid("param").id,
           kind.purpose,
@@ -222,7 +203,8 @@ export function registerResponseRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       }),
       async (c) => {
         const caller = await identifyCaller(c, deps);
-        const { group, proposal } = await loadProposal(
+        const { group, proposal } = await visibleProposal(
+          deps,
           caller,
           c.req.valid("param").id,
           kind.purpose,
@@ -264,7 +246,8 @@ export function registerResponseRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       }),
       async (c) => {
         const caller = await identifyCaller(c, deps);
-        const { group, proposal } = await loadProposal(
+        const { group, proposal } = await visibleProposal(
+          deps,
           caller,
           c.req.valid("param").id,
           kind.purpose,
@@ -323,13 +306,7 @@ export function registerResponseRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       const { group, proposal, response } = await loadResponse(caller, c.req.valid("param").id);
       const input = c.req.valid("json") ?? {};
       const result = await acceptResponseAsCoordinator(deps, proposal, response, {
-        quantity:
-          input.quantity === undefined
-            ? null
-            : {
-                amount: input.quantity.amount.toFixed(6).replace(/\.?0+$/, ""),
-                unit: input.quantity.unit,
-              },
+        quantity: input.quantity === undefined ? null : quantityFromInput(input.quantity),
         allowExcess: input.allowExcess ?? false,
       });
       if (!result.ok) throw answerErrorToApi(result.error);
