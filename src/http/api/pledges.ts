@@ -7,7 +7,7 @@ import { pledgeToRemoteProposal } from "../../services/pledges.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { coordinatedGroup, quantityFromInput, quantityJson } from "./access.ts";
 import type { ApiDeps } from "./deps.ts";
-import { ErrorSchema, errorResponses, HandleParam, QuantitySchema } from "./schemas.ts";
+import { ErrorSchema, errorResponses, HandleParam, pageOf, QuantitySchema } from "./schemas.ts";
 
 const errors = errorResponses;
 
@@ -139,14 +139,7 @@ export function registerPledgeRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         }),
       },
       responses: {
-        200: {
-          description: "One page",
-          content: {
-            "application/json": {
-              schema: z.object({ items: z.array(PledgeSchema), nextCursor: z.string().nullable() }),
-            },
-          },
-        },
+        200: pageOf(PledgeSchema),
         ...errors,
       },
     }),
@@ -181,17 +174,7 @@ export function registerPledgeRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         }),
       },
       responses: {
-        200: {
-          description: "Newest first",
-          content: {
-            "application/json": {
-              schema: z.object({
-                items: z.array(NotificationSchema),
-                nextCursor: z.string().nullable(),
-              }),
-            },
-          },
-        },
+        200: pageOf(NotificationSchema, "Newest first"),
         ...errors,
       },
     }),

@@ -1,4 +1,4 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { findGroupByHandle } from "../../db/groups.repo.ts";
 import { listProposals } from "../../db/proposals.repo.ts";
 import type { CategorySlug } from "../../domain/categories.ts";
@@ -24,6 +24,7 @@ import {
   ProposalListQuery,
   ProposalPatchSchema,
   ProposalSchema,
+  pageOf,
 } from "./schemas.ts";
 import { proposalView } from "./views.ts";
 
@@ -143,17 +144,7 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         summary: `List a collective's ${kind.path}, newest first (keyset-paginated)`,
         request: { params: HandleParam, query: ProposalListQuery },
         responses: {
-          200: {
-            description: "One page",
-            content: {
-              "application/json": {
-                schema: z.object({
-                  items: z.array(ProposalSchema),
-                  nextCursor: z.string().nullable(),
-                }),
-              },
-            },
-          },
+          200: pageOf(ProposalSchema),
           ...errors,
         },
       }),

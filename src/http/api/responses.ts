@@ -18,6 +18,7 @@ import {
   IdParam,
   Instant,
   ProposalSchema,
+  pageOf,
   QuantitySchema,
 } from "./schemas.ts";
 import { proposalView } from "./views.ts";
@@ -143,17 +144,7 @@ export function registerResponseRoutes(app: OpenAPIHono, deps: ApiDeps): void {
           }),
         },
         responses: {
-          200: {
-            description: "One page",
-            content: {
-              "application/json": {
-                schema: z.object({
-                  items: z.array(ResponseSchema),
-                  nextCursor: z.string().nullable(),
-                }),
-              },
-            },
-          },
+          200: pageOf(ResponseSchema),
           ...errors,
         },
       }),

@@ -171,3 +171,15 @@ export const ProposalListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).optional(),
   cursor: z.string().max(100).optional(),
 });
+
+/** The 200 answer of a keyset-paginated list: `{items, nextCursor}`. */
+export function pageOf<T extends z.ZodType>(item: T, description = "One page") {
+  return {
+    description,
+    content: {
+      "application/json": {
+        schema: z.object({ items: z.array(item), nextCursor: z.string().nullable() }),
+      },
+    },
+  };
+}
