@@ -44,3 +44,51 @@ export function coarsen(point: Coordinates): Coordinates {
     longitude: coarsenCoordinate(point.longitude),
   };
 }
+
+/**
+ * The latitude/longitude box that holds every point within `km` of `center`,
+ * so a database can narrow candidates with an index before distances are
+ * computed exactly. `longitudes` is null when the box spans every longitude
+ * (it reaches a pole, or `km` is half the planet); `west > east` when it
+ * crosses the antimeridian. The longitude half-width is the exact one for a
+ * circle on the sphere (asin(sin r / cos φ)), not the flat-map guess.
+ */
+export interface BoundingBox {
+  readonly minLatitude: number;
+  readonly maxLatitude: number;
+  readonly longitudes: { readonly west: number; readonly east: number } | null;
+}
+
+export function boundingBox(center: Coordinates, km: number): BoundingBox {
+  const angle = km / EARTH_RADIUS_KM;
+  const dLat = angle / RADIANS;
+  const minLatitude = center.latitude - dLat;
+  const maxLatitude = center.latitude + dLat;
+  if (minLatitude <= -90 || maxLatitude >= 90 || angle >= Math.PI / 2) {
+    return {
+      minLatitude: Math.max(-90, minLatitude),
+      maxLatitude: Math.min(90, maxLatitude),
+      longitudes: null,
+    };
+  }
+  const ratio = Math.sin(angle) / Math.cos(center.latitude * RADIANS);
+  if (ratio >= 1) return { minLatitude, maxLatitude, longitudes: null };
+  const dLon = Math.asin(ratio) / RADIANS;
+  const wrap = (longitude: number) =>
+    longitude < -180 ? longitude + 360 : longitude > 180 ? longitude - 360 : longitude;
+  return {
+    minLatitude,
+    maxLatitude,
+    longitudes: { west: wrap(center.longitude - dLon), east: wrap(center.longitude + dLon) },
+  };
+}
+
+/** Whether a point lies in the box (the same test the database applies). */
+export function inBoundingBox(box: BoundingBox, point: Coordinates): boolean {
+  if (point.latitude < box.minLatitude || point.latitude > box.maxLatitude) return false;
+  if (box.longitudes === null) return true;
+  const { west, east } = box.longitudes;
+  return west <= east
+    ? point.longitude >= west && point.longitude <= east
+    : point.longitude >= west || point.longitude <= east;
+}
