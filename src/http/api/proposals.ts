@@ -1,11 +1,9 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { findGroupByHandle, findGroupById } from "../../db/groups.repo.ts";
-import { findProposal, listProposals } from "../../db/proposals.repo.ts";
+import { findGroupByHandle } from "../../db/groups.repo.ts";
+import { listProposals } from "../../db/proposals.repo.ts";
 import type { CategorySlug } from "../../domain/categories.ts";
-import type { Group } from "../../domain/group.ts";
 import type {
   ChangeError,
-  Proposal,
   ProposalChanges,
   ProposalDraft,
   Purpose,
@@ -27,6 +25,7 @@ import {
   ProposalSchema,
 } from "./schemas.ts";
 import { proposalView } from "./views.ts";
+import { loadVisibleProposal } from "./visible-proposal.ts";
 
 const errors = errorResponses;
 
@@ -83,21 +82,8 @@ function changeErrorToApi(error: ChangeError | { type: "conflict" }): ApiError {
 const createdAfter = ({ at, id }: { at: Temporal.Instant; id: string }) => ({ createdAt: at, id });
 
 export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
-  async function loadVisible(
-    caller: Caller,
-    id: string,
-    purpose: Purpose,
-    noun: string,
-  ): Promise<{ group: Group; proposal: Proposal }> {
-    const found = await findProposal(deps.db, id);
-    if (found.state !== "live" || found.proposal.purpose !== purpose) throw notFound(noun);
-    const group = await findGroupById(deps.db, found.proposal.groupId);
-    if (group === null) throw notFound(noun);
-    // Followers-only needs are not public: to anyone else they do not exist.
-    if (found.proposal.audience !== "public" && !isCoordinatorOf(caller, group))
-      throw notFound(noun);
-    return { group, proposal: found.proposal };
-  }
+  const loadVisible = (caller: Caller, id: string, purpose: Purpose, noun: string) =>
+    loadVisibleProposal(deps, caller, id, purpose, noun);
 
   for (const kind of KINDS) {
     app.openapi(
