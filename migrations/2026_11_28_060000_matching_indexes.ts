@@ -19,9 +19,10 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`
     CREATE INDEX proposals_match_recent ON proposals (purpose, category, created_at DESC, id DESC)
     WHERE deleted_at IS NULL AND status IN ('open', 'pledged')`.execute(db);
-  // Remote candidates: per followed actor, by purpose and category.
+  // Remote candidates: per followed actor, by purpose and category, newest first.
   await sql`
-    CREATE INDEX remote_proposals_match ON remote_proposals (origin_actor_id, purpose, category)
+    CREATE INDEX remote_proposals_match
+    ON remote_proposals (origin_actor_id, purpose, category, published_at DESC, id DESC)
     WHERE kind = 'proposal' AND status IN ('open', 'pledged')`.execute(db);
 }
 

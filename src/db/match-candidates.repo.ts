@@ -45,9 +45,7 @@ export interface LocalCandidate {
   readonly groupHandle: string;
 }
 
-type Table = "proposals" | "remote_proposals";
-
-function inBox(table: Table, box: BoundingBox): RawBuilder<SqlBool> {
+function inBox(table: string, box: BoundingBox): RawBuilder<SqlBool> {
   const latitude = sql.ref(`${table}.latitude`);
   const longitude = sql.ref(`${table}.longitude`);
   const band = sql<SqlBool>`${latitude} BETWEEN ${box.minLatitude} AND ${box.maxLatitude}`;
@@ -59,7 +57,7 @@ function inBox(table: Table, box: BoundingBox): RawBuilder<SqlBool> {
 }
 
 /** Squared equirectangular degrees: orders by nearness, across the antimeridian too. */
-function flatDistance(table: Table, center: Coordinates): RawBuilder<number> {
+function flatDistance(table: string, center: Coordinates): RawBuilder<number> {
   const latitude = sql.ref(`${table}.latitude`);
   const longitude = sql.ref(`${table}.longitude`);
   const cosine = Math.cos((center.latitude * Math.PI) / 180);
@@ -119,64 +117,97 @@ export interface RemoteCandidateQuery extends CandidateFilter {
   readonly groupId: string;
 }
 
+type Ordering = readonly [RawBuilder<unknown>, "asc" | "desc"];
+
+/** One bounded pool: which rows, and in what order the first `limit` are taken. */
+interface Pool {
+  where(alias: string): RawBuilder<SqlBool>;
+  order(alias: string): readonly Ordering[];
+}
+
+function pools(area: CandidateArea | null): Pool[] {
+  const newest = (alias: string): Ordering[] => [
+    [sql.ref(`${alias}.published_at`), "desc"],
+    [sql.ref(`${alias}.id`), "desc"],
+  ];
+  if (area === null) return [{ where: () => sql<SqlBool>`true`, order: newest }];
+  return [
+    {
+      where: (alias) =>
+        sql<SqlBool>`${sql.ref(`${alias}.latitude`)} IS NOT NULL AND ${inBox(alias, area.box)}`,
+      order: (alias) => [
+        [flatDistance(alias, area.center), "asc"],
+        [sql.ref(`${alias}.id`), "asc"],
+      ],
+    },
+    { where: (alias) => sql<SqlBool>`${sql.ref(`${alias}.latitude`)} IS NULL`, order: newest },
+  ];
+}
+
+function liveRemote(alias: string, q: CandidateFilter): RawBuilder<SqlBool> {
+  const column = (name: string) => sql.ref(`${alias}.${name}`);
+  // kind and status as literals: the planner must see they match remote_proposals_match.
+  return sql<SqlBool>`${column("purpose")} = ${q.purpose} AND ${column("category")} = ${q.category}
+    AND ${sql.raw(`${alias}.kind = 'proposal' AND ${alias}.status IN ('open', 'pledged')`)}
+    AND (${column("expires_at")} IS NULL OR ${column("expires_at")} > ${toDate(q.now)})`;
+}
+
 export async function listRemoteCandidates(
   db: Kysely<Database>,
   q: RemoteCandidateQuery,
 ): Promise<StoredRemoteProposal[]> {
-  const followed = db
-    .selectFrom("following")
-    .select("following.actor_id")
-    .where("following.group_id", "=", q.groupId)
-    .where("following.state", "=", "accepted");
-  // The feed's two halves, each through its own index: objects by the
-  // followed actors (remote_proposals_match), and objects they re-shared
-  // (remote_shares_by_sharer). An OR over both would read the whole table.
-  const inFeed = db
-    .selectFrom("remote_proposals as authored")
-    .select("authored.id")
-    .where("authored.origin_actor_id", "in", followed)
-    .where("authored.purpose", "=", q.purpose)
-    .where("authored.category", "=", q.category)
-    .where(sql<SqlBool>`authored.kind = 'proposal' AND authored.status IN ('open', 'pledged')`)
-    .union(
-      db
-        .selectFrom("remote_shares")
-        .select("remote_shares.remote_proposal_id as id")
-        .where("remote_shares.sharer_actor_id", "in", followed),
-    );
-  const base = db
-    .selectFrom("remote_proposals")
-    .selectAll("remote_proposals")
-    .where("remote_proposals.id", "in", inFeed)
-    .where("remote_proposals.kind", "=", "proposal")
-    .where("remote_proposals.purpose", "=", q.purpose)
-    .where("remote_proposals.category", "=", q.category)
-    .where(sql<SqlBool>`remote_proposals.status IN ('open', 'pledged')`)
-    .where((eb) =>
-      eb.or([
-        eb("remote_proposals.expires_at", "is", null),
-        eb("remote_proposals.expires_at", ">", toDate(q.now)),
-      ]),
-    );
-  const newest = <T extends typeof base>(query: T) =>
-    query
-      .orderBy("remote_proposals.published_at", "desc")
-      .orderBy("remote_proposals.id", "desc")
-      .limit(q.limit);
-
-  const rows =
-    q.area === null
-      ? await newest(base).execute()
-      : [
-          ...(await base
-            .where("remote_proposals.latitude", "is not", null)
-            .where(inBox("remote_proposals", q.area.box))
-            .orderBy(flatDistance("remote_proposals", q.area.center))
-            .orderBy("remote_proposals.id")
-            .limit(q.limit)
-            .execute()),
-          ...(await newest(base.where("remote_proposals.latitude", "is", null)).execute()),
-        ];
+  const rows = [];
+  for (const pool of pools(q.area)) {
+    // The feed's two halves. Objects by followed actors: one index scan per
+    // actor (LATERAL), each stopping at the limit — a join would read every
+    // actor's rows of the category. Objects they re-shared: through
+    // remote_shares_by_sharer. UNION drops a row found both ways.
+    const authored = db
+      .selectFrom("following")
+      .innerJoinLateral(
+        (eb) => {
+          let inner = eb
+            .selectFrom("remote_proposals")
+            .selectAll("remote_proposals")
+            .whereRef("remote_proposals.origin_actor_id", "=", "following.actor_id")
+            .where(liveRemote("remote_proposals", q))
+            .where(pool.where("remote_proposals"));
+          for (const [expression, direction] of pool.order("remote_proposals")) {
+            inner = inner.orderBy(expression, direction);
+          }
+          return inner.limit(q.limit).as("authored");
+        },
+        (join) => join.onTrue(),
+      )
+      .selectAll("authored")
+      .where("following.group_id", "=", q.groupId)
+      .where("following.state", "=", "accepted");
+    const shared = db
+      .selectFrom("following")
+      .innerJoin("remote_shares", "remote_shares.sharer_actor_id", "following.actor_id")
+      .innerJoinLateral(
+        // A primary-key lookup per share. LIMIT 1 keeps the planner from
+        // turning it into a hash join over a scan of the whole table.
+        (eb) =>
+          eb
+            .selectFrom("remote_proposals")
+            .selectAll("remote_proposals")
+            .whereRef("remote_proposals.id", "=", "remote_shares.remote_proposal_id")
+            .where(liveRemote("remote_proposals", q))
+            .where(pool.where("remote_proposals"))
+            .limit(1)
+            .as("shared"),
+        (join) => join.onTrue(),
+      )
+      .selectAll("shared")
+      .where("following.group_id", "=", q.groupId)
+      .where("following.state", "=", "accepted");
+    let query = db.selectFrom(authored.union(shared).as("candidates")).selectAll();
+    for (const [expression, direction] of pool.order("candidates")) {
+      query = query.orderBy(expression, direction);
+    }
+    rows.push(...(await query.limit(q.limit).execute()));
+  }
   // Who re-shared them does not matter for matching.
   return rows.map((row) => toStored(row, []));
 }

@@ -58,7 +58,7 @@ export async function matchProposal(
   request: MatchRequest,
 ): Promise<Match<CandidateParty>[]> {
   const { subject } = request;
-  const subjectParty = localParty(subject, { kind: "local", proposal: subject, groupHandle: "" });
+  const subjectParty = proposalParty(subject);
   const center = subjectParty.coordinates;
   const filter = {
     purpose: subject.purpose === "request" ? ("offer" as const) : ("request" as const),
@@ -76,9 +76,10 @@ export async function matchProposal(
   });
   const remote = await listRemoteCandidates(deps.db, { ...filter, groupId: subject.groupId });
   const candidates: CandidateParty[] = [
-    ...local.map(({ proposal, groupHandle }) =>
-      localParty(proposal, { kind: "local", proposal, groupHandle }),
-    ),
+    ...local.map(({ proposal, groupHandle }) => ({
+      ...proposalParty(proposal),
+      source: { kind: "local" as const, proposal, groupHandle },
+    })),
     ...remote
       .filter((r) => !isUnder(r.objectId, request.ownOrigin))
       .flatMap((r) => {
@@ -93,7 +94,7 @@ export async function matchProposal(
   });
 }
 
-function localParty(proposal: Proposal, source: Candidate): CandidateParty {
+function proposalParty(proposal: Proposal): MatchParty {
   return {
     // The UUIDv7 id; remote candidates use their object URL, so keys never collide.
     key: proposal.id,
@@ -105,7 +106,6 @@ function localParty(proposal: Proposal, source: Candidate): CandidateParty {
     coordinates: roundedPlace(proposal.location),
     urgency: proposal.urgency,
     expiresAt: proposal.expiresAt,
-    source,
   };
 }
 
