@@ -423,6 +423,22 @@ describe("GET /api/v1/needs/{id}/matches and /offers/{id}/matches", () => {
     ]);
   });
 
+  it("is described in the OpenAPI document", async () => {
+    const doc = await (await a.api("GET", "/api/openapi.json", undefined, null)).json();
+    for (const path of ["/api/v1/needs/{id}/matches", "/api/v1/offers/{id}/matches"]) {
+      const operation = doc.paths[path]?.get;
+      expect(operation, path).toBeDefined();
+      expect(operation.parameters.map((p: { name: string }) => p.name).sort()).toEqual([
+        "id",
+        "km",
+        "limit",
+      ]);
+    }
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(["Match", "MatchReason"]),
+    );
+  });
+
   it("answers bad parameters with a 400 JSON error", async () => {
     for (const query of [
       "km=0",
