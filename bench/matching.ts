@@ -161,6 +161,8 @@ function inlineParameters(query: CompiledQuery): string {
   });
 }
 
+const unnumbered = (text: string) => text.replace(/\$\d+/g, "?");
+
 function summarize(plan: readonly string[]): string {
   const text = plan.join("\n");
   const scans = [
@@ -247,10 +249,12 @@ async function run(engine: Engine): Promise<void> {
         .map((q) => compile(base.db, q))
         .filter((q) => /order by/.test(q.sql) && /"(remote_)?proposals"/.test(q.sql))
         .filter((q, i, all) => all.findIndex((other) => other.sql === q.sql) === i)
-        // The capture also sees the parts a query is built from; keep whole queries.
-        .filter(
-          (q, _, all) => !all.some((other) => other.sql !== q.sql && other.sql.includes(q.sql)),
-        );
+        // The capture also sees the parts a query is built from (with their
+        // own parameter numbers); keep whole queries.
+        .filter((q, _, all) => {
+          const text = unnumbered(q.sql);
+          return !all.some((other) => other.sql !== q.sql && unnumbered(other.sql).includes(text));
+        });
       for (const query of queries) {
         const plan = await explain(base.db, query);
         const table = /from "remote_proposals"/.test(query.sql) ? "remote" : "local";

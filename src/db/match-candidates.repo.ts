@@ -158,10 +158,10 @@ export async function listRemoteCandidates(
 ): Promise<StoredRemoteProposal[]> {
   const rows = [];
   for (const pool of pools(q.area)) {
-    // The feed's two halves. Objects by followed actors: one index scan per
-    // actor (LATERAL), each stopping at the limit — a join would read every
-    // actor's rows of the category. Objects they re-shared: through
-    // remote_shares_by_sharer. UNION drops a row found both ways.
+    // The feed's two halves, each read per followed actor (LATERAL) and
+    // stopping at the limit: objects by followed actors, through
+    // remote_proposals_match (a join would read every actor's rows of the
+    // category), and objects they re-shared. UNION drops a row found both ways.
     const authored = db
       .selectFrom("following")
       .innerJoinLateral(
@@ -184,19 +184,27 @@ export async function listRemoteCandidates(
       .where("following.state", "=", "accepted");
     const shared = db
       .selectFrom("following")
-      .innerJoin("remote_shares", "remote_shares.sharer_actor_id", "following.actor_id")
       .innerJoinLateral(
-        // A primary-key lookup per share. LIMIT 1 keeps the planner from
-        // turning it into a hash join over a scan of the whole table.
-        (eb) =>
-          eb
-            .selectFrom("remote_proposals")
+        // Per followed actor too, through remote_shares_by_sharer and a
+        // primary-key lookup per share; a plain join lets the planner scan
+        // every share of every actor instead.
+        (eb) => {
+          let inner = eb
+            .selectFrom("remote_shares")
+            .innerJoin(
+              "remote_proposals",
+              "remote_proposals.id",
+              "remote_shares.remote_proposal_id",
+            )
             .selectAll("remote_proposals")
-            .whereRef("remote_proposals.id", "=", "remote_shares.remote_proposal_id")
+            .whereRef("remote_shares.sharer_actor_id", "=", "following.actor_id")
             .where(liveRemote("remote_proposals", q))
-            .where(pool.where("remote_proposals"))
-            .limit(1)
-            .as("shared"),
+            .where(pool.where("remote_proposals"));
+          for (const [expression, direction] of pool.order("remote_proposals")) {
+            inner = inner.orderBy(expression, direction);
+          }
+          return inner.limit(q.limit).as("shared");
+        },
         (join) => join.onTrue(),
       )
       .selectAll("shared")
