@@ -185,22 +185,28 @@ export async function listRemoteCandidates(
     const shared = db
       .selectFrom("following")
       .innerJoinLateral(
-        // Per followed actor too, through remote_shares_by_sharer and a
-        // primary-key lookup per share; a plain join lets the planner scan
-        // every share of every actor instead.
+        // Per followed actor too, through remote_shares_by_sharer, and one
+        // primary-key lookup per share (LIMIT 1 keeps it one). Left to
+        // itself, PostgreSQL scanned every share of every actor, and PGlite,
+        // which has no statistics, walked the whole category instead.
         (eb) => {
           let inner = eb
             .selectFrom("remote_shares")
-            .innerJoin(
-              "remote_proposals",
-              "remote_proposals.id",
-              "remote_shares.remote_proposal_id",
+            .innerJoinLateral(
+              (byId) =>
+                byId
+                  .selectFrom("remote_proposals")
+                  .selectAll("remote_proposals")
+                  .whereRef("remote_proposals.id", "=", "remote_shares.remote_proposal_id")
+                  .where(liveRemote("remote_proposals", q))
+                  .where(pool.where("remote_proposals"))
+                  .limit(1)
+                  .as("object"),
+              (join) => join.onTrue(),
             )
-            .selectAll("remote_proposals")
-            .whereRef("remote_shares.sharer_actor_id", "=", "following.actor_id")
-            .where(liveRemote("remote_proposals", q))
-            .where(pool.where("remote_proposals"));
-          for (const [expression, direction] of pool.order("remote_proposals")) {
+            .selectAll("object")
+            .whereRef("remote_shares.sharer_actor_id", "=", "following.actor_id");
+          for (const [expression, direction] of pool.order("object")) {
             inner = inner.orderBy(expression, direction);
           }
           return inner.limit(q.limit).as("shared");
