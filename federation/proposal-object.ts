@@ -70,7 +70,7 @@ const SERVICE_CATEGORIES = new Set([
   "communication",
 ]);
 
-export { coarsen } from "../src/domain/location.ts";
+export { coarsenCoordinate as coarsen } from "../src/domain/geo.ts";
 
 const URGENCY_WORDS: Record<Urgency, string> = {
   low: "Low urgency",

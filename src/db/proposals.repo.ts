@@ -5,7 +5,7 @@ import type { Unit } from "../domain/units.ts";
 import type { Database, ProposalsTable } from "./database.ts";
 import { toDate, toInstant, toInstantOrNull } from "./time.ts";
 
-function toProposal(row: Selectable<ProposalsTable>): Proposal {
+export function toProposal(row: Selectable<ProposalsTable>): Proposal {
   return {
     id: row.id,
     groupId: row.group_id,

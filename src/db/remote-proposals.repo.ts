@@ -17,7 +17,7 @@ import { toDate, toInstant, toInstantOrNull } from "./time.ts";
  * `following` lookups that decide what is received at all.
  */
 
-function toStored(
+export function toStored(
   row: Selectable<RemoteProposalsTable>,
   sharedBy: readonly string[],
 ): StoredRemoteProposal {

@@ -1,12 +1,5 @@
+import { coarsenCoordinate } from "./geo.ts";
 import type { Location } from "./proposal.ts";
-
-/**
- * About 1 km: a person in need's exact coordinates must not leave the
- * instance, but a volunteer driver still needs to know roughly where to go.
- */
-export function coarsen(coordinate: number): number {
-  return Math.round(coordinate * 100) / 100;
-}
 
 /**
  * The place as anyone outside the group's coordinators may see it: on the
@@ -18,7 +11,7 @@ export function sharedLocation(location: Location | null): Location | null {
   if (location.latitude === null || location.longitude === null) return location;
   return {
     name: location.name,
-    latitude: coarsen(location.latitude),
-    longitude: coarsen(location.longitude),
+    latitude: coarsenCoordinate(location.latitude),
+    longitude: coarsenCoordinate(location.longitude),
   };
 }

@@ -9,6 +9,7 @@ import { registerAdminFederationRoutes } from "./api/admin-federation.ts";
 import type { ApiDeps } from "./api/deps.ts";
 import { registerFollowRoutes } from "./api/follows.ts";
 import { registerGroupRoutes } from "./api/groups.ts";
+import { registerMatchRoutes } from "./api/matches.ts";
 import { registerNetworkRoutes } from "./api/network.ts";
 import { registerPledgeRoutes } from "./api/pledges.ts";
 import { registerProposalRoutes } from "./api/proposals.ts";
@@ -96,6 +97,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
   registerAdminFederationRoutes(app, deps);
   registerProposalRoutes(app, deps);
   registerNetworkRoutes(app, deps);
+  registerMatchRoutes(app, deps);
   registerFollowRoutes(app, deps);
   registerResponseRoutes(app, deps);
   registerPledgeRoutes(app, deps);
