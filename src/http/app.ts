@@ -5,6 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { CATEGORIES } from "../domain/categories.ts";
 import { UNITS } from "../domain/units.ts";
+import { registerWebPages, securityHeaders } from "../web/index.ts";
 import { registerAdminFederationRoutes } from "./api/admin-federation.ts";
 import type { ApiDeps } from "./api/deps.ts";
 import { registerFollowRoutes } from "./api/follows.ts";
@@ -12,7 +13,6 @@ import { registerGroupRoutes } from "./api/groups.ts";
 import { registerNetworkRoutes } from "./api/network.ts";
 import { registerProposalRoutes } from "./api/proposals.ts";
 import { ApiError, errorResponse } from "./errors.ts";
-import { registerPages } from "./pages.ts";
 
 const logger = getLogger(["bayanihan", "http"]);
 
@@ -67,6 +67,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
     );
   });
 
+  app.use(securityHeaders);
   app.get("/healthz", (c) =>
     deps.isReady() ? c.json({ status: "ok" }) : c.json({ status: "starting" }, 503),
   );
@@ -113,7 +114,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
   });
 
   app.use(deps.federationMiddleware);
-  registerPages(app, deps);
+  registerWebPages(app, deps);
   return app;
 }
 
