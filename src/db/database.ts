@@ -163,6 +163,33 @@ export interface DomainPoliciesTable {
   created_at: Timestamp;
 }
 
+export interface IntakeRequestsTable {
+  id: string;
+  group_id: string;
+  purpose: "request" | "offer";
+  title: string;
+  description: string;
+  category: string;
+  /** numeric: both drivers return it as a decimal string. */
+  quantity_amount: string | null;
+  quantity_unit: string | null;
+  location_name: string | null;
+  urgency: "low" | "normal" | "high" | "critical";
+  expires_at: Timestamp | null;
+  contact: string;
+  language: string;
+  state: "new" | "published" | "declined" | "withdrawn";
+  status_token_digest: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RateLimitHitsTable {
+  bucket: string;
+  window_start: Timestamp;
+  hits: number;
+}
+
 export interface Database {
   groups: GroupsTable;
   group_keys: GroupKeysTable;
@@ -179,4 +206,6 @@ export interface Database {
   shares: SharesTable;
   federation_settings: FederationSettingsTable;
   domain_policies: DomainPoliciesTable;
+  intake_requests: IntakeRequestsTable;
+  rate_limit_hits: RateLimitHitsTable;
 }

@@ -24,6 +24,8 @@ export interface HttpDeps extends ApiDeps {
   readonly federationMiddleware: MiddlewareHandler;
   /** Whether the instance is ready (migrations applied, queue running). */
   readonly isReady: () => boolean;
+  /** Whether a reverse proxy's `X-Forwarded-For` names the client (TRUST_PROXY). */
+  readonly trustProxy: boolean;
 }
 
 export function createHttpApp(deps: HttpDeps): OpenAPIHono {

@@ -11,4 +11,6 @@ export interface WebDeps {
   readonly peers: Pick<PeerGateway, "subscribeTemplate">;
   /** The instance's federation policy for a remote server. */
   readonly isAllowed: (url: URL) => Promise<boolean>;
+  /** Whether a reverse proxy's `X-Forwarded-For` names the client (TRUST_PROXY). */
+  readonly trustProxy: boolean;
 }

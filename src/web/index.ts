@@ -1,6 +1,7 @@
 import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import { STYLESHEET_PATH, stylesheetResponse } from "./assets.ts";
 import type { WebDeps } from "./deps.ts";
+import { registerIntakePages } from "./routes/intake.ts";
 import { registerPublicPages } from "./routes/public.ts";
 
 export type { WebDeps } from "./deps.ts";
@@ -10,4 +11,5 @@ export { securityHeaders } from "./security-headers.ts";
 export function registerWebPages(app: Hono, deps: WebDeps): void {
   app.get(STYLESHEET_PATH, () => stylesheetResponse());
   registerPublicPages(app, deps);
+  registerIntakePages(app, deps);
 }

@@ -15,6 +15,7 @@ import { HomePage } from "../pages/home.ts";
 import { MessagePage } from "../pages/message.ts";
 import { PrintPage } from "../pages/print.ts";
 import { ProposalPage } from "../pages/proposal.ts";
+import { formBodyLimit } from "../request-guards.ts";
 
 /** How many open needs (and offers) a group page lists. */
 export const GROUP_PAGE_LIMIT = 50;
@@ -67,7 +68,7 @@ export function registerPublicPages(app: Hono, deps: WebDeps): void {
     return group === null ? notFound(c) : renderGroup(c, group);
   });
 
-  app.post("/groups/:handle/remote-follow", async (c) => {
+  app.post("/groups/:handle/remote-follow", formBodyLimit(urls), async (c) => {
     const group = await findGroupByHandle(db, c.req.param("handle"));
     if (group === null) return notFound(c);
     const form = await c.req.parseBody();
