@@ -167,6 +167,8 @@ describe("intake without an account", () => {
     expect(crossSite.status).toBe(403);
     const fetchSite = await post("/groups/food/ask", form, { "sec-fetch-site": "cross-site" });
     expect(fetchSite.status).toBe(403);
+    const opaque = await post("/groups/food/ask", form, { origin: "null" });
+    expect(opaque.status).toBe(403);
 
     const huge = await post("/groups/food/ask", { ...form, description: "x".repeat(20_000) });
     expect(huge.status).toBe(413);

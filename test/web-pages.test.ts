@@ -34,7 +34,7 @@ describe("public web pages", () => {
       const res = await page(path);
       expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
       expect(res.headers.get("content-security-policy")).toContain("style-src 'self'");
-      expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+      expect(res.headers.get("referrer-policy")).toBe("same-origin");
       const html = await res.text();
       expect(html.startsWith("<!doctype html>")).toBe(true);
       expect(html).not.toMatch(/<script|<style|style="/);

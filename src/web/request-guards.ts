@@ -35,9 +35,13 @@ export function sameOriginForms(urls: InstanceUrls): MiddlewareHandler {
   return async (c, next) => {
     const origin = c.req.header("origin");
     const site = c.req.header("sec-fetch-site");
-    const foreignOrigin = origin !== undefined && origin !== urls.origin.origin;
-    const foreignSite = site !== undefined && site !== "same-origin" && site !== "none";
-    if (foreignOrigin || foreignSite) {
+    // Sec-Fetch-Site is set by the browser and cannot be forged by a page;
+    // older browsers only send Origin ("null" from sandboxed or opaque origins).
+    const foreign =
+      site !== undefined
+        ? site !== "same-origin" && site !== "none"
+        : origin !== undefined && origin !== urls.origin.origin;
+    if (foreign) {
       const page = pageContext(c, urls);
       return c.html(
         renderDocument(MessagePage({ page, title: page.t.crossSite, text: page.t.crossSite })),

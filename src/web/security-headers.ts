@@ -21,6 +21,8 @@ export const securityHeaders: MiddlewareHandler = async (c, next) => {
   if (!(c.res.headers.get("content-type") ?? "").startsWith("text/html")) return;
   c.res.headers.set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
   c.res.headers.set("X-Content-Type-Options", "nosniff");
-  // Private status links (/requests/{token}) must never leak through Referer.
-  c.res.headers.set("Referrer-Policy", "no-referrer");
+  // Private status links (/requests/{token}) must never leak to another site
+  // through Referer. Not `no-referrer`: with it, browsers send `Origin: null`
+  // on our own form posts, and the same-origin form check needs the origin.
+  c.res.headers.set("Referrer-Policy", "same-origin");
 };
