@@ -15,6 +15,10 @@ export interface InstanceUrls {
   proposalObject(id: string): URL;
   /** Its HTML page. */
   proposalPage(purpose: Purpose, id: string): URL;
+  /** Where a person sees and withdraws what they sent without an account (private). */
+  requestStatusPage(token: string): URL;
+  /** Where an invited coordinator creates their account (private). */
+  invitationPage(token: string): URL;
 }
 
 export function instanceUrls(origin: URL): InstanceUrls {
@@ -28,5 +32,7 @@ export function instanceUrls(origin: URL): InstanceUrls {
     sharedInbox: () => at("/inbox"),
     proposalObject: (id) => at(`/objects/${id}`),
     proposalPage: (purpose, id) => at(`/${purpose === "request" ? "needs" : "offers"}/${id}`),
+    requestStatusPage: (token) => at(`/requests/${token}`),
+    invitationPage: (token) => at(`/invitations/${token}`),
   };
 }

@@ -180,8 +180,41 @@ export interface IntakeRequestsTable {
   language: string;
   state: "new" | "published" | "declined" | "withdrawn";
   status_token_digest: string;
+  /** The need or offer it was published as. */
+  proposal_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+export interface AccountsTable {
+  id: string;
+  username: string;
+  password_hash: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AccountGroupsTable {
+  account_id: string;
+  group_id: string;
+}
+
+export interface InvitationsTable {
+  id: string;
+  token_digest: string;
+  group_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  accepted_at: Timestamp | null;
+  account_id: string | null;
+}
+
+export interface SessionsTable {
+  id_digest: string;
+  account_id: string;
+  csrf_token: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
 }
 
 export interface RateLimitHitsTable {
@@ -208,4 +241,8 @@ export interface Database {
   domain_policies: DomainPoliciesTable;
   intake_requests: IntakeRequestsTable;
   rate_limit_hits: RateLimitHitsTable;
+  accounts: AccountsTable;
+  account_groups: AccountGroupsTable;
+  invitations: InvitationsTable;
+  sessions: SessionsTable;
 }

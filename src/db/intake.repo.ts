@@ -23,6 +23,7 @@ function toIntakeRequest(row: Selectable<IntakeRequestsTable>): IntakeRequest {
     contact: row.contact,
     language: row.language,
     state: row.state,
+    proposalId: row.proposal_id,
     createdAt: toInstant(row.created_at),
     updatedAt: toInstant(row.updated_at),
   };
@@ -71,6 +72,32 @@ export async function findIntakeRequestByTokenDigest(
     .where("status_token_digest", "=", digest)
     .executeTakeFirst();
   return row === undefined ? null : toIntakeRequest(row);
+}
+
+export async function findIntakeRequest(
+  db: Kysely<Database>,
+  groupId: string,
+  id: string,
+): Promise<IntakeRequest | null> {
+  const row = await db
+    .selectFrom("intake_requests")
+    .selectAll()
+    .where("id", "=", id)
+    .where("group_id", "=", groupId)
+    .executeTakeFirst();
+  return row === undefined ? null : toIntakeRequest(row);
+}
+
+export async function setIntakeProposal(
+  db: Kysely<Database>,
+  id: string,
+  proposalId: string,
+): Promise<void> {
+  await db
+    .updateTable("intake_requests")
+    .set({ proposal_id: proposalId })
+    .where("id", "=", id)
+    .execute();
 }
 
 /** Moves a request from one state to another; false if it was no longer in `from` (a race). */

@@ -17,7 +17,7 @@ export interface IntakeDraft {
   readonly place: string | null;
   readonly urgency: Urgency;
   readonly neededBy: Temporal.Instant | null;
-  /** Private: how the collective can reach the person. Never published. */
+  /** Private: how the collective can reach the person. Never published. "" when none. */
   readonly contact: string;
 }
 
@@ -27,6 +27,8 @@ export interface IntakeRequest extends IntakeDraft {
   readonly purpose: Purpose;
   readonly language: string;
   readonly state: IntakeState;
+  /** The need or offer a coordinator published it as. */
+  readonly proposalId: string | null;
   readonly createdAt: Temporal.Instant;
   readonly updatedAt: Temporal.Instant;
 }
@@ -77,7 +79,11 @@ export type IntakeValidation =
  * can come back with every problem next to its field at once. `today` is the
  * date the person sees: "needed by today" is still in time.
  */
-export function validateIntake(input: IntakeInput, today: Temporal.PlainDate): IntakeValidation {
+export function validateIntake(
+  input: IntakeInput,
+  today: Temporal.PlainDate,
+  options: { readonly contactRequired: boolean } = { contactRequired: true },
+): IntakeValidation {
   const problems: Partial<Record<IntakeField, IntakeProblem>> = {};
   const text = (field: "title" | "description" | "place" | "contact", required: boolean) => {
     const value = input[field].trim();
@@ -88,7 +94,9 @@ export function validateIntake(input: IntakeInput, today: Temporal.PlainDate): I
   const title = text("title", true);
   const description = text("description", false);
   const place = text("place", false);
-  const contact = text("contact", true);
+  // A coordinator publishing a request leaves the contact empty unless they
+  // choose to keep one privately with the need.
+  const contact = text("contact", options.contactRequired);
 
   if (!isCategorySlug(input.category)) problems.category = "unknown-category";
   const urgency = input.urgency === "" ? "normal" : input.urgency;

@@ -10,6 +10,7 @@ import { registerAdminFederationRoutes } from "./api/admin-federation.ts";
 import type { ApiDeps } from "./api/deps.ts";
 import { registerFollowRoutes } from "./api/follows.ts";
 import { registerGroupRoutes } from "./api/groups.ts";
+import { registerInvitationRoutes } from "./api/invitations.ts";
 import { registerNetworkRoutes } from "./api/network.ts";
 import { registerProposalRoutes } from "./api/proposals.ts";
 import { ApiError, errorResponse } from "./errors.ts";
@@ -95,6 +96,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
   );
   registerGroupRoutes(app, deps);
   registerAdminFederationRoutes(app, deps);
+  registerInvitationRoutes(app, deps);
   registerProposalRoutes(app, deps);
   registerNetworkRoutes(app, deps);
   registerFollowRoutes(app, deps);

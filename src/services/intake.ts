@@ -70,6 +70,7 @@ export async function submitIntake(
     ...validation.draft,
     language: meta.language,
     state: "new",
+    proposalId: null,
     createdAt: now,
     updatedAt: now,
   };

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../db/database.ts";
-import { countHit, deleteOldWindows } from "../db/rate-limits.repo.ts";
+import { countHit, currentHits, deleteOldWindows } from "../db/rate-limits.repo.ts";
 import { windowStart } from "../domain/rate-limit.ts";
 import type { Clock } from "./ports.ts";
 
@@ -32,6 +32,23 @@ export async function consumeRateLimit(
     await deleteOldWindows(deps.db, start.subtract({ hours: 24 }));
   }
   if (hits <= limit.limit) return { allowed: true };
+  const end = start.add({ seconds: limit.windowSeconds });
+  return {
+    allowed: false,
+    retryAfterSeconds: Math.max(1, Math.ceil(now.until(end).total("seconds"))),
+  };
+}
+
+/** Whether `key` is already over `limit`, without counting anything. */
+export async function checkRateLimit(
+  deps: { db: Kysely<Database>; clock: Clock },
+  limit: RateLimit,
+  key: string,
+): Promise<RateLimitDecision> {
+  const now = deps.clock();
+  const start = windowStart(now, limit.windowSeconds);
+  const hits = await currentHits(deps.db, `${limit.name}:${key}`, start);
+  if (hits < limit.limit) return { allowed: true };
   const end = start.add({ seconds: limit.windowSeconds });
   return {
     allowed: false,

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../db/database.ts";
-import type { Clock, PeerGateway } from "../services/ports.ts";
+import type { Clock, PeerGateway, ProposalPublisher } from "../services/ports.ts";
 import type { InstanceUrls } from "../urls.ts";
 
 /** What the web pages need; assembled by the composition root. */
@@ -8,6 +8,8 @@ export interface WebDeps {
   readonly db: Kysely<Database>;
   readonly urls: InstanceUrls;
   readonly clock: Clock;
+  /** Publishing a triaged request federates it like any need. */
+  readonly publisher: ProposalPublisher;
   readonly peers: Pick<PeerGateway, "subscribeTemplate">;
   /** The instance's federation policy for a remote server. */
   readonly isAllowed: (url: URL) => Promise<boolean>;

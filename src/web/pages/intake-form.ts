@@ -40,17 +40,20 @@ export interface IntakeFormProps {
   readonly today: Temporal.PlainDate;
 }
 
-/**
- * Ask for help / offer help. Short on purpose: two required fields (what and
- * how to reach you), everything else optional, so a person in a crisis is
- * done in under a minute on a phone.
- */
-export function IntakeFormPage(props: IntakeFormProps) {
-  const { page, group, purpose, values, problems, formError, today } = props;
+/** The request's fields, shared by the public form and the coordinators' publish form. */
+export function IntakeFields(props: {
+  readonly page: PageContext;
+  readonly purpose: Purpose;
+  readonly values: IntakeInput;
+  readonly problems: Partial<Record<IntakeField, IntakeProblem>>;
+  readonly today: Temporal.PlainDate;
+  /** Keeps ids unique when a page has several of these forms. */
+  readonly idPrefix: string;
+  readonly contact: { readonly label: string; readonly hint: string; readonly required: boolean };
+}): Child[] {
+  const { page, purpose, values, problems, today, idPrefix, contact } = props;
   const { t } = page;
   const isRequest = purpose === "request";
-  const heading = isRequest ? t.askHeading(group.name) : t.offerHeading(group.name);
-  const hasProblems = formError !== undefined || Object.keys(problems).length > 0;
 
   const field = (
     name: IntakeField,
@@ -58,7 +61,7 @@ export function IntakeFormPage(props: IntakeFormProps) {
     control: (attrs: Record<string, unknown>) => Child,
     hint?: string,
   ) => {
-    const id = `f-${name}`;
+    const id = `${idPrefix}${name}`;
     const problem = problems[name];
     const describedBy = [hint === undefined ? null : `${id}-hint`, problem ? `${id}-error` : null]
       .filter((x) => x !== null)
@@ -86,6 +89,105 @@ export function IntakeFormPage(props: IntakeFormProps) {
       h("option", { value, selected: value === selected ? true : undefined }, text),
     );
 
+  return [
+    field(
+      "title",
+      isRequest ? t.fieldTitleRequest : t.fieldTitleOffer,
+      (a) =>
+        h("input", {
+          ...a,
+          type: "text",
+          required: true,
+          maxlength: INTAKE_LIMITS.title,
+          value: values.title,
+        }),
+      isRequest ? t.fieldTitleRequestHint : t.fieldTitleOfferHint,
+    ),
+    field("category", t.fieldCategory, (a) =>
+      h(
+        "select",
+        { ...a, required: true },
+        h("option", { value: "" }, "—"),
+        options(
+          values.category,
+          CATEGORY_SLUGS.map((c) => [c, t.categories[c]] as const),
+        ),
+      ),
+    ),
+    field("urgency", t.fieldUrgency, (a) =>
+      h(
+        "select",
+        a,
+        options(
+          values.urgency,
+          URGENCIES.map((u) => [u, t.urgencies[u]] as const),
+        ),
+      ),
+    ),
+    field(
+      "contact",
+      contact.label,
+      (a) =>
+        h(
+          "textarea",
+          { ...a, required: contact.required, maxlength: INTAKE_LIMITS.contact, rows: 2 },
+          values.contact,
+        ),
+      contact.hint,
+    ),
+    h(
+      "div",
+      { class: "inline" },
+      field("quantityAmount", t.fieldQuantity, (a) =>
+        h("input", { ...a, type: "text", inputmode: "decimal", value: values.quantityAmount }),
+      ),
+      field("quantityUnit", t.fieldUnit, (a) =>
+        h(
+          "select",
+          a,
+          options(
+            values.quantityUnit,
+            UNITS.map((u) => [u, t.units[u]] as const),
+          ),
+        ),
+      ),
+    ),
+    field(
+      "place",
+      t.fieldPlace,
+      (a) =>
+        h("input", {
+          ...a,
+          type: "text",
+          maxlength: INTAKE_LIMITS.place,
+          value: values.place,
+        }),
+      t.fieldPlaceHint,
+    ),
+    field("neededBy", isRequest ? t.fieldNeededBy : t.fieldAvailableUntil, (a) =>
+      h("input", { ...a, type: "date", min: today.toString(), value: values.neededBy }),
+    ),
+    field(
+      "description",
+      t.fieldDescription,
+      (a) =>
+        h("textarea", { ...a, maxlength: INTAKE_LIMITS.description, rows: 4 }, values.description),
+      t.fieldDescriptionHint,
+    ),
+  ];
+}
+
+/**
+ * Ask for help / offer help. Short on purpose: two required fields (what and
+ * how to reach you), everything else optional, so a person in a crisis is
+ * done in under a minute on a phone.
+ */
+export function IntakeFormPage(props: IntakeFormProps) {
+  const { page, group, purpose, values, problems, formError, today } = props;
+  const { t } = page;
+  const isRequest = purpose === "request";
+  const heading = isRequest ? t.askHeading(group.name) : t.offerHeading(group.name);
+  const hasProblems = formError !== undefined || Object.keys(problems).length > 0;
   return Layout({
     page,
     title: heading,
@@ -107,94 +209,15 @@ export function IntakeFormPage(props: IntakeFormProps) {
           class: "stack",
           "accept-charset": "utf-8",
         },
-        field(
-          "title",
-          isRequest ? t.fieldTitleRequest : t.fieldTitleOffer,
-          (a) =>
-            h("input", {
-              ...a,
-              type: "text",
-              required: true,
-              maxlength: INTAKE_LIMITS.title,
-              value: values.title,
-            }),
-          isRequest ? t.fieldTitleRequestHint : t.fieldTitleOfferHint,
-        ),
-        field("category", t.fieldCategory, (a) =>
-          h(
-            "select",
-            { ...a, required: true },
-            h("option", { value: "" }, "—"),
-            options(
-              values.category,
-              CATEGORY_SLUGS.map((c) => [c, t.categories[c]] as const),
-            ),
-          ),
-        ),
-        field("urgency", t.fieldUrgency, (a) =>
-          h(
-            "select",
-            a,
-            options(
-              values.urgency,
-              URGENCIES.map((u) => [u, t.urgencies[u]] as const),
-            ),
-          ),
-        ),
-        field(
-          "contact",
-          t.fieldContact,
-          (a) =>
-            h(
-              "textarea",
-              { ...a, required: true, maxlength: INTAKE_LIMITS.contact, rows: 2 },
-              values.contact,
-            ),
-          t.fieldContactHint,
-        ),
-        h(
-          "div",
-          { class: "inline" },
-          field("quantityAmount", t.fieldQuantity, (a) =>
-            h("input", { ...a, type: "text", inputmode: "decimal", value: values.quantityAmount }),
-          ),
-          field("quantityUnit", t.fieldUnit, (a) =>
-            h(
-              "select",
-              a,
-              options(
-                values.quantityUnit,
-                UNITS.map((u) => [u, t.units[u]] as const),
-              ),
-            ),
-          ),
-        ),
-        field(
-          "place",
-          t.fieldPlace,
-          (a) =>
-            h("input", {
-              ...a,
-              type: "text",
-              maxlength: INTAKE_LIMITS.place,
-              value: values.place,
-            }),
-          t.fieldPlaceHint,
-        ),
-        field("neededBy", isRequest ? t.fieldNeededBy : t.fieldAvailableUntil, (a) =>
-          h("input", { ...a, type: "date", min: today.toString(), value: values.neededBy }),
-        ),
-        field(
-          "description",
-          t.fieldDescription,
-          (a) =>
-            h(
-              "textarea",
-              { ...a, maxlength: INTAKE_LIMITS.description, rows: 4 },
-              values.description,
-            ),
-          t.fieldDescriptionHint,
-        ),
+        IntakeFields({
+          page,
+          purpose,
+          values,
+          problems,
+          today,
+          idPrefix: "f-",
+          contact: { label: t.fieldContact, hint: t.fieldContactHint, required: true },
+        }),
         h(
           "div",
           { class: "trap" },

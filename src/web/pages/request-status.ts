@@ -34,6 +34,16 @@ export function RequestStatusPage({
         { class: "notice", id: "state" },
         h("strong", null, `${t.state}: `),
         h("span", { "data-state": r.state }, t.states[r.state]),
+        r.proposalId === null
+          ? null
+          : [
+              " ",
+              h(
+                "a",
+                { href: page.urls.proposalPage(r.purpose, r.proposalId).pathname },
+                t.seePublished,
+              ),
+            ],
       ),
       h(
         "dl",

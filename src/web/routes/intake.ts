@@ -89,7 +89,7 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
             page,
             group,
             purpose,
-            statusUrl: new URL(`/requests/${result.statusToken}`, urls.origin),
+            statusUrl: urls.requestStatusPage(result.statusToken),
           }),
         ),
         201,

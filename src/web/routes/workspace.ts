@@ -1,0 +1,218 @@
+import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { findGroupByHandle, findGroupById } from "../../db/groups.repo.ts";
+import type { Group } from "../../domain/group.ts";
+import { isId } from "../../domain/ids.ts";
+import type { IntakeInput } from "../../domain/intake.ts";
+import { addressBucket } from "../../domain/rate-limit.ts";
+import { acceptInvitation, findInvitation, login, logout } from "../../services/accounts.ts";
+import { declineIntake, listTriageQueue, publishIntake } from "../../services/triage.ts";
+import { pageContext } from "../context.ts";
+import type { WebDeps } from "../deps.ts";
+import { renderDocument } from "../layout.ts";
+import { InvitationPage, LoginPage } from "../pages/account-forms.ts";
+import { EMPTY_INTAKE } from "../pages/intake-form.ts";
+import { MessagePage } from "../pages/message.ts";
+import { type TriageEdit, TriagePage, WorkspacePage } from "../pages/workspace.ts";
+import { clientAddress, formBodyLimit, sameOriginForms } from "../request-guards.ts";
+import { clearSessionCookie, requireSignIn, sessionId, setSessionCookie } from "../session.ts";
+
+const field = (form: Record<string, unknown>, name: string) =>
+  typeof form[name] === "string" ? (form[name] as string) : "";
+
+/** Only our own paths: `next` must not send a coordinator to another site after sign-in. */
+function safeNext(next: string): string {
+  return /^\/workspace(\/[A-Za-z0-9_\-/]*)?$/.test(next) ? next : "/workspace";
+}
+
+/** Invitations, sign-in and the coordinators' workspace (triage for now). */
+export function registerWorkspacePages(app: Hono, deps: WebDeps): void {
+  const { db, urls } = deps;
+  const guards = [formBodyLimit(urls), sameOriginForms(urls)] as const;
+  const message = (c: Context, title: string, text: string, status: 403 | 404 | 409 | 410) => {
+    const page = pageContext(c, urls);
+    return c.html(renderDocument(MessagePage({ page, title, text })), status);
+  };
+
+  app.get("/invitations/:token", async (c) => {
+    const page = pageContext(c, urls);
+    c.header("Cache-Control", "no-store");
+    const token = c.req.param("token");
+    const invitation = await findInvitation(deps, token);
+    if (invitation.state !== "open") {
+      if (invitation.state === "missing") {
+        return message(c, page.t.notFound, page.t.notFoundText, 404);
+      }
+      const text = invitation.state === "used" ? page.t.invitationUsed : page.t.invitationExpired;
+      return message(c, text, text, 410);
+    }
+    return c.html(
+      renderDocument(
+        InvitationPage({ page, group: invitation.group, token, username: "", problems: {} }),
+      ),
+    );
+  });
+
+  app.post("/invitations/:token", ...guards, async (c) => {
+    const page = pageContext(c, urls);
+    const token = c.req.param("token");
+    const form = await c.req.parseBody();
+    const input = {
+      username: field(form, "username").slice(0, 100),
+      password: field(form, "password"),
+      passwordAgain: field(form, "passwordAgain"),
+    };
+    const result = await acceptInvitation(deps, token, input);
+    if (result.ok) {
+      setSessionCookie(c, urls, result.session);
+      return c.redirect("/workspace", 303);
+    }
+    if ("state" in result) {
+      if (result.state === "missing") return message(c, page.t.notFound, page.t.notFoundText, 404);
+      const text = result.state === "used" ? page.t.invitationUsed : page.t.invitationExpired;
+      return message(c, text, text, 410);
+    }
+    const invitation = await findInvitation(deps, token);
+    if (invitation.state !== "open") return message(c, page.t.notFound, page.t.notFoundText, 404);
+    const problems = Object.fromEntries(
+      Object.entries(result.problems).map(([k, v]) => [k, page.t.accountProblems[v]]),
+    );
+    return c.html(
+      renderDocument(
+        InvitationPage({
+          page,
+          group: invitation.group,
+          token,
+          username: input.username,
+          problems,
+        }),
+      ),
+      422,
+    );
+  });
+
+  app.get("/login", (c) => {
+    const page = pageContext(c, urls);
+    const next = safeNext(c.req.query("next") ?? "/workspace");
+    return c.html(renderDocument(LoginPage({ page, username: "", next })));
+  });
+
+  app.post("/login", ...guards, async (c) => {
+    const page = pageContext(c, urls);
+    const form = await c.req.parseBody();
+    const username = field(form, "username").slice(0, 100);
+    const next = safeNext(field(form, "next"));
+    const result = await login(
+      deps,
+      { username, password: field(form, "password") },
+      addressBucket(clientAddress(c, deps.trustProxy)),
+    );
+    if (result.ok) {
+      setSessionCookie(c, urls, result.session);
+      return c.redirect(next, 303);
+    }
+    if (result.reason === "rate-limited") {
+      c.header("Retry-After", String(result.retryAfterSeconds));
+      const minutes = Math.ceil(result.retryAfterSeconds / 60);
+      return c.html(
+        renderDocument(
+          LoginPage({ page, username, next, error: page.t.loginRateLimited(minutes) }),
+        ),
+        429,
+      );
+    }
+    return c.html(
+      renderDocument(LoginPage({ page, username, next, error: page.t.loginFailed })),
+      401,
+    );
+  });
+
+  const signedIn = requireSignIn(deps);
+
+  app.post("/logout", ...guards, signedIn, async (c) => {
+    const id = sessionId(c, urls);
+    if (id !== undefined) await logout(deps, id);
+    clearSessionCookie(c, urls);
+    return c.redirect("/", 303);
+  });
+
+  app.get("/workspace", signedIn, async (c) => {
+    const { account, csrfToken, groupIds } = c.get("signedIn");
+    const groups = (await Promise.all(groupIds.map((id) => findGroupById(db, id)))).filter(
+      (g): g is Group => g !== null,
+    );
+    const page = pageContext(c, urls);
+    return c.html(renderDocument(WorkspacePage({ page, account, csrf: csrfToken, groups })));
+  });
+
+  /** The group, if the signed-in account coordinates it. */
+  const coordinatedGroup = async (c: Context): Promise<Group | null> => {
+    const group = await findGroupByHandle(db, c.req.param("handle") ?? "");
+    return group !== null && c.get("signedIn").groupIds.includes(group.id) ? group : null;
+  };
+
+  const renderTriage = async (
+    c: Context,
+    group: Group,
+    extra: { notice?: string; edit?: TriageEdit } = {},
+  ) => {
+    const { account, csrfToken } = c.get("signedIn");
+    const page = pageContext(c, urls);
+    const requests = await listTriageQueue(deps, group);
+    const today = deps.clock().toZonedDateTimeISO("UTC").toPlainDate();
+    return c.html(
+      renderDocument(
+        TriagePage({ page, account, csrf: csrfToken, group, requests, today, ...extra }),
+      ),
+      extra.edit === undefined ? 200 : 422,
+    );
+  };
+
+  app.get("/workspace/groups/:handle/triage", signedIn, async (c) => {
+    const group = await coordinatedGroup(c);
+    const { t } = pageContext(c, urls);
+    if (group === null) return message(c, t.notFound, t.notFoundText, 404);
+    const done = c.req.query("done");
+    const notice =
+      done === "published"
+        ? t.published
+        : done === "declined"
+          ? t.declined
+          : done === "taken"
+            ? t.alreadyTriaged
+            : undefined;
+    return renderTriage(c, group, notice === undefined ? {} : { notice });
+  });
+
+  app.post("/workspace/groups/:handle/triage/:id/publish", ...guards, signedIn, async (c) => {
+    const group = await coordinatedGroup(c);
+    const { t } = pageContext(c, urls);
+    const id = c.req.param("id");
+    if (group === null || !isId(id)) return message(c, t.notFound, t.notFoundText, 404);
+    const form = await c.req.parseBody();
+    const values = Object.fromEntries(
+      Object.keys(EMPTY_INTAKE).map((k) => [k, field(form, k)]),
+    ) as unknown as IntakeInput;
+    const result = await publishIntake(deps, group, id, values);
+    const base = `/workspace/groups/${group.handle}/triage`;
+    if (result.ok) return c.redirect(`${base}?done=published`, 303);
+    if (result.reason === "invalid") {
+      return renderTriage(c, group, { edit: { id, values, problems: result.problems } });
+    }
+    if (result.reason === "not-found") return message(c, t.notFound, t.notFoundText, 404);
+    return c.redirect(`${base}?done=taken`, 303);
+  });
+
+  app.post("/workspace/groups/:handle/triage/:id/decline", ...guards, signedIn, async (c) => {
+    const group = await coordinatedGroup(c);
+    const { t } = pageContext(c, urls);
+    const id = c.req.param("id");
+    if (group === null || !isId(id)) return message(c, t.notFound, t.notFoundText, 404);
+    const result = await declineIntake(deps, group, id);
+    if (!result.ok && result.reason === "not-found") {
+      return message(c, t.notFound, t.notFoundText, 404);
+    }
+    const base = `/workspace/groups/${group.handle}/triage`;
+    return c.redirect(`${base}?done=${result.ok ? "declined" : "taken"}`, 303);
+  });
+}
