@@ -141,6 +141,68 @@ describe("in a browser", () => {
     expect(Number(row.quantity_amount)).toBe(6);
   });
 
+  it("lets a coordinator accept an invitation, publish a request and mark it fulfilled", async () => {
+    // Someone asks for help (in English this time).
+    await page.goto(url("/groups/food/ask?lang=en"));
+    await page.getByLabel("What do you need?").fill("Wheelchair to borrow for a month");
+    await page.getByLabel("Kind of help").selectOption("medical");
+    await page.getByLabel("How can the collective reach you?").fill("Lola, via the parish office");
+    await page.getByLabel("Where (optional)").fill("Purok 3");
+    await page.getByRole("button", { name: "Send my request" }).click();
+    const statusLink = (await page.locator("p.secret").textContent())!;
+
+    const invitation = await (
+      await instance.api("POST", "/api/v1/admin/invitations", { group: "food" })
+    ).json();
+    await page.goto(invitation.url);
+    await expectAccessible();
+    await screenshot("invitation");
+    await page.getByLabel("Username").fill("ana");
+    await page.getByLabel("Password", { exact: true }).fill("a long passphrase");
+    await page.getByLabel("Password again").fill("a long passphrase");
+    await page.getByRole("button", { name: "Create my account" }).click();
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Workspace");
+    await expectAccessible();
+
+    await page.getByRole("link", { name: "New requests" }).click();
+    const item = page.locator("li", { hasText: "Wheelchair to borrow" });
+    expect(await item.textContent()).toContain("Lola, via the parish office");
+    await item.locator("summary").click();
+    await expectAccessible();
+    await screenshot("triage");
+    await item.getByLabel("What do you need?").fill("Wheelchair to borrow for a month (Purok 3)");
+    await item.getByRole("button", { name: "Publish" }).click();
+    await expect.poll(() => page.locator("[role=status]").textContent()).toBe("Published.");
+    await expectAccessible();
+
+    await page.goto(statusLink);
+    expect(await page.locator("[data-state]").getAttribute("data-state")).toBe("published");
+    await page.getByRole("link", { name: "See it" }).click();
+    expect(await page.locator("h1").textContent()).toBe(
+      "Need: Wheelchair to borrow for a month (Purok 3)",
+    );
+    expect(await page.locator("main").textContent()).not.toContain("Lola");
+    expect(await page.locator("dl.facts").textContent()).toContain("Open");
+    const needUrl = page.url();
+
+    await page.goto(url("/workspace/groups/food/posts"));
+    await expectAccessible();
+    await page
+      .locator("li", { hasText: "Wheelchair to borrow" })
+      .getByRole("button", { name: "Mark fulfilled" })
+      .click();
+    await expect.poll(() => page.locator("[role=status]").textContent()).toBe("Status changed.");
+    await page.goto(needUrl);
+    expect(await page.locator("dl.facts").textContent()).toContain("Fulfilled");
+    await expectAccessible();
+
+    await page.goto(url("/workspace"));
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.goto(url("/workspace"));
+    expect(new URL(page.url()).pathname).toBe("/login");
+    await expectAccessible();
+  });
+
   it("renders the public pages accessibly, in English again after switching back", async () => {
     await page.goto(url("/?lang=en"));
     expect(await page.getAttribute("html", "lang")).toBe("en");

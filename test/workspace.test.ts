@@ -28,7 +28,10 @@ describe("coordinator workspace", () => {
   const csrfIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
 
   beforeAll(async () => {
-    instance = await startTestInstance();
+    // A stopped clock: rate limits count in fixed windows, and a window
+    // boundary passing mid-test would reset the counts being checked.
+    const now = Temporal.Now.instant();
+    instance = await startTestInstance({ clock: () => now });
     await instance.api("POST", "/api/v1/groups", { handle: "food", name: "Food collective" });
     await instance.api("POST", "/api/v1/groups", { handle: "other", name: "Other collective" });
   });
@@ -188,7 +191,9 @@ describe("coordinator workspace", () => {
     expect(html).toContain("Formula for a baby");
     expect(html).toContain("Ana, 0917 111 2222");
     const csrf = csrfIn(html);
-    const [firstId, secondId] = [...html.matchAll(/<li id="r-([0-9a-f-]{36})"/g)].map((m) => m[1]!);
+    const idOf = (title: string) =>
+      new RegExp(`<li id="r-([0-9a-f-]{36})"><h2>Request for help: ${title}<`).exec(html)![1]!;
+    const [firstId, secondId] = [idOf("Formula for a baby"), idOf("Something we cannot do")];
 
     const base = "/workspace/groups/food/triage";
     const fields = {
@@ -243,8 +248,39 @@ describe("coordinator workspace", () => {
     expect((await post(`/requests/${second}/withdraw`, {})).status).toBe(409);
   });
 
+  it("moves a published need's status forward from the workspace", async () => {
+    const proposal = await instance.database.db
+      .selectFrom("proposals")
+      .select(["id"])
+      .executeTakeFirstOrThrow();
+    const list = await (await get("/workspace/groups/food/posts", { cookie })).text();
+    expect(list).toContain('data-status="open"');
+    expect(list).toContain(">Mark pledged</button>");
+    const csrf = csrfIn(list);
+    const base = "/workspace/groups/food/posts";
+    const action = `${base}/${proposal.id}/status`;
+    expect((await post(action, { status: "fulfilled" }, { cookie })).status).toBe(403);
+    const done = await post(action, { status: "fulfilled", _csrf: csrf }, { cookie });
+    expect(done.headers.location).toBe(`${base}?done=changed`);
+    expect(await (await get(`/needs/${proposal.id}`)).text()).toContain("<dd>Fulfilled</dd>");
+    const back = await post(action, { status: "pledged", _csrf: csrf }, { cookie });
+    expect(back.headers.location).toBe(`${base}?done=refused`);
+    const expired = await post(action, { status: "expired", _csrf: csrf }, { cookie });
+    expect(expired.headers.location).toBe(`${base}?done=refused`);
+    const row = await instance.database.db
+      .selectFrom("proposals")
+      .select("status")
+      .where("id", "=", proposal.id)
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe("fulfilled");
+    const after = await (await get(`${base}?done=changed`, { cookie })).text();
+    expect(after).toContain("Status changed.");
+    expect(after).not.toContain(">Mark pledged</button>");
+  });
+
   it("shows a group's queue only to its coordinators", async () => {
     expect((await get("/workspace/groups/other/triage", { cookie })).status).toBe(404);
+    expect((await get("/workspace/groups/other/posts", { cookie })).status).toBe(404);
   });
 
   it("refuses a form from another site before anything else", async () => {

@@ -44,6 +44,8 @@ export async function launchBrowser(): Promise<TestBrowser> {
     deviceScaleFactor: 1,
     locale: "en-GB",
   });
+  // Fail a step with its own message well before the test's timeout.
+  context.setDefaultTimeout(8_000);
   return {
     context,
     async close() {

@@ -212,6 +212,7 @@ export const es: Messages = {
   privateContact: "Contacto privado para guardar con la necesidad (opcional)",
   privateContactHint:
     "Solo lo ven quienes coordinan. Déjalo vacío salvo que la persona esté de acuerdo.",
+  personContact: "Contacto (privado)",
   publish: "Publicar",
   decline: "Rechazar",
   published: "Publicado.",
@@ -220,6 +221,12 @@ export const es: Messages = {
   kindRequest: "Pedido de ayuda",
   kindOffer: "Oferta de ayuda",
   seePublished: "Verlo",
+  posts: "Necesidades y ofertas",
+  postsHeading: (group) => `Necesidades y ofertas de ${group}`,
+  postsEmpty: "Todavía no hay necesidades ni ofertas.",
+  markAs: { pledged: "Marcar comprometida", fulfilled: "Marcar cubierta", closed: "Cerrar" },
+  statusChanged: "Estado cambiado.",
+  statusNotAllowed: "Ese cambio de estado ya no es posible.",
   printHeading: (group) => `${group}: necesidades abiertas`,
   printedOn: (date) => `Impreso el ${date}`,
 };

@@ -18,12 +18,8 @@ function input(
   return h(
     "div",
     null,
-    h(
-      "label",
-      { for: id },
-      label,
-      hint === undefined ? null : h("span", { class: "hint", id: `${id}-hint` }, hint),
-    ),
+    h("label", { for: id }, label),
+    hint === undefined ? null : h("span", { class: "hint", id: `${id}-hint` }, hint),
     h("input", {
       id,
       name: id,

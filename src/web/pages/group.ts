@@ -149,12 +149,8 @@ function FollowBox({
       h(
         "div",
         null,
-        h(
-          "label",
-          { for: "follow-account" },
-          t.followAccount,
-          h("span", { class: "hint", id: "follow-hint" }, t.followAccountHint),
-        ),
+        h("label", { for: "follow-account" }, t.followAccount),
+        h("span", { class: "hint", id: "follow-hint" }, t.followAccountHint),
         h("input", {
           id: "follow-account",
           name: "account",

@@ -69,12 +69,8 @@ export function IntakeFields(props: {
     return h(
       "div",
       null,
-      h(
-        "label",
-        { for: id },
-        label,
-        hint === undefined ? null : h("span", { class: "hint", id: `${id}-hint` }, hint),
-      ),
+      h("label", { for: id }, label),
+      hint === undefined ? null : h("span", { class: "hint", id: `${id}-hint` }, hint),
       control({
         id,
         name,

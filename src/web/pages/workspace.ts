@@ -7,8 +7,10 @@ import type {
   IntakeProblem,
   IntakeRequest,
 } from "../../domain/intake.ts";
+import { canChangeStatus, type Proposal, type ProposalStatus } from "../../domain/proposal.ts";
 import type { PageContext } from "../context.ts";
 import { formatInstant, formatQuantity } from "../format.ts";
+import { isLocale, LOCALE_NAMES } from "../i18n/locale.ts";
 import { Layout } from "../layout.ts";
 import { CSRF_FIELD } from "../session.ts";
 import { IntakeFields } from "./intake-form.ts";
@@ -58,6 +60,8 @@ export function WorkspacePage({
                 h("a", { href: `/groups/${g.handle}` }, g.name),
                 " · ",
                 h("a", { href: `/workspace/groups/${g.handle}/triage` }, t.triage),
+                " · ",
+                h("a", { href: `/workspace/groups/${g.handle}/posts` }, t.posts),
               ),
             ),
           ),
@@ -129,8 +133,8 @@ export function TriagePage({
           : fact(t.quantity, formatQuantity(r.quantity.amount, r.quantity.unit, locale)),
         r.place === null ? null : fact(t.where, r.place),
         r.neededBy === null ? null : fact(t.neededBy, formatInstant(r.neededBy, locale)),
-        fact(t.yourContact, r.contact),
-        fact(t.language, r.language),
+        fact(t.personContact, r.contact),
+        fact(t.language, isLocale(r.language) ? LOCALE_NAMES[r.language] : r.language),
         fact(t.sentOn, formatInstant(r.createdAt, locale)),
       ),
       r.description === "" ? null : h("p", null, r.description),
@@ -173,6 +177,79 @@ export function TriagePage({
       requests.length === 0
         ? h("p", null, t.triageEmpty)
         : h("ol", { class: "items" }, requests.map(item)),
+    ],
+  });
+}
+
+/** The status moves a coordinator can make by hand (`expired` is the server's). */
+const MANUAL_STATUSES = [
+  "pledged",
+  "fulfilled",
+  "closed",
+] as const satisfies readonly ProposalStatus[];
+
+/** A group's needs and offers with their status buttons. */
+export function PostsPage({
+  page,
+  account,
+  csrf,
+  group,
+  proposals,
+  notice,
+}: {
+  page: PageContext;
+  account: Account;
+  csrf: string;
+  group: Group;
+  proposals: readonly Proposal[];
+  notice?: string | undefined;
+}) {
+  const { t, locale, urls } = page;
+  const base = `/workspace/groups/${group.handle}/posts`;
+  return Layout({
+    page,
+    title: t.postsHeading(group.name),
+    children: [
+      h("h1", null, t.postsHeading(group.name)),
+      SignOut({ page, account, csrf }),
+      notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
+      proposals.length === 0
+        ? h("p", null, t.postsEmpty)
+        : h(
+            "ul",
+            { class: "items" },
+            proposals.map((p) =>
+              h(
+                "li",
+                { id: `p-${p.id}` },
+                h(
+                  "a",
+                  { href: urls.proposalPage(p.purpose, p.id).pathname },
+                  `${p.purpose === "request" ? t.need : t.offer}: ${p.title}`,
+                ),
+                h(
+                  "div",
+                  { class: "meta" },
+                  `${t.status}: `,
+                  h("span", { "data-status": p.status }, t.statuses[p.status]),
+                  ` · ${formatInstant(p.createdAt, locale)}`,
+                ),
+                h(
+                  "form",
+                  { method: "post", action: `${base}/${p.id}/status`, class: "actions" },
+                  csrfInput(csrf),
+                  MANUAL_STATUSES.filter((s) => s !== p.status && canChangeStatus(p.status, s)).map(
+                    (s) =>
+                      h(
+                        "button",
+                        { type: "submit", name: "status", value: s, class: "secondary" },
+                        t.markAs[s],
+                      ),
+                  ),
+                ),
+              ),
+            ),
+          ),
     ],
   });
 }

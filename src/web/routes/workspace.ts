@@ -1,11 +1,13 @@
 import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { findGroupByHandle, findGroupById } from "../../db/groups.repo.ts";
+import { findProposal, listProposals } from "../../db/proposals.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import { isId } from "../../domain/ids.ts";
 import type { IntakeInput } from "../../domain/intake.ts";
 import { addressBucket } from "../../domain/rate-limit.ts";
 import { acceptInvitation, findInvitation, login, logout } from "../../services/accounts.ts";
+import { editProposal } from "../../services/proposals.ts";
 import { declineIntake, listTriageQueue, publishIntake } from "../../services/triage.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
@@ -13,7 +15,7 @@ import { renderDocument } from "../layout.ts";
 import { InvitationPage, LoginPage } from "../pages/account-forms.ts";
 import { EMPTY_INTAKE } from "../pages/intake-form.ts";
 import { MessagePage } from "../pages/message.ts";
-import { type TriageEdit, TriagePage, WorkspacePage } from "../pages/workspace.ts";
+import { PostsPage, type TriageEdit, TriagePage, WorkspacePage } from "../pages/workspace.ts";
 import { clientAddress, formBodyLimit, sameOriginForms } from "../request-guards.ts";
 import { clearSessionCookie, requireSignIn, sessionId, setSessionCookie } from "../session.ts";
 
@@ -214,5 +216,44 @@ export function registerWorkspacePages(app: Hono, deps: WebDeps): void {
     }
     const base = `/workspace/groups/${group.handle}/triage`;
     return c.redirect(`${base}?done=${result.ok ? "declined" : "taken"}`, 303);
+  });
+
+  app.get("/workspace/groups/:handle/posts", signedIn, async (c) => {
+    const group = await coordinatedGroup(c);
+    const page = pageContext(c, urls);
+    if (group === null) return message(c, page.t.notFound, page.t.notFoundText, 404);
+    const { account, csrfToken } = c.get("signedIn");
+    const proposals = await listProposals(db, {
+      groupId: group.id,
+      includeFollowersOnly: true,
+      limit: 100,
+    });
+    const done = c.req.query("done");
+    const notice =
+      done === "changed"
+        ? page.t.statusChanged
+        : done === "refused"
+          ? page.t.statusNotAllowed
+          : undefined;
+    return c.html(
+      renderDocument(PostsPage({ page, account, csrf: csrfToken, group, proposals, notice })),
+    );
+  });
+
+  app.post("/workspace/groups/:handle/posts/:id/status", ...guards, signedIn, async (c) => {
+    const group = await coordinatedGroup(c);
+    const { t } = pageContext(c, urls);
+    const id = c.req.param("id");
+    const found = group !== null && isId(id) ? await findProposal(db, id) : null;
+    if (group === null || found?.state !== "live" || found.proposal.groupId !== group.id) {
+      return message(c, t.notFound, t.notFoundText, 404);
+    }
+    const status = field(await c.req.parseBody(), "status");
+    const base = `/workspace/groups/${group.handle}/posts`;
+    if (status !== "pledged" && status !== "fulfilled" && status !== "closed") {
+      return c.redirect(`${base}?done=refused`, 303);
+    }
+    const result = await editProposal(deps, found.proposal, { status });
+    return c.redirect(`${base}?done=${result.ok ? "changed" : "refused"}`, 303);
   });
 }
