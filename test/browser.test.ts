@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
@@ -78,6 +78,7 @@ describe("in a browser", () => {
   afterAll(async () => {
     await browser?.close();
     await instance?.stop();
+    if (!process.env.UPDATE_SCREENSHOTS && shots) await rm(shots, { recursive: true, force: true });
   });
 
   it("lets a visitor switch to Spanish, ask for help, see it is new and withdraw it", async () => {
