@@ -278,6 +278,95 @@ describe("coordinator workspace", () => {
     expect(after).not.toContain(">Mark pledged</button>");
   });
 
+  it("writes and edits needs from the workspace, keeping what the form cannot show", async () => {
+    const base = "/workspace/groups/food/posts";
+    const form = await (await get(`${base}/new?purpose=offer`, { cookie })).text();
+    expect(form).toContain("New offer from Food collective");
+    const csrf = csrfIn(form);
+    const fields = {
+      title: "Rides to the clinic",
+      category: "transport",
+      urgency: "normal",
+      quantityAmount: "",
+      quantityUnit: "one",
+      place: "",
+      neededBy: "",
+      description: "Tuesdays and Thursdays.",
+      contact: "Driver: Ben",
+    };
+    const invalid = await post(
+      `${base}/new?purpose=offer`,
+      { ...fields, category: "", _csrf: csrf },
+      { cookie },
+    );
+    expect(invalid.status).toBe(422);
+    expect(invalid.body).toContain('id="f-category-error"');
+    expect(invalid.body).toContain("Tuesdays and Thursdays.</textarea>");
+    const created = await post(`${base}/new?purpose=offer`, { ...fields, _csrf: csrf }, { cookie });
+    expect(created.headers.location).toBe(`${base}?done=saved`);
+    const offer = await instance.database.db
+      .selectFrom("proposals")
+      .selectAll()
+      .where("title", "=", "Rides to the clinic")
+      .executeTakeFirstOrThrow();
+    expect(offer).toMatchObject({ purpose: "offer", contact: "Driver: Ben", audience: "public" });
+
+    // A need made through the API with coordinates and an exact deadline.
+    const token = (await (await instance.api("POST", "/api/v1/groups/food/tokens")).json()).token;
+    const apiNeed = await (
+      await instance.api(
+        "POST",
+        "/api/v1/groups/food/needs",
+        {
+          title: "Tarps",
+          category: "shelter",
+          location: { name: "Court", latitude: 14.5, longitude: 121 },
+          expiresAt: "2099-12-04T18:30:00Z",
+        },
+        token,
+      )
+    ).json();
+    const editPage = await (await get(`${base}/${apiNeed.id}/edit`, { cookie })).text();
+    expect(editPage).toContain('value="2099-12-04"');
+    expect(editPage).toContain('value="Court"');
+    const saved = await post(
+      `${base}/${apiNeed.id}/edit`,
+      {
+        ...fields,
+        title: "Tarps, 4 by 6 metres",
+        category: "shelter",
+        place: "Court",
+        neededBy: "2099-12-04",
+        description: "",
+        contact: "",
+        _csrf: csrf,
+      },
+      { cookie },
+    );
+    expect(saved.headers.location).toBe(`${base}?done=saved`);
+    const read = await (
+      await instance.api("GET", `/api/v1/needs/${apiNeed.id}`, undefined, token)
+    ).json();
+    expect(read).toMatchObject({
+      title: "Tarps, 4 by 6 metres",
+      location: { name: "Court", latitude: 14.5, longitude: 121 },
+      expiresAt: "2099-12-04T18:30:00Z",
+    });
+
+    const fulfilled = await instance.database.db
+      .selectFrom("proposals")
+      .select("id")
+      .where("status", "=", "fulfilled")
+      .executeTakeFirstOrThrow();
+    const refused = await post(
+      `${base}/${fulfilled.id}/edit`,
+      { ...fields, _csrf: csrf },
+      { cookie },
+    );
+    expect(refused.status).toBe(409);
+    expect(refused.body).toContain("cannot be edited");
+  });
+
   it("shows a group's queue only to its coordinators", async () => {
     expect((await get("/workspace/groups/other/triage", { cookie })).status).toBe(404);
     expect((await get("/workspace/groups/other/posts", { cookie })).status).toBe(404);

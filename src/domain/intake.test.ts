@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canWithdraw, type IntakeInput, validateIntake } from "./intake.ts";
+import { canWithdraw, type IntakeInput, neededByDate, validateIntake } from "./intake.ts";
 
 const today = Temporal.PlainDate.from("2026-11-28");
 const input = (over: Partial<IntakeInput> = {}): IntakeInput => ({
@@ -73,6 +73,14 @@ describe("intake validation", () => {
       ok: false,
       problems: { neededBy: "invalid-date", quantityUnit: "unknown-unit" },
     });
+  });
+
+  it("shows a deadline as the date it was read from", () => {
+    const result = validateIntake(input({ neededBy: "2026-12-04" }), today);
+    expect(result.ok && neededByDate(result.draft.neededBy!).toString()).toBe("2026-12-04");
+    expect(neededByDate(Temporal.Instant.from("2026-12-04T18:00:00Z")).toString()).toBe(
+      "2026-12-04",
+    );
   });
 
   it("lets a person withdraw only what nobody acted on yet", () => {

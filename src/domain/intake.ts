@@ -159,6 +159,18 @@ function parseDate(raw: string): Temporal.PlainDate | null {
   }
 }
 
+/**
+ * The calendar date a form shows for a deadline: the inverse of how a
+ * "needed by" date is read (the end of that day, i.e. the next midnight UTC),
+ * and the plain UTC date for deadlines set to other times through the API.
+ */
+export function neededByDate(at: Temporal.Instant): Temporal.PlainDate {
+  const zoned = at.toZonedDateTimeISO("UTC");
+  const midnight =
+    zoned.hour === 0 && zoned.minute === 0 && zoned.second === 0 && zoned.millisecond === 0;
+  return midnight ? zoned.toPlainDate().subtract({ days: 1 }) : zoned.toPlainDate();
+}
+
 /** A person may withdraw what nobody has acted on yet; after that the collective must be asked. */
 export function canWithdraw(state: IntakeState): boolean {
   return state === "new";

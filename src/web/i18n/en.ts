@@ -232,6 +232,18 @@ export const en = {
   markAs: { pledged: "Mark pledged", fulfilled: "Mark fulfilled", closed: "Close" },
   statusChanged: "Status changed.",
   statusNotAllowed: "That status change is not possible any more.",
+  newNeed: "New need",
+  newOffer: "New offer",
+  newNeedHeading: (group: string) => `New need for ${group}`,
+  newOfferHeading: (group: string) => `New offer from ${group}`,
+  edit: "Edit",
+  editHeading: (title: string) => `Edit: ${title}`,
+  save: "Save",
+  postPublicNote:
+    "Published at once to the public page and to followers. The private contact is never published.",
+  postTerminal: "A finished need or offer cannot be edited; post a new one.",
+  postConflict: "Someone else changed this at the same time. Reload the page and try again.",
+  saved: "Saved.",
   printHeading: (group: string) => `${group}: open needs`,
   printedOn: (date: string) => `Printed ${date}`,
 } as const;

@@ -227,6 +227,18 @@ export const es: Messages = {
   markAs: { pledged: "Marcar comprometida", fulfilled: "Marcar cubierta", closed: "Cerrar" },
   statusChanged: "Estado cambiado.",
   statusNotAllowed: "Ese cambio de estado ya no es posible.",
+  newNeed: "Nueva necesidad",
+  newOffer: "Nueva oferta",
+  newNeedHeading: (group) => `Nueva necesidad de ${group}`,
+  newOfferHeading: (group) => `Nueva oferta de ${group}`,
+  edit: "Editar",
+  editHeading: (title) => `Editar: ${title}`,
+  save: "Guardar",
+  postPublicNote:
+    "Se publica enseguida en la página pública y para quienes siguen al colectivo. El contacto privado nunca se publica.",
+  postTerminal: "Una necesidad u oferta terminada no se puede editar; publica una nueva.",
+  postConflict: "Otra persona cambió esto al mismo tiempo. Recarga la página e inténtalo de nuevo.",
+  saved: "Guardado.",
   printHeading: (group) => `${group}: necesidades abiertas`,
   printedOn: (date) => `Impreso el ${date}`,
 };

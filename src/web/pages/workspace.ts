@@ -1,13 +1,20 @@
 import { type Child, jsx as h } from "hono/jsx";
 import type { Account } from "../../domain/account.ts";
 import type { Group } from "../../domain/group.ts";
-import type {
-  IntakeField,
-  IntakeInput,
-  IntakeProblem,
-  IntakeRequest,
+import {
+  type IntakeField,
+  type IntakeInput,
+  type IntakeProblem,
+  type IntakeRequest,
+  neededByDate,
 } from "../../domain/intake.ts";
-import { canChangeStatus, type Proposal, type ProposalStatus } from "../../domain/proposal.ts";
+import {
+  canChangeStatus,
+  type Proposal,
+  type ProposalStatus,
+  type Purpose,
+  TERMINAL_STATUSES,
+} from "../../domain/proposal.ts";
 import type { PageContext } from "../context.ts";
 import { formatInstant, formatQuantity } from "../format.ts";
 import { isLocale, LOCALE_NAMES } from "../i18n/locale.ts";
@@ -86,10 +93,7 @@ export function publishDefaults(r: IntakeRequest): IntakeInput {
     quantityUnit: r.quantity?.unit ?? "one",
     place: r.place ?? "",
     urgency: r.urgency,
-    neededBy:
-      r.neededBy === null
-        ? ""
-        : r.neededBy.toZonedDateTimeISO("UTC").subtract({ days: 1 }).toPlainDate().toString(),
+    neededBy: r.neededBy === null ? "" : neededByDate(r.neededBy).toString(),
     contact: "",
   };
 }
@@ -213,6 +217,12 @@ export function PostsPage({
       h("h1", null, t.postsHeading(group.name)),
       SignOut({ page, account, csrf }),
       notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
+      h(
+        "p",
+        { class: "actions" },
+        h("a", { class: "button", href: `${base}/new?purpose=request` }, t.newNeed),
+        h("a", { class: "button secondary", href: `${base}/new?purpose=offer` }, t.newOffer),
+      ),
       proposals.length === 0
         ? h("p", null, t.postsEmpty)
         : h(
@@ -238,6 +248,9 @@ export function PostsPage({
                   "form",
                   { method: "post", action: `${base}/${p.id}/status`, class: "actions" },
                   csrfInput(csrf),
+                  TERMINAL_STATUSES.has(p.status)
+                    ? null
+                    : h("a", { class: "button secondary", href: `${base}/${p.id}/edit` }, t.edit),
                   MANUAL_STATUSES.filter((s) => s !== p.status && canChangeStatus(p.status, s)).map(
                     (s) =>
                       h(
@@ -250,6 +263,61 @@ export function PostsPage({
               ),
             ),
           ),
+    ],
+  });
+}
+
+/** Write a new need or offer, or edit one: the intake fields, contact private and optional. */
+export function PostFormPage({
+  page,
+  account,
+  csrf,
+  purpose,
+  heading,
+  action,
+  values,
+  problems,
+  formError,
+  today,
+}: {
+  page: PageContext;
+  account: Account;
+  csrf: string;
+  purpose: Purpose;
+  heading: string;
+  action: string;
+  values: IntakeInput;
+  problems: Partial<Record<IntakeField, IntakeProblem>>;
+  formError?: string | undefined;
+  today: Temporal.PlainDate;
+}) {
+  const { t } = page;
+  const hasProblems = formError !== undefined || Object.keys(problems).length > 0;
+  return Layout({
+    page,
+    title: heading,
+    children: [
+      h("h1", null, heading),
+      SignOut({ page, account, csrf }),
+      h("p", null, t.postPublicNote),
+      hasProblems
+        ? h("div", { class: "notice problem", role: "alert" }, formError ?? t.problemSummary)
+        : null,
+      h(
+        "form",
+        { method: "post", action, class: "stack" },
+        csrfInput(csrf),
+        IntakeFields({
+          page,
+          purpose,
+          values,
+          problems,
+          today,
+          idPrefix: "f-",
+          contact: { label: t.privateContact, hint: t.privateContactHint, required: false },
+        }),
+        h("div", null, h("button", { type: "submit" }, t.save)),
+      ),
     ],
   });
 }
