@@ -1,13 +1,15 @@
 import { type Kysely, sql } from "kysely";
 
 export async function up(db: Kysely<any>): Promise<void> {
-  // People who coordinate collectives in the web workspace. Passwords only as
-  // scrypt hashes (parameters encoded in the value, so they can be raised).
+  // People who coordinate collectives in the web workspace, and instance
+  // admins. Passwords only as scrypt hashes (parameters encoded in the
+  // value, so they can be raised).
   await sql`
     CREATE TABLE accounts (
       id text PRIMARY KEY,
       username text NOT NULL UNIQUE,
       password_hash text NOT NULL,
+      is_admin boolean NOT NULL DEFAULT false,
       created_at timestamptz NOT NULL,
       updated_at timestamptz NOT NULL
     )`.execute(db);
@@ -18,16 +20,19 @@ export async function up(db: Kysely<any>): Promise<void> {
       PRIMARY KEY (account_id, group_id)
     )`.execute(db);
 
-  // Invitation links an admin hands out; the token only as a digest.
+  // Invitation links an admin hands out, for a group's coordinator or for
+  // another admin; the token only as a digest.
   await sql`
     CREATE TABLE invitations (
       id text PRIMARY KEY,
       token_digest text NOT NULL UNIQUE,
-      group_id text NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+      group_id text REFERENCES groups (id) ON DELETE CASCADE,
+      for_admin boolean NOT NULL DEFAULT false,
       created_at timestamptz NOT NULL,
       expires_at timestamptz NOT NULL,
       accepted_at timestamptz,
-      account_id text REFERENCES accounts (id) ON DELETE SET NULL
+      account_id text REFERENCES accounts (id) ON DELETE SET NULL,
+      CHECK (for_admin OR group_id IS NOT NULL)
     )`.execute(db);
 
   // Server-side sessions; the cookie's id only as a digest.

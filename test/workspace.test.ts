@@ -372,6 +372,60 @@ describe("coordinator workspace", () => {
     expect((await get("/workspace/groups/other/posts", { cookie })).status).toBe(404);
   });
 
+  it("makes instance admins, who coordinate every group and invite from a page", async () => {
+    const both = await instance.api("POST", "/api/v1/admin/invitations", {
+      group: "food",
+      admin: true,
+    });
+    expect(both.status).toBe(400);
+    const res = await instance.api("POST", "/api/v1/admin/invitations", { admin: true });
+    expect(res.status).toBe(201);
+    const invitation = await res.json();
+    expect(invitation).toMatchObject({ group: null, admin: true });
+    const path = new URL(invitation.url).pathname;
+    expect(await (await get(path)).text()).toContain("Administer");
+    const created = await post(path, {
+      username: "root",
+      password: "admin passphrase!",
+      passwordAgain: "admin passphrase!",
+    });
+    expect(created.status).toBe(303);
+    const admin = cookieOf(created.headers["set-cookie"]);
+
+    const home = await (await get("/workspace", { cookie: admin })).text();
+    expect(home).toContain('href="/workspace/groups/other/triage"');
+    expect(home).toContain('href="/workspace/admin/invitations"');
+    expect((await get("/workspace/groups/other/triage", { cookie: admin })).status).toBe(200);
+
+    const page = await (await get("/workspace/admin/invitations", { cookie: admin })).text();
+    const made = await post(
+      "/workspace/admin/invitations",
+      { for: "group:other", _csrf: csrfIn(page) },
+      { cookie: admin },
+    );
+    expect(made.status).toBe(201);
+    const link = /<p class="secret">([^<]+)<\/p>/.exec(made.body)![1]!;
+    const invited = await (await get(new URL(link).pathname)).text();
+    expect(invited).toContain("Coordinate Other collective");
+
+    // A coordinator is not an admin, even with a valid form.
+    expect((await get("/workspace/admin/invitations", { cookie })).status).toBe(404);
+    const own = csrfIn(await (await get("/workspace", { cookie })).text());
+    const refused = await post(
+      "/workspace/admin/invitations",
+      { for: "admin", _csrf: own },
+      { cookie },
+    );
+    expect(refused.status).toBe(404);
+    expect(
+      await instance.database.db
+        .selectFrom("invitations")
+        .select("id")
+        .where("for_admin", "=", true)
+        .execute(),
+    ).toHaveLength(1);
+  });
+
   it("refuses a form from another site before anything else", async () => {
     const res = await post(
       "/login",

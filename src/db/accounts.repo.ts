@@ -5,7 +5,8 @@ import { toDate, toInstant } from "./time.ts";
 
 export interface InvitationRow {
   readonly id: string;
-  readonly groupId: string;
+  /** null: an invitation for an instance admin. */
+  readonly groupId: string | null;
   readonly expiresAt: Temporal.Instant;
   readonly acceptedAt: Temporal.Instant | null;
 }
@@ -15,7 +16,7 @@ export async function insertInvitation(
   invitation: {
     id: string;
     tokenDigest: string;
-    groupId: string;
+    groupId: string | null;
     createdAt: Temporal.Instant;
     expiresAt: Temporal.Instant;
   },
@@ -26,6 +27,7 @@ export async function insertInvitation(
       id: invitation.id,
       token_digest: invitation.tokenDigest,
       group_id: invitation.groupId,
+      for_admin: invitation.groupId === null,
       created_at: toDate(invitation.createdAt),
       expires_at: toDate(invitation.expiresAt),
     })
@@ -67,7 +69,7 @@ export async function createAccountFromInvitation(
       .set({ accepted_at: toDate(account.at) })
       .where("id", "=", invitationId)
       .where("accepted_at", "is", null)
-      .returning("group_id")
+      .returning(["group_id", "for_admin"])
       .executeTakeFirst();
     if (claimed === undefined) return "invitation-used";
     const inserted = await trx
@@ -76,6 +78,7 @@ export async function createAccountFromInvitation(
         id: account.id,
         username: account.username,
         password_hash: account.passwordHash,
+        is_admin: claimed.for_admin,
         created_at: toDate(account.at),
         updated_at: toDate(account.at),
       })
@@ -91,10 +94,12 @@ export async function createAccountFromInvitation(
         .execute();
       return "username-taken";
     }
-    await trx
-      .insertInto("account_groups")
-      .values({ account_id: account.id, group_id: claimed.group_id })
-      .execute();
+    if (claimed.group_id !== null) {
+      await trx
+        .insertInto("account_groups")
+        .values({ account_id: account.id, group_id: claimed.group_id })
+        .execute();
+    }
     await trx
       .updateTable("invitations")
       .set({ account_id: account.id })
@@ -115,7 +120,12 @@ export async function findAccountForLogin(
     .executeTakeFirst();
   if (row === undefined) return null;
   return {
-    account: { id: row.id, username: row.username, createdAt: toInstant(row.created_at) },
+    account: {
+      id: row.id,
+      username: row.username,
+      isAdmin: row.is_admin,
+      createdAt: toInstant(row.created_at),
+    },
     passwordHash: row.password_hash,
   };
 }
@@ -164,13 +174,24 @@ export async function findSession(
   const row = await db
     .selectFrom("sessions")
     .innerJoin("accounts", "accounts.id", "sessions.account_id")
-    .select(["accounts.id", "accounts.username", "accounts.created_at", "sessions.csrf_token"])
+    .select([
+      "accounts.id",
+      "accounts.username",
+      "accounts.is_admin",
+      "accounts.created_at",
+      "sessions.csrf_token",
+    ])
     .where("sessions.id_digest", "=", idDigest)
     .where("sessions.expires_at", ">", toDate(now))
     .executeTakeFirst();
   if (row === undefined) return null;
   return {
-    account: { id: row.id, username: row.username, createdAt: toInstant(row.created_at) },
+    account: {
+      id: row.id,
+      username: row.username,
+      isAdmin: row.is_admin,
+      createdAt: toInstant(row.created_at),
+    },
     csrfToken: row.csrf_token,
   };
 }

@@ -190,6 +190,7 @@ export interface AccountsTable {
   id: string;
   username: string;
   password_hash: string;
+  is_admin: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -202,7 +203,9 @@ export interface AccountGroupsTable {
 export interface InvitationsTable {
   id: string;
   token_digest: string;
-  group_id: string;
+  /** null for an admin invitation. */
+  group_id: string | null;
+  for_admin: Generated<boolean>;
   created_at: Timestamp;
   expires_at: Timestamp;
   accepted_at: Timestamp | null;

@@ -2,6 +2,8 @@
 export interface Account {
   readonly id: string;
   readonly username: string;
+  /** Instance admins coordinate every collective and manage invitations. */
+  readonly isAdmin: boolean;
   readonly createdAt: Temporal.Instant;
 }
 

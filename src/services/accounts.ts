@@ -12,7 +12,7 @@ import {
   listAccountGroupIds,
 } from "../db/accounts.repo.ts";
 import type { Database } from "../db/database.ts";
-import { findGroupById } from "../db/groups.repo.ts";
+import { findGroupById, listGroups } from "../db/groups.repo.ts";
 import { type Account, type AccountProblem, checkNewAccount } from "../domain/account.ts";
 import type { Group } from "../domain/group.ts";
 import { newId } from "../domain/ids.ts";
@@ -48,16 +48,17 @@ const secret = () => randomBytes(32).toString("base64url");
 const digest = (value: string) => createHash("sha256").update(value).digest("hex");
 const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
+/** An invitation for a coordinator of `group`, or (null) for another instance admin. */
 export async function createInvitation(
   deps: AccountDeps,
-  group: Group,
+  group: Group | null,
 ): Promise<{ id: string; token: string; expiresAt: Temporal.Instant }> {
   const now = deps.clock();
   const token = secret();
   const invitation = {
     id: newId(now.epochMilliseconds),
     tokenDigest: digest(token),
-    groupId: group.id,
+    groupId: group?.id ?? null,
     createdAt: now,
     expiresAt: now.add(INVITATION_LIFETIME),
   };
@@ -66,7 +67,7 @@ export async function createInvitation(
 }
 
 export type InvitationLookup =
-  | { readonly state: "open"; readonly id: string; readonly group: Group }
+  | { readonly state: "open"; readonly id: string; readonly group: Group | null }
   | { readonly state: "used" | "expired" | "missing" };
 
 export async function findInvitation(deps: AccountDeps, token: string): Promise<InvitationLookup> {
@@ -76,6 +77,7 @@ export async function findInvitation(deps: AccountDeps, token: string): Promise<
   if (invitation.acceptedAt !== null) return { state: "used" };
   if (Temporal.Instant.compare(invitation.expiresAt, deps.clock()) <= 0)
     return { state: "expired" };
+  if (invitation.groupId === null) return { state: "open", id: invitation.id, group: null };
   const group = await findGroupById(deps.db, invitation.groupId);
   return group === null ? { state: "missing" } : { state: "open", id: invitation.id, group };
 }
@@ -178,6 +180,7 @@ export async function login(
 export interface SignedIn {
   readonly account: Account;
   readonly csrfToken: string;
+  /** The collectives the account coordinates (an admin: every one). */
   readonly groupIds: readonly string[];
 }
 
@@ -188,7 +191,10 @@ export async function currentSession(
   if (!SECRET_PATTERN.test(sessionId)) return null;
   const session = await findSession(deps.db, digest(sessionId), deps.clock());
   if (session === null) return null;
-  return { ...session, groupIds: await listAccountGroupIds(deps.db, session.account.id) };
+  const groupIds = session.account.isAdmin
+    ? (await listGroups(deps.db)).map((g) => g.id)
+    : await listAccountGroupIds(deps.db, session.account.id);
+  return { ...session, groupIds };
 }
 
 export async function logout(deps: AccountDeps, sessionId: string): Promise<void> {

@@ -9,14 +9,22 @@ import { errorResponses } from "./schemas.ts";
 
 const InvitationInputSchema = z
   .strictObject({
-    group: z.string().regex(HANDLE_PATTERN).openapi({ example: "food" }),
+    group: z.string().regex(HANDLE_PATTERN).optional().openapi({ example: "food" }),
+    admin: z
+      .literal(true)
+      .optional()
+      .openapi({ description: "An account for another instance admin" }),
+  })
+  .refine((input) => (input.group === undefined) !== (input.admin === undefined), {
+    message: "give either group (a coordinator of that group) or admin: true",
   })
   .openapi("InvitationInput");
 
 const InvitationSchema = z
   .object({
     id: z.string(),
-    group: z.string(),
+    group: z.string().nullable(),
+    admin: z.boolean(),
     url: z
       .url()
       .openapi({ description: "Give this link to the new coordinator; it is shown once." }),
@@ -29,7 +37,8 @@ export function registerInvitationRoutes(app: OpenAPIHono, deps: ApiDeps): void 
     createRoute({
       method: "post",
       path: "/api/v1/admin/invitations",
-      summary: "Invite a coordinator of a collective to the web workspace (instance admin)",
+      summary:
+        "Invite a coordinator of a collective, or another admin, to the web workspace (instance admin)",
       security: [{ bearer: [] }],
       request: {
         body: {
@@ -48,13 +57,16 @@ export function registerInvitationRoutes(app: OpenAPIHono, deps: ApiDeps): void 
     async (c) => {
       requireAdmin(await identifyCaller(c, deps));
       const { group: handle } = c.req.valid("json");
-      const group = await findGroupByHandle(deps.db, handle);
-      if (group === null) throw new ApiError(404, "not_found", `No group "${handle}"`);
+      const group = handle === undefined ? null : await findGroupByHandle(deps.db, handle);
+      if (handle !== undefined && group === null) {
+        throw new ApiError(404, "not_found", `No group "${handle}"`);
+      }
       const invitation = await createInvitation(deps, group);
       return c.json(
         {
           id: invitation.id,
-          group: group.handle,
+          group: group?.handle ?? null,
+          admin: group === null,
           url: deps.urls.invitationPage(invitation.token).href,
           expiresAt: invitation.expiresAt.toString(),
         },

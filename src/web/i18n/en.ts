@@ -200,6 +200,17 @@ export const en = {
   invitationHeading: (group: string) => `Coordinate ${group}`,
   invitationIntro:
     "You were invited to coordinate this collective. Choose a username and a password to create your account.",
+  invitationAdminHeading: (host: string) => `Administer ${host}`,
+  invitationAdminIntro:
+    "You were invited to be an admin of this instance: you will coordinate every collective and can invite coordinators. Choose a username and a password to create your account.",
+  admin: "Admin",
+  inviteHeading: "Invite a coordinator",
+  inviteIntro:
+    "Create a link for a new account and give it to the person privately. It works once, for 72 hours.",
+  inviteFor: "Account for",
+  inviteAdminOption: "An instance admin",
+  inviteCreate: "Create the link",
+  inviteCreated: "Give this link to the person now; it is not shown again:",
   createAccount: "Create my account",
   invitationUsed:
     "This invitation was already used. Sign in, or ask the instance admin for a new one.",

@@ -194,6 +194,17 @@ export const es: Messages = {
   invitationHeading: (group) => `Coordinar ${group}`,
   invitationIntro:
     "Te invitaron a coordinar este colectivo. Elige un nombre de usuario y una contraseña para crear tu cuenta.",
+  invitationAdminHeading: (host) => `Administrar ${host}`,
+  invitationAdminIntro:
+    "Te invitaron a administrar esta instancia: coordinarás todos los colectivos y podrás invitar a quienes coordinan. Elige un nombre de usuario y una contraseña para crear tu cuenta.",
+  admin: "Administración",
+  inviteHeading: "Invitar a una persona coordinadora",
+  inviteIntro:
+    "Crea un enlace para una cuenta nueva y entrégalo a la persona en privado. Sirve una sola vez, durante 72 horas.",
+  inviteFor: "Cuenta para",
+  inviteAdminOption: "Una persona administradora de la instancia",
+  inviteCreate: "Crear el enlace",
+  inviteCreated: "Entrega este enlace a la persona ahora; no se vuelve a mostrar:",
   createAccount: "Crear mi cuenta",
   invitationUsed:
     "Esta invitación ya se usó. Inicia sesión o pide una nueva a la administración de la instancia.",

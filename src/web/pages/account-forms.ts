@@ -82,18 +82,23 @@ export function InvitationPage({
   problems,
 }: {
   page: PageContext;
-  group: Group;
+  /** null: an invitation to be an instance admin. */
+  group: Group | null;
   token: string;
   username: string;
   problems: Partial<Record<Field, string>>;
 }) {
   const { t } = page;
+  const heading =
+    group === null
+      ? t.invitationAdminHeading(page.urls.origin.host)
+      : t.invitationHeading(group.name);
   return Layout({
     page,
-    title: t.invitationHeading(group.name),
+    title: heading,
     children: [
-      h("h1", null, t.invitationHeading(group.name)),
-      h("p", null, t.invitationIntro),
+      h("h1", null, heading),
+      h("p", null, group === null ? t.invitationAdminIntro : t.invitationIntro),
       Object.keys(problems).length === 0
         ? null
         : h("div", { class: "notice problem", role: "alert" }, t.problemSummary),

@@ -54,6 +54,17 @@ export function WorkspacePage({
     children: [
       h("h1", null, t.workspace),
       SignOut({ page, account, csrf }),
+      account.isAdmin
+        ? h(
+            "p",
+            { class: "actions" },
+            h(
+              "a",
+              { class: "button secondary", href: "/workspace/admin/invitations" },
+              t.inviteHeading,
+            ),
+          )
+        : null,
       h("h2", null, t.yourCollectives),
       groups.length === 0
         ? h("p", null, t.noCollectives)
@@ -317,6 +328,57 @@ export function PostFormPage({
           contact: { label: t.privateContact, hint: t.privateContactHint, required: false },
         }),
         h("div", null, h("button", { type: "submit" }, t.save)),
+      ),
+    ],
+  });
+}
+
+/** An admin creates an invitation link; a new one is shown once, above the form. */
+export function InvitationsPage({
+  page,
+  account,
+  csrf,
+  groups,
+  created,
+}: {
+  page: PageContext;
+  account: Account;
+  csrf: string;
+  groups: readonly Group[];
+  created?: URL | undefined;
+}) {
+  const { t } = page;
+  return Layout({
+    page,
+    title: t.inviteHeading,
+    children: [
+      h("h1", null, t.inviteHeading),
+      SignOut({ page, account, csrf }),
+      created === undefined
+        ? null
+        : h(
+            "div",
+            { class: "notice", role: "status" },
+            h("p", null, t.inviteCreated),
+            h("p", { class: "secret" }, created.href),
+          ),
+      h("p", null, t.inviteIntro),
+      h(
+        "form",
+        { method: "post", action: "/workspace/admin/invitations", class: "stack" },
+        csrfInput(csrf),
+        h(
+          "div",
+          null,
+          h("label", { for: "invite-for" }, t.inviteFor),
+          h(
+            "select",
+            { id: "invite-for", name: "for", required: true },
+            groups.map((g) => h("option", { value: `group:${g.handle}` }, g.name)),
+            h("option", { value: "admin" }, t.inviteAdminOption),
+          ),
+        ),
+        h("div", null, h("button", { type: "submit" }, t.inviteCreate)),
       ),
     ],
   });

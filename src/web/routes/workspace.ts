@@ -1,13 +1,19 @@
 import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { findGroupByHandle, findGroupById } from "../../db/groups.repo.ts";
+import { findGroupByHandle, findGroupById, listGroups } from "../../db/groups.repo.ts";
 import { findProposal, listProposals } from "../../db/proposals.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import { isId } from "../../domain/ids.ts";
 import type { IntakeField, IntakeInput, IntakeProblem } from "../../domain/intake.ts";
 import type { Purpose } from "../../domain/proposal.ts";
 import { addressBucket } from "../../domain/rate-limit.ts";
-import { acceptInvitation, findInvitation, login, logout } from "../../services/accounts.ts";
+import {
+  acceptInvitation,
+  createInvitation,
+  findInvitation,
+  login,
+  logout,
+} from "../../services/accounts.ts";
 import { editProposal } from "../../services/proposals.ts";
 import { declineIntake, listTriageQueue, publishIntake } from "../../services/triage.ts";
 import {
@@ -23,6 +29,7 @@ import { InvitationPage, LoginPage } from "../pages/account-forms.ts";
 import { EMPTY_INTAKE } from "../pages/intake-form.ts";
 import { MessagePage } from "../pages/message.ts";
 import {
+  InvitationsPage,
   PostFormPage,
   PostsPage,
   type TriageEdit,
@@ -396,5 +403,40 @@ export function registerWorkspacePages(app: Hono, deps: WebDeps): void {
       action: `/workspace/groups/${group.handle}/posts/${proposal.id}/edit`,
       values,
     });
+  });
+
+  app.get("/workspace/admin/invitations", signedIn, async (c) => {
+    const { account, csrfToken } = c.get("signedIn");
+    const page = pageContext(c, urls);
+    if (!account.isAdmin) return message(c, page.t.notFound, page.t.notFoundText, 404);
+    const groups = await listGroups(db);
+    return c.html(renderDocument(InvitationsPage({ page, account, csrf: csrfToken, groups })));
+  });
+
+  app.post("/workspace/admin/invitations", ...guards, signedIn, async (c) => {
+    const { account, csrfToken } = c.get("signedIn");
+    const page = pageContext(c, urls);
+    if (!account.isAdmin) return message(c, page.t.notFound, page.t.notFoundText, 404);
+    const target = field(await c.req.parseBody(), "for");
+    const group = target.startsWith("group:")
+      ? await findGroupByHandle(db, target.slice("group:".length))
+      : null;
+    if (target !== "admin" && group === null) {
+      return message(c, page.t.notFound, page.t.notFoundText, 404);
+    }
+    const invitation = await createInvitation(deps, group);
+    const groups = await listGroups(db);
+    return c.html(
+      renderDocument(
+        InvitationsPage({
+          page,
+          account,
+          csrf: csrfToken,
+          groups,
+          created: urls.invitationPage(invitation.token),
+        }),
+      ),
+      201,
+    );
   });
 }
