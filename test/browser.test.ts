@@ -204,6 +204,40 @@ describe("in a browser", () => {
     await expectAccessible();
   });
 
+  it("renders the admin and editing pages accessibly", async () => {
+    const invitation = await (
+      await instance.api("POST", "/api/v1/admin/invitations", { admin: true })
+    ).json();
+    await page.goto(invitation.url);
+    await page.getByLabel("Username").fill("root");
+    await page.getByLabel("Password", { exact: true }).fill("an admin passphrase");
+    await page.getByLabel("Password again").fill("an admin passphrase");
+    await page.getByRole("button", { name: "Create my account" }).click();
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Workspace");
+    await expectAccessible();
+
+    await page.getByRole("link", { name: "Federation policy" }).click();
+    await page.getByLabel("Server (domain)").fill("spam.example");
+    await page.getByRole("button", { name: "Add the rule" }).click();
+    await expect.poll(() => page.locator("[role=status]").textContent()).toContain("Blocked.");
+    await expectAccessible();
+    await screenshot("federation-policy");
+
+    await page.goto(url("/workspace/admin/invitations"));
+    await page.getByLabel("Account for").selectOption("group:food");
+    await page.getByRole("button", { name: "Create the link" }).click();
+    expect(await page.locator("p.secret").textContent()).toMatch(/\/invitations\//);
+    await expectAccessible();
+
+    await page.goto(url("/workspace/groups/food/posts/new?purpose=request"));
+    await expectAccessible();
+    await page.goto(url(`/workspace/groups/food/posts/${needId}/edit`));
+    expect(await page.getByLabel("What do you need?").inputValue()).toBe("Insulin coolers");
+    await expectAccessible();
+    await page.goto(url("/workspace"));
+    await page.getByRole("button", { name: "Sign out" }).click();
+  });
+
   it("renders the public pages accessibly, in English again after switching back", async () => {
     await page.goto(url("/?lang=en"));
     expect(await page.getAttribute("html", "lang")).toBe("en");

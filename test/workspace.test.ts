@@ -408,6 +408,47 @@ describe("coordinator workspace", () => {
     const invited = await (await get(new URL(link).pathname)).text();
     expect(invited).toContain("Coordinate Other collective");
 
+    // The federation policy, from the page; the API sees the same policy.
+    const fed = "/workspace/admin/federation";
+    const fedPage = await (await get(fed, { cookie: admin })).text();
+    const adminCsrf = csrfIn(fedPage);
+    expect(fedPage).toContain('value="open" id="mode-open" checked=""');
+    const mode = await post(
+      `${fed}/mode`,
+      { mode: "allowlist", _csrf: adminCsrf },
+      { cookie: admin },
+    );
+    expect(mode.headers.location).toBe(`${fed}?done=saved`);
+    expect((await (await instance.api("GET", "/api/v1/admin/federation")).json()).mode).toBe(
+      "allowlist",
+    );
+    await post(`${fed}/mode`, { mode: "open", _csrf: adminCsrf }, { cookie: admin });
+    const block = { domain: "Spam.Example", policy: "block", reason: "floods", _csrf: adminCsrf };
+    const blocked = await post(`${fed}/domains`, block, { cookie: admin });
+    expect(blocked.status).toBe(200);
+    expect(blocked.body).toContain("Blocked. 0 followers and 0 follows");
+    expect((await post(`${fed}/domains`, block, { cookie: admin })).status).toBe(409);
+    const invalidDomain = await post(
+      `${fed}/domains`,
+      { ...block, domain: "not a domain!" },
+      { cookie: admin },
+    );
+    expect(invalidDomain.status).toBe(422);
+    expect(invalidDomain.body).toContain('value="not a domain!"');
+    const listed = await (await instance.api("GET", "/api/v1/admin/federation/domains")).json();
+    expect(listed.items).toEqual([
+      expect.objectContaining({ domain: "spam.example", policy: "block", reason: "floods" }),
+    ]);
+    await post(
+      `${fed}/domains/remove`,
+      { domain: "spam.example", _csrf: adminCsrf },
+      { cookie: admin },
+    );
+    expect(
+      (await (await instance.api("GET", "/api/v1/admin/federation/domains")).json()).items,
+    ).toEqual([]);
+    expect((await get(fed, { cookie })).status).toBe(404);
+
     // A coordinator is not an admin, even with a valid form.
     expect((await get("/workspace/admin/invitations", { cookie })).status).toBe(404);
     const own = csrfIn(await (await get("/workspace", { cookie })).text());

@@ -255,6 +255,26 @@ export const en = {
   postTerminal: "A finished need or offer cannot be edited; post a new one.",
   postConflict: "Someone else changed this at the same time. Reload the page and try again.",
   saved: "Saved.",
+  federationHeading: "Federation policy",
+  federationIntro:
+    "Which other servers this instance talks to. A block also removes that server's followers and follows at once.",
+  modeLabel: "Mode",
+  modes: {
+    open: "Open: federate with every server that is not blocked",
+    allowlist: "Allowlist: only with servers allowed below",
+  },
+  domainsHeading: "Server rules",
+  domainLabel: "Server (domain)",
+  policyLabel: "Rule",
+  policies: { allow: "Allow", block: "Block" },
+  reasonLabel: "Reason (optional)",
+  addDomain: "Add the rule",
+  removeDomain: "Remove",
+  noDomains: "No rules yet.",
+  domainExists: "This server has a rule already; remove it first.",
+  domainInvalid: "This is not a server name, for example social.example.",
+  blockRemoved: (followers: number, following: number) =>
+    `Blocked. ${followers} followers and ${following} follows on that server were removed.`,
   printHeading: (group: string) => `${group}: open needs`,
   printedOn: (date: string) => `Printed ${date}`,
 } as const;

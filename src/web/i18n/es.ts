@@ -250,6 +250,26 @@ export const es: Messages = {
   postTerminal: "Una necesidad u oferta terminada no se puede editar; publica una nueva.",
   postConflict: "Otra persona cambió esto al mismo tiempo. Recarga la página e inténtalo de nuevo.",
   saved: "Guardado.",
+  federationHeading: "Política de federación",
+  federationIntro:
+    "Con qué otros servidores habla esta instancia. Un bloqueo también quita enseguida a quienes siguen y a quienes se sigue en ese servidor.",
+  modeLabel: "Modo",
+  modes: {
+    open: "Abierto: federar con todo servidor que no esté bloqueado",
+    allowlist: "Lista permitida: solo con los servidores permitidos abajo",
+  },
+  domainsHeading: "Reglas por servidor",
+  domainLabel: "Servidor (dominio)",
+  policyLabel: "Regla",
+  policies: { allow: "Permitir", block: "Bloquear" },
+  reasonLabel: "Motivo (opcional)",
+  addDomain: "Agregar la regla",
+  removeDomain: "Quitar",
+  noDomains: "Todavía no hay reglas.",
+  domainExists: "Este servidor ya tiene una regla; quítala primero.",
+  domainInvalid: "Esto no es un nombre de servidor, por ejemplo social.example.",
+  blockRemoved: (followers, following) =>
+    `Bloqueado. Se quitaron ${followers} seguidores y ${following} seguimientos en ese servidor.`,
   printHeading: (group) => `${group}: necesidades abiertas`,
   printedOn: (date) => `Impreso el ${date}`,
 };

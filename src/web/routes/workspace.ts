@@ -29,6 +29,7 @@ import { InvitationPage, LoginPage } from "../pages/account-forms.ts";
 import { EMPTY_INTAKE } from "../pages/intake-form.ts";
 import { MessagePage } from "../pages/message.ts";
 import {
+  FederationPage,
   InvitationsPage,
   PostFormPage,
   PostsPage,
@@ -438,5 +439,84 @@ export function registerWorkspacePages(app: Hono, deps: WebDeps): void {
       ),
       201,
     );
+  });
+
+  const renderFederation = async (
+    c: Context,
+    extra: {
+      notice?: string;
+      problem?: string;
+      input?: { domain: string; policy: string; reason: string };
+    } = {},
+    status: 200 | 409 | 422 = 200,
+  ) => {
+    const { account, csrfToken } = c.get("signedIn");
+    const page = pageContext(c, urls);
+    const [mode, domains] = await Promise.all([
+      deps.federationPolicy.mode(),
+      deps.federationPolicy.domains(),
+    ]);
+    return c.html(
+      renderDocument(FederationPage({ page, account, csrf: csrfToken, mode, domains, ...extra })),
+      status,
+    );
+  };
+  const adminOnly = (c: Context) => {
+    if (c.get("signedIn").account.isAdmin) return null;
+    const { t } = pageContext(c, urls);
+    return message(c, t.notFound, t.notFoundText, 404);
+  };
+
+  app.get("/workspace/admin/federation", signedIn, async (c) => {
+    const refused = adminOnly(c);
+    if (refused !== null) return refused;
+    const { t } = pageContext(c, urls);
+    return renderFederation(c, c.req.query("done") === "saved" ? { notice: t.saved } : {});
+  });
+
+  app.post("/workspace/admin/federation/mode", ...guards, signedIn, async (c) => {
+    const refused = adminOnly(c);
+    if (refused !== null) return refused;
+    const mode = field(await c.req.parseBody(), "mode");
+    if (mode !== "open" && mode !== "allowlist") return renderFederation(c, {}, 422);
+    await deps.federationPolicy.setMode(mode);
+    return c.redirect("/workspace/admin/federation?done=saved", 303);
+  });
+
+  app.post("/workspace/admin/federation/domains", ...guards, signedIn, async (c) => {
+    const refused = adminOnly(c);
+    if (refused !== null) return refused;
+    const { t } = pageContext(c, urls);
+    const form = await c.req.parseBody();
+    const input = {
+      domain: field(form, "domain").trim().slice(0, 300),
+      policy: field(form, "policy"),
+      reason: field(form, "reason").trim().slice(0, 500),
+    };
+    if (input.policy !== "allow" && input.policy !== "block") {
+      return renderFederation(c, { input, problem: t.domainInvalid }, 422);
+    }
+    const result = await deps.federationPolicy.addDomain({
+      domain: input.domain,
+      policy: input.policy,
+      reason: input.reason === "" ? null : input.reason,
+    });
+    if (!result.ok) {
+      return result.error === "exists"
+        ? renderFederation(c, { input, problem: t.domainExists }, 409)
+        : renderFederation(c, { input, problem: t.domainInvalid }, 422);
+    }
+    const notice =
+      result.entry.policy === "block"
+        ? t.blockRemoved(result.removed.followers, result.removed.following)
+        : t.saved;
+    return renderFederation(c, { notice });
+  });
+
+  app.post("/workspace/admin/federation/domains/remove", ...guards, signedIn, async (c) => {
+    const refused = adminOnly(c);
+    if (refused !== null) return refused;
+    await deps.federationPolicy.removeDomain(field(await c.req.parseBody(), "domain"));
+    return c.redirect("/workspace/admin/federation?done=saved", 303);
   });
 }
