@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REMOTE_FOLLOW_RATE_LIMIT } from "../src/services/remote-follow.ts";
 import { startTestInstance, type TestInstance } from "./helpers/instance.ts";
 
 /** The public pages on a running instance: languages, headers, filters, remote follow. */
@@ -8,7 +9,9 @@ describe("public web pages", () => {
     fetch(new URL(path, instance.config.origin), { headers, redirect: "manual" });
 
   beforeAll(async () => {
-    instance = await startTestInstance();
+    // A stopped clock: the remote-follow limit counts in fixed windows.
+    const now = Temporal.Now.instant();
+    instance = await startTestInstance({ clock: () => now });
     await instance.api("POST", "/api/v1/groups", {
       handle: "food",
       name: "Food collective",
@@ -153,6 +156,28 @@ describe("public web pages", () => {
     const unknown = await post("maria@unreachable.invalid");
     expect(unknown.status).toBe(422);
     expect(await unknown.text()).toContain("We could not find your server");
+  });
+
+  it("refuses servers the policy blocks, and limits lookups per address", async () => {
+    const blocked = await instance.api("POST", "/api/v1/admin/federation/domains", {
+      domain: "blocked.example",
+      policy: "block",
+    });
+    expect(blocked.status).toBe(201);
+    await instance.database.db.deleteFrom("rate_limit_hits").execute();
+    const post = () =>
+      fetch(new URL("/groups/food/remote-follow", instance.config.origin), {
+        method: "POST",
+        body: new URLSearchParams({ account: "maria@blocked.example" }),
+      });
+    for (let i = 0; i < REMOTE_FOLLOW_RATE_LIMIT.limit; i++) {
+      const res = await post();
+      expect(res.status).toBe(422);
+      expect(await res.text()).toContain("We could not find your server");
+    }
+    const limited = await post();
+    expect(limited.status).toBe(422);
+    expect(await limited.text()).toContain("Many follow lookups came from this connection");
   });
 
   it("escapes what people typed", async () => {

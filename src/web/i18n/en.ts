@@ -48,6 +48,8 @@ export const en = {
   followErrorFormat: "Type your account as name@server, for example you@mastodon.social.",
   followErrorLookup:
     "We could not find your server's follow page. Check the account, or search for the address shown above from your own server.",
+  followRateLimited:
+    "Many follow lookups came from this connection in the last hour. Please try again later, or search for the address shown above from your own server.",
   need: "Need",
   offer: "Offer",
   status: "Status",

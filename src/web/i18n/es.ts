@@ -40,6 +40,8 @@ export const es: Messages = {
   followErrorFormat: "Escribe tu cuenta como nombre@servidor, por ejemplo tu@mastodon.social.",
   followErrorLookup:
     "No encontramos la página para seguir de tu servidor. Revisa la cuenta o busca la dirección de arriba desde tu propio servidor.",
+  followRateLimited:
+    "Hubo muchas búsquedas para seguir desde esta conexión en la última hora. Inténtalo más tarde o busca la dirección de arriba desde tu propio servidor.",
   need: "Necesidad",
   offer: "Oferta",
   status: "Estado",

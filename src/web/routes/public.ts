@@ -6,6 +6,7 @@ import { isCategorySlug } from "../../domain/categories.ts";
 import type { Group } from "../../domain/group.ts";
 import { isId } from "../../domain/ids.ts";
 import type { Purpose, Urgency } from "../../domain/proposal.ts";
+import { addressBucket } from "../../domain/rate-limit.ts";
 import { remoteFollowUrl } from "../../services/remote-follow.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
@@ -15,7 +16,7 @@ import { HomePage } from "../pages/home.ts";
 import { MessagePage } from "../pages/message.ts";
 import { PrintPage } from "../pages/print.ts";
 import { ProposalPage } from "../pages/proposal.ts";
-import { formBodyLimit } from "../request-guards.ts";
+import { clientAddress, formBodyLimit } from "../request-guards.ts";
 
 /** How many open needs (and offers) a group page lists. */
 export const GROUP_PAGE_LIMIT = 50;
@@ -73,13 +74,21 @@ export function registerPublicPages(app: Hono, deps: WebDeps): void {
     if (group === null) return notFound(c);
     const form = await c.req.parseBody();
     const account = typeof form.account === "string" ? form.account.slice(0, 320) : "";
-    const result = await remoteFollowUrl(deps, account, urls.group(group.handle).href);
+    const result = await remoteFollowUrl(
+      deps,
+      account,
+      urls.group(group.handle).href,
+      addressBucket(clientAddress(c, deps.trustProxy)),
+    );
     if (result.ok) return c.redirect(result.url.href, 303);
     const { t } = pageContext(c, urls);
-    return renderGroup(c, group, {
-      account,
-      error: result.error === "format" ? t.followErrorFormat : t.followErrorLookup,
-    });
+    const error =
+      result.error === "format"
+        ? t.followErrorFormat
+        : result.error === "rate-limited"
+          ? t.followRateLimited
+          : t.followErrorLookup;
+    return renderGroup(c, group, { account, error });
   });
 
   app.get("/groups/:handle/print", async (c) => {
