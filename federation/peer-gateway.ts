@@ -7,6 +7,10 @@ import type { AppFederation } from "./federation.ts";
 import { PUBLIC_AUDIENCE } from "./proposal-object.ts";
 import { followerInboxes } from "./publisher.ts";
 
+const SUBSCRIBE_REL = "http://ostatus.org/schema/1.0/subscribe";
+/** A visitor waits on this lookup: give up well before they do. */
+const LOOKUP_TIMEOUT_MS = 8_000;
+
 /**
  * Following other groups, answering follow requests and re-sharing, over
  * Fedify. Follows and their answers go to personal inboxes (where Mastodon
@@ -39,6 +43,23 @@ export function createPeerGateway(
         inbox: actor.inboxId.href,
         sharedInbox: actor.endpoints?.sharedInbox?.href ?? null,
       };
+    },
+
+    async subscribeTemplate(account) {
+      let jrd: Awaited<ReturnType<ReturnType<typeof context>["lookupWebFinger"]>>;
+      try {
+        // Through the process's guarded fetch: the address policy applies.
+        jrd = await context().lookupWebFinger(`acct:${account}`, {
+          maxRedirection: 3,
+          signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS),
+        });
+      } catch {
+        return null;
+      }
+      const link = jrd?.links?.find(
+        (l) => l.rel === SUBSCRIBE_REL && typeof l.template === "string",
+      );
+      return link?.template ?? null;
     },
 
     async follow(group, target, followActivityId) {

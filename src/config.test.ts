@@ -14,6 +14,7 @@ describe("loadConfig", () => {
       allowPrivateAddress: false,
       logLevel: "info",
       role: "all",
+      trustProxy: false,
     });
   });
 
@@ -37,6 +38,7 @@ describe("loadConfig", () => {
       ADMIN_TOKEN: "a-long-enough-admin-token",
       ALLOW_PRIVATE_ADDRESS: "true",
       LOG_LEVEL: "debug",
+      TRUST_PROXY: "true",
     });
     expect(config).toMatchObject({
       port: 4000,
@@ -46,6 +48,7 @@ describe("loadConfig", () => {
       adminToken: "a-long-enough-admin-token",
       allowPrivateAddress: true,
       logLevel: "debug",
+      trustProxy: true,
     });
     expect(config.origin.href).toBe("https://aid.example/");
   });
@@ -60,6 +63,7 @@ describe("loadConfig", () => {
         ADMIN_TOKEN: "short",
         ALLOW_PRIVATE_ADDRESS: "yes",
         LOG_LEVEL: "verbose",
+        TRUST_PROXY: "1",
       });
     } catch (e) {
       error = e;
@@ -73,6 +77,7 @@ describe("loadConfig", () => {
       "ADMIN_TOKEN",
       "ALLOW_PRIVATE_ADDRESS",
       "LOG_LEVEL",
+      "TRUST_PROXY",
     ]) {
       expect(problems).toContain(name);
     }

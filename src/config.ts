@@ -28,6 +28,11 @@ export interface Config {
   allowPrivateAddress: boolean;
   logLevel: LogLevel;
   role: Role;
+  /**
+   * Behind a reverse proxy: take the client's address from the last
+   * `X-Forwarded-For` entry (for rate limits). Only when a proxy always sets it.
+   */
+  trustProxy: boolean;
 }
 
 export class ConfigurationError extends Error {
@@ -140,6 +145,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     );
   }
 
+  let trustProxy = false;
+  const rawTrustProxy = value("TRUST_PROXY");
+  if (rawTrustProxy !== undefined) {
+    if (rawTrustProxy === "true") trustProxy = true;
+    else if (rawTrustProxy !== "false") {
+      problems.push(`TRUST_PROXY must be "true" or "false", got ${JSON.stringify(rawTrustProxy)}`);
+    }
+  }
+
   if (problems.length > 0) throw new ConfigurationError(problems);
   return {
     port,
@@ -151,5 +165,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     allowPrivateAddress,
     logLevel,
     role,
+    trustProxy,
   };
 }

@@ -62,7 +62,8 @@ export interface Instance {
   readonly urls: InstanceUrls;
   readonly database: DatabaseHandle;
   readonly federation: AppFederation;
-  fetch(request: Request): Promise<Response>;
+  /** `env` is the Node adapter's (the connection, for the client's address). */
+  fetch(request: Request, env?: object): Promise<Response>;
   /** Starts the delivery workers and the periodic jobs. */
   startWorkers(): Promise<void>;
   stop(): Promise<void>;
@@ -157,6 +158,7 @@ export async function createInstance(
     actorIdOf: (group) => urls.group(group.handle).href,
     federationMiddleware,
     isReady: () => ready,
+    trustProxy: config.trustProxy,
   });
 
   const workers = new AbortController();
@@ -175,7 +177,7 @@ export async function createInstance(
     urls,
     database,
     federation,
-    fetch: async (request) => app.fetch(request),
+    fetch: async (request, env) => app.fetch(request, env),
     async startWorkers() {
       // A web process only queues work; worker processes (ROLE=worker, or
       // this one with ROLE=all) claim it from the shared queue.
@@ -224,9 +226,9 @@ export async function startServer(
   // A worker answers only its health check: requests belong to web processes.
   const fetch =
     config.role === "worker"
-      ? (request: Request) =>
+      ? (request: Request, env?: object) =>
           new URL(request.url).pathname === "/healthz"
-            ? instance.fetch(request)
+            ? instance.fetch(request, env)
             : Promise.resolve(
                 Response.json(
                   { error: "not_found", message: "This is a worker process" },

@@ -23,6 +23,10 @@ export interface InstanceUrls {
   responseNotice(responseId: string): URL;
   /** The proposal id in one of our object ids, or null when it is not one. */
   proposalIdOf(objectId: URL): string | null;
+  /** Where a person sees and withdraws what they sent without an account (private). */
+  requestStatusPage(token: string): URL;
+  /** Where an invited coordinator creates their account (private). */
+  invitationPage(token: string): URL;
 }
 
 export function instanceUrls(origin: URL): InstanceUrls {
@@ -44,5 +48,7 @@ export function instanceUrls(origin: URL): InstanceUrls {
       const match = /^\/objects\/([0-9a-f-]{36})$/.exec(objectId.pathname);
       return match?.[1] ?? null;
     },
+    requestStatusPage: (token) => at(`/requests/${token}`),
+    invitationPage: (token) => at(`/invitations/${token}`),
   };
 }

@@ -67,9 +67,19 @@ const RULES: Rule[] = [
     why: "the HTTP layer never talks Fedify",
   },
   {
+    files: "src/web",
+    forbidden: (t) =>
+      t.startsWith("@fedify/") ||
+      t.startsWith("federation/") ||
+      t.startsWith("src/http/") ||
+      t === "src/server.ts",
+    why: "the pages use the domain, repositories and services, never Fedify",
+  },
+  {
     files: "federation",
     forbidden: (t) =>
       t.startsWith("src/http/") ||
+      t.startsWith("src/web/") ||
       t === "src/server.ts" ||
       (t.startsWith("src/services/") && t !== "src/services/ports.ts"),
     why: "federation sees services only through their ports",

@@ -225,6 +225,69 @@ export interface DomainPoliciesTable {
   created_at: Timestamp;
 }
 
+export interface IntakeRequestsTable {
+  id: string;
+  group_id: string;
+  purpose: "request" | "offer";
+  title: string;
+  description: string;
+  category: string;
+  /** numeric: both drivers return it as a decimal string. */
+  quantity_amount: string | null;
+  quantity_unit: string | null;
+  location_name: string | null;
+  urgency: "low" | "normal" | "high" | "critical";
+  expires_at: Timestamp | null;
+  contact: string;
+  language: string;
+  state: "new" | "published" | "declined" | "withdrawn";
+  status_token_digest: string;
+  /** The need or offer it was published as. */
+  proposal_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AccountsTable {
+  id: string;
+  username: string;
+  password_hash: string;
+  is_admin: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AccountGroupsTable {
+  account_id: string;
+  group_id: string;
+}
+
+export interface InvitationsTable {
+  id: string;
+  token_digest: string;
+  /** null for an admin invitation. */
+  group_id: string | null;
+  for_admin: Generated<boolean>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  accepted_at: Timestamp | null;
+  account_id: string | null;
+}
+
+export interface SessionsTable {
+  id_digest: string;
+  account_id: string;
+  csrf_token: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface RateLimitHitsTable {
+  bucket: string;
+  window_start: Timestamp;
+  hits: number;
+}
+
 export interface Database {
   groups: GroupsTable;
   group_keys: GroupKeysTable;
@@ -245,4 +308,10 @@ export interface Database {
   pledges: PledgesTable;
   notifications: NotificationsTable;
   pending_messages: PendingMessagesTable;
+  intake_requests: IntakeRequestsTable;
+  rate_limit_hits: RateLimitHitsTable;
+  accounts: AccountsTable;
+  account_groups: AccountGroupsTable;
+  invitations: InvitationsTable;
+  sessions: SessionsTable;
 }

@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, sql } from "kysely";
 import type { CategorySlug } from "../domain/categories.ts";
-import type { Proposal, ProposalStatus, Purpose } from "../domain/proposal.ts";
+import type { Proposal, ProposalStatus, Purpose, Urgency } from "../domain/proposal.ts";
 import type { Unit } from "../domain/units.ts";
 import type { Database, ProposalsTable } from "./database.ts";
 import { toDate, toInstant, toInstantOrNull } from "./time.ts";
@@ -140,6 +140,8 @@ export interface ProposalPageQuery {
   /** Omitted: needs and offers together (the outbox). */
   readonly purpose?: Purpose | undefined;
   readonly status?: ProposalStatus | undefined;
+  readonly category?: CategorySlug | undefined;
+  readonly urgency?: Urgency | undefined;
   /** Only public proposals unless the reader is a coordinator of the group. */
   readonly includeFollowersOnly: boolean;
   readonly limit: number;
@@ -162,6 +164,8 @@ export async function listProposals(
     .where("deleted_at", "is", null);
   if (q.purpose !== undefined) query = query.where("purpose", "=", q.purpose);
   if (q.status !== undefined) query = query.where("status", "=", q.status);
+  if (q.category !== undefined) query = query.where("category", "=", q.category);
+  if (q.urgency !== undefined) query = query.where("urgency", "=", q.urgency);
   if (!q.includeFollowersOnly) query = query.where("audience", "=", "public");
   if (q.after !== undefined) {
     const createdAt = toDate(q.after.createdAt);

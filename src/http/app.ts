@@ -5,17 +5,18 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { CATEGORIES } from "../domain/categories.ts";
 import { UNITS } from "../domain/units.ts";
+import { registerWebPages, securityHeaders } from "../web/index.ts";
 import { registerAdminFederationRoutes } from "./api/admin-federation.ts";
 import type { ApiDeps } from "./api/deps.ts";
 import { registerFollowRoutes } from "./api/follows.ts";
 import { registerGroupRoutes } from "./api/groups.ts";
+import { registerInvitationRoutes } from "./api/invitations.ts";
 import { registerMatchRoutes } from "./api/matches.ts";
 import { registerNetworkRoutes } from "./api/network.ts";
 import { registerPledgeRoutes } from "./api/pledges.ts";
 import { registerProposalRoutes } from "./api/proposals.ts";
 import { registerResponseRoutes } from "./api/responses.ts";
 import { ApiError, errorResponse } from "./errors.ts";
-import { registerPages } from "./pages.ts";
 
 const logger = getLogger(["bayanihan", "http"]);
 
@@ -27,6 +28,8 @@ export interface HttpDeps extends ApiDeps {
   readonly federationMiddleware: MiddlewareHandler;
   /** Whether the instance is ready (migrations applied, queue running). */
   readonly isReady: () => boolean;
+  /** Whether a reverse proxy's `X-Forwarded-For` names the client (TRUST_PROXY). */
+  readonly trustProxy: boolean;
 }
 
 export function createHttpApp(deps: HttpDeps): OpenAPIHono {
@@ -70,6 +73,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
     );
   });
 
+  app.use(securityHeaders);
   app.get("/healthz", (c) =>
     deps.isReady() ? c.json({ status: "ok" }) : c.json({ status: "starting" }, 503),
   );
@@ -95,6 +99,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
   );
   registerGroupRoutes(app, deps);
   registerAdminFederationRoutes(app, deps);
+  registerInvitationRoutes(app, deps);
   registerProposalRoutes(app, deps);
   registerNetworkRoutes(app, deps);
   registerMatchRoutes(app, deps);
@@ -119,7 +124,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
   });
 
   app.use(deps.federationMiddleware);
-  registerPages(app, deps);
+  registerWebPages(app, deps);
   return app;
 }
 

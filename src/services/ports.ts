@@ -40,6 +40,12 @@ export interface PeerGateway {
   unfollow(group: Group, target: RemoteActorRef, followActivityId: string): Promise<void>;
   acceptFollower(group: Group, follower: Follower): Promise<void>;
   rejectFollower(group: Group, follower: Follower): Promise<void>;
+  /**
+   * The `http://ostatus.org/schema/1.0/subscribe` template from the WebFinger
+   * document of `user@host` (where a person confirms a follow on their own
+   * server); null when the lookup fails or there is none.
+   */
+  subscribeTemplate(account: string): Promise<string | null>;
   /** Announces another group's object to this group's followers. */
   share(
     group: Group,

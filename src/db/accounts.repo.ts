@@ -1,0 +1,208 @@
+import type { Kysely } from "kysely";
+import type { Account } from "../domain/account.ts";
+import type { Database } from "./database.ts";
+import { toDate, toInstant } from "./time.ts";
+
+export interface InvitationRow {
+  readonly id: string;
+  /** null: an invitation for an instance admin. */
+  readonly groupId: string | null;
+  readonly expiresAt: Temporal.Instant;
+  readonly acceptedAt: Temporal.Instant | null;
+}
+
+export async function insertInvitation(
+  db: Kysely<Database>,
+  invitation: {
+    id: string;
+    tokenDigest: string;
+    groupId: string | null;
+    createdAt: Temporal.Instant;
+    expiresAt: Temporal.Instant;
+  },
+): Promise<void> {
+  await db
+    .insertInto("invitations")
+    .values({
+      id: invitation.id,
+      token_digest: invitation.tokenDigest,
+      group_id: invitation.groupId,
+      for_admin: invitation.groupId === null,
+      created_at: toDate(invitation.createdAt),
+      expires_at: toDate(invitation.expiresAt),
+    })
+    .execute();
+}
+
+export async function findInvitationByDigest(
+  db: Kysely<Database>,
+  digest: string,
+): Promise<InvitationRow | null> {
+  const row = await db
+    .selectFrom("invitations")
+    .select(["id", "group_id", "expires_at", "accepted_at"])
+    .where("token_digest", "=", digest)
+    .executeTakeFirst();
+  if (row === undefined) return null;
+  return {
+    id: row.id,
+    groupId: row.group_id,
+    expiresAt: toInstant(row.expires_at),
+    acceptedAt: row.accepted_at === null ? null : toInstant(row.accepted_at),
+  };
+}
+
+export type AcceptOutcome = "created" | "username-taken" | "invitation-used";
+
+/**
+ * Creates the account, makes it a coordinator of the invitation's group and
+ * uses up the invitation, all or nothing: an invitation opens one account.
+ */
+export async function createAccountFromInvitation(
+  db: Kysely<Database>,
+  invitationId: string,
+  account: { id: string; username: string; passwordHash: string; at: Temporal.Instant },
+): Promise<AcceptOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const claimed = await trx
+      .updateTable("invitations")
+      .set({ accepted_at: toDate(account.at) })
+      .where("id", "=", invitationId)
+      .where("accepted_at", "is", null)
+      .returning(["group_id", "for_admin"])
+      .executeTakeFirst();
+    if (claimed === undefined) return "invitation-used";
+    const inserted = await trx
+      .insertInto("accounts")
+      .values({
+        id: account.id,
+        username: account.username,
+        password_hash: account.passwordHash,
+        is_admin: claimed.for_admin,
+        created_at: toDate(account.at),
+        updated_at: toDate(account.at),
+      })
+      .onConflict((oc) => oc.column("username").doNothing())
+      .returning("id")
+      .executeTakeFirst();
+    if (inserted === undefined) {
+      // Roll back the claim: the person picks another name and tries again.
+      await trx
+        .updateTable("invitations")
+        .set({ accepted_at: null })
+        .where("id", "=", invitationId)
+        .execute();
+      return "username-taken";
+    }
+    if (claimed.group_id !== null) {
+      await trx
+        .insertInto("account_groups")
+        .values({ account_id: account.id, group_id: claimed.group_id })
+        .execute();
+    }
+    await trx
+      .updateTable("invitations")
+      .set({ account_id: account.id })
+      .where("id", "=", invitationId)
+      .execute();
+    return "created";
+  });
+}
+
+export async function findAccountForLogin(
+  db: Kysely<Database>,
+  username: string,
+): Promise<{ account: Account; passwordHash: string } | null> {
+  const row = await db
+    .selectFrom("accounts")
+    .selectAll()
+    .where("username", "=", username)
+    .executeTakeFirst();
+  if (row === undefined) return null;
+  return {
+    account: {
+      id: row.id,
+      username: row.username,
+      isAdmin: row.is_admin,
+      createdAt: toInstant(row.created_at),
+    },
+    passwordHash: row.password_hash,
+  };
+}
+
+/** The ids of the groups an account coordinates. */
+export async function listAccountGroupIds(
+  db: Kysely<Database>,
+  accountId: string,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom("account_groups")
+    .select("group_id")
+    .where("account_id", "=", accountId)
+    .execute();
+  return rows.map((r) => r.group_id);
+}
+
+export async function insertSession(
+  db: Kysely<Database>,
+  session: {
+    idDigest: string;
+    accountId: string;
+    csrfToken: string;
+    createdAt: Temporal.Instant;
+    expiresAt: Temporal.Instant;
+  },
+): Promise<void> {
+  await db
+    .insertInto("sessions")
+    .values({
+      id_digest: session.idDigest,
+      account_id: session.accountId,
+      csrf_token: session.csrfToken,
+      created_at: toDate(session.createdAt),
+      expires_at: toDate(session.expiresAt),
+    })
+    .execute();
+}
+
+/** A live session with its account; null when unknown or expired. */
+export async function findSession(
+  db: Kysely<Database>,
+  idDigest: string,
+  now: Temporal.Instant,
+): Promise<{ account: Account; csrfToken: string } | null> {
+  const row = await db
+    .selectFrom("sessions")
+    .innerJoin("accounts", "accounts.id", "sessions.account_id")
+    .select([
+      "accounts.id",
+      "accounts.username",
+      "accounts.is_admin",
+      "accounts.created_at",
+      "sessions.csrf_token",
+    ])
+    .where("sessions.id_digest", "=", idDigest)
+    .where("sessions.expires_at", ">", toDate(now))
+    .executeTakeFirst();
+  if (row === undefined) return null;
+  return {
+    account: {
+      id: row.id,
+      username: row.username,
+      isAdmin: row.is_admin,
+      createdAt: toInstant(row.created_at),
+    },
+    csrfToken: row.csrf_token,
+  };
+}
+
+export async function deleteSession(db: Kysely<Database>, idDigest: string): Promise<void> {
+  await db.deleteFrom("sessions").where("id_digest", "=", idDigest).execute();
+}
+
+export async function deleteExpiredSessions(
+  db: Kysely<Database>,
+  now: Temporal.Instant,
+): Promise<void> {
+  await db.deleteFrom("sessions").where("expires_at", "<=", toDate(now)).execute();
+}

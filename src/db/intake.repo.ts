@@ -1,0 +1,137 @@
+import type { Kysely, Selectable } from "kysely";
+import type { CategorySlug } from "../domain/categories.ts";
+import type { IntakeRequest, IntakeState } from "../domain/intake.ts";
+import type { Unit } from "../domain/units.ts";
+import type { Database, IntakeRequestsTable } from "./database.ts";
+import { toDate, toInstant, toInstantOrNull } from "./time.ts";
+
+function toIntakeRequest(row: Selectable<IntakeRequestsTable>): IntakeRequest {
+  return {
+    id: row.id,
+    groupId: row.group_id,
+    purpose: row.purpose,
+    title: row.title,
+    description: row.description,
+    category: row.category as CategorySlug,
+    quantity:
+      row.quantity_amount === null || row.quantity_unit === null
+        ? null
+        : { amount: trimDecimal(row.quantity_amount), unit: row.quantity_unit as Unit },
+    place: row.location_name,
+    urgency: row.urgency,
+    neededBy: toInstantOrNull(row.expires_at),
+    contact: row.contact,
+    language: row.language,
+    state: row.state,
+    proposalId: row.proposal_id,
+    createdAt: toInstant(row.created_at),
+    updatedAt: toInstant(row.updated_at),
+  };
+}
+
+function trimDecimal(value: string): string {
+  return value.includes(".") ? value.replace(/\.?0+$/, "") : value;
+}
+
+export async function insertIntakeRequest(
+  db: Kysely<Database>,
+  request: IntakeRequest,
+  statusTokenDigest: string,
+): Promise<void> {
+  await db
+    .insertInto("intake_requests")
+    .values({
+      id: request.id,
+      group_id: request.groupId,
+      purpose: request.purpose,
+      title: request.title,
+      description: request.description,
+      category: request.category,
+      quantity_amount: request.quantity?.amount ?? null,
+      quantity_unit: request.quantity?.unit ?? null,
+      location_name: request.place,
+      urgency: request.urgency,
+      expires_at: request.neededBy === null ? null : toDate(request.neededBy),
+      contact: request.contact,
+      language: request.language,
+      state: request.state,
+      status_token_digest: statusTokenDigest,
+      created_at: toDate(request.createdAt),
+      updated_at: toDate(request.updatedAt),
+    })
+    .execute();
+}
+
+export async function findIntakeRequestByTokenDigest(
+  db: Kysely<Database>,
+  digest: string,
+): Promise<IntakeRequest | null> {
+  const row = await db
+    .selectFrom("intake_requests")
+    .selectAll()
+    .where("status_token_digest", "=", digest)
+    .executeTakeFirst();
+  return row === undefined ? null : toIntakeRequest(row);
+}
+
+export async function findIntakeRequest(
+  db: Kysely<Database>,
+  groupId: string,
+  id: string,
+): Promise<IntakeRequest | null> {
+  const row = await db
+    .selectFrom("intake_requests")
+    .selectAll()
+    .where("id", "=", id)
+    .where("group_id", "=", groupId)
+    .executeTakeFirst();
+  return row === undefined ? null : toIntakeRequest(row);
+}
+
+export async function setIntakeProposal(
+  db: Kysely<Database>,
+  id: string,
+  proposalId: string,
+): Promise<void> {
+  await db
+    .updateTable("intake_requests")
+    .set({ proposal_id: proposalId })
+    .where("id", "=", id)
+    .execute();
+}
+
+/** Moves a request from one state to another; false if it was no longer in `from` (a race). */
+export async function changeIntakeState(
+  db: Kysely<Database>,
+  id: string,
+  from: IntakeState,
+  to: IntakeState,
+  at: Temporal.Instant,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("intake_requests")
+    .set({ state: to, updated_at: toDate(at) })
+    .where("id", "=", id)
+    .where("state", "=", from)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** A group's queue, oldest first: the first to ask is the first to be read. */
+export async function listIntakeRequests(
+  db: Kysely<Database>,
+  groupId: string,
+  state: IntakeState,
+  limit: number,
+): Promise<IntakeRequest[]> {
+  const rows = await db
+    .selectFrom("intake_requests")
+    .selectAll()
+    .where("group_id", "=", groupId)
+    .where("state", "=", state)
+    .orderBy("created_at")
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  return rows.map(toIntakeRequest);
+}

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { canWithdraw, type IntakeInput, neededByDate, validateIntake } from "./intake.ts";
+
+const today = Temporal.PlainDate.from("2026-11-28");
+const input = (over: Partial<IntakeInput> = {}): IntakeInput => ({
+  title: "Baby formula",
+  description: "",
+  category: "food",
+  quantityAmount: "",
+  quantityUnit: "one",
+  place: "",
+  urgency: "normal",
+  neededBy: "",
+  contact: "0917 000 0000",
+  ...over,
+});
+
+describe("intake validation", () => {
+  it("accepts the two required fields alone", () => {
+    const result = validateIntake(input({ urgency: "" }), today);
+    expect(result).toEqual({
+      ok: true,
+      draft: {
+        title: "Baby formula",
+        description: "",
+        category: "food",
+        quantity: null,
+        place: null,
+        urgency: "normal",
+        neededBy: null,
+        contact: "0917 000 0000",
+      },
+    });
+  });
+
+  it("reads a decimal comma and a needed-by date as the end of that day (UTC)", () => {
+    const result = validateIntake(
+      input({ quantityAmount: "2,50", quantityUnit: "kilogram", neededBy: "2026-11-28" }),
+      today,
+    );
+    expect(result.ok && result.draft.quantity).toEqual({ amount: "2.5", unit: "kilogram" });
+    expect(result.ok && result.draft.neededBy?.toString()).toBe("2026-11-29T00:00:00Z");
+  });
+
+  it("names every problem by field", () => {
+    const result = validateIntake(
+      input({
+        title: "  ",
+        contact: "x".repeat(301),
+        category: "pizza",
+        urgency: "yesterday",
+        quantityAmount: "-3",
+        neededBy: "2026-11-27",
+      }),
+      today,
+    );
+    expect(result).toEqual({
+      ok: false,
+      problems: {
+        title: "required",
+        contact: "too-long",
+        category: "unknown-category",
+        urgency: "unknown-urgency",
+        quantityAmount: "invalid-amount",
+        neededBy: "date-in-past",
+      },
+    });
+    const dates = validateIntake(
+      input({ neededBy: "2026-02-30", quantityAmount: "1", quantityUnit: "parsec" }),
+      today,
+    );
+    expect(dates).toEqual({
+      ok: false,
+      problems: { neededBy: "invalid-date", quantityUnit: "unknown-unit" },
+    });
+  });
+
+  it("shows a deadline as the date it was read from", () => {
+    const result = validateIntake(input({ neededBy: "2026-12-04" }), today);
+    expect(result.ok && neededByDate(result.draft.neededBy!).toString()).toBe("2026-12-04");
+    expect(neededByDate(Temporal.Instant.from("2026-12-04T18:00:00Z")).toString()).toBe(
+      "2026-12-04",
+    );
+  });
+
+  it("lets a person withdraw only what nobody acted on yet", () => {
+    expect(canWithdraw("new")).toBe(true);
+    expect(canWithdraw("published")).toBe(false);
+    expect(canWithdraw("declined")).toBe(false);
+  });
+});

@@ -1,0 +1,177 @@
+import { type CategorySlug, isCategorySlug } from "./categories.ts";
+import type { Purpose, Quantity, Urgency } from "./proposal.ts";
+import { isUnit } from "./units.ts";
+
+/**
+ * Requests for help (and offers of help) from people without an account.
+ * They go to the group's triage queue, never straight to the federation: a
+ * coordinator reads each one and publishes it without the person's contact.
+ */
+export type IntakeState = "new" | "published" | "declined" | "withdrawn";
+
+export interface IntakeDraft {
+  readonly title: string;
+  readonly description: string;
+  readonly category: CategorySlug;
+  readonly quantity: Quantity | null;
+  readonly place: string | null;
+  readonly urgency: Urgency;
+  readonly neededBy: Temporal.Instant | null;
+  /** Private: how the collective can reach the person. Never published. "" when none. */
+  readonly contact: string;
+}
+
+export interface IntakeRequest extends IntakeDraft {
+  readonly id: string;
+  readonly groupId: string;
+  readonly purpose: Purpose;
+  readonly language: string;
+  readonly state: IntakeState;
+  /** The need or offer a coordinator published it as. */
+  readonly proposalId: string | null;
+  readonly createdAt: Temporal.Instant;
+  readonly updatedAt: Temporal.Instant;
+}
+
+/** The form's fields as typed, before validation (every value a string). */
+export interface IntakeInput {
+  readonly title: string;
+  readonly description: string;
+  readonly category: string;
+  readonly quantityAmount: string;
+  readonly quantityUnit: string;
+  readonly place: string;
+  readonly urgency: string;
+  /** A calendar date, `YYYY-MM-DD` (what `<input type="date">` sends). */
+  readonly neededBy: string;
+  readonly contact: string;
+}
+
+export type IntakeField = keyof IntakeInput;
+
+export type IntakeProblem =
+  | "required"
+  | "too-long"
+  | "unknown-category"
+  | "unknown-urgency"
+  | "invalid-amount"
+  | "unknown-unit"
+  | "invalid-date"
+  | "date-in-past";
+
+/** Size limits: enough for a real request, small enough that the queue cannot be flooded with novels. */
+export const INTAKE_LIMITS = {
+  title: 120,
+  description: 2000,
+  place: 200,
+  contact: 300,
+} as const;
+
+const URGENCIES: readonly string[] = ["low", "normal", "high", "critical"];
+const MAX_AMOUNT = 1_000_000_000;
+
+export type IntakeValidation =
+  | { readonly ok: true; readonly draft: IntakeDraft }
+  | { readonly ok: false; readonly problems: Partial<Record<IntakeField, IntakeProblem>> };
+
+/**
+ * Checks a submitted form and says what is wrong with each field, so the form
+ * can come back with every problem next to its field at once. `today` is the
+ * date the person sees: "needed by today" is still in time.
+ */
+export function validateIntake(
+  input: IntakeInput,
+  today: Temporal.PlainDate,
+  options: { readonly contactRequired: boolean } = { contactRequired: true },
+): IntakeValidation {
+  const problems: Partial<Record<IntakeField, IntakeProblem>> = {};
+  const text = (field: "title" | "description" | "place" | "contact", required: boolean) => {
+    const value = input[field].trim();
+    if (required && value === "") problems[field] = "required";
+    else if (value.length > INTAKE_LIMITS[field]) problems[field] = "too-long";
+    return value;
+  };
+  const title = text("title", true);
+  const description = text("description", false);
+  const place = text("place", false);
+  // A coordinator publishing a request leaves the contact empty unless they
+  // choose to keep one privately with the need.
+  const contact = text("contact", options.contactRequired);
+
+  if (!isCategorySlug(input.category)) problems.category = "unknown-category";
+  const urgency = input.urgency === "" ? "normal" : input.urgency;
+  if (!URGENCIES.includes(urgency)) problems.urgency = "unknown-urgency";
+
+  let quantity: Quantity | null = null;
+  const rawAmount = input.quantityAmount.trim();
+  if (rawAmount !== "") {
+    const amount = parseAmount(rawAmount);
+    if (amount === null) problems.quantityAmount = "invalid-amount";
+    const unit = input.quantityUnit === "" ? "one" : input.quantityUnit;
+    if (!isUnit(unit)) problems.quantityUnit = "unknown-unit";
+    else if (amount !== null) quantity = { amount, unit };
+  }
+
+  let neededBy: Temporal.Instant | null = null;
+  const rawDate = input.neededBy.trim();
+  if (rawDate !== "") {
+    const date = parseDate(rawDate);
+    if (date === null) problems.neededBy = "invalid-date";
+    else if (Temporal.PlainDate.compare(date, today) < 0) problems.neededBy = "date-in-past";
+    // "Needed by the 4th" means until that day ends.
+    else neededBy = date.add({ days: 1 }).toZonedDateTime("UTC").toInstant();
+  }
+
+  if (Object.keys(problems).length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    draft: {
+      title,
+      description,
+      category: input.category as CategorySlug,
+      quantity,
+      place: place === "" ? null : place,
+      urgency: urgency as Urgency,
+      neededBy,
+      contact,
+    },
+  };
+}
+
+/** A positive decimal with at most 6 decimals; a decimal comma is read as a point. */
+function parseAmount(raw: string): string | null {
+  const normalized = raw.includes(".") ? raw : raw.replace(",", ".");
+  if (!/^\d{1,10}(\.\d{1,6})?$/.test(normalized)) return null;
+  const value = Number(normalized);
+  if (!(value > 0) || value > MAX_AMOUNT) return null;
+  return normalized
+    .replace(/^0+(?=\d)/, "")
+    .replace(/(\.\d*?)0+$/, "$1")
+    .replace(/\.$/, "");
+}
+
+function parseDate(raw: string): Temporal.PlainDate | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw)) return null;
+  try {
+    return Temporal.PlainDate.from(raw, { overflow: "reject" });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The calendar date a form shows for a deadline: the inverse of how a
+ * "needed by" date is read (the end of that day, i.e. the next midnight UTC),
+ * and the plain UTC date for deadlines set to other times through the API.
+ */
+export function neededByDate(at: Temporal.Instant): Temporal.PlainDate {
+  const zoned = at.toZonedDateTimeISO("UTC");
+  const midnight =
+    zoned.hour === 0 && zoned.minute === 0 && zoned.second === 0 && zoned.millisecond === 0;
+  return midnight ? zoned.toPlainDate().subtract({ days: 1 }) : zoned.toPlainDate();
+}
+
+/** A person may withdraw what nobody has acted on yet; after that the collective must be asked. */
+export function canWithdraw(state: IntakeState): boolean {
+  return state === "new";
+}

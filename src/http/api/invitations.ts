@@ -1,0 +1,77 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { findGroupByHandle } from "../../db/groups.repo.ts";
+import { HANDLE_PATTERN } from "../../domain/handle.ts";
+import { createInvitation } from "../../services/accounts.ts";
+import { identifyCaller, requireAdmin } from "../auth.ts";
+import { ApiError } from "../errors.ts";
+import type { ApiDeps } from "./deps.ts";
+import { errorResponses } from "./schemas.ts";
+
+const InvitationInputSchema = z
+  .strictObject({
+    group: z.string().regex(HANDLE_PATTERN).optional().openapi({ example: "food" }),
+    admin: z
+      .literal(true)
+      .optional()
+      .openapi({ description: "An account for another instance admin" }),
+  })
+  .refine((input) => (input.group === undefined) !== (input.admin === undefined), {
+    message: "give either group (a coordinator of that group) or admin: true",
+  })
+  .openapi("InvitationInput");
+
+const InvitationSchema = z
+  .object({
+    id: z.string(),
+    group: z.string().nullable(),
+    admin: z.boolean(),
+    url: z
+      .url()
+      .openapi({ description: "Give this link to the new coordinator; it is shown once." }),
+    expiresAt: z.string(),
+  })
+  .openapi("Invitation");
+
+export function registerInvitationRoutes(app: OpenAPIHono, deps: ApiDeps): void {
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/admin/invitations",
+      summary:
+        "Invite a coordinator of a collective, or another admin, to the web workspace (instance admin)",
+      security: [{ bearer: [] }],
+      request: {
+        body: {
+          required: true,
+          content: { "application/json": { schema: InvitationInputSchema } },
+        },
+      },
+      responses: {
+        201: {
+          description: "The invitation link (valid 72 hours, for one account)",
+          content: { "application/json": { schema: InvitationSchema } },
+        },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      requireAdmin(await identifyCaller(c, deps));
+      const { group: handle } = c.req.valid("json");
+      const group = handle === undefined ? null : await findGroupByHandle(deps.db, handle);
+      if (handle !== undefined && group === null) {
+        throw new ApiError(404, "not_found", `No group "${handle}"`);
+      }
+      const invitation = await createInvitation(deps, group);
+      return c.json(
+        {
+          id: invitation.id,
+          group: group?.handle ?? null,
+          admin: group === null,
+          url: deps.urls.invitationPage(invitation.token).href,
+          expiresAt: invitation.expiresAt.toString(),
+        },
+        201,
+      );
+    },
+  );
+}

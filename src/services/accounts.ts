@@ -1,0 +1,202 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { Kysely } from "kysely";
+import {
+  createAccountFromInvitation,
+  deleteExpiredSessions,
+  deleteSession,
+  findAccountForLogin,
+  findInvitationByDigest,
+  findSession,
+  insertInvitation,
+  insertSession,
+  listAccountGroupIds,
+} from "../db/accounts.repo.ts";
+import type { Database } from "../db/database.ts";
+import { findGroupById, listGroups } from "../db/groups.repo.ts";
+import { type Account, type AccountProblem, checkNewAccount } from "../domain/account.ts";
+import type { Group } from "../domain/group.ts";
+import { newId } from "../domain/ids.ts";
+import { decoyHash, hashPassword, verifyPassword } from "./passwords.ts";
+import type { Clock } from "./ports.ts";
+import { checkRateLimit, consumeRateLimit, type RateLimit } from "./rate-limit.ts";
+
+export interface AccountDeps {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+}
+
+/** How long an invitation link works: long enough to reach someone, short enough to go stale. */
+export const INVITATION_LIFETIME = Temporal.Duration.from({ hours: 72 });
+/** How long a sign-in lasts before the coordinator signs in again. */
+export const SESSION_LIFETIME = Temporal.Duration.from({ hours: 12 });
+/**
+ * Failed sign-ins per address and per username in 15 minutes. Both: one
+ * address guessing many names, or many addresses guessing one name.
+ */
+export const LOGIN_FAILURES_BY_ADDRESS: RateLimit = {
+  name: "login-addr",
+  limit: 20,
+  windowSeconds: 900,
+};
+export const LOGIN_FAILURES_BY_USERNAME: RateLimit = {
+  name: "login-user",
+  limit: 10,
+  windowSeconds: 900,
+};
+
+const secret = () => randomBytes(32).toString("base64url");
+const digest = (value: string) => createHash("sha256").update(value).digest("hex");
+const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/** An invitation for a coordinator of `group`, or (null) for another instance admin. */
+export async function createInvitation(
+  deps: AccountDeps,
+  group: Group | null,
+): Promise<{ id: string; token: string; expiresAt: Temporal.Instant }> {
+  const now = deps.clock();
+  const token = secret();
+  const invitation = {
+    id: newId(now.epochMilliseconds),
+    tokenDigest: digest(token),
+    groupId: group?.id ?? null,
+    createdAt: now,
+    expiresAt: now.add(INVITATION_LIFETIME),
+  };
+  await insertInvitation(deps.db, invitation);
+  return { id: invitation.id, token, expiresAt: invitation.expiresAt };
+}
+
+export type InvitationLookup =
+  | { readonly state: "open"; readonly id: string; readonly group: Group | null }
+  | { readonly state: "used" | "expired" | "missing" };
+
+export async function findInvitation(deps: AccountDeps, token: string): Promise<InvitationLookup> {
+  if (!SECRET_PATTERN.test(token)) return { state: "missing" };
+  const invitation = await findInvitationByDigest(deps.db, digest(token));
+  if (invitation === null) return { state: "missing" };
+  if (invitation.acceptedAt !== null) return { state: "used" };
+  if (Temporal.Instant.compare(invitation.expiresAt, deps.clock()) <= 0)
+    return { state: "expired" };
+  if (invitation.groupId === null) return { state: "open", id: invitation.id, group: null };
+  const group = await findGroupById(deps.db, invitation.groupId);
+  return group === null ? { state: "missing" } : { state: "open", id: invitation.id, group };
+}
+
+export type AcceptResult =
+  | { readonly ok: true; readonly session: NewSession }
+  | {
+      readonly ok: false;
+      readonly problems: Partial<
+        Record<"username" | "password" | "passwordAgain", AccountProblem | "username-taken">
+      >;
+    }
+  | { readonly ok: false; readonly state: "used" | "expired" | "missing" };
+
+/** The invitee chooses a username and password; they are signed in at once. */
+export async function acceptInvitation(
+  deps: AccountDeps,
+  token: string,
+  input: { username: string; password: string; passwordAgain: string },
+): Promise<AcceptResult> {
+  const invitation = await findInvitation(deps, token);
+  if (invitation.state !== "open") return { ok: false, state: invitation.state };
+  const username = input.username.trim().toLowerCase();
+  const problems = checkNewAccount({ ...input, username });
+  if (Object.keys(problems).length > 0) return { ok: false, problems };
+  const now = deps.clock();
+  const account = {
+    id: newId(now.epochMilliseconds),
+    username,
+    passwordHash: await hashPassword(input.password),
+    at: now,
+  };
+  const outcome = await createAccountFromInvitation(deps.db, invitation.id, account);
+  if (outcome === "username-taken") return { ok: false, problems: { username: "username-taken" } };
+  if (outcome === "invitation-used") return { ok: false, state: "used" };
+  return { ok: true, session: await startSession(deps, account.id) };
+}
+
+export interface NewSession {
+  /** The cookie's value; stored only as a digest. */
+  readonly id: string;
+  readonly expiresAt: Temporal.Instant;
+}
+
+async function startSession(deps: AccountDeps, accountId: string): Promise<NewSession> {
+  const now = deps.clock();
+  const id = secret();
+  const expiresAt = now.add(SESSION_LIFETIME);
+  await deleteExpiredSessions(deps.db, now);
+  await insertSession(deps.db, {
+    idDigest: digest(id),
+    accountId,
+    csrfToken: secret(),
+    createdAt: now,
+    expiresAt,
+  });
+  return { id, expiresAt };
+}
+
+export type LoginResult =
+  | { readonly ok: true; readonly session: NewSession }
+  | { readonly ok: false; readonly reason: "invalid" }
+  | { readonly ok: false; readonly reason: "rate-limited"; readonly retryAfterSeconds: number };
+
+/**
+ * Signs in. Every failure looks the same to the caller, and an unknown
+ * username costs the same scrypt work as a wrong password. Only failures
+ * count towards the limits, so a coordinator who types correctly is never
+ * locked out by someone else's guessing from another address.
+ */
+export async function login(
+  deps: AccountDeps,
+  input: { username: string; password: string },
+  clientKey: string,
+): Promise<LoginResult> {
+  const username = input.username.trim().toLowerCase();
+  for (const [limit, key] of [
+    [LOGIN_FAILURES_BY_ADDRESS, clientKey],
+    [LOGIN_FAILURES_BY_USERNAME, username],
+  ] as const) {
+    const blocked = await checkRateLimit(deps, limit, key);
+    if (!blocked.allowed) {
+      return { ok: false, reason: "rate-limited", retryAfterSeconds: blocked.retryAfterSeconds };
+    }
+  }
+  const found = await findAccountForLogin(deps.db, username);
+  const password = input.password.slice(0, 1000);
+  const valid =
+    found === null
+      ? (await verifyPassword(password, await decoyHash())) && false
+      : await verifyPassword(password, found.passwordHash);
+  if (!valid || found === null) {
+    await consumeRateLimit(deps, LOGIN_FAILURES_BY_ADDRESS, clientKey);
+    await consumeRateLimit(deps, LOGIN_FAILURES_BY_USERNAME, username);
+    return { ok: false, reason: "invalid" };
+  }
+  return { ok: true, session: await startSession(deps, found.account.id) };
+}
+
+export interface SignedIn {
+  readonly account: Account;
+  readonly csrfToken: string;
+  /** The collectives the account coordinates (an admin: every one). */
+  readonly groupIds: readonly string[];
+}
+
+export async function currentSession(
+  deps: AccountDeps,
+  sessionId: string,
+): Promise<SignedIn | null> {
+  if (!SECRET_PATTERN.test(sessionId)) return null;
+  const session = await findSession(deps.db, digest(sessionId), deps.clock());
+  if (session === null) return null;
+  const groupIds = session.account.isAdmin
+    ? (await listGroups(deps.db)).map((g) => g.id)
+    : await listAccountGroupIds(deps.db, session.account.id);
+  return { ...session, groupIds };
+}
+
+export async function logout(deps: AccountDeps, sessionId: string): Promise<void> {
+  await deleteSession(deps.db, digest(sessionId));
+}

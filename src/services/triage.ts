@@ -1,0 +1,87 @@
+import {
+  changeIntakeState,
+  findIntakeRequest,
+  listIntakeRequests,
+  setIntakeProposal,
+} from "../db/intake.repo.ts";
+import type { Group } from "../domain/group.ts";
+import {
+  type IntakeField,
+  type IntakeInput,
+  type IntakeProblem,
+  type IntakeRequest,
+  validateIntake,
+} from "../domain/intake.ts";
+import type { Proposal } from "../domain/proposal.ts";
+import { createProposal, type ProposalDeps } from "./proposals.ts";
+
+/** The requests waiting for a coordinator of `group`, oldest first. */
+export function listTriageQueue(deps: ProposalDeps, group: Group): Promise<IntakeRequest[]> {
+  return listIntakeRequests(deps.db, group.id, "new", 100);
+}
+
+export type PublishResult =
+  | { readonly ok: true; readonly proposal: Proposal }
+  | {
+      readonly ok: false;
+      readonly reason: "invalid";
+      readonly problems: Partial<Record<IntakeField, IntakeProblem>>;
+    }
+  | { readonly ok: false; readonly reason: "not-found" | "already-triaged" };
+
+/**
+ * Publishes a request as a public need (or offer) through the same path as
+ * the API, from the coordinator's edited copy. The person's contact is left
+ * behind unless the coordinator copies something into the private contact
+ * field. The request is claimed first, so two coordinators cannot publish
+ * it twice.
+ */
+export async function publishIntake(
+  deps: ProposalDeps,
+  group: Group,
+  intakeId: string,
+  edited: IntakeInput,
+): Promise<PublishResult> {
+  const request = await findIntakeRequest(deps.db, group.id, intakeId);
+  if (request === null) return { ok: false, reason: "not-found" };
+  if (request.state !== "new") return { ok: false, reason: "already-triaged" };
+  const now = deps.clock();
+  const validation = validateIntake(edited, now.toZonedDateTimeISO("UTC").toPlainDate(), {
+    contactRequired: false,
+  });
+  if (!validation.ok) return { ok: false, reason: "invalid", problems: validation.problems };
+  const draft = validation.draft;
+  if (!(await changeIntakeState(deps.db, request.id, "new", "published", now))) {
+    return { ok: false, reason: "already-triaged" };
+  }
+  const created = await createProposal(deps, group, request.purpose, {
+    title: draft.title,
+    description: draft.description,
+    category: draft.category,
+    quantity: draft.quantity,
+    location: draft.place === null ? null : { name: draft.place, latitude: null, longitude: null },
+    urgency: draft.urgency,
+    expiresAt: draft.neededBy,
+    audience: "public",
+    contact: draft.contact === "" ? null : draft.contact,
+  });
+  if (!created.ok) {
+    // Validation keeps the date in the future; a clock step could still
+    // land here. Put the request back in the queue rather than lose it.
+    await changeIntakeState(deps.db, request.id, "published", "new", deps.clock());
+    return { ok: false, reason: "invalid", problems: { neededBy: "date-in-past" } };
+  }
+  await setIntakeProposal(deps.db, request.id, created.proposal.id);
+  return { ok: true, proposal: created.proposal };
+}
+
+export async function declineIntake(
+  deps: ProposalDeps,
+  group: Group,
+  intakeId: string,
+): Promise<{ ok: true } | { ok: false; reason: "not-found" | "already-triaged" }> {
+  const request = await findIntakeRequest(deps.db, group.id, intakeId);
+  if (request === null) return { ok: false, reason: "not-found" };
+  const changed = await changeIntakeState(deps.db, request.id, "new", "declined", deps.clock());
+  return changed ? { ok: true } : { ok: false, reason: "already-triaged" };
+}

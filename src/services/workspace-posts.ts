@@ -1,0 +1,108 @@
+import type { Group } from "../domain/group.ts";
+import {
+  type IntakeDraft,
+  type IntakeField,
+  type IntakeInput,
+  type IntakeProblem,
+  neededByDate,
+  validateIntake,
+} from "../domain/intake.ts";
+import type {
+  ChangeError,
+  Proposal,
+  ProposalChanges,
+  ProposalDraft,
+  Purpose,
+} from "../domain/proposal.ts";
+import { createProposal, editProposal, type ProposalDeps } from "./proposals.ts";
+
+/**
+ * Needs and offers a coordinator writes in the workspace's forms. The form
+ * has the same fields as the public intake form (the private contact
+ * optional), so it is read by the same validation.
+ */
+export type PostFormResult =
+  | { readonly ok: true; readonly proposal: Proposal }
+  | {
+      readonly ok: false;
+      readonly reason: "invalid";
+      readonly problems: Partial<Record<IntakeField, IntakeProblem>>;
+    }
+  | {
+      readonly ok: false;
+      readonly reason: "refused";
+      readonly error: ChangeError | { type: "conflict" };
+    };
+
+function validate(deps: ProposalDeps, input: IntakeInput) {
+  const today = deps.clock().toZonedDateTimeISO("UTC").toPlainDate();
+  return validateIntake(input, today, { contactRequired: false });
+}
+
+function toDraft(draft: IntakeDraft): ProposalDraft {
+  return {
+    title: draft.title,
+    description: draft.description,
+    category: draft.category,
+    quantity: draft.quantity,
+    location: draft.place === null ? null : { name: draft.place, latitude: null, longitude: null },
+    urgency: draft.urgency,
+    expiresAt: draft.neededBy,
+    audience: "public",
+    contact: draft.contact === "" ? null : draft.contact,
+  };
+}
+
+export async function createPostFromForm(
+  deps: ProposalDeps,
+  group: Group,
+  purpose: Purpose,
+  input: IntakeInput,
+): Promise<PostFormResult> {
+  const validation = validate(deps, input);
+  if (!validation.ok) return { ok: false, reason: "invalid", problems: validation.problems };
+  const created = await createProposal(deps, group, purpose, toDraft(validation.draft));
+  if (!created.ok) return { ok: false, reason: "invalid", problems: { neededBy: "date-in-past" } };
+  return { ok: true, proposal: created.proposal };
+}
+
+/** The form's starting values for an existing need or offer. */
+export function formValuesOf(p: Proposal): IntakeInput {
+  return {
+    title: p.title,
+    description: p.description,
+    category: p.category,
+    quantityAmount: p.quantity?.amount ?? "",
+    quantityUnit: p.quantity?.unit ?? "one",
+    place: p.location?.name ?? "",
+    urgency: p.urgency,
+    neededBy: p.expiresAt === null ? "" : neededByDate(p.expiresAt).toString(),
+    contact: p.contact ?? "",
+  };
+}
+
+/**
+ * Applies an edit. The form works in whole days and place names, so what it
+ * shows unchanged keeps its precise stored value (an expiry time of day, a
+ * place's coordinates from the API).
+ */
+export async function editPostFromForm(
+  deps: ProposalDeps,
+  proposal: Proposal,
+  input: IntakeInput,
+): Promise<PostFormResult> {
+  const validation = validate(deps, input);
+  if (!validation.ok) return { ok: false, reason: "invalid", problems: validation.problems };
+  const draft = toDraft(validation.draft);
+  const before = formValuesOf(proposal);
+  const changes: ProposalChanges = {
+    ...draft,
+    audience: proposal.audience,
+    location: input.place.trim() === before.place ? proposal.location : draft.location,
+    expiresAt: input.neededBy.trim() === before.neededBy ? proposal.expiresAt : draft.expiresAt,
+  };
+  const result = await editProposal(deps, proposal, changes);
+  return result.ok
+    ? { ok: true, proposal: result.proposal }
+    : { ok: false, reason: "refused", error: result.error };
+}

@@ -1,0 +1,42 @@
+import type { Context } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import type { InstanceUrls } from "../urls.ts";
+import type { Messages } from "./i18n/en.ts";
+import { isLocale, type Locale, messagesFor, negotiateLocale } from "./i18n/locale.ts";
+
+/** What every page needs to render: the reader's language and where things live. */
+export interface PageContext {
+  readonly locale: Locale;
+  readonly t: Messages;
+  readonly urls: InstanceUrls;
+  /** The current path and query, for the language switch's links. */
+  readonly currentUrl: URL;
+}
+
+const LANG_COOKIE = "lang";
+const ONE_YEAR_SECONDS = 365 * 24 * 3600;
+
+/**
+ * Reads the language choice; a `?lang=` from the switch is remembered in a
+ * cookie so the next pages (and form submissions) stay in that language.
+ */
+export function pageContext(c: Context, urls: InstanceUrls): PageContext {
+  const query = c.req.query("lang");
+  const locale = negotiateLocale({
+    query,
+    cookie: getCookie(c, LANG_COOKIE),
+    acceptLanguage: c.req.header("accept-language"),
+  });
+  if (isLocale(query)) {
+    setCookie(c, LANG_COOKIE, query, {
+      path: "/",
+      maxAge: ONE_YEAR_SECONDS,
+      sameSite: "Lax",
+      secure: urls.origin.protocol === "https:",
+    });
+  }
+  // The page is different per language: caches must keep them apart.
+  c.header("Vary", "Accept, Accept-Language, Cookie");
+  c.header("Content-Language", locale);
+  return { locale, t: messagesFor(locale), urls, currentUrl: new URL(c.req.url) };
+}

@@ -1,0 +1,21 @@
+import type { Kysely } from "kysely";
+import type { Database } from "../db/database.ts";
+import type { FederationPolicyService } from "../services/federation-policy.ts";
+import type { Clock, PeerGateway, ProposalPublisher } from "../services/ports.ts";
+import type { InstanceUrls } from "../urls.ts";
+
+/** What the web pages need; assembled by the composition root. */
+export interface WebDeps {
+  readonly db: Kysely<Database>;
+  readonly urls: InstanceUrls;
+  readonly clock: Clock;
+  /** Publishing a triaged request federates it like any need. */
+  readonly publisher: ProposalPublisher;
+  readonly peers: Pick<PeerGateway, "subscribeTemplate">;
+  /** The instance's federation policy for a remote server. */
+  readonly isAllowed: (url: URL) => Promise<boolean>;
+  /** Mode and domain rules, for the admins' page. */
+  readonly federationPolicy: FederationPolicyService;
+  /** Whether a reverse proxy's `X-Forwarded-For` names the client (TRUST_PROXY). */
+  readonly trustProxy: boolean;
+}

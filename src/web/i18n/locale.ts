@@ -1,0 +1,52 @@
+import { en, type Messages } from "./en.ts";
+import { es } from "./es.ts";
+
+export const LOCALES = ["en", "es"] as const;
+export type Locale = (typeof LOCALES)[number];
+
+const CATALOGS: Record<Locale, Messages> = { en, es };
+
+/** Each language's own name, for the switch (a person looks for their language in it). */
+export const LOCALE_NAMES: Record<Locale, string> = { en: "English", es: "Español" };
+
+export function isLocale(value: string | undefined | null): value is Locale {
+  return value !== undefined && value !== null && (LOCALES as readonly string[]).includes(value);
+}
+
+export function messagesFor(locale: Locale): Messages {
+  return CATALOGS[locale];
+}
+
+/**
+ * The page language: an explicit choice (the switch's `?lang=`, then the
+ * `lang` cookie it leaves) wins over the browser's Accept-Language, which
+ * is often the phone's factory setting rather than the person's language.
+ */
+export function negotiateLocale(choice: {
+  query?: string | undefined;
+  cookie?: string | undefined;
+  acceptLanguage?: string | undefined;
+}): Locale {
+  if (isLocale(choice.query)) return choice.query;
+  if (isLocale(choice.cookie)) return choice.cookie;
+  return fromAcceptLanguage(choice.acceptLanguage ?? "") ?? "en";
+}
+
+/** The best of our languages by the header's q-values (RFC 9110 §12.5.4); null if none fits. */
+export function fromAcceptLanguage(header: string): Locale | null {
+  const ranges = header
+    .split(",")
+    .map((part, index) => {
+      const [tag = "", ...params] = part.trim().split(";");
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+      const weight = q === undefined ? 1 : Number(q.slice(2));
+      return { tag: tag.trim().toLowerCase(), weight: Number.isFinite(weight) ? weight : 0, index };
+    })
+    .filter((r) => r.tag !== "" && r.weight > 0)
+    .sort((a, b) => b.weight - a.weight || a.index - b.index);
+  for (const range of ranges) {
+    const primary = range.tag.split("-")[0];
+    if (isLocale(primary)) return primary;
+  }
+  return null;
+}

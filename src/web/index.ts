@@ -1,0 +1,23 @@
+import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
+import { STYLESHEET_PATH, stylesheetResponse } from "./assets.ts";
+import type { WebDeps } from "./deps.ts";
+import { registerAccountPages } from "./routes/accounts.ts";
+import { registerAdminPages } from "./routes/admin.ts";
+import { registerIntakePages } from "./routes/intake.ts";
+import { registerPostPages } from "./routes/posts.ts";
+import { registerPublicPages } from "./routes/public.ts";
+import { registerTriagePages } from "./routes/triage.ts";
+
+export type { WebDeps } from "./deps.ts";
+export { securityHeaders } from "./security-headers.ts";
+
+/** Mounts the server-rendered pages and their stylesheet. */
+export function registerWebPages(app: Hono, deps: WebDeps): void {
+  app.get(STYLESHEET_PATH, () => stylesheetResponse());
+  registerPublicPages(app, deps);
+  registerIntakePages(app, deps);
+  registerAccountPages(app, deps);
+  registerTriagePages(app, deps);
+  registerPostPages(app, deps);
+  registerAdminPages(app, deps);
+}

@@ -1,0 +1,173 @@
+import { jsx as h } from "hono/jsx";
+import { CATEGORY_SLUGS, type CategorySlug } from "../../domain/categories.ts";
+import type { Group } from "../../domain/group.ts";
+import type { Proposal, Purpose, Urgency } from "../../domain/proposal.ts";
+import type { PageContext } from "../context.ts";
+import { Layout } from "../layout.ts";
+import { ProposalList } from "./proposal-list.ts";
+
+export const URGENCIES: readonly Urgency[] = ["critical", "high", "normal", "low"];
+
+/** The group page's filters, from its plain GET form; an absent or unknown value means "any". */
+export interface GroupFilters {
+  readonly category?: CategorySlug | undefined;
+  readonly urgency?: Urgency | undefined;
+  readonly purpose?: Purpose | undefined;
+}
+
+export interface GroupPageProps {
+  readonly page: PageContext;
+  readonly group: Group;
+  readonly filters: GroupFilters;
+  /** null: filtered out by `purpose`. */
+  readonly needs: readonly Proposal[] | null;
+  readonly offers: readonly Proposal[] | null;
+  /** The remote-follow box's account and problem, when it comes back with one. */
+  readonly follow?: { readonly account: string; readonly error: string } | undefined;
+}
+
+export function GroupPage({ page, group, filters, needs, offers, follow }: GroupPageProps) {
+  const { t, urls } = page;
+  const base = urls.group(group.handle).pathname;
+  return Layout({
+    page,
+    title: group.name,
+    alternate: urls.group(group.handle),
+    children: [
+      h("h1", null, group.name),
+      h("p", { class: "meta" }, t.groupAccount(`@${group.handle}@${urls.origin.host}`)),
+      group.summary === "" ? null : h("p", null, group.summary),
+      h(
+        "p",
+        { class: "actions" },
+        h("a", { class: "button", href: `${base}/ask` }, t.askForHelp),
+        h("a", { class: "button secondary", href: `${base}/offer` }, t.offerHelp),
+        h("a", { class: "button secondary", href: `${base}/print` }, t.printView),
+      ),
+      FilterForm({ page, base, filters }),
+      needs === null
+        ? null
+        : h(
+            "section",
+            { "aria-labelledby": "needs" },
+            h("h2", { id: "needs" }, t.openNeeds),
+            ProposalList({ page, items: needs }),
+          ),
+      offers === null
+        ? null
+        : h(
+            "section",
+            { "aria-labelledby": "offers" },
+            h("h2", { id: "offers" }, t.openOffers),
+            ProposalList({ page, items: offers }),
+          ),
+      FollowBox({ page, base, follow }),
+    ],
+  });
+}
+
+function FilterForm({
+  page,
+  base,
+  filters,
+}: {
+  page: PageContext;
+  base: string;
+  filters: GroupFilters;
+}) {
+  const { t } = page;
+  const select = (
+    name: string,
+    label: string,
+    selected: string | undefined,
+    options: readonly (readonly [string, string])[],
+  ) =>
+    h(
+      "div",
+      null,
+      h("label", { for: `filter-${name}` }, label),
+      h(
+        "select",
+        { id: `filter-${name}`, name },
+        h("option", { value: "" }, t.any),
+        options.map(([value, text]) =>
+          h("option", { value, selected: value === selected ? true : undefined }, text),
+        ),
+      ),
+    );
+  return h(
+    "form",
+    { method: "get", action: base, class: "no-print", "aria-label": t.filters },
+    h(
+      "fieldset",
+      null,
+      h("legend", null, t.filters),
+      h(
+        "div",
+        { class: "inline" },
+        select("purpose", t.filterPurpose, filters.purpose, [
+          ["request", t.purposeRequest],
+          ["offer", t.purposeOffer],
+        ]),
+        select(
+          "category",
+          t.filterCategory,
+          filters.category,
+          CATEGORY_SLUGS.map((c) => [c, t.categories[c]] as const),
+        ),
+        select(
+          "urgency",
+          t.filterUrgency,
+          filters.urgency,
+          URGENCIES.map((u) => [u, t.urgencies[u]] as const),
+        ),
+        h("button", { type: "submit" }, t.applyFilters),
+      ),
+    ),
+  );
+}
+
+function FollowBox({
+  page,
+  base,
+  follow,
+}: {
+  page: PageContext;
+  base: string;
+  follow: GroupPageProps["follow"];
+}) {
+  const { t } = page;
+  const invalid = follow !== undefined;
+  return h(
+    "section",
+    { "aria-labelledby": "follow", class: "no-print" },
+    h("h2", { id: "follow" }, t.followHeading),
+    h("p", null, t.followHelp),
+    h(
+      "form",
+      { method: "post", action: `${base}/remote-follow`, class: "stack" },
+      h(
+        "div",
+        null,
+        h("label", { for: "follow-account" }, t.followAccount),
+        h("span", { class: "hint", id: "follow-hint" }, t.followAccountHint),
+        h("input", {
+          id: "follow-account",
+          name: "account",
+          type: "text",
+          inputmode: "email",
+          autocomplete: "username",
+          autocapitalize: "none",
+          spellcheck: "false",
+          required: true,
+          maxlength: 320,
+          value: follow?.account ?? "",
+          "aria-invalid": invalid ? "true" : undefined,
+          "aria-describedby": invalid ? "follow-hint follow-error" : "follow-hint",
+        }),
+        invalid ? h("p", { class: "error", id: "follow-error" }, follow.error) : null,
+      ),
+      h("div", null, h("button", { type: "submit" }, t.followButton)),
+    ),
+  );
+}

@@ -1,0 +1,31 @@
+import { jsx as h } from "hono/jsx";
+import type { Group } from "../../domain/group.ts";
+import type { PageContext } from "../context.ts";
+import { Layout } from "../layout.ts";
+
+export function HomePage({ page, groups }: { page: PageContext; groups: readonly Group[] }) {
+  const { t, urls } = page;
+  const host = urls.origin.host;
+  return Layout({
+    page,
+    title: t.homeHeading(host),
+    children: [
+      h("h1", null, t.homeHeading(host)),
+      h("p", null, t.homeIntro),
+      groups.length === 0
+        ? h("p", null, t.noGroups)
+        : h(
+            "ul",
+            { class: "items" },
+            groups.map((g) =>
+              h(
+                "li",
+                null,
+                h("a", { href: urls.group(g.handle).pathname }, g.name),
+                h("div", { class: "meta" }, `@${g.handle}@${host}`),
+              ),
+            ),
+          ),
+    ],
+  });
+}

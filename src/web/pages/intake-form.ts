@@ -1,0 +1,238 @@
+import { type Child, jsx as h } from "hono/jsx";
+import { CATEGORY_SLUGS } from "../../domain/categories.ts";
+import type { Group } from "../../domain/group.ts";
+import {
+  INTAKE_LIMITS,
+  type IntakeField,
+  type IntakeInput,
+  type IntakeProblem,
+} from "../../domain/intake.ts";
+import type { Purpose } from "../../domain/proposal.ts";
+import { UNITS } from "../../domain/units.ts";
+import type { PageContext } from "../context.ts";
+import { Layout } from "../layout.ts";
+import { URGENCIES } from "./group.ts";
+
+/** The hidden field that people never see and form-filling robots do. */
+export const HONEYPOT_FIELD = "website";
+
+export const EMPTY_INTAKE: IntakeInput = {
+  title: "",
+  description: "",
+  category: "",
+  quantityAmount: "",
+  quantityUnit: "one",
+  place: "",
+  urgency: "normal",
+  neededBy: "",
+  contact: "",
+};
+
+export interface IntakeFormProps {
+  readonly page: PageContext;
+  readonly group: Group;
+  readonly purpose: Purpose;
+  readonly values: IntakeInput;
+  readonly problems: Partial<Record<IntakeField, IntakeProblem>>;
+  /** A problem with the whole submission (rate limit, honeypot, size). */
+  readonly formError?: string | undefined;
+  /** Today's date, the earliest a "needed by" may be. */
+  readonly today: Temporal.PlainDate;
+}
+
+/** The request's fields, shared by the public form and the coordinators' publish form. */
+export function IntakeFields(props: {
+  readonly page: PageContext;
+  readonly purpose: Purpose;
+  readonly values: IntakeInput;
+  readonly problems: Partial<Record<IntakeField, IntakeProblem>>;
+  readonly today: Temporal.PlainDate;
+  /** Keeps ids unique when a page has several of these forms. */
+  readonly idPrefix: string;
+  readonly contact: { readonly label: string; readonly hint: string; readonly required: boolean };
+}): Child[] {
+  const { page, purpose, values, problems, today, idPrefix, contact } = props;
+  const { t } = page;
+  const isRequest = purpose === "request";
+
+  const field = (
+    name: IntakeField,
+    label: string,
+    control: (attrs: Record<string, unknown>) => Child,
+    hint?: string,
+  ) => {
+    const id = `${idPrefix}${name}`;
+    const problem = problems[name];
+    const describedBy = [hint === undefined ? null : `${id}-hint`, problem ? `${id}-error` : null]
+      .filter((x) => x !== null)
+      .join(" ");
+    return h(
+      "div",
+      null,
+      h("label", { for: id }, label),
+      hint === undefined ? null : h("span", { class: "hint", id: `${id}-hint` }, hint),
+      control({
+        id,
+        name,
+        "aria-invalid": problem ? "true" : undefined,
+        "aria-describedby": describedBy === "" ? undefined : describedBy,
+      }),
+      problem ? h("p", { class: "error", id: `${id}-error` }, t.problems[problem]) : null,
+    );
+  };
+  const options = (selected: string, entries: readonly (readonly [string, string])[]) =>
+    entries.map(([value, text]) =>
+      h("option", { value, selected: value === selected ? true : undefined }, text),
+    );
+
+  return [
+    field(
+      "title",
+      isRequest ? t.fieldTitleRequest : t.fieldTitleOffer,
+      (a) =>
+        h("input", {
+          ...a,
+          type: "text",
+          required: true,
+          maxlength: INTAKE_LIMITS.title,
+          value: values.title,
+        }),
+      isRequest ? t.fieldTitleRequestHint : t.fieldTitleOfferHint,
+    ),
+    field("category", t.fieldCategory, (a) =>
+      h(
+        "select",
+        { ...a, required: true },
+        h("option", { value: "" }, "—"),
+        options(
+          values.category,
+          CATEGORY_SLUGS.map((c) => [c, t.categories[c]] as const),
+        ),
+      ),
+    ),
+    field("urgency", t.fieldUrgency, (a) =>
+      h(
+        "select",
+        a,
+        options(
+          values.urgency,
+          URGENCIES.map((u) => [u, t.urgencies[u]] as const),
+        ),
+      ),
+    ),
+    field(
+      "contact",
+      contact.label,
+      (a) =>
+        h(
+          "textarea",
+          { ...a, required: contact.required, maxlength: INTAKE_LIMITS.contact, rows: 2 },
+          values.contact,
+        ),
+      contact.hint,
+    ),
+    h(
+      "div",
+      { class: "inline" },
+      field("quantityAmount", t.fieldQuantity, (a) =>
+        h("input", { ...a, type: "text", inputmode: "decimal", value: values.quantityAmount }),
+      ),
+      field("quantityUnit", t.fieldUnit, (a) =>
+        h(
+          "select",
+          a,
+          options(
+            values.quantityUnit,
+            UNITS.map((u) => [u, t.units[u]] as const),
+          ),
+        ),
+      ),
+    ),
+    field(
+      "place",
+      t.fieldPlace,
+      (a) =>
+        h("input", {
+          ...a,
+          type: "text",
+          maxlength: INTAKE_LIMITS.place,
+          value: values.place,
+        }),
+      t.fieldPlaceHint,
+    ),
+    field("neededBy", isRequest ? t.fieldNeededBy : t.fieldAvailableUntil, (a) =>
+      h("input", { ...a, type: "date", min: today.toString(), value: values.neededBy }),
+    ),
+    field(
+      "description",
+      t.fieldDescription,
+      (a) =>
+        h("textarea", { ...a, maxlength: INTAKE_LIMITS.description, rows: 4 }, values.description),
+      t.fieldDescriptionHint,
+    ),
+  ];
+}
+
+/**
+ * Ask for help / offer help. Short on purpose: two required fields (what and
+ * how to reach you), everything else optional, so a person in a crisis is
+ * done in under a minute on a phone.
+ */
+export function IntakeFormPage(props: IntakeFormProps) {
+  const { page, group, purpose, values, problems, formError, today } = props;
+  const { t } = page;
+  const isRequest = purpose === "request";
+  const heading = isRequest ? t.askHeading(group.name) : t.offerHeading(group.name);
+  const hasProblems = formError !== undefined || Object.keys(problems).length > 0;
+  return Layout({
+    page,
+    title: heading,
+    children: [
+      h("h1", null, heading),
+      h("p", null, isRequest ? t.askIntro : t.offerIntro),
+      hasProblems
+        ? h(
+            "div",
+            { class: "notice problem", role: "alert", id: "form-problem" },
+            formError ?? t.problemSummary,
+          )
+        : null,
+      h(
+        "form",
+        {
+          method: "post",
+          action: `/groups/${group.handle}/${isRequest ? "ask" : "offer"}`,
+          class: "stack",
+          "accept-charset": "utf-8",
+        },
+        IntakeFields({
+          page,
+          purpose,
+          values,
+          problems,
+          today,
+          idPrefix: "f-",
+          contact: { label: t.fieldContact, hint: t.fieldContactHint, required: true },
+        }),
+        h(
+          "div",
+          { class: "trap" },
+          h("label", { for: "f-website" }, t.honeypotLabel),
+          h("input", {
+            id: "f-website",
+            name: HONEYPOT_FIELD,
+            type: "text",
+            tabindex: -1,
+            autocomplete: "off",
+            value: "",
+          }),
+        ),
+        h(
+          "div",
+          null,
+          h("button", { type: "submit" }, isRequest ? t.submitRequest : t.submitOffer),
+        ),
+      ),
+    ],
+  });
+}

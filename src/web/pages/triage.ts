@@ -1,0 +1,126 @@
+import { type Child, jsx as h } from "hono/jsx";
+import type { Account } from "../../domain/account.ts";
+import type { Group } from "../../domain/group.ts";
+import {
+  type IntakeField,
+  type IntakeInput,
+  type IntakeProblem,
+  type IntakeRequest,
+  neededByDate,
+} from "../../domain/intake.ts";
+import type { PageContext } from "../context.ts";
+import { formatInstant, formatQuantity } from "../format.ts";
+import { isLocale, LOCALE_NAMES } from "../i18n/locale.ts";
+import { Layout } from "../layout.ts";
+import { IntakeFields } from "./intake-form.ts";
+
+import { csrfInput, SignOut } from "./workspace.ts";
+
+/** What a coordinator is correcting: the request, their input and its problems. */
+export interface TriageEdit {
+  readonly id: string;
+  readonly values: IntakeInput;
+  readonly problems: Partial<Record<IntakeField, IntakeProblem>>;
+}
+
+/** A request as the coordinator's publish form starts: everything but the contact. */
+export function publishDefaults(r: IntakeRequest): IntakeInput {
+  return {
+    title: r.title,
+    description: r.description,
+    category: r.category,
+    quantityAmount: r.quantity?.amount ?? "",
+    quantityUnit: r.quantity?.unit ?? "one",
+    place: r.place ?? "",
+    urgency: r.urgency,
+    neededBy: r.neededBy === null ? "" : neededByDate(r.neededBy).toString(),
+    contact: "",
+  };
+}
+
+export function TriagePage({
+  page,
+  account,
+  csrf,
+  group,
+  requests,
+  today,
+  notice,
+  edit,
+}: {
+  page: PageContext;
+  account: Account;
+  csrf: string;
+  group: Group;
+  requests: readonly IntakeRequest[];
+  today: Temporal.PlainDate;
+  notice?: string | undefined;
+  edit?: TriageEdit | undefined;
+}) {
+  const { t, locale } = page;
+  const base = `/workspace/groups/${group.handle}/triage`;
+  const item = (r: IntakeRequest): Child => {
+    const editing = edit?.id === r.id ? edit : undefined;
+    const fact = (term: string, value: string) => [h("dt", null, term), h("dd", null, value)];
+    return h(
+      "li",
+      { id: `r-${r.id}` },
+      h("h2", null, `${r.purpose === "request" ? t.kindRequest : t.kindOffer}: ${r.title}`),
+      h("h3", null, t.fromPerson),
+      h(
+        "dl",
+        { class: "facts" },
+        fact(t.fieldCategory, t.categories[r.category]),
+        fact(t.urgency, t.urgencies[r.urgency]),
+        r.quantity === null
+          ? null
+          : fact(t.quantity, formatQuantity(r.quantity.amount, r.quantity.unit, locale)),
+        r.place === null ? null : fact(t.where, r.place),
+        r.neededBy === null ? null : fact(t.neededBy, formatInstant(r.neededBy, locale)),
+        fact(t.personContact, r.contact),
+        fact(t.language, isLocale(r.language) ? LOCALE_NAMES[r.language] : r.language),
+        fact(t.sentOn, formatInstant(r.createdAt, locale)),
+      ),
+      r.description === "" ? null : h("p", null, r.description),
+      h(
+        "details",
+        { open: editing === undefined ? undefined : true },
+        h("summary", null, t.publishAs),
+        h(
+          "form",
+          { method: "post", action: `${base}/${r.id}/publish`, class: "stack" },
+          csrfInput(csrf),
+          IntakeFields({
+            page,
+            purpose: r.purpose,
+            values: editing?.values ?? publishDefaults(r),
+            problems: editing?.problems ?? {},
+            today,
+            idPrefix: `p-${r.id}-`,
+            contact: { label: t.privateContact, hint: t.privateContactHint, required: false },
+          }),
+          h("div", null, h("button", { type: "submit" }, t.publish)),
+        ),
+      ),
+      h(
+        "form",
+        { method: "post", action: `${base}/${r.id}/decline` },
+        csrfInput(csrf),
+        h("button", { type: "submit", class: "secondary" }, t.decline),
+      ),
+    );
+  };
+  return Layout({
+    page,
+    title: t.triageHeading(group.name),
+    children: [
+      h("h1", null, t.triageHeading(group.name)),
+      SignOut({ page, account, csrf }),
+      notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
+      h("p", null, t.triageIntro),
+      requests.length === 0
+        ? h("p", null, t.triageEmpty)
+        : h("ol", { class: "items" }, requests.map(item)),
+    ],
+  });
+}

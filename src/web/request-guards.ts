@@ -1,0 +1,72 @@
+import { getConnInfo } from "@hono/node-server/conninfo";
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { InstanceUrls } from "../urls.ts";
+import { pageContext } from "./context.ts";
+import { renderDocument } from "./layout.ts";
+import { MessagePage } from "./pages/message.ts";
+
+/** Forms are small: the largest (ask for help) is under 3 KB when full. */
+export const MAX_FORM_BYTES = 16 * 1024;
+
+/** Refuses an oversized form before reading it, with a page in the reader's language. */
+export function formBodyLimit(urls: InstanceUrls): MiddlewareHandler {
+  return bodyLimit({
+    maxSize: MAX_FORM_BYTES,
+    onError: (c) => {
+      c.header("Connection", "close");
+      const page = pageContext(c, urls);
+      return c.html(
+        renderDocument(MessagePage({ page, title: page.t.tooLarge, text: page.t.tooLarge })),
+        413,
+      );
+    },
+  });
+}
+
+/**
+ * Cross-site request forgery protection for forms that people send without a
+ * session: browsers say where a form came from (`Origin`, and
+ * `Sec-Fetch-Site` in current ones), and a form from another site is refused.
+ * A request without either header does not come from a browser form, so it
+ * cannot carry a visitor's ambient authority (there is none: no session).
+ */
+export function sameOriginForms(urls: InstanceUrls): MiddlewareHandler {
+  return async (c, next) => {
+    const origin = c.req.header("origin");
+    const site = c.req.header("sec-fetch-site");
+    // Sec-Fetch-Site is set by the browser and cannot be forged by a page;
+    // older browsers only send Origin ("null" from sandboxed or opaque origins).
+    const foreign =
+      site !== undefined
+        ? site !== "same-origin" && site !== "none"
+        : origin !== undefined && origin !== urls.origin.origin;
+    if (foreign) {
+      const page = pageContext(c, urls);
+      return c.html(
+        renderDocument(MessagePage({ page, title: page.t.crossSite, text: page.t.crossSite })),
+        403,
+      );
+    }
+    await next();
+  };
+}
+
+/**
+ * The client's address for rate limits. Behind a reverse proxy (TRUST_PROXY)
+ * it is the last `X-Forwarded-For` entry, the one our proxy added; earlier
+ * entries come from the client and can be forged.
+ */
+export function clientAddress(c: Context, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = c.req.header("x-forwarded-for");
+    const last = forwarded?.split(",").at(-1)?.trim();
+    if (last) return last;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? "unknown";
+  } catch {
+    // Not served by the Node adapter (an in-process request): one shared bucket.
+    return "unknown";
+  }
+}

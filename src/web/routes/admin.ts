@@ -1,0 +1,132 @@
+import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { findGroupByHandle, listGroups } from "../../db/groups.repo.ts";
+import { createInvitation } from "../../services/accounts.ts";
+import { pageContext } from "../context.ts";
+import type { WebDeps } from "../deps.ts";
+import { renderDocument } from "../layout.ts";
+import { FederationPage, InvitationsPage } from "../pages/admin.ts";
+import { requireSignIn } from "../session.ts";
+import { formField, formGuards, messagePage } from "./shared.ts";
+
+/** Instance admins: invitation links and the federation policy. */
+export function registerAdminPages(app: Hono, deps: WebDeps): void {
+  const { db, urls } = deps;
+  const guards = formGuards(urls);
+  const message = (c: Context, title: string, text: string, status: 403 | 404 | 409 | 410) =>
+    messagePage(c, urls, title, text, status);
+  const signedIn = requireSignIn(deps);
+  app.get("/workspace/admin/invitations", signedIn, async (c) => {
+    const { account, csrfToken } = c.get("signedIn");
+    const page = pageContext(c, urls);
+    if (!account.isAdmin) return message(c, page.t.notFound, page.t.notFoundText, 404);
+    const groups = await listGroups(db);
+    return c.html(renderDocument(InvitationsPage({ page, account, csrf: csrfToken, groups })));
+  });
+
+  app.post("/workspace/admin/invitations", ...guards, signedIn, async (c) => {
+    const { account, csrfToken } = c.get("signedIn");
+    const page = pageContext(c, urls);
+    if (!account.isAdmin) return message(c, page.t.notFound, page.t.notFoundText, 404);
+    const target = formField(await c.req.parseBody(), "for");
+    const group = target.startsWith("group:")
+      ? await findGroupByHandle(db, target.slice("group:".length))
+      : null;
+    if (target !== "admin" && group === null) {
+      return message(c, page.t.notFound, page.t.notFoundText, 404);
+    }
+    const invitation = await createInvitation(deps, group);
+    const groups = await listGroups(db);
+    return c.html(
+      renderDocument(
+        InvitationsPage({
+          page,
+          account,
+          csrf: csrfToken,
+          groups,
+          created: urls.invitationPage(invitation.token),
+        }),
+      ),
+      201,
+    );
+  });
+
+  const renderFederation = async (
+    c: Context,
+    extra: {
+      notice?: string;
+      problem?: string;
+      input?: { domain: string; policy: string; reason: string };
+    } = {},
+    status: 200 | 409 | 422 = 200,
+  ) => {
+    const { account, csrfToken } = c.get("signedIn");
+    const page = pageContext(c, urls);
+    const [mode, domains] = await Promise.all([
+      deps.federationPolicy.mode(),
+      deps.federationPolicy.domains(),
+    ]);
+    return c.html(
+      renderDocument(FederationPage({ page, account, csrf: csrfToken, mode, domains, ...extra })),
+      status,
+    );
+  };
+  const adminOnly = (c: Context) => {
+    if (c.get("signedIn").account.isAdmin) return null;
+    const { t } = pageContext(c, urls);
+    return message(c, t.notFound, t.notFoundText, 404);
+  };
+
+  app.get("/workspace/admin/federation", signedIn, async (c) => {
+    const refused = adminOnly(c);
+    if (refused !== null) return refused;
+    const { t } = pageContext(c, urls);
+    return renderFederation(c, c.req.query("done") === "saved" ? { notice: t.saved } : {});
+  });
+
+  app.post("/workspace/admin/federation/mode", ...guards, signedIn, async (c) => {
+    const refused = adminOnly(c);
+    if (refused !== null) return refused;
+    const mode = formField(await c.req.parseBody(), "mode");
+    if (mode !== "open" && mode !== "allowlist") return renderFederation(c, {}, 422);
+    await deps.federationPolicy.setMode(mode);
+    return c.redirect("/workspace/admin/federation?done=saved", 303);
+  });
+
+  app.post("/workspace/admin/federation/domains", ...guards, signedIn, async (c) => {
+    const refused = adminOnly(c);
+    if (refused !== null) return refused;
+    const { t } = pageContext(c, urls);
+    const form = await c.req.parseBody();
+    const input = {
+      domain: formField(form, "domain").trim().slice(0, 300),
+      policy: formField(form, "policy"),
+      reason: formField(form, "reason").trim().slice(0, 500),
+    };
+    if (input.policy !== "allow" && input.policy !== "block") {
+      return renderFederation(c, { input, problem: t.domainInvalid }, 422);
+    }
+    const result = await deps.federationPolicy.addDomain({
+      domain: input.domain,
+      policy: input.policy,
+      reason: input.reason === "" ? null : input.reason,
+    });
+    if (!result.ok) {
+      return result.error === "exists"
+        ? renderFederation(c, { input, problem: t.domainExists }, 409)
+        : renderFederation(c, { input, problem: t.domainInvalid }, 422);
+    }
+    const notice =
+      result.entry.policy === "block"
+        ? t.blockRemoved(result.removed.followers, result.removed.following)
+        : t.saved;
+    return renderFederation(c, { notice });
+  });
+
+  app.post("/workspace/admin/federation/domains/remove", ...guards, signedIn, async (c) => {
+    const refused = adminOnly(c);
+    if (refused !== null) return refused;
+    await deps.federationPolicy.removeDomain(formField(await c.req.parseBody(), "domain"));
+    return c.redirect("/workspace/admin/federation?done=saved", 303);
+  });
+}

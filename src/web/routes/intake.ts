@@ -1,0 +1,121 @@
+import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { findGroupByHandle } from "../../db/groups.repo.ts";
+import type { Group } from "../../domain/group.ts";
+import type { IntakeField, IntakeInput, IntakeProblem } from "../../domain/intake.ts";
+import type { Purpose } from "../../domain/proposal.ts";
+import { addressBucket } from "../../domain/rate-limit.ts";
+import { findIntakeByToken, submitIntake, withdrawIntake } from "../../services/intake.ts";
+import { pageContext } from "../context.ts";
+import type { WebDeps } from "../deps.ts";
+import { renderDocument } from "../layout.ts";
+import { EMPTY_INTAKE, HONEYPOT_FIELD, IntakeFormPage } from "../pages/intake-form.ts";
+import { IntakeReceivedPage } from "../pages/intake-received.ts";
+import { MessagePage } from "../pages/message.ts";
+import { RequestStatusPage } from "../pages/request-status.ts";
+import { clientAddress, formBodyLimit, sameOriginForms } from "../request-guards.ts";
+
+const INTAKE_FIELDS: readonly IntakeField[] = Object.keys(EMPTY_INTAKE) as IntakeField[];
+
+/** Ask for help and offer help without an account, and the private status link. */
+export function registerIntakePages(app: Hono, deps: WebDeps): void {
+  const { db, urls } = deps;
+  const guards = [formBodyLimit(urls), sameOriginForms(urls)] as const;
+
+  const notFound = (c: Context) => {
+    const page = pageContext(c, urls);
+    return c.html(
+      renderDocument(MessagePage({ page, title: page.t.notFound, text: page.t.notFoundText })),
+      404,
+    );
+  };
+  const today = () => deps.clock().toZonedDateTimeISO("UTC").toPlainDate();
+
+  const renderForm = (
+    c: Context,
+    group: Group,
+    purpose: Purpose,
+    values: IntakeInput,
+    problems: Partial<Record<IntakeField, IntakeProblem>> = {},
+    formError?: string,
+    status: 200 | 422 | 429 = 200,
+  ) => {
+    const page = pageContext(c, urls);
+    return c.html(
+      renderDocument(
+        IntakeFormPage({ page, group, purpose, values, problems, formError, today: today() }),
+      ),
+      status,
+    );
+  };
+
+  for (const [path, purpose] of [
+    ["ask", "request"],
+    ["offer", "offer"],
+  ] as const) {
+    app.get(`/groups/:handle/${path}`, async (c) => {
+      const group = await findGroupByHandle(db, c.req.param("handle"));
+      return group === null ? notFound(c) : renderForm(c, group, purpose, EMPTY_INTAKE);
+    });
+
+    app.post(`/groups/:handle/${path}`, ...guards, async (c) => {
+      const group = await findGroupByHandle(db, c.req.param("handle"));
+      if (group === null) return notFound(c);
+      const form = await c.req.parseBody();
+      const values = Object.fromEntries(
+        INTAKE_FIELDS.map((f) => [f, typeof form[f] === "string" ? form[f] : ""]),
+      ) as unknown as IntakeInput;
+      const page = pageContext(c, urls);
+      const trap = form[HONEYPOT_FIELD];
+      if (typeof trap === "string" && trap !== "") {
+        return renderForm(c, group, purpose, values, {}, page.t.honeypotFilled, 422);
+      }
+      const result = await submitIntake(deps, group, purpose, values, {
+        language: page.locale,
+        clientKey: addressBucket(clientAddress(c, deps.trustProxy)),
+      });
+      if (!result.ok) {
+        if (result.reason === "rate-limited") {
+          c.header("Retry-After", String(result.retryAfterSeconds));
+          return renderForm(c, group, purpose, values, {}, page.t.rateLimited, 429);
+        }
+        return renderForm(c, group, purpose, values, result.problems, undefined, 422);
+      }
+      // Shown once, never cached: the link is the person's only key.
+      c.header("Cache-Control", "no-store");
+      return c.html(
+        renderDocument(
+          IntakeReceivedPage({
+            page,
+            group,
+            purpose,
+            statusUrl: urls.requestStatusPage(result.statusToken),
+          }),
+        ),
+        201,
+      );
+    });
+  }
+
+  const renderStatus = async (c: Context, token: string, problem?: string) => {
+    const found = await findIntakeByToken(db, token);
+    if (found === null) return notFound(c);
+    c.header("Cache-Control", "no-store");
+    c.header("X-Robots-Tag", "noindex");
+    const page = pageContext(c, urls);
+    return c.html(
+      renderDocument(RequestStatusPage({ page, ...found, token, problem })),
+      problem === undefined ? 200 : 409,
+    );
+  };
+
+  app.get("/requests/:token", (c) => renderStatus(c, c.req.param("token")));
+
+  app.post("/requests/:token/withdraw", ...guards, async (c) => {
+    const token = c.req.param("token");
+    const result = await withdrawIntake(deps, token);
+    if (!result.ok && result.error === "not-found") return notFound(c);
+    if (!result.ok) return renderStatus(c, token, pageContext(c, urls).t.cannotWithdraw);
+    return c.redirect(`/requests/${token}`, 303);
+  });
+}

@@ -1,0 +1,196 @@
+import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { findProposal, listProposals } from "../../db/proposals.repo.ts";
+import { isId } from "../../domain/ids.ts";
+import type { IntakeField, IntakeInput, IntakeProblem } from "../../domain/intake.ts";
+import type { Purpose } from "../../domain/proposal.ts";
+import { editProposal } from "../../services/proposals.ts";
+import {
+  createPostFromForm,
+  editPostFromForm,
+  formValuesOf,
+  type PostFormResult,
+} from "../../services/workspace-posts.ts";
+import { pageContext } from "../context.ts";
+import type { WebDeps } from "../deps.ts";
+import { renderDocument } from "../layout.ts";
+import { EMPTY_INTAKE } from "../pages/intake-form.ts";
+import { PostFormPage, PostsPage } from "../pages/posts.ts";
+import { requireSignIn } from "../session.ts";
+import { coordinatedGroup, formField, formGuards, messagePage } from "./shared.ts";
+
+/** A group's needs and offers: writing, editing and moving their status. */
+export function registerPostPages(app: Hono, deps: WebDeps): void {
+  const { db, urls } = deps;
+  const guards = formGuards(urls);
+  const message = (c: Context, title: string, text: string, status: 403 | 404 | 409 | 410) =>
+    messagePage(c, urls, title, text, status);
+  const signedIn = requireSignIn(deps);
+
+  app.get("/workspace/groups/:handle/posts", signedIn, async (c) => {
+    const group = await coordinatedGroup(db, c);
+    const page = pageContext(c, urls);
+    if (group === null) return message(c, page.t.notFound, page.t.notFoundText, 404);
+    const { account, csrfToken } = c.get("signedIn");
+    const proposals = await listProposals(db, {
+      groupId: group.id,
+      includeFollowersOnly: true,
+      limit: 100,
+    });
+    const done = c.req.query("done");
+    const notice =
+      done === "changed"
+        ? page.t.statusChanged
+        : done === "refused"
+          ? page.t.statusNotAllowed
+          : done === "saved"
+            ? page.t.saved
+            : undefined;
+    return c.html(
+      renderDocument(PostsPage({ page, account, csrf: csrfToken, group, proposals, notice })),
+    );
+  });
+
+  app.post("/workspace/groups/:handle/posts/:id/status", ...guards, signedIn, async (c) => {
+    const group = await coordinatedGroup(db, c);
+    const { t } = pageContext(c, urls);
+    const id = c.req.param("id");
+    const found = group !== null && isId(id) ? await findProposal(db, id) : null;
+    if (group === null || found?.state !== "live" || found.proposal.groupId !== group.id) {
+      return message(c, t.notFound, t.notFoundText, 404);
+    }
+    const status = formField(await c.req.parseBody(), "status");
+    const base = `/workspace/groups/${group.handle}/posts`;
+    if (status !== "pledged" && status !== "fulfilled" && status !== "closed") {
+      return c.redirect(`${base}?done=refused`, 303);
+    }
+    const result = await editProposal(deps, found.proposal, { status });
+    return c.redirect(`${base}?done=${result.ok ? "changed" : "refused"}`, 303);
+  });
+
+  const formValues = (form: Record<string, unknown>) =>
+    Object.fromEntries(
+      Object.keys(EMPTY_INTAKE).map((k) => [k, formField(form, k)]),
+    ) as unknown as IntakeInput;
+  const today = () => deps.clock().toZonedDateTimeISO("UTC").toPlainDate();
+
+  const renderPostForm = (
+    c: Context,
+    props: {
+      purpose: Purpose;
+      heading: string;
+      action: string;
+      values: IntakeInput;
+      problems?: Partial<Record<IntakeField, IntakeProblem>>;
+      formError?: string;
+    },
+    status: 200 | 409 | 422 = 200,
+  ) => {
+    const { account, csrfToken } = c.get("signedIn");
+    const page = pageContext(c, urls);
+    return c.html(
+      renderDocument(
+        PostFormPage({
+          page,
+          account,
+          csrf: csrfToken,
+          problems: {},
+          today: today(),
+          ...props,
+        }),
+      ),
+      status,
+    );
+  };
+
+  /** After a failed save: the form again, with the person's input and what went wrong. */
+  const formFailure = (
+    c: Context,
+    result: Exclude<PostFormResult, { ok: true }>,
+    props: { purpose: Purpose; heading: string; action: string; values: IntakeInput },
+  ) => {
+    const { t } = pageContext(c, urls);
+    if (result.reason === "invalid") {
+      return renderPostForm(c, { ...props, problems: result.problems }, 422);
+    }
+    const formError =
+      result.error.type === "conflict"
+        ? t.postConflict
+        : result.error.type === "expiry-in-past"
+          ? t.problems["date-in-past"]
+          : t.postTerminal;
+    return renderPostForm(c, { ...props, formError }, 409);
+  };
+
+  const purposeOf = (c: Context): Purpose =>
+    c.req.query("purpose") === "offer" ? "offer" : "request";
+
+  app.get("/workspace/groups/:handle/posts/new", signedIn, async (c) => {
+    const group = await coordinatedGroup(db, c);
+    const { t } = pageContext(c, urls);
+    if (group === null) return message(c, t.notFound, t.notFoundText, 404);
+    const purpose = purposeOf(c);
+    return renderPostForm(c, {
+      purpose,
+      heading: purpose === "request" ? t.newNeedHeading(group.name) : t.newOfferHeading(group.name),
+      action: `/workspace/groups/${group.handle}/posts/new?purpose=${purpose}`,
+      values: EMPTY_INTAKE,
+    });
+  });
+
+  app.post("/workspace/groups/:handle/posts/new", ...guards, signedIn, async (c) => {
+    const group = await coordinatedGroup(db, c);
+    const { t } = pageContext(c, urls);
+    if (group === null) return message(c, t.notFound, t.notFoundText, 404);
+    const purpose = purposeOf(c);
+    const values = formValues(await c.req.parseBody());
+    const result = await createPostFromForm(deps, group, purpose, values);
+    if (result.ok) return c.redirect(`/workspace/groups/${group.handle}/posts?done=saved`, 303);
+    return formFailure(c, result, {
+      purpose,
+      heading: purpose === "request" ? t.newNeedHeading(group.name) : t.newOfferHeading(group.name),
+      action: `/workspace/groups/${group.handle}/posts/new?purpose=${purpose}`,
+      values,
+    });
+  });
+
+  /** A live need or offer of a group the account coordinates. */
+  const coordinatedProposal = async (c: Context) => {
+    const group = await coordinatedGroup(db, c);
+    const id = c.req.param("id") ?? "";
+    const found = group !== null && isId(id) ? await findProposal(db, id) : null;
+    if (group === null || found?.state !== "live" || found.proposal.groupId !== group.id) {
+      return null;
+    }
+    return { group, proposal: found.proposal };
+  };
+
+  app.get("/workspace/groups/:handle/posts/:id/edit", signedIn, async (c) => {
+    const found = await coordinatedProposal(c);
+    const { t } = pageContext(c, urls);
+    if (found === null) return message(c, t.notFound, t.notFoundText, 404);
+    const { group, proposal } = found;
+    return renderPostForm(c, {
+      purpose: proposal.purpose,
+      heading: t.editHeading(proposal.title),
+      action: `/workspace/groups/${group.handle}/posts/${proposal.id}/edit`,
+      values: formValuesOf(proposal),
+    });
+  });
+
+  app.post("/workspace/groups/:handle/posts/:id/edit", ...guards, signedIn, async (c) => {
+    const found = await coordinatedProposal(c);
+    const { t } = pageContext(c, urls);
+    if (found === null) return message(c, t.notFound, t.notFoundText, 404);
+    const { group, proposal } = found;
+    const values = formValues(await c.req.parseBody());
+    const result = await editPostFromForm(deps, proposal, values);
+    if (result.ok) return c.redirect(`/workspace/groups/${group.handle}/posts?done=saved`, 303);
+    return formFailure(c, result, {
+      purpose: proposal.purpose,
+      heading: t.editHeading(proposal.title),
+      action: `/workspace/groups/${group.handle}/posts/${proposal.id}/edit`,
+      values,
+    });
+  });
+}

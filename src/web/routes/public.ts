@@ -1,0 +1,169 @@
+import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { findGroupByHandle, findGroupById, listGroups } from "../../db/groups.repo.ts";
+import { findProposal, listProposals } from "../../db/proposals.repo.ts";
+import { isCategorySlug } from "../../domain/categories.ts";
+import type { Group } from "../../domain/group.ts";
+import { isId } from "../../domain/ids.ts";
+import type { Purpose, Urgency } from "../../domain/proposal.ts";
+import { addressBucket } from "../../domain/rate-limit.ts";
+import { remoteFollowUrl } from "../../services/remote-follow.ts";
+import { pageContext } from "../context.ts";
+import type { WebDeps } from "../deps.ts";
+import { renderDocument } from "../layout.ts";
+import { type GroupFilters, GroupPage, URGENCIES } from "../pages/group.ts";
+import { HomePage } from "../pages/home.ts";
+import { MessagePage } from "../pages/message.ts";
+import { PrintPage } from "../pages/print.ts";
+import { ProposalPage } from "../pages/proposal.ts";
+import { clientAddress, formBodyLimit } from "../request-guards.ts";
+
+/** How many open needs (and offers) a group page lists. */
+export const GROUP_PAGE_LIMIT = 50;
+
+/** The public pages: anyone, no account, no script. */
+export function registerPublicPages(app: Hono, deps: WebDeps): void {
+  const { db, urls } = deps;
+
+  const notFound = (c: Context) => {
+    const page = pageContext(c, urls);
+    return c.html(
+      renderDocument(MessagePage({ page, title: page.t.notFound, text: page.t.notFoundText })),
+      404,
+    );
+  };
+
+  app.get("/", async (c) => {
+    const page = pageContext(c, urls);
+    return c.html(renderDocument(HomePage({ page, groups: await listGroups(db) })));
+  });
+
+  const renderGroup = async (
+    c: Context,
+    group: Group,
+    follow?: { account: string; error: string },
+  ) => {
+    const page = pageContext(c, urls);
+    const filters = readFilters(c);
+    const list = (purpose: Purpose) =>
+      filters.purpose !== undefined && filters.purpose !== purpose
+        ? Promise.resolve(null)
+        : listProposals(db, {
+            groupId: group.id,
+            purpose,
+            status: "open",
+            category: filters.category,
+            urgency: filters.urgency,
+            includeFollowersOnly: false,
+            limit: GROUP_PAGE_LIMIT,
+          });
+    const [needs, offers] = await Promise.all([list("request"), list("offer")]);
+    return c.html(
+      renderDocument(GroupPage({ page, group, filters, needs, offers, follow })),
+      follow === undefined ? 200 : 422,
+    );
+  };
+
+  app.get("/groups/:handle", async (c) => {
+    const group = await findGroupByHandle(db, c.req.param("handle"));
+    return group === null ? notFound(c) : renderGroup(c, group);
+  });
+
+  app.post("/groups/:handle/remote-follow", formBodyLimit(urls), async (c) => {
+    const group = await findGroupByHandle(db, c.req.param("handle"));
+    if (group === null) return notFound(c);
+    const form = await c.req.parseBody();
+    const account = typeof form.account === "string" ? form.account.slice(0, 320) : "";
+    const result = await remoteFollowUrl(
+      deps,
+      account,
+      urls.group(group.handle).href,
+      addressBucket(clientAddress(c, deps.trustProxy)),
+    );
+    if (result.ok) return c.redirect(result.url.href, 303);
+    const { t } = pageContext(c, urls);
+    const error =
+      result.error === "format"
+        ? t.followErrorFormat
+        : result.error === "rate-limited"
+          ? t.followRateLimited
+          : t.followErrorLookup;
+    return renderGroup(c, group, { account, error });
+  });
+
+  app.get("/groups/:handle/print", async (c) => {
+    const group = await findGroupByHandle(db, c.req.param("handle"));
+    if (group === null) return notFound(c);
+    const needs = await listProposals(db, {
+      groupId: group.id,
+      purpose: "request",
+      status: "open",
+      includeFollowersOnly: false,
+      limit: 200,
+    });
+    const page = pageContext(c, urls);
+    return c.html(renderDocument(PrintPage({ page, group, needs, now: deps.clock() })));
+  });
+
+  const proposalPage = (purpose: Purpose) => async (c: Context) => {
+    const id = c.req.param("id") ?? "";
+    const found = isId(id) ? await findProposal(db, id) : ({ state: "missing" } as const);
+    if (found.state === "deleted") {
+      const page = pageContext(c, urls);
+      return c.html(
+        renderDocument(MessagePage({ page, title: page.t.removed, text: page.t.removedText })),
+        410,
+      );
+    }
+    if (
+      found.state !== "live" ||
+      found.proposal.purpose !== purpose ||
+      found.proposal.audience !== "public"
+    ) {
+      return notFound(c);
+    }
+    const group = await findGroupById(db, found.proposal.groupId);
+    if (group === null) return notFound(c);
+    const page = pageContext(c, urls);
+    return c.html(renderDocument(ProposalPage({ page, proposal: found.proposal, group })));
+  };
+  app.get("/needs/:id", proposalPage("request"));
+  app.get("/offers/:id", proposalPage("offer"));
+
+  // Fedify serves live objects; it passes here for the rest. An object id
+  // opened in a browser goes to its page; a deleted one tells ActivityPub
+  // clients it is gone (a Tombstone), so they drop their copy.
+  app.get("/objects/:id", async (c) => {
+    c.header("Vary", "Accept");
+    const id = c.req.param("id");
+    const found = isId(id) ? await findProposal(db, id) : ({ state: "missing" } as const);
+    const wantsActivityPub = /application\/(activity|ld)\+json/.test(c.req.header("accept") ?? "");
+    if (wantsActivityPub) {
+      c.header("Content-Type", "application/activity+json");
+      if (found.state === "deleted") {
+        return c.body(
+          JSON.stringify({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            id: urls.proposalObject(id).href,
+            type: "Tombstone",
+          }),
+          410,
+        );
+      }
+      return c.body(JSON.stringify({ error: "not_found", message: "No such object" }), 404);
+    }
+    if (found.state !== "live") return notFound(c);
+    return c.redirect(urls.proposalPage(found.proposal.purpose, id).href, 303);
+  });
+}
+
+function readFilters(c: Context): GroupFilters {
+  const purpose = c.req.query("purpose");
+  const category = c.req.query("category");
+  const urgency = c.req.query("urgency");
+  return {
+    purpose: purpose === "request" || purpose === "offer" ? purpose : undefined,
+    category: category !== undefined && isCategorySlug(category) ? category : undefined,
+    urgency: URGENCIES.includes(urgency as Urgency) ? (urgency as Urgency) : undefined,
+  };
+}

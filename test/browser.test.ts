@@ -1,0 +1,301 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  launchBrowser,
+  seriousAxeViolations,
+  type TestBrowser,
+  transferredBytes,
+} from "./helpers/browser.ts";
+import { startTestInstance, type TestInstance } from "./helpers/instance.ts";
+
+/**
+ * The pages in a real browser (Debian's Chromium), as a person uses them:
+ * no account, a phone-sized screen, Spanish. Every page visited is checked
+ * with axe-core. `npm run screenshots` writes the screenshots the README
+ * shows to docs/screenshots/; otherwise they go to a temporary directory.
+ */
+describe("in a browser", () => {
+  let instance: TestInstance;
+  let browser: TestBrowser;
+  let page: Page;
+  let shots: string;
+  let needId: string;
+
+  const url = (p: string) => new URL(p, instance.config.origin).href;
+  const screenshot = async (name: string) => {
+    const png = await page.screenshot({ fullPage: true });
+    expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
+    await writeFile(path.join(shots, `${name}.png`), png);
+  };
+  const expectAccessible = async () => {
+    expect(await seriousAxeViolations(page)).toEqual([]);
+  };
+
+  beforeAll(async () => {
+    shots = process.env.UPDATE_SCREENSHOTS
+      ? path.resolve(import.meta.dirname, "../docs/screenshots")
+      : await mkdtemp(path.join(tmpdir(), "bayanihan-shots-"));
+    await mkdir(shots, { recursive: true });
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+    instance = await startTestInstance();
+    await instance.api("POST", "/api/v1/groups", {
+      handle: "food",
+      name: "Barangay Food Collective",
+      summary: "Hot meals and groceries for families in Barangay 12, every day from 4 pm.",
+    });
+    const needs = [
+      {
+        title: "Insulin coolers",
+        category: "medication",
+        urgency: "critical",
+        quantity: { amount: 20, unit: "one" },
+        location: { name: "Health centre" },
+        expiresAt: "2099-12-04T18:00:00Z",
+        description: "For families whose fridges were lost in the flood.\n\nAny size helps.",
+      },
+      {
+        title: "Rice",
+        category: "food",
+        urgency: "high",
+        quantity: { amount: 50, unit: "kilogram" },
+      },
+      { title: "Blankets", category: "clothing", urgency: "normal" },
+    ];
+    for (const need of needs) {
+      const res = await instance.api("POST", "/api/v1/groups/food/needs", need);
+      expect(res.status).toBe(201);
+      needId ??= (await res.json()).id;
+    }
+    await instance.api("POST", "/api/v1/groups/food/offers", {
+      title: "Van with driver on weekends",
+      category: "transport",
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await instance?.stop();
+    if (!process.env.UPDATE_SCREENSHOTS && shots) await rm(shots, { recursive: true, force: true });
+  });
+
+  it("lets a visitor switch to Spanish, ask for help, see it is new and withdraw it", async () => {
+    await page.goto(url("/groups/food"));
+    await expectAccessible();
+    await page.getByRole("link", { name: "Español" }).click();
+    await expect.poll(() => page.getAttribute("html", "lang")).toBe("es");
+    await expectAccessible();
+    await screenshot("group");
+
+    await page.getByRole("link", { name: "Pedir ayuda" }).click();
+    await expect.poll(() => page.title()).toContain("Pedir ayuda a Barangay Food Collective");
+    await expectAccessible();
+
+    // A first try without the contact: the form comes back in Spanish, input kept.
+    await page.getByLabel("¿Qué necesitas?").fill("Leche de fórmula para dos semanas");
+    await page.getByLabel("Tipo de ayuda").selectOption("food");
+    await page.getByLabel("Cuánto (opcional)").fill("6");
+    await page.getByRole("button", { name: "Enviar mi pedido" }).click();
+    // The browser's own check stops an empty required field before sending.
+    expect(await page.locator("#f-contact:invalid").count()).toBe(1);
+    await page.getByLabel("Cuánto (opcional)").fill("mucho");
+    await page.getByLabel("¿Cómo puede contactarte el colectivo?").fill("María, 0917 000 0000");
+    await page.getByRole("button", { name: "Enviar mi pedido" }).click();
+    await expect
+      .poll(() => page.locator("#f-quantityAmount-error").textContent())
+      .toContain("Escribe un número mayor que cero");
+    expect(await page.getByLabel("¿Qué necesitas?").inputValue()).toBe(
+      "Leche de fórmula para dos semanas",
+    );
+    await expectAccessible();
+    await screenshot("ask-for-help-error");
+
+    await page.getByLabel("Cuánto (opcional)").fill("6");
+    await page.getByLabel("¿Qué tan urgente es?").selectOption("high");
+    await page.getByRole("button", { name: "Enviar mi pedido" }).click();
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Recibimos tu pedido");
+    await expectAccessible();
+    await screenshot("request-received");
+    const link = (await page.locator("p.secret").textContent())!;
+    expect(link).toMatch(/\/requests\/[A-Za-z0-9_-]{43}$/);
+
+    await page.goto(link);
+    expect(await page.locator("[data-state]").getAttribute("data-state")).toBe("new");
+    expect(await page.locator("[data-state]").textContent()).toContain("Recibido");
+    await expectAccessible();
+    await screenshot("request-status");
+
+    await page.getByRole("button", { name: "Retirar" }).click();
+    await expect
+      .poll(() => page.locator("[data-state]").getAttribute("data-state"))
+      .toBe("withdrawn");
+    expect(await page.getByRole("button", { name: "Retirar" }).count()).toBe(0);
+    await expectAccessible();
+
+    const row = await instance.database.db
+      .selectFrom("intake_requests")
+      .select(["state", "language", "quantity_amount", "urgency"])
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ state: "withdrawn", language: "es", urgency: "high" });
+    expect(Number(row.quantity_amount)).toBe(6);
+  });
+
+  it("lets a coordinator accept an invitation, publish a request and mark it fulfilled", async () => {
+    // Someone asks for help (in English this time).
+    await page.goto(url("/groups/food/ask?lang=en"));
+    await page.getByLabel("What do you need?").fill("Wheelchair to borrow for a month");
+    await page.getByLabel("Kind of help").selectOption("medical");
+    await page.getByLabel("How can the collective reach you?").fill("Lola, via the parish office");
+    await page.getByLabel("Where (optional)").fill("Purok 3");
+    await page.getByRole("button", { name: "Send my request" }).click();
+    const statusLink = (await page.locator("p.secret").textContent())!;
+
+    const invitation = await (
+      await instance.api("POST", "/api/v1/admin/invitations", { group: "food" })
+    ).json();
+    await page.goto(invitation.url);
+    await expectAccessible();
+    await screenshot("invitation");
+    await page.getByLabel("Username").fill("ana");
+    await page.getByLabel("Password", { exact: true }).fill("a long passphrase");
+    await page.getByLabel("Password again").fill("a long passphrase");
+    await page.getByRole("button", { name: "Create my account" }).click();
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Workspace");
+    await expectAccessible();
+
+    await page.getByRole("link", { name: "New requests" }).click();
+    const item = page.locator("li", { hasText: "Wheelchair to borrow" });
+    expect(await item.textContent()).toContain("Lola, via the parish office");
+    await item.locator("summary").click();
+    await expectAccessible();
+    await screenshot("triage");
+    await item.getByLabel("What do you need?").fill("Wheelchair to borrow for a month (Purok 3)");
+    await item.getByRole("button", { name: "Publish" }).click();
+    await expect.poll(() => page.locator("[role=status]").textContent()).toBe("Published.");
+    await expectAccessible();
+
+    await page.goto(statusLink);
+    expect(await page.locator("[data-state]").getAttribute("data-state")).toBe("published");
+    await page.getByRole("link", { name: "See it" }).click();
+    expect(await page.locator("h1").textContent()).toBe(
+      "Need: Wheelchair to borrow for a month (Purok 3)",
+    );
+    expect(await page.locator("main").textContent()).not.toContain("Lola");
+    expect(await page.locator("dl.facts").textContent()).toContain("Open");
+    const needUrl = page.url();
+
+    await page.goto(url("/workspace/groups/food/posts"));
+    await expectAccessible();
+    await page
+      .locator("li", { hasText: "Wheelchair to borrow" })
+      .getByRole("button", { name: "Mark fulfilled" })
+      .click();
+    await expect.poll(() => page.locator("[role=status]").textContent()).toBe("Status changed.");
+    await page.goto(needUrl);
+    expect(await page.locator("dl.facts").textContent()).toContain("Fulfilled");
+    await expectAccessible();
+
+    await page.goto(url("/workspace"));
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.goto(url("/workspace"));
+    expect(new URL(page.url()).pathname).toBe("/login");
+    await expectAccessible();
+  });
+
+  it("renders the admin and editing pages accessibly", async () => {
+    const invitation = await (
+      await instance.api("POST", "/api/v1/admin/invitations", { admin: true })
+    ).json();
+    await page.goto(invitation.url);
+    await page.getByLabel("Username").fill("root");
+    await page.getByLabel("Password", { exact: true }).fill("an admin passphrase");
+    await page.getByLabel("Password again").fill("an admin passphrase");
+    await page.getByRole("button", { name: "Create my account" }).click();
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Workspace");
+    await expectAccessible();
+
+    await page.getByRole("link", { name: "Federation policy" }).click();
+    await page.getByLabel("Server (domain)").fill("spam.example");
+    await page.getByRole("button", { name: "Add the rule" }).click();
+    await expect.poll(() => page.locator("[role=status]").textContent()).toContain("Blocked.");
+    await expectAccessible();
+    await screenshot("federation-policy");
+
+    await page.goto(url("/workspace/admin/invitations"));
+    await page.getByLabel("Account for").selectOption("group:food");
+    await page.getByRole("button", { name: "Create the link" }).click();
+    expect(await page.locator("p.secret").textContent()).toMatch(/\/invitations\//);
+    await expectAccessible();
+
+    await page.goto(url("/workspace/groups/food/posts/new?purpose=request"));
+    await expectAccessible();
+    await page.goto(url(`/workspace/groups/food/posts/${needId}/edit`));
+    expect(await page.getByLabel("What do you need?").inputValue()).toBe("Insulin coolers");
+    await expectAccessible();
+    await page.goto(url("/workspace"));
+    await page.getByRole("button", { name: "Sign out" }).click();
+  });
+
+  it("renders the public pages accessibly, in English again after switching back", async () => {
+    await page.goto(url("/?lang=en"));
+    expect(await page.getAttribute("html", "lang")).toBe("en");
+    expect(await page.getByRole("link", { name: "Barangay Food Collective" }).count()).toBe(1);
+    await expectAccessible();
+    await screenshot("home");
+
+    await page.goto(url(`/needs/${needId}`));
+    expect(await page.locator("h1").textContent()).toBe("Need: Insulin coolers");
+    expect(await page.locator("dl.facts").textContent()).toContain("Health centre");
+    await expectAccessible();
+    await screenshot("need");
+
+    await page.goto(url("/groups/food?category=medication"));
+    expect(await page.locator("#needs + ul li").count()).toBe(1);
+    await expectAccessible();
+
+    await page.goto(url("/groups/food/offer"));
+    await expectAccessible();
+
+    await page.goto(url("/groups/food/print"));
+    await page.emulateMedia({ media: "print" });
+    expect(await page.locator("header").isVisible()).toBe(false);
+    expect(await page.locator("ol.items li").count()).toBe(3);
+    await expectAccessible();
+    await screenshot("print");
+    await page.emulateMedia({ media: "screen" });
+  });
+
+  it("has an accessibility check that does catch problems", async () => {
+    // Guards the guard: an unlabeled field and unreadable text must be reported.
+    // A page of its own: on one of ours, the CSP would block the inline style.
+    const blank = await browser.context.newPage();
+    await blank.setContent(
+      '<html lang="en"><title>t</title><main><input type="text"><p style="color:#eee;background:#fff">faint</p></main></html>',
+    );
+    const ids = (await seriousAxeViolations(blank)).map((v) => v.id);
+    await blank.close();
+    expect(ids).toEqual(expect.arrayContaining(["label", "color-contrast"]));
+  });
+
+  it("keeps a page of 50 needs under 60 KB on the wire", async () => {
+    await instance.api("POST", "/api/v1/groups", { handle: "busy", name: "Busy collective" });
+    for (let i = 0; i < 50; i++) {
+      const res = await instance.api("POST", "/api/v1/groups/busy/needs", {
+        title: `Need number ${i}: drinking water for evacuation centre ${i}`,
+        category: "water",
+        urgency: i % 4 === 0 ? "critical" : "high",
+        quantity: { amount: 100 + i, unit: "litre" },
+        location: { name: `Evacuation centre ${i}, Barangay ${i % 7}` },
+        expiresAt: "2099-12-04T18:00:00Z",
+      });
+      expect(res.status).toBe(201);
+    }
+    const bytes = await transferredBytes(page, url("/groups/busy"));
+    expect(await page.locator("#needs + ul li").count()).toBe(50);
+    expect(bytes).toBeGreaterThan(10_000);
+    expect(bytes).toBeLessThan(60 * 1024);
+    await expectAccessible();
+  });
+});
