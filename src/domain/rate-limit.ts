@@ -1,4 +1,18 @@
 /**
+ * The client's address: behind a reverse proxy we trust (TRUST_PROXY) the
+ * last `X-Forwarded-For` entry, the one our proxy added (earlier entries come
+ * from the client and can be forged); otherwise the connection's address.
+ */
+export function pickClientAddress(
+  connection: string | undefined,
+  forwardedFor: string | undefined,
+  trustProxy: boolean,
+): string {
+  const forwarded = trustProxy ? forwardedFor?.split(",").at(-1)?.trim() : undefined;
+  return forwarded || connection || "unknown";
+}
+
+/**
  * Rate limits by client address. An IPv6 client usually controls a whole /64,
  * so IPv6 addresses count per /64; IPv4 addresses count one by one (mobile
  * carriers put many people behind one address, so limits stay generous).

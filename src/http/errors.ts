@@ -9,6 +9,7 @@ export type ErrorCode =
   | "not_found"
   | "conflict"
   | "payload_too_large"
+  | "too_many_requests"
   | "unprocessable"
   | "internal_error";
 

@@ -24,6 +24,7 @@ import {
   takesResponses,
 } from "../domain/response.ts";
 import { drainOutbox } from "./outbox-relay.ts";
+import { consumeRateLimit, type RateLimit } from "./rate-limit.ts";
 import type { Clock, ConversationGateway, ProposalPublisher } from "./ports.ts";
 import { relayPendingActivities } from "./proposals.ts";
 
@@ -108,7 +109,11 @@ export async function rejectResponseAsCoordinator(
 
 export type LocalResponseResult =
   | { ok: true; response: Response }
-  | { ok: false; error: "proposal-ended" };
+  | { ok: false; error: "proposal-ended" }
+  | { ok: false; error: "rate-limited"; retryAfterSeconds: number };
+
+/** "I can help" answers per client address: generous for people, a wall for floods. */
+export const HELP_RATE_LIMIT: RateLimit = { name: "help", limit: 20, windowSeconds: 3600 };
 
 /**
  * Someone on this instance answers ("I can help"): stored for the
@@ -118,9 +123,13 @@ export async function createLocalResponse(
   deps: { db: Kysely<Database>; clock: Clock },
   group: Group,
   proposal: Proposal,
-  input: { content: string; contact: string | null },
+  input: { content: string; contact: string | null; clientKey: string },
 ): Promise<LocalResponseResult> {
   if (!takesResponses(proposal)) return { ok: false, error: "proposal-ended" };
+  const decision = await consumeRateLimit(deps, HELP_RATE_LIMIT, input.clientKey);
+  if (!decision.allowed) {
+    return { ok: false, error: "rate-limited", retryAfterSeconds: decision.retryAfterSeconds };
+  }
   const now = deps.clock();
   const response: Response = {
     id: newId(now.epochMilliseconds),

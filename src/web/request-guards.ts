@@ -1,6 +1,7 @@
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { pickClientAddress } from "../domain/rate-limit.ts";
 import type { InstanceUrls } from "../urls.ts";
 import { pageContext } from "./context.ts";
 import { renderDocument } from "./layout.ts";
@@ -52,21 +53,13 @@ export function sameOriginForms(urls: InstanceUrls): MiddlewareHandler {
   };
 }
 
-/**
- * The client's address for rate limits. Behind a reverse proxy (TRUST_PROXY)
- * it is the last `X-Forwarded-For` entry, the one our proxy added; earlier
- * entries come from the client and can be forged.
- */
+/** The client's address for rate limits (see pickClientAddress). */
 export function clientAddress(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = c.req.header("x-forwarded-for");
-    const last = forwarded?.split(",").at(-1)?.trim();
-    if (last) return last;
-  }
+  let connection: string | undefined;
   try {
-    return getConnInfo(c).remote.address ?? "unknown";
+    connection = getConnInfo(c).remote.address;
   } catch {
     // Not served by the Node adapter (an in-process request): one shared bucket.
-    return "unknown";
   }
+  return pickClientAddress(connection, c.req.header("x-forwarded-for"), trustProxy);
 }

@@ -26,4 +26,6 @@ export interface ApiDeps {
   readonly actorIdOf: (group: Group) => string;
   /** Mode and domain entries, for the admin endpoints. */
   readonly federationPolicy: FederationPolicyService;
+  /** Whether a reverse proxy's `X-Forwarded-For` names the client (TRUST_PROXY), for rate limits. */
+  readonly trustProxy: boolean;
 }

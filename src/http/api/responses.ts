@@ -1,6 +1,8 @@
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { findResponse, listResponses } from "../../db/responses.repo.ts";
 import type { Purpose } from "../../domain/proposal.ts";
+import { addressBucket, pickClientAddress } from "../../domain/rate-limit.ts";
 import { type AnswerError, RESPONSE_LIMITS, type Response } from "../../domain/response.ts";
 import { reopenProposal } from "../../services/proposals.ts";
 import {
@@ -201,10 +203,23 @@ export function registerResponseRoutes(app: OpenAPIHono, deps: ApiDeps): void {
           kind.purpose,
         );
         const input = c.req.valid("json");
+        let connection: string | undefined;
+        try {
+          connection = getConnInfo(c).remote.address;
+        } catch {
+          // An in-process request: one shared bucket.
+        }
         const result = await createLocalResponse(deps, group, proposal, {
           content: input.content,
           contact: input.contact === undefined || input.contact === "" ? null : input.contact,
+          clientKey: addressBucket(
+            pickClientAddress(connection, c.req.header("x-forwarded-for"), deps.trustProxy),
+          ),
         });
+        if (!result.ok && result.error === "rate-limited") {
+          c.header("Retry-After", String(result.retryAfterSeconds));
+          throw new ApiError(429, "too_many_requests", "Too many answers from this address; try later");
+        }
         if (!result.ok) {
           throw new ApiError(
             409,

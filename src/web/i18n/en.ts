@@ -61,8 +61,23 @@ export const en = {
   availableUntil: "Available until",
   postedOn: "Posted",
   postedBy: "Posted by",
-  helpLater:
-    "To help, reply to this post from your fediverse account, or contact the collective. An “I can help” form is coming.",
+  coverage: (pledged: string, total: string, remaining: string) =>
+    `${pledged} of ${total} pledged, ${remaining} still needed`,
+  helpHeading: "I can help",
+  helpIntro:
+    "Tell the collective what you can do. Only its coordinators see your message and how to reach you; they will get in touch. You can also reply to this post from a fediverse account.",
+  helpMessage: "What can you do?",
+  helpMessageHint: "For example: “I have 5 coolers and can bring them on Friday.”",
+  helpContact: "How can they reach you? (optional)",
+  helpContactHint:
+    "A phone number, an e-mail or a fediverse account. Only the coordinators see it.",
+  helpSubmit: "Send",
+  helpMessageRequired: "Please write a few words about what you can do.",
+  helpTooLong: "Please keep it shorter (at most 5,000 characters).",
+  helpThanksTitle: "Thank you",
+  helpThanksText:
+    "Your message went to the collective's coordinators. If you left a way to reach you, they will get in touch.",
+  helpEnded: "This no longer takes offers of help.",
   statuses: {
     open: "Open",
     pledged: "Pledged",

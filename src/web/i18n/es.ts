@@ -53,8 +53,23 @@ export const es: Messages = {
   availableUntil: "Disponible hasta",
   postedOn: "Publicado",
   postedBy: "Publicado por",
-  helpLater:
-    "Para ayudar, responde a esta publicación desde tu cuenta del fediverso o contacta al colectivo. Pronto habrá un formulario «Puedo ayudar».",
+  coverage: (pledged, total, remaining) =>
+    `${pledged} de ${total} comprometidos, faltan ${remaining}`,
+  helpHeading: "Puedo ayudar",
+  helpIntro:
+    "Cuéntale al colectivo qué puedes hacer. Solo sus coordinadoras y coordinadores ven tu mensaje y cómo contactarte; se pondrán en contacto. También puedes responder a esta publicación desde una cuenta del fediverso.",
+  helpMessage: "¿Qué puedes hacer?",
+  helpMessageHint: "Por ejemplo: «Tengo 5 neveras portátiles y puedo llevarlas el viernes».",
+  helpContact: "¿Cómo pueden contactarte? (opcional)",
+  helpContactHint:
+    "Un teléfono, un correo o una cuenta del fediverso. Solo lo ven quienes coordinan.",
+  helpSubmit: "Enviar",
+  helpMessageRequired: "Escribe unas palabras sobre lo que puedes hacer.",
+  helpTooLong: "Escríbelo más corto (como máximo 5.000 caracteres).",
+  helpThanksTitle: "Gracias",
+  helpThanksText:
+    "Tu mensaje llegó a quienes coordinan el colectivo. Si dejaste cómo contactarte, se pondrán en contacto.",
+  helpEnded: "Ya no se aceptan ofrecimientos de ayuda para esto.",
   statuses: {
     open: "Abierta",
     pledged: "Comprometida",

@@ -8,15 +8,17 @@ import { isId } from "../../domain/ids.ts";
 import type { Purpose, Urgency } from "../../domain/proposal.ts";
 import { addressBucket } from "../../domain/rate-limit.ts";
 import { remoteFollowUrl } from "../../services/remote-follow.ts";
+import { createLocalResponse } from "../../services/responses.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
 import { type GroupFilters, GroupPage, URGENCIES } from "../pages/group.ts";
 import { HomePage } from "../pages/home.ts";
+import { HONEYPOT_FIELD } from "../pages/intake-form.ts";
 import { MessagePage } from "../pages/message.ts";
 import { PrintPage } from "../pages/print.ts";
-import { ProposalPage } from "../pages/proposal.ts";
-import { clientAddress, formBodyLimit } from "../request-guards.ts";
+import { type HelpForm, ProposalPage } from "../pages/proposal.ts";
+import { clientAddress, formBodyLimit, sameOriginForms } from "../request-guards.ts";
 
 /** How many open needs (and offers) a group page lists. */
 export const GROUP_PAGE_LIMIT = 50;
@@ -129,6 +131,52 @@ export function registerPublicPages(app: Hono, deps: WebDeps): void {
   };
   app.get("/needs/:id", proposalPage("request"));
   app.get("/offers/:id", proposalPage("offer"));
+
+  // "I can help": no account; the message and contact go to the coordinators only.
+  const helpForm = (purpose: Purpose) => async (c: Context) => {
+    const id = c.req.param("id") ?? "";
+    const found = isId(id) ? await findProposal(db, id) : ({ state: "missing" } as const);
+    if (
+      found.state !== "live" ||
+      found.proposal.purpose !== purpose ||
+      found.proposal.audience !== "public"
+    ) {
+      return notFound(c);
+    }
+    const group = await findGroupById(db, found.proposal.groupId);
+    if (group === null) return notFound(c);
+    const proposal = found.proposal;
+    const form = await c.req.parseBody();
+    const text = (name: string) => (typeof form[name] === "string" ? (form[name] as string) : "");
+    const help = { message: text("message").trim(), contact: text("contact").trim().slice(0, 500) };
+    const page = pageContext(c, urls);
+    const again = (extra: Partial<HelpForm>, status: 422 | 429 | 409) =>
+      c.html(
+        renderDocument(ProposalPage({ page, proposal, group, help: { ...help, ...extra } })),
+        status,
+      );
+    if (text(HONEYPOT_FIELD) !== "") return again({ formError: page.t.honeypotFilled }, 422);
+    if (help.message === "") return again({ problem: "required" }, 422);
+    if (help.message.length > 5000) return again({ problem: "too-long" }, 422);
+    const result = await createLocalResponse(deps, group, proposal, {
+      content: help.message,
+      contact: help.contact === "" ? null : help.contact,
+      clientKey: addressBucket(clientAddress(c, deps.trustProxy)),
+    });
+    if (!result.ok && result.error === "rate-limited") {
+      c.header("Retry-After", String(result.retryAfterSeconds));
+      return again({ formError: page.t.rateLimited }, 429);
+    }
+    if (!result.ok) return again({ formError: page.t.helpEnded }, 409);
+    return c.html(
+      renderDocument(
+        MessagePage({ page, title: page.t.helpThanksTitle, text: page.t.helpThanksText }),
+      ),
+      201,
+    );
+  };
+  app.post("/needs/:id/help", formBodyLimit(urls), sameOriginForms(urls), helpForm("request"));
+  app.post("/offers/:id/help", formBodyLimit(urls), sameOriginForms(urls), helpForm("offer"));
 
   // Fedify serves live objects; it passes here for the rest. An object id
   // opened in a browser goes to its page; a deleted one tells ActivityPub
