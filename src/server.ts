@@ -9,6 +9,7 @@ import { createPeerGateway } from "../federation/peer-gateway.ts";
 import { createProposalPublisher } from "../federation/publisher.ts";
 import { createFederationSecurity } from "../federation/security/wiring.ts";
 import type { Config } from "./config.ts";
+import { CachedKvStore } from "./db/cached-kv-store.ts";
 import { type DatabaseHandle, openPGlite, openPostgres } from "./db/connect.ts";
 import { KyselyKvStore } from "./db/kv-store.ts";
 import { KyselyMessageQueue } from "./db/message-queue.ts";
@@ -73,7 +74,9 @@ export async function createInstance(
 
   const clock = options.clock ?? (() => Temporal.Now.instant());
   const urls = instanceUrls(config.origin);
-  const kv = new KyselyKvStore(database.db);
+  // Each inbox request reads the sender's actor document and key, and each
+  // delivery the receiver's signature flavour: kept in memory, not re-read.
+  const kv = new CachedKvStore(new KyselyKvStore(database.db));
   const federationPolicy = await createFederationPolicyService({ database, clock });
   const security = createFederationSecurity({
     db: database.db,
