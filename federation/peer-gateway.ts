@@ -14,7 +14,7 @@ import { followerInboxes } from "./publisher.ts";
  */
 export function createPeerGateway(
   federation: AppFederation,
-  deps: { db: Kysely<Database>; urls: InstanceUrls },
+  deps: { db: Kysely<Database>; urls: InstanceUrls; isAllowed: (url: URL) => Promise<boolean> },
 ): PeerGateway {
   const { urls } = deps;
   const context = () => federation.createContext(urls.origin, undefined);
@@ -96,7 +96,7 @@ export function createPeerGateway(
     },
 
     async share(group, share) {
-      const recipients = await followerInboxes(deps.db, group.id);
+      const recipients = await followerInboxes(deps.db, group.id, deps.isAllowed);
       if (recipients.length === 0) return;
       await context().sendActivity(
         { identifier: group.handle },

@@ -112,8 +112,9 @@ export async function createInstance(
     isDeliverable: security.isDeliverable,
     manuallyStartQueue: true,
   });
-  const publisher = createProposalPublisher(federation, { db: database.db, urls });
-  const peers = createPeerGateway(federation, { db: database.db, urls });
+  const isAllowed = (url: URL) => federationPolicy.isAllowed(url);
+  const publisher = createProposalPublisher(federation, { db: database.db, urls, isAllowed });
+  const peers = createPeerGateway(federation, { db: database.db, urls, isAllowed });
   const proposalDeps = { db: database.db, publisher, clock };
 
   let ready = false;
