@@ -269,7 +269,7 @@ describe("federation policy", () => {
         domain: "xn--bcher-kva.example",
         policy: "block",
         reason: "spam waves",
-        removed: { followers: 0, following: 0 },
+        removed: { followers: 0, following: 0, remoteProposals: 0, remoteShares: 0 },
       });
       const again = await instance.api("POST", "/api/v1/admin/federation/domains", {
         domain: "xn--bcher-kva.example.",
@@ -333,7 +333,12 @@ describe("federation policy", () => {
         .toBe(true);
 
       const block = await addEntry(COUNTED_HOST, "block");
-      expect(block.removed).toEqual({ followers: 1, following: 0 });
+      expect(block.removed).toEqual({
+        followers: 1,
+        following: 0,
+        remoteProposals: 0,
+        remoteShares: 0,
+      });
       expect(await followerActors()).toEqual([peer.actorId.href]);
       const seen = counted.requests.length;
       const refused = await counted.follow(groupId, groupInbox);
@@ -444,7 +449,12 @@ describe("federation policy", () => {
     it("blocking a domain removes its followers, and a later need delivers nothing to it", async () => {
       await setMode("open");
       const block = await addEntry(PEER_HOST, "block");
-      expect(block.removed).toEqual({ followers: 1, following: 0 });
+      expect(block.removed).toEqual({
+        followers: 1,
+        following: 0,
+        remoteProposals: 0,
+        remoteShares: 0,
+      });
       expect(await followerActors()).toEqual([other.actorId.href]);
 
       const objectId = await publishNeed("Clean water, 200 litres");
