@@ -62,6 +62,20 @@ export interface KyselyMessageQueueOptions {
   readonly retry?: KyselyMessageQueueRetry;
 }
 
+/** Rows in one INSERT at most (each carries a whole message, private keys and all). */
+const MAX_ROWS_PER_INSERT = 500;
+
+/** One enqueue call waiting for its INSERT. */
+interface PendingInsert {
+  readonly rows: readonly {
+    readonly message: unknown;
+    readonly orderingKey: string | null;
+    readonly delayMs: number;
+  }[];
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
 interface ClaimedMessage {
   readonly id: string;
   readonly message: unknown;
@@ -115,6 +129,8 @@ export class KyselyMessageQueue implements MessageQueue {
     reject: (error: unknown) => void;
   }[] = [];
   #deleting = false;
+  readonly #pendingInserts: PendingInsert[] = [];
+  #inserting = false;
 
   constructor(handle: DatabaseHandle, options: KyselyMessageQueueOptions = {}) {
     this.#handle = handle;
@@ -130,27 +146,77 @@ export class KyselyMessageQueue implements MessageQueue {
     return this.enqueueMany([message], options);
   }
 
-  async enqueueMany(
-    messages: readonly unknown[],
-    options?: MessageQueueEnqueueOptions,
-  ): Promise<void> {
-    if (messages.length === 0) return;
+  /**
+   * Resolves once the messages are committed. Calls made in the same tick
+   * (Fedify enqueues a fan-out's deliveries one call per inbox, all at once,
+   * because each has its own ordering key) and calls made while an INSERT is
+   * on its way share one INSERT, in call order.
+   */
+  enqueueMany(messages: readonly unknown[], options?: MessageQueueEnqueueOptions): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
     const delayMs = Math.max(0, options?.delay?.total({ unit: "millisecond" }) ?? 0);
-    const rows = messages.map((message) => ({
-      message: jsonb(message),
-      ordering_key: options?.orderingKey ?? null,
-      available_at: nowPlus(delayMs),
-      created_at: sql<Date>`now()`,
-    }));
-    // One statement, so the notification is sent exactly when the rows commit
-    // (listeners never wake before they can see them) and an enqueue cannot
-    // half-succeed. A delayed message notifies too: listeners shorten their
-    // wait to its due time. Rows of one VALUES list take ids in list order,
-    // which keeps an ordering key's batch in order.
-    await this.#handle.db
-      .with("inserted", (db) => db.insertInto("fedify_queue").values(rows).returning("id"))
-      .selectNoFrom(sql<string>`pg_notify(${QUEUE_CHANNEL}, '')`.as("notified"))
-      .execute();
+    return new Promise((resolve, reject) => {
+      this.#pendingInserts.push({
+        rows: messages.map((message) => ({
+          message,
+          orderingKey: options?.orderingKey ?? null,
+          delayMs,
+        })),
+        resolve,
+        reject,
+      });
+      if (!this.#inserting) {
+        this.#inserting = true;
+        // After the current tick, so that calls made together go together.
+        queueMicrotask(() => void this.#flushInserts());
+      }
+    });
+  }
+
+  async #flushInserts(): Promise<void> {
+    try {
+      while (this.#pendingInserts.length > 0) {
+        // Whole calls only: one call's messages commit together or not at all.
+        const batch: PendingInsert[] = [];
+        let rows = 0;
+        while (this.#pendingInserts.length > 0) {
+          const next = this.#pendingInserts[0]!;
+          if (batch.length > 0 && rows + next.rows.length > MAX_ROWS_PER_INSERT) break;
+          batch.push(this.#pendingInserts.shift()!);
+          rows += next.rows.length;
+        }
+        try {
+          // One statement, so the notification is sent exactly when the rows
+          // commit (listeners never wake before they can see them). A delayed
+          // message notifies too: listeners shorten their wait to its due
+          // time. Rows of one VALUES list take ids in list order, which keeps
+          // each ordering key's messages in the order they were enqueued.
+          await this.#handle.db
+            .with("inserted", (db) =>
+              db
+                .insertInto("fedify_queue")
+                .values(
+                  batch.flatMap((call) =>
+                    call.rows.map((row) => ({
+                      message: jsonb(row.message),
+                      ordering_key: row.orderingKey,
+                      available_at: nowPlus(row.delayMs),
+                      created_at: sql<Date>`now()`,
+                    })),
+                  ),
+                )
+                .returning("id"),
+            )
+            .selectNoFrom(sql<string>`pg_notify(${QUEUE_CHANNEL}, '')`.as("notified"))
+            .execute();
+          for (const call of batch) call.resolve();
+        } catch (error) {
+          for (const call of batch) call.reject(error);
+        }
+      }
+    } finally {
+      this.#inserting = false;
+    }
   }
 
   async getDepth(): Promise<MessageQueueDepth> {
