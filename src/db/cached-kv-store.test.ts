@@ -58,11 +58,17 @@ describe(`CachedKvStore (${testEngine})`, () => {
     expect(inner.reads).toBe(1);
   });
 
-  it("hands out copies, so a caller cannot change the cached value", async () => {
-    await cached.set(DOC, { name: "Alice" });
-    const first = await cached.get<{ name: string }>(DOC);
-    first!.name = "changed";
-    expect(await cached.get(DOC)).toEqual({ name: "Alice" });
+  it("keeps its own frozen copy: neither the writer nor a reader can change it", async () => {
+    const written = { name: "Alice", tags: ["a"] };
+    await cached.set(DOC, written);
+    written.name = "changed by the writer";
+    const read = await cached.get<{ name: string; tags: string[] }>(DOC);
+    expect(read).toEqual({ name: "Alice", tags: ["a"] });
+    expect(() => {
+      read!.name = "changed by a reader";
+    }).toThrow(TypeError);
+    expect(() => read!.tags.push("b")).toThrow(TypeError);
+    expect(await cached.get(DOC)).toEqual({ name: "Alice", tags: ["a"] });
   });
 
   it("always reads other keys (idempotence records) from the database", async () => {

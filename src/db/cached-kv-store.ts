@@ -17,7 +17,7 @@ export interface HotKeyRule {
   /**
    * A `set` of the value memory already holds is not written again. Only for
    * entries written without a TTL (Fedify rewrites the accepted signature
-   * flavour after every delivery).
+   * flavour after every delivery, and a public key after every bad signature).
    */
   readonly skipUnchangedWrites?: boolean;
 }
@@ -25,7 +25,9 @@ export interface HotKeyRule {
 /** The hot keys of Fedify 2.3.6 (its `kvPrefixes` defaults). */
 export const FEDIFY_HOT_KEYS: readonly HotKeyRule[] = [
   { prefix: ["_fedify", "remoteDocument"] },
-  { prefix: ["_fedify", "publicKey"] },
+  // Fedify writes a key back after every signature that fails to verify
+  // with it (it fetches the key again, usually getting the same one).
+  { prefix: ["_fedify", "publicKey"], skipUnchangedWrites: true },
   { prefix: ["_fedify", "httpMessageSignaturesSpec"], skipUnchangedWrites: true },
 ];
 
@@ -49,6 +51,20 @@ interface Entry {
   readonly until: number;
   /** Whether the value was written without a TTL (for skipUnchangedWrites). */
   readonly permanent: boolean;
+}
+
+/**
+ * Freezes a JSON value through and through. Cached values are handed out
+ * as they are, without a copy per read (copying an actor document cost more
+ * than the rest of the cache's work), so nobody may change them: a caller
+ * that tries gets a TypeError instead of corrupting later reads.
+ */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 
 function startsWith(key: KvKey, prefix: KvKey): boolean {
@@ -106,7 +122,8 @@ export class CachedKvStore implements KvStore {
     if (until <= now) return;
     this.#entries.delete(encoded);
     this.#entries.set(encoded, {
-      value: structuredClone(value),
+      // A copy of what the caller gave: it may go on changing its own.
+      value: deepFreeze(structuredClone(value)),
       until,
       permanent: options !== null && ttlMs == null,
     });
@@ -119,13 +136,15 @@ export class CachedKvStore implements KvStore {
     if (this.#rule(key) === undefined) return this.#inner.get<T>(key);
     const encoded = JSON.stringify(key);
     const entry = this.#fresh(encoded);
-    if (entry !== undefined) return structuredClone(entry.value) as T;
+    if (entry !== undefined) return entry.value as T;
     const value = await this.#inner.get<T>(key);
     // Absence is not remembered: another process may be writing it now.
+    // The caller gets the frozen copy memory keeps, like every later reader.
     // The remaining TTL is unknown here, so the memory limit alone applies;
     // it is shorter than any TTL Fedify gives these entries.
-    if (value !== undefined) this.#remember(encoded, value, null);
-    return value;
+    if (value === undefined) return undefined;
+    this.#remember(encoded, value, null);
+    return (this.#entries.get(encoded)?.value as T | undefined) ?? value;
   }
 
   async set(key: KvKey, value: unknown, options?: KvStoreSetOptions): Promise<void> {
