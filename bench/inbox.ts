@@ -5,45 +5,77 @@
  * key ownership) and Fedify (signature verification) have passed it and the
  * activity sits in the persistent queue, so it survives a crash.
  *
- *   npm exec -- node bench/inbox.ts [--engines=pglite,postgres] [--requests=1500] [--runs=3]
+ * Requests are signed (draft-cavage, RSA-2048) before the clock starts and
+ * sent by a separate client process (bench/lib/load-client.ts), so neither
+ * the senders' signing nor their HTTP client runs in the instance's process;
+ * they still share this machine's cores, as PostgreSQL does. The senders'
+ * actor documents are served from one loopback server on 127.0.0.2 (fetched
+ * once during the warm-up, then cached by the instance).
  *
- * Target: ≥ 400 activities/s on this 2-core machine. Requests are signed
- * before the clock starts, so the senders' signing does not compete for the
- * two cores; the senders' actor documents are served from one loopback
- * server on 127.0.0.2 (fetched once, then cached by the instance).
+ * After each run the benchmark waits for the instance's queue to empty (its
+ * worker drops these activities: no group here follows the senders). The SQL
+ * statements and the instance process's CPU time are counted from the first
+ * request to that moment, and reported per accepted activity.
  */
-import "../src/polyfill.ts";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import os from "node:os";
 import { generateCryptoKeyPair, signRequest } from "@fedify/fedify";
 import { CryptographicKey, Person } from "@fedify/vocab";
-import {
-  cleanupAll,
-  clientFetch,
-  createGroup,
-  createStore,
-  type Engine,
-  onCleanup,
-  startInstance,
-} from "./lib/instance.ts";
-import { configureBenchLogging } from "./lib/logging.ts";
-import { median } from "./lib/stats.ts";
+import { type Kysely, sql } from "kysely";
+import type { Database } from "../src/db/database.ts";
+import { openWatched, StatementCounter } from "./lib/database.ts";
+import { createGroup, createStore, type Engine, onCleanup, startInstance } from "./lib/instance.ts";
+import { LoadClient, type PreparedRequest, prepare } from "./lib/load-client-parent.ts";
+import { sleep } from "./lib/stats.ts";
 
-const TARGET_PER_SECOND = 400;
-const SENDERS = 8;
-const IN_FLIGHT = 32;
-
-function option(name: string, fallback: string): string {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg === undefined ? fallback : arg.slice(name.length + 3);
+export interface InboxOptions {
+  readonly engines: readonly Engine[];
+  readonly requests: number;
+  readonly runs: number;
+  readonly senders: number;
+  readonly inFlight: number;
+  readonly warmup: number;
+  readonly targetPerSecond: number;
 }
 
-const engines = option("engines", "pglite,postgres").split(",") as Engine[];
-const requests = Number(option("requests", "1500"));
-const runs = Number(option("runs", "3"));
+export const DEFAULT_INBOX: InboxOptions = {
+  engines: ["pglite", "postgres"],
+  requests: 1500,
+  runs: 3,
+  senders: 8,
+  inFlight: 32,
+  warmup: 200,
+  targetPerSecond: 400,
+};
 
-async function startSenders() {
+export interface InboxRun {
+  readonly accepted: number;
+  readonly statuses: ReadonlyMap<number, number>;
+  readonly seconds: number;
+  /** Accepted (202) per second, first request to last answer. */
+  readonly perSecond: number;
+  /** Last answer → the instance's queue empty again, ms (the worker's backlog). */
+  readonly drainMs: number;
+  /** SQL statements the instance sent, first request → queue empty, per accepted activity. */
+  readonly statementsPerActivity: number;
+  readonly statementsByLabel: ReadonlyMap<string, number>;
+  /** The instance process's CPU time (user + system), same span, per accepted activity. */
+  readonly cpuMsPerActivity: number;
+}
+
+export interface InboxResult {
+  readonly engine: Engine;
+  readonly runs: InboxRun[];
+}
+
+export interface Sender {
+  readonly id: URL;
+  readonly keyId: URL;
+  readonly privateKey: CryptoKey;
+}
+
+/** Remote actors on 127.0.0.2 whose documents an instance can fetch. */
+export async function startSenders(count: number): Promise<{ origin: string; senders: Sender[] }> {
   const documents = new Map<string, string>();
   const server = createServer((req, res) => {
     const document = documents.get(req.url ?? "");
@@ -56,8 +88,8 @@ async function startSenders() {
     await new Promise((resolve) => server.close(resolve));
   });
   const origin = `http://127.0.0.2:${(server.address() as AddressInfo).port}`;
-  const senders = [];
-  for (let i = 0; i < SENDERS; i++) {
+  const senders: Sender[] = [];
+  for (let i = 0; i < count; i++) {
     const keys = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
     const id = new URL(`${origin}/users/u${i}`);
     const keyId = new URL(`${id.href}#main-key`);
@@ -73,88 +105,133 @@ async function startSenders() {
   return { origin, senders };
 }
 
-async function run(engine: Engine, senders: Awaited<ReturnType<typeof startSenders>>) {
-  const store = await createStore(engine);
-  const instance = await startInstance(store);
-  await createGroup(instance, "inbox");
-  const inbox = new URL("/inbox", instance.config.origin);
-  let sequence = 0;
-  const sign = async () => {
-    const n = sequence++;
-    const sender = senders.senders[n % SENDERS]!;
-    const body = JSON.stringify({
-      "@context": "https://www.w3.org/ns/activitystreams",
-      id: `${senders.origin}/activities/${n}`,
-      type: "Create",
-      actor: sender.id.href,
-      to: "https://www.w3.org/ns/activitystreams#Public",
-      object: {
-        id: `${senders.origin}/notes/${n}`,
-        type: "Note",
-        attributedTo: sender.id.href,
-        content: `Need number ${n}: water for the shelter on 5th street.`,
-      },
-    });
-    const request = new Request(inbox, {
-      method: "POST",
-      headers: { "content-type": "application/activity+json" },
-      body,
-    });
-    return signRequest(request, sender.privateKey, sender.keyId, {
+let sequence = 0;
+
+/** A Create of a public Note by `sender`, signed for `inbox` (draft-cavage, as Mastodon signs). */
+export async function signedCreate(
+  inbox: URL,
+  origin: string,
+  sender: Sender,
+  options: { date?: Date; tamper?: boolean } = {},
+): Promise<PreparedRequest> {
+  const n = sequence++;
+  const body = JSON.stringify({
+    "@context": "https://www.w3.org/ns/activitystreams",
+    id: `${origin}/activities/${n}`,
+    type: "Create",
+    actor: sender.id.href,
+    to: "https://www.w3.org/ns/activitystreams#Public",
+    object: {
+      id: `${origin}/notes/${n}`,
+      type: "Note",
+      attributedTo: sender.id.href,
+      content: `Need number ${n}: water for the shelter on 5th street.`,
+    },
+  });
+  const headers: Record<string, string> = { "content-type": "application/activity+json" };
+  if (options.date !== undefined) headers.date = options.date.toUTCString();
+  const signed = await signRequest(
+    new Request(inbox, { method: "POST", headers, body }),
+    sender.privateKey,
+    sender.keyId,
+    {
       spec: "draft-cavage-http-signatures-12",
-    });
-  };
-  const fire = async (batch: Request[]) => {
-    const statuses = new Map<number, number>();
-    let next = 0;
-    const workers = Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < batch.length) {
-        const request = batch[next++]!;
-        const response = await clientFetch(request);
-        await response.arrayBuffer();
-        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-      }
-    });
-    await Promise.all(workers);
-    return statuses;
-  };
-  // Warm-up: the instance fetches each sender's actor once.
-  await fire(await Promise.all(Array.from({ length: 50 }, sign)));
-  const results: { perSecond: number; statuses: Map<number, number> }[] = [];
-  for (let r = 0; r < runs; r++) {
-    const batch = await Promise.all(Array.from({ length: requests }, sign));
-    const started = performance.now();
-    const statuses = await fire(batch);
-    const seconds = (performance.now() - started) / 1000;
-    const accepted = statuses.get(202) ?? 0;
-    results.push({ perSecond: accepted / seconds, statuses });
-    console.log(
-      `  [${engine}] run ${r + 1}: ${accepted}/${requests} accepted (202) in ${seconds.toFixed(2)} s = ${(accepted / seconds).toFixed(0)}/s; statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
-    );
-  }
-  await instance.stop();
-  await store.dispose();
-  return median(results.map((r) => r.perSecond));
+      ...(options.date !== undefined
+        ? { currentTime: Temporal.Instant.fromEpochMilliseconds(options.date.getTime()) }
+        : {}),
+    },
+  );
+  return prepare(signed);
 }
 
-await configureBenchLogging();
-try {
-  console.log(
-    `Command:  npm exec -- node bench/inbox.ts ${process.argv.slice(2).join(" ")}`.trim(),
-  );
-  console.log(
-    `Machine:  ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}, load ${os.loadavg()[0]?.toFixed(2)}`,
-  );
-  console.log(
-    `== Inbox: ${requests} signed Creates from ${SENDERS} senders, ${IN_FLIGHT} in flight, ${runs} runs ==`,
-  );
-  const senders = await startSenders();
-  for (const engine of engines) {
-    const perSecond = await run(engine, senders);
-    console.log(
-      `${engine}: median ${perSecond.toFixed(0)} activities/s accepted; ratio to the ${TARGET_PER_SECOND}/s target: ${(perSecond / TARGET_PER_SECOND).toFixed(2)}`,
+export async function waitForEmptyQueue(db: Kysely<Database>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await sql<{ n: number }>`SELECT count(*)::int AS n FROM fedify_queue`.execute(
+      db,
     );
+    if (result.rows[0]?.n === 0) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(10);
   }
-} finally {
-  await cleanupAll();
+}
+
+function cpuMs(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1000;
+}
+
+export async function runInbox(
+  options: InboxOptions,
+  log: (line: string) => void,
+): Promise<InboxResult[]> {
+  const { origin, senders } = await startSenders(options.senders);
+  const client = new LoadClient();
+  const results: InboxResult[] = [];
+  try {
+    for (const engine of options.engines) {
+      const store = await createStore(engine);
+      const counter = new StatementCounter();
+      const database = await openWatched(store, [counter]);
+      const closeDatabase = onCleanup(() => database.base.close());
+      try {
+        const instance = await startInstance(store, { database: database.handle });
+        try {
+          await createGroup(instance, "inbox");
+          const inbox = new URL("/inbox", instance.config.origin);
+          const batch = (count: number) =>
+            Promise.all(
+              Array.from({ length: count }, (_, i) =>
+                signedCreate(inbox, origin, senders[i % senders.length]!),
+              ),
+            );
+          // Warm-up: JIT, the senders' actor documents fetched and cached.
+          await client.fire(await batch(options.warmup), options.inFlight);
+          await waitForEmptyQueue(database.base.db, 60_000);
+
+          const runs: InboxRun[] = [];
+          for (let r = 0; r < options.runs; r++) {
+            const requests = await batch(options.requests);
+            const statementsBefore = counter.count;
+            const labelsBefore = counter.snapshot();
+            const cpuBefore = process.cpuUsage();
+            const fired = await client.fire(requests, options.inFlight);
+            const drainStarted = performance.now();
+            const drained = await waitForEmptyQueue(database.base.db, 120_000);
+            const drainMs = performance.now() - drainStarted;
+            const cpu = cpuMs(process.cpuUsage(cpuBefore));
+            const accepted = fired.statuses.get(202) ?? 0;
+            const seconds = fired.elapsedMs / 1000;
+            const run: InboxRun = {
+              accepted,
+              statuses: fired.statuses,
+              seconds,
+              perSecond: accepted / seconds,
+              drainMs: drained ? drainMs : Number.NaN,
+              statementsPerActivity: (counter.count - statementsBefore) / Math.max(1, accepted),
+              statementsByLabel: counter.since(labelsBefore),
+              cpuMsPerActivity: cpu / Math.max(1, accepted),
+            };
+            runs.push(run);
+            log(
+              `  [${engine}] run ${r + 1}: ${accepted}/${options.requests} accepted in ${seconds.toFixed(2)} s = ${run.perSecond.toFixed(0)}/s; ` +
+                `queue empty ${drained ? `${drainMs.toFixed(0)} ms later` : "NOT within 120 s"}; ` +
+                `${run.statementsPerActivity.toFixed(1)} SQL statements and ${run.cpuMsPerActivity.toFixed(2)} ms CPU per activity; ` +
+                `statuses ${JSON.stringify(Object.fromEntries(fired.statuses))}` +
+                (fired.error ? `; error: ${fired.error}` : ""),
+            );
+          }
+          results.push({ engine, runs });
+        } finally {
+          await instance.stop();
+        }
+      } finally {
+        closeDatabase();
+        await database.base.close();
+        await store.dispose();
+      }
+    }
+  } finally {
+    await client.stop();
+  }
+  return results;
 }

@@ -2,12 +2,15 @@
  * Bayanihan benchmarks. Not tests: they print measurements.
  *
  *   npm run bench                 # everything
- *   npm run bench -- fanout       # fan-out of a new need to 100 inboxes
+ *   npm run bench -- fanout       # fan-out of a new need: 1,000 followers on 100 servers,
+ *                                 # then 10,000 followers on 500 servers
+ *   npm run bench -- inbox        # signed Creates accepted per second by the shared inbox
+ *   npm run bench -- refusal      # CPU per refused inbox POST, through the HTTP server
  *   npm run bench -- list         # needs-list latency with 100,000 needs
  *
  * Options: --engines=pglite,postgres  --runs=5  --concurrency=4,16,32 ("default": the
- *          server's own setting)
- *          --requests=1000  --needs=100000
+ *          server's own setting)  --followers=10000 --hosts=500 (one fan-out size only)
+ *          --requests=1000 (list, inbox, refusal)  --needs=100000
  * PostgreSQL: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres);
  * a bench_<random> database is created there and dropped afterwards.
  * BENCH_VERBOSE=1 also prints PGlite's query plans.
@@ -21,15 +24,25 @@ import {
   DEFAULT_FANOUT,
   type FanoutOptions,
   type FanoutResult,
+  FIRST_CONFIGURATION_EXTRA_WARMUP,
+  LARGE_FANOUT,
   runFanout,
   statementBreakdown,
 } from "./fanout.ts";
+import { DEFAULT_INBOX, type InboxOptions, type InboxResult, runInbox } from "./inbox.ts";
 import { cleanupAll, type Engine, POSTGRES_URL, postgresAvailable } from "./lib/instance.ts";
 import { configureBenchLogging } from "./lib/logging.ts";
 import { max, median, min, ms, table } from "./lib/stats.ts";
 import { DEFAULT_LIST, type ListOptions, type ListResult, runList } from "./list.ts";
+import {
+  DEFAULT_REFUSAL,
+  medianCpuMs,
+  type RefusalOptions,
+  type RefusalResult,
+  runRefusal,
+} from "./refusal.ts";
 
-const BENCHMARKS = ["fanout", "list"] as const;
+const BENCHMARKS = ["fanout", "inbox", "refusal", "list"] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 interface Args {
@@ -39,11 +52,14 @@ interface Args {
   concurrencies: (number | null)[] | null;
   requests: number | null;
   needs: number | null;
+  followers: number | null;
+  hosts: number | null;
 }
 
 function usage(message: string): never {
-  console.error(`${message}\n\nUsage: npm run bench -- [fanout] [list] [--engines=pglite,postgres]
-       [--runs=5] [--concurrency=4,16,32|default] [--requests=1000] [--needs=100000]`);
+  console.error(`${message}\n\nUsage: npm run bench -- [fanout] [inbox] [refusal] [list]
+       [--engines=pglite,postgres] [--runs=5] [--concurrency=4,16,32|default]
+       [--followers=10000 --hosts=500] [--requests=1000] [--needs=100000]`);
   process.exit(2);
 }
 
@@ -61,6 +77,8 @@ function parseArgs(argv: readonly string[]): Args {
     concurrencies: null,
     requests: null,
     needs: null,
+    followers: null,
+    hosts: null,
   };
   for (const arg of argv) {
     const option = /^--([a-z]+)=(.*)$/.exec(arg);
@@ -91,11 +109,23 @@ function parseArgs(argv: readonly string[]): Args {
       case "needs":
         args.needs = positive(name, value);
         break;
+      case "followers":
+        args.followers = positive(name, value);
+        break;
+      case "hosts":
+        args.hosts = positive(name, value);
+        break;
       default:
         usage(`Unknown option --${name}`);
     }
   }
   if (args.benchmarks.length === 0) args.benchmarks = [...BENCHMARKS];
+  if ((args.followers === null) !== (args.hosts === null)) {
+    usage("--followers and --hosts go together");
+  }
+  if (args.followers !== null && args.hosts !== null && args.followers % args.hosts !== 0) {
+    usage("--followers must be a multiple of --hosts (the same number of followers per host)");
+  }
   return args;
 }
 
@@ -115,7 +145,7 @@ function packageVersion(name: string): string {
   }
 }
 
-function fanoutTable(results: readonly FanoutResult[]): string {
+function fanoutTable(results: readonly FanoutResult[], targetMs: number | null): string {
   const rows = [
     [
       "engine",
@@ -128,6 +158,7 @@ function fanoutTable(results: readonly FanoutResult[]): string {
       "API ms (median)",
       "SQL stmts per need",
       "deliveries per run",
+      ...(targetMs !== null ? ["ratio to target"] : []),
     ],
   ];
   for (const r of results) {
@@ -147,6 +178,11 @@ function fanoutTable(results: readonly FanoutResult[]): string {
       ms(median(r.runs.map((run) => run.apiMs))),
       String(median(r.runs.map((run) => run.statements))),
       r.runs.map((run) => run.deliveries).join(","),
+      ...(targetMs !== null
+        ? [
+            `${(median(latencies) / targetMs).toFixed(2)}${median(latencies) <= targetMs ? " ok" : " OVER"}`,
+          ]
+        : []),
     ]);
   }
   return table(rows);
@@ -164,6 +200,95 @@ function listTable(results: readonly ListResult[], targetMs: number): string {
         ms(c.p99),
         ms(max(c.latencies)),
         `${(c.p99 / targetMs).toFixed(2)}${c.p99 <= targetMs ? " ok" : " OVER"}`,
+      ]);
+    }
+  }
+  return table(rows);
+}
+
+async function fanoutSection(options: FanoutOptions, log: (line: string) => void): Promise<string> {
+  const followers = options.servers * options.followersPerServer;
+  console.log(
+    `\n== Fan-out: 1 need → ${followers.toLocaleString("en")} followers on ${options.servers} servers (shared inboxes), ${options.runs} runs per configuration ==`,
+  );
+  const t = performance.now();
+  const results = await runFanout(options, log);
+  const lines = [
+    `Fan-out, ${followers.toLocaleString("en")} followers on ${options.servers} servers (POST need → last of ${options.servers} inboxes has a verified Create; ${options.runs} runs after ${options.warmupRuns} warm-up needs per configuration, ${FIRST_CONFIGURATION_EXTRA_WARMUP} more for the first one${options.targetMs !== null ? `; target ≤ ${ms(options.targetMs)} ms` : ""}):`,
+    fanoutTable(results, options.targetMs),
+  ];
+  for (const [engine, best] of bestConcurrency(results)) {
+    lines.push(
+      `best on ${engine}: queue concurrency ${concurrencyLabel(best.concurrency)} (median ${ms(median(best.runs.map((r) => r.latencyMs)))} ms)`,
+    );
+  }
+  for (const result of results.filter((r) => r.concurrency === results[0]?.concurrency)) {
+    const parts = statementBreakdown(result).map(([label, n]) => `${label} ${n.toFixed(0)}`);
+    lines.push(`SQL per need on ${result.engine} (mean): ${parts.join(", ")}`);
+  }
+  const problems = results.flatMap((r) => [
+    ...(r.keyFetches !== 1
+      ? [`${r.engine}/${concurrencyLabel(r.concurrency)}: inboxes fetched the key ${r.keyFetches}×`]
+      : []),
+    ...r.rejected.map((x) => `${r.engine}/${concurrencyLabel(r.concurrency)}: rejected ${x}`),
+  ]);
+  const specs = new Set(results.flatMap((r) => [...r.signatureSpecs]));
+  lines.push(
+    `signatures: ${[...specs].join(", ") || "none"}; key fetched once per configuration: ${problems.length === 0 ? "yes" : "no"}`,
+  );
+  for (const problem of problems.slice(0, 10)) lines.push(`  ! ${problem}`);
+  lines.push(`(fan-out took ${((performance.now() - t) / 1000).toFixed(0)} s)`);
+  return lines.join("\n");
+}
+
+function inboxTable(results: readonly InboxResult[], target: number): string {
+  const rows = [
+    [
+      "engine",
+      "accepted/s (median)",
+      "min",
+      "max",
+      "ratio to target",
+      "queue drained after ms (median)",
+      "SQL stmts per activity",
+      "CPU ms per activity",
+      "accepted per run",
+    ],
+  ];
+  for (const r of results) {
+    const rates = r.runs.map((run) => run.perSecond);
+    const rate = median(rates);
+    rows.push([
+      r.engine,
+      rate.toFixed(0),
+      min(rates).toFixed(0),
+      max(rates).toFixed(0),
+      `${(rate / target).toFixed(2)}${rate >= target ? " ok" : " UNDER"}`,
+      ms(median(r.runs.map((run) => run.drainMs))),
+      median(r.runs.map((run) => run.statementsPerActivity)).toFixed(1),
+      median(r.runs.map((run) => run.cpuMsPerActivity)).toFixed(2),
+      r.runs.map((run) => run.accepted).join(","),
+    ]);
+  }
+  return table(rows);
+}
+
+function refusalTable(results: readonly RefusalResult[], targetMs: number): string {
+  const rows = [
+    ["engine", "request", "answer", "CPU ms (median)", "min", "max", "ratio to target"],
+  ];
+  for (const r of results) {
+    for (const c of r.cases) {
+      const cpu = medianCpuMs(c);
+      const wrong = [...c.unexpected].map(([status, n]) => `${n}× ${status}`).join(" ");
+      rows.push([
+        r.engine,
+        c.name,
+        wrong === "" ? String(c.expectedStatus) : `${c.expectedStatus}; UNEXPECTED ${wrong}`,
+        cpu.toFixed(3),
+        min(c.cpuMs).toFixed(3),
+        max(c.cpuMs).toFixed(3),
+        `${(cpu / targetMs).toFixed(2)}${cpu <= targetMs ? " ok" : " OVER"}`,
       ]);
     }
   }
@@ -206,45 +331,75 @@ async function main(): Promise<void> {
   const started = performance.now();
 
   if (args.benchmarks.includes("fanout")) {
-    const options: FanoutOptions = {
-      ...DEFAULT_FANOUT,
+    const sizes: FanoutOptions[] =
+      args.followers !== null && args.hosts !== null
+        ? [
+            {
+              ...(args.followers >= LARGE_FANOUT.servers * LARGE_FANOUT.followersPerServer
+                ? LARGE_FANOUT
+                : DEFAULT_FANOUT),
+              servers: args.hosts,
+              followersPerServer: args.followers / args.hosts,
+            },
+          ]
+        : [DEFAULT_FANOUT, LARGE_FANOUT];
+    for (const size of sizes) {
+      const options: FanoutOptions = {
+        ...size,
+        engines,
+        ...(args.runs !== null ? { runs: args.runs } : {}),
+        ...(args.concurrencies !== null ? { concurrencies: args.concurrencies } : {}),
+      };
+      summary.push(await fanoutSection(options, log));
+    }
+  }
+
+  if (args.benchmarks.includes("inbox")) {
+    const options: InboxOptions = {
+      ...DEFAULT_INBOX,
       engines,
       ...(args.runs !== null ? { runs: args.runs } : {}),
-      ...(args.concurrencies !== null ? { concurrencies: args.concurrencies } : {}),
+      ...(args.requests !== null ? { requests: args.requests } : {}),
     };
     console.log(
-      `\n== Fan-out: 1 need → ${options.servers * options.followersPerServer} followers on ${options.servers} servers (shared inboxes), ${options.runs} runs per configuration ==`,
+      `\n== Inbox: ${options.requests} signed Creates from ${options.senders} senders, ${options.inFlight} in flight, ${options.runs} runs per engine ==`,
     );
     const t = performance.now();
-    const results = await runFanout(options, log);
-    const lines = [
-      `Fan-out (POST need → last of ${options.servers} inboxes has a verified Create; ${options.runs} runs after ${options.warmupRuns} warm-up needs per configuration, 5 more for the first one):`,
-      fanoutTable(results),
-    ];
-    for (const [engine, best] of bestConcurrency(results)) {
-      lines.push(
-        `best on ${engine}: queue concurrency ${concurrencyLabel(best.concurrency)} (median ${ms(median(best.runs.map((r) => r.latencyMs)))} ms)`,
-      );
-    }
-    for (const result of results.filter((r) => r.concurrency === results[0]?.concurrency)) {
-      const parts = statementBreakdown(result).map(([label, n]) => `${label} ${n.toFixed(0)}`);
-      lines.push(`SQL per need on ${result.engine} (mean): ${parts.join(", ")}`);
-    }
-    const problems = results.flatMap((r) => [
-      ...(r.keyFetches !== 1
-        ? [
-            `${r.engine}/${concurrencyLabel(r.concurrency)}: inboxes fetched the key ${r.keyFetches}×`,
-          ]
-        : []),
-      ...r.rejected.map((x) => `${r.engine}/${concurrencyLabel(r.concurrency)}: rejected ${x}`),
-    ]);
-    const specs = new Set(results.flatMap((r) => [...r.signatureSpecs]));
-    lines.push(
-      `signatures: ${[...specs].join(", ") || "none"}; key fetched once per configuration: ${problems.length === 0 ? "yes" : "no"}`,
+    const results = await runInbox(options, log);
+    summary.push(
+      [
+        `Inbox throughput (${options.requests} signed Creates from ${options.senders} senders to the shared inbox, ${options.inFlight} in flight from another process, after ${options.warmup} warm-up; a request counts when answered 202, i.e. verified and in the persistent queue; target ≥ ${options.targetPerSecond}/s):`,
+        inboxTable(results, options.targetPerSecond),
+        ...results.map((r) => {
+          const parts = statementBreakdown({
+            runs: r.runs.map((run) => ({ statementsByLabel: run.statementsByLabel })),
+          }).map(([label, n]) => `${label} ${(n / options.requests).toFixed(2)}`);
+          return `SQL per accepted activity on ${r.engine} (mean): ${parts.join(", ")}`;
+        }),
+        `(inbox took ${((performance.now() - t) / 1000).toFixed(0)} s)`,
+      ].join("\n"),
     );
-    for (const problem of problems.slice(0, 10)) lines.push(`  ! ${problem}`);
-    lines.push(`(fan-out took ${((performance.now() - t) / 1000).toFixed(0)} s)`);
-    summary.push(lines.join("\n"));
+  }
+
+  if (args.benchmarks.includes("refusal")) {
+    const options: RefusalOptions = {
+      ...DEFAULT_REFUSAL,
+      engines,
+      ...(args.runs !== null ? { runs: args.runs } : {}),
+      ...(args.requests !== null ? { requests: args.requests } : {}),
+    };
+    console.log(
+      `\n== Refusal: CPU per refused inbox POST, ${options.requests} requests per kind, ${options.runs} runs ==`,
+    );
+    const t = performance.now();
+    const results = await runRefusal(options, log);
+    summary.push(
+      [
+        `Inbox refusals (${options.requests} requests per kind and run, ${options.inFlight} in flight from another process, ${options.runs} runs after ${options.warmup} warm-up; the instance process's CPU time per request; target ≤ ${options.targetMs} ms):`,
+        refusalTable(results, options.targetMs),
+        `(refusal took ${((performance.now() - t) / 1000).toFixed(0)} s)`,
+      ].join("\n"),
+    );
   }
 
   if (args.benchmarks.includes("list")) {

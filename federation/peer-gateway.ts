@@ -18,7 +18,7 @@ const LOOKUP_TIMEOUT_MS = 8_000;
  */
 export function createPeerGateway(
   federation: AppFederation,
-  deps: { db: Kysely<Database>; urls: InstanceUrls },
+  deps: { db: Kysely<Database>; urls: InstanceUrls; isAllowed: (url: URL) => Promise<boolean> },
 ): PeerGateway {
   const { urls } = deps;
   const context = () => federation.createContext(urls.origin, undefined);
@@ -117,7 +117,7 @@ export function createPeerGateway(
     },
 
     async share(group, share) {
-      const recipients = await followerInboxes(deps.db, group.id);
+      const recipients = await followerInboxes(deps.db, group.id, deps.isAllowed);
       if (recipients.length === 0) return;
       await context().sendActivity(
         { identifier: group.handle },

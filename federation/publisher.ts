@@ -22,7 +22,7 @@ import { PUBLIC_AUDIENCE } from "./proposal-object.ts";
  */
 export function createProposalPublisher(
   federation: AppFederation,
-  deps: { db: Kysely<Database>; urls: InstanceUrls },
+  deps: { db: Kysely<Database>; urls: InstanceUrls; isAllowed: (url: URL) => Promise<boolean> },
 ): ProposalPublisher {
   const { urls } = deps;
 
@@ -34,7 +34,7 @@ export function createProposalPublisher(
   }
 
   async function send(group: Group, proposal: Proposal, activity: Activity): Promise<void> {
-    const recipients = await followerInboxes(deps.db, group.id);
+    const recipients = await followerInboxes(deps.db, group.id, deps.isAllowed);
     if (recipients.length === 0) return;
     const ctx = federation.createContext(urls.origin, undefined);
     await ctx.sendActivity({ identifier: group.handle }, recipients, activity, {
@@ -89,21 +89,28 @@ export function createProposalPublisher(
 }
 
 /**
- * One recipient per inbox: followers on one server share its shared inbox,
- * so 1,000 followers on 100 servers cost 100 deliveries, not 1,000.
+ * Every accepted follower the federation policy allows, judged by its actor's
+ * host and by its inbox's host: a follower on a refused domain gets nothing,
+ * even through a shared inbox on an allowed one. Fedify groups them by shared
+ * inbox, so 1,000 followers on 100 servers cost 100 deliveries, and each
+ * delivery message names its recipient actors (the queue guard checks them
+ * again, in case the policy changes while it waits).
  */
-export async function followerInboxes(db: Kysely<Database>, groupId: string): Promise<Recipient[]> {
-  const seen = new Set<string>();
+export async function followerInboxes(
+  db: Kysely<Database>,
+  groupId: string,
+  isAllowed: (url: URL) => Promise<boolean>,
+): Promise<Recipient[]> {
   const recipients: Recipient[] = [];
   for (const follower of await listAcceptedFollowers(db, groupId)) {
-    const inbox = follower.sharedInboxUrl ?? follower.inboxUrl;
-    if (seen.has(inbox)) continue;
-    seen.add(inbox);
+    const id = new URL(follower.actorId);
+    const inboxId = new URL(follower.inboxUrl);
+    const sharedInbox = follower.sharedInboxUrl === null ? null : new URL(follower.sharedInboxUrl);
+    if (!(await isAllowed(id)) || !(await isAllowed(sharedInbox ?? inboxId))) continue;
     recipients.push({
-      id: new URL(follower.actorId),
-      inboxId: new URL(follower.inboxUrl),
-      endpoints:
-        follower.sharedInboxUrl === null ? null : { sharedInbox: new URL(follower.sharedInboxUrl) },
+      id,
+      inboxId,
+      endpoints: sharedInbox === null ? null : { sharedInbox },
     });
   }
   return recipients;

@@ -11,6 +11,7 @@ import { createProposalPublisher } from "../federation/publisher.ts";
 import { answerUnparseableActivity } from "../federation/security/unparseable.ts";
 import { createFederationSecurity } from "../federation/security/wiring.ts";
 import type { Config } from "./config.ts";
+import { CachedKvStore } from "./db/cached-kv-store.ts";
 import { type DatabaseHandle, openPGlite, openPostgres } from "./db/connect.ts";
 import { KyselyKvStore } from "./db/kv-store.ts";
 import { KyselyMessageQueue } from "./db/message-queue.ts";
@@ -79,7 +80,9 @@ export async function createInstance(
 
   const clock = options.clock ?? (() => Temporal.Now.instant());
   const urls = instanceUrls(config.origin);
-  const kv = new KyselyKvStore(database.db);
+  // Each inbox request reads the sender's actor document and key, and each
+  // delivery the receiver's signature flavour: kept in memory, not re-read.
+  const kv = new CachedKvStore(new KyselyKvStore(database.db));
   const federationPolicy = await createFederationPolicyService({ database, clock });
   const security = createFederationSecurity({
     db: database.db,
@@ -115,8 +118,9 @@ export async function createInstance(
     isDeliverable: security.isDeliverable,
     manuallyStartQueue: true,
   });
-  const publisher = createProposalPublisher(federation, { db: database.db, urls });
-  const peers = createPeerGateway(federation, { db: database.db, urls });
+  const isAllowed = (url: URL) => federationPolicy.isAllowed(url);
+  const publisher = createProposalPublisher(federation, { db: database.db, urls, isAllowed });
+  const peers = createPeerGateway(federation, { db: database.db, urls, isAllowed });
   const conversations = createConversationGateway(federation, { urls });
   const proposalDeps = { db: database.db, publisher, clock };
   const messageDeps = { db: database.db, conversations };

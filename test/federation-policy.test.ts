@@ -10,6 +10,8 @@ const PEER_HOST = "127.0.0.2";
 const OTHER_HOST = "127.0.0.3";
 const COUNTED_HOST = "127.0.0.4";
 const FRESH_HOST = "127.0.0.5";
+/** A follower's actor host whose inbox lives on OTHER_HOST. */
+const STRAY_HOST = "127.0.0.6";
 
 /**
  * A signed actor served by a bare HTTP server that counts every request it
@@ -267,7 +269,7 @@ describe("federation policy", () => {
         domain: "xn--bcher-kva.example",
         policy: "block",
         reason: "spam waves",
-        removed: { followers: 0, following: 0 },
+        removed: { followers: 0, following: 0, remoteProposals: 0, remoteShares: 0 },
       });
       const again = await instance.api("POST", "/api/v1/admin/federation/domains", {
         domain: "xn--bcher-kva.example.",
@@ -331,7 +333,12 @@ describe("federation policy", () => {
         .toBe(true);
 
       const block = await addEntry(COUNTED_HOST, "block");
-      expect(block.removed).toEqual({ followers: 1, following: 0 });
+      expect(block.removed).toEqual({
+        followers: 1,
+        following: 0,
+        remoteProposals: 0,
+        remoteShares: 0,
+      });
       expect(await followerActors()).toEqual([peer.actorId.href]);
       const seen = counted.requests.length;
       const refused = await counted.follow(groupId, groupInbox);
@@ -390,10 +397,64 @@ describe("federation policy", () => {
       expect(peer.wire.filter((body) => body.includes(objectId))).toEqual([]);
     });
 
+    it("judges a delivery by the recipient actor's host too, not only its inbox's", async () => {
+      // Still allowlist mode, OTHER_HOST allowed. A follower whose actor is on a
+      // host not allowed, with an inbox on OTHER_HOST: allowing the inbox's
+      // host must not let its actor receive.
+      const group = await instance.database.db
+        .selectFrom("groups")
+        .select("id")
+        .where("handle", "=", "food")
+        .executeTakeFirstOrThrow();
+      const strayActor = `http://${STRAY_HOST}:9/users/zed`;
+      const now = new Date();
+      await instance.database.db
+        .insertInto("followers")
+        .values({
+          id: crypto.randomUUID(),
+          group_id: group.id,
+          actor_id: strayActor,
+          inbox_url: new URL("/users/zed/inbox", other.origin).href,
+          shared_inbox_url: null,
+          follow_activity_id: `http://${STRAY_HOST}:9/follows/1`,
+          state: "accepted",
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      const deliveriesOf = (objectId: string) =>
+        other.wire.filter((body) => body.includes(objectId)).length;
+      try {
+        const refused = await publishNeed("Diapers, size 4");
+        await expect.poll(() => deliveriesOf(refused), { timeout: 15_000 }).toBeGreaterThan(0);
+        await expect.poll(queueDepth, { timeout: 15_000 }).toBe(0);
+        // Alice's delivery only; none to zed's inbox on the same host.
+        expect(deliveriesOf(refused)).toBe(1);
+
+        // Once zed's own host is allowed, zed receives through that inbox (its
+        // server answers 404, so Fedify knocks twice: two or three bodies).
+        await addEntry(STRAY_HOST, "allow");
+        const allowed = await publishNeed("Diapers, size 5");
+        await expect.poll(() => deliveriesOf(allowed), { timeout: 15_000 }).toBeGreaterThan(1);
+        await expect.poll(queueDepth, { timeout: 15_000 }).toBe(0);
+      } finally {
+        await removeEntry(STRAY_HOST).catch(() => {});
+        await instance.database.db
+          .deleteFrom("followers")
+          .where("actor_id", "=", strayActor)
+          .execute();
+      }
+    });
+
     it("blocking a domain removes its followers, and a later need delivers nothing to it", async () => {
       await setMode("open");
       const block = await addEntry(PEER_HOST, "block");
-      expect(block.removed).toEqual({ followers: 1, following: 0 });
+      expect(block.removed).toEqual({
+        followers: 1,
+        following: 0,
+        remoteProposals: 0,
+        remoteShares: 0,
+      });
       expect(await followerActors()).toEqual([other.actorId.href]);
 
       const objectId = await publishNeed("Clean water, 200 litres");

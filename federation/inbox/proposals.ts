@@ -1,5 +1,5 @@
 import type { InboxContext } from "@fedify/fedify";
-import type { Announce, Create, Delete, Undo, Update } from "@fedify/vocab";
+import { type Announce, Create, type Delete, type Undo, Update } from "@fedify/vocab";
 import { FetchError } from "@fedify/vocab-runtime";
 import { getLogger } from "@logtape/logtape";
 import {
@@ -30,7 +30,8 @@ const logger = getLogger(["bayanihan", "federation", "inbox", "proposals"]);
  * - Delete: only the stored author may delete, from the object's own origin.
  * - Announce from a followed actor: the object is fetched from its origin and
  *   must be attributed to an actor there; one row per object, one share per
- *   sharer.
+ *   sharer. An Announce of a whole Create or Update (FEP-1b12, Lemmy) shares
+ *   the inner object.
  *
  * Malformed or unauthorised input is dropped with a debug line; only
  * failures worth retrying (the remote server unreachable or failing, our
@@ -161,12 +162,40 @@ export async function onDeleted(
   if (!deleted) drop("Delete", del.id, "no object of this actor with that id");
 }
 
+/** A document loader for reading only what an activity embeds: it never fetches. */
+const embeddedOnly = async (url: string): Promise<never> => {
+  throw new Error(`not embedded: ${url}`);
+};
+
+/**
+ * The id of the object an Announce shares. Groups on Lemmy-like software
+ * (FEP-1b12) announce the whole activity, `Announce(Create(Note))` or
+ * `Announce(Update(Note))`: then it is the inner object's id. Only that id is
+ * read from the embedded activity, never its content nor its claimed author;
+ * the object is then fetched from its origin like any other share. Null when
+ * the Announce wraps an activity without an object.
+ */
+async function announcedObjectId(announce: Announce): Promise<URL | null> {
+  let embedded: unknown;
+  try {
+    // "trust" only lets us look at the embedded activity's type and object
+    // id without fetching it; nothing else of it is used.
+    embedded = await announce.getObject({ crossOrigin: "trust", documentLoader: embeddedOnly });
+  } catch {
+    // The object is a reference (or unreadable): it is the shared object.
+    return announce.objectId;
+  }
+  if (embedded instanceof Create || embedded instanceof Update) return embedded.objectId;
+  return announce.objectId;
+}
+
 export async function onAnnounced(
   ctx: InboxContext<void>,
   announce: Announce,
   deps: FederationDeps,
 ): Promise<void> {
-  const { actorId: sharer, objectId, id } = announce;
+  const { actorId: sharer, id } = announce;
+  const objectId = await announcedObjectId(announce);
   if (id === null || sharer === null || objectId === null) {
     return drop("Announce", id, "no id, actor or object");
   }

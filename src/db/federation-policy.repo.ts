@@ -80,41 +80,85 @@ export async function notifyChannel(db: Kysely<Database>, channel: string): Prom
   await sql`SELECT pg_notify(${channel}, '')`.execute(db);
 }
 
+/** What a block deletes along with it. */
+export interface RemovedWithHost {
+  readonly followers: number;
+  readonly following: number;
+  /** Needs, offers and posts received from the host (their shares go with them). */
+  readonly remoteProposals: number;
+  /** Shares by actors on the host of objects from elsewhere. */
+  readonly remoteShares: number;
+}
+
 /**
- * Deletes the followers (of any group) and the follows whose actor id is on
- * `domain` (a canonical host, see normalizeDomain), matching hosts exactly
- * as the policy does. Run it in the transaction that adds the block.
+ * Deletes everything the instance holds from or with `domain` (a canonical
+ * host, see normalizeDomain), matching hosts exactly as the policy does:
+ * the followers (of any group) and follows whose actor is there, the needs,
+ * offers and posts received from there (by author or by object id), and the
+ * shares its actors made. Run it in the transaction that adds the block, so
+ * the content leaves every network feed when the block commits.
  */
-export async function removeRelationshipsWithHost(
+export async function removeEverythingWithHost(
   db: Kysely<Database>,
   domain: string,
-): Promise<{ followers: number; following: number }> {
+): Promise<RemovedWithHost> {
   return {
-    followers: await removeOnHost(db, "followers", domain),
-    following: await removeOnHost(db, "following", domain),
+    followers: await removeOnHost(db, "followers", "id", ["actor_id"], domain),
+    following: await removeOnHost(db, "following", "id", ["actor_id"], domain),
+    // First, so that shares on the host of content from the host are not counted twice.
+    remoteProposals: await removeOnHost(
+      db,
+      "remote_proposals",
+      "id",
+      ["origin_actor_id", "object_id"],
+      domain,
+    ),
+    // By sharer: a share's other columns belong to the object, not to its sharer.
+    remoteShares: await removeOnHost(
+      db,
+      "remote_shares",
+      "sharer_actor_id",
+      ["sharer_actor_id"],
+      domain,
+    ),
   };
 }
 
 const DELETE_CHUNK = 1000;
 
+type HostTable = "followers" | "following" | "remote_proposals" | "remote_shares";
+
 async function removeOnHost(
   db: Kysely<Database>,
-  table: "followers" | "following",
+  table: HostTable,
+  /** The column the rows are deleted by. */
+  key: "id" | "sharer_actor_id",
+  urlColumns: readonly ("actor_id" | "origin_actor_id" | "object_id" | "sharer_actor_id")[],
   domain: string,
 ): Promise<number> {
   // The SQL filter only narrows the candidates (a host name appears as such
   // in a URL); the exact decision is the domain's own host parsing. IP
   // literals can be spelt several ways in a URL, so they are not narrowed.
   const isName = /^[a-z0-9_.-]+$/.test(domain) && !/^[\d.]+$/.test(domain);
-  let query = db.selectFrom(table).select(["id", "actor_id"]);
-  if (isName) query = query.where(sql<boolean>`strpos(lower(actor_id), ${domain}) > 0`);
-  const rows = await query.execute();
-  const ids = rows.filter((row) => hostOf(row.actor_id) === domain).map((row) => row.id);
-  for (let i = 0; i < ids.length; i += DELETE_CHUNK) {
-    await db
+  // biome-ignore lint/suspicious/noExplicitAny: the columns differ by table; each exists in its table.
+  const tableDb = db as Kysely<any>;
+  let query = tableDb.selectFrom(table).select([key, ...urlColumns]);
+  if (isName) {
+    query = query.where((eb) =>
+      eb.or(
+        urlColumns.map((column) => sql<boolean>`strpos(lower(${sql.ref(column)}), ${domain}) > 0`),
+      ),
+    );
+  }
+  const rows = (await query.execute()) as Record<string, string>[];
+  const keys = rows
+    .filter((row) => urlColumns.some((column) => hostOf(row[column]!) === domain))
+    .map((row) => row[key]!);
+  for (let i = 0; i < keys.length; i += DELETE_CHUNK) {
+    await tableDb
       .deleteFrom(table)
-      .where("id", "in", ids.slice(i, i + DELETE_CHUNK))
+      .where(key, "in", keys.slice(i, i + DELETE_CHUNK))
       .execute();
   }
-  return ids.length;
+  return keys.length;
 }

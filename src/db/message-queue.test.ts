@@ -498,6 +498,43 @@ describe(`KyselyMessageQueue (${testEngine})`, () => {
     expect(handledAt! - enqueuedAt).toBeLessThan(3000);
   });
 
+  it("shares one INSERT among enqueues made together, in call order, each committed when it resolves", async () => {
+    const statements: string[] = [];
+    const counted: DatabaseHandle = {
+      ...handle,
+      db: handle.db.withPlugin({
+        transformQuery: (args) => {
+          statements.push(args.node.kind);
+          return args.node;
+        },
+        transformResult: async (args) => args.result,
+      }),
+    };
+    const producer = new KyselyMessageQueue(counted);
+    // As Fedify enqueues a fan-out: one call per inbox, each with its own key,
+    // and here a second message for the first key, which must stay behind.
+    const calls = Array.from({ length: 300 }, (_, i) =>
+      producer.enqueue({ n: i }, { orderingKey: `k${i % 299}` }),
+    );
+    await Promise.all(calls);
+    expect(statements.length).toBeLessThanOrEqual(2);
+    const rows = await handle.db
+      .selectFrom("fedify_queue")
+      .select(["message", "ordering_key"])
+      .orderBy("id")
+      .execute();
+    expect(rows.map((row) => (row.message as { n: number }).n)).toEqual(
+      Array.from({ length: 300 }, (_, i) => i),
+    );
+    const handled: number[] = [];
+    const listening = listen(queue({ concurrency: 16 }), (message) => {
+      handled.push((message as { n: number }).n);
+    });
+    await expect.poll(() => handled.length, { timeout: 10_000 }).toBe(300);
+    expect(handled.indexOf(0)).toBeLessThan(handled.indexOf(299));
+    await listening.stop();
+  });
+
   it("reports depth without the messages being handled", async () => {
     const producer = queue();
     await producer.enqueueMany(["a", "b"]);

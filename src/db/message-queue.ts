@@ -62,6 +62,20 @@ export interface KyselyMessageQueueOptions {
   readonly retry?: KyselyMessageQueueRetry;
 }
 
+/** Rows in one INSERT at most (each carries a whole message, private keys and all). */
+const MAX_ROWS_PER_INSERT = 500;
+
+/** One enqueue call waiting for its INSERT. */
+interface PendingInsert {
+  readonly rows: readonly {
+    readonly message: unknown;
+    readonly orderingKey: string | null;
+    readonly delayMs: number;
+  }[];
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
 interface ClaimedMessage {
   readonly id: string;
   readonly message: unknown;
@@ -109,6 +123,14 @@ export class KyselyMessageQueue implements MessageQueue {
   readonly #leaseMs: number;
   readonly #retryDelayMs: number;
   readonly #retry: KyselyMessageQueueRetry | undefined;
+  readonly #pendingDeletes: {
+    id: string;
+    resolve: () => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+  #deleting = false;
+  readonly #pendingInserts: PendingInsert[] = [];
+  #inserting = false;
 
   constructor(handle: DatabaseHandle, options: KyselyMessageQueueOptions = {}) {
     this.#handle = handle;
@@ -124,27 +146,77 @@ export class KyselyMessageQueue implements MessageQueue {
     return this.enqueueMany([message], options);
   }
 
-  async enqueueMany(
-    messages: readonly unknown[],
-    options?: MessageQueueEnqueueOptions,
-  ): Promise<void> {
-    if (messages.length === 0) return;
+  /**
+   * Resolves once the messages are committed. Calls made in the same tick
+   * (Fedify enqueues a fan-out's deliveries one call per inbox, all at once,
+   * because each has its own ordering key) and calls made while an INSERT is
+   * on its way share one INSERT, in call order.
+   */
+  enqueueMany(messages: readonly unknown[], options?: MessageQueueEnqueueOptions): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
     const delayMs = Math.max(0, options?.delay?.total({ unit: "millisecond" }) ?? 0);
-    const rows = messages.map((message) => ({
-      message: jsonb(message),
-      ordering_key: options?.orderingKey ?? null,
-      available_at: nowPlus(delayMs),
-      created_at: sql<Date>`now()`,
-    }));
-    // One statement, so the notification is sent exactly when the rows commit
-    // (listeners never wake before they can see them) and an enqueue cannot
-    // half-succeed. A delayed message notifies too: listeners shorten their
-    // wait to its due time. Rows of one VALUES list take ids in list order,
-    // which keeps an ordering key's batch in order.
-    await this.#handle.db
-      .with("inserted", (db) => db.insertInto("fedify_queue").values(rows).returning("id"))
-      .selectNoFrom(sql<string>`pg_notify(${QUEUE_CHANNEL}, '')`.as("notified"))
-      .execute();
+    return new Promise((resolve, reject) => {
+      this.#pendingInserts.push({
+        rows: messages.map((message) => ({
+          message,
+          orderingKey: options?.orderingKey ?? null,
+          delayMs,
+        })),
+        resolve,
+        reject,
+      });
+      if (!this.#inserting) {
+        this.#inserting = true;
+        // After the current tick, so that calls made together go together.
+        queueMicrotask(() => void this.#flushInserts());
+      }
+    });
+  }
+
+  async #flushInserts(): Promise<void> {
+    try {
+      while (this.#pendingInserts.length > 0) {
+        // Whole calls only: one call's messages commit together or not at all.
+        const batch: PendingInsert[] = [];
+        let rows = 0;
+        while (this.#pendingInserts.length > 0) {
+          const next = this.#pendingInserts[0]!;
+          if (batch.length > 0 && rows + next.rows.length > MAX_ROWS_PER_INSERT) break;
+          batch.push(this.#pendingInserts.shift()!);
+          rows += next.rows.length;
+        }
+        try {
+          // One statement, so the notification is sent exactly when the rows
+          // commit (listeners never wake before they can see them). A delayed
+          // message notifies too: listeners shorten their wait to its due
+          // time. Rows of one VALUES list take ids in list order, which keeps
+          // each ordering key's messages in the order they were enqueued.
+          await this.#handle.db
+            .with("inserted", (db) =>
+              db
+                .insertInto("fedify_queue")
+                .values(
+                  batch.flatMap((call) =>
+                    call.rows.map((row) => ({
+                      message: jsonb(row.message),
+                      ordering_key: row.orderingKey,
+                      available_at: nowPlus(row.delayMs),
+                      created_at: sql<Date>`now()`,
+                    })),
+                  ),
+                )
+                .returning("id"),
+            )
+            .selectNoFrom(sql<string>`pg_notify(${QUEUE_CHANNEL}, '')`.as("notified"))
+            .execute();
+          for (const call of batch) call.resolve();
+        } catch (error) {
+          for (const call of batch) call.reject(error);
+        }
+      }
+    } finally {
+      this.#inserting = false;
+    }
   }
 
   async getDepth(): Promise<MessageQueueDepth> {
@@ -225,27 +297,30 @@ export class KyselyMessageQueue implements MessageQueue {
           continue;
         }
         const seen = generation;
-        let claimed: ClaimedMessage | undefined;
+        let claimed: ClaimedMessage[] = [];
         let idleMs = this.#pollIntervalMs;
         try {
-          claimed = await this.#claim(owner);
-          if (claimed === undefined) {
-            const dueInMs = await this.#msUntilNextDue();
-            if (dueInMs !== null) idleMs = Math.min(idleMs, Math.max(1, Math.ceil(dueInMs)));
+          // As many messages as there are free slots, in one statement.
+          const claim = await this.#claim(owner, this.#concurrency - inFlight.size);
+          claimed = claim.messages;
+          if (claim.dueInMs !== null) {
+            idleMs = Math.min(idleMs, Math.max(1, Math.ceil(claim.dueInMs)));
           }
         } catch (error) {
           logger.error("Claiming from the queue failed; retrying: {error}", { error });
         }
-        if (claimed !== undefined) {
+        if (claimed.length > 0) {
           if (signal?.aborted) {
-            await this.#release(claimed.id, owner, 0);
+            for (const message of claimed) await this.#release(message.id, owner, 0);
             break;
           }
-          const task = this.#process(claimed, handler, owner).finally(() => {
-            inFlight.delete(task);
-            wake();
-          });
-          inFlight.add(task);
+          for (const message of claimed) {
+            const task = this.#process(message, handler, owner).finally(() => {
+              inFlight.delete(task);
+              wake();
+            });
+            inFlight.add(task);
+          }
           continue;
         }
         if (generation !== seen) continue;
@@ -292,7 +367,7 @@ export class KyselyMessageQueue implements MessageQueue {
       // Deleted whoever holds the lease now: the work is done. When the
       // message had an ordering key its successor just became claimable, and
       // the notification tells other processes so.
-      await this.#delete(claimed.id);
+      await this.#deleteHandled(claimed.id);
     } catch (error) {
       logger.error(
         "Cannot delete handled message {id}; it will be handled again when its lease expires: {error}",
@@ -367,6 +442,44 @@ export class KyselyMessageQueue implements MessageQueue {
   }
 
   /**
+   * Deletes handled messages, several in one statement: while one DELETE is
+   * on its way, the messages that finish meanwhile wait for the next one.
+   * Each caller resolves once its own message is gone. Under load (a fan-out
+   * finishing 16 deliveries at a time) that is a fraction of the round trips;
+   * alone, a message is deleted at once as before.
+   */
+  #deleteHandled(id: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pendingDeletes.push({ id, resolve, reject });
+      if (!this.#deleting) void this.#flushDeletes();
+    });
+  }
+
+  async #flushDeletes(): Promise<void> {
+    this.#deleting = true;
+    try {
+      while (this.#pendingDeletes.length > 0) {
+        const batch = this.#pendingDeletes.splice(0, 500);
+        try {
+          await sql`
+            WITH deleted AS (
+              DELETE FROM fedify_queue
+              WHERE id = ANY(${batch.map((d) => d.id)}::bigint[])
+              RETURNING ordering_key)
+            SELECT CASE WHEN bool_or(ordering_key IS NOT NULL)
+              THEN pg_notify(${QUEUE_CHANNEL}, '') END AS notified
+            FROM deleted`.execute(this.#handle.db);
+          for (const d of batch) d.resolve();
+        } catch (error) {
+          for (const d of batch) d.reject(error);
+        }
+      }
+    } finally {
+      this.#deleting = false;
+    }
+  }
+
+  /**
    * Deletes a message (only while `owner` leases it, when given) and, when it
    * had an ordering key, notifies: its successor just became claimable.
    * Resolves to whether a row was deleted.
@@ -383,56 +496,69 @@ export class KyselyMessageQueue implements MessageQueue {
     return result.rows.length > 0;
   }
 
-  async #claim(owner: string): Promise<ClaimedMessage | undefined> {
+  /**
+   * Leases up to `limit` claimable messages. When there is none, also says in
+   * how many milliseconds the earliest future moment a message becomes due
+   * (a delay ends, a backoff ends, or a lease expires), or null: one round
+   * trip either way. Messages due already but not claimable wait on an
+   * ordering key; the predecessor's deletion notifies, so they need no timer.
+   */
+  async #claim(
+    owner: string,
+    limit: number,
+  ): Promise<{ messages: ClaimedMessage[]; dueInMs: number | null }> {
     // A message with an ordering key waits while any earlier message with the
     // same key exists (delayed, leased, or backing off after a failure), so
     // only the head of each key's chain is ever claimable and a key's
-    // messages never run concurrently, even across processes.
+    // messages never run concurrently, even across processes (nor within one
+    // batch: a key's second message has an earlier one). ARRAY(…) runs the
+    // locking subquery exactly once. The due time is read in the same
+    // snapshot as the claim, and only matters when nothing was claimed.
     const result = await sql<{
-      id: string | number;
+      id: string | number | null;
       message: unknown;
       ordering_key: string | null;
-      attempts: number;
+      attempts: number | null;
+      due_in_ms: number | null;
     }>`
-      UPDATE fedify_queue
-      SET lease_until = ${nowPlus(this.#leaseMs)}, lease_owner = ${owner}
-      WHERE id = (
-        SELECT q.id FROM fedify_queue AS q
-        WHERE q.available_at <= now()
-          AND (q.lease_until IS NULL OR q.lease_until <= now())
-          AND (q.ordering_key IS NULL OR NOT EXISTS (
-            SELECT 1 FROM fedify_queue AS earlier
-            WHERE earlier.ordering_key = q.ordering_key AND earlier.id < q.id))
-        ORDER BY q.available_at, q.id
-        LIMIT 1
-        FOR UPDATE SKIP LOCKED)
-      RETURNING id, message, ordering_key, attempts`.execute(this.#handle.db);
-    const row = result.rows[0];
-    if (row === undefined) return undefined;
-    return {
-      id: String(row.id),
-      message: row.message,
-      orderingKey: row.ordering_key,
-      attempts: Number(row.attempts),
-    };
-  }
-
-  /**
-   * Milliseconds until the earliest future moment a message becomes due (a
-   * delay ends, a backoff ends, or a lease expires), or null. Messages due
-   * already but not claimable wait on an ordering key; the predecessor's
-   * deletion notifies, so they need no timer.
-   */
-  async #msUntilNextDue(): Promise<number | null> {
-    const result = await sql<{ ms: number | null }>`
-      SELECT (EXTRACT(EPOCH FROM min(due) - now()) * 1000)::double precision AS ms
-      FROM (
-        SELECT GREATEST(available_at, COALESCE(lease_until, available_at)) AS due
-        FROM fedify_queue
-      ) AS upcoming
-      WHERE due > now()`.execute(this.#handle.db);
-    const ms = result.rows[0]?.ms;
-    return ms == null ? null : Number(ms);
+      WITH claimed AS (
+        UPDATE fedify_queue
+        SET lease_until = ${nowPlus(this.#leaseMs)}, lease_owner = ${owner}
+        WHERE id = ANY(ARRAY(
+          SELECT q.id FROM fedify_queue AS q
+          WHERE q.available_at <= now()
+            AND (q.lease_until IS NULL OR q.lease_until <= now())
+            AND (q.ordering_key IS NULL OR NOT EXISTS (
+              SELECT 1 FROM fedify_queue AS earlier
+              WHERE earlier.ordering_key = q.ordering_key AND earlier.id < q.id))
+          ORDER BY q.available_at, q.id
+          LIMIT ${Math.max(1, limit)}
+          FOR UPDATE SKIP LOCKED))
+        RETURNING id, message, ordering_key, attempts, available_at)
+      SELECT id, message, ordering_key, attempts, NULL::double precision AS due_in_ms
+      FROM (SELECT * FROM claimed ORDER BY available_at, id) AS in_order
+      UNION ALL
+      SELECT NULL, NULL, NULL, NULL,
+        (SELECT (EXTRACT(EPOCH FROM min(due) - now()) * 1000)::double precision
+         FROM (SELECT GREATEST(available_at, COALESCE(lease_until, available_at)) AS due
+               FROM fedify_queue) AS upcoming
+         WHERE due > now())
+      WHERE NOT EXISTS (SELECT 1 FROM claimed)`.execute(this.#handle.db);
+    const messages: ClaimedMessage[] = [];
+    let dueInMs: number | null = null;
+    for (const row of result.rows) {
+      if (row.id === null) {
+        dueInMs = row.due_in_ms == null ? null : Number(row.due_in_ms);
+        continue;
+      }
+      messages.push({
+        id: String(row.id),
+        message: row.message,
+        orderingKey: row.ordering_key,
+        attempts: Number(row.attempts),
+      });
+    }
+    return { messages, dueInMs };
   }
 
   /** Releases a leased message, due after `delayMs`; `attempts`, when given, is stored with it. */

@@ -6,7 +6,8 @@ import {
   insertDomainPolicy,
   listDomainPolicies,
   notifyChannel,
-  removeRelationshipsWithHost,
+  type RemovedWithHost,
+  removeEverythingWithHost,
   setFederationMode,
 } from "../db/federation-policy.repo.ts";
 import {
@@ -36,8 +37,8 @@ export type AddDomainResult =
   | {
       readonly ok: true;
       readonly entry: DomainPolicyEntry;
-      /** Relationships with the domain deleted along with a block. */
-      readonly removed: { readonly followers: number; readonly following: number };
+      /** Relationships with the domain, and content from it, deleted along with a block. */
+      readonly removed: RemovedWithHost;
     }
   | { readonly ok: false; readonly error: "invalid"; readonly reason: string }
   | { readonly ok: false; readonly error: "exists"; readonly domain: string };
@@ -160,20 +161,19 @@ export async function createFederationPolicyService(
         if (entry === null) return null;
         const removed =
           entry.policy === "block"
-            ? await removeRelationshipsWithHost(trx, entry.domain)
-            : { followers: 0, following: 0 };
+            ? await removeEverythingWithHost(trx, entry.domain)
+            : { followers: 0, following: 0, remoteProposals: 0, remoteShares: 0 };
         await notifyChannel(trx, FEDERATION_POLICY_CHANNEL);
         return { entry, removed };
       });
       if (result === null) return { ok: false, error: "exists", domain: normalized.domain };
       invalidate();
       logger.info(
-        "Federation policy: {policy} {domain} (removed {followers} followers, {following} follows)",
+        "Federation policy: {policy} {domain} (removed {followers} followers, {following} follows, {remoteProposals} received objects, {remoteShares} shares)",
         {
           policy: result.entry.policy,
           domain: result.entry.domain,
-          followers: result.removed.followers,
-          following: result.removed.following,
+          ...result.removed,
         },
       );
       return { ok: true, ...result };

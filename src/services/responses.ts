@@ -24,9 +24,9 @@ import {
   takesResponses,
 } from "../domain/response.ts";
 import { drainOutbox } from "./outbox-relay.ts";
-import { consumeRateLimit, type RateLimit } from "./rate-limit.ts";
 import type { Clock, ConversationGateway, ProposalPublisher } from "./ports.ts";
 import { relayPendingActivities } from "./proposals.ts";
+import { consumeRateLimit, type RateLimit } from "./rate-limit.ts";
 
 const logger = getLogger(["bayanihan", "responses"]);
 

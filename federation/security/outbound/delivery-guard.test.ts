@@ -103,6 +103,34 @@ describe("guardMessageQueue", () => {
     expect(onRefused).not.toHaveBeenCalled();
   });
 
+  it("drops a queued delivery whose recipient actor is on a refused host, whatever its inbox's host", async () => {
+    const refused: string[] = [];
+    const guard = createDeliveryGuard({
+      allowPrivateAddress: false,
+      lookup,
+      isHostAllowed: async (url) => url.hostname !== "blocked.example",
+      onRefused: (_inbox, reason) => refused.push(reason),
+    });
+    const queue = guardMessageQueue(new InProcessMessageQueue(), guard);
+    const { seen, reached } = listen(queue);
+    const behindSharedInbox = {
+      ...outbox("https://social.example/inbox"),
+      sharedInbox: true,
+      actorIds: ["https://social.example/users/a", "https://blocked.example/users/b"],
+    };
+    const malformed = { ...outbox("https://social.example/inbox"), actorIds: ["not a url"] };
+    const allowed = {
+      ...outbox("https://social.example/inbox"),
+      actorIds: ["https://social.example/users/a"],
+    };
+    const done = reached(allowed.id);
+    await queue.enqueueMany!([behindSharedInbox, malformed]);
+    await queue.enqueue(allowed);
+    await done;
+    expect(seen).toEqual([allowed]);
+    expect(refused).toEqual(["the federation policy refuses the recipient's host blocked.example"]);
+  });
+
   it("drops deliveries to hosts the federation policy refuses, asking it every time", async () => {
     const refused: string[] = [];
     let blocked = "blocked.example";

@@ -24,16 +24,22 @@ export interface DeliveryGuardOptions {
   /** How long a host's verdict is reused (a fan-out hits one host many times). */
   cacheTtlMs?: number;
   /**
-   * The instance's federation policy: whether it federates with an inbox's
-   * host at all. Asked on every delivery and never cached here (the policy
-   * caches itself and invalidates on change), so a block stops deliveries
-   * already queued.
+   * The instance's federation policy: whether it federates with a host at
+   * all, asked for the inbox and for every recipient actor behind it. Asked
+   * on every delivery and never cached here (the policy caches itself and
+   * invalidates on change), so a block stops deliveries already queued.
    */
-  isHostAllowed?: (inbox: URL) => Promise<boolean>;
+  isHostAllowed?: (url: URL) => Promise<boolean>;
 }
 
 export interface DeliveryGuard {
-  isDeliverable(inbox: URL): Promise<boolean>;
+  /**
+   * Whether `inbox` may receive a delivery addressed to `recipients` (the
+   * actors Fedify delivers to through it). A shared inbox can live on
+   * another host than its actors: a refused actor is refused whatever host
+   * its inbox is on.
+   */
+  isDeliverable(inbox: URL, recipients?: readonly URL[]): Promise<boolean>;
 }
 
 const DEFAULT_CACHE_TTL_MS = 60_000;
@@ -77,10 +83,21 @@ export function createDeliveryGuard(options: DeliveryGuardOptions): DeliveryGuar
   }
 
   return {
-    async isDeliverable(inbox) {
-      if (options.isHostAllowed !== undefined && !(await options.isHostAllowed(inbox))) {
-        options.onRefused?.(inbox, "the federation policy refuses this host");
-        return false;
+    async isDeliverable(inbox, recipients = []) {
+      if (options.isHostAllowed !== undefined) {
+        if (!(await options.isHostAllowed(inbox))) {
+          options.onRefused?.(inbox, "the federation policy refuses this host");
+          return false;
+        }
+        for (const recipient of recipients) {
+          if (!(await options.isHostAllowed(recipient))) {
+            options.onRefused?.(
+              inbox,
+              `the federation policy refuses the recipient's host ${recipient.hostname}`,
+            );
+            return false;
+          }
+        }
       }
       const refusal = await judge(inbox);
       if (refusal === null) return true;
@@ -93,6 +110,19 @@ export function createDeliveryGuard(options: DeliveryGuardOptions): DeliveryGuar
 interface QueuedOutboxDelivery {
   readonly type: "outbox";
   readonly inbox: string;
+  /** The recipient actors behind the inbox (Fedify 2.3.6 `OutboxMessage.actorIds`). */
+  readonly actorIds?: unknown;
+}
+
+/** The recipients named by a queued delivery; null when one is not a URL. */
+function recipientsOf(message: QueuedOutboxDelivery): URL[] | null {
+  if (!Array.isArray(message.actorIds)) return [];
+  const recipients: URL[] = [];
+  for (const id of message.actorIds) {
+    if (typeof id !== "string" || !URL.canParse(id)) return null;
+    recipients.push(new URL(id));
+  }
+  return recipients;
 }
 
 function isOutboxDelivery(message: unknown): message is QueuedOutboxDelivery {
@@ -106,7 +136,8 @@ function isOutboxDelivery(message: unknown): message is QueuedOutboxDelivery {
 /**
  * Wraps the queue given to `createFederation({ queue })`. Outbox messages
  * (one delivery to one inbox; fan-out messages become outbox messages via
- * `enqueue`/`enqueueMany` first) whose inbox is refused are acknowledged
+ * `enqueue`/`enqueueMany` first) whose inbox or recipient actors are refused
+ * are acknowledged
  * without reaching Fedify, i.e. dropped. Everything else is delegated.
  */
 export function guardMessageQueue(queue: MessageQueue, guard: DeliveryGuard): MessageQueue {
@@ -127,7 +158,9 @@ export function guardMessageQueue(queue: MessageQueue, guard: DeliveryGuard): Me
           } catch {
             return;
           }
-          if (!(await guard.isDeliverable(inbox))) return;
+          const recipients = recipientsOf(message);
+          if (recipients === null) return;
+          if (!(await guard.isDeliverable(inbox, recipients))) return;
         }
         await handler(message);
       }, options),

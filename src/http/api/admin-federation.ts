@@ -159,11 +159,17 @@ export function registerAdminFederationRoutes(app: OpenAPIHono, deps: ApiDeps): 
       },
       responses: {
         201: {
-          description: "Created; `removed` counts the relationships deleted with a block",
+          description:
+            "Created; `removed` counts what was deleted with a block: followers and follows on that host, needs, offers and posts received from it, and shares by its actors",
           content: {
             "application/json": {
               schema: DomainPolicySchema.extend({
-                removed: z.object({ followers: z.number().int(), following: z.number().int() }),
+                removed: z.object({
+                  followers: z.number().int(),
+                  following: z.number().int(),
+                  remoteProposals: z.number().int(),
+                  remoteShares: z.number().int(),
+                }),
               }),
             },
           },

@@ -218,7 +218,11 @@ export function registerResponseRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         });
         if (!result.ok && result.error === "rate-limited") {
           c.header("Retry-After", String(result.retryAfterSeconds));
-          throw new ApiError(429, "too_many_requests", "Too many answers from this address; try later");
+          throw new ApiError(
+            429,
+            "too_many_requests",
+            "Too many answers from this address; try later",
+          );
         }
         if (!result.ok) {
           throw new ApiError(
