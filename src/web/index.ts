@@ -5,6 +5,7 @@ import { registerAccountPages } from "./routes/accounts.ts";
 import { registerAdminPages } from "./routes/admin.ts";
 import { registerIntakePages } from "./routes/intake.ts";
 import { registerNotificationPages } from "./routes/notifications.ts";
+import { registerPledgePages } from "./routes/pledges.ts";
 import { registerPostPages } from "./routes/posts.ts";
 import { registerPublicPages } from "./routes/public.ts";
 import { registerResponsePages } from "./routes/responses.ts";
@@ -23,5 +24,6 @@ export function registerWebPages(app: Hono, deps: WebDeps): void {
   registerPostPages(app, deps);
   registerResponsePages(app, deps);
   registerNotificationPages(app, deps);
+  registerPledgePages(app, deps);
   registerAdminPages(app, deps);
 }

@@ -207,16 +207,30 @@ export function ResponsesPage({
   }
 
   function problemText(problem: QuantityProblem): string {
-    const p = t.quantityProblems;
     const coverage = coverageOf(proposal);
-    const unit = coverage?.total.unit ?? "";
-    switch (problem) {
-      case "not-a-multiple":
-        return p["not-a-multiple"](coverage?.step ?? "1");
-      case "exceeds-remaining":
-        return p["exceeds-remaining"](quantityText(page, coverage?.remaining ?? "0", unit));
-      default:
-        return p[problem];
-    }
+    return quantityProblemText(page, problem, {
+      unit: coverage?.total.unit ?? null,
+      remaining: coverage?.remaining ?? null,
+      step: coverage?.step ?? null,
+    });
+  }
+}
+
+/** Why a quantity was refused, in the reader's language, from what the check compared it with. */
+export function quantityProblemText(
+  page: PageContext,
+  problem: QuantityProblem,
+  target: { unit: string | null; remaining: string | null; step: string | null },
+): string {
+  const p = page.t.quantityProblems;
+  switch (problem) {
+    case "not-a-multiple":
+      return p["not-a-multiple"](target.step ?? "1");
+    case "exceeds-remaining":
+      return p["exceeds-remaining"](
+        quantityText(page, target.remaining ?? "0", target.unit ?? "one"),
+      );
+    default:
+      return p[problem];
   }
 }
