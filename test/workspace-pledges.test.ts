@@ -180,6 +180,44 @@ describe("pledging and answering from the workspace", () => {
     );
   });
 
+  it("shows a need's matches, best first, with why and how far, never a private contact", async () => {
+    await a.api("POST", "/api/v1/groups", { handle: "north", name: "North depot" });
+    const rice = await (
+      await a.api("POST", "/api/v1/groups/food/needs", {
+        title: "Rice for 40 families",
+        category: "food",
+        quantity: { amount: 40, unit: "kilogram" },
+        location: { name: "Tondo hall", latitude: 14.59951, longitude: 120.98423 },
+      })
+    ).json();
+    for (const offer of [
+      {
+        title: "Rice, no place given",
+        category: "food",
+        quantity: { amount: 100, unit: "kilogram" },
+      },
+      {
+        title: "Rice at the Binondo depot",
+        category: "food",
+        quantity: { amount: 50, unit: "kilogram" },
+        location: { name: "Binondo depot", latitude: 14.61234, longitude: 121.00567 },
+        contact: "Depot phone 0917 111 2222",
+      },
+    ]) {
+      expect((await a.api("POST", "/api/v1/groups/north/offers", offer)).status).toBe(201);
+    }
+    const page = await get(a, cookieA, `/workspace/groups/food/posts/${rice.id}/responses`);
+    const section = page.body.slice(page.body.indexOf('id="matches"'));
+    const near = section.indexOf("Rice at the Binondo depot");
+    const unlocated = section.indexOf("Rice, no place given");
+    expect(near).toBeGreaterThan(0);
+    expect(unlocated).toBeGreaterThan(near);
+    expect(section).toContain(
+      "Same category (Food); 3.4 km away; 50 kg available covers the 40 kg needed. · 3.4 km away",
+    );
+    expect(page.body).not.toContain("0917 111 2222");
+  });
+
   it("keeps another group's coordinator out", async () => {
     const res = await get(a, cookieA, "/workspace/groups/food/network");
     expect(res.status).toBe(200);

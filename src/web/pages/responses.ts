@@ -1,12 +1,14 @@
 import { jsx as h } from "hono/jsx";
 import type { Account } from "../../domain/account.ts";
 import type { Group } from "../../domain/group.ts";
+import type { Match } from "../../domain/matching.ts";
 import { coverageOf, type QuantityProblem } from "../../domain/pledging.ts";
 import { type Proposal, TERMINAL_STATUSES } from "../../domain/proposal.ts";
 import type { Response } from "../../domain/response.ts";
 import { isUnit } from "../../domain/units.ts";
+import type { CandidateParty } from "../../services/matching.ts";
 import type { PageContext } from "../context.ts";
-import { formatInstant, formatQuantity } from "../format.ts";
+import { formatInstant, formatNumber, formatQuantity } from "../format.ts";
 import { Layout } from "../layout.ts";
 import { csrfInput, SignOut } from "./workspace.ts";
 
@@ -46,6 +48,7 @@ export function ResponsesPage({
   notice,
   acceptProblem,
   reopenAction,
+  matches,
 }: {
   page: PageContext;
   account: Account;
@@ -57,6 +60,8 @@ export function ResponsesPage({
   acceptProblem?: AcceptProblem | undefined;
   /** Where "post it again" goes; shown only for an ended one. */
   reopenAction: string;
+  /** Offers for a need (needs for an offer) that fit it, best first. */
+  matches: readonly Match<CandidateParty>[];
 }) {
   const { t, urls, locale } = page;
   const heading = t.responsesHeading(proposal.title);
@@ -88,6 +93,8 @@ export function ResponsesPage({
             h("button", { type: "submit" }, t.reopen),
           )
         : null,
+      MatchesSection({ page, matches }),
+      h("h2", null, t.responses),
       h("p", null, t.responsesIntro),
       responses.length === 0
         ? h("p", null, t.responsesEmpty)
@@ -233,4 +240,55 @@ export function quantityProblemText(
     default:
       return p[problem];
   }
+}
+
+/** Ranked matches, each with the sentence saying why and how far. */
+function MatchesSection({
+  page,
+  matches,
+}: {
+  page: PageContext;
+  matches: readonly Match<CandidateParty>[];
+}) {
+  const { t, urls, locale } = page;
+  const hrefOf = (m: Match<CandidateParty>): string | null => {
+    const { source } = m.candidate;
+    if (source.kind === "local") {
+      return urls.proposalPage(source.proposal.purpose, source.proposal.id).pathname;
+    }
+    const address = source.remote.url ?? source.remote.objectId;
+    // Another server's address is linked only when it is a web address.
+    return /^https?:\/\//i.test(address) ? address : null;
+  };
+  return h(
+    "section",
+    { "aria-labelledby": "matches" },
+    h("h2", { id: "matches" }, t.matches),
+    matches.length === 0
+      ? h("p", null, t.matchesEmpty)
+      : h(
+          "ol",
+          { class: "items" },
+          matches.map((m) => {
+            const href = hrefOf(m);
+            const title =
+              m.candidate.source.kind === "local"
+                ? m.candidate.source.proposal.title
+                : m.candidate.source.remote.title;
+            return h(
+              "li",
+              null,
+              href === null ? h("strong", null, title) : h("a", { href }, title),
+              h(
+                "div",
+                { class: "meta" },
+                m.explanation,
+                m.distanceKm === null
+                  ? null
+                  : ` · ${t.distance(formatNumber(String(m.distanceKm), locale))}`,
+              ),
+            );
+          }),
+        ),
+  );
 }

@@ -4,8 +4,10 @@ import { findProposal } from "../../db/proposals.repo.ts";
 import { findResponse, listResponses } from "../../db/responses.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import { isId } from "../../domain/ids.ts";
+import { DEFAULT_MAX_KM } from "../../domain/matching.ts";
 import type { Proposal } from "../../domain/proposal.ts";
 import { RESPONSE_LIMITS, type Response } from "../../domain/response.ts";
+import { matchProposal } from "../../services/matching.ts";
 import { reopenProposal } from "../../services/proposals.ts";
 import {
   acceptResponseAsCoordinator,
@@ -17,6 +19,9 @@ import { renderDocument } from "../layout.ts";
 import { type AcceptProblem, ResponsesPage } from "../pages/responses.ts";
 import { requireSignIn } from "../session.ts";
 import { coordinatedGroup, formField, formGuards, messagePage } from "./shared.ts";
+
+/** Enough to act on; the API pages through more. */
+const MATCHES_SHOWN = 10;
 
 /** The answers to a group's needs and offers: reading, accepting, declining; reopening. */
 export function registerResponsePages(app: Hono, deps: WebDeps): void {
@@ -57,7 +62,16 @@ export function registerResponsePages(app: Hono, deps: WebDeps): void {
     status: 200 | 409 | 422 = 200,
   ) => {
     const { account, csrfToken } = c.get("signedIn");
-    const responses = await listResponses(db, proposal.id, 100);
+    const [responses, matches] = await Promise.all([
+      listResponses(db, proposal.id, 100),
+      matchProposal(deps, {
+        subject: proposal,
+        maxKm: DEFAULT_MAX_KM,
+        limit: MATCHES_SHOWN,
+        includeOwnFollowersOnly: true,
+        ownOrigin: urls.origin.href,
+      }),
+    ]);
     return c.html(
       renderDocument(
         ResponsesPage({
@@ -67,6 +81,7 @@ export function registerResponsePages(app: Hono, deps: WebDeps): void {
           group,
           proposal,
           responses,
+          matches,
           reopenAction: `/workspace/groups/${group.handle}/posts/${proposal.id}/reopen`,
           ...extra,
         }),
