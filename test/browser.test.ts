@@ -310,6 +310,13 @@ describe("in a browser", () => {
     expect(await page.locator('li[data-read="false"]').count()).toBe(0);
     await page.goto(url("/workspace"));
     expect(await page.getByRole("link", { name: "Notifications", exact: true }).count()).toBe(1);
+    // The pledge pages, empty here (no allied group): still accessible.
+    await page.getByRole("link", { name: "Allied groups' needs" }).click();
+    expect(await page.locator("main").textContent()).toContain("Nothing from allied groups yet.");
+    await expectAccessible();
+    await page.goto(url("/workspace/groups/food/pledges"));
+    expect(await page.locator("main").textContent()).toContain("No pledges yet.");
+    await expectAccessible();
 
     await page.goto(url("/workspace/groups/food/posts"));
     await page

@@ -143,7 +143,7 @@ export function NetworkPage({
             null,
             h("input", { id: `px-${index}`, name: "allowExcess", type: "checkbox", value: "1" }),
             " ",
-            h("label", { for: `px-${index}` }, t.allowExcess),
+            h("label", { for: `px-${index}`, class: "choice" }, t.allowExcess),
           )
         : null,
       h(

@@ -190,7 +190,7 @@ export function ResponsesPage({
             null,
             h("input", { id: `x-${r.id}`, name: "allowExcess", type: "checkbox", value: "1" }),
             " ",
-            h("label", { for: `x-${r.id}` }, t.allowExcess),
+            h("label", { for: `x-${r.id}`, class: "choice" }, t.allowExcess),
           )
         : null,
       h("div", null, h("button", { type: "submit" }, t.accept)),
