@@ -218,6 +218,67 @@ describe("pledging and answering from the workspace", () => {
     expect(page.body).not.toContain("0917 111 2222");
   });
 
+  it("declines an answer with a reason, and says what is wrong in the coordinator's language", async () => {
+    const water = await (
+      await a.api("POST", "/api/v1/groups/food/needs", {
+        title: "Drinking water",
+        category: "water",
+        quantity: { amount: 100, unit: "litre" },
+      })
+    ).json();
+    for (const content of ["I can bring 10 litres", "Tengo 30 litros"]) {
+      const res = await a.api("POST", `/api/v1/needs/${water.id}/responses`, { content }, null);
+      expect(res.status).toBe(201);
+    }
+    const path = `/workspace/groups/food/posts/${water.id}/responses`;
+    const page = await get(a, cookieA, path);
+    const ids = [...page.body.matchAll(/\/responses\/([0-9a-f-]{36})\/reject/g)].map((m) => m[1]!);
+    expect(ids).toHaveLength(2);
+
+    const declined = await post(a, cookieA, `/workspace/groups/food/responses/${ids[0]}/reject`, {
+      _csrf: csrfIn(page.body),
+      reason: "We found <water> nearby",
+    });
+    expect(declined.status).toBe(303);
+    const after = await get(a, cookieA, `${path}?done=rejected`);
+    expect(after.body).toContain("Declined.");
+    expect(after.body).toContain('data-state="rejected"');
+    expect(after.body).toContain("We found &lt;water&gt; nearby");
+    const again = await post(a, cookieA, `/workspace/groups/food/responses/${ids[0]}/reject`, {
+      _csrf: csrfIn(page.body),
+    });
+    expect(again.status).toBe(409);
+
+    // In Spanish: the refusal is next to the field, in Spanish, with the input kept.
+    const es = `${cookieA}; lang=es`;
+    const wrong = await post(a, es, `/workspace/groups/food/responses/${ids[1]}/accept`, {
+      _csrf: csrfIn(page.body),
+      quantity: "mucho",
+    });
+    expect(wrong.status).toBe(422);
+    expect(wrong.body).toContain('lang="es"');
+    expect(wrong.body).toContain(`id="q-${ids[1]}-error"`);
+    expect(wrong.body).toContain("Escribe un número, por ejemplo 5 o 2.5.");
+    expect(wrong.body).toContain('value="mucho"');
+    const fraction = await post(a, es, `/workspace/groups/food/responses/${ids[1]}/accept`, {
+      _csrf: csrfIn(page.body),
+      quantity: "2,5",
+    });
+    expect(fraction.status).toBe(422);
+    expect(fraction.body).toContain("Escribe un múltiplo de 1.");
+    const rows = await a.database.db
+      .selectFrom("responses")
+      .select(["state"])
+      .where("id", "=", ids[1]!)
+      .execute();
+    expect(rows).toEqual([{ state: "proposed" }]);
+    expect((await (await a.api("GET", `/api/v1/needs/${water.id}`)).json()).quantity).toMatchObject(
+      {
+        pledged: 0,
+      },
+    );
+  });
+
   it("keeps another group's coordinator out", async () => {
     const res = await get(a, cookieA, "/workspace/groups/food/network");
     expect(res.status).toBe(200);
