@@ -238,6 +238,111 @@ describe("in a browser", () => {
     await page.getByRole("button", { name: "Sign out" }).click();
   });
 
+  it("lets a coordinator accept an “I can help”, then fulfil and reopen the need", async () => {
+    // A visitor answers the rice need from its public page, without an account.
+    await page.goto(url("/groups/food?lang=en"));
+    await page.getByRole("link", { name: "Rice" }).first().click();
+    const riceUrl = page.url();
+    await page.getByLabel("What can you do?").fill("I have 20 kg of rice <b>today</b>.");
+    await page.getByLabel("How can they reach you? (optional)").fill("Jun, 0917 111 2222");
+    await page.getByRole("button", { name: "Send" }).click();
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Thank you");
+
+    const invitation = await (
+      await instance.api("POST", "/api/v1/admin/invitations", { group: "food" })
+    ).json();
+    await page.goto(invitation.url);
+    await page.getByLabel("Username").fill("bea");
+    await page.getByLabel("Password", { exact: true }).fill("another long passphrase");
+    await page.getByLabel("Password again").fill("another long passphrase");
+    await page.getByRole("button", { name: "Create my account" }).click();
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Workspace");
+
+    // The unread count in the navigation, then the notification itself.
+    await page.getByRole("link", { name: "Notifications (1 unread)" }).click();
+    expect(await page.locator("main li").first().textContent()).toContain("New answer to “Rice”");
+    await expectAccessible();
+    await screenshot("notifications");
+    await page.getByRole("link", { name: "Open" }).click();
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Answers to “Rice”");
+    const answer = page.locator("main li", { hasText: "I have 20 kg" });
+    // The message is text: the markup in it shows as typed, never as markup.
+    expect(await answer.locator("p").first().textContent()).toBe(
+      "I have 20 kg of rice <b>today</b>.",
+    );
+    expect(await answer.textContent()).toContain("Jun, 0917 111 2222");
+    expect(await answer.textContent()).toContain("Someone on this instance");
+    expect(await page.getByLabel("Accept it beyond what is still needed").count()).toBe(0);
+    await expectAccessible();
+
+    // More than is still needed: refused next to the field, input kept, the excess box offered.
+    await answer.getByLabel("Quantity it covers, in kilograms (optional)").fill("60");
+    await answer.getByRole("button", { name: "Accept" }).click();
+    const again = page.locator("main li", { hasText: "I have 20 kg" });
+    await expect
+      .poll(() => again.locator("p.error").textContent())
+      .toContain("Only 50 kilograms is still needed");
+    expect(await again.getByLabel("Quantity it covers, in kilograms (optional)").inputValue()).toBe(
+      "60",
+    );
+    expect(await again.getByLabel("Accept it beyond what is still needed").count()).toBe(1);
+    await expectAccessible();
+    await screenshot("responses");
+
+    await again.getByLabel("Quantity it covers, in kilograms (optional)").fill("20");
+    await again.getByRole("button", { name: "Accept" }).click();
+    await expect.poll(() => page.locator("[role=status]").textContent()).toBe("Accepted.");
+    expect(await page.locator("main").textContent()).toContain(
+      "20 kilograms pledged, 30 kilograms still needed",
+    );
+    expect(await page.locator("[data-state]").getAttribute("data-state")).toBe("accepted");
+    await expectAccessible();
+
+    await page.goto(riceUrl);
+    expect(await page.locator("dl.facts").textContent()).toContain(
+      "20 kilograms of 50 kilograms pledged, 30 kilograms still needed",
+    );
+
+    // Read: the count leaves the navigation.
+    await page.goto(url("/workspace/groups/food/notifications"));
+    await page.getByRole("button", { name: "Mark all read" }).click();
+    await expect.poll(() => page.locator("[role=status]").textContent()).toBe("All marked read.");
+    expect(await page.locator('li[data-read="false"]').count()).toBe(0);
+    await page.goto(url("/workspace"));
+    expect(await page.getByRole("link", { name: "Notifications", exact: true }).count()).toBe(1);
+    // The pledge pages, empty here (no allied group): still accessible.
+    await page.getByRole("link", { name: "Allied groups' needs" }).click();
+    expect(await page.locator("main").textContent()).toContain("Nothing from allied groups yet.");
+    await expectAccessible();
+    await page.goto(url("/workspace/groups/food/pledges"));
+    expect(await page.locator("main").textContent()).toContain("No pledges yet.");
+    await expectAccessible();
+
+    await page.goto(url("/workspace/groups/food/posts"));
+    await page
+      .locator("li", { hasText: "Rice" })
+      .getByRole("button", { name: "Mark fulfilled" })
+      .click();
+    await expect.poll(() => page.locator("[role=status]").textContent()).toBe("Status changed.");
+    await page.goto(riceUrl);
+    expect(await page.locator("dl.facts").textContent()).toContain("Fulfilled");
+
+    // An ended need is posted again as a new one, whose answers page opens.
+    await page.goto(url("/workspace/groups/food/posts"));
+    await page.locator("li", { hasText: "Rice" }).getByRole("link", { name: "Answers" }).click();
+    await page.getByRole("button", { name: "Post it again" }).click();
+    await expect
+      .poll(() => page.locator("[role=status]").textContent())
+      .toBe("Posted again as a new need or offer.");
+    expect(page.url()).not.toContain(new URL(riceUrl).pathname.split("/").at(-1)!);
+    expect(await page.locator("[data-status]").first().getAttribute("data-status")).toBe("open");
+    expect(await page.locator("main").textContent()).toContain("No answers yet.");
+    await expectAccessible();
+
+    await page.goto(url("/workspace"));
+    await page.getByRole("button", { name: "Sign out" }).click();
+  });
+
   it("renders the public pages accessibly, in English again after switching back", async () => {
     await page.goto(url("/?lang=en"));
     expect(await page.getAttribute("html", "lang")).toBe("en");

@@ -73,3 +73,17 @@ export async function markNotificationsRead(
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
+
+/** How many a group has not read yet, for the workspace's navigation. */
+export async function countUnreadNotifications(
+  db: Kysely<Database>,
+  groupId: string,
+): Promise<number> {
+  const row = await db
+    .selectFrom("notifications")
+    .select((eb) => eb.fn.countAll<string>().as("count"))
+    .where("group_id", "=", groupId)
+    .where("read_at", "is", null)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}

@@ -1,7 +1,12 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../db/database.ts";
 import type { FederationPolicyService } from "../services/federation-policy.ts";
-import type { Clock, PeerGateway, ProposalPublisher } from "../services/ports.ts";
+import type {
+  Clock,
+  ConversationGateway,
+  PeerGateway,
+  ProposalPublisher,
+} from "../services/ports.ts";
 import type { InstanceUrls } from "../urls.ts";
 
 /** What the web pages need; assembled by the composition root. */
@@ -11,6 +16,8 @@ export interface WebDeps {
   readonly clock: Clock;
   /** Publishing a triaged request federates it like any need. */
   readonly publisher: ProposalPublisher;
+  /** Answers to responders (accepted, declined) go out through it. */
+  readonly conversations: ConversationGateway;
   readonly peers: Pick<PeerGateway, "subscribeTemplate">;
   /** The instance's federation policy for a remote server. */
   readonly isAllowed: (url: URL) => Promise<boolean>;

@@ -4,8 +4,11 @@ import type { WebDeps } from "./deps.ts";
 import { registerAccountPages } from "./routes/accounts.ts";
 import { registerAdminPages } from "./routes/admin.ts";
 import { registerIntakePages } from "./routes/intake.ts";
+import { registerNotificationPages } from "./routes/notifications.ts";
+import { registerPledgePages } from "./routes/pledges.ts";
 import { registerPostPages } from "./routes/posts.ts";
 import { registerPublicPages } from "./routes/public.ts";
+import { registerResponsePages } from "./routes/responses.ts";
 import { registerTriagePages } from "./routes/triage.ts";
 
 export type { WebDeps } from "./deps.ts";
@@ -19,5 +22,8 @@ export function registerWebPages(app: Hono, deps: WebDeps): void {
   registerAccountPages(app, deps);
   registerTriagePages(app, deps);
   registerPostPages(app, deps);
+  registerResponsePages(app, deps);
+  registerNotificationPages(app, deps);
+  registerPledgePages(app, deps);
   registerAdminPages(app, deps);
 }

@@ -13,6 +13,7 @@ import type { PageContext } from "../context.ts";
 import { formatInstant } from "../format.ts";
 import { Layout } from "../layout.ts";
 import { IntakeFields } from "./intake-form.ts";
+import { coverageText } from "./responses.ts";
 
 import { csrfInput, SignOut } from "./workspace.ts";
 
@@ -74,11 +75,17 @@ export function PostsPage({
                   `${t.status}: `,
                   h("span", { "data-status": p.status }, t.statuses[p.status]),
                   ` · ${formatInstant(p.createdAt, locale)}`,
+                  coverageLine(p),
                 ),
                 h(
                   "form",
                   { method: "post", action: `${base}/${p.id}/status`, class: "actions" },
                   csrfInput(csrf),
+                  h(
+                    "a",
+                    { class: "button secondary", href: `${base}/${p.id}/responses` },
+                    t.responses,
+                  ),
                   TERMINAL_STATUSES.has(p.status)
                     ? null
                     : h("a", { class: "button secondary", href: `${base}/${p.id}/edit` }, t.edit),
@@ -96,6 +103,11 @@ export function PostsPage({
           ),
     ],
   });
+
+  function coverageLine(p: Proposal) {
+    const text = coverageText(page, p);
+    return text === null ? null : ` · ${text}`;
+  }
 }
 
 /** Write a new need or offer, or edit one: the intake fields, contact private and optional. */

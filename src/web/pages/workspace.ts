@@ -35,11 +35,14 @@ export function WorkspacePage({
   account,
   csrf,
   groups,
+  unread,
 }: {
   page: PageContext;
   account: Account;
   csrf: string;
   groups: readonly Group[];
+  /** Unread notifications per group id. */
+  unread: ReadonlyMap<string, number>;
 }) {
   const { t } = page;
   return Layout({
@@ -79,9 +82,33 @@ export function WorkspacePage({
                 h("a", { href: `/workspace/groups/${g.handle}/triage` }, t.triage),
                 " · ",
                 h("a", { href: `/workspace/groups/${g.handle}/posts` }, t.posts),
+                " · ",
+                h("a", { href: `/workspace/groups/${g.handle}/network` }, t.network),
+                " · ",
+                h("a", { href: `/workspace/groups/${g.handle}/pledges` }, t.ourPledges),
+                " · ",
+                NotificationsLink({ page, group: g, unread: unread.get(g.id) ?? 0 }),
               ),
             ),
           ),
     ],
   });
+}
+
+/** The way to a group's notifications, with how many are unread. */
+export function NotificationsLink({
+  page,
+  group,
+  unread,
+}: {
+  page: PageContext;
+  group: Group;
+  unread: number;
+}) {
+  const { t } = page;
+  return h(
+    "a",
+    { href: `/workspace/groups/${group.handle}/notifications`, "data-unread": String(unread) },
+    unread === 0 ? t.notifications : t.notificationsUnread(unread),
+  );
 }

@@ -1,6 +1,7 @@
 import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { findGroupById } from "../../db/groups.repo.ts";
+import { countUnreadNotifications } from "../../db/notifications.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import { addressBucket } from "../../domain/rate-limit.ts";
 import { acceptInvitation, findInvitation, login, logout } from "../../services/accounts.ts";
@@ -130,7 +131,14 @@ export function registerAccountPages(app: Hono, deps: WebDeps): void {
     const groups = (await Promise.all(groupIds.map((id) => findGroupById(db, id)))).filter(
       (g): g is Group => g !== null,
     );
+    const unread = new Map(
+      await Promise.all(
+        groups.map(async (g) => [g.id, await countUnreadNotifications(db, g.id)] as const),
+      ),
+    );
     const page = pageContext(c, urls);
-    return c.html(renderDocument(WorkspacePage({ page, account, csrf: csrfToken, groups })));
+    return c.html(
+      renderDocument(WorkspacePage({ page, account, csrf: csrfToken, groups, unread })),
+    );
   });
 }

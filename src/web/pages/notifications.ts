@@ -1,0 +1,72 @@
+import { jsx as h } from "hono/jsx";
+import type { Notification } from "../../db/notifications.repo.ts";
+import type { Account } from "../../domain/account.ts";
+import type { Group } from "../../domain/group.ts";
+import type { PageContext } from "../context.ts";
+import { formatInstant } from "../format.ts";
+import { Layout } from "../layout.ts";
+import { csrfInput, SignOut } from "./workspace.ts";
+
+/** What the coordinators should look at, newest first. */
+export function NotificationsPage({
+  page,
+  account,
+  csrf,
+  group,
+  notifications,
+  notice,
+}: {
+  page: PageContext;
+  account: Account;
+  csrf: string;
+  group: Group;
+  notifications: readonly Notification[];
+  notice?: string | undefined;
+}) {
+  const { t, locale } = page;
+  const base = `/workspace/groups/${group.handle}`;
+  const newest = notifications[0];
+  const hasUnread = notifications.some((n) => n.readAt === null);
+  const linkOf = (n: Notification): string | null =>
+    n.kind === "response" ? `${base}/responses/${n.subjectId}` : null;
+  return Layout({
+    page,
+    title: t.notificationsHeading(group.name),
+    children: [
+      h("h1", null, t.notificationsHeading(group.name)),
+      SignOut({ page, account, csrf }),
+      notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
+      newest !== undefined && hasUnread
+        ? h(
+            "form",
+            { method: "post", action: `${base}/notifications/read`, class: "actions" },
+            csrfInput(csrf),
+            // Up to the newest shown: one that arrives while reading stays unread.
+            h("input", { type: "hidden", name: "upTo", value: newest.id }),
+            h("button", { type: "submit", class: "secondary" }, t.markAllRead),
+          )
+        : null,
+      notifications.length === 0
+        ? h("p", null, t.notificationsEmpty)
+        : h(
+            "ul",
+            { class: "items" },
+            notifications.map((n) => {
+              const link = linkOf(n);
+              return h(
+                "li",
+                { "data-read": n.readAt === null ? "false" : "true" },
+                h(
+                  "div",
+                  { class: "meta" },
+                  `${t.notificationKinds[n.kind]} · ${formatInstant(n.createdAt, locale)}`,
+                  n.readAt === null ? h("strong", null, ` · ${t.unread}`) : null,
+                ),
+                h("p", null, n.summary),
+                link === null ? null : h("a", { href: link }, t.open),
+              );
+            }),
+          ),
+    ],
+  });
+}

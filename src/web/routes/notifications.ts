@@ -1,0 +1,43 @@
+import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
+import { listNotifications, markNotificationsRead } from "../../db/notifications.repo.ts";
+import { isId } from "../../domain/ids.ts";
+import { pageContext } from "../context.ts";
+import type { WebDeps } from "../deps.ts";
+import { renderDocument } from "../layout.ts";
+import { NotificationsPage } from "../pages/notifications.ts";
+import { requireSignIn } from "../session.ts";
+import { coordinatedGroup, formField, formGuards, messagePage } from "./shared.ts";
+
+/** A group's notifications: new answers, answered pledges, follow requests. */
+export function registerNotificationPages(app: Hono, deps: WebDeps): void {
+  const { db, urls } = deps;
+  const signedIn = requireSignIn(deps);
+
+  app.get("/workspace/groups/:handle/notifications", signedIn, async (c) => {
+    const group = await coordinatedGroup(db, c);
+    const page = pageContext(c, urls);
+    if (group === null) return messagePage(c, urls, page.t.notFound, page.t.notFoundText, 404);
+    const { account, csrfToken } = c.get("signedIn");
+    const notifications = await listNotifications(db, group.id, { limit: 100, unreadOnly: false });
+    const notice = c.req.query("done") === "read" ? page.t.markedRead : undefined;
+    return c.html(
+      renderDocument(
+        NotificationsPage({ page, account, csrf: csrfToken, group, notifications, notice }),
+      ),
+    );
+  });
+
+  app.post(
+    "/workspace/groups/:handle/notifications/read",
+    ...formGuards(urls),
+    signedIn,
+    async (c) => {
+      const group = await coordinatedGroup(db, c);
+      const { t } = pageContext(c, urls);
+      if (group === null) return messagePage(c, urls, t.notFound, t.notFoundText, 404);
+      const upTo = formField(await c.req.parseBody(), "upTo");
+      if (isId(upTo)) await markNotificationsRead(db, group.id, upTo, deps.clock());
+      return c.redirect(`/workspace/groups/${group.handle}/notifications?done=read`, 303);
+    },
+  );
+}

@@ -1,0 +1,106 @@
+import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { listPledges } from "../../db/pledges.repo.ts";
+import { findRemoteProposal, listNetwork } from "../../db/remote-proposals.repo.ts";
+import type { Group } from "../../domain/group.ts";
+import { pledgeToRemoteProposal } from "../../services/pledges.ts";
+import { pageContext } from "../context.ts";
+import type { WebDeps } from "../deps.ts";
+import { renderDocument } from "../layout.ts";
+import { NetworkPage, type PledgeProblem, PledgesPage } from "../pages/network.ts";
+import { requireSignIn } from "../session.ts";
+import { coordinatedGroup, formField, formGuards, messagePage } from "./shared.ts";
+
+/** Allied groups' needs and offers, pledging to them, and what became of our pledges. */
+export function registerPledgePages(app: Hono, deps: WebDeps): void {
+  const { db, urls } = deps;
+  const signedIn = requireSignIn(deps);
+  const notFound = (c: Context) => {
+    const { t } = pageContext(c, urls);
+    return messagePage(c, urls, t.notFound, t.notFoundText, 404);
+  };
+
+  const renderNetwork = async (
+    c: Context,
+    group: Group,
+    problem?: PledgeProblem,
+    status: 200 | 409 | 422 = 200,
+  ) => {
+    const { account, csrfToken } = c.get("signedIn");
+    const items = await listNetwork(db, { groupId: group.id, kind: "proposal", limit: 50 });
+    return c.html(
+      renderDocument(
+        NetworkPage({
+          page: pageContext(c, urls),
+          account,
+          csrf: csrfToken,
+          group,
+          items,
+          problem,
+        }),
+      ),
+      status,
+    );
+  };
+
+  app.get("/workspace/groups/:handle/network", signedIn, async (c) => {
+    const group = await coordinatedGroup(db, c);
+    if (group === null) return notFound(c);
+    return renderNetwork(c, group);
+  });
+
+  app.get("/workspace/groups/:handle/pledges", signedIn, async (c) => {
+    const group = await coordinatedGroup(db, c);
+    if (group === null) return notFound(c);
+    const { account, csrfToken } = c.get("signedIn");
+    const page = pageContext(c, urls);
+    const pledges = await listPledges(db, group.id, 100);
+    const titles = new Map<string, string>();
+    for (const objectId of new Set(pledges.map((p) => p.objectId))) {
+      const target = await findRemoteProposal(db, objectId);
+      if (target !== null) titles.set(objectId, target.title);
+    }
+    const notice = c.req.query("done") === "sent" ? page.t.pledgeSent : undefined;
+    return c.html(
+      renderDocument(
+        PledgesPage({ page, account, csrf: csrfToken, group, pledges, titles, notice }),
+      ),
+    );
+  });
+
+  app.post("/workspace/groups/:handle/pledges", ...formGuards(urls), signedIn, async (c) => {
+    const group = await coordinatedGroup(db, c);
+    if (group === null) return notFound(c);
+    const form = await c.req.parseBody();
+    const objectId = formField(form, "objectId");
+    const target = objectId === "" ? null : await findRemoteProposal(db, objectId);
+    if (target === null || !(await deps.isAllowed(new URL(target.originActorId)))) {
+      return notFound(c);
+    }
+    const typed = formField(form, "quantity").trim();
+    const message = formField(form, "message").trim().slice(0, 5000);
+    const result = await pledgeToRemoteProposal(
+      { ...deps, offerIdOf: (id) => urls.pledgeOffer(id) },
+      group,
+      target,
+      {
+        // In the need's own unit; people write "2,5" as often as "2.5".
+        quantity:
+          typed === ""
+            ? null
+            : { amount: typed.replace(",", "."), unit: target.quantity?.unit ?? "one" },
+        message,
+        allowExcess: formField(form, "allowExcess") === "1",
+      },
+    );
+    if (result.ok) return c.redirect(`/workspace/groups/${group.handle}/pledges?done=sent`, 303);
+    const { error } = result;
+    const problem = error.type === "quantity" ? error.problem : "not-open";
+    return renderNetwork(
+      c,
+      group,
+      { objectId, problem, quantity: typed, message },
+      error.type === "quantity" ? 422 : 409,
+    );
+  });
+}
