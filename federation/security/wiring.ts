@@ -41,6 +41,8 @@ const SIGNATURE_WINDOW = Temporal.Duration.from({ hours: 1 });
 /** Keys imported for signature checks are re-fetched after this long. */
 const SIGNING_KEY_TTL = Temporal.Duration.from({ minutes: 5 });
 const MAX_CACHED_SIGNING_KEYS = 4096;
+/** A key that fails to verify is re-read at most this often (see signature-check.ts). */
+const SIGNING_KEY_MIN_REREAD = Temporal.Duration.from({ seconds: 30 });
 const INBOX_PATH = /^\/(?:inbox|groups\/[a-z0-9_]{1,30}\/inbox)\/?$/;
 
 export interface FederationSecurity {
@@ -84,6 +86,7 @@ export function createFederationSecurity(deps: {
   const signatures = createSignatureCheck({
     ttl: SIGNING_KEY_TTL,
     maxKeys: MAX_CACHED_SIGNING_KEYS,
+    minReread: SIGNING_KEY_MIN_REREAD,
   });
   installFetchGuard({ allowPrivateAddress });
   const loaders = createOutboundLoaderFactories({
