@@ -103,6 +103,26 @@ describe("inbox defences of a running instance", () => {
     expect(await followerCount()).toBe(0);
   });
 
+  it("refuses a Follow under the victim's key id but a forged signature, before Fedify", async () => {
+    const actor = await (
+      await fetch(victim.actorId, { headers: { accept: "application/activity+json" } })
+    ).json();
+    const victimKeyId = new URL(actor.publicKey.id);
+    for (const spec of ["rfc9421", "draft-cavage-http-signatures-12"] as const) {
+      const request = new Request(groupInbox, {
+        method: "POST",
+        headers: { "content-type": "application/activity+json" },
+        body: await followBody(),
+      });
+      const signed = await signRequest(request, attackerKeys.privateKey, victimKeyId, { spec });
+      const response = await fetch(signed);
+      expect(response.status, spec).toBe(401);
+      // Fedify's own refusal is plain text; this JSON body is the screen's.
+      expect(await response.json()).toMatchObject({ error: "signature_invalid" });
+    }
+    expect(await followerCount()).toBe(0);
+  });
+
   it("accepts the same Follow signed by the victim's real key", async () => {
     await victim.follow({ id: groupId, inbox: groupInbox });
     await expect.poll(followerCount, { timeout: 15_000 }).toBe(1);

@@ -30,6 +30,7 @@ import { createDeliveryGuard, guardMessageQueue } from "./outbound/delivery-guar
 import { createOutboundLoaderFactories } from "./outbound/document-loader.ts";
 import { installFetchGuard } from "./outbound/fetch-guard.ts";
 import { deliveryRetryPolicy } from "./outbound/retry-policy.ts";
+import { createSignatureCheck } from "./signature-check.ts";
 
 const logger = getLogger(["bayanihan", "federation", "security"]);
 
@@ -37,6 +38,11 @@ const logger = getLogger(["bayanihan", "federation", "security"]);
 export const MAX_INBOX_BODY_BYTES = 1024 * 1024;
 /** How far a signature's time may be from ours (Fedify's and Mastodon's default). */
 const SIGNATURE_WINDOW = Temporal.Duration.from({ hours: 1 });
+/** Keys imported for signature checks are re-fetched after this long. */
+const SIGNING_KEY_TTL = Temporal.Duration.from({ minutes: 5 });
+const MAX_CACHED_SIGNING_KEYS = 4096;
+/** A key that fails to verify is re-read at most this often (see signature-check.ts). */
+const SIGNING_KEY_MIN_REREAD = Temporal.Duration.from({ seconds: 30 });
 const INBOX_PATH = /^\/(?:inbox|groups\/[a-z0-9_]{1,30}\/inbox)\/?$/;
 
 export interface FederationSecurity {
@@ -77,6 +83,11 @@ export function createFederationSecurity(deps: {
   policy: { isAllowed: HostPolicy };
 }): FederationSecurity {
   const { allowPrivateAddress } = deps.config;
+  const signatures = createSignatureCheck({
+    ttl: SIGNING_KEY_TTL,
+    maxKeys: MAX_CACHED_SIGNING_KEYS,
+    minReread: SIGNING_KEY_MIN_REREAD,
+  });
   installFetchGuard({ allowPrivateAddress });
   const loaders = createOutboundLoaderFactories({
     allowPrivateAddress,
@@ -186,6 +197,21 @@ export function createFederationSecurity(deps: {
       if (!ownership.ok) {
         logger.info("Refused an inbox POST: {error}", { error: ownership.error });
         return refusal(ownership.status, ownership.error, ownership.message);
+      }
+      // Last, as the dearest check: a forged signature is refused here for one
+      // verification, before Fedify parses the activity.
+      const verified = await signatures.verify(screened.request, {
+        documentLoader: ctx.documentLoader,
+        contextLoader: ctx.contextLoader,
+        timeWindow: SIGNATURE_WINDOW,
+      });
+      if (!verified) {
+        logger.info("Refused an inbox POST: invalid signature");
+        return refusal(
+          401,
+          "signature_invalid",
+          "The HTTP signature does not verify with the signer's public key.",
+        );
       }
       return screened.request;
     },

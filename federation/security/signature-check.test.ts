@@ -1,0 +1,146 @@
+import { generateCryptoKeyPair, signRequest } from "@fedify/fedify";
+import { CryptographicKey } from "@fedify/vocab";
+import { type DocumentLoader, preloadedContexts } from "@fedify/vocab-runtime";
+import { describe, expect, it } from "vitest";
+import { createKeyCache, createSignatureCheck } from "./signature-check.ts";
+
+const keyId = new URL("https://remote.example/users/alice#main-key");
+const owner = new URL("https://remote.example/users/alice");
+const inbox = new URL("https://local.example/inbox");
+const timeWindow = Temporal.Duration.from({ hours: 1 });
+
+/** The JSON-LD contexts Fedify ships with, so that no test reaches the network. */
+const contextLoader: DocumentLoader = async (url) => {
+  const document = preloadedContexts[url];
+  if (document === undefined) throw new Error(`unknown context: ${url}`);
+  return { contextUrl: null, documentUrl: url, document };
+};
+
+/** Serves the key document as a server would, counting fetches; `rotate` swaps the key. */
+async function keyServer() {
+  let keys = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+  let fetches = 0;
+  const documentLoader: DocumentLoader = async (url) => {
+    fetches++;
+    if (url !== keyId.href && url !== `${owner.href}`) throw new Error(`not found: ${url}`);
+    const document = await new CryptographicKey({
+      id: keyId,
+      owner,
+      publicKey: keys.publicKey,
+    }).toJsonLd();
+    return { contextUrl: null, documentUrl: keyId.href, document };
+  };
+  return {
+    documentLoader,
+    get fetches() {
+      return fetches;
+    },
+    get privateKey() {
+      return keys.privateKey;
+    },
+    async rotate() {
+      keys = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+    },
+  };
+}
+
+async function signed(privateKey: CryptoKey, spec: "rfc9421" | "draft-cavage-http-signatures-12") {
+  const request = new Request(inbox, {
+    method: "POST",
+    headers: { "content-type": "application/activity+json" },
+    body: JSON.stringify({ type: "Follow", actor: owner.href }),
+  });
+  return signRequest(request, privateKey, keyId, { spec });
+}
+
+function clockedCheck() {
+  let now = Temporal.Now.instant();
+  const check = createSignatureCheck({
+    ttl: Temporal.Duration.from({ minutes: 5 }),
+    maxKeys: 8,
+    minReread: Temporal.Duration.from({ seconds: 30 }),
+    now: () => now,
+  });
+  return {
+    check,
+    advance(seconds: number) {
+      now = now.add({ seconds });
+    },
+  };
+}
+
+describe("signature check", () => {
+  for (const spec of ["rfc9421", "draft-cavage-http-signatures-12"] as const) {
+    it(`reuses an imported key and re-reads it once when it was rotated (${spec})`, async () => {
+      const server = await keyServer();
+      const { check, advance } = clockedCheck();
+      const loaders = {
+        documentLoader: server.documentLoader,
+        contextLoader,
+        timeWindow,
+      };
+
+      expect(await check.verify(await signed(server.privateKey, spec), loaders)).toBe(true);
+      const afterFirst = server.fetches;
+      expect(afterFirst).toBeGreaterThan(0);
+      expect(await check.verify(await signed(server.privateKey, spec), loaders)).toBe(true);
+      expect(server.fetches).toBe(afterFirst);
+
+      await server.rotate();
+      // Within the re-read interval the old key stands and the new one is refused…
+      expect(await check.verify(await signed(server.privateKey, spec), loaders)).toBe(false);
+      expect(server.fetches).toBe(afterFirst);
+      // …after it, the failure with the cached key re-reads it once.
+      advance(31);
+      expect(await check.verify(await signed(server.privateKey, spec), loaders)).toBe(true);
+      expect(server.fetches).toBe(2 * afterFirst);
+      // The rotated key is now the cached one.
+      expect(await check.verify(await signed(server.privateKey, spec), loaders)).toBe(true);
+      expect(server.fetches).toBe(2 * afterFirst);
+    });
+
+    it(`refuses a forged signature after one re-read of the key (${spec})`, async () => {
+      const server = await keyServer();
+      const forger = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+      const { check, advance } = clockedCheck();
+      const loaders = {
+        documentLoader: server.documentLoader,
+        contextLoader,
+        timeWindow,
+      };
+      expect(await check.verify(await signed(server.privateKey, spec), loaders)).toBe(true);
+      const oneRead = server.fetches;
+      // Moments after the key was read, forgeries cost no read at all.
+      for (let i = 0; i < 3; i++) {
+        expect(await check.verify(await signed(forger.privateKey, spec), loaders)).toBe(false);
+      }
+      expect(server.fetches).toBe(oneRead);
+      // Later, one re-read, then none again; the genuine key still verifies.
+      advance(31);
+      for (let i = 0; i < 3; i++) {
+        expect(await check.verify(await signed(forger.privateKey, spec), loaders)).toBe(false);
+      }
+      expect(server.fetches).toBe(2 * oneRead);
+      expect(await check.verify(await signed(server.privateKey, spec), loaders)).toBe(true);
+    });
+  }
+
+  it("forgets keys after their TTL and beyond its bound", async () => {
+    let now = Temporal.Instant.from("2026-11-28T06:00:00Z");
+    const cache = createKeyCache({
+      ttl: Temporal.Duration.from({ minutes: 5 }),
+      maxKeys: 2,
+      minReread: Temporal.Duration.from({ seconds: 30 }),
+      now: () => now,
+    });
+    const key = new CryptographicKey({ id: keyId });
+    const ids = [1, 2, 3].map((n) => new URL(`https://remote.example/keys/${n}`));
+    for (const id of ids) await cache.set(id, key);
+    expect(await cache.get(ids[0]!)).toBeUndefined();
+    expect(await cache.get(ids[2]!)).toBe(key);
+    now = now.add({ minutes: 5 });
+    expect(await cache.get(ids[2]!)).toBeUndefined();
+    await cache.set(ids[1]!, null);
+    expect(await cache.get(ids[1]!)).toBeUndefined();
+  });
+});
