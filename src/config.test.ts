@@ -15,7 +15,37 @@ describe("loadConfig", () => {
       logLevel: "info",
       role: "all",
       trustProxy: false,
+      mapTiles: null,
     });
+  });
+
+  it("reads a map tile server, with a default attribution naming its host", () => {
+    expect(
+      loadConfig({ MAP_TILE_URL: "https://tiles.example/osm/{z}/{x}/{y}.png" }).mapTiles,
+    ).toEqual({
+      template: "https://tiles.example/osm/{z}/{x}/{y}.png",
+      attribution: "Map tiles: tiles.example",
+    });
+    expect(
+      loadConfig({
+        MAP_TILE_URL: "https://tiles.example/{z}/{x}/{y}.png",
+        MAP_TILE_ATTRIBUTION: "© OpenStreetMap contributors",
+      }).mapTiles?.attribution,
+    ).toBe("© OpenStreetMap contributors");
+  });
+
+  it("refuses tile URLs that cannot be filled in, and an attribution without a URL", () => {
+    expect(() => loadConfig({ MAP_TILE_URL: "https://tiles.example/{z}/{x}.png" })).toThrow(
+      /MAP_TILE_URL must contain \{y\}/,
+    );
+    expect(() => loadConfig({ MAP_TILE_URL: "https://tiles.example/{z}/{x}/{y}/{s}.png" })).toThrow(
+      /only the placeholders/,
+    );
+    expect(() => loadConfig({ MAP_TILE_URL: "javascript:{z}{x}{y}" })).toThrow(/http\(s\) URL/);
+    expect(() => loadConfig({ MAP_TILE_URL: "https://u:p@tiles.example/{z}/{x}/{y}" })).toThrow(
+      /credentials/,
+    );
+    expect(() => loadConfig({ MAP_TILE_ATTRIBUTION: "OSM" })).toThrow(/MAP_TILE_URL is not/);
   });
 
   it("splits web and worker roles only on PostgreSQL", () => {

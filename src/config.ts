@@ -33,6 +33,18 @@ export interface Config {
    * `X-Forwarded-For` entry (for rate limits). Only when a proxy always sets it.
    */
   trustProxy: boolean;
+  /** Where board maps take their background tiles from; null: markers on a plain background. */
+  mapTiles: MapTiles | null;
+}
+
+/**
+ * A slippy-map tile server: `template` has `{z}`, `{x}` and `{y}` (for example
+ * `https://tile.example/{z}/{x}/{y}.png`); `attribution` is shown under every
+ * map, as tile providers' terms ask.
+ */
+export interface MapTiles {
+  template: string;
+  attribution: string;
 }
 
 export class ConfigurationError extends Error {
@@ -154,6 +166,23 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     }
   }
 
+  let mapTiles: MapTiles | null = null;
+  const rawTileUrl = value("MAP_TILE_URL");
+  const attribution = value("MAP_TILE_ATTRIBUTION");
+  if (rawTileUrl !== undefined) {
+    const problem = tileTemplateProblem(rawTileUrl);
+    if (problem !== null)
+      problems.push(`MAP_TILE_URL ${problem}, got ${JSON.stringify(rawTileUrl)}`);
+    else {
+      mapTiles = {
+        template: rawTileUrl,
+        attribution: attribution ?? `Map tiles: ${new URL(fillTemplate(rawTileUrl)).host}`,
+      };
+    }
+  } else if (attribution !== undefined) {
+    problems.push("MAP_TILE_ATTRIBUTION is set but MAP_TILE_URL is not");
+  }
+
   if (problems.length > 0) throw new ConfigurationError(problems);
   return {
     port,
@@ -166,5 +195,25 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     logLevel,
     role,
     trustProxy,
+    mapTiles,
   };
+}
+
+function fillTemplate(template: string): string {
+  return template.replaceAll("{z}", "0").replaceAll("{x}", "0").replaceAll("{y}", "0");
+}
+
+/** What is wrong with a tile URL template, or null. */
+function tileTemplateProblem(template: string): string | null {
+  for (const placeholder of ["{z}", "{x}", "{y}"]) {
+    if (!template.includes(placeholder)) return `must contain ${placeholder}`;
+  }
+  const filled = fillTemplate(template);
+  if (/[{}]/.test(filled)) return "may contain only the placeholders {z}, {x} and {y}";
+  const parsed = URL.canParse(filled) ? new URL(filled) : null;
+  if (parsed === null || (parsed.protocol !== "https:" && parsed.protocol !== "http:")) {
+    return "must be an http(s) URL template such as https://tile.example/{z}/{x}/{y}.png";
+  }
+  if (parsed.username !== "" || parsed.password !== "") return "must not contain credentials";
+  return null;
 }

@@ -163,6 +163,7 @@ export async function createInstance(
     federationMiddleware,
     isReady: () => ready,
     trustProxy: config.trustProxy,
+    mapTiles: config.mapTiles,
   });
 
   const workers = new AbortController();

@@ -30,6 +30,8 @@ export interface HttpDeps extends ApiDeps {
   readonly isReady: () => boolean;
   /** Whether a reverse proxy's `X-Forwarded-For` names the client (TRUST_PROXY). */
   readonly trustProxy: boolean;
+  /** The map tile server pages may load images from (MAP_TILE_URL), or null. */
+  readonly mapTiles: { readonly template: string; readonly attribution: string } | null;
 }
 
 export function createHttpApp(deps: HttpDeps): OpenAPIHono {
@@ -73,7 +75,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
     );
   });
 
-  app.use(securityHeaders);
+  app.use(securityHeaders({ mapTiles: deps.mapTiles }));
   app.get("/healthz", (c) =>
     deps.isReady() ? c.json({ status: "ok" }) : c.json({ status: "starting" }, 503),
   );

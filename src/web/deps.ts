@@ -25,4 +25,6 @@ export interface WebDeps {
   readonly federationPolicy: FederationPolicyService;
   /** Whether a reverse proxy's `X-Forwarded-For` names the client (TRUST_PROXY). */
   readonly trustProxy: boolean;
+  /** Background tiles for board maps (MAP_TILE_URL), or null: markers on a plain background. */
+  readonly mapTiles: { readonly template: string; readonly attribution: string } | null;
 }

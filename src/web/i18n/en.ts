@@ -369,6 +369,17 @@ export const en = {
   distance: (km: string) => `${km} km away`,
   printHeading: (group: string) => `${group}: open needs`,
   printedOn: (date: string) => `Printed ${date}`,
+  map: {
+    heading: "On the map",
+    title: (count: number) =>
+      count === 1 ? "Map of 1 place on this board" : `Map of ${count} places on this board`,
+    legend: "Urgency",
+    noPlaces: "None of these has a place on the map.",
+    unlocated: (count: number) =>
+      count === 1
+        ? "1 more has no place and is only in the list."
+        : `${count} more have no place and are only in the list.`,
+  },
 } as const;
 
 type Widen<T> = T extends string

@@ -363,4 +363,15 @@ export const es: Messages = {
   distance: (km: string) => `a ${km} km`,
   printHeading: (group) => `${group}: necesidades abiertas`,
   printedOn: (date) => `Impreso el ${date}`,
+  map: {
+    heading: "En el mapa",
+    title: (count) =>
+      count === 1 ? "Mapa de 1 lugar de este tablero" : `Mapa de ${count} lugares de este tablero`,
+    legend: "Urgencia",
+    noPlaces: "Ninguna tiene un lugar en el mapa.",
+    unlocated: (count) =>
+      count === 1
+        ? "1 más no tiene lugar y solo aparece en la lista."
+        : `${count} más no tienen lugar y solo aparecen en la lista.`,
+  },
 };

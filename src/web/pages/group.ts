@@ -1,9 +1,11 @@
 import { jsx as h } from "hono/jsx";
 import { CATEGORY_SLUGS, type CategorySlug } from "../../domain/categories.ts";
 import type { Group } from "../../domain/group.ts";
+import { sharedLocation } from "../../domain/location.ts";
 import type { Proposal, Purpose, Urgency } from "../../domain/proposal.ts";
 import type { PageContext } from "../context.ts";
 import { Layout } from "../layout.ts";
+import { BoardMap, type MapMarker, type MapTiles } from "./board-map.ts";
 import { ProposalList } from "./proposal-list.ts";
 
 export const URGENCIES: readonly Urgency[] = ["critical", "high", "normal", "low"];
@@ -24,9 +26,19 @@ export interface GroupPageProps {
   readonly offers: readonly Proposal[] | null;
   /** The remote-follow box's account and problem, when it comes back with one. */
   readonly follow?: { readonly account: string; readonly error: string } | undefined;
+  /** Background tiles for the map, or null for a plain background. */
+  readonly mapTiles: MapTiles | null;
 }
 
-export function GroupPage({ page, group, filters, needs, offers, follow }: GroupPageProps) {
+export function GroupPage({
+  page,
+  group,
+  filters,
+  needs,
+  offers,
+  follow,
+  mapTiles,
+}: GroupPageProps) {
   const { t, urls } = page;
   const base = urls.group(group.handle).pathname;
   return Layout({
@@ -45,6 +57,7 @@ export function GroupPage({ page, group, filters, needs, offers, follow }: Group
         h("a", { class: "button secondary", href: `${base}/print` }, t.printView),
       ),
       FilterForm({ page, base, filters }),
+      MapSection({ page, items: [...(needs ?? []), ...(offers ?? [])], tiles: mapTiles }),
       needs === null
         ? null
         : h(
@@ -64,6 +77,38 @@ export function GroupPage({ page, group, filters, needs, offers, follow }: Group
       FollowBox({ page, base, follow }),
     ],
   });
+}
+
+/** The open needs and offers that have a place, as markers; the lists below stay the full view. */
+function MapSection({
+  page,
+  items,
+  tiles,
+}: {
+  page: PageContext;
+  items: readonly Proposal[];
+  tiles: MapTiles | null;
+}) {
+  if (items.length === 0) return null;
+  const markers: MapMarker[] = [];
+  for (const item of items) {
+    const place = sharedLocation(item.location);
+    if (place?.latitude == null || place.longitude == null) continue;
+    markers.push({
+      latitude: place.latitude,
+      longitude: place.longitude,
+      title: item.title,
+      href: page.urls.proposalPage(item.purpose, item.id).pathname,
+      urgency: item.urgency,
+    });
+  }
+  if (markers.length === 0) return null;
+  return h(
+    "section",
+    { "aria-labelledby": "map", class: "no-print" },
+    h("h2", { id: "map" }, page.t.map.heading),
+    BoardMap({ page, markers, tiles, unlocated: items.length - markers.length }),
+  );
 }
 
 function FilterForm({

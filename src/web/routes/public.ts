@@ -61,7 +61,9 @@ export function registerPublicPages(app: Hono, deps: WebDeps): void {
           });
     const [needs, offers] = await Promise.all([list("request"), list("offer")]);
     return c.html(
-      renderDocument(GroupPage({ page, group, filters, needs, offers, follow })),
+      renderDocument(
+        GroupPage({ page, group, filters, needs, offers, follow, mapTiles: deps.mapTiles }),
+      ),
       follow === undefined ? 200 : 422,
     );
   };
