@@ -35,14 +35,19 @@ export function NetworkPage({
   csrf,
   group,
   items,
+  shared,
   problem,
+  notice,
 }: {
   page: PageContext;
   account: Account;
   csrf: string;
   group: Group;
   items: readonly StoredRemoteProposal[];
+  /** The object ids this group has already re-shared. */
+  shared: ReadonlySet<string>;
   problem?: PledgeProblem | undefined;
+  notice?: string | undefined;
 }) {
   const { t, locale } = page;
   const heading = t.networkHeading(group.name);
@@ -53,6 +58,14 @@ export function NetworkPage({
     children: [
       h("h1", null, heading),
       SignOut({ page, account, csrf }),
+      notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
+      h(
+        "p",
+        { class: "actions" },
+        h("a", { href: `/workspace/groups/${group.handle}/following` }, t.following),
+        " · ",
+        h("a", { href: `/workspace/groups/${group.handle}/pledges` }, t.ourPledges),
+      ),
       problem?.problem === "not-open"
         ? h("p", { class: "notice problem", role: "alert" }, t.pledgeNotOpen)
         : null,
@@ -82,6 +95,7 @@ export function NetworkPage({
                   ` · ${formatInstant(item.publishedAt, locale)}`,
                 ),
                 item.summaryText === "" ? null : h("p", null, item.summaryText),
+                ShareControl(item),
                 takesPledges(item)
                   ? PledgeForm({
                       item,
@@ -94,6 +108,24 @@ export function NetworkPage({
           ),
     ],
   });
+
+  /** Re-sharing sends an Announce to our followers, once per object. */
+  function ShareControl(item: StoredRemoteProposal) {
+    if (shared.has(item.objectId)) {
+      return h("p", { class: "meta", "data-shared": "true" }, t.sharedAlready);
+    }
+    return h(
+      "form",
+      { method: "post", action: `/workspace/groups/${group.handle}/shares`, class: "actions" },
+      csrfInput(csrf),
+      h("input", { type: "hidden", name: "objectId", value: item.objectId }),
+      h(
+        "button",
+        { type: "submit", class: "secondary", "aria-label": t.shareNamed(item.title) },
+        t.shareButton,
+      ),
+    );
+  }
 
   function PledgeForm({
     item,

@@ -2,7 +2,9 @@ import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { listPledges } from "../../db/pledges.repo.ts";
 import { findRemoteProposal, listNetwork } from "../../db/remote-proposals.repo.ts";
+import { listSharedObjectIds } from "../../db/shares.repo.ts";
 import type { Group } from "../../domain/group.ts";
+import { shareRemoteObject } from "../../services/follows.ts";
 import { pledgeToRemoteProposal } from "../../services/pledges.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
@@ -11,7 +13,10 @@ import { NetworkPage, type PledgeProblem, PledgesPage } from "../pages/network.t
 import { requireSignIn } from "../session.ts";
 import { coordinatedGroup, formField, formGuards, messagePage } from "./shared.ts";
 
-/** Allied groups' needs and offers, pledging to them, and what became of our pledges. */
+/**
+ * Allied groups' needs and offers, pledging to them and re-sharing them with
+ * our followers, and what became of our pledges.
+ */
 export function registerPledgePages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
   const signedIn = requireSignIn(deps);
@@ -25,9 +30,15 @@ export function registerPledgePages(app: Hono, deps: WebDeps): void {
     group: Group,
     problem?: PledgeProblem,
     status: 200 | 409 | 422 = 200,
+    notice?: string,
   ) => {
     const { account, csrfToken } = c.get("signedIn");
     const items = await listNetwork(db, { groupId: group.id, kind: "proposal", limit: 50 });
+    const shared = await listSharedObjectIds(
+      db,
+      group.id,
+      items.map((i) => i.objectId),
+    );
     return c.html(
       renderDocument(
         NetworkPage({
@@ -36,7 +47,9 @@ export function registerPledgePages(app: Hono, deps: WebDeps): void {
           csrf: csrfToken,
           group,
           items,
+          shared,
           problem,
+          notice,
         }),
       ),
       status,
@@ -46,7 +59,21 @@ export function registerPledgePages(app: Hono, deps: WebDeps): void {
   app.get("/workspace/groups/:handle/network", signedIn, async (c) => {
     const group = await coordinatedGroup(db, c);
     if (group === null) return notFound(c);
-    return renderNetwork(c, group);
+    const { t } = pageContext(c, urls);
+    const notice = c.req.query("done") === "shared" ? t.shareDone : undefined;
+    return renderNetwork(c, group, undefined, 200, notice);
+  });
+
+  app.post("/workspace/groups/:handle/shares", ...formGuards(urls), signedIn, async (c) => {
+    const group = await coordinatedGroup(db, c);
+    if (group === null) return notFound(c);
+    const objectId = formField(await c.req.parseBody(), "objectId").slice(0, 2000);
+    if (!URL.canParse(objectId)) return notFound(c);
+    const result = await shareRemoteObject(deps, group, objectId);
+    if (result.ok) return c.redirect(`/workspace/groups/${group.handle}/network?done=shared`, 303);
+    if (result.error !== "already-shared") return notFound(c);
+    const { t } = pageContext(c, urls);
+    return renderNetwork(c, group, undefined, 409, t.alreadyShared);
   });
 
   app.get("/workspace/groups/:handle/pledges", signedIn, async (c) => {
