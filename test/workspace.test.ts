@@ -367,6 +367,126 @@ describe("coordinator workspace", () => {
     expect(refused.body).toContain("cannot be edited");
   });
 
+  it("chooses who sees a need, and deletes one only after the box is ticked", async () => {
+    const base = "/workspace/groups/food/posts";
+    const form = await (await get(`${base}/new?purpose=request`, { cookie })).text();
+    expect(form).toContain('value="public" id="f-audience-public" checked=""');
+    const csrf = csrfIn(form);
+    const fields = {
+      title: "Members-only blankets",
+      category: "shelter",
+      urgency: "normal",
+      quantityAmount: "",
+      quantityUnit: "one",
+      place: "",
+      neededBy: "",
+      description: "",
+      contact: "",
+      audience: "followers",
+    };
+    const invalid = await post(
+      `${base}/new?purpose=request`,
+      { ...fields, title: "", _csrf: csrf },
+      { cookie },
+    );
+    expect(invalid.status).toBe(422);
+    // The choice survives the failed save.
+    expect(invalid.body).toContain('value="followers" id="f-audience-followers" checked=""');
+    const created = await post(
+      `${base}/new?purpose=request`,
+      { ...fields, _csrf: csrf },
+      { cookie },
+    );
+    expect(created.status).toBe(303);
+    const need = await instance.database.db
+      .selectFrom("proposals")
+      .select(["id", "audience"])
+      .where("title", "=", "Members-only blankets")
+      .executeTakeFirstOrThrow();
+    expect(need.audience).toBe("followers");
+    expect((await instance.api("GET", `/api/v1/needs/${need.id}`, undefined, null)).status).toBe(
+      404,
+    );
+    const list = await (await get(base, { cookie })).text();
+    expect(list).toContain("Only this group&#39;s followers");
+    expect(list).toContain(`href="${base}/${need.id}/delete"`);
+
+    const edit = await (await get(`${base}/${need.id}/edit`, { cookie })).text();
+    expect(edit).toContain('value="followers" id="f-audience-followers" checked=""');
+    const opened = await post(
+      `${base}/${need.id}/edit`,
+      { ...fields, audience: "public", _csrf: csrf },
+      { cookie },
+    );
+    expect(opened.status).toBe(303);
+    expect((await instance.api("GET", `/api/v1/needs/${need.id}`, undefined, null)).status).toBe(
+      200,
+    );
+
+    const confirm = await get(`${base}/${need.id}/delete`, { cookie });
+    expect(confirm.status).toBe(200);
+    const confirmPage = await confirm.text();
+    expect(confirmPage).toContain("Delete “Members-only blankets”?");
+    expect(confirmPage).toContain('name="confirm"');
+    const unticked = await post(`${base}/${need.id}/delete`, { _csrf: csrf }, { cookie });
+    expect(unticked.status).toBe(422);
+    expect(unticked.body).toContain('id="delete-confirm-error"');
+    expect(unticked.body).toContain("Tick the box to confirm.");
+    const forged = await post(
+      `${base}/${need.id}/delete`,
+      { _csrf: "forged", confirm: "1" },
+      { cookie },
+    );
+    expect(forged.status).toBe(403);
+    expect((await instance.api("GET", `/api/v1/needs/${need.id}`, undefined, null)).status).toBe(
+      200,
+    );
+
+    const deleted = await post(
+      `${base}/${need.id}/delete`,
+      { _csrf: csrf, confirm: "1" },
+      { cookie },
+    );
+    expect(deleted.status).toBe(303);
+    expect(deleted.headers.location).toBe(`${base}?done=deleted`);
+    expect(await (await get(deleted.headers.location as string, { cookie })).text()).toContain(
+      "Deleted.",
+    );
+    const row = await instance.database.db
+      .selectFrom("proposals")
+      .select("deleted_at")
+      .where("id", "=", need.id)
+      .executeTakeFirstOrThrow();
+    expect(row.deleted_at).not.toBeNull();
+    expect((await instance.api("GET", `/api/v1/needs/${need.id}`, undefined, null)).status).toBe(
+      404,
+    );
+    expect((await get(`/needs/${need.id}`)).status).toBe(410);
+    const again = await post(
+      `${base}/${need.id}/delete`,
+      { _csrf: csrf, confirm: "1" },
+      { cookie },
+    );
+    expect(again.status).toBe(404);
+    // Another group's need cannot be deleted from here.
+    const foreign = await (
+      await instance.api("POST", "/api/v1/groups/other/needs", {
+        title: "Soap",
+        category: "hygiene",
+      })
+    ).json();
+    expect(foreign.id).toBeDefined();
+    const refused = await post(
+      `/workspace/groups/food/posts/${foreign.id}/delete`,
+      { _csrf: csrf, confirm: "1" },
+      { cookie },
+    );
+    expect(refused.status).toBe(404);
+    expect(
+      (await get(`/workspace/groups/other/posts/${foreign.id}/delete`, { cookie })).status,
+    ).toBe(404);
+  });
+
   it("shows a group's queue only to its coordinators", async () => {
     expect((await get("/workspace/groups/other/triage", { cookie })).status).toBe(404);
     expect((await get("/workspace/groups/other/posts", { cookie })).status).toBe(404);
