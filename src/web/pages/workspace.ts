@@ -57,6 +57,16 @@ export function WorkspacePage({
             { class: "actions" },
             h(
               "a",
+              { class: "button secondary", href: "/workspace/admin/groups" },
+              t.collectivesHeading,
+            ),
+            h(
+              "a",
+              { class: "button secondary", href: "/workspace/admin/accounts" },
+              t.accountsHeading,
+            ),
+            h(
+              "a",
               { class: "button secondary", href: "/workspace/admin/invitations" },
               t.inviteHeading,
             ),
