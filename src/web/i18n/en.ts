@@ -369,6 +369,9 @@ export const en = {
   distance: (km: string) => `${km} km away`,
   printHeading: (group: string) => `${group}: open needs`,
   printedOn: (date: string) => `Printed ${date}`,
+  pagesLabel: "Pages",
+  olderPage: "Older",
+  newestPage: "Back to the newest",
   following: "Groups we follow",
   followingHeading: (group: string) => `Groups ${group} follows`,
   followingIntro:

@@ -363,6 +363,9 @@ export const es: Messages = {
   distance: (km: string) => `a ${km} km`,
   printHeading: (group) => `${group}: necesidades abiertas`,
   printedOn: (date) => `Impreso el ${date}`,
+  pagesLabel: "Páginas",
+  olderPage: "Anteriores",
+  newestPage: "Volver a lo más reciente",
   following: "Grupos que seguimos",
   followingHeading: (group) => `Grupos que sigue ${group}`,
   followingIntro:

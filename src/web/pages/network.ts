@@ -1,4 +1,4 @@
-import { jsx as h } from "hono/jsx";
+import { type Child, jsx as h } from "hono/jsx";
 import type { Account } from "../../domain/account.ts";
 import type { Group } from "../../domain/group.ts";
 import type { Pledge } from "../../domain/pledge.ts";
@@ -38,6 +38,7 @@ export function NetworkPage({
   shared,
   problem,
   notice,
+  pager,
 }: {
   page: PageContext;
   account: Account;
@@ -48,6 +49,8 @@ export function NetworkPage({
   shared: ReadonlySet<string>;
   problem?: PledgeProblem | undefined;
   notice?: string | undefined;
+  /** Links to older and newer pages. */
+  pager?: Child;
 }) {
   const { t, locale } = page;
   const heading = t.networkHeading(group.name);
@@ -106,6 +109,7 @@ export function NetworkPage({
               ),
             ),
           ),
+      pager ?? null,
     ],
   });
 
@@ -198,6 +202,7 @@ export function PledgesPage({
   pledges,
   titles,
   notice,
+  pager,
 }: {
   page: PageContext;
   account: Account;
@@ -207,6 +212,8 @@ export function PledgesPage({
   /** The pledged-to need's title by object id, when it is still stored here. */
   titles: ReadonlyMap<string, string>;
   notice?: string | undefined;
+  /** Links to older and newer pages. */
+  pager?: Child;
 }) {
   const { t, locale } = page;
   const heading = t.pledgesHeading(group.name);
@@ -244,6 +251,7 @@ export function PledgesPage({
               ),
             ),
           ),
+      pager ?? null,
     ],
   });
 }
