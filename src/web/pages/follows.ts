@@ -44,6 +44,13 @@ export function FollowingPage({
       h("h1", null, heading),
       SignOut({ page, account, csrf }),
       notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
+      h(
+        "p",
+        { class: "actions" },
+        h("a", { href: `/workspace/groups/${group.handle}/followers` }, t.followers),
+        " · ",
+        h("a", { href: `/workspace/groups/${group.handle}/network` }, t.network),
+      ),
       h("p", null, t.followingIntro),
       h(
         "form",
@@ -141,6 +148,11 @@ export function FollowersPage({
       h("h1", null, heading),
       SignOut({ page, account, csrf }),
       notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
+      h(
+        "p",
+        { class: "actions" },
+        h("a", { href: `/workspace/groups/${group.handle}/following` }, t.following),
+      ),
       h("p", null, t.followPolicyNote[group.followPolicy]),
       group.followPolicy === "approval" || requests.length > 0
         ? [
