@@ -11,6 +11,8 @@ import { waitFor } from "./helpers/wait.ts";
 describe("following and sharing from the workspace", () => {
   let a: TestInstance;
   let b: TestInstance;
+  /** Follows B's relief group, so B's re-share has somewhere to go. */
+  let c: TestInstance;
   /** Coordinates A's approval-only group "quiet" (not "food"). */
   let cookieA: string;
   /** Coordinates B's "relief". */
@@ -51,10 +53,12 @@ describe("following and sharing from the workspace", () => {
     `${instance.config.origin.origin}/groups/${handle}`;
 
   beforeAll(async () => {
-    [a, b] = await Promise.all([
+    [a, b, c] = await Promise.all([
       startTestInstance({ host: "127.0.0.1" }),
       startTestInstance({ host: "127.0.0.2" }),
+      startTestInstance({ host: "127.0.0.3" }),
     ]);
+    await c.api("POST", "/api/v1/groups", { handle: "aid", name: "City C Aid" });
     await a.api("POST", "/api/v1/groups", { handle: "food", name: "City A Food" });
     await a.api("POST", "/api/v1/groups", {
       handle: "quiet",
@@ -68,6 +72,7 @@ describe("following and sharing from the workspace", () => {
   afterAll(async () => {
     await a?.stop();
     await b?.stop();
+    await c?.stop();
   });
 
   it("refuses what cannot be followed, next to the field, keeping the input", async () => {
@@ -147,6 +152,14 @@ describe("following and sharing from the workspace", () => {
         "Tarps &lt;for&gt; roofs",
       ),
     );
+    const tokenC = (await (await c.api("POST", "/api/v1/groups/aid/tokens")).json()).token;
+    await c.api("POST", "/api/v1/groups/aid/following", { account: actorOf(b, "relief") }, tokenC);
+    await waitFor("C following B's relief", async () => {
+      const list = await (
+        await c.api("GET", "/api/v1/groups/aid/following", undefined, tokenC)
+      ).json();
+      return list.items[0]?.state === "accepted";
+    });
     const feed = await get(b, cookieB, "/workspace/groups/relief/network");
     expect(feed.body).toContain("Share with our followers");
     expect(feed.body).not.toContain('data-shared="true"');
@@ -171,6 +184,15 @@ describe("following and sharing from the workspace", () => {
     expect(unknown.status).toBe(404);
     const shares = await b.database.db.selectFrom("shares").select("object_id").execute();
     expect(shares).toEqual([{ object_id: need.objectId }]);
+    // The Announce reaches B's follower on C, whose feed now shows A's need shared by B.
+    await waitFor("the re-share on C's feed", async () => {
+      const items = (
+        await (await c.api("GET", "/api/v1/groups/aid/network", undefined, null)).json()
+      ).items as { objectId: string; sharedBy: string[] }[];
+      return items.some(
+        (i) => i.objectId === need.objectId && i.sharedBy.includes(actorOf(b, "relief")),
+      );
+    });
 
     const list = await get(b, cookieB, "/workspace/groups/relief/following");
     const id = /\/following\/([0-9a-f-]{36})\/unfollow/.exec(list.body)![1]!;

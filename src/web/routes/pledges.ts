@@ -102,8 +102,11 @@ export function registerPledgePages(app: Hono, deps: WebDeps): void {
     if (!URL.canParse(objectId)) return notFound(c);
     const result = await shareRemoteObject(deps, group, objectId);
     if (result.ok) return c.redirect(`/workspace/groups/${group.handle}/network?done=shared`, 303);
-    if (result.error !== "already-shared") return notFound(c);
     const { t } = pageContext(c, urls);
+    if (result.error === "refused") {
+      return messagePage(c, urls, t.shareButton, t.followProblems.refused, 403);
+    }
+    if (result.error === "unknown-object") return notFound(c);
     return renderNetwork(c, group, undefined, 409, t.alreadyShared);
   });
 
