@@ -229,10 +229,39 @@ describe("in a browser", () => {
     expect(await page.locator("p.secret").textContent()).toMatch(/\/invitations\//);
     await expectAccessible();
 
+    // Collectives and accounts, with a refused form's errors showing.
+    await page.getByRole("link", { name: "Collectives", exact: true }).click();
+    await page.getByLabel("Handle").fill("Bad Handle");
+    await page.getByLabel("Name", { exact: true }).fill("Tool library");
+    await page.getByRole("button", { name: "Create", exact: true }).click();
+    await expect.poll(() => page.locator("#g-handle-error").textContent()).toContain("lowercase");
+    await expectAccessible();
+    await page.getByRole("link", { name: "Accounts", exact: true }).click();
+    expect(await page.locator("#accounts").textContent()).toContain("root");
+    await expectAccessible();
+
+    // Following another group, followers and requests, deleting.
+    await page.goto(url("/workspace/groups/food/following"));
+    await page.getByLabel("Group to follow").fill("not a handle");
+    await page.getByRole("button", { name: "Follow this group" }).click();
+    await expect
+      .poll(() => page.locator("#follow-account-error").textContent())
+      .toContain("Type a handle");
+    await expectAccessible();
+    await page.goto(url("/workspace/groups/food/followers"));
+    expect(await page.locator("main").textContent()).toContain("No followers yet.");
+    await expectAccessible();
+    await page.goto(url(`/workspace/groups/food/posts/${needId}/delete`));
+    expect(await page.locator("h1").textContent()).toBe("Delete “Insulin coolers”?");
+    await expectAccessible();
+
     await page.goto(url("/workspace/groups/food/posts/new?purpose=request"));
     await expectAccessible();
     await page.goto(url(`/workspace/groups/food/posts/${needId}/edit`));
     expect(await page.getByLabel("What do you need?").inputValue()).toBe("Insulin coolers");
+    expect(await page.getByLabel("Everyone: the public board and the fediverse").isChecked()).toBe(
+      true,
+    );
     await expectAccessible();
     await page.goto(url("/workspace"));
     await page.getByRole("button", { name: "Sign out" }).click();

@@ -367,6 +367,126 @@ describe("coordinator workspace", () => {
     expect(refused.body).toContain("cannot be edited");
   });
 
+  it("chooses who sees a need, and deletes one only after the box is ticked", async () => {
+    const base = "/workspace/groups/food/posts";
+    const form = await (await get(`${base}/new?purpose=request`, { cookie })).text();
+    expect(form).toContain('value="public" id="f-audience-public" checked=""');
+    const csrf = csrfIn(form);
+    const fields = {
+      title: "Members-only blankets",
+      category: "shelter",
+      urgency: "normal",
+      quantityAmount: "",
+      quantityUnit: "one",
+      place: "",
+      neededBy: "",
+      description: "",
+      contact: "",
+      audience: "followers",
+    };
+    const invalid = await post(
+      `${base}/new?purpose=request`,
+      { ...fields, title: "", _csrf: csrf },
+      { cookie },
+    );
+    expect(invalid.status).toBe(422);
+    // The choice survives the failed save.
+    expect(invalid.body).toContain('value="followers" id="f-audience-followers" checked=""');
+    const created = await post(
+      `${base}/new?purpose=request`,
+      { ...fields, _csrf: csrf },
+      { cookie },
+    );
+    expect(created.status).toBe(303);
+    const need = await instance.database.db
+      .selectFrom("proposals")
+      .select(["id", "audience"])
+      .where("title", "=", "Members-only blankets")
+      .executeTakeFirstOrThrow();
+    expect(need.audience).toBe("followers");
+    expect((await instance.api("GET", `/api/v1/needs/${need.id}`, undefined, null)).status).toBe(
+      404,
+    );
+    const list = await (await get(base, { cookie })).text();
+    expect(list).toContain("Only this group&#39;s followers");
+    expect(list).toContain(`href="${base}/${need.id}/delete"`);
+
+    const edit = await (await get(`${base}/${need.id}/edit`, { cookie })).text();
+    expect(edit).toContain('value="followers" id="f-audience-followers" checked=""');
+    const opened = await post(
+      `${base}/${need.id}/edit`,
+      { ...fields, audience: "public", _csrf: csrf },
+      { cookie },
+    );
+    expect(opened.status).toBe(303);
+    expect((await instance.api("GET", `/api/v1/needs/${need.id}`, undefined, null)).status).toBe(
+      200,
+    );
+
+    const confirm = await get(`${base}/${need.id}/delete`, { cookie });
+    expect(confirm.status).toBe(200);
+    const confirmPage = await confirm.text();
+    expect(confirmPage).toContain("Delete “Members-only blankets”?");
+    expect(confirmPage).toContain('name="confirm"');
+    const unticked = await post(`${base}/${need.id}/delete`, { _csrf: csrf }, { cookie });
+    expect(unticked.status).toBe(422);
+    expect(unticked.body).toContain('id="delete-confirm-error"');
+    expect(unticked.body).toContain("Tick the box to confirm.");
+    const forged = await post(
+      `${base}/${need.id}/delete`,
+      { _csrf: "forged", confirm: "1" },
+      { cookie },
+    );
+    expect(forged.status).toBe(403);
+    expect((await instance.api("GET", `/api/v1/needs/${need.id}`, undefined, null)).status).toBe(
+      200,
+    );
+
+    const deleted = await post(
+      `${base}/${need.id}/delete`,
+      { _csrf: csrf, confirm: "1" },
+      { cookie },
+    );
+    expect(deleted.status).toBe(303);
+    expect(deleted.headers.location).toBe(`${base}?done=deleted`);
+    expect(await (await get(deleted.headers.location as string, { cookie })).text()).toContain(
+      "Deleted.",
+    );
+    const row = await instance.database.db
+      .selectFrom("proposals")
+      .select("deleted_at")
+      .where("id", "=", need.id)
+      .executeTakeFirstOrThrow();
+    expect(row.deleted_at).not.toBeNull();
+    expect((await instance.api("GET", `/api/v1/needs/${need.id}`, undefined, null)).status).toBe(
+      404,
+    );
+    expect((await get(`/needs/${need.id}`)).status).toBe(410);
+    const again = await post(
+      `${base}/${need.id}/delete`,
+      { _csrf: csrf, confirm: "1" },
+      { cookie },
+    );
+    expect(again.status).toBe(404);
+    // Another group's need cannot be deleted from here.
+    const foreign = await (
+      await instance.api("POST", "/api/v1/groups/other/needs", {
+        title: "Soap",
+        category: "hygiene",
+      })
+    ).json();
+    expect(foreign.id).toBeDefined();
+    const refused = await post(
+      `/workspace/groups/food/posts/${foreign.id}/delete`,
+      { _csrf: csrf, confirm: "1" },
+      { cookie },
+    );
+    expect(refused.status).toBe(404);
+    expect(
+      (await get(`/workspace/groups/other/posts/${foreign.id}/delete`, { cookie })).status,
+    ).toBe(404);
+  });
+
   it("shows a group's queue only to its coordinators", async () => {
     expect((await get("/workspace/groups/other/triage", { cookie })).status).toBe(404);
     expect((await get("/workspace/groups/other/posts", { cookie })).status).toBe(404);
@@ -465,6 +585,168 @@ describe("coordinator workspace", () => {
         .where("for_admin", "=", true)
         .execute(),
     ).toHaveLength(1);
+  });
+
+  it("lets admins create collectives and take an account's access away, from pages", async () => {
+    const { url: adminLink } = await (
+      await instance.api("POST", "/api/v1/admin/invitations", { admin: true })
+    ).json();
+    const admin = cookieOf(
+      (
+        await post(new URL(adminLink).pathname, {
+          username: "keeper",
+          password: "admin passphrase!",
+          passwordAgain: "admin passphrase!",
+        })
+      ).headers["set-cookie"],
+    );
+    const groupsPath = "/workspace/admin/groups";
+    const page = await (await get(groupsPath, { cookie: admin })).text();
+    expect(page).toContain("Food collective");
+    expect(page).toContain('href="/workspace/admin/accounts"');
+    const csrf = csrfIn(page);
+
+    const invalid = await post(
+      groupsPath,
+      { handle: "Tool Library", name: " ", summary: "<i>kept</i>", _csrf: csrf },
+      { cookie: admin },
+    );
+    expect(invalid.status).toBe(422);
+    expect(invalid.body).toContain('id="g-handle-error"');
+    expect(invalid.body).toContain("Use 1 to 30 lowercase letters, digits or _.");
+    expect(invalid.body).toContain('id="g-name-error"');
+    expect(invalid.body).toContain('value="Tool Library"');
+    expect(invalid.body).toContain("&lt;i&gt;kept&lt;/i&gt;</textarea>");
+    const taken = await post(
+      groupsPath,
+      { handle: "food", name: "Another food", _csrf: csrf },
+      { cookie: admin },
+    );
+    expect(taken.status).toBe(409);
+    expect(taken.body).toContain("This handle is taken.");
+    const forged = await post(
+      groupsPath,
+      { handle: "tools", name: "Tool library", _csrf: "forged" },
+      { cookie: admin },
+    );
+    expect(forged.status).toBe(403);
+    expect((await instance.api("GET", "/api/v1/groups/tools")).status).toBe(404);
+
+    const created = await post(
+      groupsPath,
+      { handle: "tools", name: "Tool library", followPolicy: "approval", _csrf: csrf },
+      { cookie: admin },
+    );
+    expect(created.status).toBe(303);
+    expect(
+      await (await get(created.headers.location as string, { cookie: admin })).text(),
+    ).toContain("Tool library was created.");
+    expect(await (await instance.api("GET", "/api/v1/groups/tools")).json()).toMatchObject({
+      name: "Tool library",
+      followPolicy: "approval",
+    });
+    const actor = await fetch(url("/groups/tools"), {
+      headers: { accept: "application/activity+json" },
+    });
+    expect((await actor.json()).publicKey).toBeDefined();
+
+    // A coordinator reaches none of it.
+    expect((await get(groupsPath, { cookie })).status).toBe(404);
+    expect((await get("/workspace/admin/accounts", { cookie })).status).toBe(404);
+    const own = csrfIn(await (await get("/workspace", { cookie })).text());
+    const notAdmin = await post(
+      groupsPath,
+      { handle: "mine", name: "Mine", _csrf: own },
+      { cookie },
+    );
+    expect(notAdmin.status).toBe(404);
+    expect((await instance.api("GET", "/api/v1/groups/mine")).status).toBe(404);
+
+    // A coordinator of "other", signed in twice.
+    const { url: link } = await invite("other");
+    const luz = cookieOf(
+      (
+        await post(new URL(link).pathname, {
+          username: "luz",
+          password: "a long passphrase",
+          passwordAgain: "a long passphrase",
+        })
+      ).headers["set-cookie"],
+    );
+    expect((await post("/login", { username: "luz", password: "a long passphrase" })).status).toBe(
+      303,
+    );
+    const luzId = (
+      await instance.database.db
+        .selectFrom("accounts")
+        .select("id")
+        .where("username", "=", "luz")
+        .executeTakeFirstOrThrow()
+    ).id;
+    const accountsPath = "/workspace/admin/accounts";
+    const accounts = await (await get(accountsPath, { cookie: admin })).text();
+    const luzItem = accounts.slice(accounts.indexOf(`id="a-${luzId}"`));
+    expect(luzItem).toContain("Coordinates: Other collective");
+    expect(luzItem).toContain("2 active sign-ins");
+    expect(accounts).toContain("Instance admin");
+
+    const notByCoordinator = await post(
+      `${accountsPath}/${luzId}/revoke`,
+      { _csrf: own },
+      { cookie },
+    );
+    expect(notByCoordinator.status).toBe(404);
+
+    const signedOut = await post(
+      `${accountsPath}/${luzId}/sign-out`,
+      { _csrf: csrf },
+      { cookie: admin },
+    );
+    expect(signedOut.status).toBe(303);
+    expect(
+      await (await get(signedOut.headers.location as string, { cookie: admin })).text(),
+    ).toContain("2 sign-ins were ended.");
+    expect((await get("/workspace", { cookie: luz })).status).toBe(303);
+
+    const revoked = await post(
+      `${accountsPath}/${luzId}/revoke`,
+      { _csrf: csrf },
+      { cookie: admin },
+    );
+    expect(revoked.status).toBe(303);
+    const after = await (await get(revoked.headers.location as string, { cookie: admin })).text();
+    expect(after).toContain("Access revoked: the account is signed out");
+    expect(after.slice(after.indexOf(`id="a-${luzId}"`))).toContain('data-state="revoked"');
+    const locked = await post("/login", { username: "luz", password: "a long passphrase" });
+    expect(locked.status).toBe(401);
+    expect(locked.body).toContain("That username and password do not match an account.");
+
+    const keeperId = (
+      await instance.database.db
+        .selectFrom("accounts")
+        .select("id")
+        .where("username", "=", "keeper")
+        .executeTakeFirstOrThrow()
+    ).id;
+    const self = await post(
+      `${accountsPath}/${keeperId}/revoke`,
+      { _csrf: csrf },
+      { cookie: admin },
+    );
+    expect(self.status).toBe(409);
+    expect(self.body).toContain("You cannot revoke your own access.");
+    expect((await get(accountsPath, { cookie: admin })).status).toBe(200);
+
+    const restored = await post(
+      `${accountsPath}/${luzId}/restore`,
+      { _csrf: csrf },
+      { cookie: admin },
+    );
+    expect(restored.status).toBe(303);
+    const back = await post("/login", { username: "luz", password: "a long passphrase" });
+    expect(back.status).toBe(303);
+    const luzAgain = cookieOf(back.headers["set-cookie"]);
+    expect((await get("/workspace/groups/other/triage", { cookie: luzAgain })).status).toBe(200);
   });
 
   it("refuses a form from another site before anything else", async () => {

@@ -117,6 +117,8 @@ export async function findAccountForLogin(
     .selectFrom("accounts")
     .selectAll()
     .where("username", "=", username)
+    // A revoked account signs in like an unknown one: same answer, same work.
+    .where("revoked_at", "is", null)
     .executeTakeFirst();
   if (row === undefined) return null;
   return {
@@ -183,6 +185,7 @@ export async function findSession(
     ])
     .where("sessions.id_digest", "=", idDigest)
     .where("sessions.expires_at", ">", toDate(now))
+    .where("accounts.revoked_at", "is", null)
     .executeTakeFirst();
   if (row === undefined) return null;
   return {
@@ -205,4 +208,90 @@ export async function deleteExpiredSessions(
   now: Temporal.Instant,
 ): Promise<void> {
   await db.deleteFrom("sessions").where("expires_at", "<=", toDate(now)).execute();
+}
+
+/** An account as the admins' page shows it. */
+export interface AccountOverview {
+  readonly account: Account;
+  readonly revokedAt: Temporal.Instant | null;
+  /** The collectives it coordinates (an admin coordinates every one without rows here). */
+  readonly groupIds: readonly string[];
+  readonly liveSessions: number;
+}
+
+/** Every account, oldest first, with its groups and how many sessions are live. */
+export async function listAccountOverviews(
+  db: Kysely<Database>,
+  now: Temporal.Instant,
+): Promise<AccountOverview[]> {
+  const [accounts, memberships, sessions] = await Promise.all([
+    db.selectFrom("accounts").selectAll().orderBy("created_at").orderBy("username").execute(),
+    db.selectFrom("account_groups").select(["account_id", "group_id"]).execute(),
+    db
+      .selectFrom("sessions")
+      .select(["account_id", (eb) => eb.fn.countAll<string>().as("live")])
+      .where("expires_at", ">", toDate(now))
+      .groupBy("account_id")
+      .execute(),
+  ]);
+  const groupsOf = new Map<string, string[]>();
+  for (const m of memberships)
+    groupsOf.set(m.account_id, [...(groupsOf.get(m.account_id) ?? []), m.group_id]);
+  const liveOf = new Map(sessions.map((s) => [s.account_id, Number(s.live)]));
+  return accounts.map((row) => ({
+    account: {
+      id: row.id,
+      username: row.username,
+      isAdmin: row.is_admin,
+      createdAt: toInstant(row.created_at),
+    },
+    revokedAt: row.revoked_at === null ? null : toInstant(row.revoked_at),
+    groupIds: groupsOf.get(row.id) ?? [],
+    liveSessions: liveOf.get(row.id) ?? 0,
+  }));
+}
+
+export async function accountExists(db: Kysely<Database>, accountId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("accounts")
+    .select("id")
+    .where("id", "=", accountId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Ends every session of an account; how many there were. */
+export async function deleteAccountSessions(
+  db: Kysely<Database>,
+  accountId: string,
+): Promise<number> {
+  const result = await db
+    .deleteFrom("sessions")
+    .where("account_id", "=", accountId)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/**
+ * Revokes (a time) or restores (null) an account's access; revoking also
+ * ends its sessions, in the same transaction. False when there is no such account.
+ */
+export async function setAccountRevoked(
+  db: Kysely<Database>,
+  accountId: string,
+  revokedAt: Temporal.Instant | null,
+  now: Temporal.Instant,
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable("accounts")
+      .set({ revoked_at: revokedAt === null ? null : toDate(revokedAt), updated_at: toDate(now) })
+      .where("id", "=", accountId)
+      .executeTakeFirst();
+    if (updated.numUpdatedRows === 0n) return false;
+    if (revokedAt !== null) {
+      await trx.deleteFrom("sessions").where("account_id", "=", accountId).execute();
+    }
+    return true;
+  });
 }

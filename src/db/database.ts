@@ -255,6 +255,8 @@ export interface AccountsTable {
   is_admin: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** Set while an admin has revoked the account's access. */
+  revoked_at: Timestamp | null;
 }
 
 export interface AccountGroupsTable {

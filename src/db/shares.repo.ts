@@ -34,3 +34,19 @@ export async function findRemoteObjectOrigin(
     .executeTakeFirst();
   return row?.origin_actor_id ?? null;
 }
+
+/** Which of these objects the group has already re-shared. */
+export async function listSharedObjectIds(
+  db: Kysely<Database>,
+  groupId: string,
+  objectIds: readonly string[],
+): Promise<Set<string>> {
+  if (objectIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom("shares")
+    .select("object_id")
+    .where("group_id", "=", groupId)
+    .where("object_id", "in", objectIds)
+    .execute();
+  return new Set(rows.map((r) => r.object_id));
+}

@@ -1,7 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import {
+  type AccountOverview,
+  accountExists,
   createAccountFromInvitation,
+  deleteAccountSessions,
   deleteExpiredSessions,
   deleteSession,
   findAccountForLogin,
@@ -10,6 +13,8 @@ import {
   insertInvitation,
   insertSession,
   listAccountGroupIds,
+  listAccountOverviews,
+  setAccountRevoked,
 } from "../db/accounts.repo.ts";
 import type { Database } from "../db/database.ts";
 import { findGroupById, listGroups } from "../db/groups.repo.ts";
@@ -199,4 +204,38 @@ export async function currentSession(
 
 export async function logout(deps: AccountDeps, sessionId: string): Promise<void> {
   await deleteSession(deps.db, digest(sessionId));
+}
+
+/** The accounts of the instance for its admins, with groups and live sessions. */
+export async function listAccounts(deps: AccountDeps): Promise<AccountOverview[]> {
+  return listAccountOverviews(deps.db, deps.clock());
+}
+
+/** Signs an account out of every browser; null when there is no such account. */
+export async function signOutEverywhere(
+  deps: AccountDeps,
+  accountId: string,
+): Promise<number | null> {
+  if (!(await accountExists(deps.db, accountId))) return null;
+  return deleteAccountSessions(deps.db, accountId);
+}
+
+export type RevokeResult = "revoked" | "restored" | "self" | "not-found";
+
+/**
+ * An admin takes an account's access away (signed out at once, and it cannot
+ * sign in) or gives it back. Never one's own: the last admin would lock
+ * everyone out of the instance's pages.
+ */
+export async function setAccountAccess(
+  deps: AccountDeps,
+  by: Account,
+  accountId: string,
+  access: "revoke" | "restore",
+): Promise<RevokeResult> {
+  if (accountId === by.id) return "self";
+  const now = deps.clock();
+  const done = await setAccountRevoked(deps.db, accountId, access === "revoke" ? now : null, now);
+  if (!done) return "not-found";
+  return access === "revoke" ? "revoked" : "restored";
 }

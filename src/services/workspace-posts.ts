@@ -8,6 +8,7 @@ import {
   validateIntake,
 } from "../domain/intake.ts";
 import type {
+  Audience,
   ChangeError,
   Proposal,
   ProposalChanges,
@@ -39,7 +40,7 @@ function validate(deps: ProposalDeps, input: IntakeInput) {
   return validateIntake(input, today, { contactRequired: false });
 }
 
-function toDraft(draft: IntakeDraft): ProposalDraft {
+function toDraft(draft: IntakeDraft, audience: Audience): ProposalDraft {
   return {
     title: draft.title,
     description: draft.description,
@@ -48,7 +49,7 @@ function toDraft(draft: IntakeDraft): ProposalDraft {
     location: draft.place === null ? null : { name: draft.place, latitude: null, longitude: null },
     urgency: draft.urgency,
     expiresAt: draft.neededBy,
-    audience: "public",
+    audience,
     contact: draft.contact === "" ? null : draft.contact,
   };
 }
@@ -58,10 +59,11 @@ export async function createPostFromForm(
   group: Group,
   purpose: Purpose,
   input: IntakeInput,
+  audience: Audience,
 ): Promise<PostFormResult> {
   const validation = validate(deps, input);
   if (!validation.ok) return { ok: false, reason: "invalid", problems: validation.problems };
-  const created = await createProposal(deps, group, purpose, toDraft(validation.draft));
+  const created = await createProposal(deps, group, purpose, toDraft(validation.draft, audience));
   if (!created.ok) return { ok: false, reason: "invalid", problems: { neededBy: "date-in-past" } };
   return { ok: true, proposal: created.proposal };
 }
@@ -90,14 +92,14 @@ export async function editPostFromForm(
   deps: ProposalDeps,
   proposal: Proposal,
   input: IntakeInput,
+  audience: Audience,
 ): Promise<PostFormResult> {
   const validation = validate(deps, input);
   if (!validation.ok) return { ok: false, reason: "invalid", problems: validation.problems };
-  const draft = toDraft(validation.draft);
+  const draft = toDraft(validation.draft, audience);
   const before = formValuesOf(proposal);
   const changes: ProposalChanges = {
     ...draft,
-    audience: proposal.audience,
     location: input.place.trim() === before.place ? proposal.location : draft.location,
     expiresAt: input.neededBy.trim() === before.neededBy ? proposal.expiresAt : draft.expiresAt,
   };

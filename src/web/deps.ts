@@ -1,9 +1,11 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../db/database.ts";
+import type { Group } from "../domain/group.ts";
 import type { FederationPolicyService } from "../services/federation-policy.ts";
 import type {
   Clock,
   ConversationGateway,
+  KeyPairGenerator,
   PeerGateway,
   ProposalPublisher,
 } from "../services/ports.ts";
@@ -18,7 +20,12 @@ export interface WebDeps {
   readonly publisher: ProposalPublisher;
   /** Answers to responders (accepted, declined) go out through it. */
   readonly conversations: ConversationGateway;
-  readonly peers: Pick<PeerGateway, "subscribeTemplate">;
+  /** Following, unfollowing, answering follow requests and re-sharing, as the API does. */
+  readonly peers: PeerGateway;
+  /** A group's own actor id, so it cannot follow itself. */
+  readonly actorIdOf: (group: Group) => string;
+  /** Creating a collective generates its signing keys. */
+  readonly keys: KeyPairGenerator;
   /** The instance's federation policy for a remote server. */
   readonly isAllowed: (url: URL) => Promise<boolean>;
   /** Mode and domain rules, for the admins' page. */

@@ -3,6 +3,7 @@ import { STYLESHEET_PATH, stylesheetResponse } from "./assets.ts";
 import type { WebDeps } from "./deps.ts";
 import { registerAccountPages } from "./routes/accounts.ts";
 import { registerAdminPages } from "./routes/admin.ts";
+import { registerFollowPages } from "./routes/follows.ts";
 import { registerIntakePages } from "./routes/intake.ts";
 import { registerNotificationPages } from "./routes/notifications.ts";
 import { registerPledgePages } from "./routes/pledges.ts";
@@ -25,5 +26,6 @@ export function registerWebPages(app: Hono, deps: WebDeps): void {
   registerResponsePages(app, deps);
   registerNotificationPages(app, deps);
   registerPledgePages(app, deps);
+  registerFollowPages(app, deps);
   registerAdminPages(app, deps);
 }

@@ -1,7 +1,9 @@
-import { jsx as h } from "hono/jsx";
+import { type Child, jsx as h } from "hono/jsx";
+import type { AccountOverview } from "../../db/accounts.repo.ts";
 import type { Account } from "../../domain/account.ts";
 import type { DomainPolicyEntry, FederationMode } from "../../domain/federation-policy.ts";
 import type { Group } from "../../domain/group.ts";
+import { GROUP_LIMITS, type GroupField, type GroupProblem } from "../../domain/group-input.ts";
 import type { PageContext } from "../context.ts";
 import { formatInstant } from "../format.ts";
 import { Layout } from "../layout.ts";
@@ -29,6 +31,7 @@ export function InvitationsPage({
     children: [
       h("h1", null, t.inviteHeading),
       SignOut({ page, account, csrf }),
+      AdminNav({ page }),
       created === undefined
         ? null
         : h(
@@ -87,6 +90,7 @@ export function FederationPage({
     children: [
       h("h1", null, t.federationHeading),
       SignOut({ page, account, csrf }),
+      AdminNav({ page }),
       notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
       h("p", null, t.federationIntro),
       h(
@@ -200,6 +204,279 @@ export function FederationPage({
         ),
         h("div", null, h("button", { type: "submit" }, t.addDomain)),
       ),
+    ],
+  });
+}
+
+/** The admins' pages, linked from each of them. */
+export function AdminNav({ page }: { page: PageContext }) {
+  const { t } = page;
+  const link = (path: string, text: string) => {
+    const href = `/workspace/admin/${path}`;
+    return h(
+      "li",
+      null,
+      h(
+        "a",
+        { href, "aria-current": page.currentUrl.pathname === href ? "page" : undefined },
+        text,
+      ),
+    );
+  };
+  return h(
+    "nav",
+    { "aria-label": t.admin, class: "no-print" },
+    h(
+      "ul",
+      { class: "actions" },
+      link("groups", t.collectivesHeading),
+      link("accounts", t.accountsHeading),
+      link("invitations", t.inviteHeading),
+      link("federation", t.federationHeading),
+    ),
+  );
+}
+
+export interface CollectiveInput {
+  readonly handle: string;
+  readonly name: string;
+  readonly summary: string;
+  readonly followPolicy: string;
+}
+
+/** Every collective of the instance, and the form that creates one. */
+export function CollectivesPage({
+  page,
+  account,
+  csrf,
+  groups,
+  notice,
+  problems = {},
+  input,
+}: {
+  page: PageContext;
+  account: Account;
+  csrf: string;
+  groups: readonly Group[];
+  notice?: string | undefined;
+  problems?: Partial<Record<GroupField, GroupProblem>>;
+  input?: CollectiveInput | undefined;
+}) {
+  const { t, urls } = page;
+  const field = (
+    name: GroupField,
+    label: string,
+    control: (attrs: Record<string, unknown>) => Child,
+    hint?: string,
+  ) => {
+    const id = `g-${name}`;
+    const problem = problems[name];
+    const describedBy = [hint === undefined ? null : `${id}-hint`, problem ? `${id}-error` : null]
+      .filter((x) => x !== null)
+      .join(" ");
+    return h(
+      "div",
+      null,
+      h("label", { for: id }, label),
+      hint === undefined ? null : h("span", { class: "hint", id: `${id}-hint` }, hint),
+      control({
+        id,
+        name,
+        "aria-invalid": problem ? "true" : undefined,
+        "aria-describedby": describedBy === "" ? undefined : describedBy,
+      }),
+      problem ? h("p", { class: "error", id: `${id}-error` }, t.collectiveProblems[problem]) : null,
+    );
+  };
+  return Layout({
+    page,
+    title: t.collectivesHeading,
+    children: [
+      h("h1", null, t.collectivesHeading),
+      SignOut({ page, account, csrf }),
+      AdminNav({ page }),
+      notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
+      groups.length === 0
+        ? h("p", null, t.collectivesEmpty)
+        : h(
+            "ul",
+            { class: "items", id: "collectives" },
+            groups.map((g) =>
+              h(
+                "li",
+                null,
+                h("a", { href: `/groups/${g.handle}` }, g.name),
+                h(
+                  "div",
+                  { class: "meta" },
+                  `@${g.handle}@${urls.origin.host} · ${t.followPolicyLabel}: ${t.followPolicies[g.followPolicy]}`,
+                ),
+                g.summary === "" ? null : h("p", null, g.summary),
+                h(
+                  "p",
+                  { class: "actions" },
+                  h("a", { href: `/workspace/groups/${g.handle}/triage` }, t.triage),
+                  " · ",
+                  h("a", { href: `/workspace/groups/${g.handle}/posts` }, t.posts),
+                ),
+              ),
+            ),
+          ),
+      h("h2", null, t.createCollectiveHeading),
+      Object.keys(problems).length === 0
+        ? null
+        : h("div", { class: "notice problem", role: "alert" }, t.problemSummary),
+      h(
+        "form",
+        { method: "post", action: "/workspace/admin/groups", class: "stack" },
+        csrfInput(csrf),
+        field(
+          "handle",
+          t.collectiveHandle,
+          (a) =>
+            h("input", {
+              ...a,
+              type: "text",
+              required: true,
+              maxlength: 30,
+              autocapitalize: "none",
+              spellcheck: "false",
+              value: input?.handle ?? "",
+            }),
+          t.collectiveHandleHint,
+        ),
+        field("name", t.collectiveName, (a) =>
+          h("input", {
+            ...a,
+            type: "text",
+            required: true,
+            maxlength: GROUP_LIMITS.name,
+            value: input?.name ?? "",
+          }),
+        ),
+        field("summary", t.collectiveSummary, (a) =>
+          h("textarea", { ...a, rows: 3, maxlength: GROUP_LIMITS.summary }, input?.summary ?? ""),
+        ),
+        h(
+          "fieldset",
+          null,
+          h("legend", null, t.followPolicyLabel),
+          (["open", "approval"] as const).map((p) =>
+            h(
+              "div",
+              null,
+              h("input", {
+                type: "radio",
+                name: "followPolicy",
+                value: p,
+                id: `g-policy-${p}`,
+                checked:
+                  p === (input?.followPolicy === "approval" ? "approval" : "open")
+                    ? true
+                    : undefined,
+                class: "choice",
+              }),
+              " ",
+              h("label", { for: `g-policy-${p}`, class: "choice" }, t.followPolicies[p]),
+            ),
+          ),
+        ),
+        h("div", null, h("button", { type: "submit" }, t.createCollective)),
+      ),
+    ],
+  });
+}
+
+/** The instance's accounts: who coordinates what, and taking access away. */
+export function AccountsPage({
+  page,
+  account,
+  csrf,
+  accounts,
+  groups,
+  notice,
+}: {
+  page: PageContext;
+  account: Account;
+  csrf: string;
+  accounts: readonly AccountOverview[];
+  groups: readonly Group[];
+  notice?: string | undefined;
+}) {
+  const { t, locale } = page;
+  const nameOf = new Map(groups.map((g) => [g.id, g.name]));
+  const base = "/workspace/admin/accounts";
+  const action = (id: string, path: string, text: string, label: string) =>
+    h(
+      "form",
+      { method: "post", action: `${base}/${id}/${path}`, class: "inline" },
+      csrfInput(csrf),
+      h("button", { type: "submit", class: "secondary", "aria-label": label }, text),
+    );
+  return Layout({
+    page,
+    title: t.accountsHeading,
+    children: [
+      h("h1", null, t.accountsHeading),
+      SignOut({ page, account, csrf }),
+      AdminNav({ page }),
+      notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
+      accounts.length === 0
+        ? h("p", null, t.accountsEmpty)
+        : h(
+            "ul",
+            { class: "items", id: "accounts" },
+            accounts.map((a) =>
+              h(
+                "li",
+                { id: `a-${a.account.id}` },
+                h("strong", null, a.account.username),
+                h(
+                  "div",
+                  { class: "meta" },
+                  a.account.isAdmin
+                    ? t.accountAdmin
+                    : a.groupIds.length === 0
+                      ? t.accountNoGroups
+                      : t.accountCoordinates(
+                          a.groupIds.map((id) => nameOf.get(id) ?? id).join(", "),
+                        ),
+                  ` · ${formatInstant(a.account.createdAt, locale)}`,
+                  ` · ${t.accountSessions(a.liveSessions)}`,
+                  a.revokedAt === null
+                    ? null
+                    : [" · ", h("span", { "data-state": "revoked" }, t.accountRevoked)],
+                ),
+                a.account.id === account.id
+                  ? null
+                  : h(
+                      "div",
+                      { class: "actions" },
+                      a.liveSessions === 0
+                        ? null
+                        : action(
+                            a.account.id,
+                            "sign-out",
+                            t.signOutEverywhere,
+                            t.signOutEverywhereNamed(a.account.username),
+                          ),
+                      a.revokedAt === null
+                        ? action(
+                            a.account.id,
+                            "revoke",
+                            t.revokeAccess,
+                            t.revokeAccessNamed(a.account.username),
+                          )
+                        : action(
+                            a.account.id,
+                            "restore",
+                            t.restoreAccess,
+                            t.restoreAccessNamed(a.account.username),
+                          ),
+                    ),
+              ),
+            ),
+          ),
     ],
   });
 }

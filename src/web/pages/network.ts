@@ -1,4 +1,4 @@
-import { jsx as h } from "hono/jsx";
+import { type Child, jsx as h } from "hono/jsx";
 import type { Account } from "../../domain/account.ts";
 import type { Group } from "../../domain/group.ts";
 import type { Pledge } from "../../domain/pledge.ts";
@@ -35,14 +35,22 @@ export function NetworkPage({
   csrf,
   group,
   items,
+  shared,
   problem,
+  notice,
+  pager,
 }: {
   page: PageContext;
   account: Account;
   csrf: string;
   group: Group;
   items: readonly StoredRemoteProposal[];
+  /** The object ids this group has already re-shared. */
+  shared: ReadonlySet<string>;
   problem?: PledgeProblem | undefined;
+  notice?: string | undefined;
+  /** Links to older and newer pages. */
+  pager?: Child;
 }) {
   const { t, locale } = page;
   const heading = t.networkHeading(group.name);
@@ -53,6 +61,14 @@ export function NetworkPage({
     children: [
       h("h1", null, heading),
       SignOut({ page, account, csrf }),
+      notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
+      h(
+        "p",
+        { class: "actions" },
+        h("a", { href: `/workspace/groups/${group.handle}/following` }, t.following),
+        " · ",
+        h("a", { href: `/workspace/groups/${group.handle}/pledges` }, t.ourPledges),
+      ),
       problem?.problem === "not-open"
         ? h("p", { class: "notice problem", role: "alert" }, t.pledgeNotOpen)
         : null,
@@ -82,6 +98,7 @@ export function NetworkPage({
                   ` · ${formatInstant(item.publishedAt, locale)}`,
                 ),
                 item.summaryText === "" ? null : h("p", null, item.summaryText),
+                ShareControl(item),
                 takesPledges(item)
                   ? PledgeForm({
                       item,
@@ -92,8 +109,27 @@ export function NetworkPage({
               ),
             ),
           ),
+      pager ?? null,
     ],
   });
+
+  /** Re-sharing sends an Announce to our followers, once per object. */
+  function ShareControl(item: StoredRemoteProposal) {
+    if (shared.has(item.objectId)) {
+      return h("p", { class: "meta", "data-shared": "true" }, t.sharedAlready);
+    }
+    return h(
+      "form",
+      { method: "post", action: `/workspace/groups/${group.handle}/shares`, class: "actions" },
+      csrfInput(csrf),
+      h("input", { type: "hidden", name: "objectId", value: item.objectId }),
+      h(
+        "button",
+        { type: "submit", class: "secondary", "aria-label": t.shareNamed(item.title) },
+        t.shareButton,
+      ),
+    );
+  }
 
   function PledgeForm({
     item,
@@ -166,6 +202,7 @@ export function PledgesPage({
   pledges,
   titles,
   notice,
+  pager,
 }: {
   page: PageContext;
   account: Account;
@@ -175,6 +212,8 @@ export function PledgesPage({
   /** The pledged-to need's title by object id, when it is still stored here. */
   titles: ReadonlyMap<string, string>;
   notice?: string | undefined;
+  /** Links to older and newer pages. */
+  pager?: Child;
 }) {
   const { t, locale } = page;
   const heading = t.pledgesHeading(group.name);
@@ -212,6 +251,7 @@ export function PledgesPage({
               ),
             ),
           ),
+      pager ?? null,
     ],
   });
 }

@@ -1,4 +1,4 @@
-import { jsx as h } from "hono/jsx";
+import { type Child, jsx as h } from "hono/jsx";
 import type { Notification } from "../../db/notifications.repo.ts";
 import type { Account } from "../../domain/account.ts";
 import type { Group } from "../../domain/group.ts";
@@ -15,6 +15,7 @@ export function NotificationsPage({
   group,
   notifications,
   notice,
+  pager,
 }: {
   page: PageContext;
   account: Account;
@@ -22,6 +23,8 @@ export function NotificationsPage({
   group: Group;
   notifications: readonly Notification[];
   notice?: string | undefined;
+  /** Links to older and newer pages. */
+  pager?: Child;
 }) {
   const { t, locale } = page;
   const base = `/workspace/groups/${group.handle}`;
@@ -67,6 +70,7 @@ export function NotificationsPage({
               );
             }),
           ),
+      pager ?? null,
     ],
   });
 }

@@ -3,6 +3,7 @@ import type { Account } from "../../domain/account.ts";
 import type { Group } from "../../domain/group.ts";
 import type { IntakeField, IntakeInput, IntakeProblem } from "../../domain/intake.ts";
 import {
+  type Audience,
   canChangeStatus,
   type Proposal,
   type ProposalStatus,
@@ -75,6 +76,7 @@ export function PostsPage({
                   `${t.status}: `,
                   h("span", { "data-status": p.status }, t.statuses[p.status]),
                   ` · ${formatInstant(p.createdAt, locale)}`,
+                  p.audience === "followers" ? ` · ${t.audiences.followers}` : null,
                   coverageLine(p),
                 ),
                 h(
@@ -89,6 +91,11 @@ export function PostsPage({
                   TERMINAL_STATUSES.has(p.status)
                     ? null
                     : h("a", { class: "button secondary", href: `${base}/${p.id}/edit` }, t.edit),
+                  h(
+                    "a",
+                    { class: "button secondary", href: `${base}/${p.id}/delete` },
+                    t.deletePost,
+                  ),
                   MANUAL_STATUSES.filter((s) => s !== p.status && canChangeStatus(p.status, s)).map(
                     (s) =>
                       h(
@@ -119,6 +126,7 @@ export function PostFormPage({
   heading,
   action,
   values,
+  audience,
   problems,
   formError,
   today,
@@ -130,6 +138,7 @@ export function PostFormPage({
   heading: string;
   action: string;
   values: IntakeInput;
+  audience: Audience;
   problems: Partial<Record<IntakeField, IntakeProblem>>;
   formError?: string | undefined;
   today: Temporal.PlainDate;
@@ -159,7 +168,91 @@ export function PostFormPage({
           idPrefix: "f-",
           contact: { label: t.privateContact, hint: t.privateContactHint, required: false },
         }),
+        h(
+          "fieldset",
+          null,
+          h("legend", null, t.audienceLabel),
+          (["public", "followers"] as const).map((a) =>
+            h(
+              "div",
+              null,
+              h("input", {
+                type: "radio",
+                name: "audience",
+                value: a,
+                id: `f-audience-${a}`,
+                checked: a === audience ? true : undefined,
+                class: "choice",
+              }),
+              " ",
+              h("label", { for: `f-audience-${a}`, class: "choice" }, t.audiences[a]),
+            ),
+          ),
+        ),
         h("div", null, h("button", { type: "submit" }, t.save)),
+      ),
+    ],
+  });
+}
+
+/**
+ * The confirmation step before deleting: a page of its own with a box to
+ * tick, since there is no script to ask "are you sure?".
+ */
+export function DeletePostPage({
+  page,
+  account,
+  csrf,
+  group,
+  proposal,
+  notConfirmed,
+}: {
+  page: PageContext;
+  account: Account;
+  csrf: string;
+  group: Group;
+  proposal: Proposal;
+  notConfirmed: boolean;
+}) {
+  const { t } = page;
+  const heading = t.deleteHeading(proposal.title);
+  const base = `/workspace/groups/${group.handle}/posts`;
+  return Layout({
+    page,
+    title: heading,
+    children: [
+      h("h1", null, heading),
+      SignOut({ page, account, csrf }),
+      h("p", null, t.deleteText),
+      h(
+        "form",
+        { method: "post", action: `${base}/${proposal.id}/delete`, class: "stack" },
+        csrfInput(csrf),
+        h(
+          "div",
+          null,
+          h("input", {
+            type: "checkbox",
+            id: "delete-confirm",
+            name: "confirm",
+            value: "1",
+            required: true,
+            class: "choice",
+            "aria-invalid": notConfirmed ? "true" : undefined,
+            "aria-describedby": notConfirmed ? "delete-confirm-error" : undefined,
+          }),
+          " ",
+          h("label", { for: "delete-confirm", class: "choice" }, t.deleteConfirm),
+          notConfirmed
+            ? h("p", { class: "error", id: "delete-confirm-error" }, t.deleteNotConfirmed)
+            : null,
+        ),
+        h(
+          "p",
+          { class: "actions" },
+          h("button", { type: "submit" }, t.deleteButton),
+          h("a", { class: "button secondary", href: base }, t.deleteCancel),
+        ),
       ),
     ],
   });

@@ -57,6 +57,16 @@ export function WorkspacePage({
             { class: "actions" },
             h(
               "a",
+              { class: "button secondary", href: "/workspace/admin/groups" },
+              t.collectivesHeading,
+            ),
+            h(
+              "a",
+              { class: "button secondary", href: "/workspace/admin/accounts" },
+              t.accountsHeading,
+            ),
+            h(
+              "a",
               { class: "button secondary", href: "/workspace/admin/invitations" },
               t.inviteHeading,
             ),
@@ -86,6 +96,10 @@ export function WorkspacePage({
                 h("a", { href: `/workspace/groups/${g.handle}/network` }, t.network),
                 " · ",
                 h("a", { href: `/workspace/groups/${g.handle}/pledges` }, t.ourPledges),
+                " · ",
+                h("a", { href: `/workspace/groups/${g.handle}/following` }, t.following),
+                " · ",
+                h("a", { href: `/workspace/groups/${g.handle}/followers` }, t.followers),
                 " · ",
                 NotificationsLink({ page, group: g, unread: unread.get(g.id) ?? 0 }),
               ),

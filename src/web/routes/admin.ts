@@ -1,15 +1,29 @@
 import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { findGroupByHandle, listGroups } from "../../db/groups.repo.ts";
-import { createInvitation } from "../../services/accounts.ts";
+import { checkGroupInput } from "../../domain/group-input.ts";
+import { isId } from "../../domain/ids.ts";
+import {
+  createInvitation,
+  listAccounts,
+  setAccountAccess,
+  signOutEverywhere,
+} from "../../services/accounts.ts";
+import { createGroup } from "../../services/groups.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
-import { FederationPage, InvitationsPage } from "../pages/admin.ts";
+import {
+  AccountsPage,
+  type CollectiveInput,
+  CollectivesPage,
+  FederationPage,
+  InvitationsPage,
+} from "../pages/admin.ts";
 import { requireSignIn } from "../session.ts";
 import { formField, formGuards, messagePage } from "./shared.ts";
 
-/** Instance admins: invitation links and the federation policy. */
+/** Instance admins: collectives, accounts, invitation links and the federation policy. */
 export function registerAdminPages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
   const guards = formGuards(urls);
@@ -129,4 +143,99 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
     await deps.federationPolicy.removeDomain(formField(await c.req.parseBody(), "domain"));
     return c.redirect("/workspace/admin/federation?done=saved", 303);
   });
+
+  const renderCollectives = async (
+    c: Context,
+    extra: Omit<Parameters<typeof CollectivesPage>[0], "page" | "account" | "csrf" | "groups"> = {},
+    status: 200 | 409 | 422 = 200,
+  ) => {
+    const { account, csrfToken } = c.get("signedIn");
+    const groups = await listGroups(db);
+    return c.html(
+      renderDocument(
+        CollectivesPage({ page: pageContext(c, urls), account, csrf: csrfToken, groups, ...extra }),
+      ),
+      status,
+    );
+  };
+
+  app.get("/workspace/admin/groups", signedIn, async (c) => {
+    const refused = adminOnly(c);
+    if (refused !== null) return refused;
+    const { t } = pageContext(c, urls);
+    const created = await findGroupByHandle(db, c.req.query("created") ?? "");
+    return renderCollectives(
+      c,
+      created === null ? {} : { notice: t.collectiveCreated(created.name) },
+    );
+  });
+
+  app.post("/workspace/admin/groups", ...guards, signedIn, async (c) => {
+    const refused = adminOnly(c);
+    if (refused !== null) return refused;
+    const form = await c.req.parseBody();
+    const input: CollectiveInput = {
+      handle: formField(form, "handle").slice(0, 100),
+      name: formField(form, "name").slice(0, 1000),
+      summary: formField(form, "summary").slice(0, 10000),
+      followPolicy: formField(form, "followPolicy"),
+    };
+    const checked = checkGroupInput(input);
+    if (!checked.ok) return renderCollectives(c, { problems: checked.problems, input }, 422);
+    // The same use case as POST /api/v1/groups: the keys are made here too.
+    const result = await createGroup(deps, checked.input);
+    if (!result.ok) {
+      return renderCollectives(c, { problems: { handle: "handle-taken" }, input }, 409);
+    }
+    return c.redirect(`/workspace/admin/groups?created=${result.group.handle}`, 303);
+  });
+
+  app.get("/workspace/admin/accounts", signedIn, async (c) => {
+    const refused = adminOnly(c);
+    if (refused !== null) return refused;
+    const { account, csrfToken } = c.get("signedIn");
+    const page = pageContext(c, urls);
+    const { t } = page;
+    const [accounts, groups] = await Promise.all([listAccounts(deps), listGroups(db)]);
+    const done = c.req.query("done");
+    const ended = Number(c.req.query("ended"));
+    const notice =
+      done === "revoked"
+        ? t.accessRevoked
+        : done === "restored"
+          ? t.accessRestored
+          : done === "signed-out" && Number.isInteger(ended) && ended >= 0
+            ? t.sessionsEnded(ended)
+            : undefined;
+    return c.html(
+      renderDocument(AccountsPage({ page, account, csrf: csrfToken, accounts, groups, notice })),
+    );
+  });
+
+  app.post("/workspace/admin/accounts/:id/sign-out", ...guards, signedIn, async (c) => {
+    const refused = adminOnly(c);
+    if (refused !== null) return refused;
+    const id = c.req.param("id");
+    const ended = isId(id) ? await signOutEverywhere(deps, id) : null;
+    if (ended === null) {
+      const { t } = pageContext(c, urls);
+      return message(c, t.notFound, t.notFoundText, 404);
+    }
+    return c.redirect(`/workspace/admin/accounts?done=signed-out&ended=${ended}`, 303);
+  });
+
+  for (const access of ["revoke", "restore"] as const) {
+    app.post(`/workspace/admin/accounts/:id/${access}`, ...guards, signedIn, async (c) => {
+      const refused = adminOnly(c);
+      if (refused !== null) return refused;
+      const { t } = pageContext(c, urls);
+      const id = c.req.param("id") ?? "";
+      const result = isId(id)
+        ? await setAccountAccess(deps, c.get("signedIn").account, id, access)
+        : "not-found";
+      if (result === "not-found") return message(c, t.notFound, t.notFoundText, 404);
+      if (result === "self") return message(c, t.accountsHeading, t.notYourself, 409);
+      return c.redirect(`/workspace/admin/accounts?done=${result}`, 303);
+    });
+  }
 }

@@ -5,6 +5,8 @@ import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
 import { NotificationsPage } from "../pages/notifications.ts";
+import { PageNav } from "../pages/page-nav.ts";
+import { beforeIdOf, splitPage, WORKSPACE_PAGE_SIZE } from "../paging.ts";
 import { requireSignIn } from "../session.ts";
 import { coordinatedGroup, formField, formGuards, messagePage } from "./shared.ts";
 
@@ -17,12 +19,28 @@ export function registerNotificationPages(app: Hono, deps: WebDeps): void {
     const group = await coordinatedGroup(db, c);
     const page = pageContext(c, urls);
     if (group === null) return messagePage(c, urls, page.t.notFound, page.t.notFoundText, 404);
+    const before = beforeIdOf(c.req.query("before"));
+    if (before === null) return messagePage(c, urls, page.t.notFound, page.t.notFoundText, 404);
     const { account, csrfToken } = c.get("signedIn");
-    const notifications = await listNotifications(db, group.id, { limit: 100, unreadOnly: false });
+    const { items: notifications, more } = splitPage(
+      await listNotifications(db, group.id, {
+        limit: WORKSPACE_PAGE_SIZE + 1,
+        beforeId: before,
+        unreadOnly: false,
+      }),
+      WORKSPACE_PAGE_SIZE,
+    );
+    const last = notifications.at(-1);
+    const pager = PageNav({
+      page,
+      path: `/workspace/groups/${group.handle}/notifications`,
+      older: more && last !== undefined ? { name: "before", value: last.id } : null,
+      onFirstPage: before === undefined,
+    });
     const notice = c.req.query("done") === "read" ? page.t.markedRead : undefined;
     return c.html(
       renderDocument(
-        NotificationsPage({ page, account, csrf: csrfToken, group, notifications, notice }),
+        NotificationsPage({ page, account, csrf: csrfToken, group, notifications, notice, pager }),
       ),
     );
   });

@@ -2,16 +2,29 @@ import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { listPledges } from "../../db/pledges.repo.ts";
 import { findRemoteProposal, listNetwork } from "../../db/remote-proposals.repo.ts";
+import { listSharedObjectIds } from "../../db/shares.repo.ts";
 import type { Group } from "../../domain/group.ts";
+import { shareRemoteObject } from "../../services/follows.ts";
 import { pledgeToRemoteProposal } from "../../services/pledges.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
 import { NetworkPage, type PledgeProblem, PledgesPage } from "../pages/network.ts";
+import { PageNav } from "../pages/page-nav.ts";
+import {
+  beforeIdOf,
+  decodeTimeCursor,
+  encodeTimeCursor,
+  splitPage,
+  WORKSPACE_PAGE_SIZE,
+} from "../paging.ts";
 import { requireSignIn } from "../session.ts";
 import { coordinatedGroup, formField, formGuards, messagePage } from "./shared.ts";
 
-/** Allied groups' needs and offers, pledging to them, and what became of our pledges. */
+/**
+ * Allied groups' needs and offers, pledging to them and re-sharing them with
+ * our followers, and what became of our pledges.
+ */
 export function registerPledgePages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
   const signedIn = requireSignIn(deps);
@@ -25,18 +38,47 @@ export function registerPledgePages(app: Hono, deps: WebDeps): void {
     group: Group,
     problem?: PledgeProblem,
     status: 200 | 409 | 422 = 200,
+    notice?: string,
+    after?: { publishedAt: Temporal.Instant; id: string },
   ) => {
     const { account, csrfToken } = c.get("signedIn");
-    const items = await listNetwork(db, { groupId: group.id, kind: "proposal", limit: 50 });
+    const page = pageContext(c, urls);
+    const { items, more } = splitPage(
+      await listNetwork(db, {
+        groupId: group.id,
+        kind: "proposal",
+        limit: WORKSPACE_PAGE_SIZE + 1,
+        after,
+      }),
+      WORKSPACE_PAGE_SIZE,
+    );
+    const last = items.at(-1);
+    const pager = PageNav({
+      page,
+      path: `/workspace/groups/${group.handle}/network`,
+      older:
+        more && last !== undefined
+          ? { name: "after", value: encodeTimeCursor(last.publishedAt, last.id) }
+          : null,
+      onFirstPage: after === undefined,
+    });
+    const shared = await listSharedObjectIds(
+      db,
+      group.id,
+      items.map((i) => i.objectId),
+    );
     return c.html(
       renderDocument(
         NetworkPage({
-          page: pageContext(c, urls),
+          page,
           account,
           csrf: csrfToken,
           group,
           items,
+          shared,
           problem,
+          notice,
+          pager,
         }),
       ),
       status,
@@ -46,15 +88,46 @@ export function registerPledgePages(app: Hono, deps: WebDeps): void {
   app.get("/workspace/groups/:handle/network", signedIn, async (c) => {
     const group = await coordinatedGroup(db, c);
     if (group === null) return notFound(c);
-    return renderNetwork(c, group);
+    const { t } = pageContext(c, urls);
+    const after = decodeTimeCursor(c.req.query("after"));
+    if (after === null) return notFound(c);
+    const notice = c.req.query("done") === "shared" ? t.shareDone : undefined;
+    return renderNetwork(c, group, undefined, 200, notice, after);
+  });
+
+  app.post("/workspace/groups/:handle/shares", ...formGuards(urls), signedIn, async (c) => {
+    const group = await coordinatedGroup(db, c);
+    if (group === null) return notFound(c);
+    const objectId = formField(await c.req.parseBody(), "objectId").slice(0, 2000);
+    if (!URL.canParse(objectId)) return notFound(c);
+    const result = await shareRemoteObject(deps, group, objectId);
+    if (result.ok) return c.redirect(`/workspace/groups/${group.handle}/network?done=shared`, 303);
+    const { t } = pageContext(c, urls);
+    if (result.error === "refused") {
+      return messagePage(c, urls, t.shareButton, t.followProblems.refused, 403);
+    }
+    if (result.error === "unknown-object") return notFound(c);
+    return renderNetwork(c, group, undefined, 409, t.alreadyShared);
   });
 
   app.get("/workspace/groups/:handle/pledges", signedIn, async (c) => {
     const group = await coordinatedGroup(db, c);
     if (group === null) return notFound(c);
+    const before = beforeIdOf(c.req.query("before"));
+    if (before === null) return notFound(c);
     const { account, csrfToken } = c.get("signedIn");
     const page = pageContext(c, urls);
-    const pledges = await listPledges(db, group.id, 100);
+    const { items: pledges, more } = splitPage(
+      await listPledges(db, group.id, WORKSPACE_PAGE_SIZE + 1, before),
+      WORKSPACE_PAGE_SIZE,
+    );
+    const last = pledges.at(-1);
+    const pager = PageNav({
+      page,
+      path: `/workspace/groups/${group.handle}/pledges`,
+      older: more && last !== undefined ? { name: "before", value: last.id } : null,
+      onFirstPage: before === undefined,
+    });
     const titles = new Map<string, string>();
     for (const objectId of new Set(pledges.map((p) => p.objectId))) {
       const target = await findRemoteProposal(db, objectId);
@@ -63,7 +136,7 @@ export function registerPledgePages(app: Hono, deps: WebDeps): void {
     const notice = c.req.query("done") === "sent" ? page.t.pledgeSent : undefined;
     return c.html(
       renderDocument(
-        PledgesPage({ page, account, csrf: csrfToken, group, pledges, titles, notice }),
+        PledgesPage({ page, account, csrf: csrfToken, group, pledges, titles, notice, pager }),
       ),
     );
   });

@@ -3,8 +3,8 @@ import type { Context } from "hono";
 import { findProposal, listProposals } from "../../db/proposals.repo.ts";
 import { isId } from "../../domain/ids.ts";
 import type { IntakeField, IntakeInput, IntakeProblem } from "../../domain/intake.ts";
-import type { Purpose } from "../../domain/proposal.ts";
-import { editProposal } from "../../services/proposals.ts";
+import type { Audience, Purpose } from "../../domain/proposal.ts";
+import { deleteProposal, editProposal } from "../../services/proposals.ts";
 import {
   createPostFromForm,
   editPostFromForm,
@@ -15,7 +15,7 @@ import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
 import { EMPTY_INTAKE } from "../pages/intake-form.ts";
-import { PostFormPage, PostsPage } from "../pages/posts.ts";
+import { DeletePostPage, PostFormPage, PostsPage } from "../pages/posts.ts";
 import { requireSignIn } from "../session.ts";
 import { coordinatedGroup, formField, formGuards, messagePage } from "./shared.ts";
 
@@ -45,7 +45,9 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
           ? page.t.statusNotAllowed
           : done === "saved"
             ? page.t.saved
-            : undefined;
+            : done === "deleted"
+              ? page.t.deleted
+              : undefined;
     return c.html(
       renderDocument(PostsPage({ page, account, csrf: csrfToken, group, proposals, notice })),
     );
@@ -81,6 +83,7 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
       heading: string;
       action: string;
       values: IntakeInput;
+      audience: Audience;
       problems?: Partial<Record<IntakeField, IntakeProblem>>;
       formError?: string;
     },
@@ -107,7 +110,13 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
   const formFailure = (
     c: Context,
     result: Exclude<PostFormResult, { ok: true }>,
-    props: { purpose: Purpose; heading: string; action: string; values: IntakeInput },
+    props: {
+      purpose: Purpose;
+      heading: string;
+      action: string;
+      values: IntakeInput;
+      audience: Audience;
+    },
   ) => {
     const { t } = pageContext(c, urls);
     if (result.reason === "invalid") {
@@ -122,6 +131,10 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     return renderPostForm(c, { ...props, formError }, 409);
   };
 
+  /** Anything but "followers" is the default, public: the form offers only the two. */
+  const audienceOf = (form: Record<string, unknown>): Audience =>
+    formField(form, "audience") === "followers" ? "followers" : "public";
+
   const purposeOf = (c: Context): Purpose =>
     c.req.query("purpose") === "offer" ? "offer" : "request";
 
@@ -135,6 +148,7 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
       heading: purpose === "request" ? t.newNeedHeading(group.name) : t.newOfferHeading(group.name),
       action: `/workspace/groups/${group.handle}/posts/new?purpose=${purpose}`,
       values: EMPTY_INTAKE,
+      audience: "public",
     });
   });
 
@@ -143,14 +157,17 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     const { t } = pageContext(c, urls);
     if (group === null) return message(c, t.notFound, t.notFoundText, 404);
     const purpose = purposeOf(c);
-    const values = formValues(await c.req.parseBody());
-    const result = await createPostFromForm(deps, group, purpose, values);
+    const form = await c.req.parseBody();
+    const values = formValues(form);
+    const audience = audienceOf(form);
+    const result = await createPostFromForm(deps, group, purpose, values, audience);
     if (result.ok) return c.redirect(`/workspace/groups/${group.handle}/posts?done=saved`, 303);
     return formFailure(c, result, {
       purpose,
       heading: purpose === "request" ? t.newNeedHeading(group.name) : t.newOfferHeading(group.name),
       action: `/workspace/groups/${group.handle}/posts/new?purpose=${purpose}`,
       values,
+      audience,
     });
   });
 
@@ -175,6 +192,7 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
       heading: t.editHeading(proposal.title),
       action: `/workspace/groups/${group.handle}/posts/${proposal.id}/edit`,
       values: formValuesOf(proposal),
+      audience: proposal.audience,
     });
   });
 
@@ -183,14 +201,56 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     const { t } = pageContext(c, urls);
     if (found === null) return message(c, t.notFound, t.notFoundText, 404);
     const { group, proposal } = found;
-    const values = formValues(await c.req.parseBody());
-    const result = await editPostFromForm(deps, proposal, values);
+    const form = await c.req.parseBody();
+    const values = formValues(form);
+    const audience = audienceOf(form);
+    const result = await editPostFromForm(deps, proposal, values, audience);
     if (result.ok) return c.redirect(`/workspace/groups/${group.handle}/posts?done=saved`, 303);
     return formFailure(c, result, {
       purpose: proposal.purpose,
       heading: t.editHeading(proposal.title),
       action: `/workspace/groups/${group.handle}/posts/${proposal.id}/edit`,
       values,
+      audience,
     });
+  });
+
+  const renderDelete = (
+    c: Context,
+    found: NonNullable<Awaited<ReturnType<typeof coordinatedProposal>>>,
+    notConfirmed: boolean,
+  ) => {
+    const { account, csrfToken } = c.get("signedIn");
+    return c.html(
+      renderDocument(
+        DeletePostPage({
+          page: pageContext(c, urls),
+          account,
+          csrf: csrfToken,
+          ...found,
+          notConfirmed,
+        }),
+      ),
+      notConfirmed ? 422 : 200,
+    );
+  };
+
+  app.get("/workspace/groups/:handle/posts/:id/delete", signedIn, async (c) => {
+    const found = await coordinatedProposal(c);
+    const { t } = pageContext(c, urls);
+    if (found === null) return message(c, t.notFound, t.notFoundText, 404);
+    return renderDelete(c, found, false);
+  });
+
+  app.post("/workspace/groups/:handle/posts/:id/delete", ...guards, signedIn, async (c) => {
+    const found = await coordinatedProposal(c);
+    const { t } = pageContext(c, urls);
+    if (found === null) return message(c, t.notFound, t.notFoundText, 404);
+    if (formField(await c.req.parseBody(), "confirm") !== "1") return renderDelete(c, found, true);
+    // The same use case as the API's DELETE: marked deleted, Delete federated after commit.
+    if (!(await deleteProposal(deps, found.proposal))) {
+      return message(c, t.notFound, t.notFoundText, 404);
+    }
+    return c.redirect(`/workspace/groups/${found.group.handle}/posts?done=deleted`, 303);
   });
 }
