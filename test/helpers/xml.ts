@@ -35,8 +35,9 @@ export function parseXml(input: string): XmlElement {
     while (i < input.length && /\s/.test(input[i]!)) i++;
   };
 
+  // Line-end handling (XML 1.0 §2.11) comes before references are read, as in real readers.
   const decode = (raw: string): string =>
-    raw.replace(/&([^;]*);|&/g, (match, ref: string | undefined) => {
+    raw.replace(/\r\n?/g, "\n").replace(/&([^;]*);|&/g, (match, ref: string | undefined) => {
       if (ref === undefined) fail(`stray & in ${JSON.stringify(raw.slice(0, 40))}`);
       if (ref!.startsWith("#x")) return String.fromCodePoint(Number.parseInt(ref!.slice(2), 16));
       if (ref!.startsWith("#")) return String.fromCodePoint(Number.parseInt(ref!.slice(1), 10));

@@ -2,7 +2,8 @@
  * Text for XML 1.0 documents. Escaping `& < > " '` covers markup; characters
  * XML 1.0 cannot hold at all (C0 controls but tab/LF/CR, lone surrogates,
  * U+FFFE/U+FFFF) are dropped, since one of them in a remote title would make
- * the whole feed unreadable.
+ * the whole feed unreadable. A carriage return is written as `&#xD;`:
+ * XML readers turn a raw one into a line feed.
  */
 /** Whether XML 1.0 can hold this code point (its `Char` production). */
 function isXmlChar(code: number): boolean {
@@ -27,10 +28,11 @@ const ENTITIES: Record<string, string> = {
   ">": "&gt;",
   '"': "&quot;",
   "'": "&apos;",
+  "\r": "&#xD;",
 };
 
 export function xmlText(value: string): string {
-  return dropNonXml(value).replace(/[&<>"']/g, (c) => ENTITIES[c] as string);
+  return dropNonXml(value).replace(/[&<>"'\r]/g, (c) => ENTITIES[c] as string);
 }
 
 /** `<name attr="…">text</name>`, or nothing when the text is null. */
