@@ -358,6 +358,33 @@ describe("open-data exports", () => {
     expect(group.description).toContain(TRICKY_TITLE);
   });
 
+  it("each public need or offer has its own Murmurations profile URL, gone once it ended", async () => {
+    const offersWants = schema("offers_wants_schema-v0.1.0");
+    const res = await get(a, `/api/v1/needs/${published.aNeed!.id}/murmurations.json`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/json");
+    const profile = await res.json();
+    expect(validateSchema(offersWants, profile)).toEqual([]);
+    const bulk = JSON.parse(
+      await text(a, "/api/v1/groups/food/exports/murmurations/offers-wants.json"),
+    );
+    expect(bulk.items).toContainEqual(profile);
+    const offer = await get(a, `/api/v1/offers/${published.aOffer!.id}/murmurations.json`);
+    expect((await offer.json()).exchange_type).toBe("offer");
+    const ended = await get(a, `/api/v1/needs/${published.aDone!.id}/murmurations.json`);
+    expect(ended.status).toBe(410);
+    expect((await ended.json()).error).toBe("gone");
+    for (const missing of [
+      `/api/v1/needs/${published.aHidden!.id}/murmurations.json`,
+      `/api/v1/offers/${published.aNeed!.id}/murmurations.json`,
+      `/api/v1/needs/${newId()}/murmurations.json`,
+    ]) {
+      const answer = await get(a, missing);
+      expect(answer.status, missing).toBe(404);
+      expect((await answer.json()).error).toBe("not_found");
+    }
+  });
+
   it("RSS and Atom are well-formed, newest first, the object id as each entry's id", async () => {
     const rss = parseXml(await text(a, "/groups/food/feed.rss"));
     const channel = child(rss, "channel");
@@ -405,6 +432,16 @@ describe("open-data exports", () => {
       }
     }
     expect(checked).toBe(2 * paths.length * queries.length);
+    for (const key of ["aNeed", "aOffer", "aHidden", "aDone"]) {
+      const kind = key === "aOffer" ? "offers" : "needs";
+      const body = await (
+        await get(a, `/api/v1/${kind}/${published[key]!.id}/murmurations.json`)
+      ).text();
+      expect(
+        PRIVATE_VALUES.filter((v) => body.includes(v)),
+        key,
+      ).toEqual([]);
+    }
     // The exports did list the public items next to those private ones (the check is not vacuous).
     expect(await text(b, "/api/v1/groups/relief/exports/listings.csv")).toContain(
       "Insulin coolers",

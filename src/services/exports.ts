@@ -1,12 +1,19 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../db/database.ts";
-import { listProposals } from "../db/proposals.repo.ts";
+import { findGroupById } from "../db/groups.repo.ts";
+import { findProposal, listProposals } from "../db/proposals.repo.ts";
 import { listNetwork } from "../db/remote-proposals.repo.ts";
 import type { CategorySlug } from "../domain/categories.ts";
 import type { ExportDocument } from "../domain/exports/document.ts";
 import type { Group } from "../domain/group.ts";
-import { type Listing, listingFromProposal, listingFromRemote } from "../domain/listing.ts";
-import type { ProposalStatus, Purpose } from "../domain/proposal.ts";
+import {
+  DEFAULT_EXPORT_STATUSES,
+  type Listing,
+  type ListingOrigin,
+  listingFromProposal,
+  listingFromRemote,
+} from "../domain/listing.ts";
+import type { Proposal, ProposalStatus, Purpose } from "../domain/proposal.ts";
 
 /**
  * Loads the datasets the open-data exports are made of: a group's own
@@ -63,13 +70,9 @@ export async function groupDataset(
     limit: cap + 1,
   });
   const page = urls.group(group.handle).href;
-  const origin = { actorId: page, pageUrl: page, name: group.name, handle: group.handle };
+  const origin = originOf(urls, group);
   const listings = rows.slice(0, cap).flatMap((p): Listing[] => {
-    const listing = listingFromProposal(p, {
-      objectId: urls.proposalObject(p.id).href,
-      url: urls.proposalPage(p.purpose, p.id).href,
-      origin,
-    });
+    const listing = localListing(urls, p, origin);
     return listing === null ? [] : [listing];
   });
   return {
@@ -114,4 +117,44 @@ export async function networkDataset(
       listings,
     },
   };
+}
+
+function originOf(urls: ExportUrls, group: Group): ListingOrigin {
+  const page = urls.group(group.handle).href;
+  return { actorId: page, pageUrl: page, name: group.name, handle: group.handle };
+}
+
+function localListing(urls: ExportUrls, p: Proposal, origin: ListingOrigin): Listing | null {
+  return listingFromProposal(p, {
+    objectId: urls.proposalObject(p.id).href,
+    url: urls.proposalPage(p.purpose, p.id).href,
+    origin,
+  });
+}
+
+export type PublicListingLookup =
+  | { readonly state: "live"; readonly listing: Listing; readonly groupPage: string }
+  /** It existed publicly but has ended (fulfilled, closed, expired): an index should drop it. */
+  | { readonly state: "ended" }
+  /** Unknown, deleted, of the other purpose, or not public: indistinguishable on purpose. */
+  | { readonly state: "missing" };
+
+/**
+ * One of our needs or offers, for its own Murmurations profile URL (the one
+ * registered with an index, which re-reads it and drops it once it fails).
+ */
+export async function publicListing(
+  db: Kysely<Database>,
+  urls: ExportUrls,
+  id: string,
+  purpose: Purpose,
+): Promise<PublicListingLookup> {
+  const found = await findProposal(db, id);
+  if (found.state !== "live" || found.proposal.purpose !== purpose) return { state: "missing" };
+  const group = await findGroupById(db, found.proposal.groupId);
+  if (group === null) return { state: "missing" };
+  const listing = localListing(urls, found.proposal, originOf(urls, group));
+  if (listing === null) return { state: "missing" };
+  if (!DEFAULT_EXPORT_STATUSES.includes(listing.status)) return { state: "ended" };
+  return { state: "live", listing, groupPage: urls.group(group.handle).href };
 }

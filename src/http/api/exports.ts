@@ -9,7 +9,11 @@ import {
 } from "../../domain/exports/document.ts";
 import { atomFeed, rssFeed } from "../../domain/exports/feeds.ts";
 import { listingsGeoJson } from "../../domain/exports/geojson.ts";
-import { groupsNeedsProfile, offersWantsProfiles } from "../../domain/exports/murmurations.ts";
+import {
+  groupsNeedsProfile,
+  offersWantsProfile,
+  offersWantsProfiles,
+} from "../../domain/exports/murmurations.ts";
 import { listingsCsv, listingsHxl } from "../../domain/exports/table.ts";
 import { DEFAULT_EXPORT_STATUSES } from "../../domain/listing.ts";
 import type { ProposalStatus } from "../../domain/proposal.ts";
@@ -19,11 +23,12 @@ import {
   type ExportFilters,
   groupDataset,
   networkDataset,
+  publicListing,
 } from "../../services/exports.ts";
 import type { FeedFormat } from "../../urls.ts";
 import { ApiError, notFound } from "../errors.ts";
 import type { ApiDeps } from "./deps.ts";
-import { ErrorSchema, HandleParam } from "./schemas.ts";
+import { ErrorSchema, HandleParam, IdParam } from "./schemas.ts";
 
 /**
  * Open data: a group's public needs and offers, and its network feed, as
@@ -153,6 +158,15 @@ function attachmentName(handle: string, scope: Scope, query: Query, extension: s
   return `${handle}-${scope === "network" ? "network-" : ""}${what}.${extension}`;
 }
 
+const PROFILE_TYPE: string = "application/json";
+
+/** A profile as JSON (its readonly tuple types are not Hono's JSON types, hence no c.json). */
+function publicJson(c: Context, value: unknown): Response {
+  c.header("Content-Type", "application/json");
+  c.header("Cache-Control", "public, max-age=60");
+  return c.body(JSON.stringify(value), 200);
+}
+
 export function registerExportRoutes(app: OpenAPIHono, deps: ApiDeps): void {
   const { db, urls } = deps;
 
@@ -246,5 +260,39 @@ export function registerExportRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         return serve(c, scope, feed, handle, c.req.valid("query"), self);
       });
     }
+  }
+
+  for (const { path, purpose, noun } of [
+    { path: "needs", purpose: "request", noun: "Need" },
+    { path: "offers", purpose: "offer", noun: "Offer" },
+  ] as const) {
+    app.openapi(
+      createRoute({
+        method: "get",
+        path: `/api/v1/${path}/{id}/murmurations.json`,
+        summary: `A public ${noun.toLowerCase()}'s Murmurations offers_wants_schema-v0.1.0 profile, the URL to register with an index (410 once it has ended)`,
+        request: { params: IdParam },
+        responses: {
+          // Typed by key as string like the other exports: the body is written, not c.json'd.
+          200: { description: "The profile", content: { [PROFILE_TYPE]: { schema: z.string() } } },
+          404: {
+            description: "Not found",
+            content: { "application/json": { schema: ErrorSchema } },
+          },
+          410: {
+            description: "Fulfilled, closed or expired",
+            content: { "application/json": { schema: ErrorSchema } },
+          },
+        },
+      }),
+      async (c) => {
+        const found = await publicListing(db, urls, c.req.valid("param").id, purpose);
+        if (found.state === "missing") throw notFound(noun);
+        if (found.state === "ended") {
+          throw new ApiError(410, "gone", `This ${noun.toLowerCase()} has ended`);
+        }
+        return publicJson(c, offersWantsProfile(found.listing, found.groupPage));
+      },
+    );
   }
 }
