@@ -229,6 +229,9 @@ describe("open-data exports", () => {
       expect(res.status, file).toBe(200);
       expect(res.headers.get("content-type"), file).toBe(types[file]);
       expect(res.headers.get("x-truncated")).toBeNull();
+      expect(res.headers.get("access-control-allow-origin")).toBe("*");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("cache-control")).toBe("public, max-age=60");
     }
     for (const file of NETWORK_FILES) {
       const res = await get(a, `/api/v1/groups/food/network/exports/${file}`);

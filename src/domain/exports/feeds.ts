@@ -1,4 +1,3 @@
-import { categoryBySlug } from "../categories.ts";
 import { type Listing, purposeWord } from "../listing.ts";
 import { type ExportDocument, FEED_ENTRY_CAP, isoSeconds, lastUpdated } from "./document.ts";
 import { element, emptyElement } from "./xml.ts";
@@ -16,7 +15,7 @@ export function entryText(listing: Listing): string {
   const facts = [
     `${purposeWord(listing.purpose) === "need" ? "Need" : "Offer"} · ${listing.status}`,
   ];
-  if (listing.category !== null) facts.push(categoryBySlug(listing.category.slug).label);
+  if (listing.category !== null) facts.push(listing.category.label);
   if (listing.urgency !== null) facts.push(`urgency: ${listing.urgency}`);
   if (listing.quantity !== null) {
     const remaining =

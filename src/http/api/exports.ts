@@ -163,8 +163,21 @@ const PROFILE_TYPE: string = "application/json";
 /** A profile as JSON (its readonly tuple types are not Hono's JSON types, hence no c.json). */
 function publicJson(c: Context, value: unknown): Response {
   c.header("Content-Type", "application/json");
-  c.header("Cache-Control", "public, max-age=60");
+  publicDataHeaders(c);
   return c.body(JSON.stringify(value), 200);
+}
+
+/**
+ * Public data, polled by aggregators and feed readers: a minute of caching
+ * spares the database, and any site may load it (a web map fetching the
+ * GeoJSON, say) — no credentials are involved, so `*` gives nothing away.
+ * `nosniff`: a CSV holding `<script>` in a title must never be read as HTML.
+ */
+function publicDataHeaders(c: Context): void {
+  c.header("Cache-Control", "public, max-age=60");
+  c.header("Access-Control-Allow-Origin", "*");
+  c.header("Access-Control-Expose-Headers", "X-Truncated");
+  c.header("X-Content-Type-Options", "nosniff");
 }
 
 export function registerExportRoutes(app: OpenAPIHono, deps: ApiDeps): void {
@@ -195,8 +208,7 @@ export function registerExportRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         ? await groupDataset(db, urls, request)
         : await networkDataset(db, urls, request);
     c.header("Content-Type", format.contentType);
-    // Public data, polled by aggregators and feed readers: a minute of caching spares the database.
-    c.header("Cache-Control", "public, max-age=60");
+    publicDataHeaders(c);
     if (dataset.truncated) c.header("X-Truncated", "true");
     if (format.attachment !== undefined) {
       c.header(
