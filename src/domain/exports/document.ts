@@ -25,9 +25,14 @@ export const EXPORT_ROW_CAP = 1000;
 /** Entries in an RSS or Atom feed: readers poll often and want the recent ones. */
 export const FEED_ENTRY_CAP = 100;
 
-/** An instant at whole seconds, `2026-12-03T11:15:00Z`: what spreadsheets and HXL tools parse. */
+/**
+ * An instant at whole seconds, `2026-12-03T11:15:00Z`: what spreadsheets and
+ * HXL tools parse. Through Date: the Temporal polyfill's round/toString cost
+ * ~50 µs each, which a 1000-row export with three dates a row felt.
+ */
 export function isoSeconds(instant: Temporal.Instant): string {
-  return instant.round({ smallestUnit: "second", roundingMode: "floor" }).toString();
+  const seconds = Math.floor(instant.epochMilliseconds / 1000);
+  return new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
 }
 
 /** The newest `updatedAt` of the listings, or the document's own date when there are none. */

@@ -8,7 +8,7 @@ import { type Listing, listingFromProposal, listingFromRemote } from "../listing
 import type { Proposal } from "../proposal.ts";
 import type { StoredRemoteProposal } from "../remote-proposal.ts";
 import { csvField, plainNumber } from "./csv.ts";
-import type { ExportDocument } from "./document.ts";
+import { type ExportDocument, isoSeconds } from "./document.ts";
 import { atomFeed, rfc822, rssFeed } from "./feeds.ts";
 import { listingsGeoJson } from "./geojson.ts";
 import { groupsNeedsProfile, offersWantsProfiles } from "./murmurations.ts";
@@ -480,6 +480,12 @@ describe("RSS and Atom", () => {
   it("RFC 822 dates and XML escaping", () => {
     expect(rfc822(Temporal.Instant.from("2026-12-03T09:05:07Z"))).toBe(
       "Thu, 03 Dec 2026 09:05:07 GMT",
+    );
+    expect(rfc822(Temporal.Instant.from("2026-12-06T23:59:59.999Z"))).toBe(
+      "Sun, 06 Dec 2026 23:59:59 GMT",
+    );
+    expect(isoSeconds(Temporal.Instant.from("2026-12-06T23:59:59.999Z"))).toBe(
+      "2026-12-06T23:59:59Z",
     );
     expect(xmlText(`<script>&"'`)).toBe("&lt;script&gt;&amp;&quot;&apos;");
     expect(xmlText("a\u0000b\uD800c😀")).toBe("abc😀");

@@ -30,15 +30,17 @@ export function entryText(listing: Listing): string {
   return summary === "" ? facts.join(" · ") : `${facts.join(" · ")}\n\n${summary}`;
 }
 
-const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+/** Indexed by Date#getUTCDay: Sunday first. */
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /** RFC 822 (as RFC 1123 narrows it), the date format RSS 2.0 requires: `Thu, 03 Dec 2026 11:15:00 GMT`. */
 export function rfc822(instant: Temporal.Instant): string {
-  const t = instant.toZonedDateTimeISO("UTC");
+  // Through Date's UTC fields: much cheaper than the Temporal polyfill's time zones.
+  const t = new Date(Math.floor(instant.epochMilliseconds / 1000) * 1000);
   const two = (n: number) => String(n).padStart(2, "0");
-  const year = String(t.year).padStart(4, "0");
-  return `${DAYS[t.dayOfWeek - 1]}, ${two(t.day)} ${MONTHS[t.month - 1]} ${year} ${two(t.hour)}:${two(t.minute)}:${two(t.second)} GMT`;
+  const year = String(t.getUTCFullYear()).padStart(4, "0");
+  return `${DAYS[t.getUTCDay()]}, ${two(t.getUTCDate())} ${MONTHS[t.getUTCMonth()]} ${year} ${two(t.getUTCHours())}:${two(t.getUTCMinutes())}:${two(t.getUTCSeconds())} GMT`;
 }
 
 function entries(document: ExportDocument): readonly Listing[] {
