@@ -399,7 +399,9 @@ describe("open-data exports", () => {
     ]);
     expect(textOf(child(items[1]!, "title"))).toBe(TRICKY_TITLE);
     expect(textOf(child(items[0]!, "title"))).toBe(FORMULA_TITLE);
-    const atom = parseXml(await text(a, "/groups/food/network/feed.atom?purpose=request"));
+    const atom = parseXml(
+      await text(a, "/groups/food/network/feed.atom?utm_source=x&purpose=request"),
+    );
     const entries = childrenNamed(atom, "entry");
     expect(entries.map((e) => textOf(child(e, "id")))).toEqual([published.bNeed!.objectId]);
     expect(textOf(child(child(entries[0]!, "author"), "uri"))).toBe(relief);

@@ -158,6 +158,16 @@ function attachmentName(handle: string, scope: Scope, query: Query, extension: s
   return `${handle}-${scope === "network" ? "network-" : ""}${what}.${extension}`;
 }
 
+/** The filters in a fixed order, nothing else: a feed's own URL (its Atom id) is stable. */
+function canonicalSearch(query: Query): string {
+  const params = new URLSearchParams();
+  for (const key of ["purpose", "status", "category"] as const) {
+    const value = query[key];
+    if (value !== undefined) params.set(key, value);
+  }
+  return params.toString();
+}
+
 const PROFILE_TYPE: string = "application/json";
 
 /** A profile as JSON (its readonly tuple types are not Hono's JSON types, hence no c.json). */
@@ -253,7 +263,7 @@ export function registerExportRoutes(app: OpenAPIHono, deps: ApiDeps): void {
           scope === "group"
             ? urls.groupExport(handle, format.file)
             : urls.networkExport(handle, format.file);
-        self.search = new URL(c.req.url).search;
+        self.search = canonicalSearch(c.req.valid("query"));
         return serve(c, scope, format, handle, c.req.valid("query"), self);
       });
     }
@@ -268,7 +278,7 @@ export function registerExportRoutes(app: OpenAPIHono, deps: ApiDeps): void {
           scope === "group"
             ? urls.groupFeed(handle, feed.format)
             : urls.networkFeed(handle, feed.format);
-        self.search = new URL(c.req.url).search;
+        self.search = canonicalSearch(c.req.valid("query"));
         return serve(c, scope, feed, handle, c.req.valid("query"), self);
       });
     }
