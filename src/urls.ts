@@ -27,7 +27,17 @@ export interface InstanceUrls {
   requestStatusPage(token: string): URL;
   /** Where an invited coordinator creates their account (private). */
   invitationPage(token: string): URL;
+  /** A group's open-data export (`listings.csv`, …; see README "Open data"). */
+  groupExport(handle: string, file: string): URL;
+  /** The same for what the group receives from followed groups. */
+  networkExport(handle: string, file: string): URL;
+  /** A group's RSS or Atom feed of its needs and offers. */
+  groupFeed(handle: string, format: FeedFormat): URL;
+  /** The feed of what the group receives from followed groups. */
+  networkFeed(handle: string, format: FeedFormat): URL;
 }
+
+export type FeedFormat = "rss" | "atom";
 
 export function instanceUrls(origin: URL): InstanceUrls {
   const at = (path: string) => new URL(path, origin);
@@ -50,5 +60,9 @@ export function instanceUrls(origin: URL): InstanceUrls {
     },
     requestStatusPage: (token) => at(`/requests/${token}`),
     invitationPage: (token) => at(`/invitations/${token}`),
+    groupExport: (handle, file) => at(`/api/v1/groups/${handle}/exports/${file}`),
+    networkExport: (handle, file) => at(`/api/v1/groups/${handle}/network/exports/${file}`),
+    groupFeed: (handle, format) => at(`/groups/${handle}/feed.${format}`),
+    networkFeed: (handle, format) => at(`/groups/${handle}/network/feed.${format}`),
   };
 }

@@ -140,6 +140,8 @@ export interface ProposalPageQuery {
   /** Omitted: needs and offers together (the outbox). */
   readonly purpose?: Purpose | undefined;
   readonly status?: ProposalStatus | undefined;
+  /** Any of these statuses (the open-data exports list open and pledged together). */
+  readonly statuses?: readonly ProposalStatus[] | undefined;
   readonly category?: CategorySlug | undefined;
   readonly urgency?: Urgency | undefined;
   /** Only public proposals unless the reader is a coordinator of the group. */
@@ -164,6 +166,10 @@ export async function listProposals(
     .where("deleted_at", "is", null);
   if (q.purpose !== undefined) query = query.where("purpose", "=", q.purpose);
   if (q.status !== undefined) query = query.where("status", "=", q.status);
+  if (q.statuses !== undefined) {
+    if (q.statuses.length === 0) return [];
+    query = query.where("status", "in", [...q.statuses]);
+  }
   if (q.category !== undefined) query = query.where("category", "=", q.category);
   if (q.urgency !== undefined) query = query.where("urgency", "=", q.urgency);
   if (!q.includeFollowersOnly) query = query.where("audience", "=", "public");

@@ -197,6 +197,12 @@ describe("remote proposals repository", () => {
     expect(await filtered({ purpose: "offer" })).toEqual([shared.objectId]);
     expect(await filtered({ kind: "post" })).toEqual([post.objectId]);
     expect(await filtered({ status: "pledged" })).toEqual([remote().objectId]);
+    expect(await filtered({ statuses: ["open", "pledged"], kind: "proposal" })).toEqual([
+      shared.objectId,
+      remote().objectId,
+    ]);
+    expect(await filtered({ statuses: ["open"], kind: "proposal" })).toEqual([shared.objectId]);
+    expect(await filtered({ statuses: [] })).toEqual([]);
     expect(await filtered({ category: "food", kind: "proposal" })).toEqual([shared.objectId]);
     expect(await filtered({ urgency: "low" })).toEqual([]);
 

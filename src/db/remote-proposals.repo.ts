@@ -220,6 +220,8 @@ export interface NetworkPageQuery {
   /** Given: needs or offers only (plain posts have no purpose). */
   readonly purpose?: Purpose | undefined;
   readonly status?: ProposalStatus | undefined;
+  /** Any of these statuses (the open-data exports list open and pledged together). */
+  readonly statuses?: readonly ProposalStatus[] | undefined;
   readonly category?: CategorySlug | undefined;
   readonly urgency?: Urgency | undefined;
   readonly kind?: RemoteKind | undefined;
@@ -260,6 +262,10 @@ export async function listNetwork(
   if (q.kind !== undefined) query = query.where("kind", "=", q.kind);
   if (q.purpose !== undefined) query = query.where("purpose", "=", q.purpose);
   if (q.status !== undefined) query = query.where("status", "=", q.status);
+  if (q.statuses !== undefined) {
+    if (q.statuses.length === 0) return [];
+    query = query.where("status", "in", [...q.statuses]);
+  }
   if (q.category !== undefined) query = query.where("category", "=", q.category);
   if (q.urgency !== undefined) query = query.where("urgency", "=", q.urgency);
   if (q.after !== undefined) {

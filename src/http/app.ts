@@ -8,6 +8,7 @@ import { UNITS } from "../domain/units.ts";
 import { registerWebPages, securityHeaders } from "../web/index.ts";
 import { registerAdminFederationRoutes } from "./api/admin-federation.ts";
 import type { ApiDeps } from "./api/deps.ts";
+import { registerExportRoutes } from "./api/exports.ts";
 import { registerFollowRoutes } from "./api/follows.ts";
 import { registerGroupRoutes } from "./api/groups.ts";
 import { registerInvitationRoutes } from "./api/invitations.ts";
@@ -108,6 +109,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
   registerFollowRoutes(app, deps);
   registerResponseRoutes(app, deps);
   registerPledgeRoutes(app, deps);
+  registerExportRoutes(app, deps);
   app.doc31("/api/openapi.json", {
     openapi: "3.1.0",
     info: {

@@ -14,10 +14,18 @@ export interface LayoutProps {
   readonly title: string;
   /** The ActivityPub document for this page, so fediverse software can find it. */
   readonly alternate?: URL | undefined;
+  /** RSS/Atom feeds of this page's content, for feed readers' autodiscovery. */
+  readonly feeds?: readonly FeedLink[] | undefined;
   readonly children: Child;
 }
 
-export function Layout({ page, title, alternate, children }: LayoutProps) {
+export interface FeedLink {
+  readonly href: URL;
+  readonly type: "application/rss+xml" | "application/atom+xml";
+  readonly title: string;
+}
+
+export function Layout({ page, title, alternate, feeds, children }: LayoutProps) {
   const { t, locale } = page;
   return h(
     "html",
@@ -31,6 +39,9 @@ export function Layout({ page, title, alternate, children }: LayoutProps) {
       alternate === undefined
         ? null
         : h("link", { rel: "alternate", type: "application/activity+json", href: alternate.href }),
+      (feeds ?? []).map((feed) =>
+        h("link", { rel: "alternate", type: feed.type, title: feed.title, href: feed.href.href }),
+      ),
       h("link", { rel: "stylesheet", href: STYLESHEET_PATH }),
     ),
     h(

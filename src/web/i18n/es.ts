@@ -22,6 +22,11 @@ export const es: Messages = {
   askForHelp: "Pedir ayuda",
   offerHelp: "Ofrecer ayuda",
   printView: "Imprimir necesidades abiertas",
+  openData: "Datos abiertos",
+  openDataIntro:
+    "Necesidades y ofertas abiertas, para hojas de cálculo, mapas y lectores de noticias:",
+  openDataSpreadsheet: "hoja de cálculo",
+  openDataMap: "mapa",
   filters: "Filtrar",
   filterCategory: "Categoría",
   filterUrgency: "Urgencia",

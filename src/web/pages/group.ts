@@ -45,6 +45,18 @@ export function GroupPage({
     page,
     title: group.name,
     alternate: urls.group(group.handle),
+    feeds: [
+      {
+        href: urls.groupFeed(group.handle, "rss"),
+        type: "application/rss+xml",
+        title: `${group.name} (RSS)`,
+      },
+      {
+        href: urls.groupFeed(group.handle, "atom"),
+        type: "application/atom+xml",
+        title: `${group.name} (Atom)`,
+      },
+    ],
     children: [
       h("h1", null, group.name),
       h("p", { class: "meta" }, t.groupAccount(`@${group.handle}@${urls.origin.host}`)),
@@ -75,6 +87,7 @@ export function GroupPage({
             ProposalList({ page, items: offers }),
           ),
       FollowBox({ page, base, follow }),
+      OpenData({ page, handle: group.handle }),
     ],
   });
 }
@@ -108,6 +121,29 @@ function MapSection({
     { "aria-labelledby": "map", class: "no-print" },
     h("h2", { id: "map" }, page.t.map.heading),
     BoardMap({ page, markers, tiles, unlocated: items.length - markers.length }),
+  );
+}
+
+/** Links to the open-data exports (README "Open data"), so people find them without the docs. */
+function OpenData({ page, handle }: { page: PageContext; handle: string }) {
+  const { t, urls } = page;
+  const links: readonly (readonly [string, URL])[] = [
+    [`CSV (${t.openDataSpreadsheet})`, urls.groupExport(handle, "listings.csv")],
+    ["HXL", urls.groupExport(handle, "listings.hxl.csv")],
+    [`GeoJSON (${t.openDataMap})`, urls.groupExport(handle, "listings.geojson")],
+    ["RSS", urls.groupFeed(handle, "rss")],
+    ["Atom", urls.groupFeed(handle, "atom")],
+  ];
+  return h(
+    "section",
+    { "aria-labelledby": "open-data", class: "no-print" },
+    h("h2", { id: "open-data" }, t.openData),
+    h("p", null, t.openDataIntro),
+    h(
+      "ul",
+      null,
+      links.map(([label, href]) => h("li", null, h("a", { href: href.pathname }, label))),
+    ),
   );
 }
 

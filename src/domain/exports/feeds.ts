@@ -1,0 +1,114 @@
+import { type Listing, purposeWord } from "../listing.ts";
+import { type ExportDocument, FEED_ENTRY_CAP, isoSeconds, lastUpdated } from "./document.ts";
+import { element, emptyElement } from "./xml.ts";
+
+/**
+ * RSS 2.0 and Atom (RFC 4287) feeds of a document's listings, newest first
+ * as given, at most FEED_ENTRY_CAP entries. Every entry's id (`guid`, Atom
+ * `id`) is the listing's ActivityPub object id, which never changes; Atom's
+ * `updated` moves with each edit or status change so readers show it again.
+ * All text is plain text, XML-escaped; no HTML is emitted.
+ */
+
+/** The lines under the title: what a reader needs to act on it without opening the page. */
+export function entryText(listing: Listing): string {
+  const facts = [
+    `${purposeWord(listing.purpose) === "need" ? "Need" : "Offer"} · ${listing.status}`,
+  ];
+  if (listing.category !== null) facts.push(listing.category.label);
+  if (listing.urgency !== null) facts.push(`urgency: ${listing.urgency}`);
+  if (listing.quantity !== null) {
+    const remaining =
+      listing.quantity.remaining === null || listing.quantity.remaining === listing.quantity.amount
+        ? ""
+        : ` (${listing.quantity.remaining} still open)`;
+    facts.push(`${listing.quantity.amount} ${listing.quantity.unit}${remaining}`);
+  }
+  if (listing.location !== null) facts.push(listing.location.name);
+  if (listing.expiresAt !== null) facts.push(`until ${isoSeconds(listing.expiresAt)}`);
+  const summary = listing.summary.trim();
+  return summary === "" ? facts.join(" · ") : `${facts.join(" · ")}\n\n${summary}`;
+}
+
+/** Indexed by Date#getUTCDay: Sunday first. */
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** RFC 822 (as RFC 1123 narrows it), the date format RSS 2.0 requires: `Thu, 03 Dec 2026 11:15:00 GMT`. */
+export function rfc822(instant: Temporal.Instant): string {
+  // Through Date's UTC fields: much cheaper than the Temporal polyfill's time zones.
+  const t = new Date(Math.floor(instant.epochMilliseconds / 1000) * 1000);
+  const two = (n: number) => String(n).padStart(2, "0");
+  const year = String(t.getUTCFullYear()).padStart(4, "0");
+  return `${DAYS[t.getUTCDay()]}, ${two(t.getUTCDate())} ${MONTHS[t.getUTCMonth()]} ${year} ${two(t.getUTCHours())}:${two(t.getUTCMinutes())}:${two(t.getUTCSeconds())} GMT`;
+}
+
+function entries(document: ExportDocument): readonly Listing[] {
+  return document.listings.slice(0, FEED_ENTRY_CAP);
+}
+
+export function rssFeed(document: ExportDocument): string {
+  const items = entries(document).map((l) =>
+    [
+      "<item>",
+      element("title", l.title),
+      element("link", l.url),
+      element("description", entryText(l)),
+      element("guid", l.objectId, { isPermaLink: "false" }),
+      element("category", l.category?.label),
+      element("pubDate", rfc822(l.publishedAt)),
+      "</item>",
+    ].join(""),
+  );
+  return [
+    '<?xml version="1.0" encoding="utf-8"?>\n',
+    '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>',
+    element("title", document.title),
+    element("link", document.pageUrl),
+    element("description", document.description === "" ? document.title : document.description),
+    emptyElement("atom:link", {
+      href: document.selfUrl,
+      rel: "self",
+      type: "application/rss+xml",
+    }),
+    element("lastBuildDate", rfc822(lastUpdated(document))),
+    ...items,
+    "</channel></rss>\n",
+  ].join("");
+}
+
+export function atomFeed(document: ExportDocument): string {
+  const items = entries(document).map((l) =>
+    [
+      "<entry>",
+      element("id", l.objectId),
+      element("title", l.title),
+      element("updated", isoSeconds(l.updatedAt)),
+      element("published", isoSeconds(l.publishedAt)),
+      l.url === null
+        ? ""
+        : emptyElement("link", { rel: "alternate", type: "text/html", href: l.url }),
+      l.category === null
+        ? ""
+        : emptyElement("category", { term: l.category.slug, label: l.category.label }),
+      "<author>",
+      element("name", l.origin.name ?? l.origin.handle ?? l.origin.actorId),
+      element("uri", l.origin.actorId),
+      "</author>",
+      element("summary", entryText(l), { type: "text" }),
+      "</entry>",
+    ].join(""),
+  );
+  return [
+    '<?xml version="1.0" encoding="utf-8"?>\n',
+    '<feed xmlns="http://www.w3.org/2005/Atom">',
+    element("id", document.selfUrl),
+    element("title", document.title),
+    document.description === "" ? "" : element("subtitle", document.description),
+    element("updated", isoSeconds(lastUpdated(document))),
+    emptyElement("link", { rel: "self", type: "application/atom+xml", href: document.selfUrl }),
+    emptyElement("link", { rel: "alternate", type: "text/html", href: document.pageUrl }),
+    ...items,
+    "</feed>\n",
+  ].join("");
+}

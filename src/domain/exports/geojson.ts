@@ -1,0 +1,66 @@
+import { type Listing, purposeWord } from "../listing.ts";
+import { type ExportDocument, isoSeconds } from "./document.ts";
+
+/**
+ * GeoJSON (RFC 7946): one FeatureCollection, one Feature per listing, its
+ * `id` the object id. A located listing is a Point at `[longitude,
+ * latitude]` (GeoJSON's order, WGS 84) — coarse to ~1 km like every place
+ * that leaves the instance. A listing without coordinates is still a Feature,
+ * with `"geometry": null` as RFC 7946 §3.2 allows, so the file holds the
+ * same rows as the CSV and a map simply leaves those out.
+ */
+export interface GeoJsonFeatureCollection {
+  readonly type: "FeatureCollection";
+  readonly features: readonly GeoJsonFeature[];
+  /** Foreign members (RFC 7946 §6.1): what the collection is. */
+  readonly title: string;
+  readonly description: string;
+}
+
+export interface GeoJsonFeature {
+  readonly type: "Feature";
+  readonly id: string;
+  readonly geometry: { readonly type: "Point"; readonly coordinates: [number, number] } | null;
+  readonly properties: Readonly<Record<string, string | number | null | readonly string[]>>;
+}
+
+export function listingFeature(listing: Listing): GeoJsonFeature {
+  const { location, quantity } = listing;
+  const located = location !== null && location.latitude !== null && location.longitude !== null;
+  return {
+    type: "Feature",
+    id: listing.objectId,
+    geometry: located
+      ? { type: "Point", coordinates: [location.longitude as number, location.latitude as number] }
+      : null,
+    properties: {
+      type: purposeWord(listing.purpose),
+      title: listing.title,
+      summary: listing.summary,
+      url: listing.url,
+      category: listing.category?.slug ?? null,
+      categoryLabel: listing.category?.label ?? null,
+      status: listing.status,
+      urgency: listing.urgency,
+      quantity: quantity === null ? null : Number(quantity.amount),
+      unit: quantity?.unit ?? null,
+      remaining: quantity?.remaining == null ? null : Number(quantity.remaining),
+      place: location?.name ?? null,
+      publishedAt: isoSeconds(listing.publishedAt),
+      updatedAt: isoSeconds(listing.updatedAt),
+      expiresAt: listing.expiresAt === null ? null : isoSeconds(listing.expiresAt),
+      group: listing.origin.actorId,
+      groupName: listing.origin.name,
+      sharedBy: listing.sharedBy,
+    },
+  };
+}
+
+export function listingsGeoJson(document: ExportDocument): GeoJsonFeatureCollection {
+  return {
+    type: "FeatureCollection",
+    title: document.title,
+    description: document.description,
+    features: document.listings.map(listingFeature),
+  };
+}
