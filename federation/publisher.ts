@@ -3,11 +3,13 @@ import { type Activity, Create, Delete, Tombstone, Update } from "@fedify/vocab"
 import type { Kysely } from "kysely";
 import type { Database } from "../src/db/database.ts";
 import { listAcceptedFollowers } from "../src/db/followers.repo.ts";
+import { findIncidentByObjectId } from "../src/db/incidents.repo.ts";
 import type { Group } from "../src/domain/group.ts";
 import type { Proposal } from "../src/domain/proposal.ts";
 import type { ProposalPublisher } from "../src/services/ports.ts";
 import type { InstanceUrls } from "../src/urls.ts";
 import type { AppFederation } from "./federation.ts";
+import { incidentRecipients, uniqueRecipients } from "./incident-recipients.ts";
 import { PUBLIC_AUDIENCE } from "./proposal-object.ts";
 
 /**
@@ -35,9 +37,20 @@ export function createProposalPublisher(
 
   async function send(group: Group, proposal: Proposal, activity: Activity): Promise<void> {
     const recipients = await followerInboxes(deps.db, group.id, deps.isAllowed);
-    if (recipients.length === 0) return;
+    // A tagged need also reaches the incident: its owner (who re-shares it
+    // to the participants) or, for our own incidents, every participant.
+    // Only public ones: the incident board is public.
+    const tag = proposal.incident ?? null;
+    if (tag !== null && proposal.audience === "public") {
+      const incident = await findIncidentByObjectId(deps.db, tag);
+      if (incident !== null) {
+        recipients.push(...(await incidentRecipients(deps.db, incident, deps.isAllowed)));
+      }
+    }
+    const unique = uniqueRecipients(recipients);
+    if (unique.length === 0) return;
     const ctx = federation.createContext(urls.origin, undefined);
-    await ctx.sendActivity({ identifier: group.handle }, recipients, activity, {
+    await ctx.sendActivity({ identifier: group.handle }, unique, activity, {
       preferSharedInbox: true,
       orderingKey: urls.proposalObject(proposal.id).href,
     });

@@ -49,6 +49,7 @@ export function toStored(
     publishedAt: toInstant(row.published_at),
     updatedAt: toInstant(row.remote_updated_at),
     receivedAt: toInstant(row.received_at),
+    incident: row.incident_object_id,
     sharedBy,
   };
 }
@@ -115,6 +116,7 @@ export async function storeRemoteProposal(
     published_at: toDate(value.publishedAt),
     remote_updated_at: toDate(value.updatedAt),
     received_at: toDate(now),
+    incident_object_id: value.incident ?? null,
   };
   const written = await db
     .insertInto("remote_proposals")

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import {
   areaContains,
+  arrangeBoard,
   closeIncident,
   type Incident,
   type IncidentDraft,
@@ -139,4 +140,49 @@ test("incidentHashtag", () => {
   expect(incidentHashtag("tifón ñando")).toBe("TifónÑando");
   expect(incidentHashtag("— —")).toBe("Incident");
   expect(incidentHashtag("a".repeat(100))).toHaveLength(60);
+});
+
+describe("arrangeBoard", () => {
+  const at = (iso: string) => Temporal.Instant.from(iso);
+  const entry = (
+    objectId: string,
+    urgency: string | null,
+    expiresAt: string | null,
+    published = "2026-11-20T00:00:00Z",
+  ) => ({
+    objectId,
+    urgency,
+    expiresAt: expiresAt === null ? null : at(expiresAt),
+    publishedAt: at(published),
+  });
+
+  test("urgency first, then needed-by soonest with none last, then newest; each object once", () => {
+    const board = arrangeBoard(
+      [
+        entry("low", "low", "2026-11-21T00:00:00Z"),
+        entry("normal-none", "normal", null),
+        entry("normal-late", "normal", "2026-11-30T00:00:00Z"),
+        entry("critical", "critical", null),
+        entry("unknown", null, "2026-11-21T00:00:00Z"),
+        entry("normal-soon", "normal", "2026-11-22T00:00:00Z"),
+        entry("normal-soon", "normal", "2026-11-22T00:00:00Z"),
+        entry("normal-none-newer", "normal", null, "2026-11-25T00:00:00Z"),
+      ],
+      100,
+    );
+    expect(board.map((e) => e.objectId)).toEqual([
+      "critical",
+      "normal-soon",
+      "normal-late",
+      "normal-none-newer",
+      "normal-none",
+      "low",
+      "unknown",
+    ]);
+  });
+
+  test("cut to the limit", () => {
+    const many = Array.from({ length: 10 }, (_, i) => entry(`o${i}`, "high", null));
+    expect(arrangeBoard(many, 3)).toHaveLength(3);
+  });
 });

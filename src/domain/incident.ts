@@ -169,7 +169,10 @@ export function closeIncident(incident: Incident, now: Temporal.Instant): CloseR
  * name has no letter or digit.
  */
 export function incidentHashtag(name: string): string {
-  const words = name.normalize("NFKC").split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const words = name
+    .normalize("NFKC")
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
   const tag = words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join("");
   return tag === "" ? "Incident" : tag.slice(0, 60);
 }
@@ -182,3 +185,47 @@ export const URGENCY_RANK: Readonly<Record<string, number>> = {
   low: 3,
 };
 export const UNKNOWN_URGENCY_RANK = 4;
+
+/** What the board sorts on, for local and remote items alike. */
+export interface BoardEntry {
+  readonly objectId: string;
+  readonly urgency: string | null;
+  readonly expiresAt: Temporal.Instant | null;
+  readonly publishedAt: Temporal.Instant;
+}
+
+/**
+ * Board order: urgency (critical > high > normal > low > unknown), then
+ * needed-by soonest (none last), then newest. Each object once: the first
+ * occurrence of an object id wins. At most `limit` entries.
+ */
+export function arrangeBoard<T extends BoardEntry>(items: readonly T[], limit: number): T[] {
+  const seen = new Set<string>();
+  const unique = items.filter((item) => {
+    if (seen.has(item.objectId)) return false;
+    seen.add(item.objectId);
+    return true;
+  });
+  const rank = (u: string | null) => (u === null ? UNKNOWN_URGENCY_RANK : (URGENCY_RANK[u] ?? 4));
+  return unique
+    .sort((a, b) => {
+      const byUrgency = rank(a.urgency) - rank(b.urgency);
+      if (byUrgency !== 0) return byUrgency;
+      if (a.expiresAt !== null && b.expiresAt !== null) {
+        const byExpiry = Temporal.Instant.compare(a.expiresAt, b.expiresAt);
+        if (byExpiry !== 0) return byExpiry;
+      } else if (a.expiresAt !== null) return -1;
+      else if (b.expiresAt !== null) return 1;
+      const byNewest = Temporal.Instant.compare(b.publishedAt, a.publishedAt);
+      return byNewest !== 0 ? byNewest : a.objectId.localeCompare(b.objectId);
+    })
+    .slice(0, limit);
+}
+
+/** Another instance's incident as read from its origin, before it is stored. */
+export interface FetchedIncident extends Omit<Incident, "id" | "groupId"> {
+  /** The owner's inbox, where our tagged needs and our Join go. */
+  readonly ownerInboxUrl: string;
+  /** The owner's list of accepted participants. */
+  readonly participantsUrl: string | null;
+}
