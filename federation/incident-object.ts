@@ -190,7 +190,8 @@ export async function parseIncidentObject(
   const summary = literal(node, `${AS}summary`);
   const validation = validateIncident({
     name: htmlToText(String(literal(node, `${AS}name`) ?? ""), 200, { singleLine: true }),
-    description: typeof summary === "string" ? htmlToText(summary, 5000, { singleLine: false }) : "",
+    description:
+      typeof summary === "string" ? htmlToText(summary, 5000, { singleLine: false }) : "",
     area,
     startsAt,
     endsAt: parseInstant(literal(node, `${AS}endTime`)),

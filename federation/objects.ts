@@ -1,7 +1,11 @@
 import { Event, Group as GroupActor, Note } from "@fedify/vocab";
 import { hasAcceptedFollowerOnOrigin } from "../src/db/followers.repo.ts";
 import { findGroupById } from "../src/db/groups.repo.ts";
-import { findIncident, findIncidentByObjectId, listParticipants } from "../src/db/incidents.repo.ts";
+import {
+  findIncident,
+  findIncidentByObjectId,
+  listParticipants,
+} from "../src/db/incidents.repo.ts";
 import { findProposal } from "../src/db/proposals.repo.ts";
 import type { Group } from "../src/domain/group.ts";
 import { isId } from "../src/domain/ids.ts";

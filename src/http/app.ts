@@ -10,6 +10,7 @@ import { registerAdminFederationRoutes } from "./api/admin-federation.ts";
 import type { ApiDeps } from "./api/deps.ts";
 import { registerFollowRoutes } from "./api/follows.ts";
 import { registerGroupRoutes } from "./api/groups.ts";
+import { registerIncidentRoutes } from "./api/incidents.ts";
 import { registerInvitationRoutes } from "./api/invitations.ts";
 import { registerMatchRoutes } from "./api/matches.ts";
 import { registerNetworkRoutes } from "./api/network.ts";
@@ -106,6 +107,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
   registerFollowRoutes(app, deps);
   registerResponseRoutes(app, deps);
   registerPledgeRoutes(app, deps);
+  registerIncidentRoutes(app, deps);
   app.doc31("/api/openapi.json", {
     openapi: "3.1.0",
     info: {

@@ -168,7 +168,11 @@ export async function joinIncident(
   );
   await deps.incidents.join(
     group,
-    { objectId: stored.objectId, ownerActorId: stored.ownerActorId, ownerInboxUrl: remote.ownerInboxUrl },
+    {
+      objectId: stored.objectId,
+      ownerActorId: stored.ownerActorId,
+      ownerInboxUrl: remote.ownerInboxUrl,
+    },
     joinActivityId,
   );
   return { ok: true, incident: stored, state: "pending" };

@@ -86,7 +86,11 @@ export interface IncidentGateway {
   /** Sends `Join` (object: the incident id) to the owner's inbox. */
   join(
     group: Group,
-    incident: { readonly objectId: string; readonly ownerActorId: string; readonly ownerInboxUrl: string },
+    incident: {
+      readonly objectId: string;
+      readonly ownerActorId: string;
+      readonly ownerInboxUrl: string;
+    },
     joinActivityId: string,
   ): Promise<void>;
   /** Sends `Update` of our incident to its accepted participants and the group's followers. */
