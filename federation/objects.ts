@@ -109,8 +109,14 @@ export function registerIncidentObjects(federation: AppFederation, deps: Federat
     async (_ctx, { id }) => {
       const found = await load(id);
       if (found === null) return null;
-      const participants = await listParticipants(db, id, "accepted");
-      return { items: participants.map((p) => new GroupActor({ id: new URL(p.actorId) })) };
+      const items: GroupActor[] = [];
+      for (const p of await listParticipants(db, id, "accepted")) {
+        // A participant whose domain was blocked since it joined is not vouched for.
+        if (await deps.isAllowed(new URL(p.actorId))) {
+          items.push(new GroupActor({ id: new URL(p.actorId) }));
+        }
+      }
+      return { items };
     },
   );
 }

@@ -3,6 +3,7 @@ import { type Announce, Create, type Delete, type Undo, Update } from "@fedify/v
 import { FetchError } from "@fedify/vocab-runtime";
 import { getLogger } from "@logtape/logtape";
 import {
+  addIncidentTag,
   addRemoteShare,
   deleteRemoteProposal,
   findFollowingGroupHandle,
@@ -132,7 +133,11 @@ async function receive(
   const tag = await keptIncidentTag(ctx, deps, fetched, { handle, announcedBy: null });
   const proposal = { ...fetched, incident: tag };
   const stored = await storeRemoteProposal(deps.db, proposal, newId(), deps.clock());
-  if (stored !== null && stored.outcome !== "unchanged") {
+  const tagged =
+    stored?.outcome === "unchanged" && tag !== null
+      ? await addIncidentTag(deps.db, proposal.objectId, proposal.originActorId, tag)
+      : false;
+  if (stored !== null && (stored.outcome !== "unchanged" || tagged)) {
     await reshareIfOwner(ctx, deps, proposal, tag);
   }
   logger.debug("{kind} {objectId} from {actor}: {outcome}", {
@@ -235,6 +240,9 @@ export async function onAnnounced(
   const now = deps.clock();
   const stored = await storeRemoteProposal(deps.db, proposal, newId(), now);
   if (stored === null) return drop("Announce", id, "another author holds this object id");
+  if (stored.outcome === "unchanged" && tag !== null) {
+    await addIncidentTag(deps.db, proposal.objectId, proposal.originActorId, tag);
+  }
   // An author boosting its own object refreshes it; it is not a share. An
   // incident owner's re-share is not one of the network feed's shares.
   if (sharer.href === proposal.originActorId || link !== null) return;

@@ -296,3 +296,24 @@ export async function listNetwork(
   }
   return rows.map((row) => toStored(row, sharedBy.get(row.id) ?? []));
 }
+
+/**
+ * Records an incident tag on the version already held, when it arrived
+ * earlier by a path that could not vouch for the tag (a follow, before the
+ * author was known as a participant). Never replaces another tag.
+ */
+export async function addIncidentTag(
+  db: Kysely<Database>,
+  objectId: string,
+  originActorId: string,
+  incidentObjectId: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("remote_proposals")
+    .set({ incident_object_id: incidentObjectId })
+    .where("object_id", "=", objectId)
+    .where("origin_actor_id", "=", originActorId)
+    .where("incident_object_id", "is", null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
