@@ -29,10 +29,13 @@ describe("a disaster incident shared by three instances", () => {
   let c: TestInstance;
   let alice: RemoteActor;
   const tokens = new Map<TestInstance, string>();
+  /** A second group on A that joins A's incident (same instance: accepted at once). */
+  let waterToken: string;
   /** Each instance's own id for the incident (A's row, B's and C's copies). */
   const incidentIds = new Map<TestInstance, string>();
   let objectId: string;
   const needs = new Map<TestInstance, string>();
+  let waterNeed: string;
   const actor = (instance: TestInstance) => `${instance.config.origin.origin}/groups/aid`;
 
   async function board(instance: TestInstance, query = ""): Promise<BoardItem[]> {
@@ -69,6 +72,8 @@ describe("a disaster incident shared by three instances", () => {
         (await (await instance.api("POST", "/api/v1/groups/aid/tokens")).json()).token,
       );
     }
+    await a.api("POST", "/api/v1/groups", { handle: "water", name: "Water A" });
+    waterToken = (await (await a.api("POST", "/api/v1/groups/water/tokens")).json()).token;
     // A's group follows alice (she is no group software: the row is written here).
     const group = await a.database.db
       .selectFrom("groups")
@@ -129,12 +134,20 @@ describe("a disaster incident shared by three instances", () => {
       });
       incidentIds.set(joiner, joined.id);
     }
+    const local = await a.api(
+      "POST",
+      "/api/v1/groups/water/incident-joins",
+      { incidentId: objectId },
+      waterToken,
+    );
+    expect(local.status).toBe(202);
+    expect((await local.json()).participation).toBe("accepted");
     for (const joiner of [b, c]) {
       await expect.poll(() => participation(joiner), { timeout: 15_000 }).toBe("accepted");
     }
     const onA = await (await a.api("GET", `/api/v1/incidents/${incidentIds.get(a)}`)).json();
     expect(onA.participants.map((p: { actorId: string }) => p.actorId).sort()).toEqual(
-      [actor(b), actor(c)].sort(),
+      [actor(b), actor(c), `${a.config.origin.origin}/groups/water`].sort(),
     );
     // Nobody follows anybody.
     for (const instance of [a, b, c]) {
@@ -160,7 +173,16 @@ describe("a disaster incident shared by three instances", () => {
       expect(res.status).toBe(201);
       needs.set(instance, (await res.json()).objectId);
     }
-    const expected = [needs.get(a), needs.get(b), needs.get(c)];
+    // A's other group, a participant on the owner's own instance.
+    const water = await a.api(
+      "POST",
+      "/api/v1/groups/water/needs",
+      { title: "Water filters", category: "water", urgency: "low", incident: objectId },
+      waterToken,
+    );
+    expect(water.status).toBe(201);
+    waterNeed = (await water.json()).objectId;
+    const expected = [needs.get(a), needs.get(b), needs.get(c), waterNeed];
     for (const instance of [a, b, c]) {
       await expect
         .poll(async () => (await board(instance)).map((i) => i.objectId), { timeout: 20_000 })
@@ -171,6 +193,7 @@ describe("a disaster incident shared by three instances", () => {
       [actor(a), "critical", "remote"],
       [actor(b), "high", "remote"],
       [actor(c), "normal", "local"],
+      [`${a.config.origin.origin}/groups/water`, "low", "remote"],
     ]);
     // One row per object on each instance, whichever way it came.
     for (const instance of [a, b, c]) {
@@ -178,7 +201,7 @@ describe("a disaster incident shared by three instances", () => {
         .selectFrom("remote_proposals")
         .select(["object_id", "incident_object_id"])
         .execute();
-      expect(rows).toHaveLength(2);
+      expect(rows).toHaveLength(instance === a ? 2 : 3);
       expect(rows.every((r) => r.incident_object_id === objectId)).toBe(true);
     }
     // Followers and feeds are untouched: B's need is in nobody's network feed.
@@ -208,7 +231,7 @@ describe("a disaster incident shared by three instances", () => {
     for (const instance of [a, b]) {
       await expect
         .poll(async () => (await board(instance)).map((i) => i.objectId), { timeout: 20_000 })
-        .toEqual([needs.get(a), needs.get(b)]);
+        .toEqual([needs.get(a), needs.get(b), waterNeed]);
       expect((await board(instance, "?status=fulfilled")).map((i) => i.objectId)).toEqual([
         needs.get(c),
       ]);
@@ -271,7 +294,9 @@ describe("a disaster incident shared by three instances", () => {
       .selectFrom("incident_participants")
       .select("actor_id")
       .execute();
-    expect(participants.map((p) => p.actor_id).sort()).toEqual([actor(b), actor(c)].sort());
+    expect(participants.map((p) => p.actor_id).sort()).toEqual(
+      [actor(b), actor(c), `${a.config.origin.origin}/groups/water`].sort(),
+    );
   });
 
   it("federates the closing to B and C", async () => {

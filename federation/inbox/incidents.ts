@@ -24,8 +24,8 @@ import {
 } from "../../src/db/incidents.repo.ts";
 import type { RemoteProposal } from "../../src/domain/remote-proposal.ts";
 import type { FederationDeps } from "../federation.ts";
-import { reshareToParticipants } from "../incident-gateway.ts";
 import { parseIncidentObject, readParticipants } from "../incident-object.ts";
+import { reshareToParticipants } from "../incident-reshare.ts";
 
 const logger = getLogger(["bayanihan", "federation", "inbox", "incidents"]);
 
