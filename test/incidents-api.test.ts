@@ -427,6 +427,46 @@ describe("incidents API", () => {
       409,
       "conflict",
     );
+    // A need is not an incident.
+    const need = await (
+      await instance.api(
+        "POST",
+        "/api/v1/groups/water/needs",
+        { title: "Buckets", category: "water" },
+        tokens.water,
+      )
+    ).json();
+    const notIncident = await expectRefused(
+      await instance.api(
+        "POST",
+        "/api/v1/groups/water/incident-joins",
+        { incidentId: need.objectId },
+        tokens.water,
+      ),
+      422,
+      "unprocessable",
+    );
+    expect(notIncident.message).toContain("not name an incident");
+    // A blocked domain is refused before anything is fetched from it.
+    expect(
+      (
+        await instance.api("POST", "/api/v1/admin/federation/domains", {
+          domain: "blocked.example",
+          policy: "block",
+        })
+      ).status,
+    ).toBe(201);
+    await expectRefused(
+      await instance.api(
+        "POST",
+        "/api/v1/groups/water/incident-joins",
+        { incidentId: "https://blocked.example/incidents/0193a000-0000-7000-8000-000000000001" },
+        tokens.water,
+      ),
+      403,
+      "forbidden",
+    );
     expect(await count("incident_participants")).toBe(before);
+    expect(await count("incidents")).toBe(2);
   });
 });

@@ -118,6 +118,10 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
             description: "Published",
             content: { "application/json": { schema: ProposalSchema } },
           },
+          422: {
+            description: "The incident is not one the group opened or joined, or it is closed",
+            content: { "application/json": { schema: ErrorSchema } },
+          },
           ...errors,
         },
       }),
@@ -244,6 +248,10 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
           },
           409: {
             description: "Not allowed now",
+            content: { "application/json": { schema: ErrorSchema } },
+          },
+          422: {
+            description: "The incident is not one the group opened or joined, or it is closed",
             content: { "application/json": { schema: ErrorSchema } },
           },
           ...errors,
