@@ -273,6 +273,13 @@ describe("a disaster incident shared by three instances", () => {
     // Stored as before (A follows alice), without the tag.
     expect(stored).toMatchObject({ object_id: note, incident_object_id: null });
     expect((await board(a)).map((i) => i.objectId)).not.toContain(note);
+    // It is on A's "my allies" board (A follows alice), with A's own groups' needs, in
+    // board order; B's and C's needs came through the incident, not a follow, so they are not.
+    const allies = await a.api("GET", "/api/v1/groups/aid/board", undefined, null);
+    expect(allies.status).toBe(200);
+    const items: BoardItem[] = (await allies.json()).items;
+    expect(items.map((i) => i.objectId)).toEqual([needs.get(a), note, waterNeed]);
+    expect(items.map((i) => i.source)).toEqual(["local", "remote", "local"]);
   });
 
   it("refuses a Join from a blocked domain", async () => {
