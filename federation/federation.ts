@@ -15,7 +15,7 @@ import type { InstanceUrls } from "../src/urls.ts";
 import { registerActors } from "./actors.ts";
 import { registerInbox } from "./inbox/index.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
-import { registerObjects } from "./objects.ts";
+import { registerIncidentObjects, registerObjects } from "./objects.ts";
 
 export interface FederationDeps {
   readonly db: Kysely<Database>;
@@ -57,6 +57,7 @@ export function buildFederation(deps: FederationDeps): AppFederation {
   federation.setOutboxPermanentFailureHandler(deps.onPermanentFailure);
   registerActors(federation, deps);
   registerObjects(federation, deps);
+  registerIncidentObjects(federation, deps);
   registerInbox(federation, deps);
   registerNodeInfo(federation, deps);
   return federation;

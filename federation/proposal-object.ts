@@ -1,5 +1,6 @@
 import { categoryBySlug } from "../src/domain/categories.ts";
 import type { Group } from "../src/domain/group.ts";
+import { incidentHashtag } from "../src/domain/incident.ts";
 import { sharedLocation } from "../src/domain/location.ts";
 import { coverageOf } from "../src/domain/pledging.ts";
 import type { Proposal, ProposalStatus, Urgency } from "../src/domain/proposal.ts";
@@ -40,6 +41,7 @@ export const PROPOSAL_CONTEXT = [
     totalQuantity: "byh:totalQuantity",
     pledgedQuantity: "byh:pledgedQuantity",
     continues: { "@id": "byh:continues", "@type": "@id" },
+    incident: { "@id": "byh:incident", "@type": "@id" },
   },
 ] as const;
 
@@ -54,6 +56,8 @@ export interface ProposalUrls {
   readonly groupPage: URL;
   /** The object id of the need or offer this one continues, if any. */
   readonly previousObjectId?: URL | null;
+  /** The incident it is tagged with: its object id and name (for the hashtag). */
+  readonly incident?: { readonly objectId: string; readonly name: string } | null;
 }
 
 /**
@@ -135,12 +139,17 @@ export function renderProposalContent(
     );
   }
   facts.push(`Status: ${STATUS_WORDS[proposal.status]}`);
-  const tagLinks = hashtags(proposal)
-    .map(
+  const tagLinks = [
+    ...hashtags(proposal).map(
       (tag) =>
         `<a href="${escapeHtml(tagUrl(urls, proposal).href)}" class="mention hashtag" rel="tag">#<span>${escapeHtml(tag)}</span></a>`,
-    )
-    .join(" ");
+    ),
+    ...(urls.incident == null
+      ? []
+      : [
+          `<a href="${escapeHtml(urls.incident.objectId)}" class="mention hashtag" rel="tag">#<span>${escapeHtml(incidentHashtag(urls.incident.name))}</span></a>`,
+        ]),
+  ].join(" ");
   const page = escapeHtml(urls.pageUrl.href);
   const previous =
     urls.previousObjectId == null
@@ -181,11 +190,24 @@ export function renderProposalObject(
     url: urls.pageUrl.href,
     published: proposal.createdAt.toString(),
     sensitive: false,
-    tag: hashtags(proposal).map((tag) => ({
-      type: "Hashtag",
-      name: `#${tag}`,
-      href: tagUrl(urls, proposal).href,
-    })),
+    tag: [
+      ...hashtags(proposal).map((tag) => ({
+        type: "Hashtag",
+        name: `#${tag}`,
+        href: tagUrl(urls, proposal).href,
+      })),
+      // Mastodon users see the incident as a hashtag; our instances read
+      // the `incident` term below.
+      ...(urls.incident == null
+        ? []
+        : [
+            {
+              type: "Hashtag",
+              name: `#${incidentHashtag(urls.incident.name)}`,
+              href: urls.incident.objectId,
+            },
+          ]),
+    ],
     purpose: proposal.purpose,
     // Unit-based so that several pledges can each cover part of it: a
     // pledge is a whole multiple of `resourceQuantity` (the step), at most
@@ -214,6 +236,7 @@ export function renderProposalObject(
     object.updated = proposal.updatedAt.toString();
   if (proposal.expiresAt !== null) object.endTime = proposal.expiresAt.toString();
   if (urls.previousObjectId != null) object.continues = urls.previousObjectId.href;
+  if (urls.incident != null) object.incident = urls.incident.objectId;
   const location = sharedLocation(proposal.location);
   if (location !== null) {
     object.location = {

@@ -3,11 +3,15 @@ import { type Activity, Create, Delete, Tombstone, Update } from "@fedify/vocab"
 import type { Kysely } from "kysely";
 import type { Database } from "../src/db/database.ts";
 import { listAcceptedFollowers } from "../src/db/followers.repo.ts";
+import { findGroupById } from "../src/db/groups.repo.ts";
+import { findIncidentByObjectId } from "../src/db/incidents.repo.ts";
 import type { Group } from "../src/domain/group.ts";
 import type { Proposal } from "../src/domain/proposal.ts";
 import type { ProposalPublisher } from "../src/services/ports.ts";
 import type { InstanceUrls } from "../src/urls.ts";
 import type { AppFederation } from "./federation.ts";
+import { incidentRecipients, uniqueRecipients } from "./incident-recipients.ts";
+import { reshareToParticipants } from "./incident-reshare.ts";
 import { PUBLIC_AUDIENCE } from "./proposal-object.ts";
 
 /**
@@ -33,11 +37,41 @@ export function createProposalPublisher(
       : { tos: [followers], ccs: [] };
   }
 
-  async function send(group: Group, proposal: Proposal, activity: Activity): Promise<void> {
+  async function send(
+    group: Group,
+    proposal: Proposal,
+    activity: Activity,
+    kind: "create" | "update" | "delete",
+  ): Promise<void> {
     const recipients = await followerInboxes(deps.db, group.id, deps.isAllowed);
-    if (recipients.length === 0) return;
     const ctx = federation.createContext(urls.origin, undefined);
-    await ctx.sendActivity({ identifier: group.handle }, recipients, activity, {
+    // A tagged need also reaches the incident's participants (FEDERATION.md,
+    // "Reaching every participant"). Only public ones: the board is public.
+    const tag = proposal.incident ?? null;
+    const incident =
+      tag !== null && proposal.audience === "public"
+        ? await findIncidentByObjectId(deps.db, tag)
+        : null;
+    if (incident !== null && incident.groupId !== null && incident.groupId !== group.id) {
+      // Another group of this instance owns it: like any owner, it re-shares
+      // the participant's need; a deletion goes to the participants directly.
+      const owner = await findGroupById(deps.db, incident.groupId);
+      if (owner !== null && kind !== "delete") {
+        await reshareToParticipants(ctx, deps, owner, incident, {
+          objectId: urls.proposalObject(proposal.id).href,
+          authorId: urls.group(group.handle).href,
+          updatedAt: proposal.updatedAt,
+        });
+      } else if (owner !== null) {
+        recipients.push(...(await incidentRecipients(deps.db, incident, deps.isAllowed)));
+      }
+    } else if (incident !== null) {
+      // Our own incident: every participant; a copy: its owner, who re-shares it.
+      recipients.push(...(await incidentRecipients(deps.db, incident, deps.isAllowed)));
+    }
+    const unique = uniqueRecipients(recipients);
+    if (unique.length === 0) return;
+    await ctx.sendActivity({ identifier: group.handle }, unique, activity, {
       preferSharedInbox: true,
       orderingKey: urls.proposalObject(proposal.id).href,
     });
@@ -56,6 +90,7 @@ export function createProposalPublisher(
           published: proposal.createdAt,
           ...addressing(group, proposal),
         }),
+        "create",
       );
     },
     async updated(group, proposal) {
@@ -70,6 +105,7 @@ export function createProposalPublisher(
           updated: proposal.updatedAt,
           ...addressing(group, proposal),
         }),
+        "update",
       );
     },
     async deleted(group, proposal) {
@@ -83,6 +119,7 @@ export function createProposalPublisher(
           object: new Tombstone({ id: objectId }),
           ...addressing(group, proposal),
         }),
+        "delete",
       );
     },
   };

@@ -106,6 +106,7 @@ describe("parseRemoteObject: what we publish", () => {
       url: "https://b.example/needs/0193a000-0000-7000-8000-000000000001",
       publishedAt: Temporal.Instant.from("2026-11-27T18:00:00Z"),
       updatedAt: Temporal.Instant.from("2026-11-27T19:30:00Z"),
+      incident: null,
     });
     expect(proposal.summaryText).toContain("Must keep 2–8 °C & dry.");
     expect(proposal.summaryText).not.toMatch(/[<>]/);
@@ -122,6 +123,12 @@ describe("parseRemoteObject: what we publish", () => {
   it("accepts the other spellings of the public audience", async () => {
     expect((await readOk(ours({ to: ["as:Public"], cc: [] }))).isPublic).toBe(true);
     expect((await readOk(ours({ to: [], cc: "Public" }))).isPublic).toBe(true);
+  });
+
+  it("reads the incident tag, an http(s) id only", async () => {
+    const incident = "https://a.example/incidents/0193a000-0000-7000-8000-000000000009";
+    expect((await readOk(ours({ incident }))).proposal.incident).toBe(incident);
+    expect((await readOk(ours({ incident: "javascript:alert(1)" }))).proposal.incident).toBeNull();
   });
 
   it("reads an offer", async () => {

@@ -369,6 +369,8 @@ export function readExpandedObject(node: Node, now: Temporal.Instant): RemoteObj
       status:
         typeof status === "string" && STATUSES.has(status) ? (status as ProposalStatus) : "open",
       expiresAt: parseInstant(literal(node, `${AS}endTime`)),
+      // Only read here; whether the author may tag it is the inbox's call.
+      incident: httpUrl(ids(node, `${BYH}incident`)[0]),
     },
   };
 }

@@ -5,6 +5,7 @@ import { getLogger } from "@logtape/logtape";
 import type { MiddlewareHandler } from "hono";
 import { createConversationGateway } from "../federation/conversations.ts";
 import { type AppFederation, buildFederation } from "../federation/federation.ts";
+import { createIncidentGateway } from "../federation/incident-gateway.ts";
 import { keyPairGenerator } from "../federation/keys.ts";
 import { createPeerGateway } from "../federation/peer-gateway.ts";
 import { createProposalPublisher } from "../federation/publisher.ts";
@@ -122,6 +123,7 @@ export async function createInstance(
   const publisher = createProposalPublisher(federation, { db: database.db, urls, isAllowed });
   const peers = createPeerGateway(federation, { db: database.db, urls, isAllowed });
   const conversations = createConversationGateway(federation, { urls });
+  const incidents = createIncidentGateway(federation, { db: database.db, urls, isAllowed });
   const proposalDeps = { db: database.db, publisher, clock };
   const messageDeps = { db: database.db, conversations };
   const expirySweepMs = options.jobs?.expirySweepIntervalMs ?? EXPIRY_SWEEP_INTERVAL_MS;
@@ -157,6 +159,7 @@ export async function createInstance(
     conversations,
     adminToken: config.adminToken,
     peers,
+    incidents,
     isAllowed: (url) => federationPolicy.isAllowed(url),
     federationPolicy,
     actorIdOf: (group) => urls.group(group.handle).href,

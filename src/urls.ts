@@ -23,6 +23,12 @@ export interface InstanceUrls {
   responseNotice(responseId: string): URL;
   /** The proposal id in one of our object ids, or null when it is not one. */
   proposalIdOf(objectId: URL): string | null;
+  /** The ActivityPub id of one of our incidents. */
+  incidentObject(id: string): URL;
+  /** The collection of its accepted participant groups. */
+  incidentParticipants(id: string): URL;
+  /** The incident id in one of our incident object ids, or null when it is not one. */
+  incidentIdOf(objectId: URL): string | null;
   /** Where a person sees and withdraws what they sent without an account (private). */
   requestStatusPage(token: string): URL;
   /** Where an invited coordinator creates their account (private). */
@@ -56,6 +62,13 @@ export function instanceUrls(origin: URL): InstanceUrls {
     proposalIdOf(objectId) {
       if (objectId.origin !== origin.origin || objectId.search !== "") return null;
       const match = /^\/objects\/([0-9a-f-]{36})$/.exec(objectId.pathname);
+      return match?.[1] ?? null;
+    },
+    incidentObject: (id) => at(`/incidents/${id}`),
+    incidentParticipants: (id) => at(`/incidents/${id}/participants`),
+    incidentIdOf(objectId) {
+      if (objectId.origin !== origin.origin || objectId.search !== "") return null;
+      const match = /^\/incidents\/([0-9a-f-]{36})$/.exec(objectId.pathname);
       return match?.[1] ?? null;
     },
     requestStatusPage: (token) => at(`/requests/${token}`),

@@ -4,6 +4,7 @@ import {
   Create,
   Delete,
   Follow,
+  Join,
   Offer,
   Reject,
   Undo,
@@ -12,6 +13,7 @@ import {
 import { getLogger } from "@logtape/logtape";
 import type { AppFederation, FederationDeps } from "../federation.ts";
 import { onFollowAnswered, onFollowed, onUndone } from "./follows.ts";
+import { onIncidentUpdated, onJoinAnswered, onJoined } from "./incidents.ts";
 import { onAnnounced, onCreated, onDeleted, onUpdated } from "./proposals.ts";
 import {
   onOffered,
@@ -34,19 +36,23 @@ export function registerInbox(federation: AppFederation, deps: FederationDeps): 
     .on(Follow, (ctx, follow) => onFollowed(ctx, follow, deps))
     .on(Undo, (ctx, undo) => onUndone(ctx, undo, deps))
     // An answer names the activity it answers: one of our pledges' Offers,
-    // or else one of our Follows.
-    .on(Accept, async (_ctx, accept) => {
-      if (!(await onPledgeAnswered(accept, deps))) await onFollowAnswered(accept, deps);
+    // one of our Joins, or else one of our Follows.
+    .on(Accept, async (ctx, accept) => {
+      if (await onPledgeAnswered(accept, deps)) return;
+      if (!(await onJoinAnswered(ctx, accept, deps))) await onFollowAnswered(accept, deps);
     })
-    .on(Reject, async (_ctx, reject) => {
-      if (!(await onPledgeAnswered(reject, deps))) await onFollowAnswered(reject, deps);
+    .on(Reject, async (ctx, reject) => {
+      if (await onPledgeAnswered(reject, deps)) return;
+      if (!(await onJoinAnswered(ctx, reject, deps))) await onFollowAnswered(reject, deps);
     })
+    .on(Join, (ctx, join) => onJoined(ctx, join, deps))
     // A reply to one of our needs is a response; anything else is an allied
     // group's need or offer (or nothing for us).
     .on(Create, async (ctx, create) => {
       if (!(await onReplyCreatedOrUpdated(ctx, create, deps))) await onCreated(ctx, create, deps);
     })
     .on(Update, async (ctx, update) => {
+      if (await onIncidentUpdated(ctx, update, deps)) return;
       if (!(await onReplyCreatedOrUpdated(ctx, update, deps))) await onUpdated(ctx, update, deps);
     })
     .on(Delete, async (ctx, del) => {

@@ -3,6 +3,7 @@ import { type Announce, Create, type Delete, type Undo, Update } from "@fedify/v
 import { FetchError } from "@fedify/vocab-runtime";
 import { getLogger } from "@logtape/logtape";
 import {
+  addIncidentTag,
   addRemoteShare,
   deleteRemoteProposal,
   findFollowingGroupHandle,
@@ -14,6 +15,7 @@ import type { RemoteProposal } from "../../src/domain/remote-proposal.ts";
 import type { FederationDeps } from "../federation.ts";
 import { parseRemoteObject } from "../remote-proposal.ts";
 import { DisallowedUrlError } from "../security/outbound/address-policy.ts";
+import { incidentLink, keptIncidentTag, reshareIfOwner } from "./incidents.ts";
 
 const logger = getLogger(["bayanihan", "federation", "inbox", "proposals"]);
 
@@ -112,16 +114,32 @@ async function receive(
   if (objectId.origin !== actorId.origin) {
     return drop(kind, activity.id, `object ${objectId.href} is not on ${actorId.origin}`);
   }
-  const handle = await findFollowingGroupHandle(deps.db, actorId.href);
+  // Followed actors' objects are received; so are the tagged needs of an
+  // actor an incident links to one of our groups (owner or participant).
+  const followedBy = await findFollowingGroupHandle(deps.db, actorId.href);
+  const link = followedBy === null ? await incidentLink(deps, actorId.href) : null;
+  const handle = followedBy ?? link?.handle ?? null;
   if (handle === null) {
     return drop(kind, activity.id, `no group here follows ${actorId.href}`);
   }
-  const proposal = await fetchRemoteObject(ctx, kind, objectId, handle, deps);
-  if (proposal === null) return;
-  if (proposal.originActorId !== actorId.href) {
-    return drop(kind, activity.id, `object is attributed to ${proposal.originActorId}`);
+  const fetched = await fetchRemoteObject(ctx, kind, objectId, handle, deps);
+  if (fetched === null) return;
+  if (fetched.originActorId !== actorId.href) {
+    return drop(kind, activity.id, `object is attributed to ${fetched.originActorId}`);
   }
+  if (link !== null && !link.incidents.has(fetched.incident ?? "")) {
+    return drop(kind, activity.id, "not followed, and not tagged with an incident linking us");
+  }
+  const tag = await keptIncidentTag(ctx, deps, fetched, { handle, announcedBy: null });
+  const proposal = { ...fetched, incident: tag };
   const stored = await storeRemoteProposal(deps.db, proposal, newId(), deps.clock());
+  const tagged =
+    stored?.outcome === "unchanged" && tag !== null
+      ? await addIncidentTag(deps.db, proposal.objectId, proposal.originActorId, tag)
+      : false;
+  if (stored !== null && (stored.outcome !== "unchanged" || tagged)) {
+    await reshareIfOwner(ctx, deps, proposal, tag);
+  }
   logger.debug("{kind} {objectId} from {actor}: {outcome}", {
     kind,
     objectId: objectId.href,
@@ -202,19 +220,32 @@ export async function onAnnounced(
   if (objectId.origin === ctx.canonicalOrigin) {
     return drop("Announce", id, "shares one of our own objects");
   }
-  const handle = await findFollowingGroupHandle(deps.db, sharer.href);
+  // A followed sharer, or the owner of an incident one of our groups joined
+  // re-sharing a participant's tagged need.
+  const followedBy = await findFollowingGroupHandle(deps.db, sharer.href);
+  const link = followedBy === null ? await incidentLink(deps, sharer.href) : null;
+  const handle = followedBy ?? link?.handle ?? null;
   if (handle === null) return drop("Announce", id, `no group here follows ${sharer.href}`);
   // Whatever the Announce embeds is ignored: the object comes from its origin.
-  const proposal = await fetchRemoteObject(ctx, "Announce", objectId, handle, deps);
-  if (proposal === null) return;
-  if (new URL(proposal.originActorId).origin !== objectId.origin) {
-    return drop("Announce", id, `object is attributed to ${proposal.originActorId}, elsewhere`);
+  const fetched = await fetchRemoteObject(ctx, "Announce", objectId, handle, deps);
+  if (fetched === null) return;
+  if (new URL(fetched.originActorId).origin !== objectId.origin) {
+    return drop("Announce", id, `object is attributed to ${fetched.originActorId}, elsewhere`);
   }
+  if (link !== null && !link.incidents.has(fetched.incident ?? "")) {
+    return drop("Announce", id, "not followed, and not tagged with an incident linking us");
+  }
+  const tag = await keptIncidentTag(ctx, deps, fetched, { handle, announcedBy: sharer.href });
+  const proposal = { ...fetched, incident: tag };
   const now = deps.clock();
   const stored = await storeRemoteProposal(deps.db, proposal, newId(), now);
   if (stored === null) return drop("Announce", id, "another author holds this object id");
-  // An author boosting its own object refreshes it; it is not a share.
-  if (sharer.href === proposal.originActorId) return;
+  if (stored.outcome === "unchanged" && tag !== null) {
+    await addIncidentTag(deps.db, proposal.objectId, proposal.originActorId, tag);
+  }
+  // An author boosting its own object refreshes it; it is not a share. An
+  // incident owner's re-share is not one of the network feed's shares.
+  if (sharer.href === proposal.originActorId || link !== null) return;
   await addRemoteShare(
     deps.db,
     { remoteProposalId: stored.id, sharerActorId: sharer.href, announceId: id.href },

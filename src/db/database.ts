@@ -52,6 +52,8 @@ export interface ProposalsTable {
   pledged_amount: ColumnType<string, string | undefined, string>;
   previous_id: ColumnType<string | null, string | null | undefined, string | null>;
   location_exact: ColumnType<boolean, boolean | undefined, boolean>;
+  /** The object id of the incident it is tagged with. */
+  incident_object_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
   deleted_at: Timestamp | null;
@@ -141,6 +143,47 @@ export interface RemoteProposalsTable {
   remaining_amount: ColumnType<string | null, string | null | undefined, string | null>;
   quantity_step: ColumnType<string | null, string | null | undefined, string | null>;
   intent_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Kept only when the author is the incident's owner or an accepted participant. */
+  incident_object_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface IncidentsTable {
+  id: string;
+  object_id: string;
+  owner_actor_id: string;
+  /** A copy's owner inbox, where tagged needs of our groups also go. */
+  owner_inbox_url: string | null;
+  participants_url: string | null;
+  /** Ours: the group that opened it. Null for a copy of another instance's incident. */
+  group_id: string | null;
+  name: string;
+  description: string;
+  area_kind: "circle" | "bbox";
+  center_latitude: number | null;
+  center_longitude: number | null;
+  radius_km: number | null;
+  south: number | null;
+  west: number | null;
+  north: number | null;
+  east: number | null;
+  starts_at: Timestamp;
+  ends_at: Timestamp | null;
+  status: "open" | "closed";
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IncidentParticipantsTable {
+  incident_id: string;
+  actor_id: string;
+  /** Set when the participant is one of our groups. */
+  group_id: string | null;
+  inbox_url: string | null;
+  shared_inbox_url: string | null;
+  state: "pending" | "accepted";
+  join_activity_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface ResponsesTable {
@@ -316,4 +359,6 @@ export interface Database {
   account_groups: AccountGroupsTable;
   invitations: InvitationsTable;
   sessions: SessionsTable;
+  incidents: IncidentsTable;
+  incident_participants: IncidentParticipantsTable;
 }

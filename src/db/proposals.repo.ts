@@ -33,6 +33,7 @@ export function toProposal(row: Selectable<ProposalsTable>): Proposal {
     status: row.status,
     pledgedAmount: normalizeDecimal(row.pledged_amount),
     previousId: row.previous_id,
+    incident: row.incident_object_id,
     createdAt: toInstant(row.created_at),
     updatedAt: toInstant(row.updated_at),
   };
@@ -65,6 +66,7 @@ function toRow(p: Proposal) {
     status: p.status,
     pledged_amount: p.pledgedAmount,
     previous_id: p.previousId,
+    incident_object_id: p.incident ?? null,
     created_at: toDate(p.createdAt),
     updated_at: toDate(p.updatedAt),
   };

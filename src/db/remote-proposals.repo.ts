@@ -49,6 +49,7 @@ export function toStored(
     publishedAt: toInstant(row.published_at),
     updatedAt: toInstant(row.remote_updated_at),
     receivedAt: toInstant(row.received_at),
+    incident: row.incident_object_id,
     sharedBy,
   };
 }
@@ -115,6 +116,7 @@ export async function storeRemoteProposal(
     published_at: toDate(value.publishedAt),
     remote_updated_at: toDate(value.updatedAt),
     received_at: toDate(now),
+    incident_object_id: value.incident ?? null,
   };
   const written = await db
     .insertInto("remote_proposals")
@@ -299,4 +301,25 @@ export async function listNetwork(
     sharedBy.set(share.remote_proposal_id, list);
   }
   return rows.map((row) => toStored(row, sharedBy.get(row.id) ?? []));
+}
+
+/**
+ * Records an incident tag on the version already held, when it arrived
+ * earlier by a path that could not vouch for the tag (a follow, before the
+ * author was known as a participant). Never replaces another tag.
+ */
+export async function addIncidentTag(
+  db: Kysely<Database>,
+  objectId: string,
+  originActorId: string,
+  incidentObjectId: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("remote_proposals")
+    .set({ incident_object_id: incidentObjectId })
+    .where("object_id", "=", objectId)
+    .where("origin_actor_id", "=", originActorId)
+    .where("incident_object_id", "is", null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }

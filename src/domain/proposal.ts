@@ -47,6 +47,8 @@ export interface Proposal {
   readonly pledgedAmount: string;
   /** The need or offer this one continues (reopened after it ended), if any. */
   readonly previousId: string | null;
+  /** The object id of the incident it is tagged with (absent or null: none). */
+  readonly incident?: string | null;
   readonly createdAt: Temporal.Instant;
   readonly updatedAt: Temporal.Instant;
 }
@@ -62,6 +64,8 @@ export interface ProposalDraft {
   readonly expiresAt: Temporal.Instant | null;
   readonly audience: Audience;
   readonly contact: string | null;
+  /** The object id of an incident the group owns or has joined (absent or null: none). */
+  readonly incident?: string | null;
 }
 
 export type ProposalChanges = Partial<ProposalDraft> & { readonly status?: ProposalStatus };
@@ -169,6 +173,7 @@ function proposalsEqual(a: Proposal, b: Proposal): boolean {
     a.contact === b.contact &&
     a.status === b.status &&
     a.pledgedAmount === b.pledgedAmount &&
+    (a.incident ?? null) === (b.incident ?? null) &&
     JSON.stringify(a.quantity) === JSON.stringify(b.quantity) &&
     JSON.stringify(a.location) === JSON.stringify(b.location) &&
     (a.expiresAt?.epochMilliseconds ?? null) === (b.expiresAt?.epochMilliseconds ?? null)

@@ -42,6 +42,11 @@ export interface RemoteProposal {
   readonly publishedAt: Temporal.Instant;
   /** `updated` (or `published` for a never-edited object): edits apply only when newer. */
   readonly updatedAt: Temporal.Instant;
+  /**
+   * The incident it is tagged with (`byh:incident`), absent or null: none.
+   * Read from the object, then kept only if the author may tag it.
+   */
+  readonly incident?: string | null;
 }
 
 /** As stored, with who shared it (only followed groups' shares are listed). */

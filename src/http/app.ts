@@ -11,6 +11,7 @@ import type { ApiDeps } from "./api/deps.ts";
 import { registerExportRoutes } from "./api/exports.ts";
 import { registerFollowRoutes } from "./api/follows.ts";
 import { registerGroupRoutes } from "./api/groups.ts";
+import { registerIncidentRoutes } from "./api/incidents.ts";
 import { registerInvitationRoutes } from "./api/invitations.ts";
 import { registerMatchRoutes } from "./api/matches.ts";
 import { registerNetworkRoutes } from "./api/network.ts";
@@ -110,6 +111,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
   registerResponseRoutes(app, deps);
   registerPledgeRoutes(app, deps);
   registerExportRoutes(app, deps);
+  registerIncidentRoutes(app, deps);
   app.doc31("/api/openapi.json", {
     openapi: "3.1.0",
     info: {

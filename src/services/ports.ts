@@ -1,4 +1,5 @@
 import type { Follower, Group } from "../domain/group.ts";
+import type { FetchedIncident, Incident } from "../domain/incident.ts";
 import type { Pledge } from "../domain/pledge.ts";
 import type { Proposal } from "../domain/proposal.ts";
 import type { Response } from "../domain/response.ts";
@@ -69,4 +70,29 @@ export interface ConversationGateway {
   responseRejected(group: Group, proposal: Proposal, response: Response): Promise<void>;
   /** Sends a pledge's Offer(Agreement) to the proposer's inbox. */
   pledge(group: Group, pledge: Pledge): Promise<void>;
+}
+
+export type IncidentFetch =
+  | { readonly ok: true; readonly incident: FetchedIncident }
+  | { readonly ok: false; readonly error: "not-found" | "not-incident" | "refused" };
+
+/** The incident conversations with other servers (FEDERATION.md, "Incidents"). */
+export interface IncidentGateway {
+  /**
+   * Fetches an incident from its own id (signed as `group`), never from a
+   * copy: it must be an incident attributed to an actor on its own origin.
+   */
+  fetchIncident(group: Group, objectId: string): Promise<IncidentFetch>;
+  /** Sends `Join` (object: the incident id) to the owner's inbox. */
+  join(
+    group: Group,
+    incident: {
+      readonly objectId: string;
+      readonly ownerActorId: string;
+      readonly ownerInboxUrl: string;
+    },
+    joinActivityId: string,
+  ): Promise<void>;
+  /** Sends `Update` of our incident to its accepted participants and the group's followers. */
+  updated(group: Group, incident: Incident): Promise<void>;
 }

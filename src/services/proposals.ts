@@ -2,6 +2,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Kysely } from "kysely";
 import type { Database } from "../db/database.ts";
 import { findGroupById } from "../db/groups.repo.ts";
+import { findIncidentByObjectId, groupMayTag } from "../db/incidents.repo.ts";
 import {
   deletePendingActivity,
   findProposalIncludingDeleted,
@@ -38,7 +39,22 @@ export interface ProposalDeps {
 
 export type CreateResult =
   | { ok: true; proposal: Proposal }
-  | { ok: false; error: "expiry-in-past" };
+  | { ok: false; error: "expiry-in-past" | "incident-not-allowed" };
+
+/**
+ * A need or offer may be tagged only with an open incident its group owns
+ * or has an accepted participation in: the tag puts it on a board other
+ * instances trust to hold only the incident's participants.
+ */
+async function mayTagWith(
+  db: Kysely<Database>,
+  group: Group,
+  incidentObjectId: string,
+): Promise<boolean> {
+  const incident = await findIncidentByObjectId(db, incidentObjectId);
+  if (incident === null || incident.status !== "open") return false;
+  return groupMayTag(db, group.id, incident);
+}
 
 export async function createProposal(
   deps: ProposalDeps,
@@ -51,11 +67,15 @@ export async function createProposal(
   if (draft.expiresAt !== null && Temporal.Instant.compare(draft.expiresAt, now) <= 0) {
     return { ok: false, error: "expiry-in-past" };
   }
+  if (draft.incident != null && !(await mayTagWith(deps.db, group, draft.incident))) {
+    return { ok: false, error: "incident-not-allowed" };
+  }
   const proposal: Proposal = {
     id: newId(now.epochMilliseconds),
     groupId: group.id,
     purpose,
     ...draft,
+    incident: draft.incident ?? null,
     status: "open",
     pledgedAmount: "0",
     previousId: links.previousId,
@@ -72,13 +92,19 @@ export async function createProposal(
 
 export type EditResult =
   | { ok: true; proposal: Proposal }
-  | { ok: false; error: ChangeError | { type: "conflict" } };
+  | { ok: false; error: ChangeError | { type: "conflict" } | { type: "incident-not-allowed" } };
 
 export async function editProposal(
   deps: ProposalDeps,
   proposal: Proposal,
   changes: ProposalChanges,
 ): Promise<EditResult> {
+  if (changes.incident != null && changes.incident !== proposal.incident) {
+    const group = await findGroupById(deps.db, proposal.groupId);
+    if (group === null || !(await mayTagWith(deps.db, group, changes.incident))) {
+      return { ok: false, error: { type: "incident-not-allowed" } };
+    }
+  }
   const result = applyChanges(proposal, changes, deps.clock());
   if (!result.ok) return result;
   if (!result.changed) return { ok: true, proposal };
@@ -201,6 +227,15 @@ export async function reopenProposal(
     expiresAt,
     audience: previous.audience,
     contact: previous.contact,
+    // It stays on the incident's board while the group may still tag it.
+    incident:
+      previous.incident != null && (await mayTagWith(deps.db, group, previous.incident))
+        ? previous.incident
+        : null,
   };
-  return createProposal(deps, group, previous.purpose, draft, { previousId: previous.id });
+  const result = await createProposal(deps, group, previous.purpose, draft, {
+    previousId: previous.id,
+  });
+  // The tag was checked just above; only the expiry can still be refused.
+  return result.ok ? result : { ok: false, error: "expiry-in-past" };
 }

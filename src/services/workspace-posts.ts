@@ -32,7 +32,7 @@ export type PostFormResult =
   | {
       readonly ok: false;
       readonly reason: "refused";
-      readonly error: ChangeError | { type: "conflict" };
+      readonly error: ChangeError | { type: "conflict" } | { type: "incident-not-allowed" };
     };
 
 function validate(deps: ProposalDeps, input: IntakeInput) {

@@ -5,6 +5,7 @@ import type { FederationPolicyService } from "../../services/federation-policy.t
 import type {
   Clock,
   ConversationGateway,
+  IncidentGateway,
   KeyPairGenerator,
   PeerGateway,
   ProposalPublisher,
@@ -21,6 +22,7 @@ export interface ApiDeps {
   readonly conversations: ConversationGateway;
   readonly adminToken: string | null;
   readonly peers: PeerGateway;
+  readonly incidents: IncidentGateway;
   /** The instance's federation policy for a remote actor or object URL. */
   readonly isAllowed: (url: URL) => Promise<boolean>;
   readonly actorIdOf: (group: Group) => string;

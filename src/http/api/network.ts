@@ -68,7 +68,7 @@ export const NetworkItemSchema = z
   })
   .openapi("NetworkItem");
 
-function networkItemView(item: StoredRemoteProposal) {
+export function networkItemView(item: StoredRemoteProposal) {
   return {
     objectId: item.objectId,
     group: item.originActorId,

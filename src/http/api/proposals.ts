@@ -60,8 +60,19 @@ function toInstant(value: string): Temporal.Instant {
   return Temporal.Instant.from(value);
 }
 
-function changeErrorToApi(error: ChangeError | { type: "conflict" }): ApiError {
+const incidentRefused = () =>
+  new ApiError(
+    422,
+    "unprocessable",
+    "incident must be the object id of an open incident this group opened or has joined (accepted)",
+  );
+
+function changeErrorToApi(
+  error: ChangeError | { type: "conflict" } | { type: "incident-not-allowed" },
+): ApiError {
   switch (error.type) {
+    case "incident-not-allowed":
+      return incidentRefused();
     case "status-not-allowed":
       return new ApiError(
         409,
@@ -107,6 +118,10 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
             description: "Published",
             content: { "application/json": { schema: ProposalSchema } },
           },
+          422: {
+            description: "The incident is not one the group opened or joined, or it is closed",
+            content: { "application/json": { schema: ErrorSchema } },
+          },
           ...errors,
         },
       }),
@@ -126,10 +141,13 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
           expiresAt: input.expiresAt === undefined ? null : toInstant(input.expiresAt),
           audience: input.audience ?? "public",
           contact: input.contact === undefined || input.contact === "" ? null : input.contact,
+          incident: input.incident ?? null,
         };
         const result = await createProposal(deps, group, kind.purpose, draft);
-        if (!result.ok)
+        if (!result.ok) {
+          if (result.error === "incident-not-allowed") throw incidentRefused();
           throw new ApiError(400, "invalid_request", "expiresAt must be in the future");
+        }
         return c.json(
           proposalView(result.proposal, group, deps.urls, { includePrivate: true }),
           201,
@@ -232,6 +250,10 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
             description: "Not allowed now",
             content: { "application/json": { schema: ErrorSchema } },
           },
+          422: {
+            description: "The incident is not one the group opened or joined, or it is closed",
+            content: { "application/json": { schema: ErrorSchema } },
+          },
           ...errors,
         },
       }),
@@ -264,6 +286,7 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
           changes.contact = input.contact === null || input.contact === "" ? null : input.contact;
         }
         if (input.status !== undefined) changes.status = input.status;
+        if (input.incident !== undefined) changes.incident = input.incident;
         const result = await editProposal(deps, proposal, changes);
         if (!result.ok) throw changeErrorToApi(result.error);
         return c.json(

@@ -91,6 +91,16 @@ const Urgency = z.enum(["low", "normal", "high", "critical"]);
 const Audience = z.enum(["public", "followers"]);
 const Status = z.enum(["open", "pledged", "fulfilled", "closed", "expired"]);
 
+/** An incident's ActivityPub object id, as needs and offers are tagged with it. */
+const IncidentRef = z
+  .url({ protocol: /^https?$/ })
+  .max(2048)
+  .openapi({
+    description:
+      "The object id of an open incident the group owns or has an accepted participation in",
+    example: "https://aid.example/incidents/0193…",
+  });
+
 export const ProposalInputSchema = z
   .strictObject({
     title: z.string().trim().min(1).max(200).openapi({ example: "20 insulin coolers" }),
@@ -104,6 +114,7 @@ export const ProposalInputSchema = z
     contact: z.string().trim().max(500).optional().openapi({
       description: "Private: shown to the group's coordinators only, never federated.",
     }),
+    incident: IncidentRef.optional(),
   })
   .openapi("ProposalInput");
 
@@ -119,6 +130,7 @@ export const ProposalPatchSchema = z
     audience: Audience.optional(),
     contact: z.string().trim().max(500).nullable().optional(),
     status: Status.exclude(["expired"]).optional(),
+    incident: IncidentRef.nullable().optional(),
   })
   .openapi("ProposalPatch");
 
@@ -156,6 +168,10 @@ export const ProposalSchema = z
       .string()
       .nullable()
       .openapi({ description: "The need or offer this one continues (reopened)." }),
+    incident: z
+      .string()
+      .nullable()
+      .openapi({ description: "The object id of the incident it is tagged with." }),
     createdAt: z.string(),
     updatedAt: z.string(),
     contact: z

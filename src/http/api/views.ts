@@ -40,6 +40,7 @@ export function proposalView(
     audience: proposal.audience,
     status: proposal.status,
     previousId: proposal.previousId,
+    incident: proposal.incident ?? null,
     createdAt: proposal.createdAt.toString(),
     updatedAt: proposal.updatedAt.toString(),
     ...(options.includePrivate ? { contact: proposal.contact } : {}),

@@ -1,0 +1,510 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { BOARD_MAX_ITEMS, listBoard } from "../../db/board.repo.ts";
+import { findGroupByHandle, findGroupById } from "../../db/groups.repo.ts";
+import {
+  findIncident,
+  type IncidentParticipant,
+  listGroupIncidents,
+  listParticipants,
+  type StoredIncident,
+} from "../../db/incidents.repo.ts";
+import { CATEGORY_SLUGS, type CategorySlug } from "../../domain/categories.ts";
+import type { Group } from "../../domain/group.ts";
+import { arrangeBoard, type IncidentArea } from "../../domain/incident.ts";
+import { sharedLocation } from "../../domain/location.ts";
+import { closeOwnIncident, joinIncident, openIncident } from "../../services/incidents.ts";
+import { identifyCaller, requireCoordinator } from "../auth.ts";
+import { ApiError, notFound } from "../errors.ts";
+import { coordinatedGroup } from "./access.ts";
+import type { ApiDeps } from "./deps.ts";
+import { networkItemView } from "./network.ts";
+import { ErrorSchema, errorResponses, HandleParam, IdParam, Instant } from "./schemas.ts";
+import { quantityView } from "./views.ts";
+
+/**
+ * Incidents: opening, listing, joining and closing them, and the boards
+ * (FEDERATION.md, "Incidents"; ARCHITECTURE.md, "Incidents").
+ */
+const errors = errorResponses;
+const unprocessable = {
+  description: "Not possible for this incident",
+  content: { "application/json": { schema: ErrorSchema } },
+};
+
+// Numbers only here: ranges are the domain's, which reports every problem at once.
+const AreaSchema = z
+  .union([
+    z.strictObject({
+      center: z.strictObject({ latitude: z.number(), longitude: z.number() }),
+      radiusKm: z.number(),
+    }),
+    z.strictObject({
+      bbox: z.strictObject({
+        south: z.number(),
+        west: z.number(),
+        north: z.number(),
+        east: z.number(),
+      }),
+    }),
+  ])
+  .openapi("IncidentArea", {
+    description:
+      "A circle (centre and radius in km, at most 20,000) or a box in degrees; west > east crosses the antimeridian",
+  });
+
+const IncidentInputSchema = z
+  .strictObject({
+    name: z.string().max(1000).openapi({ example: "Hurricane Lena — November 2026" }),
+    description: z.string().max(20_000).optional(),
+    area: AreaSchema,
+    startsAt: Instant,
+    endsAt: Instant.optional(),
+  })
+  .openapi("IncidentInput");
+
+const IncidentSchema = z
+  .object({
+    id: z.string(),
+    objectId: z.url(),
+    owner: z.url().openapi({ description: "The group actor that opened it" }),
+    group: z
+      .string()
+      .nullable()
+      .openapi({ description: "Our group's handle when this instance owns it" }),
+    name: z.string(),
+    description: z.string(),
+    area: AreaSchema,
+    startsAt: z.string(),
+    endsAt: z.string().nullable(),
+    status: z.enum(["open", "closed"]),
+    participants: z.array(z.object({ actorId: z.url(), state: z.enum(["pending", "accepted"]) })),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi("Incident");
+
+const GroupIncidentSchema = IncidentSchema.extend({
+  role: z.enum(["owner", "participant"]),
+  participation: z
+    .enum(["pending", "accepted"])
+    .nullable()
+    .openapi({ description: "This group's participation (null for the owner)" }),
+}).openapi("GroupIncident");
+
+const BoardQuery = z.object({
+  purpose: z.enum(["request", "offer"]).optional(),
+  category: z.enum(CATEGORY_SLUGS).optional(),
+  status: z.enum(["open", "pledged", "fulfilled", "closed", "expired"]).optional().openapi({
+    description: "Omitted: open and pledged",
+  }),
+  limit: z.coerce.number().int().min(1).max(BOARD_MAX_ITEMS).optional(),
+});
+
+const BoardItemSchema = z
+  .object({
+    source: z.enum(["local", "remote"]),
+    objectId: z.url(),
+    group: z.url().openapi({ description: "The origin group's actor id" }),
+    groupHandle: z.string().nullable().openapi({ description: "For this instance's groups" }),
+    purpose: z.enum(["request", "offer"]).nullable(),
+    title: z.string(),
+    summary: z.string(),
+    category: z.enum(CATEGORY_SLUGS).nullable(),
+    quantity: z
+      .object({ amount: z.number(), unit: z.string(), remaining: z.number().nullable() })
+      .nullable(),
+    location: z
+      .object({
+        name: z.string(),
+        latitude: z.number().nullable(),
+        longitude: z.number().nullable(),
+      })
+      .nullable(),
+    urgency: z.enum(["low", "normal", "high", "critical"]).nullable(),
+    status: z.enum(["open", "pledged", "fulfilled", "closed", "expired"]),
+    expiresAt: z.string().nullable(),
+    url: z.string().nullable(),
+    incident: z.string().nullable(),
+    publishedAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi("BoardItem");
+
+const boardResponse = {
+  description: `Most urgent first, then needed-by soonest (none last); at most ${BOARD_MAX_ITEMS}`,
+  content: { "application/json": { schema: z.object({ items: z.array(BoardItemSchema) }) } },
+};
+
+function areaView(area: IncidentArea) {
+  return area.kind === "circle"
+    ? { center: { ...area.center }, radiusKm: area.radiusKm }
+    : { bbox: { south: area.south, west: area.west, north: area.north, east: area.east } };
+}
+
+function incidentView(
+  incident: StoredIncident,
+  participants: readonly IncidentParticipant[],
+  group: Group | null,
+) {
+  return {
+    id: incident.id,
+    objectId: incident.objectId,
+    owner: incident.ownerActorId,
+    group: group?.handle ?? null,
+    name: incident.name,
+    description: incident.description,
+    area: areaView(incident.area),
+    startsAt: incident.startsAt.toString(),
+    endsAt: incident.endsAt?.toString() ?? null,
+    status: incident.status,
+    participants: participants.map((p) => ({ actorId: p.actorId, state: p.state })),
+    createdAt: incident.createdAt.toString(),
+    updatedAt: incident.updatedAt.toString(),
+  };
+}
+
+async function fullView(deps: ApiDeps, incident: StoredIncident) {
+  const group = incident.groupId === null ? null : await findGroupById(deps.db, incident.groupId);
+  // Pending joins of remote groups are nobody else's business; our own
+  // groups' pending participations are shown (they are ours to wait on).
+  const participants = (await listParticipants(deps.db, incident.id)).filter(
+    (p) => p.state === "accepted" || p.groupId !== null,
+  );
+  return incidentView(incident, participants, group);
+}
+
+function areaFromInput(area: z.infer<typeof AreaSchema>): IncidentArea {
+  return "center" in area
+    ? { kind: "circle", center: area.center, radiusKm: area.radiusKm }
+    : { kind: "bbox", ...area.bbox };
+}
+
+type BoardFilters = z.infer<typeof BoardQuery>;
+
+async function board(
+  deps: ApiDeps,
+  scope: Parameters<typeof listBoard>[1]["scope"],
+  filters: BoardFilters,
+) {
+  const limit = filters.limit ?? 100;
+  const rows = await listBoard(deps.db, {
+    scope,
+    purpose: filters.purpose,
+    category: filters.category as CategorySlug | undefined,
+    status: filters.status,
+    limit,
+  });
+  const local = rows.local.map(({ proposal, groupHandle }) => {
+    const objectId = deps.urls.proposalObject(proposal.id).href;
+    const quantity = quantityView(proposal);
+    const location = sharedLocation(proposal.location);
+    return {
+      source: "local" as const,
+      objectId,
+      group: deps.urls.group(groupHandle).href,
+      groupHandle,
+      purpose: proposal.purpose,
+      title: proposal.title,
+      summary: proposal.description,
+      category: proposal.category,
+      quantity:
+        quantity === null
+          ? null
+          : { amount: quantity.amount, unit: quantity.unit, remaining: quantity.remaining },
+      location:
+        location === null
+          ? null
+          : { name: location.name, latitude: location.latitude, longitude: location.longitude },
+      urgency: proposal.urgency,
+      status: proposal.status,
+      expiresAt: proposal.expiresAt?.toString() ?? null,
+      url: deps.urls.proposalPage(proposal.purpose, proposal.id).href,
+      incident: proposal.incident ?? null,
+      publishedAt: proposal.createdAt.toString(),
+      updatedAt: proposal.updatedAt.toString(),
+      sort: {
+        objectId,
+        urgency: proposal.urgency,
+        expiresAt: proposal.expiresAt,
+        publishedAt: proposal.createdAt,
+      },
+    };
+  });
+  const remote = rows.remote.map((item) => {
+    const view = networkItemView(item);
+    return {
+      source: "remote" as const,
+      objectId: item.objectId,
+      group: item.originActorId,
+      groupHandle: null,
+      purpose: item.purpose,
+      title: item.title,
+      summary: item.summaryText,
+      category: item.category,
+      quantity:
+        view.quantity === null
+          ? null
+          : {
+              amount: view.quantity.amount,
+              unit: view.quantity.unit,
+              remaining: view.quantity.remaining,
+            },
+      location: item.location,
+      urgency: item.urgency,
+      status: item.status,
+      expiresAt: view.expiresAt,
+      url: item.url,
+      incident: item.incident ?? null,
+      publishedAt: view.publishedAt,
+      updatedAt: view.updatedAt,
+      sort: {
+        objectId: item.objectId,
+        urgency: item.urgency,
+        expiresAt: item.expiresAt,
+        publishedAt: item.publishedAt,
+      },
+    };
+  });
+  const arranged = arrangeBoard(
+    [...local, ...remote].map((item) => ({ ...item.sort, item })),
+    limit,
+  );
+  return arranged.map(({ item: { sort: _sort, ...item } }) => item);
+}
+
+export function registerIncidentRoutes(app: OpenAPIHono, deps: ApiDeps): void {
+  const serviceDeps = {
+    ...deps,
+    incidentObjectIdOf: (id: string) => deps.urls.incidentObject(id).href,
+    localIncidentIdOf: (objectId: URL) => deps.urls.incidentIdOf(objectId),
+  };
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/groups/{handle}/incidents",
+      summary: "Open an incident: an area and a time window (coordinator)",
+      security: [{ bearer: [] }],
+      request: {
+        params: HandleParam,
+        body: { required: true, content: { "application/json": { schema: IncidentInputSchema } } },
+      },
+      responses: {
+        201: { description: "Opened", content: { "application/json": { schema: IncidentSchema } } },
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const group = await coordinatedGroup(c, deps, c.req.valid("param").handle);
+      const input = c.req.valid("json");
+      const result = await openIncident(serviceDeps, group, {
+        name: input.name,
+        description: input.description ?? "",
+        area: areaFromInput(input.area),
+        startsAt: Temporal.Instant.from(input.startsAt),
+        endsAt: input.endsAt === undefined ? null : Temporal.Instant.from(input.endsAt),
+      });
+      if (!result.ok) {
+        throw new ApiError(
+          400,
+          "invalid_request",
+          result.problems.map((p) => `${p.field}: ${p.message}`).join("; "),
+          { problems: result.problems },
+        );
+      }
+      return c.json(incidentView(result.incident, [], group), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/groups/{handle}/incidents",
+      summary: "Incidents the group opened or joined, newest first (at most 100)",
+      request: { params: HandleParam },
+      responses: {
+        200: {
+          description: "Incidents",
+          content: {
+            "application/json": { schema: z.object({ items: z.array(GroupIncidentSchema) }) },
+          },
+        },
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
+      if (group === null) throw notFound("Group");
+      const items = [];
+      for (const incident of await listGroupIncidents(deps.db, group.id, 100)) {
+        const view = await fullView(deps, incident);
+        const own = (await listParticipants(deps.db, incident.id)).find(
+          (p) => p.groupId === group.id,
+        );
+        items.push({
+          ...view,
+          role: incident.groupId === group.id ? ("owner" as const) : ("participant" as const),
+          participation: own?.state ?? null,
+        });
+      }
+      return c.json({ items }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/incidents/{id}",
+      summary: "An incident (ours or a copy), with its participants",
+      request: { params: IdParam },
+      responses: {
+        200: {
+          description: "Incident",
+          content: { "application/json": { schema: IncidentSchema } },
+        },
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const incident = await findIncident(deps.db, c.req.valid("param").id);
+      if (incident === null) throw notFound("Incident");
+      return c.json(await fullView(deps, incident), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/incidents/{id}/close",
+      summary:
+        "Close an incident; participants and followers receive an Update (owner's coordinator)",
+      security: [{ bearer: [] }],
+      request: { params: IdParam },
+      responses: {
+        200: { description: "Closed", content: { "application/json": { schema: IncidentSchema } } },
+        409: {
+          description: "Already closed",
+          content: { "application/json": { schema: ErrorSchema } },
+        },
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const caller = await identifyCaller(c, deps);
+      const incident = await findIncident(deps.db, c.req.valid("param").id);
+      if (incident === null) throw notFound("Incident");
+      const group =
+        incident.groupId === null ? null : await findGroupById(deps.db, incident.groupId);
+      if (group === null) {
+        throw new ApiError(403, "forbidden", "Only the incident's own instance can close it");
+      }
+      requireCoordinator(caller, group);
+      const result = await closeOwnIncident(serviceDeps, incident);
+      if (!result.ok) {
+        throw result.error === "already-closed"
+          ? new ApiError(409, "conflict", "The incident is already closed")
+          : result.error === "conflict"
+            ? new ApiError(409, "conflict", "It was changed meanwhile; reload and retry")
+            : new ApiError(403, "forbidden", "Only the incident's owner can close it");
+      }
+      return c.json(await fullView(deps, result.incident), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/groups/{handle}/incident-joins",
+      summary:
+        "Join another group's incident by its ActivityPub id; sends Join, accepted by the owner (coordinator)",
+      security: [{ bearer: [] }],
+      request: {
+        params: HandleParam,
+        body: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: z.strictObject({
+                incidentId: z.url({ protocol: /^https?$/ }).max(2048),
+              }),
+            },
+          },
+        },
+      },
+      responses: {
+        202: {
+          description: "Join sent (pending), or accepted at once for an incident on this instance",
+          content: { "application/json": { schema: GroupIncidentSchema } },
+        },
+        409: { description: "Closed", content: { "application/json": { schema: ErrorSchema } } },
+        422: unprocessable,
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const group = await coordinatedGroup(c, deps, c.req.valid("param").handle);
+      const { incidentId } = c.req.valid("json");
+      const result = await joinIncident(serviceDeps, group, new URL(incidentId));
+      if (!result.ok) {
+        switch (result.error) {
+          case "refused":
+            throw new ApiError(
+              403,
+              "forbidden",
+              "This instance does not federate with the incident's domain",
+            );
+          case "not-found":
+            throw new ApiError(404, "not_found", "No incident could be fetched from that id");
+          case "not-incident":
+            throw new ApiError(422, "unprocessable", "That id does not name an incident");
+          case "closed":
+            throw new ApiError(409, "conflict", "The incident is closed");
+          case "own":
+            throw new ApiError(422, "unprocessable", "The group opened this incident itself");
+          case "conflict":
+            throw new ApiError(409, "conflict", "Another actor holds that incident id here");
+        }
+      }
+      const view = await fullView(deps, result.incident);
+      return c.json({ ...view, role: "participant" as const, participation: result.state }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/incidents/{id}/board",
+      summary:
+        "The incident's cross-city board: tagged needs and offers from every participant, most urgent first",
+      request: { params: IdParam, query: BoardQuery },
+      responses: { 200: boardResponse, ...errors },
+    }),
+    async (c) => {
+      const incident = await findIncident(deps.db, c.req.valid("param").id);
+      if (incident === null) throw notFound("Incident");
+      const items = await board(
+        deps,
+        { kind: "incident", incidentObjectId: incident.objectId },
+        c.req.valid("query"),
+      );
+      return c.json({ items }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/groups/{handle}/board",
+      summary:
+        "My allies: this instance's groups' needs and offers and the group's network feed, most urgent first",
+      request: { params: HandleParam, query: BoardQuery },
+      responses: { 200: boardResponse, ...errors },
+    }),
+    async (c) => {
+      const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
+      if (group === null) throw notFound("Group");
+      const items = await board(deps, { kind: "allies", groupId: group.id }, c.req.valid("query"));
+      return c.json({ items }, 200);
+    },
+  );
+}
