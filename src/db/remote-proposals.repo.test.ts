@@ -40,6 +40,7 @@ function remote(overrides: Partial<RemoteProposal> = {}): RemoteProposal {
     url: "https://b.example/needs/1",
     publishedAt: T0,
     updatedAt: T0,
+    incident: null,
     ...overrides,
   };
 }
@@ -138,7 +139,10 @@ describe("remote proposals repository", () => {
   });
 
   it("round-trips every field", async () => {
-    const value = remote({ objectId: "https://b.example/objects/2" });
+    const value = remote({
+      objectId: "https://b.example/objects/2",
+      incident: "https://b.example/incidents/lena",
+    });
     await storeRemoteProposal(db(), value, newId(), T0);
     const stored = await findRemoteProposal(db(), value.objectId);
     expect(stored).toEqual({
