@@ -393,6 +393,43 @@ describe("?near=lat,lon&km= on needs, offers and the network feed", () => {
     expect(body.details).toEqual({ issues: [{ path: parameter, message: body.message }] });
   });
 
+  it("shows the group page nearest first with distances when the link has near and km", async () => {
+    const page = async (search: string) => {
+      const res = await fetch(new URL(`/groups/food${search}`, instance.config.origin), {
+        headers: { accept: "text/html", "accept-language": "en" },
+      });
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    const html = await page("?near=14.6,121.0&km=15");
+    const order = ["Same place 4", "Same place 1", "5 km north", "14 km east"].map((title) =>
+      html.indexOf(`>${title}</a>`),
+    );
+    expect(order.every((at) => at > 0)).toBe(true);
+    expect([...order].sort((x, y) => x - y)).toEqual(order);
+    expect(html).toContain("5.6 km away");
+    expect(html).toContain("14 km away");
+    expect(html).not.toContain("16 km north");
+    expect(html).not.toContain("No place at all");
+    expect(html).toContain("Nearest first: only what has a place within 15 km of 14.6,121");
+    // The other filters keep the place.
+    expect(html).toContain('<input type="hidden" name="near" value="14.6,121"');
+    expect(html).toContain('<input type="hidden" name="km" value="15"');
+    // Offers too, by their own distance.
+    expect(html).toMatch(/>An offer 2 km away<\/a>[\s\S]*?Depot · 2.2 km away/);
+
+    // A bad place is said, and the page lists everything as without it.
+    const bad = await page("?near=91,0");
+    expect(bad).toContain("The place in this link could not be read");
+    expect(bad).toContain("latitude must be between -90 and 90");
+    expect(bad).toContain("No place at all");
+    expect(bad).not.toMatch(/· [\d.]+ km away/);
+    // Empty fields are "not given", as for the other filters.
+    const empty = await page("?near=&km=&category=");
+    expect(empty).not.toContain("could not be read");
+    expect(empty).toContain("No place at all");
+  });
+
   it("refuses a cursor of the other order", async () => {
     const newest = await get("/api/v1/groups/food/needs?limit=1");
     expect(newest.nextCursor).not.toBeNull();
