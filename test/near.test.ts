@@ -430,6 +430,22 @@ describe("?near=lat,lon&km= on needs, offers and the network feed", () => {
     expect(empty).toContain("No place at all");
   });
 
+  it("documents near and km in the OpenAPI document", async () => {
+    const doc = await (await instance.api("GET", "/api/openapi.json", undefined, null)).json();
+    for (const path of ["/api/v1/groups/{handle}/needs", "/api/v1/groups/{handle}/network"]) {
+      const names = (doc.paths[path].get.parameters as { name: string }[]).map((p) => p.name);
+      expect(names).toEqual(expect.arrayContaining(["near", "km", "cursor"]));
+    }
+    // The list item is the Proposal plus distanceKm (allOf).
+    expect(doc.components.schemas.ListedProposal.allOf).toEqual([
+      { $ref: "#/components/schemas/Proposal" },
+      expect.objectContaining({
+        properties: { distanceKm: expect.objectContaining({ type: "number" }) },
+      }),
+    ]);
+    expect(doc.components.schemas.NetworkItem.properties.distanceKm).toBeDefined();
+  });
+
   it("refuses a cursor of the other order", async () => {
     const newest = await get("/api/v1/groups/food/needs?limit=1");
     expect(newest.nextCursor).not.toBeNull();
