@@ -14,13 +14,15 @@
  * - 5 % without coordinates (never part of a near answer);
  * - 5 % of the located ones marked exact; the rest rounded when measured;
  * - 60 % open, 15 % pledged, 15 % fulfilled, 5 % closed, 5 % expired;
- *   10 % followers-only; 1 % deleted (their place cleared, as deletion does).
+ *   10 % followers-only; 1 % deleted (their place cleared, as deletion does);
+ * - 50,000 received needs from 100 peers at the same kind of places, the
+ *   group following 10 peers (so 5,000 are in its network feed).
  *
  * Cases: the first page in central Manila (the densest spot: 13,769 rows
  * in the 15 km box, of which selectNearest's growing circles read a few
  * dozen), the same with status=open, page 5 reached through nextCursor, and
  * a sparse spot (scattered points only, so every circle up to 15 km is
- * tried). The EXPLAIN (ANALYZE, BUFFERS) shown is of each statement the API
+ * tried), and the network feed in central Manila. The EXPLAIN (ANALYZE, BUFFERS) shown is of each statement the API
  * ran for one request, captured by a Kysely plugin, with its parameters.
  */
 import {
@@ -53,6 +55,8 @@ import { explain, inlineParameters } from "./list.ts";
 export interface NearOptions {
   readonly engines: readonly Engine[];
   readonly needs: number;
+  /** Received needs from 100 peers, of which the group follows 10. */
+  readonly remote: number;
   /** Measured requests per case. */
   readonly requests: number;
   /** Unmeasured requests before each case. */
@@ -66,6 +70,7 @@ export interface NearOptions {
 export const DEFAULT_NEAR: NearOptions = {
   engines: ["pglite", "postgres"],
   needs: 100_000,
+  remote: 50_000,
   requests: 500,
   warmup: 50,
   pageSize: 20,
@@ -118,6 +123,49 @@ class RawCapture implements KyselyPlugin {
   }
 }
 
+// The places, shared by the needs and the remote rows: 80 % around one of
+// five cities, 15 % scattered, 5 % none (and none for deleted rows).
+const CITY = "(g / 7) % 5";
+const LATITUDE = sql.raw(`CASE WHEN deleted OR place >= 95 THEN NULL
+  WHEN place >= 80 THEN 5 + 14 * u1
+  ELSE (ARRAY[14.5995, 10.3157, 7.1907, 10.7202, 11.2443])[1 + ${CITY}]
+    + (u1 + u2 + u3 - 1.5) * 0.15 END`);
+const LONGITUDE = sql.raw(`CASE WHEN deleted OR place >= 95 THEN NULL
+  WHEN place >= 80 THEN 117 + 10 * u2
+  ELSE (ARRAY[120.9842, 123.8854, 125.4553, 122.5621, 125.0040])[1 + ${CITY}]
+    + (u4 + u5 + u6 - 1.5) * 0.15 END`);
+
+/** Rows g = from…to with their draws (deterministic: hashes of g) and a UUIDv7-like id. */
+function drawn(from: number, to: number) {
+  return sql`(
+    SELECT g, ts, deleted, bucket, place, u1, u2, u3, u4, u5, u6,
+      substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-7' || substr(r, 14, 3) || '-'
+        || substr(r, 17, 4) || '-' || substr(r, 21, 12) AS id
+    FROM (
+      SELECT *, lpad(to_hex((extract(epoch FROM ts) * 1000)::bigint), 12, '0') AS h,
+        md5(g::text) AS r
+      FROM (
+        SELECT g,
+          timestamptz '2026-11-01T00:00:00Z' + (g % 2592000) * interval '1 second'
+            + (g / 2592000) * interval '1 millisecond' AS ts,
+          (g * 7919) % 100 = 42 AS deleted,
+          (g * 29 + 7) % 100 AS bucket,
+          (g * 37 + 11) % 100 AS place,
+          ((g * 2654435761) % 1000003) / 1000003.0 AS u1,
+          ((g * 40503 + 17) % 999983) / 999983.0 AS u2,
+          ((g * 69069 + 5) % 999979) / 999979.0 AS u3,
+          ((g * 1103515245 + 12345) % 999961) / 999961.0 AS u4,
+          ((g * 22695477 + 1) % 999953) / 999953.0 AS u5,
+          ((g * 134775813 + 3) % 999931) / 999931.0 AS u6
+        FROM generate_series(${from}::bigint, ${to}::bigint) AS g
+      ) AS numbers
+    ) AS hashed
+  ) AS drawn`;
+}
+
+const STATUS = sql.raw(`CASE WHEN bucket < 60 THEN 'open' WHEN bucket < 75 THEN 'pledged'
+  WHEN bucket < 90 THEN 'fulfilled' WHEN bucket < 95 THEN 'closed' ELSE 'expired' END`);
+
 async function insertNeeds(db: Kysely<Database>, group: string, count: number): Promise<void> {
   const batch = 20_000;
   for (let from = 1; from <= count; from += batch) {
@@ -126,48 +174,52 @@ async function insertNeeds(db: Kysely<Database>, group: string, count: number): 
       INSERT INTO proposals (id, group_id, purpose, title, description, category,
         location_name, latitude, longitude, location_exact, urgency, audience, status,
         created_at, updated_at, deleted_at)
-      SELECT
-        substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-7' || substr(r, 14, 3) || '-'
-          || substr(r, 17, 4) || '-' || substr(r, 21, 12),
-        ${group}, 'request',
+      SELECT id, ${group}, 'request',
         CASE WHEN deleted THEN '' ELSE 'Need #' || g END,
         CASE WHEN deleted THEN '' ELSE 'Supplies for a household of ' || (2 + g % 6) END,
         'food',
         CASE WHEN deleted OR place >= 95 THEN NULL ELSE 'Place ' || g % 500 END,
-        CASE WHEN deleted OR place >= 95 THEN NULL
-          WHEN place >= 80 THEN 5 + 14 * u1
-          ELSE (ARRAY[14.5995, 10.3157, 7.1907, 10.7202, 11.2443])[1 + (g / 7) % 5]
-            + (u1 + u2 + u3 - 1.5) * 0.15 END,
-        CASE WHEN deleted OR place >= 95 THEN NULL
-          WHEN place >= 80 THEN 117 + 10 * u2
-          ELSE (ARRAY[120.9842, 123.8854, 125.4553, 122.5621, 125.0040])[1 + (g / 7) % 5]
-            + (u4 + u5 + u6 - 1.5) * 0.15 END,
+        ${LATITUDE}, ${LONGITUDE},
         g % 20 = 7,
         (ARRAY['low', 'normal', 'normal', 'normal', 'high', 'critical'])[1 + g % 6],
         CASE WHEN g % 10 = 0 THEN 'followers' ELSE 'public' END,
-        CASE WHEN bucket < 60 THEN 'open' WHEN bucket < 75 THEN 'pledged'
-          WHEN bucket < 90 THEN 'fulfilled' WHEN bucket < 95 THEN 'closed' ELSE 'expired' END,
+        ${STATUS},
         ts, ts, CASE WHEN deleted THEN ts END
-      FROM (
-        SELECT g, ts, deleted, bucket, place, u1, u2, u3, u4, u5, u6,
-          lpad(to_hex((extract(epoch FROM ts) * 1000)::bigint), 12, '0') AS h,
-          md5(g::text) AS r
-        FROM (
-          SELECT g,
-            timestamptz '2026-11-01T00:00:00Z' + (g % 2592000) * interval '1 second'
-              + (g / 2592000) * interval '1 millisecond' AS ts,
-            (g * 7919) % 100 = 42 AS deleted,
-            (g * 29 + 7) % 100 AS bucket,
-            (g * 37 + 11) % 100 AS place,
-            ((g * 2654435761) % 1000003) / 1000003.0 AS u1,
-            ((g * 40503 + 17) % 999983) / 999983.0 AS u2,
-            ((g * 69069 + 5) % 999979) / 999979.0 AS u3,
-            ((g * 1103515245 + 12345) % 999961) / 999961.0 AS u4,
-            ((g * 22695477 + 1) % 999953) / 999953.0 AS u5,
-            ((g * 134775813 + 3) % 999931) / 999931.0 AS u6
-          FROM generate_series(${from}::bigint, ${to}::bigint) AS g
-        ) AS drawn
-      ) AS generated`.execute(db);
+      FROM ${drawn(from, to)}`.execute(db);
+  }
+}
+
+/**
+ * Received needs from `actors` peers, the same places; the group follows
+ * the first `followed` of them, so a tenth of the rows is in its feed.
+ * Deleted rows are simply absent (received deletions remove the row).
+ */
+async function insertRemote(
+  db: Kysely<Database>,
+  group: string,
+  count: number,
+  actors: number,
+  followed: number,
+): Promise<void> {
+  const actor = (n: string) => sql.raw(`'https://peer' || ${n} || '.example/groups/aid'`);
+  await sql`
+    INSERT INTO following (id, group_id, actor_id, inbox_url, follow_activity_id, state,
+      created_at, updated_at)
+    SELECT md5('follow' || a), ${group}, ${actor("a")}, ${actor("a")} || '/inbox',
+      'https://bench.example/follows/' || a, 'accepted', now(), now()
+    FROM generate_series(0, ${followed - 1}) AS a`.execute(db);
+  const batch = 20_000;
+  for (let from = 1; from <= count; from += batch) {
+    const to = Math.min(count, from + batch - 1);
+    await sql`
+      INSERT INTO remote_proposals (id, object_id, origin_actor_id, kind, purpose, title,
+        summary_text, category, location_name, latitude, longitude, urgency, status,
+        published_at, remote_updated_at, received_at)
+      SELECT id, 'https://peer' || (g % ${actors}) || '.example/objects/' || g,
+        ${actor(`(g % ${actors})`)}, 'proposal', 'request', 'Remote need #' || g, '', 'food',
+        CASE WHEN place >= 95 THEN NULL ELSE 'Place ' || g % 500 END,
+        ${LATITUDE}, ${LONGITUDE}, 'normal', ${STATUS}, ts, ts, ts
+      FROM ${drawn(from, to)} WHERE NOT deleted`.execute(db);
   }
 }
 
@@ -229,10 +281,10 @@ async function measure(
 function planSummary(plan: readonly string[]): string {
   const text = plan.join("\n");
   const scan =
-    /((?:Seq Scan|Index Scan|Index Only Scan|Bitmap Heap Scan|Bitmap Index Scan)(?: using \S+)? on proposals(?:_near)?)/.exec(
+    /((?:Seq Scan|Index Scan|Index Only Scan|Bitmap Heap Scan|Bitmap Index Scan)(?: using \S+)? on (?:remote_)?proposals(?:_near)?)/.exec(
       text,
     )?.[1] ?? "?";
-  const index = /(proposals_\w+)/.exec(text)?.[1] ?? "no index";
+  const index = /((?:remote_)?proposals_\w+)/.exec(text)?.[1] ?? "no index";
   const removed = [...text.matchAll(/Rows Removed by Filter: (\d+)/g)].reduce(
     (n, m) => n + Number(m[1]),
     0,
@@ -258,8 +310,9 @@ async function runEngine(
     const group = await groupId(running, handleName);
     const t = performance.now();
     await insertNeeds(base.db, group, options.needs);
+    await insertRemote(base.db, group, options.remote, 100, 10);
     const insertSeconds = (performance.now() - t) / 1000;
-    if (engine === "postgres") await sql`ANALYZE proposals`.execute(base.db);
+    if (engine === "postgres") await sql`ANALYZE`.execute(base.db);
     const counts = await sql<{ total: number; located: number; manila: number }>`
       SELECT count(*)::int AS total,
         count(*) FILTER (WHERE latitude IS NOT NULL)::int AS located,
@@ -269,12 +322,13 @@ async function runEngine(
     const { total, located, manila } = counts.rows[0]!;
     log(
       `  [${engine}] inserted ${total.toLocaleString("en")} needs in ${insertSeconds.toFixed(1)} s ` +
-        `(${located.toLocaleString("en")} located; ${manila.toLocaleString("en")} in the 15 km box around Manila)` +
-        (engine === "postgres" ? "; ANALYZE proposals" : "; no ANALYZE (PGlite has no autovacuum)"),
+        `(${located.toLocaleString("en")} located; ${manila.toLocaleString("en")} in the 15 km box around Manila) ` +
+        `and ${options.remote.toLocaleString("en")} remote rows from 100 peers, 10 of them followed` +
+        (engine === "postgres" ? "; ANALYZE" : "; no ANALYZE (PGlite has no autovacuum)"),
     );
 
-    const url = (near: string, extra: Record<string, string> = {}) => {
-      const u = new URL(`/api/v1/groups/${handleName}/needs`, running!.config.origin);
+    const url = (near: string, extra: Record<string, string> = {}, list = "needs") => {
+      const u = new URL(`/api/v1/groups/${handleName}/${list}`, running!.config.origin);
       u.searchParams.set("near", near);
       u.searchParams.set("km", String(options.km));
       u.searchParams.set("limit", String(options.pageSize));
@@ -291,6 +345,7 @@ async function runEngine(
       [`Manila, km=${options.km}, status=open`, url(MANILA, { status: "open" })],
       [`Manila, km=${options.km}, page ${options.deepPage} (cursor)`, deep],
       [`sparse spot, km=${options.km}`, url(SPARSE)],
+      [`network feed, Manila, km=${options.km}`, url(MANILA, {}, "network")],
     ];
     const results: NearCase[] = [];
     for (const [name, caseUrl] of cases) {
@@ -320,7 +375,11 @@ async function runEngine(
       for (const [i, query] of queries.entries()) {
         const plan = await explain(base.db, query);
         summaries.push(`#${i + 1} ${planSummary(plan)}`);
-        if (name.endsWith("first page") || process.env.BENCH_VERBOSE) {
+        if (
+          name.endsWith("first page") ||
+          name.startsWith("network") ||
+          process.env.BENCH_VERBOSE
+        ) {
           log(
             `\n  EXPLAIN (ANALYZE, BUFFERS) of "${name}" on ${engine}, statement ${i + 1} of ${queries.length}, as the API ran it:`,
           );

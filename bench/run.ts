@@ -459,7 +459,7 @@ async function main(): Promise<void> {
     const results = await runNear(options, log);
     summary.push(
       [
-        `Near (${options.needs.toLocaleString("en")} needs in five cities and scattered, ${options.requests} sequential anonymous requests over HTTP after ${options.warmup} warm-up, ${options.pageSize} per page; no target):`,
+        `Near (${options.needs.toLocaleString("en")} needs in five cities and scattered, ${options.remote.toLocaleString("en")} received ones for the network feed, ${options.requests} sequential anonymous requests over HTTP after ${options.warmup} warm-up, ${options.pageSize} per page; no target):`,
         nearTable(results),
         ...results.flatMap((r) => r.notes.map((n) => `${r.engine}: ${n}`)),
         `(near took ${((performance.now() - t) / 1000).toFixed(0)} s; load after: ${loadLine(cpus.length)})`,
