@@ -76,7 +76,7 @@ export interface ListResult {
 // ---------------------------------------------------------------------------
 // Plans
 
-async function explain(
+export async function explain(
   db: Kysely<Database>,
   query: CompiledQuery,
   options = "ANALYZE, BUFFERS",
@@ -87,7 +87,7 @@ async function explain(
   return result.rows.map((row) => String(Object.values(row)[0]));
 }
 
-function inlineParameters(query: CompiledQuery): string {
+export function inlineParameters(query: CompiledQuery): string {
   return query.sql.replace(/\$(\d+)/g, (_, n: string) => {
     const value = query.parameters[Number(n) - 1];
     if (value instanceof Date) return `'${value.toISOString()}'`;

@@ -7,10 +7,11 @@
  *   npm run bench -- inbox        # signed Creates accepted per second by the shared inbox
  *   npm run bench -- refusal      # CPU per refused inbox POST, through the HTTP server
  *   npm run bench -- list         # needs-list latency with 100,000 needs
+ *   npm run bench -- near         # ?near=lat,lon&km=15 latency with 100,000 needs in five cities
  *
  * Options: --engines=pglite,postgres  --runs=5  --concurrency=4,16,32 ("default": the
  *          server's own setting)  --followers=10000 --hosts=500 (one fan-out size only)
- *          --requests=1000 (list, inbox, refusal)  --needs=100000
+ *          --requests=1000 (list, inbox, refusal, near)  --needs=100000 (list, near)
  * PostgreSQL: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres);
  * a bench_<random> database is created there and dropped afterwards.
  * BENCH_VERBOSE=1 also prints PGlite's query plans.
@@ -34,6 +35,7 @@ import { cleanupAll, type Engine, POSTGRES_URL, postgresAvailable } from "./lib/
 import { configureBenchLogging } from "./lib/logging.ts";
 import { max, median, min, ms, table } from "./lib/stats.ts";
 import { DEFAULT_LIST, type ListOptions, type ListResult, runList } from "./list.ts";
+import { DEFAULT_NEAR, type NearOptions, type NearResult, runNear } from "./near.ts";
 import {
   DEFAULT_REFUSAL,
   medianCpuMs,
@@ -42,7 +44,7 @@ import {
   runRefusal,
 } from "./refusal.ts";
 
-const BENCHMARKS = ["fanout", "inbox", "refusal", "list"] as const;
+const BENCHMARKS = ["fanout", "inbox", "refusal", "list", "near"] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 interface Args {
@@ -57,7 +59,7 @@ interface Args {
 }
 
 function usage(message: string): never {
-  console.error(`${message}\n\nUsage: npm run bench -- [fanout] [inbox] [refusal] [list]
+  console.error(`${message}\n\nUsage: npm run bench -- [fanout] [inbox] [refusal] [list] [near]
        [--engines=pglite,postgres] [--runs=5] [--concurrency=4,16,32|default]
        [--followers=10000 --hosts=500] [--requests=1000] [--needs=100000]`);
   process.exit(2);
@@ -200,6 +202,24 @@ function listTable(results: readonly ListResult[], targetMs: number): string {
         ms(c.p99),
         ms(max(c.latencies)),
         `${(c.p99 / targetMs).toFixed(2)}${c.p99 <= targetMs ? " ok" : " OVER"}`,
+      ]);
+    }
+  }
+  return table(rows);
+}
+
+function nearTable(results: readonly NearResult[]): string {
+  const rows = [["engine", "request", "requests", "p50 ms", "p99 ms", "max ms", "CPU ms/request"]];
+  for (const r of results) {
+    for (const c of r.cases) {
+      rows.push([
+        r.engine,
+        c.name,
+        String(c.latencies.length),
+        ms(c.p50),
+        ms(c.p99),
+        ms(max(c.latencies)),
+        ms(c.cpuMsPerRequest),
       ]);
     }
   }
@@ -420,6 +440,29 @@ async function main(): Promise<void> {
         listTable(results, options.targetP99Ms),
         ...results.flatMap((r) => r.notes.map((n) => `${r.engine}: ${n}`)),
         `(list took ${((performance.now() - t) / 1000).toFixed(0)} s)`,
+      ].join("\n"),
+    );
+  }
+
+  if (args.benchmarks.includes("near")) {
+    const options: NearOptions = {
+      ...DEFAULT_NEAR,
+      engines,
+      ...(args.requests !== null ? { requests: args.requests } : {}),
+      ...(args.needs !== null ? { needs: args.needs } : {}),
+    };
+    console.log(
+      `\n== Near: GET /api/v1/groups/{handle}/needs?near=…&km=${options.km} with ${options.needs.toLocaleString("en")} needs, ${options.requests} requests per case ==`,
+    );
+    console.log(`Load before: ${loadLine(cpus.length)}`);
+    const t = performance.now();
+    const results = await runNear(options, log);
+    summary.push(
+      [
+        `Near (${options.needs.toLocaleString("en")} needs in five cities and scattered, ${options.remote.toLocaleString("en")} received ones for the network feed, ${options.requests} sequential anonymous requests over HTTP after ${options.warmup} warm-up, ${options.pageSize} per page; no target):`,
+        nearTable(results),
+        ...results.flatMap((r) => r.notes.map((n) => `${r.engine}: ${n}`)),
+        `(near took ${((performance.now() - t) / 1000).toFixed(0)} s; load after: ${loadLine(cpus.length)})`,
       ].join("\n"),
     );
   }

@@ -1,8 +1,10 @@
 import { type Kysely, type Selectable, sql } from "kysely";
 import type { CategorySlug } from "../domain/categories.ts";
+import type { NearQuery } from "../domain/near.ts";
 import type { Proposal, ProposalStatus, Purpose, Urgency } from "../domain/proposal.ts";
 import type { Unit } from "../domain/units.ts";
 import type { Database, ProposalsTable } from "./database.ts";
+import { type DistanceCursor, type NearColumns, selectNearest } from "./near.ts";
 import { toDate, toInstant, toInstantOrNull } from "./time.ts";
 
 export function toProposal(row: Selectable<ProposalsTable>): Proposal {
@@ -137,7 +139,7 @@ export async function markProposalDeleted(
   return result.numUpdatedRows > 0n;
 }
 
-export interface ProposalPageQuery {
+export interface ProposalFilter {
   readonly groupId: string;
   /** Omitted: needs and offers together (the outbox). */
   readonly purpose?: Purpose | undefined;
@@ -148,9 +150,34 @@ export interface ProposalPageQuery {
   readonly urgency?: Urgency | undefined;
   /** Only public proposals unless the reader is a coordinator of the group. */
   readonly includeFollowersOnly: boolean;
+}
+
+export interface ProposalPageQuery extends ProposalFilter {
   readonly limit: number;
   /** Keyset cursor: the last row of the previous page. */
   readonly after?: { readonly createdAt: Temporal.Instant; readonly id: string } | undefined;
+}
+
+/** The filters of a page, without its order or cursor (shared by both orders). */
+function filteredProposals(db: Kysely<Database>, q: ProposalFilter) {
+  let query = db
+    .selectFrom("proposals")
+    .selectAll("proposals")
+    .where("proposals.group_id", "=", q.groupId)
+    .where("proposals.deleted_at", "is", null);
+  if (q.purpose !== undefined) query = query.where("proposals.purpose", "=", q.purpose);
+  if (q.status !== undefined) query = query.where("proposals.status", "=", q.status);
+  if (q.statuses !== undefined) {
+    // An empty list matches nothing (not everything, as leaving it out would).
+    query =
+      q.statuses.length === 0
+        ? query.where(sql<boolean>`false`)
+        : query.where("proposals.status", "in", [...q.statuses]);
+  }
+  if (q.category !== undefined) query = query.where("proposals.category", "=", q.category);
+  if (q.urgency !== undefined) query = query.where("proposals.urgency", "=", q.urgency);
+  if (!q.includeFollowersOnly) query = query.where("proposals.audience", "=", "public");
+  return query;
 }
 
 /**
@@ -161,20 +188,7 @@ export async function listProposals(
   db: Kysely<Database>,
   q: ProposalPageQuery,
 ): Promise<Proposal[]> {
-  let query = db
-    .selectFrom("proposals")
-    .selectAll()
-    .where("group_id", "=", q.groupId)
-    .where("deleted_at", "is", null);
-  if (q.purpose !== undefined) query = query.where("purpose", "=", q.purpose);
-  if (q.status !== undefined) query = query.where("status", "=", q.status);
-  if (q.statuses !== undefined) {
-    if (q.statuses.length === 0) return [];
-    query = query.where("status", "in", [...q.statuses]);
-  }
-  if (q.category !== undefined) query = query.where("category", "=", q.category);
-  if (q.urgency !== undefined) query = query.where("urgency", "=", q.urgency);
-  if (!q.includeFollowersOnly) query = query.where("audience", "=", "public");
+  let query = filteredProposals(db, q);
   if (q.after !== undefined) {
     const createdAt = toDate(q.after.createdAt);
     query = query.where(sql<boolean>`(created_at, id) < (${createdAt}, ${q.after.id})`);
@@ -185,6 +199,39 @@ export async function listProposals(
     .limit(q.limit)
     .execute();
   return rows.map(toProposal);
+}
+
+/** The columns `db/near.ts` measures: the shared point honours `location_exact`. */
+export const PROPOSAL_PLACE: NearColumns = {
+  latitude: "proposals.latitude",
+  longitude: "proposals.longitude",
+  exact: "proposals.location_exact",
+};
+
+export interface NearbyProposalPageQuery extends ProposalFilter {
+  readonly near: NearQuery;
+  readonly limit: number;
+  /** Keyset cursor in distance order: the last row of the previous page. */
+  readonly after?: DistanceCursor | undefined;
+}
+
+export interface NearbyProposal {
+  readonly proposal: Proposal;
+  /** Full precision, to the shared point: round it to show it, keep it for the cursor. */
+  readonly distanceKm: number;
+}
+
+/**
+ * One page of located proposals within `near.km`, nearest first, through
+ * the proposals_near index (group, purpose, then the box). Unlocated ones
+ * are never part of it.
+ */
+export async function listNearbyProposals(
+  db: Kysely<Database>,
+  q: NearbyProposalPageQuery,
+): Promise<NearbyProposal[]> {
+  const rows = await selectNearest(db, filteredProposals(db, q), PROPOSAL_PLACE, q.near, q);
+  return rows.map((row) => ({ proposal: toProposal(row), distanceKm: row.distance_km }));
 }
 
 /** Live proposals whose expiry has passed, for the expiry sweep. */

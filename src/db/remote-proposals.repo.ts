@@ -1,5 +1,6 @@
 import { type Kysely, type Selectable, sql } from "kysely";
 import type { CategorySlug } from "../domain/categories.ts";
+import type { NearQuery } from "../domain/near.ts";
 import type { ProposalStatus, Purpose, Urgency } from "../domain/proposal.ts";
 import type {
   RemoteKind,
@@ -8,6 +9,7 @@ import type {
 } from "../domain/remote-proposal.ts";
 import type { Unit } from "../domain/units.ts";
 import type { Database, RemoteProposalsTable } from "./database.ts";
+import { type DistanceCursor, type NearColumns, selectNearest } from "./near.ts";
 import { normalizeDecimal } from "./proposals.repo.ts";
 import { toDate, toInstant, toInstantOrNull } from "./time.ts";
 
@@ -217,7 +219,7 @@ export async function removeRemoteShare(
   return result.numDeletedRows > 0n;
 }
 
-export interface NetworkPageQuery {
+export interface NetworkFilter {
   readonly groupId: string;
   /** Given: needs or offers only (plain posts have no purpose). */
   readonly purpose?: Purpose | undefined;
@@ -227,25 +229,29 @@ export interface NetworkPageQuery {
   readonly category?: CategorySlug | undefined;
   readonly urgency?: Urgency | undefined;
   readonly kind?: RemoteKind | undefined;
+}
+
+export interface NetworkPageQuery extends NetworkFilter {
   readonly limit: number;
   /** Keyset cursor: the last row of the previous page. */
   readonly after?: { readonly publishedAt: Temporal.Instant; readonly id: string } | undefined;
 }
 
-/**
- * A group's network feed, newest first: objects whose author the group
- * follows (accepted), and objects a group it follows re-shared. Each object
- * once, with the followed groups that shared it. Keyset-paginated.
- */
-export async function listNetwork(
-  db: Kysely<Database>,
-  q: NetworkPageQuery,
-): Promise<StoredRemoteProposal[]> {
-  const followed = db
+function followedBy(db: Kysely<Database>, groupId: string) {
+  return db
     .selectFrom("following")
     .select("following.actor_id")
-    .where("following.group_id", "=", q.groupId)
+    .where("following.group_id", "=", groupId)
     .where("following.state", "=", "accepted");
+}
+
+/**
+ * What a group's network feed holds, filtered, without order: objects whose
+ * author the group follows (accepted), and objects a group it follows
+ * re-shared.
+ */
+function filteredNetwork(db: Kysely<Database>, q: NetworkFilter) {
+  const followed = followedBy(db, q.groupId);
   let query = db
     .selectFrom("remote_proposals")
     .selectAll("remote_proposals")
@@ -261,15 +267,30 @@ export async function listNetwork(
         ),
       ]),
     );
-  if (q.kind !== undefined) query = query.where("kind", "=", q.kind);
-  if (q.purpose !== undefined) query = query.where("purpose", "=", q.purpose);
-  if (q.status !== undefined) query = query.where("status", "=", q.status);
+  if (q.kind !== undefined) query = query.where("remote_proposals.kind", "=", q.kind);
+  if (q.purpose !== undefined) query = query.where("remote_proposals.purpose", "=", q.purpose);
+  if (q.status !== undefined) query = query.where("remote_proposals.status", "=", q.status);
   if (q.statuses !== undefined) {
-    if (q.statuses.length === 0) return [];
-    query = query.where("status", "in", [...q.statuses]);
+    // An empty list matches nothing (not everything, as leaving it out would).
+    query =
+      q.statuses.length === 0
+        ? query.where(sql<boolean>`false`)
+        : query.where("remote_proposals.status", "in", [...q.statuses]);
   }
-  if (q.category !== undefined) query = query.where("category", "=", q.category);
-  if (q.urgency !== undefined) query = query.where("urgency", "=", q.urgency);
+  if (q.category !== undefined) query = query.where("remote_proposals.category", "=", q.category);
+  if (q.urgency !== undefined) query = query.where("remote_proposals.urgency", "=", q.urgency);
+  return query;
+}
+
+/**
+ * A group's network feed, newest first. Each object once, with the followed
+ * groups that shared it. Keyset-paginated.
+ */
+export async function listNetwork(
+  db: Kysely<Database>,
+  q: NetworkPageQuery,
+): Promise<StoredRemoteProposal[]> {
+  let query = filteredNetwork(db, q);
   if (q.after !== undefined) {
     const publishedAt = toDate(q.after.publishedAt);
     query = query.where(
@@ -281,7 +302,54 @@ export async function listNetwork(
     .orderBy("remote_proposals.id", "desc")
     .limit(q.limit)
     .execute();
-  if (rows.length === 0) return [];
+  const sharedBy = await sharersOf(db, q.groupId, rows);
+  return rows.map((row) => toStored(row, sharedBy.get(row.id) ?? []));
+}
+
+/**
+ * Received objects carry no "exact" mark: their point is measured rounded,
+ * as matching does, whatever precision the origin sent.
+ */
+export const REMOTE_PLACE: NearColumns = {
+  latitude: "remote_proposals.latitude",
+  longitude: "remote_proposals.longitude",
+  exact: null,
+};
+
+export interface NearbyNetworkPageQuery extends NetworkFilter {
+  readonly near: NearQuery;
+  readonly limit: number;
+  /** Keyset cursor in distance order: the last row of the previous page. */
+  readonly after?: DistanceCursor | undefined;
+}
+
+export interface NearbyRemoteProposal {
+  readonly item: StoredRemoteProposal;
+  /** Full precision, to the rounded point: round it to show it, keep it for the cursor. */
+  readonly distanceKm: number;
+}
+
+/** The network feed's located objects within `near.km`, nearest first. */
+export async function listNearbyNetwork(
+  db: Kysely<Database>,
+  q: NearbyNetworkPageQuery,
+): Promise<NearbyRemoteProposal[]> {
+  const rows = await selectNearest(db, filteredNetwork(db, q), REMOTE_PLACE, q.near, q);
+  const sharedBy = await sharersOf(db, q.groupId, rows);
+  return rows.map((row) => ({
+    item: toStored(row, sharedBy.get(row.id) ?? []),
+    distanceKm: row.distance_km,
+  }));
+}
+
+/** Which of the group's followed actors re-shared each row, oldest share first. */
+async function sharersOf(
+  db: Kysely<Database>,
+  groupId: string,
+  rows: readonly { id: string }[],
+): Promise<Map<string, string[]>> {
+  const sharedBy = new Map<string, string[]>();
+  if (rows.length === 0) return sharedBy;
   const shares = await db
     .selectFrom("remote_shares")
     .select(["remote_shares.remote_proposal_id", "remote_shares.sharer_actor_id"])
@@ -290,17 +358,16 @@ export async function listNetwork(
       "in",
       rows.map((r) => r.id),
     )
-    .where("remote_shares.sharer_actor_id", "in", followed)
+    .where("remote_shares.sharer_actor_id", "in", followedBy(db, groupId))
     .orderBy("remote_shares.shared_at")
     .orderBy("remote_shares.sharer_actor_id")
     .execute();
-  const sharedBy = new Map<string, string[]>();
   for (const share of shares) {
     const list = sharedBy.get(share.remote_proposal_id) ?? [];
     list.push(share.sharer_actor_id);
     sharedBy.set(share.remote_proposal_id, list);
   }
-  return rows.map((row) => toStored(row, sharedBy.get(row.id) ?? []));
+  return sharedBy;
 }
 
 /**

@@ -24,6 +24,15 @@ export function formatNumber(value: number | string, locale: Locale): string {
   return new Intl.NumberFormat(locale, { maximumFractionDigits: 6 }).format(Number(value));
 }
 
+/** A distance in km as people read it: "2.2 km", "14 km". */
+export function formatKm(km: number, locale: Locale): string {
+  return new Intl.NumberFormat(locale, {
+    style: "unit",
+    unit: "kilometer",
+    maximumFractionDigits: 1,
+  }).format(km);
+}
+
 /** Our unit names → Intl's sanctioned unit identifiers, where one exists. */
 const INTL_UNITS: Partial<Record<Unit, string>> = {
   gram: "gram",

@@ -1,12 +1,19 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { findGroupByHandle } from "../../db/groups.repo.ts";
-import { listNetwork } from "../../db/remote-proposals.repo.ts";
+import { listNearbyNetwork, listNetwork } from "../../db/remote-proposals.repo.ts";
 import { CATEGORY_SLUGS } from "../../domain/categories.ts";
 import { formatDecimal, max, parseDecimal, subtract, ZERO } from "../../domain/decimal.ts";
+import { roundDistanceKm } from "../../domain/near.ts";
 import type { StoredRemoteProposal } from "../../domain/remote-proposal.ts";
 import { ApiError, notFound } from "../errors.ts";
 import type { ApiDeps } from "./deps.ts";
-import { decodeCursor, encodeCursor } from "./pagination.ts";
+import { DistanceKmField, NearQueryParams, nearFromQuery } from "./near.ts";
+import {
+  decodeCursor,
+  decodeDistanceCursor,
+  encodeCursor,
+  encodeDistanceCursor,
+} from "./pagination.ts";
 import { ErrorSchema, HandleParam } from "./schemas.ts";
 
 const Purpose = z.enum(["request", "offer"]);
@@ -19,6 +26,7 @@ export const NetworkQuery = z.object({
   status: Status.optional(),
   category: z.enum(CATEGORY_SLUGS).optional(),
   urgency: Urgency.optional(),
+  ...NearQueryParams,
   kind: Kind.optional().openapi({
     description:
       "proposal: needs and offers; post: plain posts from software without FEP-0837. " +
@@ -65,6 +73,7 @@ export const NetworkItemSchema = z
     sharedBy: z.array(z.string()).openapi({
       description: "Followed groups that re-shared (Announced) it",
     }),
+    distanceKm: DistanceKmField,
   })
   .openapi("NetworkItem");
 
@@ -110,7 +119,7 @@ export function registerNetworkRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       path: "/api/v1/groups/{handle}/network",
       summary:
         "Needs and offers from the groups this group follows, and those they re-shared " +
-        "(newest first, keyset-paginated)",
+        "(newest first, or nearest first with near; keyset-paginated)",
       request: { params: HandleParam, query: NetworkQuery },
       responses: {
         200: {
@@ -135,6 +144,7 @@ export function registerNetworkRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
       if (group === null) throw notFound("Group");
       const query = c.req.valid("query");
+      const near = nearFromQuery(query);
       const limit = query.limit ?? 20;
       const filtersProposals =
         query.purpose !== undefined ||
@@ -148,13 +158,38 @@ export function registerNetworkRoutes(app: OpenAPIHono, deps: ApiDeps): void {
           "Plain posts have no purpose, status, category or urgency to filter on",
         );
       }
-      const page = await listNetwork(deps.db, {
+      const filter = {
         groupId: group.id,
         kind: filtersProposals ? "proposal" : query.kind,
         purpose: query.purpose,
         status: query.status,
         category: query.category,
         urgency: query.urgency,
+      } as const;
+      if (near !== null) {
+        const nearby = await listNearbyNetwork(deps.db, {
+          ...filter,
+          near,
+          limit,
+          after: query.cursor === undefined ? undefined : decodeDistanceCursor(query.cursor),
+        });
+        const end = nearby.at(-1);
+        return c.json(
+          {
+            items: nearby.map(({ item, distanceKm }) => ({
+              ...networkItemView(item),
+              distanceKm: roundDistanceKm(distanceKm),
+            })),
+            nextCursor:
+              nearby.length === limit && end !== undefined
+                ? encodeDistanceCursor(end.distanceKm, end.item.id)
+                : null,
+          },
+          200,
+        );
+      }
+      const page = await listNetwork(deps.db, {
+        ...filter,
         limit,
         after: query.cursor === undefined ? undefined : publishedAfter(decodeCursor(query.cursor)),
       });

@@ -1,7 +1,8 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { findGroupByHandle } from "../../db/groups.repo.ts";
-import { listProposals } from "../../db/proposals.repo.ts";
+import { listNearbyProposals, listProposals } from "../../db/proposals.repo.ts";
 import type { CategorySlug } from "../../domain/categories.ts";
+import { roundDistanceKm } from "../../domain/near.ts";
 import type {
   ChangeError,
   ProposalChanges,
@@ -14,12 +15,19 @@ import { identifyCaller, isCoordinatorOf, requireCoordinator } from "../auth.ts"
 import { ApiError, notFound } from "../errors.ts";
 import { quantityFromInput, visibleProposal } from "./access.ts";
 import type { ApiDeps } from "./deps.ts";
-import { decodeCursor, encodeCursor } from "./pagination.ts";
+import { nearFromQuery } from "./near.ts";
+import {
+  decodeCursor,
+  decodeDistanceCursor,
+  encodeCursor,
+  encodeDistanceCursor,
+} from "./pagination.ts";
 import {
   ErrorSchema,
   errorResponses,
   HandleParam,
   IdParam,
+  ListedProposalSchema,
   ProposalInputSchema,
   ProposalListQuery,
   ProposalPatchSchema,
@@ -159,10 +167,10 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       createRoute({
         method: "get",
         path: `/api/v1/groups/{handle}/${kind.path}`,
-        summary: `List a collective's ${kind.path}, newest first (keyset-paginated)`,
+        summary: `List a collective's ${kind.path}, newest first, or nearest first with near (keyset-paginated)`,
         request: { params: HandleParam, query: ProposalListQuery },
         responses: {
-          200: pageOf(ProposalSchema),
+          200: pageOf(ListedProposalSchema),
           ...errors,
         },
       }),
@@ -171,13 +179,39 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
         if (group === null) throw notFound("Group");
         const query = c.req.valid("query");
+        const near = nearFromQuery(query);
         const limit = query.limit ?? 20;
         const coordinator = isCoordinatorOf(caller, group);
-        const page = await listProposals(deps.db, {
+        const filter = {
           groupId: group.id,
           purpose: kind.purpose,
           status: query.status,
           includeFollowersOnly: coordinator,
+        };
+        if (near !== null) {
+          const nearby = await listNearbyProposals(deps.db, {
+            ...filter,
+            near,
+            limit,
+            after: query.cursor === undefined ? undefined : decodeDistanceCursor(query.cursor),
+          });
+          const end = nearby.at(-1);
+          return c.json(
+            {
+              items: nearby.map(({ proposal, distanceKm }) => ({
+                ...proposalView(proposal, group, deps.urls, { includePrivate: coordinator }),
+                distanceKm: roundDistanceKm(distanceKm),
+              })),
+              nextCursor:
+                nearby.length === limit && end !== undefined
+                  ? encodeDistanceCursor(end.distanceKm, end.proposal.id)
+                  : null,
+            },
+            200,
+          );
+        }
+        const page = await listProposals(deps.db, {
+          ...filter,
           limit,
           after: query.cursor === undefined ? undefined : createdAfter(decodeCursor(query.cursor)),
         });

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { CATEGORY_SLUGS } from "../../domain/categories.ts";
 import { HANDLE_PATTERN } from "../../domain/handle.ts";
 import { UNITS } from "../../domain/units.ts";
+import { DistanceKmField, NearQueryParams } from "./near.ts";
 
 export const ErrorSchema = z
   .object({
@@ -184,9 +185,15 @@ export const ProposalSchema = z
 
 export const ProposalListQuery = z.object({
   status: Status.optional(),
+  ...NearQueryParams,
   limit: z.coerce.number().int().min(1).max(100).optional(),
   cursor: z.string().max(100).optional(),
 });
+
+/** A list's item: the proposal, and its distance when the list was asked `near`. */
+export const ListedProposalSchema = ProposalSchema.extend({
+  distanceKm: DistanceKmField,
+}).openapi("ListedProposal");
 
 /** The 200 answer of a keyset-paginated list: `{items, nextCursor}`. */
 export function pageOf<T extends z.ZodType>(item: T, description = "One page") {

@@ -43,6 +43,12 @@ export const en = {
   purposeRequest: "Needs",
   purposeOffer: "Offers",
   applyFilters: "Apply",
+  nearShowing: (km: string, place: string) =>
+    `Nearest first: only what has a place within ${km} of ${place}. Distances are to the place as shown (about 1 km precision).`,
+  nearClear: "Show everything",
+  nearInvalid: (problem: string) =>
+    `The place in this link could not be read (${problem}); showing everything.`,
+  distanceAway: (km: string) => `${km} away`,
   followHeading: "Follow from Mastodon or another fediverse account",
   followHelp:
     "Type your own account and we will send you to your server, where you confirm the follow.",

@@ -36,6 +36,12 @@ export const es: Messages = {
   purposeRequest: "Necesidades",
   purposeOffer: "Ofertas",
   applyFilters: "Aplicar",
+  nearShowing: (km, place) =>
+    `Primero lo más cercano: solo lo que tiene un lugar a menos de ${km} de ${place}. Las distancias son al lugar tal como se muestra (precisión de 1 km aproximadamente).`,
+  nearClear: "Mostrar todo",
+  nearInvalid: (problem) =>
+    `No se pudo leer el lugar de este enlace (${problem}); se muestra todo.`,
+  distanceAway: (km) => `a ${km}`,
   followHeading: "Seguir desde Mastodon u otra cuenta del fediverso",
   followHelp:
     "Escribe tu propia cuenta y te llevaremos a tu servidor, donde confirmas que quieres seguir.",

@@ -2,19 +2,35 @@ import { jsx as h } from "hono/jsx";
 import { CATEGORY_SLUGS, type CategorySlug } from "../../domain/categories.ts";
 import type { Group } from "../../domain/group.ts";
 import { sharedLocation } from "../../domain/location.ts";
+import type { NearQuery } from "../../domain/near.ts";
 import type { Proposal, Purpose, Urgency } from "../../domain/proposal.ts";
 import type { PageContext } from "../context.ts";
+import { formatKm } from "../format.ts";
 import { Layout } from "../layout.ts";
 import { BoardMap, type MapMarker, type MapTiles } from "./board-map.ts";
 import { ProposalList } from "./proposal-list.ts";
 
 export const URGENCIES: readonly Urgency[] = ["critical", "high", "normal", "low"];
 
-/** The group page's filters, from its plain GET form; an absent or unknown value means "any". */
+/**
+ * The group page's filters, from its plain GET form; an absent or unknown
+ * value means "any". `near`/`km` come only from the link (there is no
+ * geocoding to turn a typed place into coordinates): the page then lists
+ * the located ones within km, nearest first, with their distance.
+ */
 export interface GroupFilters {
   readonly category?: CategorySlug | undefined;
   readonly urgency?: Urgency | undefined;
   readonly purpose?: Purpose | undefined;
+  readonly near?: NearQuery | undefined;
+  /** The link's near/km could not be read: why (the list is then unfiltered by place). */
+  readonly nearProblem?: string | undefined;
+}
+
+/** A list as the page shows it: the items and, for a near list, their distances by id. */
+export interface ListedProposals {
+  readonly items: readonly Proposal[];
+  readonly distances?: ReadonlyMap<string, number> | undefined;
 }
 
 export interface GroupPageProps {
@@ -22,8 +38,8 @@ export interface GroupPageProps {
   readonly group: Group;
   readonly filters: GroupFilters;
   /** null: filtered out by `purpose`. */
-  readonly needs: readonly Proposal[] | null;
-  readonly offers: readonly Proposal[] | null;
+  readonly needs: ListedProposals | null;
+  readonly offers: ListedProposals | null;
   /** The remote-follow box's account and problem, when it comes back with one. */
   readonly follow?: { readonly account: string; readonly error: string } | undefined;
   /** Background tiles for the map, or null for a plain background. */
@@ -69,14 +85,19 @@ export function GroupPage({
         h("a", { class: "button secondary", href: `${base}/print` }, t.printView),
       ),
       FilterForm({ page, base, filters }),
-      MapSection({ page, items: [...(needs ?? []), ...(offers ?? [])], tiles: mapTiles }),
+      NearNotice({ page, base, filters }),
+      MapSection({
+        page,
+        items: [...(needs?.items ?? []), ...(offers?.items ?? [])],
+        tiles: mapTiles,
+      }),
       needs === null
         ? null
         : h(
             "section",
             { "aria-labelledby": "needs" },
             h("h2", { id: "needs" }, t.openNeeds),
-            ProposalList({ page, items: needs }),
+            ProposalList({ page, ...needs }),
           ),
       offers === null
         ? null
@@ -84,7 +105,7 @@ export function GroupPage({
             "section",
             { "aria-labelledby": "offers" },
             h("h2", { id: "offers" }, t.openOffers),
-            ProposalList({ page, items: offers }),
+            ProposalList({ page, ...offers }),
           ),
       FollowBox({ page, base, follow }),
       OpenData({ page, handle: group.handle }),
@@ -202,9 +223,41 @@ function FilterForm({
           filters.urgency,
           URGENCIES.map((u) => [u, t.urgencies[u]] as const),
         ),
+        // The place came with the link; changing the other filters keeps it.
+        filters.near === undefined
+          ? null
+          : [
+              h("input", { type: "hidden", name: "near", value: nearParameter(filters.near) }),
+              h("input", { type: "hidden", name: "km", value: String(filters.near.km) }),
+            ],
         h("button", { type: "submit" }, t.applyFilters),
       ),
     ),
+  );
+}
+
+const nearParameter = (near: NearQuery) => `${near.center.latitude},${near.center.longitude}`;
+
+function NearNotice({
+  page,
+  base,
+  filters,
+}: {
+  page: PageContext;
+  base: string;
+  filters: GroupFilters;
+}) {
+  const { t, locale } = page;
+  if (filters.nearProblem !== undefined) {
+    return h("p", { class: "notice", role: "status" }, t.nearInvalid(filters.nearProblem));
+  }
+  if (filters.near === undefined) return null;
+  return h(
+    "p",
+    { class: "notice", role: "status" },
+    t.nearShowing(formatKm(filters.near.km, locale), nearParameter(filters.near)),
+    " ",
+    h("a", { href: base }, t.nearClear),
   );
 }
 

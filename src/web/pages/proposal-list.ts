@@ -1,10 +1,21 @@
 import { jsx as h } from "hono/jsx";
 import type { Proposal } from "../../domain/proposal.ts";
 import type { PageContext } from "../context.ts";
-import { formatDate, formatQuantity } from "../format.ts";
+import { formatDate, formatKm, formatQuantity } from "../format.ts";
 
-/** One line per need or offer: what, how much, how urgent, until when. */
-export function ProposalList({ page, items }: { page: PageContext; items: readonly Proposal[] }) {
+/**
+ * One line per need or offer: what, how much, how urgent, until when, and
+ * how far when the list was asked `near` a place (`distances` by id, km).
+ */
+export function ProposalList({
+  page,
+  items,
+  distances,
+}: {
+  page: PageContext;
+  items: readonly Proposal[];
+  distances?: ReadonlyMap<string, number> | undefined;
+}) {
   const { t, locale, urls } = page;
   if (items.length === 0) return h("p", null, t.noneRightNow);
   return h(
@@ -24,6 +35,9 @@ export function ProposalList({ page, items }: { page: PageContext; items: readon
             t.categories[p.category],
             p.quantity === null ? null : formatQuantity(p.quantity.amount, p.quantity.unit, locale),
             p.location?.name ?? null,
+            distances?.has(p.id) === true
+              ? t.distanceAway(formatKm(distances.get(p.id)!, locale))
+              : null,
             p.expiresAt === null
               ? null
               : `${p.purpose === "request" ? t.neededBy : t.availableUntil} ${formatDate(p.expiresAt, locale)}`,

@@ -1,10 +1,11 @@
 import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { findGroupByHandle, findGroupById, listGroups } from "../../db/groups.repo.ts";
-import { findProposal, listProposals } from "../../db/proposals.repo.ts";
+import { findProposal, listNearbyProposals, listProposals } from "../../db/proposals.repo.ts";
 import { isCategorySlug } from "../../domain/categories.ts";
 import type { Group } from "../../domain/group.ts";
 import { isId } from "../../domain/ids.ts";
+import { parseNear, roundDistanceKm } from "../../domain/near.ts";
 import type { Purpose, Urgency } from "../../domain/proposal.ts";
 import { addressBucket } from "../../domain/rate-limit.ts";
 import { remoteFollowUrl } from "../../services/remote-follow.ts";
@@ -12,7 +13,7 @@ import { createLocalResponse } from "../../services/responses.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
-import { type GroupFilters, GroupPage, URGENCIES } from "../pages/group.ts";
+import { type GroupFilters, GroupPage, type ListedProposals, URGENCIES } from "../pages/group.ts";
 import { HomePage } from "../pages/home.ts";
 import { HONEYPOT_FIELD } from "../pages/intake-form.ts";
 import { MessagePage } from "../pages/message.ts";
@@ -47,18 +48,24 @@ export function registerPublicPages(app: Hono, deps: WebDeps): void {
   ) => {
     const page = pageContext(c, urls);
     const filters = readFilters(c);
-    const list = (purpose: Purpose) =>
-      filters.purpose !== undefined && filters.purpose !== purpose
-        ? Promise.resolve(null)
-        : listProposals(db, {
-            groupId: group.id,
-            purpose,
-            status: "open",
-            category: filters.category,
-            urgency: filters.urgency,
-            includeFollowersOnly: false,
-            limit: GROUP_PAGE_LIMIT,
-          });
+    const list = async (purpose: Purpose): Promise<ListedProposals | null> => {
+      if (filters.purpose !== undefined && filters.purpose !== purpose) return null;
+      const query = {
+        groupId: group.id,
+        purpose,
+        status: "open" as const,
+        category: filters.category,
+        urgency: filters.urgency,
+        includeFollowersOnly: false,
+        limit: GROUP_PAGE_LIMIT,
+      };
+      if (filters.near === undefined) return { items: await listProposals(db, query) };
+      const nearby = await listNearbyProposals(db, { ...query, near: filters.near });
+      return {
+        items: nearby.map((n) => n.proposal),
+        distances: new Map(nearby.map((n) => [n.proposal.id, roundDistanceKm(n.distanceKm)])),
+      };
+    };
     const [needs, offers] = await Promise.all([list("request"), list("offer")]);
     return c.html(
       renderDocument(
@@ -211,9 +218,19 @@ function readFilters(c: Context): GroupFilters {
   const purpose = c.req.query("purpose");
   const category = c.req.query("category");
   const urgency = c.req.query("urgency");
+  // An empty field is "not given", as for the selects; a bad value is said
+  // on the page rather than silently dropped, so nobody takes the whole list
+  // for what is near them.
+  const given = (name: string) => {
+    const value = c.req.query(name);
+    return value === undefined || value.trim() === "" ? undefined : value.slice(0, 100);
+  };
+  const near = parseNear({ near: given("near"), km: given("km") });
   return {
     purpose: purpose === "request" || purpose === "offer" ? purpose : undefined,
     category: category !== undefined && isCategorySlug(category) ? category : undefined,
     urgency: URGENCIES.includes(urgency as Urgency) ? (urgency as Urgency) : undefined,
+    near: near.ok ? (near.near ?? undefined) : undefined,
+    nearProblem: near.ok ? undefined : near.message,
   };
 }

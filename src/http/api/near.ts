@@ -1,0 +1,50 @@
+import { z } from "@hono/zod-openapi";
+import { DEFAULT_NEAR_KM, MAX_NEAR_KM, type NearQuery, parseNear } from "../../domain/near.ts";
+import { ApiError } from "../errors.ts";
+
+/**
+ * The `near` and `km` query parameters, for any list that can answer
+ * "what is within km of here?". Taken as strings and read by the domain's
+ * `parseNear`, so that every list (and page) reports the same errors.
+ */
+export const NearQueryParams = {
+  near: z
+    .string()
+    .max(100)
+    .optional()
+    .openapi({
+      description:
+        "latitude,longitude in decimal degrees: only items with coordinates, within km of " +
+        "this point, nearest first, each with distanceKm. Distances are measured to the place " +
+        "as shown publicly (rounded to about 1 km unless marked exact).",
+      example: "14.5995,120.9842",
+    }),
+  km: z
+    .string()
+    .max(20)
+    .optional()
+    .openapi({
+      description: `Radius for near, in km: greater than 0, at most ${MAX_NEAR_KM} (default ${DEFAULT_NEAR_KM}). Only with near.`,
+      example: "15",
+    }),
+};
+
+export const DistanceKmField = z
+  .number()
+  .optional()
+  .openapi({
+    description:
+      "With near only: great-circle km from the near point to the place as shown publicly " +
+      "(rounded to about 1 km unless exact), to 0.1 km.",
+  });
+
+/** The parsed filter, null without `near`; a 400 naming the parameter otherwise. */
+export function nearFromQuery(query: { near?: string | undefined; km?: string | undefined }) {
+  const parsed = parseNear(query);
+  if (!parsed.ok) {
+    throw new ApiError(400, "invalid_request", parsed.message, {
+      issues: [{ path: parsed.parameter, message: parsed.message }],
+    });
+  }
+  return parsed.near satisfies NearQuery | null;
+}
