@@ -1,10 +1,12 @@
 import { type Kysely, sql } from "kysely";
 import type { CategorySlug } from "../domain/categories.ts";
+import type { NearQuery } from "../domain/near.ts";
 import type { Proposal, ProposalStatus, Purpose } from "../domain/proposal.ts";
 import type { StoredRemoteProposal } from "../domain/remote-proposal.ts";
 import type { Database } from "./database.ts";
-import { toProposal } from "./proposals.repo.ts";
-import { toStored } from "./remote-proposals.repo.ts";
+import { type NearColumns, nearBoxCondition, sharedDistanceKm } from "./near.ts";
+import { PROPOSAL_PLACE, toProposal } from "./proposals.repo.ts";
+import { REMOTE_PLACE, toStored } from "./remote-proposals.repo.ts";
 
 /**
  * The boards: needs and offers across groups and instances, most urgent
@@ -18,8 +20,10 @@ import { toStored } from "./remote-proposals.repo.ts";
  * last, then newest) and capped at `limit`; the caller merges the two and
  * cuts the result to `limit` again. There is no cursor: a board is a
  * working view of the most pressing items, capped at BOARD_MAX_ITEMS.
- * Filters are plain WHERE clauses on both sides, so a distance filter can
- * be added here beside them.
+ * Filters are plain WHERE clauses on both sides. A distance filter (`near`)
+ * keeps board order: it narrows to what lies within `km` of the point (the
+ * place as shown publicly, as every `near` list measures it) and says how
+ * far each item is; the most urgent still come first.
  */
 export const BOARD_MAX_ITEMS = 200;
 
@@ -33,12 +37,22 @@ export interface BoardQuery {
   readonly category?: CategorySlug | undefined;
   /** Omitted: the live ones (open and pledged). */
   readonly status?: ProposalStatus | undefined;
+  /** Only items within `km` of the point; each then has its distance in `distances`. */
+  readonly near?: NearQuery | null | undefined;
   readonly limit: number;
 }
 
 export interface BoardRows {
   readonly local: readonly { readonly proposal: Proposal; readonly groupHandle: string }[];
   readonly remote: readonly StoredRemoteProposal[];
+  /** With `near`: km from the point to each row's shared place, by row id (local and remote). */
+  readonly distances: ReadonlyMap<string, number>;
+}
+
+/** The box and the distance cut of a `near` filter, on one side of the board. */
+function withinKm(columns: NearColumns, near: NearQuery) {
+  return sql<boolean>`${nearBoxCondition(columns, near)}
+    AND ${sharedDistanceKm(columns, near)} <= ${near.km}::float8`;
 }
 
 const LIVE: readonly ProposalStatus[] = ["open", "pledged"];
@@ -63,7 +77,13 @@ export async function listBoard(db: Kysely<Database>, q: BoardQuery): Promise<Bo
   }
   if (q.purpose !== undefined) local = local.where("proposals.purpose", "=", q.purpose);
   if (q.category !== undefined) local = local.where("proposals.category", "=", q.category);
-  const localRows = await local
+  const near = q.near ?? null;
+  const localRows = await (near === null
+    ? local.select(sql<number | null>`NULL::float8`.as("distance_km"))
+    : local
+        .where(withinKm(PROPOSAL_PLACE, near))
+        .select(sharedDistanceKm(PROPOSAL_PLACE, near).as("distance_km"))
+  )
     .orderBy(urgencyRank("proposals.urgency"))
     .orderBy(sql`proposals.expires_at ASC NULLS LAST`)
     .orderBy("proposals.created_at", "desc")
@@ -103,7 +123,12 @@ export async function listBoard(db: Kysely<Database>, q: BoardQuery): Promise<Bo
   if (q.category !== undefined) {
     remote = remote.where("remote_proposals.category", "=", q.category);
   }
-  const remoteRows = await remote
+  const remoteRows = await (near === null
+    ? remote.select(sql<number | null>`NULL::float8`.as("distance_km"))
+    : remote
+        .where(withinKm(REMOTE_PLACE, near))
+        .select(sharedDistanceKm(REMOTE_PLACE, near).as("distance_km"))
+  )
     .orderBy(urgencyRank("remote_proposals.urgency"))
     .orderBy(sql`remote_proposals.expires_at ASC NULLS LAST`)
     .orderBy("remote_proposals.published_at", "desc")
@@ -111,11 +136,16 @@ export async function listBoard(db: Kysely<Database>, q: BoardQuery): Promise<Bo
     .limit(limit)
     .execute();
 
+  const distances = new Map<string, number>();
+  for (const row of [...localRows, ...remoteRows]) {
+    if (row.distance_km !== null) distances.set(row.id, Number(row.distance_km));
+  }
   return {
-    local: localRows.map(({ group_handle, ...row }) => ({
+    local: localRows.map(({ group_handle, distance_km: _distance, ...row }) => ({
       proposal: toProposal(row),
       groupHandle: group_handle,
     })),
-    remote: remoteRows.map((row) => toStored(row, [])),
+    remote: remoteRows.map(({ distance_km: _distance, ...row }) => toStored(row, [])),
+    distances,
   };
 }

@@ -12,11 +12,13 @@ import { CATEGORY_SLUGS, type CategorySlug } from "../../domain/categories.ts";
 import type { Group } from "../../domain/group.ts";
 import { arrangeBoard, type IncidentArea } from "../../domain/incident.ts";
 import { sharedLocation } from "../../domain/location.ts";
+import { roundDistanceKm } from "../../domain/near.ts";
 import { closeOwnIncident, joinIncident, openIncident } from "../../services/incidents.ts";
 import { identifyCaller, requireCoordinator } from "../auth.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { coordinatedGroup } from "./access.ts";
 import type { ApiDeps } from "./deps.ts";
+import { DistanceKmField, NearQueryParams, nearFromQuery } from "./near.ts";
 import { networkItemView } from "./network.ts";
 import { ErrorSchema, errorResponses, HandleParam, IdParam, Instant } from "./schemas.ts";
 import { quantityView } from "./views.ts";
@@ -98,6 +100,7 @@ const BoardQuery = z.object({
     description: "Omitted: open and pledged",
   }),
   limit: z.coerce.number().int().min(1).max(BOARD_MAX_ITEMS).optional(),
+  ...NearQueryParams,
 });
 
 const BoardItemSchema = z
@@ -127,6 +130,11 @@ const BoardItemSchema = z
     incident: z.string().nullable(),
     publishedAt: z.string(),
     updatedAt: z.string(),
+    distanceKm: DistanceKmField.openapi({
+      description:
+        "With near only: km to the place as shown publicly, to 0.1 km. The board keeps its " +
+        "order (most urgent first); near only narrows it to what lies within km.",
+    }),
   })
   .openapi("BoardItem");
 
@@ -187,13 +195,19 @@ async function board(
   filters: BoardFilters,
 ) {
   const limit = filters.limit ?? 100;
+  const near = nearFromQuery(filters);
   const rows = await listBoard(deps.db, {
     scope,
     purpose: filters.purpose,
     category: filters.category as CategorySlug | undefined,
     status: filters.status,
+    near,
     limit,
   });
+  const distanceOf = (rowId: string) => {
+    const km = rows.distances.get(rowId);
+    return km === undefined ? {} : { distanceKm: roundDistanceKm(km) };
+  };
   const local = rows.local.map(({ proposal, groupHandle }) => {
     const objectId = deps.urls.proposalObject(proposal.id).href;
     const quantity = quantityView(proposal);
@@ -222,6 +236,7 @@ async function board(
       incident: proposal.incident ?? null,
       publishedAt: proposal.createdAt.toString(),
       updatedAt: proposal.updatedAt.toString(),
+      ...distanceOf(proposal.id),
       sort: {
         objectId,
         urgency: proposal.urgency,
@@ -257,6 +272,7 @@ async function board(
       incident: item.incident ?? null,
       publishedAt: view.publishedAt,
       updatedAt: view.updatedAt,
+      ...distanceOf(item.id),
       sort: {
         objectId: item.objectId,
         urgency: item.urgency,
