@@ -370,6 +370,7 @@ describe("incidents in the workspace", () => {
     const bPage = await get(b, cookieRelief, "/workspace/groups/relief/incidents");
     expect(bPage.body).toContain('data-participation="accepted"');
     expect(bPage.body).toContain(`href="${lena.objectId}"`);
+    expect(bPage.body).toContain(`Opened by: <a href="${a.config.origin.origin}/groups/food">`);
     // A copy is not B's to close.
     expect(bPage.body).not.toContain("/close");
     const aPage = await get(a, cookieFood, "/workspace/groups/food/incidents");

@@ -497,6 +497,7 @@ export const en = {
     accepted: "Taking part",
   },
   incidentStatuses: { open: "Open", closed: "Closed" },
+  incidentOwner: "Opened by:",
   incidentParticipants: "Participants:",
   incidentNoParticipants: "No other group takes part yet.",
   incidentWhen: (start: string, end: string | null) =>

@@ -491,6 +491,7 @@ export const es: Messages = {
     accepted: "Participa",
   },
   incidentStatuses: { open: "Abierto", closed: "Cerrado" },
+  incidentOwner: "Abierto por:",
   incidentParticipants: "Participantes:",
   incidentNoParticipants: "Ningún otro grupo participa todavía.",
   incidentWhen: (start, end) => (end === null ? `Desde ${start}` : `Del ${start} al ${end}`),

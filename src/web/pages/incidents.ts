@@ -110,6 +110,15 @@ export function IncidentsPage({
                     incident.endsAt === null ? null : formatInstant(incident.endsAt, locale),
                   ),
                 ),
+                entry.role === "owner"
+                  ? null
+                  : h(
+                      "div",
+                      { class: "meta" },
+                      t.incidentOwner,
+                      " ",
+                      actorLink(incident.ownerActorId),
+                    ),
                 others.length === 0
                   ? h("p", { class: "meta" }, t.incidentNoParticipants)
                   : h(
