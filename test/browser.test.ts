@@ -263,6 +263,33 @@ describe("in a browser", () => {
       true,
     );
     await expectAccessible();
+
+    // Incidents: the list, the open form with a refused field, the tag select, the close step.
+    await page.goto(url("/workspace/groups/food/incidents"));
+    await expectAccessible();
+    await page.getByRole("link", { name: "Open an incident" }).click();
+    await expectAccessible();
+    await page.getByLabel("Name", { exact: true }).fill("Typhoon Kiko");
+    await page.getByLabel("Centre latitude").fill("95");
+    await page.getByLabel("Centre longitude").fill("121");
+    await page.getByLabel("Radius in km").fill("50");
+    await page.getByLabel("Starts").fill("2026-11-20T08:00");
+    await page.getByRole("button", { name: "Open the incident" }).click();
+    await expect
+      .poll(() => page.locator("#inc-centerLatitude-error").textContent())
+      .toContain("between -90 and 90");
+    await expectAccessible();
+    await page.getByLabel("Centre latitude").fill("14.6");
+    await page.getByRole("button", { name: "Open the incident" }).click();
+    await expect.poll(() => page.locator("[role=status]").textContent()).toBe("Incident opened.");
+    await expectAccessible();
+    await page.goto(url(`/workspace/groups/food/posts/${needId}/edit`));
+    await page.getByLabel("Incident", { exact: true }).selectOption({ label: "Typhoon Kiko" });
+    await expectAccessible();
+    await page.goto(url("/workspace/groups/food/incidents"));
+    await page.getByRole("link", { name: "Close: Typhoon Kiko" }).click();
+    expect(await page.locator("h1").textContent()).toBe("Close “Typhoon Kiko”?");
+    await expectAccessible();
     await page.goto(url("/workspace"));
     await page.getByRole("button", { name: "Sign out" }).click();
   });

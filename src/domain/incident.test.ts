@@ -48,6 +48,19 @@ describe("validateIncident", () => {
     ]);
   });
 
+  test("names each problem with a code a form can translate", () => {
+    const result = validateIncident({
+      ...draft,
+      area: { kind: "bbox", south: 10, west: 5, north: 10, east: 5 },
+      endsAt: start.subtract({ hours: 1 }),
+    });
+    expect(result.ok ? [] : result.problems.map((p) => p.code)).toEqual([
+      "south-not-below-north",
+      "west-equals-east",
+      "end-before-start",
+    ]);
+  });
+
   test("radius limits", () => {
     const circle = (radiusKm: number) => ({
       ...draft,

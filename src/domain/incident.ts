@@ -53,9 +53,22 @@ export const INCIDENT_LIMITS = {
   radiusMaxKm: 20_000,
 } as const;
 
+/** What is wrong, for a form to say it in the person's language. */
+export type IncidentProblemCode =
+  | "name-length"
+  | "description-too-long"
+  | "latitude-range"
+  | "longitude-range"
+  | "radius-not-positive"
+  | "radius-too-large"
+  | "south-not-below-north"
+  | "west-equals-east"
+  | "end-before-start";
+
 export interface IncidentProblem {
   /** The input field, in the API's own dotted form (`area.center.latitude`). */
   readonly field: string;
+  readonly code: IncidentProblemCode;
   readonly message: string;
 }
 
@@ -70,20 +83,33 @@ function areaProblems(area: IncidentArea): IncidentProblem[] {
   const problems: IncidentProblem[] = [];
   const latitude = (field: string, value: number) => {
     if (!inRange(value, -90, 90))
-      problems.push({ field, message: "latitude must be between -90 and 90" });
+      problems.push({
+        field,
+        code: "latitude-range",
+        message: "latitude must be between -90 and 90",
+      });
   };
   const longitude = (field: string, value: number) => {
     if (!inRange(value, -180, 180))
-      problems.push({ field, message: "longitude must be between -180 and 180" });
+      problems.push({
+        field,
+        code: "longitude-range",
+        message: "longitude must be between -180 and 180",
+      });
   };
   if (area.kind === "circle") {
     latitude("area.center.latitude", area.center.latitude);
     longitude("area.center.longitude", area.center.longitude);
     if (!Number.isFinite(area.radiusKm) || area.radiusKm <= 0) {
-      problems.push({ field: "area.radiusKm", message: "radiusKm must be greater than 0" });
+      problems.push({
+        field: "area.radiusKm",
+        code: "radius-not-positive",
+        message: "radiusKm must be greater than 0",
+      });
     } else if (area.radiusKm > INCIDENT_LIMITS.radiusMaxKm) {
       problems.push({
         field: "area.radiusKm",
+        code: "radius-too-large",
         message: `radiusKm must be at most ${INCIDENT_LIMITS.radiusMaxKm}`,
       });
     }
@@ -94,12 +120,20 @@ function areaProblems(area: IncidentArea): IncidentProblem[] {
   longitude("area.bbox.west", area.west);
   longitude("area.bbox.east", area.east);
   if (Number.isFinite(area.south) && Number.isFinite(area.north) && area.south >= area.north) {
-    problems.push({ field: "area.bbox", message: "south must be less than north" });
+    problems.push({
+      field: "area.bbox",
+      code: "south-not-below-north",
+      message: "south must be less than north",
+    });
   }
   // west > east is allowed: the box crosses the antimeridian. west === east
   // would be a box of no width.
   if (Number.isFinite(area.west) && area.west === area.east) {
-    problems.push({ field: "area.bbox", message: "west and east must differ" });
+    problems.push({
+      field: "area.bbox",
+      code: "west-equals-east",
+      message: "west and east must differ",
+    });
   }
   return problems;
 }
@@ -111,18 +145,24 @@ export function validateIncident(input: IncidentDraft): IncidentValidation {
   if (name.length < INCIDENT_LIMITS.nameMin || name.length > INCIDENT_LIMITS.nameMax) {
     problems.push({
       field: "name",
+      code: "name-length",
       message: `name must be ${INCIDENT_LIMITS.nameMin}–${INCIDENT_LIMITS.nameMax} characters`,
     });
   }
   if (input.description.length > INCIDENT_LIMITS.descriptionMax) {
     problems.push({
       field: "description",
+      code: "description-too-long",
       message: `description must be at most ${INCIDENT_LIMITS.descriptionMax} characters`,
     });
   }
   problems.push(...areaProblems(input.area));
   if (input.endsAt !== null && Temporal.Instant.compare(input.endsAt, input.startsAt) <= 0) {
-    problems.push({ field: "endsAt", message: "endsAt must be after startsAt" });
+    problems.push({
+      field: "endsAt",
+      code: "end-before-start",
+      message: "endsAt must be after startsAt",
+    });
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, draft: { ...input, name } };
 }

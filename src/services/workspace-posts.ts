@@ -40,7 +40,8 @@ function validate(deps: ProposalDeps, input: IntakeInput) {
   return validateIntake(input, today, { contactRequired: false });
 }
 
-function toDraft(draft: IntakeDraft, audience: Audience): ProposalDraft {
+/** `incident`: the object id of the incident to tag it with, or null for none. */
+function toDraft(draft: IntakeDraft, audience: Audience, incident: string | null): ProposalDraft {
   return {
     title: draft.title,
     description: draft.description,
@@ -51,6 +52,7 @@ function toDraft(draft: IntakeDraft, audience: Audience): ProposalDraft {
     expiresAt: draft.neededBy,
     audience,
     contact: draft.contact === "" ? null : draft.contact,
+    incident,
   };
 }
 
@@ -60,11 +62,21 @@ export async function createPostFromForm(
   purpose: Purpose,
   input: IntakeInput,
   audience: Audience,
+  incident: string | null = null,
 ): Promise<PostFormResult> {
   const validation = validate(deps, input);
   if (!validation.ok) return { ok: false, reason: "invalid", problems: validation.problems };
-  const created = await createProposal(deps, group, purpose, toDraft(validation.draft, audience));
-  if (!created.ok) return { ok: false, reason: "invalid", problems: { neededBy: "date-in-past" } };
+  const created = await createProposal(
+    deps,
+    group,
+    purpose,
+    toDraft(validation.draft, audience, incident),
+  );
+  if (!created.ok) {
+    return created.error === "incident-not-allowed"
+      ? { ok: false, reason: "refused", error: { type: "incident-not-allowed" } }
+      : { ok: false, reason: "invalid", problems: { neededBy: "date-in-past" } };
+  }
   return { ok: true, proposal: created.proposal };
 }
 
@@ -93,10 +105,11 @@ export async function editPostFromForm(
   proposal: Proposal,
   input: IntakeInput,
   audience: Audience,
+  incident: string | null = proposal.incident ?? null,
 ): Promise<PostFormResult> {
   const validation = validate(deps, input);
   if (!validation.ok) return { ok: false, reason: "invalid", problems: validation.problems };
-  const draft = toDraft(validation.draft, audience);
+  const draft = toDraft(validation.draft, audience, incident);
   const before = formValuesOf(proposal);
   const changes: ProposalChanges = {
     ...draft,

@@ -5,6 +5,7 @@ import type { FederationPolicyService } from "../services/federation-policy.ts";
 import type {
   Clock,
   ConversationGateway,
+  IncidentGateway,
   KeyPairGenerator,
   PeerGateway,
   ProposalPublisher,
@@ -22,6 +23,8 @@ export interface WebDeps {
   readonly conversations: ConversationGateway;
   /** Following, unfollowing, answering follow requests and re-sharing, as the API does. */
   readonly peers: PeerGateway;
+  /** Fetching another instance's incident and sending Join and Update, as the API does. */
+  readonly incidents: IncidentGateway;
   /** A group's own actor id, so it cannot follow itself. */
   readonly actorIdOf: (group: Group) => string;
   /** Creating a collective generates its signing keys. */

@@ -4,6 +4,7 @@ import type { WebDeps } from "./deps.ts";
 import { registerAccountPages } from "./routes/accounts.ts";
 import { registerAdminPages } from "./routes/admin.ts";
 import { registerFollowPages } from "./routes/follows.ts";
+import { registerIncidentPages } from "./routes/incidents.ts";
 import { registerIntakePages } from "./routes/intake.ts";
 import { registerNotificationPages } from "./routes/notifications.ts";
 import { registerPledgePages } from "./routes/pledges.ts";
@@ -27,5 +28,6 @@ export function registerWebPages(app: Hono, deps: WebDeps): void {
   registerNotificationPages(app, deps);
   registerPledgePages(app, deps);
   registerFollowPages(app, deps);
+  registerIncidentPages(app, deps);
   registerAdminPages(app, deps);
 }

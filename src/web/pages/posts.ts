@@ -55,6 +55,11 @@ export function PostsPage({
         { class: "actions" },
         h("a", { class: "button", href: `${base}/new?purpose=request` }, t.newNeed),
         h("a", { class: "button secondary", href: `${base}/new?purpose=offer` }, t.newOffer),
+        h(
+          "a",
+          { class: "button secondary", href: `/workspace/groups/${group.handle}/incidents` },
+          t.incidents,
+        ),
       ),
       proposals.length === 0
         ? h("p", null, t.postsEmpty)
@@ -117,6 +122,12 @@ export function PostsPage({
   }
 }
 
+/** An incident the post may be tagged with, for the form's select. */
+export interface IncidentChoice {
+  readonly objectId: string;
+  readonly name: string;
+}
+
 /** Write a new need or offer, or edit one: the intake fields, contact private and optional. */
 export function PostFormPage({
   page,
@@ -130,6 +141,9 @@ export function PostFormPage({
   problems,
   formError,
   today,
+  incidents,
+  incident,
+  incidentRefused,
 }: {
   page: PageContext;
   account: Account;
@@ -142,9 +156,14 @@ export function PostFormPage({
   problems: Partial<Record<IntakeField, IntakeProblem>>;
   formError?: string | undefined;
   today: Temporal.PlainDate;
+  incidents: readonly IncidentChoice[];
+  /** The selected incident's object id, "" for none. */
+  incident: string;
+  incidentRefused?: boolean | undefined;
 }) {
   const { t } = page;
-  const hasProblems = formError !== undefined || Object.keys(problems).length > 0;
+  const hasProblems =
+    formError !== undefined || incidentRefused === true || Object.keys(problems).length > 0;
   return Layout({
     page,
     title: heading,
@@ -189,10 +208,55 @@ export function PostFormPage({
             ),
           ),
         ),
+        IncidentSelect({ page, incidents, incident, refused: incidentRefused === true }),
         h("div", null, h("button", { type: "submit" }, t.save)),
       ),
     ],
   });
+}
+
+/** The incident a need or offer is tagged with; a refused tag is said next to it. */
+function IncidentSelect({
+  page,
+  incidents,
+  incident,
+  refused,
+}: {
+  page: PageContext;
+  incidents: readonly IncidentChoice[];
+  incident: string;
+  refused: boolean;
+}) {
+  const { t } = page;
+  // A refused choice the list does not hold (pasted, or closed meanwhile) stays selected.
+  const choices =
+    incident !== "" && !incidents.some((i) => i.objectId === incident)
+      ? [...incidents, { objectId: incident, name: incident }]
+      : incidents;
+  return h(
+    "div",
+    null,
+    h("label", { for: "f-incident" }, t.fieldIncident),
+    h("span", { class: "hint", id: "f-incident-hint" }, t.fieldIncidentHint),
+    h(
+      "select",
+      {
+        id: "f-incident",
+        name: "incident",
+        "aria-invalid": refused ? "true" : undefined,
+        "aria-describedby": refused ? "f-incident-hint f-incident-error" : "f-incident-hint",
+      },
+      h("option", { value: "", selected: incident === "" ? true : undefined }, t.incidentNone),
+      choices.map((i) =>
+        h(
+          "option",
+          { value: i.objectId, selected: i.objectId === incident ? true : undefined },
+          i.name,
+        ),
+      ),
+    ),
+    refused ? h("p", { class: "error", id: "f-incident-error" }, t.incidentNotAllowed) : null,
+  );
 }
 
 /**

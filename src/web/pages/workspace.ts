@@ -101,6 +101,8 @@ export function WorkspacePage({
                 " · ",
                 h("a", { href: `/workspace/groups/${g.handle}/followers` }, t.followers),
                 " · ",
+                h("a", { href: `/workspace/groups/${g.handle}/incidents` }, t.incidents),
+                " · ",
                 NotificationsLink({ page, group: g, unread: unread.get(g.id) ?? 0 }),
               ),
             ),

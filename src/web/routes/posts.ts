@@ -1,10 +1,13 @@
 import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { findIncidentByObjectId } from "../../db/incidents.repo.ts";
 import { findProposal, listProposals } from "../../db/proposals.repo.ts";
+import type { Group } from "../../domain/group.ts";
 import { isId } from "../../domain/ids.ts";
 import type { IntakeField, IntakeInput, IntakeProblem } from "../../domain/intake.ts";
-import type { Audience, Purpose } from "../../domain/proposal.ts";
+import type { Audience, Proposal, Purpose } from "../../domain/proposal.ts";
 import { deleteProposal, editProposal } from "../../services/proposals.ts";
+import { taggableIncidents } from "../../services/workspace-incidents.ts";
 import {
   createPostFromForm,
   editPostFromForm,
@@ -15,7 +18,7 @@ import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
 import { EMPTY_INTAKE } from "../pages/intake-form.ts";
-import { DeletePostPage, PostFormPage, PostsPage } from "../pages/posts.ts";
+import { DeletePostPage, type IncidentChoice, PostFormPage, PostsPage } from "../pages/posts.ts";
 import { requireSignIn } from "../session.ts";
 import { coordinatedGroup, formField, formGuards, messagePage } from "./shared.ts";
 
@@ -84,8 +87,11 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
       action: string;
       values: IntakeInput;
       audience: Audience;
+      incidents: readonly IncidentChoice[];
+      incident: string;
       problems?: Partial<Record<IntakeField, IntakeProblem>>;
       formError?: string;
+      incidentRefused?: boolean;
     },
     status: 200 | 409 | 422 = 200,
   ) => {
@@ -116,11 +122,16 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
       action: string;
       values: IntakeInput;
       audience: Audience;
+      incidents: readonly IncidentChoice[];
+      incident: string;
     },
   ) => {
     const { t } = pageContext(c, urls);
     if (result.reason === "invalid") {
       return renderPostForm(c, { ...props, problems: result.problems }, 422);
+    }
+    if (result.error.type === "incident-not-allowed") {
+      return renderPostForm(c, { ...props, incidentRefused: true }, 422);
     }
     const formError =
       result.error.type === "conflict"
@@ -134,6 +145,27 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
   /** Anything but "followers" is the default, public: the form offers only the two. */
   const audienceOf = (form: Record<string, unknown>): Audience =>
     formField(form, "audience") === "followers" ? "followers" : "public";
+
+  /** The incident select's value: an object id, or "" for none. */
+  const incidentOf = (form: Record<string, unknown>): string =>
+    formField(form, "incident").trim().slice(0, 2048);
+
+  /**
+   * What the select offers: the incidents the group may tag with, and the
+   * post's current tag even when it no longer may (saving unchanged keeps it).
+   */
+  const incidentChoices = async (group: Group, proposal?: Proposal): Promise<IncidentChoice[]> => {
+    const choices: IncidentChoice[] = (await taggableIncidents(db, group)).map((i) => ({
+      objectId: i.objectId,
+      name: i.name,
+    }));
+    const current = proposal?.incident ?? null;
+    if (current !== null && !choices.some((i) => i.objectId === current)) {
+      const incident = await findIncidentByObjectId(db, current);
+      choices.push({ objectId: current, name: incident?.name ?? current });
+    }
+    return choices;
+  };
 
   const purposeOf = (c: Context): Purpose =>
     c.req.query("purpose") === "offer" ? "offer" : "request";
@@ -149,6 +181,8 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
       action: `/workspace/groups/${group.handle}/posts/new?purpose=${purpose}`,
       values: EMPTY_INTAKE,
       audience: "public",
+      incidents: await incidentChoices(group),
+      incident: "",
     });
   });
 
@@ -160,7 +194,15 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     const form = await c.req.parseBody();
     const values = formValues(form);
     const audience = audienceOf(form);
-    const result = await createPostFromForm(deps, group, purpose, values, audience);
+    const incident = incidentOf(form);
+    const result = await createPostFromForm(
+      deps,
+      group,
+      purpose,
+      values,
+      audience,
+      incident === "" ? null : incident,
+    );
     if (result.ok) return c.redirect(`/workspace/groups/${group.handle}/posts?done=saved`, 303);
     return formFailure(c, result, {
       purpose,
@@ -168,6 +210,8 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
       action: `/workspace/groups/${group.handle}/posts/new?purpose=${purpose}`,
       values,
       audience,
+      incidents: await incidentChoices(group),
+      incident,
     });
   });
 
@@ -193,6 +237,8 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
       action: `/workspace/groups/${group.handle}/posts/${proposal.id}/edit`,
       values: formValuesOf(proposal),
       audience: proposal.audience,
+      incidents: await incidentChoices(group, proposal),
+      incident: proposal.incident ?? "",
     });
   });
 
@@ -204,7 +250,14 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     const form = await c.req.parseBody();
     const values = formValues(form);
     const audience = audienceOf(form);
-    const result = await editPostFromForm(deps, proposal, values, audience);
+    const incident = incidentOf(form);
+    const result = await editPostFromForm(
+      deps,
+      proposal,
+      values,
+      audience,
+      incident === "" ? null : incident,
+    );
     if (result.ok) return c.redirect(`/workspace/groups/${group.handle}/posts?done=saved`, 303);
     return formFailure(c, result, {
       purpose: proposal.purpose,
@@ -212,6 +265,8 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
       action: `/workspace/groups/${group.handle}/posts/${proposal.id}/edit`,
       values,
       audience,
+      incidents: await incidentChoices(group, proposal),
+      incident,
     });
   });
 

@@ -1,0 +1,224 @@
+import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { findIncident } from "../../db/incidents.repo.ts";
+import type { Group } from "../../domain/group.ts";
+import { isId } from "../../domain/ids.ts";
+import { closeOwnIncident, type IncidentDeps, joinIncident } from "../../services/incidents.ts";
+import {
+  EMPTY_INCIDENT_FORM,
+  groupIncidentEntries,
+  INCIDENT_FORM_FIELDS,
+  type IncidentFormInput,
+  type IncidentFormProblems,
+  openIncidentFromForm,
+} from "../../services/workspace-incidents.ts";
+import { pageContext } from "../context.ts";
+import type { WebDeps } from "../deps.ts";
+import { renderDocument } from "../layout.ts";
+import {
+  CloseIncidentPage,
+  IncidentsPage,
+  type JoinProblem,
+  OpenIncidentPage,
+} from "../pages/incidents.ts";
+import { requireSignIn } from "../session.ts";
+import { coordinatedGroup, formField, formGuards, messagePage } from "./shared.ts";
+
+/**
+ * The zone an incident's start and end are read in when the form names none.
+ * The instance has no zone setting: UTC, said so on the form.
+ */
+export const DEFAULT_INCIDENT_TIME_ZONE = "UTC";
+
+const JOIN_STATUS = {
+  format: 422,
+  refused: 403,
+  "not-found": 404,
+  "not-incident": 422,
+  closed: 409,
+  own: 422,
+  conflict: 409,
+} as const satisfies Record<JoinProblem, number>;
+
+/** What the join box accepts: a web address, as the API's `incidentId`. */
+function joinTarget(text: string): URL | null {
+  if (!URL.canParse(text)) return null;
+  const url = new URL(text);
+  return url.protocol === "https:" || url.protocol === "http:" ? url : null;
+}
+
+/**
+ * A group's incidents: opening, joining and closing them with the services
+ * the API's incident routes call, with form fields in and messages next to
+ * the field out. (The public incident page and its board are elsewhere.)
+ */
+export function registerIncidentPages(app: Hono, deps: WebDeps): void {
+  const { db, urls } = deps;
+  const guards = formGuards(urls);
+  const signedIn = requireSignIn(deps);
+  const serviceDeps: IncidentDeps = {
+    ...deps,
+    incidentObjectIdOf: (id) => urls.incidentObject(id).href,
+    localIncidentIdOf: (objectId) => urls.incidentIdOf(objectId),
+  };
+  const notFound = (c: Context) => {
+    const { t } = pageContext(c, urls);
+    return messagePage(c, urls, t.notFound, t.notFoundText, 404);
+  };
+
+  const renderList = async (
+    c: Context,
+    group: Group,
+    extra: { notice?: string; problem?: JoinProblem; input?: string } = {},
+    status: 200 | 403 | 404 | 409 | 422 = 200,
+  ) => {
+    const { account, csrfToken } = c.get("signedIn");
+    const entries = await groupIncidentEntries(db, group);
+    return c.html(
+      renderDocument(
+        IncidentsPage({
+          page: pageContext(c, urls),
+          account,
+          csrf: csrfToken,
+          group,
+          entries,
+          ...extra,
+        }),
+      ),
+      status,
+    );
+  };
+
+  app.get("/workspace/groups/:handle/incidents", signedIn, async (c) => {
+    const group = await coordinatedGroup(db, c);
+    if (group === null) return notFound(c);
+    const { t } = pageContext(c, urls);
+    const done = c.req.query("done");
+    const notice =
+      done === "opened"
+        ? t.incidentOpened
+        : done === "closed"
+          ? t.incidentClosed
+          : done === "joined"
+            ? t.joinAccepted
+            : done === "join-sent"
+              ? t.joinSent
+              : undefined;
+    return renderList(c, group, notice === undefined ? {} : { notice });
+  });
+
+  const renderOpenForm = (
+    c: Context,
+    group: Group,
+    values: IncidentFormInput,
+    problems: IncidentFormProblems,
+  ) => {
+    const { account, csrfToken } = c.get("signedIn");
+    return c.html(
+      renderDocument(
+        OpenIncidentPage({
+          page: pageContext(c, urls),
+          account,
+          csrf: csrfToken,
+          group,
+          values,
+          problems,
+          defaultZone: DEFAULT_INCIDENT_TIME_ZONE,
+        }),
+      ),
+      Object.keys(problems).length === 0 ? 200 : 422,
+    );
+  };
+
+  app.get("/workspace/groups/:handle/incidents/new", signedIn, async (c) => {
+    const group = await coordinatedGroup(db, c);
+    if (group === null) return notFound(c);
+    return renderOpenForm(c, group, EMPTY_INCIDENT_FORM, {});
+  });
+
+  app.post("/workspace/groups/:handle/incidents/new", ...guards, signedIn, async (c) => {
+    const group = await coordinatedGroup(db, c);
+    if (group === null) return notFound(c);
+    const form = await c.req.parseBody();
+    const values = Object.fromEntries(
+      INCIDENT_FORM_FIELDS.map((k) => [k, formField(form, k)]),
+    ) as unknown as IncidentFormInput;
+    const result = await openIncidentFromForm(
+      serviceDeps,
+      group,
+      values,
+      DEFAULT_INCIDENT_TIME_ZONE,
+    );
+    if (!result.ok) return renderOpenForm(c, group, values, result.problems);
+    return c.redirect(`/workspace/groups/${group.handle}/incidents?done=opened`, 303);
+  });
+
+  app.post("/workspace/groups/:handle/incidents/join", ...guards, signedIn, async (c) => {
+    const group = await coordinatedGroup(db, c);
+    if (group === null) return notFound(c);
+    const input = formField(await c.req.parseBody(), "incident")
+      .trim()
+      .slice(0, 2048);
+    const target = joinTarget(input);
+    if (target === null) return renderList(c, group, { problem: "format", input }, 422);
+    const result = await joinIncident(serviceDeps, group, target);
+    if (!result.ok) {
+      return renderList(c, group, { problem: result.error, input }, JOIN_STATUS[result.error]);
+    }
+    const done = result.state === "accepted" ? "joined" : "join-sent";
+    return c.redirect(`/workspace/groups/${group.handle}/incidents?done=${done}`, 303);
+  });
+
+  /** An open or closed incident the route's coordinated group owns. */
+  const ownIncident = async (c: Context) => {
+    const group = await coordinatedGroup(db, c);
+    const id = c.req.param("id") ?? "";
+    const incident = group !== null && isId(id) ? await findIncident(db, id) : null;
+    if (group === null || incident === null || incident.groupId !== group.id) return null;
+    return { group, incident };
+  };
+
+  const renderClose = (
+    c: Context,
+    found: NonNullable<Awaited<ReturnType<typeof ownIncident>>>,
+    notConfirmed: boolean,
+  ) => {
+    const { account, csrfToken } = c.get("signedIn");
+    return c.html(
+      renderDocument(
+        CloseIncidentPage({
+          page: pageContext(c, urls),
+          account,
+          csrf: csrfToken,
+          ...found,
+          notConfirmed,
+        }),
+      ),
+      notConfirmed ? 422 : 200,
+    );
+  };
+
+  app.get("/workspace/groups/:handle/incidents/:id/close", signedIn, async (c) => {
+    const found = await ownIncident(c);
+    if (found === null) return notFound(c);
+    if (found.incident.status !== "open") {
+      const { t } = pageContext(c, urls);
+      return messagePage(c, urls, t.incidents, t.incidentAlreadyClosed, 409);
+    }
+    return renderClose(c, found, false);
+  });
+
+  app.post("/workspace/groups/:handle/incidents/:id/close", ...guards, signedIn, async (c) => {
+    const found = await ownIncident(c);
+    if (found === null) return notFound(c);
+    if (formField(await c.req.parseBody(), "confirm") !== "1") return renderClose(c, found, true);
+    const result = await closeOwnIncident(serviceDeps, found.incident);
+    if (!result.ok) {
+      const { t } = pageContext(c, urls);
+      if (result.error === "not-owner") return notFound(c);
+      const text = result.error === "already-closed" ? t.incidentAlreadyClosed : t.incidentChanged;
+      return messagePage(c, urls, t.incidents, text, 409);
+    }
+    return c.redirect(`/workspace/groups/${found.group.handle}/incidents?done=closed`, 303);
+  });
+}
