@@ -17,8 +17,10 @@ import { type DatabaseHandle, openPGlite, openPostgres } from "./db/connect.ts";
 import { KyselyKvStore } from "./db/kv-store.ts";
 import { KyselyMessageQueue } from "./db/message-queue.ts";
 import { migrateToLatest } from "./db/migrate.ts";
+import type { Group } from "./domain/group.ts";
 import { createHttpApp } from "./http/app.ts";
 import { createFederationPolicyService } from "./services/federation-policy.ts";
+import { relayPendingIncidentMessages } from "./services/incidents.ts";
 import type { Clock } from "./services/ports.ts";
 import { expireDueProposals, relayPendingActivities } from "./services/proposals.ts";
 import { relayPendingMessages } from "./services/responses.ts";
@@ -126,6 +128,11 @@ export async function createInstance(
   const incidents = createIncidentGateway(federation, { db: database.db, urls, isAllowed });
   const proposalDeps = { db: database.db, publisher, clock };
   const messageDeps = { db: database.db, conversations };
+  const incidentMessageDeps = {
+    db: database.db,
+    incidents,
+    actorIdOf: (group: Group) => urls.group(group.handle).href,
+  };
   const expirySweepMs = options.jobs?.expirySweepIntervalMs ?? EXPIRY_SWEEP_INTERVAL_MS;
 
   let ready = false;
@@ -195,6 +202,7 @@ export async function createInstance(
         const relay = async () => {
           await relayPendingActivities(proposalDeps);
           await relayPendingMessages(messageDeps);
+          await relayPendingIncidentMessages(incidentMessageDeps);
         };
         await runJob("relay", relay);
         await runJob("expiry", () => expireDueProposals(proposalDeps));

@@ -241,6 +241,14 @@ export interface PendingMessagesTable {
   created_at: Timestamp;
 }
 
+export interface PendingIncidentMessagesTable {
+  id: Generated<string>;
+  kind: "join" | "update";
+  incident_id: string;
+  group_id: string;
+  created_at: Timestamp;
+}
+
 export interface RemoteSharesTable {
   remote_proposal_id: string;
   sharer_actor_id: string;
@@ -353,6 +361,7 @@ export interface Database {
   pledges: PledgesTable;
   notifications: NotificationsTable;
   pending_messages: PendingMessagesTable;
+  pending_incident_messages: PendingIncidentMessagesTable;
   intake_requests: IntakeRequestsTable;
   rate_limit_hits: RateLimitHitsTable;
   accounts: AccountsTable;

@@ -11,6 +11,12 @@ import {
   updateOwnIncident,
   upsertParticipant,
 } from "../db/incidents.repo.ts";
+import {
+  deletePendingIncidentMessage,
+  insertPendingIncidentMessage,
+  listPendingIncidentMessages,
+  type PendingIncidentMessage,
+} from "../db/pending-incident-messages.repo.ts";
 import type { Group } from "../domain/group.ts";
 import { newId } from "../domain/ids.ts";
 import {
@@ -19,6 +25,7 @@ import {
   type IncidentProblem,
   validateIncident,
 } from "../domain/incident.ts";
+import { drainOutbox } from "./outbox-relay.ts";
 import type { Clock, IncidentGateway } from "./ports.ts";
 
 const logger = getLogger(["bayanihan", "incidents"]);
@@ -81,16 +88,18 @@ export async function closeOwnIncident(
   const closed = closeIncident(incident, deps.clock());
   if (!closed.ok) return closed;
   const next: StoredIncident = { ...incident, ...closed.incident };
-  if (!(await updateOwnIncident(deps.db, next, incident.updatedAt))) {
-    return { ok: false, error: "conflict" };
-  }
-  try {
-    await deps.incidents.updated(group, next);
-  } catch (error) {
-    // Closed here either way; copies keep showing it open until the next
-    // change reaches them (there is no outbox for incidents yet).
-    logger.warn("Could not queue the Update of incident {id}: {error}", { id: next.id, error });
-  }
+  // The close and the Update every copy needs commit together.
+  const changed = await deps.db.transaction().execute(async (trx) => {
+    if (!(await updateOwnIncident(trx, next, incident.updatedAt))) return false;
+    await insertPendingIncidentMessage(
+      trx,
+      { kind: "update", incidentId: next.id, groupId: group.id },
+      next.updatedAt,
+    );
+    return true;
+  });
+  if (!changed) return { ok: false, error: "conflict" };
+  await relayAfterCommit(deps);
   return { ok: true, incident: next };
 }
 
@@ -153,27 +162,75 @@ export async function joinIncident(
   const existing = await findParticipant(deps.db, stored.id, actorId);
   if (existing?.state === "accepted") return { ok: true, incident: stored, state: "accepted" };
   const joinActivityId = existing?.joinActivityId ?? `${actorId}#joins/${newId()}`;
-  await upsertParticipant(
-    deps.db,
-    {
-      incidentId: stored.id,
-      actorId,
-      groupId: group.id,
-      inboxUrl: null,
-      sharedInboxUrl: null,
-      state: "pending",
-      joinActivityId,
-    },
-    now,
-  );
+  // The pending participation and its Join commit together; asking again
+  // sends the same Join (same id) again.
+  await deps.db.transaction().execute(async (trx) => {
+    await upsertParticipant(
+      trx,
+      {
+        incidentId: stored.id,
+        actorId,
+        groupId: group.id,
+        inboxUrl: null,
+        sharedInboxUrl: null,
+        state: "pending",
+        joinActivityId,
+      },
+      now,
+    );
+    await insertPendingIncidentMessage(
+      trx,
+      { kind: "join", incidentId: stored.id, groupId: group.id },
+      now,
+    );
+  });
+  await relayAfterCommit(deps);
+  return { ok: true, incident: stored, state: "pending" };
+}
+
+export type IncidentRelayDeps = Pick<IncidentDeps, "db" | "incidents" | "actorIdOf">;
+
+async function relayAfterCommit(deps: IncidentRelayDeps): Promise<void> {
+  try {
+    await relayPendingIncidentMessages(deps);
+  } catch (error) {
+    // Committed: the periodic relay (and the next start) sends it.
+    logger.warn("Incident messages will be queued later: {error}", { error });
+  }
+}
+
+/**
+ * Hands committed incident messages (Joins, Updates of our incidents) to the
+ * gateway (see drainOutbox): after each decision, periodically and at startup.
+ */
+export async function relayPendingIncidentMessages(deps: IncidentRelayDeps): Promise<void> {
+  await drainOutbox(deps.db, "pending_incident_messages", {
+    list: (limit) => listPendingIncidentMessages(deps.db, limit),
+    send: (message) => relayOne(deps, message),
+    remove: (id) => deletePendingIncidentMessage(deps.db, id),
+  });
+}
+
+async function relayOne(deps: IncidentRelayDeps, message: PendingIncidentMessage): Promise<void> {
+  const incident = await findIncident(deps.db, message.incidentId);
+  const group = await findGroupById(deps.db, message.groupId);
+  if (incident === null || group === null) return;
+  if (message.kind === "update") {
+    // The current version: a later change superseding this one goes out once.
+    if (incident.groupId === group.id) await deps.incidents.updated(group, incident);
+    return;
+  }
+  const participant = await findParticipant(deps.db, incident.id, deps.actorIdOf(group));
+  // Answered meanwhile, or the copy lost its owner's inbox: nothing to ask.
+  if (participant?.state !== "pending" || participant.joinActivityId === null) return;
+  if (incident.ownerInboxUrl === null) return;
   await deps.incidents.join(
     group,
     {
-      objectId: stored.objectId,
-      ownerActorId: stored.ownerActorId,
-      ownerInboxUrl: remote.ownerInboxUrl,
+      objectId: incident.objectId,
+      ownerActorId: incident.ownerActorId,
+      ownerInboxUrl: incident.ownerInboxUrl,
     },
-    joinActivityId,
+    participant.joinActivityId,
   );
-  return { ok: true, incident: stored, state: "pending" };
 }
