@@ -195,7 +195,14 @@ describe("a block purges content already received from the domain", () => {
 
   it("takes a blocked domain's needs out of every feed when the block commits, shared ones too", async () => {
     const removed = await block(c, "127.0.0.1");
-    expect(removed).toEqual({ followers: 0, following: 1, remoteProposals: 1, remoteShares: 0 });
+    expect(removed).toEqual({
+      followers: 0,
+      following: 1,
+      remoteProposals: 1,
+      remoteShares: 0,
+      incidentParticipants: 0,
+      incidentCopies: 0,
+    });
     // At once, without waiting for anything: A's need is gone, also from
     // `water`, which had it only through B's share.
     expect(await ids(c, "aid")).toEqual([needB, note].sort());
@@ -204,7 +211,14 @@ describe("a block purges content already received from the domain", () => {
 
   it("takes a blocked group's shares out with its own needs", async () => {
     const removed = await block(c, "127.0.0.2");
-    expect(removed).toEqual({ followers: 0, following: 2, remoteProposals: 1, remoteShares: 1 });
+    expect(removed).toEqual({
+      followers: 0,
+      following: 2,
+      remoteProposals: 1,
+      remoteShares: 1,
+      incidentParticipants: 0,
+      incidentCopies: 0,
+    });
     // Alice's note stays where C follows her, without B's share.
     const aid = await feed(c, "aid");
     expect(aid.map((item) => [item.objectId, item.sharedBy])).toEqual([[note, []]]);

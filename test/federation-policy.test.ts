@@ -269,7 +269,14 @@ describe("federation policy", () => {
         domain: "xn--bcher-kva.example",
         policy: "block",
         reason: "spam waves",
-        removed: { followers: 0, following: 0, remoteProposals: 0, remoteShares: 0 },
+        removed: {
+          followers: 0,
+          following: 0,
+          remoteProposals: 0,
+          remoteShares: 0,
+          incidentParticipants: 0,
+          incidentCopies: 0,
+        },
       });
       const again = await instance.api("POST", "/api/v1/admin/federation/domains", {
         domain: "xn--bcher-kva.example.",
@@ -338,6 +345,8 @@ describe("federation policy", () => {
         following: 0,
         remoteProposals: 0,
         remoteShares: 0,
+        incidentParticipants: 0,
+        incidentCopies: 0,
       });
       expect(await followerActors()).toEqual([peer.actorId.href]);
       const seen = counted.requests.length;
@@ -454,6 +463,8 @@ describe("federation policy", () => {
         following: 0,
         remoteProposals: 0,
         remoteShares: 0,
+        incidentParticipants: 0,
+        incidentCopies: 0,
       });
       expect(await followerActors()).toEqual([other.actorId.href]);
 

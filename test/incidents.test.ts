@@ -336,4 +336,30 @@ describe("a disaster incident shared by three instances", () => {
     );
     expect(refused.status).toBe(422);
   });
+
+  it("takes a blocked host's participations and incident copies with the block", async () => {
+    const blockC = await a.api("POST", "/api/v1/admin/federation/domains", {
+      domain: c.config.origin.hostname,
+      policy: "block",
+    });
+    expect(blockC.status).toBe(201);
+    expect((await blockC.json()).removed).toMatchObject({ incidentParticipants: 1 });
+    const shown = await (await a.api("GET", `/api/v1/incidents/${incidentIds.get(a)}`)).json();
+    expect(shown.participants.map((p: { actorId: string }) => p.actorId).sort()).toEqual(
+      [actor(b), `${a.config.origin.origin}/groups/water`].sort(),
+    );
+
+    const blockA = await b.api("POST", "/api/v1/admin/federation/domains", {
+      domain: a.config.origin.hostname,
+      policy: "block",
+    });
+    expect(blockA.status).toBe(201);
+    expect((await blockA.json()).removed).toMatchObject({ incidentCopies: 1 });
+    expect((await b.api("GET", `/api/v1/incidents/${incidentIds.get(b)}`)).status).toBe(404);
+    const left = await b.database.db
+      .selectFrom("incident_participants")
+      .select("actor_id")
+      .execute();
+    expect(left).toEqual([]);
+  });
 });

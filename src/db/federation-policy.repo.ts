@@ -88,6 +88,10 @@ export interface RemovedWithHost {
   readonly remoteProposals: number;
   /** Shares by actors on the host of objects from elsewhere. */
   readonly remoteShares: number;
+  /** The host's groups' participations in incidents (ours and the copies we hold). */
+  readonly incidentParticipants: number;
+  /** Copies of incidents the host's groups opened (our groups' participations go with them). */
+  readonly incidentCopies: number;
 }
 
 /**
@@ -95,8 +99,10 @@ export interface RemovedWithHost {
  * host, see normalizeDomain), matching hosts exactly as the policy does:
  * the followers (of any group) and follows whose actor is there, the needs,
  * offers and posts received from there (by author or by object id), and the
- * shares its actors made. Run it in the transaction that adds the block, so
- * the content leaves every network feed when the block commits.
+ * shares its actors made, its groups' participations in incidents and the
+ * copies of incidents they opened. Run it in the transaction that adds the
+ * block, so the content leaves every network feed and board when the block
+ * commits.
  */
 export async function removeEverythingWithHost(
   db: Kysely<Database>,
@@ -121,18 +127,48 @@ export async function removeEverythingWithHost(
       ["sharer_actor_id"],
       domain,
     ),
+    incidentParticipants: await removeOnHost(
+      db,
+      "incident_participants",
+      "actor_id",
+      ["actor_id"],
+      domain,
+    ),
+    incidentCopies: await removeIncidentCopiesOnHost(db, domain),
   };
+}
+
+/** Copies only: an incident this instance opened is never another host's to take down. */
+async function removeIncidentCopiesOnHost(db: Kysely<Database>, domain: string): Promise<number> {
+  const copies = await db
+    .selectFrom("incidents")
+    .select(["id", "owner_actor_id"])
+    .where("group_id", "is", null)
+    .execute();
+  const ids = copies.filter((row) => hostOf(row.owner_actor_id) === domain).map((row) => row.id);
+  for (let i = 0; i < ids.length; i += DELETE_CHUNK) {
+    await db
+      .deleteFrom("incidents")
+      .where("id", "in", ids.slice(i, i + DELETE_CHUNK))
+      .execute();
+  }
+  return ids.length;
 }
 
 const DELETE_CHUNK = 1000;
 
-type HostTable = "followers" | "following" | "remote_proposals" | "remote_shares";
+type HostTable =
+  | "followers"
+  | "following"
+  | "remote_proposals"
+  | "remote_shares"
+  | "incident_participants";
 
 async function removeOnHost(
   db: Kysely<Database>,
   table: HostTable,
   /** The column the rows are deleted by. */
-  key: "id" | "sharer_actor_id",
+  key: "id" | "sharer_actor_id" | "actor_id",
   urlColumns: readonly ("actor_id" | "origin_actor_id" | "object_id" | "sharer_actor_id")[],
   domain: string,
 ): Promise<number> {

@@ -162,7 +162,14 @@ export async function createFederationPolicyService(
         const removed =
           entry.policy === "block"
             ? await removeEverythingWithHost(trx, entry.domain)
-            : { followers: 0, following: 0, remoteProposals: 0, remoteShares: 0 };
+            : {
+                followers: 0,
+                following: 0,
+                remoteProposals: 0,
+                remoteShares: 0,
+                incidentParticipants: 0,
+                incidentCopies: 0,
+              };
         await notifyChannel(trx, FEDERATION_POLICY_CHANNEL);
         return { entry, removed };
       });

@@ -160,7 +160,7 @@ export function registerAdminFederationRoutes(app: OpenAPIHono, deps: ApiDeps): 
       responses: {
         201: {
           description:
-            "Created; `removed` counts what was deleted with a block: followers and follows on that host, needs, offers and posts received from it, and shares by its actors",
+            "Created; `removed` counts what was deleted with a block: followers and follows on that host, needs, offers and posts received from it, shares by its actors, its groups' incident participations and the copies of incidents they opened",
           content: {
             "application/json": {
               schema: DomainPolicySchema.extend({
@@ -169,6 +169,8 @@ export function registerAdminFederationRoutes(app: OpenAPIHono, deps: ApiDeps): 
                   following: z.number().int(),
                   remoteProposals: z.number().int(),
                   remoteShares: z.number().int(),
+                  incidentParticipants: z.number().int(),
+                  incidentCopies: z.number().int(),
                 }),
               }),
             },
