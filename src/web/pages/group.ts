@@ -68,6 +68,11 @@ export function GroupPage({
         h("a", { class: "button secondary", href: `${base}/offer` }, t.offerHelp),
         h("a", { class: "button secondary", href: `${base}/print` }, t.printView),
       ),
+      h(
+        "p",
+        { class: "no-print" },
+        h("a", { href: urls.alliesBoard(group.handle).pathname }, t.board.alliesLink),
+      ),
       FilterForm({ page, base, filters }),
       MapSection({ page, items: [...(needs ?? []), ...(offers ?? [])], tiles: mapTiles }),
       needs === null
