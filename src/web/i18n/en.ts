@@ -374,6 +374,9 @@ export const en = {
   printHeading: (group: string) => `${group}: open needs`,
   printedOn: (date: string) => `Printed ${date}`,
   board: {
+    textKey: (origin: string) =>
+      `Each need: what it is (group); how much is still needed; where; needed by; its short link, after ${origin}.`,
+    textGroups: "Groups",
     timesUtc: "Times are in UTC.",
     kindNeed: "Need",
     kindOffer: "Offer",
@@ -406,10 +409,7 @@ export const en = {
     backToGroup: (group: string) => `Back to ${group}`,
     textHeading: (name: string) => `${name}: open needs`,
     generatedAt: (when: string) => `Made ${when}.`,
-    linksFrom: (origin: string) => `Links start with ${origin}`,
     textNone: "No open needs right now.",
-    textStill: "still needed",
-    textBy: "by",
     fullPage: "Full page",
   },
   map: {

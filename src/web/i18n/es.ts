@@ -369,6 +369,9 @@ export const es: Messages = {
   printHeading: (group) => `${group}: necesidades abiertas`,
   printedOn: (date) => `Impreso el ${date}`,
   board: {
+    textKey: (origin) =>
+      `Cada necesidad: qué es (grupo); cuánto falta todavía; dónde; para cuándo; su enlace corto, tras ${origin}.`,
+    textGroups: "Grupos",
     timesUtc: "Las horas están en UTC.",
     kindNeed: "Necesidad",
     kindOffer: "Oferta",
@@ -402,10 +405,7 @@ export const es: Messages = {
     backToGroup: (group) => `Volver a ${group}`,
     textHeading: (name) => `${name}: necesidades abiertas`,
     generatedAt: (when) => `Generado el ${when}.`,
-    linksFrom: (origin) => `Los enlaces empiezan por ${origin}`,
     textNone: "No hay necesidades abiertas por ahora.",
-    textStill: "faltan",
-    textBy: "antes del",
     fullPage: "Página completa",
   },
   map: {

@@ -1,3 +1,4 @@
+import { raw } from "hono/html";
 import { jsx as h } from "hono/jsx";
 import type { Incident } from "../../domain/incident.ts";
 import { shortCodeOf } from "../../domain/short-link.ts";
@@ -9,26 +10,40 @@ import { groupLabel, remainingText } from "./board.ts";
  * An incident's open needs for a slow or metered connection, a printer, or
  * someone reading them out over the phone: no stylesheet, no map, no image,
  * no script, one short numbered block per need. Every byte counts (200 needs
- * stay under 20 KB, test/incident-pages.test.ts), so dates are short, times
- * are said to be UTC once, long titles and places are cut, and the links are
- * short paths (`/go/3f9a2c71be`) after the instance's address, said once.
+ * stay under 20 KB, test/incident-pages.test.ts), so what repeats is said
+ * once at the top: what each block holds, that times are UTC, the instance's
+ * address the short links (`/go/3f9a2c71be`) follow, and a letter for each
+ * group. Long titles and places are cut. The blocks themselves are written
+ * as text (escaped here), without the optional `</li>`.
  */
 const TITLE_MAX = 80;
-const PLACE_MAX = 40;
+const PLACE_MAX = 32;
 
 function cut(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
 }
 
+function escapeText(text: string): string {
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+}
+
+/** "Dec 24 09:00" (UTC; "24 dic 09:00" in Spanish): short, 24-hour in every language. */
 function shortDate(instant: Temporal.Instant, locale: string): string {
-  return new Date(instant.epochMilliseconds).toLocaleString(locale, {
-    timeZone: "UTC",
-    day: "numeric",
-    month: "short",
-    hour: "2-digit",
-    minute: "2-digit",
-    hour12: false,
-  });
+  const date = new Date(instant.epochMilliseconds);
+  const day = date.toLocaleDateString(locale, { timeZone: "UTC", day: "numeric", month: "short" });
+  const time = date.toISOString().slice(11, 16);
+  return `${day.replace(/\.$/, "")} ${time}`;
+}
+
+/** A, B, …, Z, AA, AB, …: the groups' letters, in order of first appearance. */
+function letter(index: number): string {
+  let n = index;
+  let text = "";
+  do {
+    text = String.fromCharCode(65 + (n % 26)) + text;
+    n = Math.floor(n / 26) - 1;
+  } while (n >= 0);
+  return text;
 }
 
 export function IncidentTextPage({
@@ -45,19 +60,24 @@ export function IncidentTextPage({
 }) {
   const { t, locale, urls } = page;
   const heading = t.board.textHeading(incident.name);
-  const lines = items.map(({ listing, rowId }) => {
-    const remaining = remainingText(listing, page);
-    const details = [
-      remaining === null ? null : `${remaining} ${t.board.textStill}`,
-      listing.location?.name ? cut(listing.location.name, PLACE_MAX) : null,
-      listing.expiresAt === null
-        ? null
-        : `${t.board.textBy} ${shortDate(listing.expiresAt, locale)}`,
-      groupLabel(listing.origin),
-      urls.shortLink(shortCodeOf(rowId)).pathname,
-    ].filter((part) => part !== null);
-    return h("li", null, cut(listing.title, TITLE_MAX), h("br", null), details.join("; "));
-  });
+  const letters = new Map<string, string>();
+  for (const { listing } of items) {
+    const label = groupLabel(listing.origin);
+    if (!letters.has(label)) letters.set(label, letter(letters.size));
+  }
+  const blocks = items
+    .map(({ listing, rowId }) => {
+      const details = [
+        remainingText(listing, page),
+        listing.location?.name ? cut(listing.location.name, PLACE_MAX) : null,
+        listing.expiresAt === null ? null : shortDate(listing.expiresAt, locale),
+        urls.shortLink(shortCodeOf(rowId)).pathname,
+      ].filter((part) => part !== null);
+      const title = cut(listing.title, TITLE_MAX);
+      const group = letters.get(groupLabel(listing.origin));
+      return `<li>${escapeText(`${title} (${group})`)}<br>${escapeText(details.join("; "))}\n`;
+    })
+    .join("");
   return h(
     "html",
     { lang: locale },
@@ -76,16 +96,19 @@ export function IncidentTextPage({
         null,
         h("h1", null, heading),
         incident.status === "closed" ? h("p", null, t.board.closedBanner) : null,
-        h(
-          "p",
-          null,
-          t.board.generatedAt(`${shortDate(now, locale)} UTC`),
-          " ",
-          t.board.timesUtc,
-          h("br", null),
-          t.board.linksFrom(urls.origin.origin),
-        ),
-        items.length === 0 ? h("p", null, t.board.textNone) : h("ol", null, lines),
+        h("p", null, t.board.generatedAt(`${shortDate(now, locale)} UTC`), " ", t.board.timesUtc),
+        items.length === 0
+          ? h("p", null, t.board.textNone)
+          : [
+              h("p", null, t.board.textKey(urls.origin.origin)),
+              h(
+                "p",
+                null,
+                `${t.board.textGroups}: `,
+                [...letters].map(([label, l]) => `${l} = ${label}`).join("; "),
+              ),
+              h("ol", null, raw(blocks)),
+            ],
         h("p", null, h("a", { href: urls.incidentPage(incident.id).pathname }, t.board.fullPage)),
       ),
     ),

@@ -37,7 +37,9 @@ export interface IncidentPageProps {
 /** The area in words: "within 40 km of 14.60, 120.98", or the box's edges. */
 export function describeArea(area: IncidentArea, page: PageContext): string {
   const { t, locale } = page;
-  const n = (value: number) => formatNumber(value.toFixed(2), locale);
+  // Coordinates are written the same in every language (they are copied into
+  // map apps); two decimals are ~1 km, as precise as an area needs.
+  const n = (value: number) => value.toFixed(2);
   if (area.kind === "circle") {
     return t.board.circleArea(
       formatNumber(area.radiusKm, locale),
