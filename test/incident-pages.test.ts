@@ -331,6 +331,10 @@ describe("incident board pages", () => {
         .map((r) => r[ids])
         .sort(),
     ).toEqual(board.map((i) => i.objectId).sort());
+    const groupColumn = csv[0]!.indexOf("Group");
+    const titleColumn = csv[0]!.indexOf("Title");
+    const insulinRow = csv.find((r) => r[titleColumn] === "Insulin coolers")!;
+    expect(insulinRow[groupColumn]).toBe(`Aid ${b.config.origin.host}`);
     const hxl = parseCsvStrict(await text(b, `/api/v1/incidents/${id}/exports/listings.hxl.csv`));
     expect(hxl[1]!.some((tag) => tag.startsWith("#"))).toBe(true);
     expect(hxl).toHaveLength(2 + board.length);

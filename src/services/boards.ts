@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { BOARD_MAX_ITEMS, type BoardScope, listBoard } from "../db/board.repo.ts";
 import type { Database } from "../db/database.ts";
+import { listGroups } from "../db/groups.repo.ts";
 import type { CategorySlug } from "../domain/categories.ts";
 import type { Group } from "../domain/group.ts";
 import { arrangeBoard, type BoardEntry, type Incident } from "../domain/incident.ts";
@@ -61,6 +62,8 @@ export async function boardListings(
       expiresAt: listing.expiresAt,
       publishedAt: listing.publishedAt,
     });
+  // Our groups' names, for the exports' group column (the board rows carry handles).
+  const names = new Map((await listGroups(db)).map((g) => [g.handle, g.name]));
   for (const status of statusSets) {
     const rows = await listBoard(db, {
       scope,
@@ -74,7 +77,12 @@ export async function boardListings(
       const listing = listingFromProposal(proposal, {
         objectId: urls.proposalObject(proposal.id).href,
         url: urls.proposalPage(proposal.purpose, proposal.id).href,
-        origin: { actorId: page, pageUrl: page, name: null, handle: groupHandle },
+        origin: {
+          actorId: page,
+          pageUrl: page,
+          name: names.get(groupHandle) ?? null,
+          handle: groupHandle,
+        },
       });
       if (listing !== null) add(listing, proposal.id, "local");
     }
