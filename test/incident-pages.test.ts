@@ -298,6 +298,16 @@ describe("incident board pages", () => {
       expect(go.status).toBe(302);
       expect(go.headers.get("location")).toMatch(new RegExp(`^${origin}/needs/`));
     }
+    const spanish = await (
+      await get(b, pagePath(b, "/text"), { accept: "text/html", "accept-language": "es" })
+    ).text();
+    expect(spanish).toContain('<html lang="es">');
+    expect(spanish).toContain("Cada necesidad: qué es (grupo)");
+    expect(spanish).toMatch(/20; Quezon City clinic; 24 dic 09:00; /);
+    const spanishPage = await (
+      await get(b, pagePath(b), { accept: "text/html", "accept-language": "es" })
+    ).text();
+    expect(spanishPage).toContain("a menos de 40 km de 14.60, 120.98");
     expect((await get(b, "/go/0000000000")).status).toBe(404);
     expect((await get(b, "/go/zz")).status).toBe(404);
   });

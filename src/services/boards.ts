@@ -64,6 +64,9 @@ export async function boardListings(
     });
   // Our groups' names, for the exports' group column (the board rows carry handles).
   const names = new Map((await listGroups(db)).map((g) => [g.handle, g.name]));
+  // The board reads at most BOARD_MAX_ITEMS a side: a full side may hide
+  // more, so it counts as cut (it errs on "cut" when exactly that many exist).
+  let sideFull = false;
   for (const status of statusSets) {
     const rows = await listBoard(db, {
       scope,
@@ -72,6 +75,8 @@ export async function boardListings(
       status,
       limit: cap + 1,
     });
+    const full = (n: number) => n > cap || n >= BOARD_MAX_ITEMS;
+    if (full(rows.local.length) || full(rows.remote.length)) sideFull = true;
     for (const { proposal, groupHandle } of rows.local) {
       const page = urls.group(groupHandle).href;
       const listing = listingFromProposal(proposal, {
@@ -97,7 +102,7 @@ export async function boardListings(
     rowId,
     source,
   }));
-  return { items, truncated: unique > cap };
+  return { items, truncated: unique > cap || sideFull };
 }
 
 /** Exports list newest first (ExportDocument); the board's own order is for the pages. */
