@@ -21,19 +21,30 @@ export interface BoardPageFilters {
 
 /**
  * One field of the filter form. The form is a list of these so that more
- * filters (a distance around a place, say) are one more entry.
+ * filters are one more entry: a choice, or a typed value (a distance around
+ * a place, say, as `near=lat,lon` and `km=`).
  */
-export interface FilterField {
-  readonly name: string;
-  readonly label: string;
-  readonly selected: string | undefined;
-  readonly options: readonly (readonly [value: string, text: string])[];
-}
+export type FilterField =
+  | {
+      readonly kind: "select";
+      readonly name: string;
+      readonly label: string;
+      readonly selected: string | undefined;
+      readonly options: readonly (readonly [value: string, text: string])[];
+    }
+  | {
+      readonly kind: "input";
+      readonly name: string;
+      readonly label: string;
+      readonly value: string | undefined;
+      readonly inputmode?: "decimal" | "numeric" | "text" | undefined;
+    };
 
 export function boardFilterFields(page: PageContext, filters: BoardPageFilters): FilterField[] {
   const { t } = page;
   return [
     {
+      kind: "select",
       name: "purpose",
       label: t.filterPurpose,
       selected: filters.purpose,
@@ -43,6 +54,7 @@ export function boardFilterFields(page: PageContext, filters: BoardPageFilters):
       ],
     },
     {
+      kind: "select",
       name: "category",
       label: t.filterCategory,
       selected: filters.category,
@@ -76,14 +88,26 @@ export function BoardFilterForm({
             "div",
             null,
             h("label", { for: `filter-${field.name}` }, field.label),
-            h(
-              "select",
-              { id: `filter-${field.name}`, name: field.name },
-              h("option", { value: "" }, t.any),
-              field.options.map(([value, text]) =>
-                h("option", { value, selected: value === field.selected ? true : undefined }, text),
-              ),
-            ),
+            field.kind === "input"
+              ? h("input", {
+                  id: `filter-${field.name}`,
+                  name: field.name,
+                  type: "text",
+                  inputmode: field.inputmode,
+                  value: field.value ?? "",
+                })
+              : h(
+                  "select",
+                  { id: `filter-${field.name}`, name: field.name },
+                  h("option", { value: "" }, t.any),
+                  field.options.map(([value, text]) =>
+                    h(
+                      "option",
+                      { value, selected: value === field.selected ? true : undefined },
+                      text,
+                    ),
+                  ),
+                ),
           ),
         ),
         h("button", { type: "submit" }, t.applyFilters),
