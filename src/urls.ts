@@ -41,6 +41,25 @@ export interface InstanceUrls {
   groupFeed(handle: string, format: FeedFormat): URL;
   /** The feed of what the group receives from followed groups. */
   networkFeed(handle: string, format: FeedFormat): URL;
+  /**
+   * An incident's public page, by our row id: our own incident's object id
+   * (browsers get the page, ActivityPub clients the Event), or a copy's page.
+   */
+  incidentPage(id: string): URL;
+  /** Its low-bandwidth text page of open needs. */
+  incidentText(id: string): URL;
+  /** An incident board's open-data export (`listings.csv`, …). */
+  incidentExport(id: string, file: string): URL;
+  /** The RSS or Atom feed of an incident board. */
+  incidentFeed(id: string, format: FeedFormat): URL;
+  /** A group's "my allies" board page. */
+  alliesBoard(handle: string): URL;
+  /** Its open-data export. */
+  alliesExport(handle: string, file: string): URL;
+  /** Its RSS or Atom feed. */
+  alliesFeed(handle: string, format: FeedFormat): URL;
+  /** A short link to a board item, for reading out or writing down (`/go/3f9a2c71be`). */
+  shortLink(code: string): URL;
 }
 
 export type FeedFormat = "rss" | "atom";
@@ -77,5 +96,13 @@ export function instanceUrls(origin: URL): InstanceUrls {
     networkExport: (handle, file) => at(`/api/v1/groups/${handle}/network/exports/${file}`),
     groupFeed: (handle, format) => at(`/groups/${handle}/feed.${format}`),
     networkFeed: (handle, format) => at(`/groups/${handle}/network/feed.${format}`),
+    incidentPage: (id) => at(`/incidents/${id}`),
+    incidentText: (id) => at(`/incidents/${id}/text`),
+    incidentExport: (id, file) => at(`/api/v1/incidents/${id}/exports/${file}`),
+    incidentFeed: (id, format) => at(`/incidents/${id}/feed.${format}`),
+    alliesBoard: (handle) => at(`/groups/${handle}/board`),
+    alliesExport: (handle, file) => at(`/api/v1/groups/${handle}/board/exports/${file}`),
+    alliesFeed: (handle, format) => at(`/groups/${handle}/board/feed.${format}`),
+    shortLink: (code) => at(`/go/${code}`),
   };
 }

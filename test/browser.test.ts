@@ -428,6 +428,57 @@ describe("in a browser", () => {
     await page.emulateMedia({ media: "screen" });
   });
 
+  it("renders an incident's board, its text version and the allies board accessibly", async () => {
+    const token = (await (await instance.api("POST", "/api/v1/groups/food/tokens")).json()).token;
+    const opened = await instance.api(
+      "POST",
+      "/api/v1/groups/food/incidents",
+      {
+        name: "Flood in Barangay 12",
+        description: "The creek rose overnight.",
+        area: { center: { latitude: 14.6, longitude: 120.98 }, radiusKm: 40 },
+        startsAt: "2026-11-20T00:00:00Z",
+      },
+      token,
+    );
+    expect(opened.status).toBe(201);
+    const incident = await opened.json();
+    for (const need of [
+      {
+        title: "Sandbags",
+        category: "shelter",
+        urgency: "critical",
+        quantity: { amount: 200, unit: "one" },
+        location: { name: "Creek bridge", latitude: 14.61, longitude: 120.99 },
+        expiresAt: "2099-12-04T18:00:00Z",
+      },
+      { title: "Dry clothes for children", category: "clothing", urgency: "high" },
+    ]) {
+      const res = await instance.api(
+        "POST",
+        "/api/v1/groups/food/needs",
+        { ...need, incident: incident.objectId },
+        token,
+      );
+      expect(res.status).toBe(201);
+    }
+
+    await page.goto(url(`/incidents/${incident.id}`));
+    expect(await page.locator("h1").textContent()).toBe("Incident: Flood in Barangay 12");
+    expect(await page.locator("ol.items.board li").count()).toBe(2);
+    expect(await page.locator("svg circle.marker").count()).toBe(1);
+    await expectAccessible();
+
+    await page.goto(url(`/incidents/${incident.id}/text`));
+    expect(await page.locator("ol li").count()).toBe(2);
+    expect(await page.locator("img, svg, link[rel=stylesheet]").count()).toBe(0);
+    await expectAccessible();
+
+    await page.goto(url("/groups/food/board"));
+    expect(await page.locator("ol.items.board li", { hasText: "Sandbags" }).count()).toBe(1);
+    await expectAccessible();
+  });
+
   it("has an accessibility check that does catch problems", async () => {
     // Guards the guard: an unlabeled field and unreadable text must be reported.
     // A page of its own: on one of ours, the CSP would block the inline style.

@@ -86,10 +86,11 @@ describe("incidents API", () => {
     });
     expect(participants.status).toBe(200);
     expect((await participants.json()).id).toBe(json.participants);
-    // No page for browsers yet: not an ActivityPub answer.
+    // Browsers get the incident's page at the same URL (test/incident-pages.test.ts).
     const page = await fetch(incident.objectId, { headers: { accept: "text/html" } });
-    expect(page.status).toBe(404);
-    expect(page.headers.get("content-type")).not.toContain("activity+json");
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    expect(page.headers.get("vary")).toContain("Accept");
   });
 
   it("opens one with a box across the antimeridian", async () => {

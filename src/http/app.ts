@@ -7,6 +7,7 @@ import { CATEGORIES } from "../domain/categories.ts";
 import { UNITS } from "../domain/units.ts";
 import { registerWebPages, securityHeaders } from "../web/index.ts";
 import { registerAdminFederationRoutes } from "./api/admin-federation.ts";
+import { registerBoardExportRoutes } from "./api/board-exports.ts";
 import type { ApiDeps } from "./api/deps.ts";
 import { registerExportRoutes } from "./api/exports.ts";
 import { registerFollowRoutes } from "./api/follows.ts";
@@ -112,6 +113,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
   registerPledgeRoutes(app, deps);
   registerExportRoutes(app, deps);
   registerIncidentRoutes(app, deps);
+  registerBoardExportRoutes(app, deps);
   app.doc31("/api/openapi.json", {
     openapi: "3.1.0",
     info: {

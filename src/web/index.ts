@@ -3,6 +3,7 @@ import { STYLESHEET_PATH, stylesheetResponse } from "./assets.ts";
 import type { WebDeps } from "./deps.ts";
 import { registerAccountPages } from "./routes/accounts.ts";
 import { registerAdminPages } from "./routes/admin.ts";
+import { registerBoardPages } from "./routes/boards.ts";
 import { registerFollowPages } from "./routes/follows.ts";
 import { registerIncidentPages } from "./routes/incidents.ts";
 import { registerIntakePages } from "./routes/intake.ts";
@@ -20,6 +21,7 @@ export { securityHeaders } from "./security-headers.ts";
 export function registerWebPages(app: Hono, deps: WebDeps): void {
   app.get(STYLESHEET_PATH, () => stylesheetResponse());
   registerPublicPages(app, deps);
+  registerBoardPages(app, deps);
   registerIntakePages(app, deps);
   registerAccountPages(app, deps);
   registerTriagePages(app, deps);

@@ -52,9 +52,10 @@ export const ExportQuery = z.object({
   category: z.enum(CATEGORY_SLUGS).optional(),
 });
 
-type Query = z.infer<typeof ExportQuery>;
+export type ExportQueryValues = z.infer<typeof ExportQuery>;
+type Query = ExportQueryValues;
 
-function filtersOf(query: Query): ExportFilters {
+export function filtersOf(query: Query): ExportFilters {
   let statuses = DEFAULT_EXPORT_STATUSES;
   if (query.status !== undefined) {
     const asked = query.status.split(",").map((s) => s.trim());
@@ -74,7 +75,7 @@ function filtersOf(query: Query): ExportFilters {
 
 type Scope = "group" | "network";
 
-interface Format {
+export interface Format {
   readonly file: string;
   readonly contentType: string;
   readonly summary: string;
@@ -88,7 +89,7 @@ interface Format {
 
 const CSV = "text/csv; charset=utf-8";
 
-const FORMATS: readonly Format[] = [
+export const FORMATS: readonly Format[] = [
   {
     file: "listings.csv",
     contentType: CSV,
@@ -129,7 +130,7 @@ const FORMATS: readonly Format[] = [
   },
 ];
 
-const FEEDS: readonly (Format & { readonly format: FeedFormat })[] = [
+export const FEEDS: readonly (Format & { readonly format: FeedFormat })[] = [
   {
     format: "rss",
     file: "feed.rss",
@@ -159,7 +160,7 @@ function attachmentName(handle: string, scope: Scope, query: Query, extension: s
 }
 
 /** The filters in a fixed order, nothing else: a feed's own URL (its Atom id) is stable. */
-function canonicalSearch(query: Query): string {
+export function canonicalSearch(query: Query): string {
   const params = new URLSearchParams();
   for (const key of ["purpose", "status", "category"] as const) {
     const value = query[key];
@@ -183,7 +184,7 @@ function publicJson(c: Context, value: unknown): Response {
  * GeoJSON, say) — no credentials are involved, so `*` gives nothing away.
  * `nosniff`: a CSV holding `<script>` in a title must never be read as HTML.
  */
-function publicDataHeaders(c: Context): void {
+export function publicDataHeaders(c: Context): void {
   c.header("Cache-Control", "public, max-age=60");
   c.header("Access-Control-Allow-Origin", "*");
   c.header("Access-Control-Expose-Headers", "X-Truncated");

@@ -84,6 +84,11 @@ export function GroupPage({
         h("a", { class: "button secondary", href: `${base}/offer` }, t.offerHelp),
         h("a", { class: "button secondary", href: `${base}/print` }, t.printView),
       ),
+      h(
+        "p",
+        { class: "no-print" },
+        h("a", { href: urls.alliesBoard(group.handle).pathname }, t.board.alliesLink),
+      ),
       FilterForm({ page, base, filters }),
       NearNotice({ page, base, filters }),
       MapSection({

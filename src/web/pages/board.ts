@@ -1,0 +1,219 @@
+import { jsx as h } from "hono/jsx";
+import { CATEGORY_SLUGS, type CategorySlug } from "../../domain/categories.ts";
+import type { Listing, ListingOrigin } from "../../domain/listing.ts";
+import type { Purpose } from "../../domain/proposal.ts";
+import type { BoardItem } from "../../services/boards.ts";
+import type { PageContext } from "../context.ts";
+import { formatDate, formatQuantity } from "../format.ts";
+import { BoardMap, type MapMarker, type MapTiles } from "./board-map.ts";
+
+/**
+ * What the public board pages (an incident's, a group's "my allies") share:
+ * the filter form, the map of located items and the full list, in board
+ * order (most urgent first, then needed-by soonest).
+ */
+
+/** From the plain GET form; an absent or unknown value means "any". */
+export interface BoardPageFilters {
+  readonly purpose?: Purpose | undefined;
+  readonly category?: CategorySlug | undefined;
+}
+
+/**
+ * One field of the filter form. The form is a list of these so that more
+ * filters are one more entry: a choice, or a typed value (a distance around
+ * a place, say, as `near=lat,lon` and `km=`).
+ */
+export type FilterField =
+  | {
+      readonly kind: "select";
+      readonly name: string;
+      readonly label: string;
+      readonly selected: string | undefined;
+      readonly options: readonly (readonly [value: string, text: string])[];
+    }
+  | {
+      readonly kind: "input";
+      readonly name: string;
+      readonly label: string;
+      readonly value: string | undefined;
+      readonly inputmode?: "decimal" | "numeric" | "text" | undefined;
+    };
+
+export function boardFilterFields(page: PageContext, filters: BoardPageFilters): FilterField[] {
+  const { t } = page;
+  return [
+    {
+      kind: "select",
+      name: "purpose",
+      label: t.filterPurpose,
+      selected: filters.purpose,
+      options: [
+        ["request", t.purposeRequest],
+        ["offer", t.purposeOffer],
+      ],
+    },
+    {
+      kind: "select",
+      name: "category",
+      label: t.filterCategory,
+      selected: filters.category,
+      options: CATEGORY_SLUGS.map((c) => [c, t.categories[c]] as const),
+    },
+  ];
+}
+
+export function BoardFilterForm({
+  page,
+  action,
+  fields,
+}: {
+  page: PageContext;
+  action: string;
+  fields: readonly FilterField[];
+}) {
+  const { t } = page;
+  return h(
+    "form",
+    { method: "get", action, class: "no-print", "aria-label": t.filters },
+    h(
+      "fieldset",
+      null,
+      h("legend", null, t.filters),
+      h(
+        "div",
+        { class: "inline" },
+        fields.map((field) =>
+          h(
+            "div",
+            null,
+            h("label", { for: `filter-${field.name}` }, field.label),
+            field.kind === "input"
+              ? h("input", {
+                  id: `filter-${field.name}`,
+                  name: field.name,
+                  type: "text",
+                  inputmode: field.inputmode,
+                  value: field.value ?? "",
+                })
+              : h(
+                  "select",
+                  { id: `filter-${field.name}`, name: field.name },
+                  h("option", { value: "" }, t.any),
+                  field.options.map(([value, text]) =>
+                    h(
+                      "option",
+                      { value, selected: value === field.selected ? true : undefined },
+                      text,
+                    ),
+                  ),
+                ),
+          ),
+        ),
+        h("button", { type: "submit" }, t.applyFilters),
+      ),
+    ),
+  );
+}
+
+/** Where an item's page is: ours here, a remote one on its origin instance. */
+export function itemHref(listing: Listing): string {
+  return listing.url ?? listing.objectId;
+}
+
+/** "@food" for our groups, "food@city-b.example" for a remote actor `https://city-b.example/groups/food`. */
+export function groupLabel(origin: ListingOrigin): string {
+  if (origin.handle !== null) return `@${origin.handle}`;
+  try {
+    const url = new URL(origin.actorId);
+    const last = url.pathname.split("/").filter(Boolean).at(-1);
+    return last === undefined ? url.host : `${decodeURIComponent(last)}@${url.host}`;
+  } catch {
+    return origin.actorId;
+  }
+}
+
+/** How much is still needed (or available); the whole amount when the origin did not say. */
+export function remainingText(listing: Listing, page: PageContext): string | null {
+  const q = listing.quantity;
+  if (q === null) return null;
+  return formatQuantity(q.remaining ?? q.amount, q.unit, page.locale);
+}
+
+export function BoardMapSection({
+  page,
+  items,
+  tiles,
+}: {
+  page: PageContext;
+  items: readonly BoardItem[];
+  tiles: MapTiles | null;
+}) {
+  if (items.length === 0) return null;
+  const markers: MapMarker[] = [];
+  for (const { listing } of items) {
+    const place = listing.location;
+    if (place?.latitude == null || place.longitude == null) continue;
+    markers.push({
+      latitude: place.latitude,
+      longitude: place.longitude,
+      title: listing.title,
+      href: itemHref(listing),
+      // Some remote objects give no urgency: drawn as the default one.
+      urgency: listing.urgency ?? "normal",
+    });
+  }
+  if (markers.length === 0) return null;
+  return h(
+    "section",
+    { "aria-labelledby": "map", class: "no-print" },
+    h("h2", { id: "map" }, page.t.map.heading),
+    BoardMap({ page, markers, tiles, unlocated: items.length - markers.length }),
+  );
+}
+
+export function BoardList({ page, items }: { page: PageContext; items: readonly BoardItem[] }) {
+  const { t, locale } = page;
+  if (items.length === 0) return h("p", null, t.board.empty);
+  return h(
+    "ol",
+    { class: "items board" },
+    items.map(({ listing }) => {
+      const remaining = remainingText(listing, page);
+      const need = listing.purpose === "request";
+      return h(
+        "li",
+        null,
+        h("a", { href: itemHref(listing) }, listing.title),
+        " ",
+        listing.urgency === null
+          ? h("span", { class: "tag" }, t.board.unknownUrgency)
+          : h("span", { class: `tag ${listing.urgency}` }, t.urgencies[listing.urgency]),
+        " ",
+        h("span", { class: "tag" }, t.statuses[listing.status]),
+        h(
+          "div",
+          { class: "meta" },
+          [
+            need ? t.board.kindNeed : t.board.kindOffer,
+            listing.category === null ? null : t.categories[listing.category.slug],
+            remaining === null
+              ? null
+              : `${remaining} ${need ? t.board.remaining : t.board.remainingOffer}`,
+            listing.location?.name || null,
+            listing.expiresAt === null
+              ? null
+              : `${need ? t.neededBy : t.availableUntil} ${formatDate(listing.expiresAt, locale)}`,
+          ]
+            .filter((part) => part !== null)
+            .join(" · "),
+        ),
+        h(
+          "div",
+          { class: "meta" },
+          h("a", { href: listing.origin.pageUrl }, groupLabel(listing.origin)),
+        ),
+      );
+    }),
+  );
+}
