@@ -55,6 +55,15 @@ export interface SignatureLoaders {
   timeWindow: Temporal.Duration;
 }
 
+/** What the signing string is built from; the body is not needed (the screen checked the digest). */
+export type SignedHead = Pick<Request, "method" | "url" | "headers">;
+
+/**
+ * A request to verify, or its head plus a way to build the whole request,
+ * so that one refused by the fast path is never built.
+ */
+export type SignedMessage = Request | { head: SignedHead; request: () => Request };
+
 /** What the cached key alone can tell about a request's signature. */
 export type CachedVerdict = "valid" | "invalid" | "undecided";
 
@@ -64,12 +73,15 @@ export interface SignatureCheck {
    * draft-cavage). `loaders` may be a function: it is then called only when
    * the cached key cannot decide, so a refused forgery needs no loaders.
    */
-  verify(request: Request, loaders: SignatureLoaders | (() => SignatureLoaders)): Promise<boolean>;
+  verify(
+    message: SignedMessage,
+    loaders: SignatureLoaders | (() => SignatureLoaders),
+  ): Promise<boolean>;
   /**
    * The fast path of `verify`: a draft-cavage signature checked against the
    * cached key, without `verifyRequest`. The request is not consumed.
    */
-  verifyWithCachedKey(request: Request): CachedVerdict;
+  verifyWithCachedKey(request: SignedHead): CachedVerdict;
   /** The cache handed to `verifyRequest`, exposed for tests. */
   readonly keyCache: ImportedKeyCache;
 }
@@ -177,7 +189,7 @@ function draftParameters(header: string): Map<string, string> {
 }
 
 /** The draft-cavage signing string, built as Fedify's verifyRequestDraft builds it. */
-function draftSigningString(request: Request, params: Map<string, string>, names: string[]) {
+function draftSigningString(request: SignedHead, params: Map<string, string>, names: string[]) {
   return names
     .map((name) => {
       const value =
@@ -210,7 +222,7 @@ function rsaSha256KeyObject(key: CryptographicKey | Multikey): KeyObject | null 
 export function createSignatureCheck(options: SignatureCheckOptions): SignatureCheck {
   const keyCache = createKeyCache(options);
 
-  function verifyWithCachedKey(request: Request): CachedVerdict {
+  function verifyWithCachedKey(request: SignedHead): CachedVerdict {
     // RFC 9421 signatures always go to Fedify.
     if (request.headers.has("signature-input")) return "undecided";
     const header = request.headers.get("signature");
@@ -245,8 +257,9 @@ export function createSignatureCheck(options: SignatureCheckOptions): SignatureC
   return {
     keyCache,
     verifyWithCachedKey,
-    async verify(request, loaders) {
-      const verdict = verifyWithCachedKey(request);
+    async verify(message, loaders) {
+      const whole = message instanceof Request;
+      const verdict = verifyWithCachedKey(whole ? message : message.head);
       if (verdict !== "undecided") return verdict === "valid";
       const {
         documentLoader: load,
@@ -257,6 +270,7 @@ export function createSignatureCheck(options: SignatureCheckOptions): SignatureC
         if (keyCache.readRecently(url)) throw new RereadTooSoon(`${url} was read moments ago`);
         return load(url, options);
       };
+      const request = whole ? message : message.request();
       const key = await verifyRequest(request.clone(), {
         documentLoader,
         contextLoader,

@@ -22,7 +22,7 @@ import {
   isSignedRequest,
 } from "./domain-screen.ts";
 import { screenInboxRequest } from "./inbox-guard.ts";
-import { checkKeyOwnership } from "./key-ownership.ts";
+import { checkClaimedKeyOrigins, checkKeyOwnership } from "./key-ownership.ts";
 import {
   type DeliveryFailureFacts,
   describeDeliveryFailure,
@@ -186,6 +186,13 @@ export function createFederationSecurity(deps: {
         deps.policy.isAllowed,
       );
       if (refused !== null) return domainRefusal(refused, "inbox POST");
+      // Free, and before the signature: a key on another host than the actor
+      // is refused without fetching it.
+      const foreignKey = checkClaimedKeyOrigins(screened.json, screened.keyIds);
+      if (foreignKey !== null) {
+        logger.info("Refused an inbox POST: {error}", { error: foreignKey.error });
+        return refusal(foreignKey.status, foreignKey.error, foreignKey.message);
+      }
       // Fedify's context and loaders cost about 0.2 ms to build, so only a
       // request that needs them builds them.
       let ctx: Context<void> | undefined;
@@ -197,11 +204,14 @@ export function createFederationSecurity(deps: {
       // key is refused for one RSA verification (signature-check.ts), before
       // the ownership check expands the activity as JSON-LD or reads the
       // actor, and before Fedify parses anything.
-      const verified = await signatures.verify(screened.request, () => ({
-        documentLoader: context().documentLoader,
-        contextLoader: context().contextLoader,
-        timeWindow: SIGNATURE_WINDOW,
-      }));
+      const verified = await signatures.verify(
+        { head: request, request: () => screened.request },
+        () => ({
+          documentLoader: context().documentLoader,
+          contextLoader: context().contextLoader,
+          timeWindow: SIGNATURE_WINDOW,
+        }),
+      );
       if (!verified) {
         logger.info("Refused an inbox POST: invalid signature");
         return refusal(
