@@ -193,8 +193,8 @@ export function createFederationSecurity(deps: {
         logger.info("Refused an inbox POST: {error}", { error: foreignKey.error });
         return refusal(foreignKey.status, foreignKey.error, foreignKey.message);
       }
-      // Fedify's context and loaders cost about 0.2 ms to build, so only a
-      // request that needs them builds them.
+      // Fedify's context and loaders were a tenth of a forged request's CPU
+      // (BENCHMARKS.md), so only a request that needs them builds them.
       let ctx: Context<void> | undefined;
       const context = (): Context<void> => {
         ctx ??= federation.createContext(new URL(deps.config.origin), undefined);
