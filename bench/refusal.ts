@@ -30,6 +30,8 @@ export interface RefusalOptions {
   readonly warmup: number;
   readonly inFlight: number;
   readonly targetMs: number;
+  /** Only the kinds whose name contains one of these (all when absent). */
+  readonly kinds?: readonly string[];
 }
 
 export const DEFAULT_REFUSAL: RefusalOptions = {
@@ -153,7 +155,11 @@ export async function runRefusal(
           }
           const inbox = new URL("/inbox", instance.config.origin);
           const cases: RefusalCase[] = [];
-          for (const kind of kinds(inbox, origin, senders, blocked)) {
+          const selected = kinds(inbox, origin, senders, blocked).filter(
+            (kind) =>
+              options.kinds === undefined || options.kinds.some((part) => kind.name.includes(part)),
+          );
+          for (const kind of selected) {
             const batch = (n: number) => Promise.all(Array.from({ length: n }, () => kind.make()));
             await client.fire(await batch(options.warmup), options.inFlight);
             const result: RefusalCase = {

@@ -12,6 +12,7 @@
  * Options: --engines=pglite,postgres  --runs=5  --concurrency=4,16,32 ("default": the
  *          server's own setting)  --followers=10000 --hosts=500 (one fan-out size only)
  *          --requests=1000 (list, inbox, refusal, near)  --needs=100000 (list, near)
+ *          --kinds=bad,no (refusal: only the kinds whose name contains one of these)
  * PostgreSQL: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres);
  * a bench_<random> database is created there and dropped afterwards.
  * BENCH_VERBOSE=1 also prints PGlite's query plans.
@@ -56,12 +57,14 @@ interface Args {
   needs: number | null;
   followers: number | null;
   hosts: number | null;
+  kinds: string[] | null;
 }
 
 function usage(message: string): never {
   console.error(`${message}\n\nUsage: npm run bench -- [fanout] [inbox] [refusal] [list] [near]
        [--engines=pglite,postgres] [--runs=5] [--concurrency=4,16,32|default]
-       [--followers=10000 --hosts=500] [--requests=1000] [--needs=100000]`);
+       [--followers=10000 --hosts=500] [--requests=1000] [--needs=100000]
+       [--kinds=bad,no (refusal: only the kinds whose name contains one of these)]`);
   process.exit(2);
 }
 
@@ -81,6 +84,7 @@ function parseArgs(argv: readonly string[]): Args {
     needs: null,
     followers: null,
     hosts: null,
+    kinds: null,
   };
   for (const arg of argv) {
     const option = /^--([a-z]+)=(.*)$/.exec(arg);
@@ -116,6 +120,10 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       case "hosts":
         args.hosts = positive(name, value);
+        break;
+      case "kinds":
+        args.kinds = value.split(",").filter((kind) => kind !== "");
+        if (args.kinds.length === 0) usage("--kinds needs at least one name");
         break;
       default:
         usage(`Unknown option --${name}`);
@@ -407,6 +415,7 @@ async function main(): Promise<void> {
       engines,
       ...(args.runs !== null ? { runs: args.runs } : {}),
       ...(args.requests !== null ? { requests: args.requests } : {}),
+      ...(args.kinds !== null ? { kinds: args.kinds } : {}),
     };
     console.log(
       `\n== Refusal: CPU per refused inbox POST, ${options.requests} requests per kind, ${options.runs} runs ==`,

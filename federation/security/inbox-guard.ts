@@ -53,8 +53,11 @@ export type InboxScreenFailure = {
 export type InboxScreenResult =
   | {
       ok: true;
-      /** A fresh request carrying the same method, URL, headers and body bytes, for Fedify. */
-      request: Request;
+      /**
+       * A fresh request carrying the same method, URL, headers and body bytes,
+       * for Fedify; built when first read, and the same object every time.
+       */
+      readonly request: Request;
       body: Uint8Array;
       /** The parsed body; always a JSON object. */
       json: unknown;
@@ -192,14 +195,20 @@ export async function screenInboxRequest(
   const parsed = parseJsonBody(body, options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH);
   if (!parsed.ok) return parsed;
 
+  // Built on first use: a request refused after the screen (a forged
+  // signature) never needs one, and building it costs a copy of the headers.
+  let forFedify: Request | undefined;
   return {
     ok: true,
-    request: new Request(request.url, {
-      method: request.method,
-      headers: request.headers,
-      body,
-      signal: request.signal,
-    }),
+    get request() {
+      forFedify ??= new Request(request.url, {
+        method: request.method,
+        headers: request.headers,
+        body,
+        signal: request.signal,
+      });
+      return forFedify;
+    },
     body,
     json: parsed.json,
     keyIds: claims.keyIds,

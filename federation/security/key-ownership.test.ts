@@ -6,7 +6,7 @@ import { Create, CryptographicKey, Person } from "@fedify/vocab";
 import { type ServerType, serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { screenInboxRequest } from "./inbox-guard.ts";
-import { checkKeyOwnership, type LoadDocument } from "./key-ownership.ts";
+import { checkClaimedKeyOrigins, checkKeyOwnership, type LoadDocument } from "./key-ownership.ts";
 
 const AS_CONTEXT = "https://www.w3.org/ns/activitystreams";
 const VICTIM = "https://victim.example/users/vic";
@@ -68,6 +68,29 @@ const world = {
 };
 
 const url = (text: string) => new URL(text);
+
+describe("checkClaimedKeyOrigins", () => {
+  it("refuses a signature key on another host than the plain actor", () => {
+    expect(checkClaimedKeyOrigins(createFrom(VICTIM), [url(ATTACKER_KEY)])).toMatchObject({
+      ok: false,
+      status: 401,
+      error: "key_origin_mismatch",
+    });
+    expect(
+      checkClaimedKeyOrigins(createFrom({ id: VICTIM, type: "Person" }), [url(ATTACKER_KEY)]),
+    ).toMatchObject({ error: "key_origin_mismatch" });
+  });
+
+  it("lets the full check decide everything else", () => {
+    expect(checkClaimedKeyOrigins(createFrom(VICTIM), [url(VICTIM_KEY)])).toBeNull();
+    // A key on the actor's host but not listed: only the actor document can tell.
+    expect(checkClaimedKeyOrigins(createFrom(VICTIM), [url(ROGUE_KEY_ON_VICTIM_HOST)])).toBeNull();
+    // No single plain actor: the full check refuses these with its own reasons.
+    expect(checkClaimedKeyOrigins(createFrom([VICTIM, VICTIM]), [url(ATTACKER_KEY)])).toBeNull();
+    expect(checkClaimedKeyOrigins(createFrom(undefined), [url(ATTACKER_KEY)])).toBeNull();
+    expect(checkClaimedKeyOrigins("not an object", [url(ATTACKER_KEY)])).toBeNull();
+  });
+});
 
 describe("checkKeyOwnership", () => {
   it("refuses forgery (a): a key on the attacker's host whose document names the victim as owner", async () => {

@@ -216,6 +216,33 @@ async function readExpanded(
   return { actors: new Set(actors), keys: new Set(keys) };
 }
 
+/**
+ * The part of `checkKeyOwnership` that needs no JSON-LD and no fetch: every
+ * key the signature headers claim must be on the origin of the activity's
+ * plain `actor`. Run before the signature is verified, it refuses a key on
+ * another host without fetching that key. Null when this much is fine (or
+ * when only the full check can tell: no single plain actor).
+ */
+export function checkClaimedKeyOrigins(
+  activity: unknown,
+  claimedKeyIds: URL[],
+): KeyOwnershipFailure | null {
+  if (!isObject(activity)) return null;
+  const actors = plainIds(activity.actor);
+  if (actors === null || actors.length !== 1) return null;
+  const actorId = httpUrl(actors[0]!);
+  if (actorId === null) return null;
+  for (const keyId of claimedKeyIds) {
+    if (keyId.origin !== actorId.origin) {
+      return refuse(
+        "key_origin_mismatch",
+        `The key ${keyId.href} is not on the actor's origin (${actorId.origin}).`,
+      );
+    }
+  }
+  return null;
+}
+
 function listedKeyIds(actorDocument: JsonObject): Set<string> {
   const listed = new Set<string>();
   for (const field of ["publicKey", "assertionMethod"]) {

@@ -143,4 +143,95 @@ describe("signature check", () => {
     await cache.set(ids[1]!, null);
     expect(await cache.get(ids[1]!)).toBeUndefined();
   });
+
+  describe("fast path with the cached key", () => {
+    const draft = "draft-cavage-http-signatures-12" as const;
+
+    /** A check whose cache holds the server's key, read at the check's current time. */
+    async function primed() {
+      const server = await keyServer();
+      const clocked = clockedCheck();
+      const loaders = { documentLoader: server.documentLoader, contextLoader, timeWindow };
+      expect(await clocked.check.verify(await signed(server.privateKey, draft), loaders)).toBe(
+        true,
+      );
+      return { server, loaders, ...clocked };
+    }
+
+    it("accepts a good draft-cavage signature and refuses a forged one without verifyRequest", async () => {
+      const { server, check, advance } = await primed();
+      const forger = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+      expect(check.verifyWithCachedKey(await signed(server.privateKey, draft))).toBe("valid");
+      expect(check.verifyWithCachedKey(await signed(forger.privateKey, draft))).toBe("invalid");
+      // Another request's signature on this request's headers does not verify either.
+      const genuine = await signed(server.privateKey, draft);
+      const replayed = new Request(new URL("/other/inbox", inbox), {
+        method: "POST",
+        headers: genuine.headers,
+        body: await genuine.text(),
+      });
+      expect(check.verifyWithCachedKey(replayed)).toBe("invalid");
+      // Once the key is older than the re-read interval, a failure is Fedify's to
+      // decide: verifyRequest re-reads the key, which may have been rotated.
+      advance(31);
+      expect(check.verifyWithCachedKey(await signed(forger.privateKey, draft))).toBe("undecided");
+      expect(check.verifyWithCachedKey(await signed(server.privateKey, draft))).toBe("valid");
+    });
+
+    it("needs no loaders to refuse a forgery or accept a signature under a cached key", async () => {
+      const { server, check } = await primed();
+      const forger = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+      let built = 0;
+      const lazyLoaders = () => {
+        built++;
+        return { documentLoader: server.documentLoader, contextLoader, timeWindow };
+      };
+      let requests = 0;
+      const lazyRequest = (request: Request) => ({
+        head: request,
+        request: () => {
+          requests++;
+          return request;
+        },
+      });
+      const fetches = server.fetches;
+      const forged = lazyRequest(await signed(forger.privateKey, draft));
+      expect(await check.verify(forged, lazyLoaders)).toBe(false);
+      const genuine = lazyRequest(await signed(server.privateKey, draft));
+      expect(await check.verify(genuine, lazyLoaders)).toBe(true);
+      expect(built).toBe(0);
+      expect(requests).toBe(0);
+      expect(server.fetches).toBe(fetches);
+      // What the cached key cannot decide is built and handed to verifyRequest.
+      const rfc9421 = lazyRequest(await signed(server.privateKey, "rfc9421"));
+      expect(await check.verify(rfc9421, lazyLoaders)).toBe(true);
+      expect(built).toBe(1);
+      expect(requests).toBe(1);
+    });
+
+    it("leaves RFC 9421, unknown keys and non-RSA keys to verifyRequest", async () => {
+      const { server, check } = await primed();
+      expect(check.verifyWithCachedKey(await signed(server.privateKey, "rfc9421"))).toBe(
+        "undecided",
+      );
+      const stranger = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+      const strangerId = new URL("https://elsewhere.example/users/bob#main-key");
+      const unknown = await signRequest(
+        new Request(inbox, { method: "POST", body: "{}" }),
+        stranger.privateKey,
+        strangerId,
+        { spec: draft },
+      );
+      expect(check.verifyWithCachedKey(unknown)).toBe("undecided");
+      // A key Fedify would not verify draft-cavage signatures with as RSA-SHA256.
+      const ed25519 = await generateCryptoKeyPair("Ed25519");
+      await check.keyCache.set(
+        strangerId,
+        new CryptographicKey({ id: strangerId, owner, publicKey: ed25519.publicKey }),
+      );
+      expect(check.verifyWithCachedKey(unknown)).toBe("undecided");
+      // And a request with no signature at all.
+      expect(check.verifyWithCachedKey(new Request(inbox, { method: "POST" }))).toBe("undecided");
+    });
+  });
 });
