@@ -453,6 +453,12 @@ describe("in a browser", () => {
         expiresAt: "2099-12-04T18:00:00Z",
       },
       { title: "Dry clothes for children", category: "clothing", urgency: "high" },
+      {
+        title: "Drinking water",
+        category: "water",
+        quantity: { amount: 500, unit: "litre" },
+        location: { name: "Covered court", latitude: 14.57, longitude: 120.96 },
+      },
     ]) {
       const res = await instance.api(
         "POST",
@@ -465,14 +471,16 @@ describe("in a browser", () => {
 
     await page.goto(url(`/incidents/${incident.id}`));
     expect(await page.locator("h1").textContent()).toBe("Incident: Flood in Barangay 12");
-    expect(await page.locator("ol.items.board li").count()).toBe(2);
-    expect(await page.locator("svg circle.marker").count()).toBe(1);
+    expect(await page.locator("ol.items.board li").count()).toBe(3);
+    expect(await page.locator("svg circle.marker").count()).toBe(2);
     await expectAccessible();
+    await screenshot("incident");
 
     await page.goto(url(`/incidents/${incident.id}/text`));
-    expect(await page.locator("ol li").count()).toBe(2);
+    expect(await page.locator("ol li").count()).toBe(3);
     expect(await page.locator("img, svg, link[rel=stylesheet]").count()).toBe(0);
     await expectAccessible();
+    await screenshot("incident-text");
 
     await page.goto(url("/groups/food/board"));
     expect(await page.locator("ol.items.board li", { hasText: "Sandbags" }).count()).toBe(1);

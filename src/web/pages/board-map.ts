@@ -36,7 +36,8 @@ export interface MapTiles {
 const WIDTH = 640;
 const HEIGHT = 400;
 const PADDING = 24;
-const MARKER_RADIUS = 7;
+// Drawn in a 640-wide viewBox that phones show about half size: big enough to tap.
+const MARKER_RADIUS = 12;
 /** Drawn last, so the most urgent markers are on top where they overlap. */
 const DRAW_ORDER: readonly Urgency[] = ["low", "normal", "high", "critical"];
 const LEGEND_ORDER: readonly Urgency[] = ["critical", "high", "normal", "low"];
@@ -132,7 +133,8 @@ function Tiles({ viewport, tiles }: { viewport: MapViewport; tiles: MapTiles }) 
 
 /** Meridians and parallels every `gridStep` degrees, labelled at the edges. */
 function Graticule({ viewport }: { viewport: MapViewport }) {
-  const step = gridStep(viewport.zoom);
+  // Labels are about 90 px wide at the size phones can read.
+  const step = gridStep(viewport.zoom, 120);
   const northWest = unproject({ x: viewport.originX, y: viewport.originY }, viewport.zoom);
   const southEast = unproject(
     { x: viewport.originX + viewport.width, y: viewport.originY + viewport.height },
