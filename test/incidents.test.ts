@@ -158,16 +158,24 @@ describe("a disaster incident shared by three instances", () => {
   });
 
   it("puts tagged needs from all three cities on every board, each once", async () => {
-    const posts: [TestInstance, string, string][] = [
-      [a, "Drinking water for 300 families", "critical"],
-      [b, "Tarps for the evacuation centre", "high"],
-      [c, "Insulin coolers", "normal"],
+    // Exact points about 3, 12 and 30 km north of (14.6, 121.0); each leaves
+    // its instance rounded to two decimals.
+    const posts: [TestInstance, string, string, number][] = [
+      [a, "Drinking water for 300 families", "critical", 14.62733],
+      [b, "Tarps for the evacuation centre", "high", 14.70712],
+      [c, "Insulin coolers", "normal", 14.87],
     ];
-    for (const [instance, title, urgency] of posts) {
+    for (const [instance, title, urgency, latitude] of posts) {
       const res = await instance.api(
         "POST",
         "/api/v1/groups/aid/needs",
-        { title, category: "shelter", urgency, incident: objectId },
+        {
+          title,
+          category: "shelter",
+          urgency,
+          incident: objectId,
+          location: { name: title, latitude, longitude: 121.0 },
+        },
         tokens.get(instance),
       );
       expect(res.status).toBe(201);
@@ -203,6 +211,15 @@ describe("a disaster incident shared by three instances", () => {
         .execute();
       expect(rows).toHaveLength(instance === a ? 2 : 3);
       expect(rows.every((r) => r.incident_object_id === objectId)).toBe(true);
+    }
+    // "What is needed within 15 km of me?" gets one answer on every instance,
+    // measured to the rounded places (14.63 and 14.71: 3.3 and 12.2 km).
+    for (const instance of [a, b, c]) {
+      const near = await board(instance, "?near=14.6,121&km=15");
+      expect(near.map((i) => [i.objectId, (i as { distanceKm?: number }).distanceKm])).toEqual([
+        [needs.get(a), 3.3],
+        [needs.get(b), 12.2],
+      ]);
     }
     // Followers and feeds are untouched: B's need is in nobody's network feed.
     const feed = await (await a.api("GET", "/api/v1/groups/aid/network", undefined, null)).json();
