@@ -236,6 +236,24 @@ describe("incident board pages", () => {
     expect(boardLinks(await html(a, `${pagePath(a)}?category=lava&purpose=x`))).toHaveLength(5);
   });
 
+  it("narrows the board to what lies near a place, most urgent first, with distances", async () => {
+    for (const instance of [a, b]) {
+      const page = await html(instance, `${pagePath(instance)}?near=14.6,120.98&km=5`);
+      // Measured to the rounded places: 14.60,120.98 (0 km) and 14.61,121.00 (2.4 km).
+      expect(boardLinks(page).map(([, t]) => t)).toEqual([
+        "Drinking water for 300 families",
+        "Generator on loan",
+      ]);
+      expect(page).toContain("0 km away");
+      expect(page).toContain("2.4 km away");
+      expect(page).toContain('name="near" type="text" inputmode="text" value="14.6,120.98"');
+    }
+    const unreadable = await html(a, `${pagePath(a)}?near=north&km=5`);
+    expect(unreadable).toMatch(/<p class="notice" role="status">[^<]*near/);
+    expect(boardLinks(unreadable)).toHaveLength(5);
+    expect(unreadable).not.toContain("km away");
+  });
+
   it("draws a marker per located item", async () => {
     for (const instance of [a, b]) {
       const page = await html(instance, pagePath(instance));

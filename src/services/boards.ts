@@ -6,6 +6,7 @@ import type { CategorySlug } from "../domain/categories.ts";
 import type { Group } from "../domain/group.ts";
 import { arrangeBoard, type BoardEntry, type Incident } from "../domain/incident.ts";
 import { type Listing, listingFromProposal, listingFromRemote } from "../domain/listing.ts";
+import { type NearQuery, roundDistanceKm } from "../domain/near.ts";
 import type { ProposalStatus, Purpose } from "../domain/proposal.ts";
 import type { ExportDataset, ExportUrls } from "./exports.ts";
 
@@ -22,6 +23,8 @@ export interface BoardFilters {
   readonly category?: CategorySlug | undefined;
   /** Omitted: the live ones (open and pledged), as the board itself. */
   readonly statuses?: readonly ProposalStatus[] | undefined;
+  /** Only what lies within km of the point; each item then says how far it is. */
+  readonly near?: NearQuery | undefined;
 }
 
 /** A board item: the listing and our row's id (its short link's code comes from it). */
@@ -29,6 +32,8 @@ export interface BoardItem {
   readonly listing: Listing;
   readonly rowId: string;
   readonly source: "local" | "remote";
+  /** With `near`: km to the place as shown publicly, to 0.1 km. */
+  readonly distanceKm?: number | undefined;
 }
 
 export interface BoardListings {
@@ -52,11 +57,17 @@ export async function boardListings(
   const statusSets: readonly (ProposalStatus | undefined)[] =
     filters.statuses === undefined ? [undefined] : filters.statuses;
   const all: (BoardItem & SortKey)[] = [];
-  const add = (listing: Listing, rowId: string, source: BoardItem["source"]) =>
+  const add = (
+    listing: Listing,
+    rowId: string,
+    source: BoardItem["source"],
+    distanceKm: number | undefined,
+  ) =>
     all.push({
       listing,
       rowId,
       source,
+      distanceKm: distanceKm === undefined ? undefined : roundDistanceKm(distanceKm),
       objectId: listing.objectId,
       urgency: listing.urgency,
       expiresAt: listing.expiresAt,
@@ -73,6 +84,7 @@ export async function boardListings(
       purpose: filters.purpose,
       category: filters.category,
       status,
+      near: filters.near,
       limit: cap + 1,
     });
     const full = (n: number) => n > cap || n >= BOARD_MAX_ITEMS;
@@ -89,18 +101,19 @@ export async function boardListings(
           handle: groupHandle,
         },
       });
-      if (listing !== null) add(listing, proposal.id, "local");
+      if (listing !== null) add(listing, proposal.id, "local", rows.distances.get(proposal.id));
     }
     for (const remote of rows.remote) {
       const listing = listingFromRemote(remote);
-      if (listing !== null) add(listing, remote.id, "remote");
+      if (listing !== null) add(listing, remote.id, "remote", rows.distances.get(remote.id));
     }
   }
   const unique = new Set(all.map((i) => i.objectId)).size;
-  const items = arrangeBoard(all, cap).map(({ listing, rowId, source }) => ({
+  const items = arrangeBoard(all, cap).map(({ listing, rowId, source, distanceKm }) => ({
     listing,
     rowId,
     source,
+    distanceKm,
   }));
   return { items, truncated: unique > cap || sideFull };
 }

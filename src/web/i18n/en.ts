@@ -380,6 +380,10 @@ export const en = {
   printHeading: (group: string) => `${group}: open needs`,
   printedOn: (date: string) => `Printed ${date}`,
   board: {
+    nearShowing: (km: string, place: string) =>
+      `Only what has a place within ${km} of ${place}, still most urgent first. Distances are to the place as shown (about 1 km precision).`,
+    nearLabel: "Near (latitude, longitude)",
+    kmLabel: "Within (km)",
     textKey: (origin: string) =>
       `Each need: what it is (group); how much is still needed; where; needed by; its short link, after ${origin}.`,
     textGroups: "Groups",

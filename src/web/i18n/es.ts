@@ -375,6 +375,10 @@ export const es: Messages = {
   printHeading: (group) => `${group}: necesidades abiertas`,
   printedOn: (date) => `Impreso el ${date}`,
   board: {
+    nearShowing: (km, place) =>
+      `Solo lo que tiene un lugar a menos de ${km} de ${place}, lo más urgente primero. Las distancias son al lugar tal como se muestra (precisión de 1 km aproximadamente).`,
+    nearLabel: "Cerca de (latitud, longitud)",
+    kmLabel: "A menos de (km)",
     textKey: (origin) =>
       `Cada necesidad: qué es (grupo); cuánto falta todavía; dónde; para cuándo; su enlace corto, tras ${origin}.`,
     textGroups: "Grupos",

@@ -7,6 +7,7 @@ import {
   BoardFilterForm,
   BoardList,
   BoardMapSection,
+  BoardNearNotice,
   type BoardPageFilters,
   boardFilterFields,
 } from "./board.ts";
@@ -56,6 +57,7 @@ export function AlliesBoardPage({
         action: urls.alliesBoard(group.handle).pathname,
         fields: boardFilterFields(page, filters),
       }),
+      BoardNearNotice({ page, base: urls.alliesBoard(group.handle).pathname, filters }),
       BoardMapSection({ page, items, tiles: mapTiles }),
       h(
         "section",

@@ -1,10 +1,11 @@
 import { jsx as h } from "hono/jsx";
 import { CATEGORY_SLUGS, type CategorySlug } from "../../domain/categories.ts";
 import type { Listing, ListingOrigin } from "../../domain/listing.ts";
+import type { NearQuery } from "../../domain/near.ts";
 import type { Purpose } from "../../domain/proposal.ts";
 import type { BoardItem } from "../../services/boards.ts";
 import type { PageContext } from "../context.ts";
-import { formatDate, formatQuantity } from "../format.ts";
+import { formatDate, formatKm, formatQuantity } from "../format.ts";
 import { BoardMap, type MapMarker, type MapTiles } from "./board-map.ts";
 
 /**
@@ -17,6 +18,12 @@ import { BoardMap, type MapMarker, type MapTiles } from "./board-map.ts";
 export interface BoardPageFilters {
   readonly purpose?: Purpose | undefined;
   readonly category?: CategorySlug | undefined;
+  /** Only what lies within km of a point (the same rule as the API's near=). */
+  readonly near?: NearQuery | undefined;
+  /** What is wrong with the given near/km, said on the page instead of listing everything. */
+  readonly nearProblem?: string | undefined;
+  /** near and km as typed, so the form shows them back. */
+  readonly nearInput?: { readonly near: string; readonly km: string } | undefined;
 }
 
 /**
@@ -60,7 +67,46 @@ export function boardFilterFields(page: PageContext, filters: BoardPageFilters):
       selected: filters.category,
       options: CATEGORY_SLUGS.map((c) => [c, t.categories[c]] as const),
     },
+    {
+      kind: "input",
+      name: "near",
+      label: t.board.nearLabel,
+      value: filters.nearInput?.near,
+      inputmode: "text",
+    },
+    {
+      kind: "input",
+      name: "km",
+      label: t.board.kmLabel,
+      value: filters.nearInput?.km,
+      inputmode: "decimal",
+    },
   ];
+}
+
+/** Says which distance filter is on, or why the one given cannot be read. */
+export function BoardNearNotice({
+  page,
+  base,
+  filters,
+}: {
+  page: PageContext;
+  base: string;
+  filters: BoardPageFilters;
+}) {
+  const { t, locale } = page;
+  if (filters.nearProblem !== undefined) {
+    return h("p", { class: "notice", role: "status" }, t.nearInvalid(filters.nearProblem));
+  }
+  if (filters.near === undefined) return null;
+  const { center, km } = filters.near;
+  return h(
+    "p",
+    { class: "notice", role: "status" },
+    t.board.nearShowing(formatKm(km, locale), `${center.latitude},${center.longitude}`),
+    " ",
+    h("a", { href: base }, t.nearClear),
+  );
 }
 
 export function BoardFilterForm({
@@ -178,7 +224,7 @@ export function BoardList({ page, items }: { page: PageContext; items: readonly 
   return h(
     "ol",
     { class: "items board" },
-    items.map(({ listing }) => {
+    items.map(({ listing, distanceKm }) => {
       const remaining = remainingText(listing, page);
       const need = listing.purpose === "request";
       return h(
@@ -201,6 +247,7 @@ export function BoardList({ page, items }: { page: PageContext; items: readonly 
               ? null
               : `${remaining} ${need ? t.board.remaining : t.board.remainingOffer}`,
             listing.location?.name || null,
+            distanceKm === undefined ? null : t.distanceAway(formatKm(distanceKm, locale)),
             listing.expiresAt === null
               ? null
               : `${need ? t.neededBy : t.availableUntil} ${formatDate(listing.expiresAt, locale)}`,
