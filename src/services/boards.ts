@@ -34,6 +34,8 @@ export interface BoardItem {
   readonly source: "local" | "remote";
   /** With `near`: km to the place as shown publicly, to 0.1 km. */
   readonly distanceKm?: number | undefined;
+  /** The incident it is tagged with (its object id), if any. */
+  readonly incident: string | null;
 }
 
 export interface BoardListings {
@@ -62,11 +64,13 @@ export async function boardListings(
     rowId: string,
     source: BoardItem["source"],
     distanceKm: number | undefined,
+    incident: string | null | undefined,
   ) =>
     all.push({
       listing,
       rowId,
       source,
+      incident: incident ?? null,
       distanceKm: distanceKm === undefined ? undefined : roundDistanceKm(distanceKm),
       objectId: listing.objectId,
       urgency: listing.urgency,
@@ -101,19 +105,22 @@ export async function boardListings(
           handle: groupHandle,
         },
       });
-      if (listing !== null) add(listing, proposal.id, "local", rows.distances.get(proposal.id));
+      if (listing !== null)
+        add(listing, proposal.id, "local", rows.distances.get(proposal.id), proposal.incident);
     }
     for (const remote of rows.remote) {
       const listing = listingFromRemote(remote);
-      if (listing !== null) add(listing, remote.id, "remote", rows.distances.get(remote.id));
+      if (listing !== null)
+        add(listing, remote.id, "remote", rows.distances.get(remote.id), remote.incident);
     }
   }
   const unique = new Set(all.map((i) => i.objectId)).size;
-  const items = arrangeBoard(all, cap).map(({ listing, rowId, source, distanceKm }) => ({
+  const items = arrangeBoard(all, cap).map(({ listing, rowId, source, distanceKm, incident }) => ({
     listing,
     rowId,
     source,
     distanceKm,
+    incident,
   }));
   return { items, truncated: unique > cap || sideFull };
 }

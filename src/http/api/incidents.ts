@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { BOARD_MAX_ITEMS, listBoard } from "../../db/board.repo.ts";
+import { BOARD_MAX_ITEMS, type BoardScope } from "../../db/board.repo.ts";
 import { findGroupByHandle, findGroupById } from "../../db/groups.repo.ts";
 import {
   findIncident,
@@ -10,18 +10,15 @@ import {
 } from "../../db/incidents.repo.ts";
 import { CATEGORY_SLUGS, type CategorySlug } from "../../domain/categories.ts";
 import type { Group } from "../../domain/group.ts";
-import { arrangeBoard, type IncidentArea } from "../../domain/incident.ts";
-import { sharedLocation } from "../../domain/location.ts";
-import { roundDistanceKm } from "../../domain/near.ts";
+import type { IncidentArea } from "../../domain/incident.ts";
+import { boardListings } from "../../services/boards.ts";
 import { closeOwnIncident, joinIncident, openIncident } from "../../services/incidents.ts";
 import { identifyCaller, requireCoordinator } from "../auth.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { coordinatedGroup } from "./access.ts";
 import type { ApiDeps } from "./deps.ts";
 import { DistanceKmField, NearQueryParams, nearFromQuery } from "./near.ts";
-import { networkItemView } from "./network.ts";
 import { ErrorSchema, errorResponses, HandleParam, IdParam, Instant } from "./schemas.ts";
-import { quantityView } from "./views.ts";
 
 /**
  * Incidents: opening, listing, joining and closing them, and the boards
@@ -189,103 +186,52 @@ function areaFromInput(area: z.infer<typeof AreaSchema>): IncidentArea {
 
 type BoardFilters = z.infer<typeof BoardQuery>;
 
-async function board(
-  deps: ApiDeps,
-  scope: Parameters<typeof listBoard>[1]["scope"],
-  filters: BoardFilters,
-) {
-  const limit = filters.limit ?? 100;
+/**
+ * A board as the API shows it: the same items, in the same order, as the
+ * board pages and exports (services/boards.ts), in the API's JSON shape.
+ */
+async function board(deps: ApiDeps, scope: BoardScope, filters: BoardFilters) {
   const near = nearFromQuery(filters);
-  const rows = await listBoard(deps.db, {
+  const { items } = await boardListings(
+    deps.db,
+    deps.urls,
     scope,
-    purpose: filters.purpose,
-    category: filters.category as CategorySlug | undefined,
-    status: filters.status,
-    near,
-    limit,
-  });
-  const distanceOf = (rowId: string) => {
-    const km = rows.distances.get(rowId);
-    return km === undefined ? {} : { distanceKm: roundDistanceKm(km) };
-  };
-  const local = rows.local.map(({ proposal, groupHandle }) => {
-    const objectId = deps.urls.proposalObject(proposal.id).href;
-    const quantity = quantityView(proposal);
-    const location = sharedLocation(proposal.location);
-    return {
-      source: "local" as const,
-      objectId,
-      group: deps.urls.group(groupHandle).href,
-      groupHandle,
-      purpose: proposal.purpose,
-      title: proposal.title,
-      summary: proposal.description,
-      category: proposal.category,
-      quantity:
-        quantity === null
-          ? null
-          : { amount: quantity.amount, unit: quantity.unit, remaining: quantity.remaining },
-      location:
-        location === null
-          ? null
-          : { name: location.name, latitude: location.latitude, longitude: location.longitude },
-      urgency: proposal.urgency,
-      status: proposal.status,
-      expiresAt: proposal.expiresAt?.toString() ?? null,
-      url: deps.urls.proposalPage(proposal.purpose, proposal.id).href,
-      incident: proposal.incident ?? null,
-      publishedAt: proposal.createdAt.toString(),
-      updatedAt: proposal.updatedAt.toString(),
-      ...distanceOf(proposal.id),
-      sort: {
-        objectId,
-        urgency: proposal.urgency,
-        expiresAt: proposal.expiresAt,
-        publishedAt: proposal.createdAt,
-      },
-    };
-  });
-  const remote = rows.remote.map((item) => {
-    const view = networkItemView(item);
-    return {
-      source: "remote" as const,
-      objectId: item.objectId,
-      group: item.originActorId,
-      groupHandle: null,
-      purpose: item.purpose,
-      title: item.title,
-      summary: item.summaryText,
-      category: item.category,
-      quantity:
-        view.quantity === null
-          ? null
-          : {
-              amount: view.quantity.amount,
-              unit: view.quantity.unit,
-              remaining: view.quantity.remaining,
-            },
-      location: item.location,
-      urgency: item.urgency,
-      status: item.status,
-      expiresAt: view.expiresAt,
-      url: item.url,
-      incident: item.incident ?? null,
-      publishedAt: view.publishedAt,
-      updatedAt: view.updatedAt,
-      ...distanceOf(item.id),
-      sort: {
-        objectId: item.objectId,
-        urgency: item.urgency,
-        expiresAt: item.expiresAt,
-        publishedAt: item.publishedAt,
-      },
-    };
-  });
-  const arranged = arrangeBoard(
-    [...local, ...remote].map((item) => ({ ...item.sort, item })),
-    limit,
+    {
+      purpose: filters.purpose,
+      category: filters.category as CategorySlug | undefined,
+      statuses: filters.status === undefined ? undefined : [filters.status],
+      near: near ?? undefined,
+    },
+    filters.limit ?? 100,
   );
-  return arranged.map(({ item: { sort: _sort, ...item } }) => item);
+  return items.map(({ listing, source, distanceKm, incident }) => ({
+    source,
+    objectId: listing.objectId,
+    group: listing.origin.actorId,
+    groupHandle: listing.origin.handle,
+    purpose: listing.purpose,
+    title: listing.title,
+    summary: listing.summary,
+    category: listing.category?.slug ?? null,
+    quantity:
+      listing.quantity === null
+        ? null
+        : {
+            amount: Number(listing.quantity.amount),
+            unit: listing.quantity.unit,
+            remaining:
+              listing.quantity.remaining === null ? null : Number(listing.quantity.remaining),
+          },
+    location: listing.location,
+    urgency: listing.urgency,
+    status: listing.status,
+    expiresAt: listing.expiresAt?.toString() ?? null,
+    url: listing.url,
+    incident,
+    publishedAt: listing.publishedAt.toString(),
+    updatedAt: listing.updatedAt.toString(),
+    ...(distanceKm === undefined ? {} : { distanceKm }),
+  }));
 }
 
 export function registerIncidentRoutes(app: OpenAPIHono, deps: ApiDeps): void {

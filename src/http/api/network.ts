@@ -77,7 +77,7 @@ export const NetworkItemSchema = z
   })
   .openapi("NetworkItem");
 
-export function networkItemView(item: StoredRemoteProposal) {
+function networkItemView(item: StoredRemoteProposal) {
   return {
     objectId: item.objectId,
     group: item.originActorId,

@@ -7,11 +7,11 @@ import {
   BoardFilterForm,
   BoardList,
   BoardMapSection,
-  BoardNearNotice,
   type BoardPageFilters,
   boardFilterFields,
 } from "./board.ts";
 import type { MapTiles } from "./board-map.ts";
+import { NearNotice } from "./near-notice.ts";
 
 /**
  * A group's "my allies" board: this instance's groups and the groups it
@@ -57,7 +57,12 @@ export function AlliesBoardPage({
         action: urls.alliesBoard(group.handle).pathname,
         fields: boardFilterFields(page, filters),
       }),
-      BoardNearNotice({ page, base: urls.alliesBoard(group.handle).pathname, filters }),
+      NearNotice({
+        page,
+        base: urls.alliesBoard(group.handle).pathname,
+        filters,
+        showing: page.t.board.nearShowing,
+      }),
       BoardMapSection({ page, items, tiles: mapTiles }),
       h(
         "section",

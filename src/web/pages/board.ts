@@ -84,31 +84,6 @@ export function boardFilterFields(page: PageContext, filters: BoardPageFilters):
   ];
 }
 
-/** Says which distance filter is on, or why the one given cannot be read. */
-export function BoardNearNotice({
-  page,
-  base,
-  filters,
-}: {
-  page: PageContext;
-  base: string;
-  filters: BoardPageFilters;
-}) {
-  const { t, locale } = page;
-  if (filters.nearProblem !== undefined) {
-    return h("p", { class: "notice", role: "status" }, t.nearInvalid(filters.nearProblem));
-  }
-  if (filters.near === undefined) return null;
-  const { center, km } = filters.near;
-  return h(
-    "p",
-    { class: "notice", role: "status" },
-    t.board.nearShowing(formatKm(km, locale), `${center.latitude},${center.longitude}`),
-    " ",
-    h("a", { href: base }, t.nearClear),
-  );
-}
-
 export function BoardFilterForm({
   page,
   action,

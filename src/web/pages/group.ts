@@ -5,9 +5,9 @@ import { sharedLocation } from "../../domain/location.ts";
 import type { NearQuery } from "../../domain/near.ts";
 import type { Proposal, Purpose, Urgency } from "../../domain/proposal.ts";
 import type { PageContext } from "../context.ts";
-import { formatKm } from "../format.ts";
 import { Layout } from "../layout.ts";
 import { BoardMap, type MapMarker, type MapTiles } from "./board-map.ts";
+import { NearNotice, nearParameter } from "./near-notice.ts";
 import { ProposalList } from "./proposal-list.ts";
 
 export const URGENCIES: readonly Urgency[] = ["critical", "high", "normal", "low"];
@@ -90,7 +90,7 @@ export function GroupPage({
         h("a", { href: urls.alliesBoard(group.handle).pathname }, t.board.alliesLink),
       ),
       FilterForm({ page, base, filters }),
-      NearNotice({ page, base, filters }),
+      NearNotice({ page, base, filters, showing: page.t.nearShowing }),
       MapSection({
         page,
         items: [...(needs?.items ?? []), ...(offers?.items ?? [])],
@@ -238,31 +238,6 @@ function FilterForm({
         h("button", { type: "submit" }, t.applyFilters),
       ),
     ),
-  );
-}
-
-const nearParameter = (near: NearQuery) => `${near.center.latitude},${near.center.longitude}`;
-
-function NearNotice({
-  page,
-  base,
-  filters,
-}: {
-  page: PageContext;
-  base: string;
-  filters: GroupFilters;
-}) {
-  const { t, locale } = page;
-  if (filters.nearProblem !== undefined) {
-    return h("p", { class: "notice", role: "status" }, t.nearInvalid(filters.nearProblem));
-  }
-  if (filters.near === undefined) return null;
-  return h(
-    "p",
-    { class: "notice", role: "status" },
-    t.nearShowing(formatKm(filters.near.km, locale), nearParameter(filters.near)),
-    " ",
-    h("a", { href: base }, t.nearClear),
   );
 }
 

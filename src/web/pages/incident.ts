@@ -9,12 +9,12 @@ import {
   BoardFilterForm,
   BoardList,
   BoardMapSection,
-  BoardNearNotice,
   type BoardPageFilters,
   boardFilterFields,
   groupLabel,
 } from "./board.ts";
 import type { MapTiles } from "./board-map.ts";
+import { NearNotice } from "./near-notice.ts";
 
 /** A group taking part, as the page shows it: a label and where to reach it. */
 export interface IncidentGroupView {
@@ -139,7 +139,7 @@ export function IncidentPage(props: IncidentPageProps) {
         h("h2", { id: "board" }, t.board.heading),
         h("p", null, t.board.intro),
         BoardFilterForm({ page, action: path, fields: boardFilterFields(page, filters) }),
-        BoardNearNotice({ page, base: path, filters }),
+        NearNotice({ page, base: path, filters, showing: page.t.board.nearShowing }),
         BoardMapSection({ page, items, tiles: mapTiles }),
         truncated ? h("p", { class: "meta" }, t.board.truncated(items.length)) : null,
         BoardList({ page, items }),

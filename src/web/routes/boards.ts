@@ -5,7 +5,6 @@ import { findIncident, listParticipants } from "../../db/incidents.repo.ts";
 import { findShortLinkTarget } from "../../db/short-links.repo.ts";
 import { isCategorySlug } from "../../domain/categories.ts";
 import { isId } from "../../domain/ids.ts";
-import { parseNear } from "../../domain/near.ts";
 import { isShortCode } from "../../domain/short-link.ts";
 import { boardListings } from "../../services/boards.ts";
 import { pageContext } from "../context.ts";
@@ -16,6 +15,7 @@ import type { BoardPageFilters } from "../pages/board.ts";
 import { actorGroupView, IncidentPage } from "../pages/incident.ts";
 import { IncidentTextPage } from "../pages/incident-text.ts";
 import { MessagePage } from "../pages/message.ts";
+import { readNearQuery } from "./shared.ts";
 
 /**
  * The public boards: an incident's page at its own URL (ActivityPub clients
@@ -133,18 +133,9 @@ export function registerBoardPages(app: Hono, deps: WebDeps): void {
 function readFilters(c: Context): BoardPageFilters {
   const purpose = c.req.query("purpose");
   const category = c.req.query("category");
-  // The form sends empty fields; only a value typed in counts.
-  const given = (name: string) => {
-    const value = c.req.query(name)?.trim();
-    return value === undefined || value === "" ? undefined : value;
-  };
-  const nearInput = { near: given("near") ?? "", km: given("km") ?? "" };
-  const near = parseNear({ near: given("near"), km: given("km") });
   return {
     purpose: purpose === "request" || purpose === "offer" ? purpose : undefined,
     category: category !== undefined && isCategorySlug(category) ? category : undefined,
-    near: near.ok ? (near.near ?? undefined) : undefined,
-    nearProblem: near.ok ? undefined : near.message,
-    nearInput,
+    ...readNearQuery(c),
   };
 }

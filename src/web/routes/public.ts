@@ -5,7 +5,7 @@ import { findProposal, listNearbyProposals, listProposals } from "../../db/propo
 import { isCategorySlug } from "../../domain/categories.ts";
 import type { Group } from "../../domain/group.ts";
 import { isId } from "../../domain/ids.ts";
-import { parseNear, roundDistanceKm } from "../../domain/near.ts";
+import { roundDistanceKm } from "../../domain/near.ts";
 import type { Purpose, Urgency } from "../../domain/proposal.ts";
 import { addressBucket } from "../../domain/rate-limit.ts";
 import { remoteFollowUrl } from "../../services/remote-follow.ts";
@@ -20,6 +20,7 @@ import { MessagePage } from "../pages/message.ts";
 import { PrintPage } from "../pages/print.ts";
 import { type HelpForm, ProposalPage } from "../pages/proposal.ts";
 import { clientAddress, formBodyLimit, sameOriginForms } from "../request-guards.ts";
+import { readNearQuery } from "./shared.ts";
 
 /** How many open needs (and offers) a group page lists. */
 export const GROUP_PAGE_LIMIT = 50;
@@ -218,19 +219,12 @@ function readFilters(c: Context): GroupFilters {
   const purpose = c.req.query("purpose");
   const category = c.req.query("category");
   const urgency = c.req.query("urgency");
-  // An empty field is "not given", as for the selects; a bad value is said
-  // on the page rather than silently dropped, so nobody takes the whole list
-  // for what is near them.
-  const given = (name: string) => {
-    const value = c.req.query(name);
-    return value === undefined || value.trim() === "" ? undefined : value.slice(0, 100);
-  };
-  const near = parseNear({ near: given("near"), km: given("km") });
+  const { near, nearProblem } = readNearQuery(c);
   return {
     purpose: purpose === "request" || purpose === "offer" ? purpose : undefined,
     category: category !== undefined && isCategorySlug(category) ? category : undefined,
     urgency: URGENCIES.includes(urgency as Urgency) ? (urgency as Urgency) : undefined,
-    near: near.ok ? (near.near ?? undefined) : undefined,
-    nearProblem: near.ok ? undefined : near.message,
+    near,
+    nearProblem,
   };
 }

@@ -1,0 +1,38 @@
+import { jsx as h } from "hono/jsx";
+import type { NearQuery } from "../../domain/near.ts";
+import type { PageContext } from "../context.ts";
+import { formatKm } from "../format.ts";
+
+/** `lat,lon` as the near= parameter takes it. */
+export const nearParameter = (near: NearQuery) =>
+  `${near.center.latitude},${near.center.longitude}`;
+
+/**
+ * Says which distance filter a list page applies (`showing` words it for
+ * that page's order), with a link back to everything; or why the place
+ * given could not be read, so nobody takes the whole list for what is near.
+ */
+export function NearNotice({
+  page,
+  base,
+  filters,
+  showing,
+}: {
+  page: PageContext;
+  base: string;
+  filters: { readonly near?: NearQuery | undefined; readonly nearProblem?: string | undefined };
+  showing: (km: string, place: string) => string;
+}) {
+  const { t, locale } = page;
+  if (filters.nearProblem !== undefined) {
+    return h("p", { class: "notice", role: "status" }, t.nearInvalid(filters.nearProblem));
+  }
+  if (filters.near === undefined) return null;
+  return h(
+    "p",
+    { class: "notice", role: "status" },
+    showing(formatKm(filters.near.km, locale), nearParameter(filters.near)),
+    " ",
+    h("a", { href: base }, t.nearClear),
+  );
+}
