@@ -88,11 +88,14 @@ export function statementLabel(root: RootOperationNode): string {
 export class StatementCounter implements KyselyPlugin {
   count = 0;
   readonly byLabel = new Map<string, number>();
+  // Kysely also passes the sub-builders of a statement (a union's other
+  // half, a subquery) through transformQuery, each with its own query id;
+  // only the executed statement comes back through transformResult, so a
+  // statement is counted there, once.
+  readonly #labels = new WeakMap<object, string>();
 
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    this.count++;
-    const label = statementLabel(args.node);
-    this.byLabel.set(label, (this.byLabel.get(label) ?? 0) + 1);
+    this.#labels.set(args.queryId, statementLabel(args.node));
     return args.node;
   }
 
@@ -111,6 +114,9 @@ export class StatementCounter implements KyselyPlugin {
   }
 
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    this.count++;
+    const label = this.#labels.get(args.queryId) ?? "?";
+    this.byLabel.set(label, (this.byLabel.get(label) ?? 0) + 1);
     return args.result;
   }
 }
