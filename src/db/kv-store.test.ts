@@ -114,6 +114,64 @@ describe(`KyselyKvStore (${testEngine})`, () => {
     await handle.close();
   });
 
+  it("answers reads and writes made together with one statement each", async () => {
+    let statements = 0;
+    const counted = new KyselyKvStore(
+      handle.db.withPlugin({
+        transformQuery(args) {
+          statements++;
+          return args.node;
+        },
+        transformResult: async (args) => args.result,
+      }),
+    );
+    const hour = { ttl: Temporal.Duration.from({ hours: 1 }) };
+    // The same key twice in one batch: the later write wins, as in sequence.
+    await Promise.all([
+      counted.set(["b", "1"], "first"),
+      counted.set(["b", "2"], { n: 2 }, hour),
+      counted.set(["b", "1"], "second"),
+      counted.set(["b", "3"], null),
+    ]);
+    expect(statements).toBe(1);
+    statements = 0;
+    const read = await Promise.all([
+      counted.get(["b", "1"]),
+      counted.get(["b", "2"]),
+      counted.get(["b", "3"]),
+      counted.get(["b", "missing"]),
+      counted.get(["b", "1"]),
+    ]);
+    expect(statements).toBe(1);
+    expect(read).toEqual(["second", { n: 2 }, null, undefined, "second"]);
+    // Still one row per key, and the TTL went to the row it was given for.
+    const rows = await sql<{ key: string; ttl: boolean }>`
+      SELECT key, expires_at IS NOT NULL AS ttl FROM fedify_kv ORDER BY key`.execute(handle.db);
+    expect(rows.rows).toEqual([
+      { key: '["b","1"]', ttl: false },
+      { key: '["b","2"]', ttl: true },
+      { key: '["b","3"]', ttl: false },
+    ]);
+  });
+
+  it("fails only the calls of a batch whose statement failed", async () => {
+    let fail = true;
+    const flaky = new KyselyKvStore(
+      handle.db.withPlugin({
+        transformQuery(args) {
+          if (fail) throw new Error("the database is away");
+          return args.node;
+        },
+        transformResult: async (args) => args.result,
+      }),
+    );
+    const failed = await Promise.allSettled([flaky.set(["c"], 1), flaky.get(["c"])]);
+    expect(failed.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    fail = false;
+    await flaky.set(["c"], 2);
+    expect(await flaky.get(["c"])).toBe(2);
+  });
+
   it("behaves like MemoryKvStore over a random sequence of operations", async () => {
     const memory = new MemoryKvStore();
     const random = mulberry32(20261128);

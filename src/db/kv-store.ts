@@ -2,6 +2,7 @@ import type { KvKey, KvStore, KvStoreListEntry, KvStoreSetOptions } from "@fedif
 import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from "kysely";
 import type { Database } from "./database.ts";
 import { jsonb } from "./json.ts";
+import { StatementBatcher } from "./statement-batcher.ts";
 
 /**
  * JSON.stringify is canonical for an array of strings (same input, same
@@ -14,10 +15,13 @@ function encodeKey(key: KvKey): string {
 
 // Expiry is computed and compared on the database clock, so several
 // processes (and machines) sharing one database agree on what has expired.
-function expiresAt(options: KvStoreSetOptions | undefined): Expression<Date> | null {
-  if (options?.ttl == null) return null;
-  const ms = options.ttl.total({ unit: "millisecond" });
-  return sql<Date>`now() + ${ms}::double precision * interval '1 millisecond'`;
+function ttlMsOf(options: KvStoreSetOptions | undefined): number | null {
+  return options?.ttl == null ? null : options.ttl.total({ unit: "millisecond" });
+}
+
+function expiresAt(ttlMs: number | null): Expression<Date> | null {
+  if (ttlMs === null) return null;
+  return sql<Date>`now() + ${ttlMs}::double precision * interval '1 millisecond'`;
 }
 
 function isLive(eb: ExpressionBuilder<Database, "fedify_kv">): Expression<SqlBool> {
@@ -39,15 +43,23 @@ export class KyselyKvStore implements KvStore {
     this.#db = db;
   }
 
+  /**
+   * Reads and plain writes made together share one statement each
+   * (statement-batcher.ts): a worker handling several inbox activities at
+   * once checks and records their idempotence keys in one round trip.
+   */
+  readonly #reads = new StatementBatcher<string, { found: boolean; value: unknown }>((keys) =>
+    this.#readMany(keys),
+  );
+  readonly #writes = new StatementBatcher<
+    { key: string; value: unknown; ttlMs: number | null },
+    undefined
+  >((entries) => this.#writeMany(entries));
+
   async get<T = unknown>(key: KvKey): Promise<T | undefined> {
-    const row = await this.#db
-      .selectFrom("fedify_kv")
-      .select("value")
-      .where("key", "=", encodeKey(key))
-      .where(isLive)
-      .executeTakeFirst();
+    const read = await this.#reads.submit(encodeKey(key));
     // A stored JSON null comes back as a row whose value is null: present.
-    return row === undefined ? undefined : (row.value as T);
+    return read.found ? (read.value as T) : undefined;
   }
 
   async set(key: KvKey, value: unknown, options?: KvStoreSetOptions): Promise<void> {
@@ -55,9 +67,44 @@ export class KyselyKvStore implements KvStore {
       await this.delete(key);
       return;
     }
+    await this.#writes.submit({ key: encodeKey(key), value, ttlMs: ttlMsOf(options) });
+  }
+
+  async #readMany(keys: readonly string[]): Promise<{ found: boolean; value: unknown }[]> {
+    const distinct = [...new Set(keys)];
+    const rows = await this.#db
+      .selectFrom("fedify_kv")
+      .select(["key", "value"])
+      .where(
+        distinct.length === 1
+          ? sql<SqlBool>`key = ${distinct[0]}`
+          : sql<SqlBool>`key = ANY(${distinct}::text[])`,
+      )
+      .where(isLive)
+      .execute();
+    const found = new Map(rows.map((row) => [row.key, row.value]));
+    return keys.map((key) => ({ found: found.has(key), value: found.get(key) }));
+  }
+
+  async #writeMany(
+    entries: readonly { key: string; value: unknown; ttlMs: number | null }[],
+  ): Promise<undefined[]> {
+    // One upsert may not touch a row twice: the last write of a key wins,
+    // as it would have one statement after the other.
+    const latest = new Map<string, { value: unknown; ttlMs: number | null }>();
+    for (const entry of entries) {
+      latest.delete(entry.key);
+      latest.set(entry.key, entry);
+    }
     await this.#db
       .insertInto("fedify_kv")
-      .values({ key: encodeKey(key), value: jsonb(value), expires_at: expiresAt(options) })
+      .values(
+        [...latest].map(([key, { value, ttlMs }]) => ({
+          key,
+          value: jsonb(value),
+          expires_at: expiresAt(ttlMs),
+        })),
+      )
       .onConflict((oc) =>
         oc.column("key").doUpdateSet((eb) => ({
           value: eb.ref("excluded.value"),
@@ -65,6 +112,7 @@ export class KyselyKvStore implements KvStore {
         })),
       )
       .execute();
+    return entries.map(() => undefined);
   }
 
   async delete(key: KvKey): Promise<void> {
@@ -92,7 +140,7 @@ export class KyselyKvStore implements KvStore {
       }
       const created = await this.#db
         .insertInto("fedify_kv")
-        .values({ key: encoded, value: jsonb(newValue), expires_at: expiresAt(options) })
+        .values({ key: encoded, value: jsonb(newValue), expires_at: expiresAt(ttlMsOf(options)) })
         .onConflict((oc) =>
           oc
             .column("key")
@@ -119,7 +167,7 @@ export class KyselyKvStore implements KvStore {
     }
     const updated = await this.#db
       .updateTable("fedify_kv")
-      .set({ value: jsonb(newValue), expires_at: expiresAt(options) })
+      .set({ value: jsonb(newValue), expires_at: expiresAt(ttlMsOf(options)) })
       .where("key", "=", encoded)
       .where("value", "=", jsonb(expectedValue))
       .where(isLive)
