@@ -196,6 +196,36 @@ describe(`KyselyMessageQueue (${testEngine})`, () => {
     expect(await queueRows(handle)).toEqual([]);
   });
 
+  it("gives up at once on a failure the policy calls permanent, and retries the others", async () => {
+    const gaveUp: { message: unknown; attempts: number }[] = [];
+    const attempts = new Map<string, number>();
+    await queue().enqueueMany([{ n: "unreadable" }, { n: "flaky" }]);
+    const listening = listen(
+      queue({
+        retry: {
+          ...threeAttempts((message, _error, count) => {
+            gaveUp.push({ message, attempts: count });
+          }),
+          isPermanent: (error) => error instanceof TypeError,
+        },
+      }),
+      async (message) => {
+        const { n } = message as { n: string };
+        attempts.set(n, (attempts.get(n) ?? 0) + 1);
+        if (n === "unreadable") throw new TypeError('"lots" is not a decimal');
+        if (attempts.get(n)! < 2) throw new Error("the network is down");
+      },
+    );
+    await expect.poll(() => attempts.get("flaky"), { timeout: 5000 }).toBe(2);
+    await expect.poll(() => gaveUp.length, { timeout: 5000 }).toBe(1);
+    // Long enough for a retry of the unreadable one, were there one.
+    await sleep(300);
+    await listening.stop();
+    expect(attempts.get("unreadable")).toBe(1);
+    expect(gaveUp).toEqual([{ message: { n: "unreadable" }, attempts: 1 }]);
+    expect(await queueRows(handle)).toEqual([]);
+  });
+
   it("keeps a retried message ahead of its ordering key's later messages", async () => {
     const producer = queue();
     await producer.enqueue({ tag: "A1" }, { orderingKey: "A" });

@@ -30,6 +30,12 @@ export interface KyselyMessageQueueRetry {
    */
   delayFor(attempt: number, message: unknown): Temporal.Duration | null;
   /**
+   * Whether the failure can never succeed on another try (the message
+   * itself is unreadable): it is then given up on at once, whatever
+   * `delayFor` would say.
+   */
+  isPermanent?(error: unknown, message: unknown): boolean;
+  /**
    * Called once a message is given up on, after its row is deleted. Errors it
    * throws are logged and otherwise ignored. The message can carry private
    * keys: do not log it whole.
@@ -167,8 +173,10 @@ export class KyselyMessageQueue implements MessageQueue {
       });
       if (!this.#inserting) {
         this.#inserting = true;
-        // After the current tick, so that calls made together go together.
-        queueMicrotask(() => void this.#flushInserts());
+        // After this turn's I/O callbacks, so that calls made together go
+        // together: the inbox requests that arrived at once, or a fan-out's
+        // per-inbox calls.
+        setImmediate(() => void this.#flushInserts());
       }
     });
   }
@@ -252,11 +260,20 @@ export class KyselyMessageQueue implements MessageQueue {
     // before going to sleep.
     let generation = 0;
     let wakeSleeper: (() => void) | undefined;
-    const wake = () => {
+    // The last claim found fewer messages than it asked for, and nothing has
+    // said since that more may have come: a finishing handler then has no
+    // reason to claim again (on PGlite each empty claim costs as much CPU as
+    // a full one). A notification, a timer or the abort clears it.
+    let drained = false;
+    const wakeLoop = () => {
       generation++;
       const sleeper = wakeSleeper;
       wakeSleeper = undefined;
       sleeper?.();
+    };
+    const wake = () => {
+      drained = false;
+      wakeLoop();
     };
     const sleep = (ms: number | undefined) =>
       new Promise<void>((resolve) => {
@@ -301,12 +318,15 @@ export class KyselyMessageQueue implements MessageQueue {
         let idleMs = this.#pollIntervalMs;
         try {
           // As many messages as there are free slots, in one statement.
-          const claim = await this.#claim(owner, this.#concurrency - inFlight.size);
+          const asked = this.#concurrency - inFlight.size;
+          const claim = await this.#claim(owner, asked);
           claimed = claim.messages;
+          drained = claimed.length < asked;
           if (claim.dueInMs !== null) {
             idleMs = Math.min(idleMs, Math.max(1, Math.ceil(claim.dueInMs)));
           }
         } catch (error) {
+          drained = false;
           logger.error("Claiming from the queue failed; retrying: {error}", { error });
         }
         if (claimed.length > 0) {
@@ -317,11 +337,14 @@ export class KyselyMessageQueue implements MessageQueue {
           for (const message of claimed) {
             const task = this.#process(message, handler, owner).finally(() => {
               inFlight.delete(task);
-              wake();
+              if (!drained) wakeLoop();
             });
             inFlight.add(task);
           }
-          continue;
+          // A full claim may have left more behind; a short one emptied
+          // what was ready, and the next message will notify (or a delayed
+          // one be found within the poll interval).
+          if (!drained) continue;
         }
         if (generation !== seen) continue;
         await sleep(idleMs);
@@ -389,7 +412,9 @@ export class KyselyMessageQueue implements MessageQueue {
     const attempts = claimed.attempts + 1;
     let delayMs: number | null;
     try {
-      const delay = retry.delayFor(attempts, claimed.message);
+      const delay = retry.isPermanent?.(error, claimed.message)
+        ? null
+        : retry.delayFor(attempts, claimed.message);
       delayMs = delay === null ? null : Math.max(0, delay.total({ unit: "millisecond" }));
     } catch (policyError) {
       logger.error(
