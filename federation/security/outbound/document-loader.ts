@@ -263,6 +263,16 @@ async function load(
 }
 
 /**
+ * Fedify's default rule (every document for 5 minutes), built once: left to
+ * itself `kvCache` compiles a new URLPattern each time it is called, and
+ * Fedify calls the factories for every context it makes, i.e. for every
+ * inbox activity and delivery; that was 3 % of the inbox's CPU.
+ */
+const CACHE_RULES: readonly [URLPattern, Temporal.Duration][] = [
+  [new URLPattern({}), Temporal.Duration.from({ minutes: 5 })],
+];
+
+/**
  * For `documentLoaderFactory` and `contextLoaderFactory`. Fedify's preloaded
  * JSON-LD contexts (ActivityStreams, security/v1, data-integrity, multikey,
  * …) are served from memory; everything else goes through the bounded fetch.
@@ -275,7 +285,12 @@ export function createDocumentLoaderFactory(
     const loader: DocumentLoader = async (url, loaderOptions?: DocumentLoaderOptions) =>
       preloaded(url) ?? (await load(url, settings, loaderOptions?.signal));
     if (options.kv === undefined) return loader;
-    return kvCache({ loader, kv: options.kv, prefix: [...REMOTE_DOCUMENT_PREFIX] });
+    return kvCache({
+      loader,
+      kv: options.kv,
+      prefix: [...REMOTE_DOCUMENT_PREFIX],
+      rules: CACHE_RULES,
+    });
   };
 }
 
