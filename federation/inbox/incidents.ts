@@ -244,20 +244,6 @@ export async function onIncidentUpdated(
 }
 
 /**
- * Whose tagged needs arrive without a follow: for an actor no group here
- * follows, the incidents linking it to one of our groups (FEDERATION.md,
- * "Cross-city reach"), with the group that signs the fetch. Null: none.
- */
-export async function incidentLink(
-  deps: FederationDeps,
-  actorId: string,
-): Promise<{ handle: string; incidents: ReadonlySet<string> } | null> {
-  const links = await findIncidentLinks(deps.db, actorId);
-  if (links.length === 0) return null;
-  return { handle: links[0]!.handle, incidents: new Set(links.map((l) => l.incidentObjectId)) };
-}
-
-/**
  * The incident tag of a received need, kept only when its author may tag
  * it: the incident's owner, or an accepted participant as this instance
  * knows it (for a copy, after re-reading the owner's list once), or when

@@ -2,11 +2,11 @@ import type { InboxContext } from "@fedify/fedify";
 import { type Announce, Create, type Delete, type Undo, Update } from "@fedify/vocab";
 import { FetchError } from "@fedify/vocab-runtime";
 import { getLogger } from "@logtape/logtape";
+import { findActorLinks } from "../../src/db/incidents.repo.ts";
 import {
   addIncidentTag,
   addRemoteShare,
   deleteRemoteProposal,
-  findFollowingGroupHandle,
   removeRemoteShare,
   storeRemoteProposal,
 } from "../../src/db/remote-proposals.repo.ts";
@@ -15,7 +15,7 @@ import type { RemoteProposal } from "../../src/domain/remote-proposal.ts";
 import type { FederationDeps } from "../federation.ts";
 import { parseRemoteObject } from "../remote-proposal.ts";
 import { DisallowedUrlError } from "../security/outbound/address-policy.ts";
-import { incidentLink, keptIncidentTag, reshareIfOwner } from "./incidents.ts";
+import { keptIncidentTag, reshareIfOwner } from "./incidents.ts";
 
 const logger = getLogger(["bayanihan", "federation", "inbox", "proposals"]);
 
@@ -103,6 +103,30 @@ async function fetchRemoteObject(
   return reading.proposal;
 }
 
+/**
+ * Which of our groups receives an actor's objects: one that follows it, or
+ * else one an incident links to it (then only tagged objects count).
+ */
+async function linksOf(
+  deps: FederationDeps,
+  actorId: string,
+): Promise<{
+  followedBy: string | null;
+  link: { handle: string; incidents: ReadonlySet<string> } | null;
+}> {
+  const links = await findActorLinks(deps.db, actorId);
+  if (links.followedBy !== null) return { followedBy: links.followedBy, link: null };
+  const first = links.incidents[0];
+  if (first === undefined) return { followedBy: null, link: null };
+  return {
+    followedBy: null,
+    link: {
+      handle: first.handle,
+      incidents: new Set(links.incidents.map((l) => l.incidentObjectId)),
+    },
+  };
+}
+
 async function receive(
   ctx: InboxContext<void>,
   kind: "Create" | "Update",
@@ -116,8 +140,7 @@ async function receive(
   }
   // Followed actors' objects are received; so are the tagged needs of an
   // actor an incident links to one of our groups (owner or participant).
-  const followedBy = await findFollowingGroupHandle(deps.db, actorId.href);
-  const link = followedBy === null ? await incidentLink(deps, actorId.href) : null;
+  const { followedBy, link } = await linksOf(deps, actorId.href);
   const handle = followedBy ?? link?.handle ?? null;
   if (handle === null) {
     return drop(kind, activity.id, `no group here follows ${actorId.href}`);
@@ -222,8 +245,7 @@ export async function onAnnounced(
   }
   // A followed sharer, or the owner of an incident one of our groups joined
   // re-sharing a participant's tagged need.
-  const followedBy = await findFollowingGroupHandle(deps.db, sharer.href);
-  const link = followedBy === null ? await incidentLink(deps, sharer.href) : null;
+  const { followedBy, link } = await linksOf(deps, sharer.href);
   const handle = followedBy ?? link?.handle ?? null;
   if (handle === null) return drop("Announce", id, `no group here follows ${sharer.href}`);
   // Whatever the Announce embeds is ignored: the object comes from its origin.

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from "kysely";
+import { type Kysely, type Selectable, sql } from "kysely";
 import type { Incident, IncidentArea } from "../domain/incident.ts";
 import type { Database, IncidentParticipantsTable, IncidentsTable } from "./database.ts";
 import { toDate, toInstant, toInstantOrNull } from "./time.ts";
@@ -382,26 +382,63 @@ export async function findIncidentLinks(
   db: Kysely<Database>,
   actorId: string,
 ): Promise<{ incidentObjectId: string; handle: string }[]> {
-  const owned = await db
-    .selectFrom("incident_participants")
-    .innerJoin("incidents", "incidents.id", "incident_participants.incident_id")
-    .innerJoin("groups", "groups.id", "incidents.group_id")
-    .select(["incidents.object_id", "groups.handle"])
-    .where("incident_participants.actor_id", "=", actorId)
-    .where("incident_participants.state", "=", "accepted")
+  return (await findActorLinks(db, actorId)).incidents;
+}
+
+export interface ActorLinks {
+  /**
+   * The first (by handle, so the choice is stable) of our groups that
+   * follows the actor. An asked follow counts: the followed group's first
+   * Create can be handled before its Accept.
+   */
+  readonly followedBy: string | null;
+  /** As `findIncidentLinks`, sorted by handle. */
+  readonly incidents: { incidentObjectId: string; handle: string }[];
+}
+
+/**
+ * Every way `actorId` is linked to one of our groups, in one statement:
+ * every activity in the inbox from someone asks this first, and most of them
+ * come from actors nobody here follows.
+ */
+export async function findActorLinks(db: Kysely<Database>, actorId: string): Promise<ActorLinks> {
+  const rows = await db
+    .selectFrom("following")
+    .innerJoin("groups", "groups.id", "following.group_id")
+    .select([sql<string | null>`NULL::text`.as("object_id"), "groups.handle"])
+    .where("following.actor_id", "=", actorId)
+    .where("following.state", "in", ["accepted", "pending"])
+    .unionAll(
+      db
+        .selectFrom("incident_participants")
+        .innerJoin("incidents", "incidents.id", "incident_participants.incident_id")
+        .innerJoin("groups", "groups.id", "incidents.group_id")
+        .select(["incidents.object_id", "groups.handle"])
+        .where("incident_participants.actor_id", "=", actorId)
+        .where("incident_participants.state", "=", "accepted"),
+    )
+    .unionAll(
+      db
+        .selectFrom("incidents")
+        .innerJoin("incident_participants", "incident_participants.incident_id", "incidents.id")
+        .innerJoin("groups", "groups.id", "incident_participants.group_id")
+        .select(["incidents.object_id", "groups.handle"])
+        .where("incidents.owner_actor_id", "=", actorId)
+        .where("incidents.group_id", "is", null)
+        .where("incident_participants.state", "=", "accepted"),
+    )
     .execute();
-  const joined = await db
-    .selectFrom("incidents")
-    .innerJoin("incident_participants", "incident_participants.incident_id", "incidents.id")
-    .innerJoin("groups", "groups.id", "incident_participants.group_id")
-    .select(["incidents.object_id", "groups.handle"])
-    .where("incidents.owner_actor_id", "=", actorId)
-    .where("incidents.group_id", "is", null)
-    .where("incident_participants.state", "=", "accepted")
-    .execute();
-  return [...owned, ...joined]
-    .map((r) => ({ incidentObjectId: r.object_id, handle: r.handle }))
-    .sort((a, b) => a.handle.localeCompare(b.handle));
+  const byHandle = (a: { handle: string }, b: { handle: string }) =>
+    a.handle.localeCompare(b.handle);
+  const followers = rows.filter((r) => r.object_id === null).sort(byHandle);
+  return {
+    followedBy: followers[0]?.handle ?? null,
+    incidents: rows
+      .flatMap((r) =>
+        r.object_id === null ? [] : [{ incidentObjectId: r.object_id, handle: r.handle }],
+      )
+      .sort(byHandle),
+  };
 }
 
 /** Whether our group owns the incident or has an accepted participation in it. */

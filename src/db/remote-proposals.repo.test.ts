@@ -3,10 +3,10 @@ import { createTestDatabase } from "../../test/helpers/database.ts";
 import { newId } from "../domain/ids.ts";
 import type { RemoteProposal } from "../domain/remote-proposal.ts";
 import type { DatabaseHandle } from "./connect.ts";
+import { findActorLinks } from "./incidents.repo.ts";
 import {
   addRemoteShare,
   deleteRemoteProposal,
-  findFollowingGroupHandle,
   findRemoteProposal,
   listNetwork,
   removeRemoteShare,
@@ -92,11 +92,11 @@ describe("remote proposals repository", () => {
   });
 
   it("finds the group that follows an actor, pending follows included, rejected ones not", async () => {
-    expect(await findFollowingGroupHandle(db(), AUTHOR)).toBe("food");
+    expect((await findActorLinks(db(), AUTHOR)).followedBy).toBe("food");
     // Its first Create may be handled before its Accept.
-    expect(await findFollowingGroupHandle(db(), STRANGER)).toBe("food");
-    expect(await findFollowingGroupHandle(db(), REFUSER)).toBeNull();
-    expect(await findFollowingGroupHandle(db(), "https://e.example/x")).toBeNull();
+    expect((await findActorLinks(db(), STRANGER)).followedBy).toBe("food");
+    expect((await findActorLinks(db(), REFUSER)).followedBy).toBeNull();
+    expect((await findActorLinks(db(), "https://e.example/x")).followedBy).toBeNull();
   });
 
   it("stores one row per object and applies only strictly newer versions", async () => {

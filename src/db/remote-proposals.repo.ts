@@ -56,30 +56,6 @@ export function toStored(
   };
 }
 
-/**
- * The handle of one of our groups that follows `actorId` (the first by
- * handle, so the choice is stable), or null. Used to decide whether a remote
- * actor's activities are received, and to sign the fetches they cause as
- * that group. A pending follow counts: the followed group's first Create can
- * be processed before its Accept (both arrive at once and are handled
- * concurrently), and the feed lists it once the Accept is in.
- */
-export async function findFollowingGroupHandle(
-  db: Kysely<Database>,
-  actorId: string,
-): Promise<string | null> {
-  const row = await db
-    .selectFrom("following")
-    .innerJoin("groups", "groups.id", "following.group_id")
-    .select("groups.handle")
-    .where("following.actor_id", "=", actorId)
-    .where("following.state", "in", ["accepted", "pending"])
-    .orderBy("groups.handle")
-    .limit(1)
-    .executeTakeFirst();
-  return row?.handle ?? null;
-}
-
 export type StoreOutcome = "inserted" | "updated" | "unchanged";
 
 /**
