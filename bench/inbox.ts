@@ -2,8 +2,9 @@
  * Inbox throughput: signed Create activities from many senders, POSTed to the
  * shared inbox of a running instance. A request counts when the instance has
  * answered 202: by then our screen (size, signature headers, digest, policy,
- * key ownership) and Fedify (signature verification) have passed it and the
- * activity sits in the persistent queue, so it survives a crash.
+ * signature, key ownership) has passed it and the activity sits in the
+ * persistent queue, so it survives a crash. The processed rate counts until
+ * the worker has handled every one of them as well.
  *
  * Requests are signed (draft-cavage, RSA-2048) before the clock starts and
  * sent by a separate client process (bench/lib/load-client.ts), so neither
@@ -56,6 +57,8 @@ export interface InboxRun {
   readonly perSecond: number;
   /** Last answer → the instance's queue empty again, ms (the worker's backlog). */
   readonly drainMs: number;
+  /** Accepted per second from the first request until the worker had handled them all. */
+  readonly processedPerSecond: number;
   /** SQL statements the instance sent, first request → queue empty, per accepted activity. */
   readonly statementsPerActivity: number;
   readonly statementsByLabel: ReadonlyMap<string, number>;
@@ -207,6 +210,7 @@ export async function runInbox(
               seconds,
               perSecond: accepted / seconds,
               drainMs: drained ? drainMs : Number.NaN,
+              processedPerSecond: drained ? accepted / (seconds + drainMs / 1000) : Number.NaN,
               statementsPerActivity: (counter.count - statementsBefore) / Math.max(1, accepted),
               statementsByLabel: counter.since(labelsBefore),
               cpuMsPerActivity: cpu / Math.max(1, accepted),

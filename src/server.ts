@@ -5,6 +5,7 @@ import { getLogger } from "@logtape/logtape";
 import type { MiddlewareHandler } from "hono";
 import { createConversationGateway } from "../federation/conversations.ts";
 import { type AppFederation, buildFederation } from "../federation/federation.ts";
+import { createInboxIntake } from "../federation/inbox-intake.ts";
 import { createIncidentGateway } from "../federation/incident-gateway.ts";
 import { keyPairGenerator } from "../federation/keys.ts";
 import { createPeerGateway } from "../federation/peer-gateway.ts";
@@ -14,6 +15,7 @@ import { createFederationSecurity } from "../federation/security/wiring.ts";
 import type { Config } from "./config.ts";
 import { CachedKvStore } from "./db/cached-kv-store.ts";
 import { type DatabaseHandle, openPGlite, openPostgres } from "./db/connect.ts";
+import { findGroupByHandle } from "./db/groups.repo.ts";
 import { KyselyKvStore } from "./db/kv-store.ts";
 import { KyselyMessageQueue } from "./db/message-queue.ts";
 import { migrateToLatest } from "./db/migrate.ts";
@@ -135,10 +137,23 @@ export async function createInstance(
   };
   const expirySweepMs = options.jobs?.expirySweepIntervalMs ?? EXPIRY_SWEEP_INTERVAL_MS;
 
+  const intake = createInboxIntake({
+    queue,
+    origin: config.origin,
+    groupExists: async (handle) => (await findGroupByHandle(database.db, handle)) !== null,
+  });
   let ready = false;
   const federationMiddleware: MiddlewareHandler = async (c, next) => {
-    const request = await security.screenInbox(c.req.raw, federation);
-    if (request instanceof Response) return request;
+    const screened = await security.screenInbox(c.req.raw, federation);
+    if (screened instanceof Response) return screened;
+    let request: Request;
+    if (screened instanceof Request) {
+      request = screened;
+    } else {
+      const queued = await intake.accept(screened);
+      if (queued !== null) return queued;
+      request = screened.request;
+    }
     return federation
       .fetch(request, {
         contextData: undefined,

@@ -300,13 +300,14 @@ describe("pledges between instances", () => {
       expect(String(json.object)).toMatch(/\/offers\/(wrong-unit|negative|fraction)$/);
       expect(json.content).toEqual(expect.any(String));
     }
-    // Not a decimal at all: refused at the door (Fedify alone answers 500).
+    // Not a decimal at all: the signature is good, so it is queued (202, as
+    // Mastodon answers), and the worker drops it unread: no response, no
+    // Reject, no retry. The good Offer below is stored alone.
     const unreadable = await mallory.postSigned(
       inbox,
       offer("not-a-number", { hasUnit: "one", hasNumericalValue: "lots" }),
     );
-    expect(unreadable.status).toBe(400);
-    expect(await unreadable.json()).toMatchObject({ error: "invalid_request" });
+    expect(unreadable.status).toBe(202);
     // An Offer for a need that does not exist is ignored.
     await mallory.postSigned(
       inbox,
@@ -325,6 +326,15 @@ describe("pledges between instances", () => {
       actor: mallory.actorId.href,
       quantity: { amount: 1, unit: "one" },
     });
+    // Nothing is left to retry: the unreadable Offer was dropped, not failed.
+    await expect
+      .poll(
+        async () => (await a.database.db.selectFrom("fedify_queue").select("id").execute()).length,
+        {
+          timeout: 15_000,
+        },
+      )
+      .toBe(0);
   });
 
   it("ignores an answer to B's pledge from anyone but the proposer", async () => {

@@ -31,8 +31,9 @@
  * re-read being refused). Anything else (no cached key, a key read longer ago,
  * RFC 9421, a key that is not RSA with SHA-256) goes to `verifyRequest`.
  *
- * Fedify still verifies the same request after us: its listeners need
- * `ctx.getSignedKey()`, and it alone checks LD signatures and FEP-8b32 proofs.
+ * An activity verified here (and whose keys are its actor's, key-ownership.ts)
+ * is queued without Fedify's request handler (inbox-intake.ts); the few
+ * others go on to Fedify, which verifies them again.
  */
 import { KeyObject, verify as verifySignature } from "node:crypto";
 import { type KeyCache, verifyRequest } from "@fedify/fedify";

@@ -9,9 +9,7 @@
  */
 export function answerUnparseableActivity(request: Request, error: unknown): Response | null {
   const isInboxPost = request.method === "POST" && new URL(request.url).pathname.endsWith("/inbox");
-  const isParseError =
-    error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError;
-  if (!isInboxPost || !isParseError) return null;
+  if (!isInboxPost || !isUnreadableActivityError(error)) return null;
   return Response.json(
     {
       error: "invalid_request",
@@ -19,4 +17,17 @@ export function answerUnparseableActivity(request: Request, error: unknown): Res
     },
     { status: 400 },
   );
+}
+
+/**
+ * Whether an error says the activity itself cannot be read: what Fedify's
+ * parsers throw for a malformed value (a TypeError for an `xsd:decimal` of
+ * "lots", a RangeError for a date in year 300000, a SyntaxError). Reading it
+ * again cannot succeed, so a queued activity failing so is given up on at
+ * once instead of retried (wiring.ts). Node's `TypeError: fetch failed` is a
+ * network failure, not the activity's fault.
+ */
+export function isUnreadableActivityError(error: unknown): error is Error {
+  if (error instanceof TypeError) return error.message !== "fetch failed";
+  return error instanceof RangeError || error instanceof SyntaxError;
 }

@@ -14,6 +14,7 @@ import type { Config } from "../../src/config.ts";
 import type { Database } from "../../src/db/database.ts";
 import { toDate } from "../../src/db/time.ts";
 import type { AppFederation } from "../federation.ts";
+import type { VerifiedInboxPost } from "../inbox-intake.ts";
 import {
   claimedActorIds,
   claimedKeyIds,
@@ -32,6 +33,7 @@ import { createOutboundLoaderFactories } from "./outbound/document-loader.ts";
 import { installFetchGuard } from "./outbound/fetch-guard.ts";
 import { deliveryRetryPolicy } from "./outbound/retry-policy.ts";
 import { createSignatureCheck } from "./signature-check.ts";
+import { isUnreadableActivityError } from "./unparseable.ts";
 
 const logger = getLogger(["bayanihan", "federation", "security"]);
 
@@ -54,6 +56,8 @@ export interface FederationSecurity {
   /** For the queue's native retries: the same schedule, counted per message. */
   readonly retry: {
     delayFor(attempt: number): Temporal.Duration | null;
+    /** Unreadable inbox activities are not retried. */
+    isPermanent(error: unknown, message: unknown): boolean;
     onGiveUp(message: unknown, error: unknown, attempts: number): Promise<void>;
   };
   /** For `setOutboxPermanentFailureHandler`: a 404/410 inbox is not retried, only recorded. */
@@ -65,10 +69,15 @@ export interface FederationSecurity {
    * Screens inbox POSTs before Fedify parses them: size, signature headers,
    * digest, the federation policy (signing key and actor hosts), the
    * signature itself, then key ownership. Signed GETs (authorized fetch of actors, objects, collections)
-   * from a host the policy refuses get 403. Returns the request to hand to
-   * Fedify, or the refusal. Other requests pass through untouched.
+   * from a host the policy refuses get 403. Returns the refusal, or the
+   * verified inbox POST (for inbox-intake.ts, which may queue it without
+   * Fedify's handler), or else the request to hand to Fedify. Other requests
+   * pass through untouched.
    */
-  screenInbox(request: Request, federation: AppFederation): Promise<Request | Response>;
+  screenInbox(
+    request: Request,
+    federation: AppFederation,
+  ): Promise<Request | Response | VerifiedInboxPost>;
 }
 
 /**
@@ -125,6 +134,8 @@ export function createFederationSecurity(deps: {
           attempts: attempt - 1,
           elapsedTime: Temporal.Duration.from({ seconds: 0 }),
         }),
+      isPermanent: (error, message) =>
+        (message as { type?: unknown }).type === "inbox" && isUnreadableActivityError(error),
       async onGiveUp(message, error, attempts) {
         const delivery = message as {
           type?: unknown;
@@ -132,6 +143,14 @@ export function createFederationSecurity(deps: {
           activityId?: unknown;
           activityType?: unknown;
         };
+        if (delivery.type === "inbox" && isUnreadableActivityError(error)) {
+          const activity = (message as { activity?: { id?: unknown } }).activity;
+          logger.info("Dropped the unreadable activity {activityId}: {error}", {
+            activityId: String(activity?.id ?? "(no id)"),
+            error: error.message.slice(0, 200),
+          });
+          return;
+        }
         if (delivery.type !== "outbox" || typeof delivery.inbox !== "string") {
           logger.warn("Gave up on a queued {type} message after {attempts} attempts: {error}", {
             type: String(delivery.type),
@@ -230,7 +249,11 @@ export function createFederationSecurity(deps: {
         logger.info("Refused an inbox POST: {error}", { error: ownership.error });
         return refusal(ownership.status, ownership.error, ownership.message);
       }
-      return screened.request;
+      return {
+        request: screened.request,
+        activity: screened.json as Readonly<Record<string, unknown>>,
+        actorId: ownership.actorId,
+      };
     },
   };
 }
