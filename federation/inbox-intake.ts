@@ -32,6 +32,8 @@ import type { MessageQueue } from "@fedify/fedify";
 export interface VerifiedInboxPost {
   /** The request as Fedify would get it, if the short path declines. */
   readonly request: Request;
+  /** The path it was POSTed to: the shared inbox or a group's. */
+  readonly pathname: string;
   /** The parsed body: a JSON object. */
   readonly activity: Readonly<Record<string, unknown>>;
   /** The actor every signing key belongs to. */
@@ -117,7 +119,7 @@ export function queuedInboxActivity(
 export function createInboxIntake(deps: InboxIntakeDeps): InboxIntake {
   return {
     async accept(post) {
-      const recipient = inboxRecipient(new URL(post.request.url).pathname);
+      const recipient = inboxRecipient(post.pathname);
       if (recipient === undefined || !isPlainActivity(post.activity)) return null;
       if (recipient !== null && !(await deps.groupExists(recipient))) return null;
       await deps.queue.enqueue(

