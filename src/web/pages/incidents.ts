@@ -1,5 +1,4 @@
 import { type Child, jsx as h } from "hono/jsx";
-import type { Account } from "../../domain/account.ts";
 import type { Group } from "../../domain/group.ts";
 import { INCIDENT_LIMITS } from "../../domain/incident.ts";
 import type {
@@ -11,8 +10,7 @@ import type {
 import type { PageContext } from "../context.ts";
 import { formatInstant } from "../format.ts";
 import type { Messages } from "../i18n/en.ts";
-import { Layout } from "../layout.ts";
-import { csrfInput, SignOut } from "./workspace.ts";
+import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
 /** Why a join was not sent, shown next to the field. */
 export type JoinProblem = keyof Messages["joinProblems"];
@@ -38,10 +36,7 @@ export function IncidentsPage({
   notice,
   problem,
   input,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   group: Group;
   entries: readonly GroupIncidentEntry[];
   notice?: string | undefined;
@@ -51,23 +46,17 @@ export function IncidentsPage({
   const { t, locale } = page;
   const heading = t.incidentsHeading(group.name);
   const base = `/workspace/groups/${group.handle}/incidents`;
-  return Layout({
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: heading,
+    notice,
+    actions: [
+      { href: `${base}/new`, text: t.openIncident, button: "primary" },
+      { href: `/workspace/groups/${group.handle}/posts`, text: t.posts, button: "secondary" },
+    ],
     children: [
-      h("h1", null, heading),
-      SignOut({ page, account, csrf }),
-      notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
-      h(
-        "p",
-        { class: "actions" },
-        h("a", { class: "button", href: `${base}/new` }, t.openIncident),
-        h(
-          "a",
-          { class: "button secondary", href: `/workspace/groups/${group.handle}/posts` },
-          t.posts,
-        ),
-      ),
       h("p", null, t.incidentsIntro),
       entries.length === 0
         ? h("p", null, t.incidentsEmpty)
@@ -203,10 +192,7 @@ export function OpenIncidentPage({
   values,
   problems,
   defaultZone,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   group: Group;
   values: IncidentFormInput;
   problems: IncidentFormProblems;
@@ -251,12 +237,12 @@ export function OpenIncidentPage({
     );
   const areaKind = values.areaKind === "bbox" ? "bbox" : "circle";
 
-  return Layout({
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: heading,
     children: [
-      h("h1", null, heading),
-      SignOut({ page, account, csrf }),
       Object.keys(problems).length > 0
         ? h("div", { class: "notice problem", role: "alert" }, t.problemSummary)
         : null,
@@ -366,10 +352,7 @@ export function CloseIncidentPage({
   group,
   incident,
   notConfirmed,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   group: Group;
   incident: { readonly id: string; readonly name: string };
   notConfirmed: boolean;
@@ -377,12 +360,12 @@ export function CloseIncidentPage({
   const { t } = page;
   const heading = t.closeIncidentHeading(incident.name);
   const base = `/workspace/groups/${group.handle}/incidents`;
-  return Layout({
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: heading,
     children: [
-      h("h1", null, heading),
-      SignOut({ page, account, csrf }),
       h("p", null, t.closeIncidentText),
       h(
         "form",

@@ -1,5 +1,4 @@
 import { jsx as h } from "hono/jsx";
-import type { Account } from "../../domain/account.ts";
 import type { Group } from "../../domain/group.ts";
 import type { IntakeField, IntakeInput, IntakeProblem } from "../../domain/intake.ts";
 import {
@@ -12,11 +11,10 @@ import {
 } from "../../domain/proposal.ts";
 import type { PageContext } from "../context.ts";
 import { formatInstant } from "../format.ts";
-import { Layout } from "../layout.ts";
 import { IntakeFields } from "./intake-form.ts";
 import { coverageText } from "./responses.ts";
 
-import { csrfInput, SignOut } from "./workspace.ts";
+import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
 /** The status moves a coordinator can make by hand (`expired` is the server's). */
 const MANUAL_STATUSES = [
@@ -33,34 +31,29 @@ export function PostsPage({
   group,
   proposals,
   notice,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   group: Group;
   proposals: readonly Proposal[];
   notice?: string | undefined;
 }) {
   const { t, locale, urls } = page;
   const base = `/workspace/groups/${group.handle}/posts`;
-  return Layout({
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: t.postsHeading(group.name),
+    notice,
+    actions: [
+      { href: `${base}/new?purpose=request`, text: t.newNeed, button: "primary" },
+      { href: `${base}/new?purpose=offer`, text: t.newOffer, button: "secondary" },
+      {
+        href: `/workspace/groups/${group.handle}/incidents`,
+        text: t.incidents,
+        button: "secondary",
+      },
+    ],
     children: [
-      h("h1", null, t.postsHeading(group.name)),
-      SignOut({ page, account, csrf }),
-      notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
-      h(
-        "p",
-        { class: "actions" },
-        h("a", { class: "button", href: `${base}/new?purpose=request` }, t.newNeed),
-        h("a", { class: "button secondary", href: `${base}/new?purpose=offer` }, t.newOffer),
-        h(
-          "a",
-          { class: "button secondary", href: `/workspace/groups/${group.handle}/incidents` },
-          t.incidents,
-        ),
-      ),
       proposals.length === 0
         ? h("p", null, t.postsEmpty)
         : h(
@@ -144,10 +137,7 @@ export function PostFormPage({
   incidents,
   incident,
   incidentRefused,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   purpose: Purpose;
   heading: string;
   action: string;
@@ -164,12 +154,12 @@ export function PostFormPage({
   const { t } = page;
   const hasProblems =
     formError !== undefined || incidentRefused === true || Object.keys(problems).length > 0;
-  return Layout({
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: heading,
     children: [
-      h("h1", null, heading),
-      SignOut({ page, account, csrf }),
       h("p", null, t.postPublicNote),
       hasProblems
         ? h("div", { class: "notice problem", role: "alert" }, formError ?? t.problemSummary)
@@ -270,10 +260,7 @@ export function DeletePostPage({
   group,
   proposal,
   notConfirmed,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   group: Group;
   proposal: Proposal;
   notConfirmed: boolean;
@@ -281,12 +268,12 @@ export function DeletePostPage({
   const { t } = page;
   const heading = t.deleteHeading(proposal.title);
   const base = `/workspace/groups/${group.handle}/posts`;
-  return Layout({
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: heading,
     children: [
-      h("h1", null, heading),
-      SignOut({ page, account, csrf }),
       h("p", null, t.deleteText),
       h(
         "form",

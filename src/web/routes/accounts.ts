@@ -9,7 +9,7 @@ import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
 import { InvitationPage, LoginPage } from "../pages/account-forms.ts";
-import { WorkspacePage } from "../pages/workspace.ts";
+import { WorkspaceHomePage } from "../pages/workspace.ts";
 import { clientAddress } from "../request-guards.ts";
 import { clearSessionCookie, requireSignIn, sessionId, setSessionCookie } from "../session.ts";
 import { formField, formGuards, messagePage } from "./shared.ts";
@@ -138,7 +138,7 @@ export function registerAccountPages(app: Hono, deps: WebDeps): void {
     );
     const page = pageContext(c, urls);
     return c.html(
-      renderDocument(WorkspacePage({ page, account, csrf: csrfToken, groups, unread })),
+      renderDocument(WorkspaceHomePage({ page, account, csrf: csrfToken, groups, unread })),
     );
   });
 }
