@@ -1,9 +1,8 @@
 import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { findIncidentByObjectId } from "../../db/incidents.repo.ts";
-import { findProposal, listProposals } from "../../db/proposals.repo.ts";
+import { listProposals } from "../../db/proposals.repo.ts";
 import type { Group } from "../../domain/group.ts";
-import { isId } from "../../domain/ids.ts";
 import type { IntakeField, IntakeInput, IntakeProblem } from "../../domain/intake.ts";
 import type { Audience, Proposal, Purpose } from "../../domain/proposal.ts";
 import { deleteProposal, editProposal } from "../../services/proposals.ts";
@@ -16,62 +15,61 @@ import {
 } from "../../services/workspace-posts.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
-import { renderDocument } from "../layout.ts";
 import { EMPTY_INTAKE } from "../pages/intake-form.ts";
 import { DeletePostPage, type IncidentChoice, PostFormPage, PostsPage } from "../pages/posts.ts";
 import { requireSignIn } from "../session.ts";
-import { coordinatedGroup, formField, formGuards, messagePage } from "./shared.ts";
+import {
+  doneNotice,
+  formField,
+  formGuards,
+  liveProposalOf,
+  notFoundPage,
+  requireCoordinatedGroup,
+  workspaceHtml,
+} from "./shared.ts";
 
 /** A group's needs and offers: writing, editing and moving their status. */
 export function registerPostPages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
   const guards = formGuards(urls);
-  const message = (c: Context, title: string, text: string, status: 403 | 404 | 409 | 410) =>
-    messagePage(c, urls, title, text, status);
   const signedIn = requireSignIn(deps);
+  const ownGroup = requireCoordinatedGroup(deps);
 
-  app.get("/workspace/groups/:handle/posts", signedIn, async (c) => {
-    const group = await coordinatedGroup(db, c);
-    const page = pageContext(c, urls);
-    if (group === null) return message(c, page.t.notFound, page.t.notFoundText, 404);
-    const { account, csrfToken } = c.get("signedIn");
+  app.get("/workspace/groups/:handle/posts", signedIn, ownGroup, async (c) => {
+    const group = c.get("group");
+    const { t } = pageContext(c, urls);
     const proposals = await listProposals(db, {
       groupId: group.id,
       includeFollowersOnly: true,
       limit: 100,
     });
-    const done = c.req.query("done");
-    const notice =
-      done === "changed"
-        ? page.t.statusChanged
-        : done === "refused"
-          ? page.t.statusNotAllowed
-          : done === "saved"
-            ? page.t.saved
-            : done === "deleted"
-              ? page.t.deleted
-              : undefined;
-    return c.html(
-      renderDocument(PostsPage({ page, account, csrf: csrfToken, group, proposals, notice })),
-    );
+    const notice = doneNotice(c, {
+      changed: t.statusChanged,
+      refused: t.statusNotAllowed,
+      saved: t.saved,
+      deleted: t.deleted,
+    });
+    return workspaceHtml(c, urls, PostsPage, { group, proposals, notice });
   });
 
-  app.post("/workspace/groups/:handle/posts/:id/status", ...guards, signedIn, async (c) => {
-    const group = await coordinatedGroup(db, c);
-    const { t } = pageContext(c, urls);
-    const id = c.req.param("id");
-    const found = group !== null && isId(id) ? await findProposal(db, id) : null;
-    if (group === null || found?.state !== "live" || found.proposal.groupId !== group.id) {
-      return message(c, t.notFound, t.notFoundText, 404);
-    }
-    const status = formField(await c.req.parseBody(), "status");
-    const base = `/workspace/groups/${group.handle}/posts`;
-    if (status !== "pledged" && status !== "fulfilled" && status !== "closed") {
-      return c.redirect(`${base}?done=refused`, 303);
-    }
-    const result = await editProposal(deps, found.proposal, { status });
-    return c.redirect(`${base}?done=${result.ok ? "changed" : "refused"}`, 303);
-  });
+  app.post(
+    "/workspace/groups/:handle/posts/:id/status",
+    ...guards,
+    signedIn,
+    ownGroup,
+    async (c) => {
+      const group = c.get("group");
+      const proposal = await liveProposalOf(db, group, c.req.param("id"));
+      if (proposal === null) return notFoundPage(c, urls);
+      const status = formField(await c.req.parseBody(), "status");
+      const base = `/workspace/groups/${group.handle}/posts`;
+      if (status !== "pledged" && status !== "fulfilled" && status !== "closed") {
+        return c.redirect(`${base}?done=refused`, 303);
+      }
+      const result = await editProposal(deps, proposal, { status });
+      return c.redirect(`${base}?done=${result.ok ? "changed" : "refused"}`, 303);
+    },
+  );
 
   const formValues = (form: Record<string, unknown>) =>
     Object.fromEntries(
@@ -95,21 +93,7 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     },
     status: 200 | 409 | 422 = 200,
   ) => {
-    const { account, csrfToken } = c.get("signedIn");
-    const page = pageContext(c, urls);
-    return c.html(
-      renderDocument(
-        PostFormPage({
-          page,
-          account,
-          csrf: csrfToken,
-          problems: {},
-          today: today(),
-          ...props,
-        }),
-      ),
-      status,
-    );
+    return workspaceHtml(c, urls, PostFormPage, { problems: {}, today: today(), ...props }, status);
   };
 
   /** After a failed save: the form again, with the person's input and what went wrong. */
@@ -170,10 +154,9 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
   const purposeOf = (c: Context): Purpose =>
     c.req.query("purpose") === "offer" ? "offer" : "request";
 
-  app.get("/workspace/groups/:handle/posts/new", signedIn, async (c) => {
-    const group = await coordinatedGroup(db, c);
+  app.get("/workspace/groups/:handle/posts/new", signedIn, ownGroup, async (c) => {
+    const group = c.get("group");
     const { t } = pageContext(c, urls);
-    if (group === null) return message(c, t.notFound, t.notFoundText, 404);
     const purpose = purposeOf(c);
     return renderPostForm(c, {
       purpose,
@@ -186,10 +169,9 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     });
   });
 
-  app.post("/workspace/groups/:handle/posts/new", ...guards, signedIn, async (c) => {
-    const group = await coordinatedGroup(db, c);
+  app.post("/workspace/groups/:handle/posts/new", ...guards, signedIn, ownGroup, async (c) => {
+    const group = c.get("group");
     const { t } = pageContext(c, urls);
-    if (group === null) return message(c, t.notFound, t.notFoundText, 404);
     const purpose = purposeOf(c);
     const form = await c.req.parseBody();
     const values = formValues(form);
@@ -215,21 +197,17 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     });
   });
 
-  /** A live need or offer of a group the account coordinates. */
+  /** The route's group and its live need or offer `:id`. */
   const coordinatedProposal = async (c: Context) => {
-    const group = await coordinatedGroup(db, c);
-    const id = c.req.param("id") ?? "";
-    const found = group !== null && isId(id) ? await findProposal(db, id) : null;
-    if (group === null || found?.state !== "live" || found.proposal.groupId !== group.id) {
-      return null;
-    }
-    return { group, proposal: found.proposal };
+    const group = c.get("group");
+    const proposal = await liveProposalOf(db, group, c.req.param("id") ?? "");
+    return proposal === null ? null : { group, proposal };
   };
 
-  app.get("/workspace/groups/:handle/posts/:id/edit", signedIn, async (c) => {
+  app.get("/workspace/groups/:handle/posts/:id/edit", signedIn, ownGroup, async (c) => {
     const found = await coordinatedProposal(c);
+    if (found === null) return notFoundPage(c, urls);
     const { t } = pageContext(c, urls);
-    if (found === null) return message(c, t.notFound, t.notFoundText, 404);
     const { group, proposal } = found;
     return renderPostForm(c, {
       purpose: proposal.purpose,
@@ -242,10 +220,10 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     });
   });
 
-  app.post("/workspace/groups/:handle/posts/:id/edit", ...guards, signedIn, async (c) => {
+  app.post("/workspace/groups/:handle/posts/:id/edit", ...guards, signedIn, ownGroup, async (c) => {
     const found = await coordinatedProposal(c);
+    if (found === null) return notFoundPage(c, urls);
     const { t } = pageContext(c, urls);
-    if (found === null) return message(c, t.notFound, t.notFoundText, 404);
     const { group, proposal } = found;
     const form = await c.req.parseBody();
     const values = formValues(form);
@@ -275,37 +253,34 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     found: NonNullable<Awaited<ReturnType<typeof coordinatedProposal>>>,
     notConfirmed: boolean,
   ) => {
-    const { account, csrfToken } = c.get("signedIn");
-    return c.html(
-      renderDocument(
-        DeletePostPage({
-          page: pageContext(c, urls),
-          account,
-          csrf: csrfToken,
-          ...found,
-          notConfirmed,
-        }),
-      ),
+    return workspaceHtml(
+      c,
+      urls,
+      DeletePostPage,
+      { ...found, notConfirmed },
       notConfirmed ? 422 : 200,
     );
   };
 
-  app.get("/workspace/groups/:handle/posts/:id/delete", signedIn, async (c) => {
+  app.get("/workspace/groups/:handle/posts/:id/delete", signedIn, ownGroup, async (c) => {
     const found = await coordinatedProposal(c);
-    const { t } = pageContext(c, urls);
-    if (found === null) return message(c, t.notFound, t.notFoundText, 404);
+    if (found === null) return notFoundPage(c, urls);
     return renderDelete(c, found, false);
   });
 
-  app.post("/workspace/groups/:handle/posts/:id/delete", ...guards, signedIn, async (c) => {
-    const found = await coordinatedProposal(c);
-    const { t } = pageContext(c, urls);
-    if (found === null) return message(c, t.notFound, t.notFoundText, 404);
-    if (formField(await c.req.parseBody(), "confirm") !== "1") return renderDelete(c, found, true);
-    // The same use case as the API's DELETE: marked deleted, Delete federated after commit.
-    if (!(await deleteProposal(deps, found.proposal))) {
-      return message(c, t.notFound, t.notFoundText, 404);
-    }
-    return c.redirect(`/workspace/groups/${found.group.handle}/posts?done=deleted`, 303);
-  });
+  app.post(
+    "/workspace/groups/:handle/posts/:id/delete",
+    ...guards,
+    signedIn,
+    ownGroup,
+    async (c) => {
+      const found = await coordinatedProposal(c);
+      if (found === null) return notFoundPage(c, urls);
+      if (formField(await c.req.parseBody(), "confirm") !== "1")
+        return renderDelete(c, found, true);
+      // The same use case as the API's DELETE: marked deleted, Delete federated after commit.
+      if (!(await deleteProposal(deps, found.proposal))) return notFoundPage(c, urls);
+      return c.redirect(`/workspace/groups/${found.group.handle}/posts?done=deleted`, 303);
+    },
+  );
 }
