@@ -5,7 +5,7 @@ import type { Group } from "../../domain/group.ts";
 import { GROUP_LIMITS, type GroupField, type GroupProblem } from "../../domain/group-input.ts";
 import type { PageContext } from "../context.ts";
 import { formatInstant } from "../format.ts";
-
+import { FormField } from "./form-field.ts";
 import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
 /** An admin creates an invitation link; a new one is shown once, above the form. */
@@ -258,24 +258,9 @@ export function CollectivesPage({
     control: (attrs: Record<string, unknown>) => Child,
     hint?: string,
   ) => {
-    const id = `g-${name}`;
     const problem = problems[name];
-    const describedBy = [hint === undefined ? null : `${id}-hint`, problem ? `${id}-error` : null]
-      .filter((x) => x !== null)
-      .join(" ");
-    return h(
-      "div",
-      null,
-      h("label", { for: id }, label),
-      hint === undefined ? null : h("span", { class: "hint", id: `${id}-hint` }, hint),
-      control({
-        id,
-        name,
-        "aria-invalid": problem ? "true" : undefined,
-        "aria-describedby": describedBy === "" ? undefined : describedBy,
-      }),
-      problem ? h("p", { class: "error", id: `${id}-error` }, t.collectiveProblems[problem]) : null,
-    );
+    const text = problem === undefined ? undefined : t.collectiveProblems[problem];
+    return FormField({ id: `g-${name}`, name, label, hint, problem: text, control });
   };
   return WorkspacePage({
     page,

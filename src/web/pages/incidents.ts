@@ -10,6 +10,7 @@ import type {
 import type { PageContext } from "../context.ts";
 import { formatInstant } from "../format.ts";
 import type { Messages } from "../i18n/en.ts";
+import { FormField } from "./form-field.ts";
 import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
 /** Why a join was not sent, shown next to the field. */
@@ -208,24 +209,9 @@ export function OpenIncidentPage({
     control: (attrs: Record<string, unknown>) => Child,
     hint?: string,
   ) => {
-    const id = `inc-${name}`;
     const problem = problems[name];
-    const describedBy = [hint === undefined ? null : `${id}-hint`, problem ? `${id}-error` : null]
-      .filter((x) => x !== null)
-      .join(" ");
-    return h(
-      "div",
-      null,
-      h("label", { for: id }, label),
-      hint === undefined ? null : h("span", { class: "hint", id: `${id}-hint` }, hint),
-      control({
-        id,
-        name,
-        "aria-invalid": problem ? "true" : undefined,
-        "aria-describedby": describedBy === "" ? undefined : describedBy,
-      }),
-      problem ? h("p", { class: "error", id: `${id}-error` }, t.incidentProblems[problem]) : null,
-    );
+    const text = problem === undefined ? undefined : t.incidentProblems[problem];
+    return FormField({ id: `inc-${name}`, name, label, hint, problem: text, control });
   };
   // Text, not type=number: a Spanish keyboard types "14,6", which the server reads.
   const degrees = (name: IncidentFormField, label: string, hint?: string) =>
