@@ -10,6 +10,7 @@ import type {
 import type { PageContext } from "../context.ts";
 import { formatInstant } from "../format.ts";
 import type { Messages } from "../i18n/en.ts";
+import { ConfirmStepPage } from "./confirm-step.ts";
 import { FormField } from "./form-field.ts";
 import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
@@ -330,59 +331,31 @@ export function OpenIncidentPage({
   });
 }
 
-/** The confirmation step before closing: there is no script to ask "are you sure?". */
+/** The confirmation step before closing: the incident's participants are told it ended. */
 export function CloseIncidentPage({
-  page,
-  account,
-  csrf,
   group,
   incident,
   notConfirmed,
+  ...view
 }: WorkspaceView & {
   group: Group;
   incident: { readonly id: string; readonly name: string };
   notConfirmed: boolean;
 }) {
-  const { t } = page;
-  const heading = t.closeIncidentHeading(incident.name);
+  const { t } = view.page;
   const base = `/workspace/groups/${group.handle}/incidents`;
-  return WorkspacePage({
-    page,
-    account,
-    csrf,
-    title: heading,
-    children: [
-      h("p", null, t.closeIncidentText),
-      h(
-        "form",
-        { method: "post", action: `${base}/${incident.id}/close`, class: "stack" },
-        csrfInput(csrf),
-        h(
-          "div",
-          null,
-          h("input", {
-            type: "checkbox",
-            id: "close-confirm",
-            name: "confirm",
-            value: "1",
-            required: true,
-            class: "choice",
-            "aria-invalid": notConfirmed ? "true" : undefined,
-            "aria-describedby": notConfirmed ? "close-confirm-error" : undefined,
-          }),
-          " ",
-          h("label", { for: "close-confirm", class: "choice" }, t.closeIncidentConfirm),
-          notConfirmed
-            ? h("p", { class: "error", id: "close-confirm-error" }, t.closeIncidentNotConfirmed)
-            : null,
-        ),
-        h(
-          "p",
-          { class: "actions" },
-          h("button", { type: "submit" }, t.closeIncidentButton),
-          h("a", { class: "button secondary", href: base }, t.closeIncidentCancel),
-        ),
-      ),
-    ],
+  return ConfirmStepPage({
+    ...view,
+    title: t.closeIncidentHeading(incident.name),
+    text: t.closeIncidentText,
+    action: `${base}/${incident.id}/close`,
+    box: {
+      id: "close-confirm",
+      label: t.closeIncidentConfirm,
+      notTicked: t.closeIncidentNotConfirmed,
+    },
+    notConfirmed,
+    button: t.closeIncidentButton,
+    cancel: { href: base, text: t.closeIncidentCancel },
   });
 }

@@ -11,6 +11,7 @@ import {
 } from "../../domain/proposal.ts";
 import type { PageContext } from "../context.ts";
 import { formatInstant } from "../format.ts";
+import { ConfirmStepPage } from "./confirm-step.ts";
 import { IntakeFields } from "./intake-form.ts";
 import { coverageText } from "./responses.ts";
 
@@ -249,62 +250,27 @@ function IncidentSelect({
   );
 }
 
-/**
- * The confirmation step before deleting: a page of its own with a box to
- * tick, since there is no script to ask "are you sure?".
- */
+/** The confirmation step before deleting: marked deleted, and a Delete federated. */
 export function DeletePostPage({
-  page,
-  account,
-  csrf,
   group,
   proposal,
   notConfirmed,
+  ...view
 }: WorkspaceView & {
   group: Group;
   proposal: Proposal;
   notConfirmed: boolean;
 }) {
-  const { t } = page;
-  const heading = t.deleteHeading(proposal.title);
+  const { t } = view.page;
   const base = `/workspace/groups/${group.handle}/posts`;
-  return WorkspacePage({
-    page,
-    account,
-    csrf,
-    title: heading,
-    children: [
-      h("p", null, t.deleteText),
-      h(
-        "form",
-        { method: "post", action: `${base}/${proposal.id}/delete`, class: "stack" },
-        csrfInput(csrf),
-        h(
-          "div",
-          null,
-          h("input", {
-            type: "checkbox",
-            id: "delete-confirm",
-            name: "confirm",
-            value: "1",
-            required: true,
-            class: "choice",
-            "aria-invalid": notConfirmed ? "true" : undefined,
-            "aria-describedby": notConfirmed ? "delete-confirm-error" : undefined,
-          }),
-          " ",
-          h("label", { for: "delete-confirm", class: "choice" }, t.deleteConfirm),
-          notConfirmed
-            ? h("p", { class: "error", id: "delete-confirm-error" }, t.deleteNotConfirmed)
-            : null,
-        ),
-        h(
-          "p",
-          { class: "actions" },
-          h("button", { type: "submit" }, t.deleteButton),
-          h("a", { class: "button secondary", href: base }, t.deleteCancel),
-        ),
-      ),
-    ],
+  return ConfirmStepPage({
+    ...view,
+    title: t.deleteHeading(proposal.title),
+    text: t.deleteText,
+    action: `${base}/${proposal.id}/delete`,
+    box: { id: "delete-confirm", label: t.deleteConfirm, notTicked: t.deleteNotConfirmed },
+    notConfirmed,
+    button: t.deleteButton,
+    cancel: { href: base, text: t.deleteCancel },
   });
 }
