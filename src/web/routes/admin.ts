@@ -19,14 +19,13 @@ import {
   FederationPage,
   InvitationsPage,
 } from "../pages/admin.ts";
-import { requireSignIn } from "../session.ts";
 import {
   doneNotice,
   formField,
   formGuards,
+  instanceAdmins,
   messagePage,
   notFoundPage,
-  requireAdmin,
   workspaceHtml,
 } from "./shared.ts";
 
@@ -34,15 +33,14 @@ import {
 export function registerAdminPages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
   const guards = formGuards(urls);
-  const signedIn = requireSignIn(deps);
-  const adminOnly = requireAdmin(urls);
+  const admins = instanceAdmins(deps);
 
-  app.get("/workspace/admin/invitations", signedIn, adminOnly, async (c) => {
+  app.get("/workspace/admin/invitations", ...admins, async (c) => {
     const groups = await listGroups(db);
     return workspaceHtml(c, urls, InvitationsPage, { groups });
   });
 
-  app.post("/workspace/admin/invitations", ...guards, signedIn, adminOnly, async (c) => {
+  app.post("/workspace/admin/invitations", ...guards, ...admins, async (c) => {
     const target = formField(await c.req.parseBody(), "for");
     const group = target.startsWith("group:")
       ? await findGroupByHandle(db, target.slice("group:".length))
@@ -70,19 +68,19 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
     return workspaceHtml(c, urls, FederationPage, { mode, domains, ...extra }, status);
   };
 
-  app.get("/workspace/admin/federation", signedIn, adminOnly, async (c) => {
+  app.get("/workspace/admin/federation", ...admins, async (c) => {
     const { t } = pageContext(c, urls);
     return renderFederation(c, c.req.query("done") === "saved" ? { notice: t.saved } : {});
   });
 
-  app.post("/workspace/admin/federation/mode", ...guards, signedIn, adminOnly, async (c) => {
+  app.post("/workspace/admin/federation/mode", ...guards, ...admins, async (c) => {
     const mode = formField(await c.req.parseBody(), "mode");
     if (mode !== "open" && mode !== "allowlist") return renderFederation(c, {}, 422);
     await deps.federationPolicy.setMode(mode);
     return c.redirect("/workspace/admin/federation?done=saved", 303);
   });
 
-  app.post("/workspace/admin/federation/domains", ...guards, signedIn, adminOnly, async (c) => {
+  app.post("/workspace/admin/federation/domains", ...guards, ...admins, async (c) => {
     const { t } = pageContext(c, urls);
     const form = await c.req.parseBody();
     const input = {
@@ -110,16 +108,10 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
     return renderFederation(c, { notice });
   });
 
-  app.post(
-    "/workspace/admin/federation/domains/remove",
-    ...guards,
-    signedIn,
-    adminOnly,
-    async (c) => {
-      await deps.federationPolicy.removeDomain(formField(await c.req.parseBody(), "domain"));
-      return c.redirect("/workspace/admin/federation?done=saved", 303);
-    },
-  );
+  app.post("/workspace/admin/federation/domains/remove", ...guards, ...admins, async (c) => {
+    await deps.federationPolicy.removeDomain(formField(await c.req.parseBody(), "domain"));
+    return c.redirect("/workspace/admin/federation?done=saved", 303);
+  });
 
   const renderCollectives = async (
     c: Context,
@@ -130,7 +122,7 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
     return workspaceHtml(c, urls, CollectivesPage, { groups, ...extra }, status);
   };
 
-  app.get("/workspace/admin/groups", signedIn, adminOnly, async (c) => {
+  app.get("/workspace/admin/groups", ...admins, async (c) => {
     const { t } = pageContext(c, urls);
     const created = await findGroupByHandle(db, c.req.query("created") ?? "");
     return renderCollectives(
@@ -139,7 +131,7 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
     );
   });
 
-  app.post("/workspace/admin/groups", ...guards, signedIn, adminOnly, async (c) => {
+  app.post("/workspace/admin/groups", ...guards, ...admins, async (c) => {
     const form = await c.req.parseBody();
     const input: CollectiveInput = {
       handle: formField(form, "handle").slice(0, 100),
@@ -157,7 +149,7 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
     return c.redirect(`/workspace/admin/groups?created=${result.group.handle}`, 303);
   });
 
-  app.get("/workspace/admin/accounts", signedIn, adminOnly, async (c) => {
+  app.get("/workspace/admin/accounts", ...admins, async (c) => {
     const { t } = pageContext(c, urls);
     const [accounts, groups] = await Promise.all([listAccounts(deps), listGroups(db)]);
     const ended = Number(c.req.query("ended"));
@@ -169,7 +161,7 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
     return workspaceHtml(c, urls, AccountsPage, { accounts, groups, notice });
   });
 
-  app.post("/workspace/admin/accounts/:id/sign-out", ...guards, signedIn, adminOnly, async (c) => {
+  app.post("/workspace/admin/accounts/:id/sign-out", ...guards, ...admins, async (c) => {
     const id = c.req.param("id");
     const ended = isId(id) ? await signOutEverywhere(deps, id) : null;
     if (ended === null) return notFoundPage(c, urls);
@@ -177,21 +169,15 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
   });
 
   for (const access of ["revoke", "restore"] as const) {
-    app.post(
-      `/workspace/admin/accounts/:id/${access}`,
-      ...guards,
-      signedIn,
-      adminOnly,
-      async (c) => {
-        const { t } = pageContext(c, urls);
-        const id = c.req.param("id") ?? "";
-        const result = isId(id)
-          ? await setAccountAccess(deps, c.get("signedIn").account, id, access)
-          : "not-found";
-        if (result === "not-found") return notFoundPage(c, urls);
-        if (result === "self") return messagePage(c, urls, t.accountsHeading, t.notYourself, 409);
-        return c.redirect(`/workspace/admin/accounts?done=${result}`, 303);
-      },
-    );
+    app.post(`/workspace/admin/accounts/:id/${access}`, ...guards, ...admins, async (c) => {
+      const { t } = pageContext(c, urls);
+      const id = c.req.param("id") ?? "";
+      const result = isId(id)
+        ? await setAccountAccess(deps, c.get("signedIn").account, id, access)
+        : "not-found";
+      if (result === "not-found") return notFoundPage(c, urls);
+      if (result === "self") return messagePage(c, urls, t.accountsHeading, t.notYourself, 409);
+      return c.redirect(`/workspace/admin/accounts?done=${result}`, 303);
+    });
   }
 }

@@ -13,14 +13,13 @@ import {
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { FollowersPage, FollowingPage, type FollowProblem } from "../pages/follows.ts";
-import { requireSignIn } from "../session.ts";
 import {
   doneNotice,
   formField,
   formGuards,
+  groupCoordinators,
   messagePage,
   notFoundPage,
-  requireCoordinatedGroup,
   workspaceHtml,
 } from "./shared.ts";
 
@@ -42,8 +41,7 @@ const FOLLOW_STATUS = { format: 422, self: 422, "not-found": 404, refused: 403 }
 export function registerFollowPages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
   const guards = formGuards(urls);
-  const signedIn = requireSignIn(deps);
-  const ownGroup = requireCoordinatedGroup(deps);
+  const coordinators = groupCoordinators(deps);
 
   const renderFollowing = async (
     c: Context,
@@ -55,13 +53,13 @@ export function registerFollowPages(app: Hono, deps: WebDeps): void {
     return workspaceHtml(c, urls, FollowingPage, { group, following, ...extra }, status);
   };
 
-  app.get("/workspace/groups/:handle/following", signedIn, ownGroup, async (c) => {
+  app.get("/workspace/groups/:handle/following", ...coordinators, async (c) => {
     const { t } = pageContext(c, urls);
     const notice = doneNotice(c, { sent: t.followSent, unfollowed: t.unfollowed });
     return renderFollowing(c, c.get("group"), { notice });
   });
 
-  app.post("/workspace/groups/:handle/following", ...guards, signedIn, ownGroup, async (c) => {
+  app.post("/workspace/groups/:handle/following", ...guards, ...coordinators, async (c) => {
     const group = c.get("group");
     const input = formField(await c.req.parseBody(), "account")
       .trim()
@@ -84,8 +82,7 @@ export function registerFollowPages(app: Hono, deps: WebDeps): void {
   app.post(
     "/workspace/groups/:handle/following/:id/unfollow",
     ...guards,
-    signedIn,
-    ownGroup,
+    ...coordinators,
     async (c) => {
       const group = c.get("group");
       const id = c.req.param("id");
@@ -94,7 +91,7 @@ export function registerFollowPages(app: Hono, deps: WebDeps): void {
     },
   );
 
-  app.get("/workspace/groups/:handle/followers", signedIn, ownGroup, async (c) => {
+  app.get("/workspace/groups/:handle/followers", ...coordinators, async (c) => {
     const group = c.get("group");
     const { t } = pageContext(c, urls);
     const [followers, requests] = await Promise.all([
@@ -109,8 +106,7 @@ export function registerFollowPages(app: Hono, deps: WebDeps): void {
     app.post(
       `/workspace/groups/:handle/follow-requests/:id/${action}`,
       ...guards,
-      signedIn,
-      ownGroup,
+      ...coordinators,
       async (c) => {
         const group = c.get("group");
         const id = c.req.param("id") ?? "";

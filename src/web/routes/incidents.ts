@@ -20,14 +20,13 @@ import {
   type JoinProblem,
   OpenIncidentPage,
 } from "../pages/incidents.ts";
-import { requireSignIn } from "../session.ts";
 import {
   doneNotice,
   formField,
   formGuards,
+  groupCoordinators,
   messagePage,
   notFoundPage,
-  requireCoordinatedGroup,
   workspaceHtml,
 } from "./shared.ts";
 
@@ -62,13 +61,12 @@ function joinTarget(text: string): URL | null {
 export function registerIncidentPages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
   const guards = formGuards(urls);
-  const signedIn = requireSignIn(deps);
   const serviceDeps: IncidentDeps = {
     ...deps,
     incidentObjectIdOf: (id) => urls.incidentObject(id).href,
     localIncidentIdOf: (objectId) => urls.incidentIdOf(objectId),
   };
-  const ownGroup = requireCoordinatedGroup(deps);
+  const coordinators = groupCoordinators(deps);
 
   const renderList = async (
     c: Context,
@@ -80,7 +78,7 @@ export function registerIncidentPages(app: Hono, deps: WebDeps): void {
     return workspaceHtml(c, urls, IncidentsPage, { group, entries, ...extra }, status);
   };
 
-  app.get("/workspace/groups/:handle/incidents", signedIn, ownGroup, async (c) => {
+  app.get("/workspace/groups/:handle/incidents", ...coordinators, async (c) => {
     const { t } = pageContext(c, urls);
     const notice = doneNotice(c, {
       opened: t.incidentOpened,
@@ -106,11 +104,11 @@ export function registerIncidentPages(app: Hono, deps: WebDeps): void {
     );
   };
 
-  app.get("/workspace/groups/:handle/incidents/new", signedIn, ownGroup, async (c) =>
+  app.get("/workspace/groups/:handle/incidents/new", ...coordinators, async (c) =>
     renderOpenForm(c, c.get("group"), EMPTY_INCIDENT_FORM, {}),
   );
 
-  app.post("/workspace/groups/:handle/incidents/new", ...guards, signedIn, ownGroup, async (c) => {
+  app.post("/workspace/groups/:handle/incidents/new", ...guards, ...coordinators, async (c) => {
     const group = c.get("group");
     const form = await c.req.parseBody();
     const values = Object.fromEntries(
@@ -126,7 +124,7 @@ export function registerIncidentPages(app: Hono, deps: WebDeps): void {
     return c.redirect(`/workspace/groups/${group.handle}/incidents?done=opened`, 303);
   });
 
-  app.post("/workspace/groups/:handle/incidents/join", ...guards, signedIn, ownGroup, async (c) => {
+  app.post("/workspace/groups/:handle/incidents/join", ...guards, ...coordinators, async (c) => {
     const group = c.get("group");
     const input = formField(await c.req.parseBody(), "incident")
       .trim()
@@ -163,7 +161,7 @@ export function registerIncidentPages(app: Hono, deps: WebDeps): void {
     );
   };
 
-  app.get("/workspace/groups/:handle/incidents/:id/close", signedIn, ownGroup, async (c) => {
+  app.get("/workspace/groups/:handle/incidents/:id/close", ...coordinators, async (c) => {
     const found = await ownIncident(c);
     if (found === null) return notFoundPage(c, urls);
     if (found.incident.status !== "open") {
@@ -176,8 +174,7 @@ export function registerIncidentPages(app: Hono, deps: WebDeps): void {
   app.post(
     "/workspace/groups/:handle/incidents/:id/close",
     ...guards,
-    signedIn,
-    ownGroup,
+    ...coordinators,
     async (c) => {
       const found = await ownIncident(c);
       if (found === null) return notFoundPage(c, urls);

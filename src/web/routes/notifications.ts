@@ -6,23 +6,21 @@ import type { WebDeps } from "../deps.ts";
 import { NotificationsPage } from "../pages/notifications.ts";
 import { PageNav } from "../pages/page-nav.ts";
 import { beforeIdOf, splitPage, WORKSPACE_PAGE_SIZE } from "../paging.ts";
-import { requireSignIn } from "../session.ts";
 import {
   doneNotice,
   formField,
   formGuards,
+  groupCoordinators,
   notFoundPage,
-  requireCoordinatedGroup,
   workspaceHtml,
 } from "./shared.ts";
 
 /** A group's notifications: new answers, answered pledges, follow requests. */
 export function registerNotificationPages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
-  const signedIn = requireSignIn(deps);
-  const ownGroup = requireCoordinatedGroup(deps);
+  const coordinators = groupCoordinators(deps);
 
-  app.get("/workspace/groups/:handle/notifications", signedIn, ownGroup, async (c) => {
+  app.get("/workspace/groups/:handle/notifications", ...coordinators, async (c) => {
     const group = c.get("group");
     const page = pageContext(c, urls);
     const before = beforeIdOf(c.req.query("before"));
@@ -49,8 +47,7 @@ export function registerNotificationPages(app: Hono, deps: WebDeps): void {
   app.post(
     "/workspace/groups/:handle/notifications/read",
     ...formGuards(urls),
-    signedIn,
-    ownGroup,
+    ...coordinators,
     async (c) => {
       const group = c.get("group");
       const upTo = formField(await c.req.parseBody(), "upTo");

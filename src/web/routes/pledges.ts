@@ -17,14 +17,13 @@ import {
   splitPage,
   WORKSPACE_PAGE_SIZE,
 } from "../paging.ts";
-import { requireSignIn } from "../session.ts";
 import {
   doneNotice,
   formField,
   formGuards,
+  groupCoordinators,
   messagePage,
   notFoundPage,
-  requireCoordinatedGroup,
   workspaceHtml,
 } from "./shared.ts";
 
@@ -35,8 +34,7 @@ import {
 export function registerPledgePages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
   const guards = formGuards(urls);
-  const signedIn = requireSignIn(deps);
-  const ownGroup = requireCoordinatedGroup(deps);
+  const coordinators = groupCoordinators(deps);
 
   const renderNetwork = async (
     c: Context,
@@ -80,7 +78,7 @@ export function registerPledgePages(app: Hono, deps: WebDeps): void {
     );
   };
 
-  app.get("/workspace/groups/:handle/network", signedIn, ownGroup, async (c) => {
+  app.get("/workspace/groups/:handle/network", ...coordinators, async (c) => {
     const { t } = pageContext(c, urls);
     const after = decodeTimeCursor(c.req.query("after"));
     if (after === null) return notFoundPage(c, urls);
@@ -88,7 +86,7 @@ export function registerPledgePages(app: Hono, deps: WebDeps): void {
     return renderNetwork(c, c.get("group"), undefined, 200, notice, after);
   });
 
-  app.post("/workspace/groups/:handle/shares", ...guards, signedIn, ownGroup, async (c) => {
+  app.post("/workspace/groups/:handle/shares", ...guards, ...coordinators, async (c) => {
     const group = c.get("group");
     const objectId = formField(await c.req.parseBody(), "objectId").slice(0, 2000);
     if (!URL.canParse(objectId)) return notFoundPage(c, urls);
@@ -102,7 +100,7 @@ export function registerPledgePages(app: Hono, deps: WebDeps): void {
     return renderNetwork(c, group, undefined, 409, t.alreadyShared);
   });
 
-  app.get("/workspace/groups/:handle/pledges", signedIn, ownGroup, async (c) => {
+  app.get("/workspace/groups/:handle/pledges", ...coordinators, async (c) => {
     const group = c.get("group");
     const before = beforeIdOf(c.req.query("before"));
     if (before === null) return notFoundPage(c, urls);
@@ -127,7 +125,7 @@ export function registerPledgePages(app: Hono, deps: WebDeps): void {
     return workspaceHtml(c, urls, PledgesPage, { group, pledges, titles, notice, pager });
   });
 
-  app.post("/workspace/groups/:handle/pledges", ...guards, signedIn, ownGroup, async (c) => {
+  app.post("/workspace/groups/:handle/pledges", ...guards, ...coordinators, async (c) => {
     const group = c.get("group");
     const form = await c.req.parseBody();
     const objectId = formField(form, "objectId");

@@ -17,14 +17,13 @@ import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { EMPTY_INTAKE } from "../pages/intake-form.ts";
 import { DeletePostPage, type IncidentChoice, PostFormPage, PostsPage } from "../pages/posts.ts";
-import { requireSignIn } from "../session.ts";
 import {
   doneNotice,
   formField,
   formGuards,
+  groupCoordinators,
   liveProposalOf,
   notFoundPage,
-  requireCoordinatedGroup,
   workspaceHtml,
 } from "./shared.ts";
 
@@ -32,10 +31,9 @@ import {
 export function registerPostPages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
   const guards = formGuards(urls);
-  const signedIn = requireSignIn(deps);
-  const ownGroup = requireCoordinatedGroup(deps);
+  const coordinators = groupCoordinators(deps);
 
-  app.get("/workspace/groups/:handle/posts", signedIn, ownGroup, async (c) => {
+  app.get("/workspace/groups/:handle/posts", ...coordinators, async (c) => {
     const group = c.get("group");
     const { t } = pageContext(c, urls);
     const proposals = await listProposals(db, {
@@ -52,24 +50,18 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     return workspaceHtml(c, urls, PostsPage, { group, proposals, notice });
   });
 
-  app.post(
-    "/workspace/groups/:handle/posts/:id/status",
-    ...guards,
-    signedIn,
-    ownGroup,
-    async (c) => {
-      const group = c.get("group");
-      const proposal = await liveProposalOf(db, group, c.req.param("id"));
-      if (proposal === null) return notFoundPage(c, urls);
-      const status = formField(await c.req.parseBody(), "status");
-      const base = `/workspace/groups/${group.handle}/posts`;
-      if (status !== "pledged" && status !== "fulfilled" && status !== "closed") {
-        return c.redirect(`${base}?done=refused`, 303);
-      }
-      const result = await editProposal(deps, proposal, { status });
-      return c.redirect(`${base}?done=${result.ok ? "changed" : "refused"}`, 303);
-    },
-  );
+  app.post("/workspace/groups/:handle/posts/:id/status", ...guards, ...coordinators, async (c) => {
+    const group = c.get("group");
+    const proposal = await liveProposalOf(db, group, c.req.param("id"));
+    if (proposal === null) return notFoundPage(c, urls);
+    const status = formField(await c.req.parseBody(), "status");
+    const base = `/workspace/groups/${group.handle}/posts`;
+    if (status !== "pledged" && status !== "fulfilled" && status !== "closed") {
+      return c.redirect(`${base}?done=refused`, 303);
+    }
+    const result = await editProposal(deps, proposal, { status });
+    return c.redirect(`${base}?done=${result.ok ? "changed" : "refused"}`, 303);
+  });
 
   const formValues = (form: Record<string, unknown>) =>
     Object.fromEntries(
@@ -154,7 +146,7 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
   const purposeOf = (c: Context): Purpose =>
     c.req.query("purpose") === "offer" ? "offer" : "request";
 
-  app.get("/workspace/groups/:handle/posts/new", signedIn, ownGroup, async (c) => {
+  app.get("/workspace/groups/:handle/posts/new", ...coordinators, async (c) => {
     const group = c.get("group");
     const { t } = pageContext(c, urls);
     const purpose = purposeOf(c);
@@ -169,7 +161,7 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     });
   });
 
-  app.post("/workspace/groups/:handle/posts/new", ...guards, signedIn, ownGroup, async (c) => {
+  app.post("/workspace/groups/:handle/posts/new", ...guards, ...coordinators, async (c) => {
     const group = c.get("group");
     const { t } = pageContext(c, urls);
     const purpose = purposeOf(c);
@@ -204,7 +196,7 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     return proposal === null ? null : { group, proposal };
   };
 
-  app.get("/workspace/groups/:handle/posts/:id/edit", signedIn, ownGroup, async (c) => {
+  app.get("/workspace/groups/:handle/posts/:id/edit", ...coordinators, async (c) => {
     const found = await coordinatedProposal(c);
     if (found === null) return notFoundPage(c, urls);
     const { t } = pageContext(c, urls);
@@ -220,7 +212,7 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     });
   });
 
-  app.post("/workspace/groups/:handle/posts/:id/edit", ...guards, signedIn, ownGroup, async (c) => {
+  app.post("/workspace/groups/:handle/posts/:id/edit", ...guards, ...coordinators, async (c) => {
     const found = await coordinatedProposal(c);
     if (found === null) return notFoundPage(c, urls);
     const { t } = pageContext(c, urls);
@@ -262,25 +254,18 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     );
   };
 
-  app.get("/workspace/groups/:handle/posts/:id/delete", signedIn, ownGroup, async (c) => {
+  app.get("/workspace/groups/:handle/posts/:id/delete", ...coordinators, async (c) => {
     const found = await coordinatedProposal(c);
     if (found === null) return notFoundPage(c, urls);
     return renderDelete(c, found, false);
   });
 
-  app.post(
-    "/workspace/groups/:handle/posts/:id/delete",
-    ...guards,
-    signedIn,
-    ownGroup,
-    async (c) => {
-      const found = await coordinatedProposal(c);
-      if (found === null) return notFoundPage(c, urls);
-      if (formField(await c.req.parseBody(), "confirm") !== "1")
-        return renderDelete(c, found, true);
-      // The same use case as the API's DELETE: marked deleted, Delete federated after commit.
-      if (!(await deleteProposal(deps, found.proposal))) return notFoundPage(c, urls);
-      return c.redirect(`/workspace/groups/${found.group.handle}/posts?done=deleted`, 303);
-    },
-  );
+  app.post("/workspace/groups/:handle/posts/:id/delete", ...guards, ...coordinators, async (c) => {
+    const found = await coordinatedProposal(c);
+    if (found === null) return notFoundPage(c, urls);
+    if (formField(await c.req.parseBody(), "confirm") !== "1") return renderDelete(c, found, true);
+    // The same use case as the API's DELETE: marked deleted, Delete federated after commit.
+    if (!(await deleteProposal(deps, found.proposal))) return notFoundPage(c, urls);
+    return c.redirect(`/workspace/groups/${found.group.handle}/posts?done=deleted`, 303);
+  });
 }

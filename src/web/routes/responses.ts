@@ -15,14 +15,13 @@ import {
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { type AcceptProblem, ResponsesPage } from "../pages/responses.ts";
-import { requireSignIn } from "../session.ts";
 import {
   doneNotice,
   formField,
   formGuards,
+  groupCoordinators,
   liveProposalOf,
   notFoundPage,
-  requireCoordinatedGroup,
   workspaceHtml,
 } from "./shared.ts";
 
@@ -33,8 +32,7 @@ const MATCHES_SHOWN = 10;
 export function registerResponsePages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
   const guards = formGuards(urls);
-  const signedIn = requireSignIn(deps);
-  const ownGroup = requireCoordinatedGroup(deps);
+  const coordinators = groupCoordinators(deps);
   const pageOf = (group: Group, proposal: Proposal) =>
     `/workspace/groups/${group.handle}/posts/${proposal.id}/responses`;
 
@@ -87,7 +85,7 @@ export function registerResponsePages(app: Hono, deps: WebDeps): void {
     );
   };
 
-  app.get("/workspace/groups/:handle/posts/:id/responses", signedIn, ownGroup, async (c) => {
+  app.get("/workspace/groups/:handle/posts/:id/responses", ...coordinators, async (c) => {
     const found = await coordinatedProposal(c, c.req.param("id"));
     if (found === null) return notFoundPage(c, urls);
     const { t } = pageContext(c, urls);
@@ -100,7 +98,7 @@ export function registerResponsePages(app: Hono, deps: WebDeps): void {
   });
 
   // A notification names the answer; this finds the page it is on.
-  app.get("/workspace/groups/:handle/responses/:rid", signedIn, ownGroup, async (c) => {
+  app.get("/workspace/groups/:handle/responses/:rid", ...coordinators, async (c) => {
     const found = await coordinatedResponse(c);
     if (found === null) return notFoundPage(c, urls);
     return c.redirect(`${pageOf(found.group, found.proposal)}#r-${found.response.id}`, 303);
@@ -109,8 +107,7 @@ export function registerResponsePages(app: Hono, deps: WebDeps): void {
   app.post(
     "/workspace/groups/:handle/responses/:rid/accept",
     ...guards,
-    signedIn,
-    ownGroup,
+    ...coordinators,
     async (c) => {
       const found = await coordinatedResponse(c);
       if (found === null) return notFoundPage(c, urls);
@@ -151,8 +148,7 @@ export function registerResponsePages(app: Hono, deps: WebDeps): void {
   app.post(
     "/workspace/groups/:handle/responses/:rid/reject",
     ...guards,
-    signedIn,
-    ownGroup,
+    ...coordinators,
     async (c) => {
       const found = await coordinatedResponse(c);
       if (found === null) return notFoundPage(c, urls);
@@ -172,21 +168,15 @@ export function registerResponsePages(app: Hono, deps: WebDeps): void {
     },
   );
 
-  app.post(
-    "/workspace/groups/:handle/posts/:id/reopen",
-    ...guards,
-    signedIn,
-    ownGroup,
-    async (c) => {
-      const found = await coordinatedProposal(c, c.req.param("id"));
-      if (found === null) return notFoundPage(c, urls);
-      const { group, proposal } = found;
-      const { t } = pageContext(c, urls);
-      const result = await reopenProposal(deps, group, proposal, null);
-      if (!result.ok) return render(c, group, proposal, { notice: t.reopenStillOpen }, 409);
-      return c.redirect(`${pageOf(group, result.proposal)}?done=reopened`, 303);
-    },
-  );
+  app.post("/workspace/groups/:handle/posts/:id/reopen", ...guards, ...coordinators, async (c) => {
+    const found = await coordinatedProposal(c, c.req.param("id"));
+    if (found === null) return notFoundPage(c, urls);
+    const { group, proposal } = found;
+    const { t } = pageContext(c, urls);
+    const result = await reopenProposal(deps, group, proposal, null);
+    if (!result.ok) return render(c, group, proposal, { notice: t.reopenStillOpen }, 409);
+    return c.redirect(`${pageOf(group, result.proposal)}?done=reopened`, 303);
+  });
 }
 
 /**

@@ -11,10 +11,12 @@ import { type NearQuery, parseNear } from "../../domain/near.ts";
 import type { Proposal } from "../../domain/proposal.ts";
 import type { InstanceUrls } from "../../urls.ts";
 import { pageContext } from "../context.ts";
+import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
 import { MessagePage } from "../pages/message.ts";
 import type { WorkspaceView } from "../pages/workspace-page.ts";
 import { formBodyLimit, sameOriginForms } from "../request-guards.ts";
+import { requireSignIn } from "../session.ts";
 
 /** A text field of a parsed form; "" when absent or a file. */
 export const formField = (form: Record<string, unknown>, name: string): string =>
@@ -44,20 +46,27 @@ export function notFoundPage(c: Context, urls: InstanceUrls) {
 
 declare module "hono" {
   interface ContextVariableMap {
-    /** Set by `requireCoordinatedGroup` on the routes of one group's workspace. */
+    /** Set by `groupCoordinators` on the routes of one group's workspace. */
     group: Group;
   }
 }
 
 /**
- * Lets through, after `requireSignIn`, only the routes of a group the
- * account coordinates (the group in `c.get("group")`); anyone else gets the
+ * What a route of one group's workspace (`/workspace/groups/:handle/…`)
+ * goes through: `requireSignIn`, then the group must be one the account
+ * coordinates (it is then in `c.get("group")`). Anyone else gets the
  * not-found page, as for a group that does not exist.
  */
-export function requireCoordinatedGroup(deps: {
-  readonly db: Kysely<Database>;
-  readonly urls: InstanceUrls;
-}): MiddlewareHandler {
+export function groupCoordinators(deps: WebDeps) {
+  return [requireSignIn(deps), requireCoordinatedGroup(deps)] as const;
+}
+
+/** What an instance admins' route goes through: to anyone else the page is not there. */
+export function instanceAdmins(deps: WebDeps) {
+  return [requireSignIn(deps), requireAdmin(deps.urls)] as const;
+}
+
+function requireCoordinatedGroup(deps: WebDeps): MiddlewareHandler {
   return async (c, next) => {
     const group = await findGroupByHandle(deps.db, c.req.param("handle") ?? "");
     if (group === null || !c.get("signedIn").groupIds.includes(group.id)) {
@@ -68,8 +77,7 @@ export function requireCoordinatedGroup(deps: {
   };
 }
 
-/** Lets through, after `requireSignIn`, instance admins only; to anyone else the page is not there. */
-export function requireAdmin(urls: InstanceUrls): MiddlewareHandler {
+function requireAdmin(urls: InstanceUrls): MiddlewareHandler {
   return async (c, next) => {
     if (!c.get("signedIn").account.isAdmin) return notFoundPage(c, urls);
     await next();

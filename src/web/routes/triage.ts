@@ -8,13 +8,12 @@ import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { EMPTY_INTAKE } from "../pages/intake-form.ts";
 import { type TriageEdit, TriagePage } from "../pages/triage.ts";
-import { requireSignIn } from "../session.ts";
 import {
   doneNotice,
   formField,
   formGuards,
+  groupCoordinators,
   notFoundPage,
-  requireCoordinatedGroup,
   workspaceHtml,
 } from "./shared.ts";
 
@@ -22,8 +21,7 @@ import {
 export function registerTriagePages(app: Hono, deps: WebDeps): void {
   const { urls } = deps;
   const guards = formGuards(urls);
-  const signedIn = requireSignIn(deps);
-  const ownGroup = requireCoordinatedGroup(deps);
+  const coordinators = groupCoordinators(deps);
 
   const renderTriage = async (
     c: Context,
@@ -41,7 +39,7 @@ export function registerTriagePages(app: Hono, deps: WebDeps): void {
     );
   };
 
-  app.get("/workspace/groups/:handle/triage", signedIn, ownGroup, async (c) => {
+  app.get("/workspace/groups/:handle/triage", ...coordinators, async (c) => {
     const { t } = pageContext(c, urls);
     const notice = doneNotice(c, {
       published: t.published,
@@ -54,8 +52,7 @@ export function registerTriagePages(app: Hono, deps: WebDeps): void {
   app.post(
     "/workspace/groups/:handle/triage/:id/publish",
     ...guards,
-    signedIn,
-    ownGroup,
+    ...coordinators,
     async (c) => {
       const group = c.get("group");
       const id = c.req.param("id");
@@ -78,8 +75,7 @@ export function registerTriagePages(app: Hono, deps: WebDeps): void {
   app.post(
     "/workspace/groups/:handle/triage/:id/decline",
     ...guards,
-    signedIn,
-    ownGroup,
+    ...coordinators,
     async (c) => {
       const group = c.get("group");
       const id = c.req.param("id");
