@@ -27,6 +27,21 @@ import {
   workspaceHtml,
 } from "./shared.ts";
 
+/** What the write form is: a need or an offer, its heading, where it is sent. */
+interface PostForm {
+  readonly purpose: Purpose;
+  readonly heading: string;
+  readonly action: string;
+}
+
+/** What the coordinator typed or the form starts with: the fields, the audience, the incident tag. */
+interface TypedPost {
+  readonly values: IntakeInput;
+  readonly audience: Audience;
+  /** An incident's object id, "" for none. */
+  readonly incident: string;
+}
+
 /** A group's needs and offers: writing, editing and moving their status. */
 export function registerPostPages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
@@ -71,18 +86,13 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
 
   const renderPostForm = (
     c: Context,
-    props: {
-      purpose: Purpose;
-      heading: string;
-      action: string;
-      values: IntakeInput;
-      audience: Audience;
-      incidents: readonly IncidentChoice[];
-      incident: string;
-      problems?: Partial<Record<IntakeField, IntakeProblem>>;
-      formError?: string;
-      incidentRefused?: boolean;
-    },
+    props: PostForm &
+      TypedPost & {
+        incidents: readonly IncidentChoice[];
+        problems?: Partial<Record<IntakeField, IntakeProblem>>;
+        formError?: string;
+        incidentRefused?: boolean;
+      },
     status: 200 | 409 | 422 = 200,
   ) => {
     return workspaceHtml(c, urls, PostFormPage, { problems: {}, today: today(), ...props }, status);
@@ -92,15 +102,7 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
   const formFailure = (
     c: Context,
     result: Exclude<PostFormResult, { ok: true }>,
-    props: {
-      purpose: Purpose;
-      heading: string;
-      action: string;
-      values: IntakeInput;
-      audience: Audience;
-      incidents: readonly IncidentChoice[];
-      incident: string;
-    },
+    props: PostForm & TypedPost & { incidents: readonly IncidentChoice[] },
   ) => {
     const { t } = pageContext(c, urls);
     if (result.reason === "invalid") {
@@ -118,13 +120,16 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     return renderPostForm(c, { ...props, formError }, 409);
   };
 
-  /** Anything but "followers" is the default, public: the form offers only the two. */
-  const audienceOf = (form: Record<string, unknown>): Audience =>
-    formField(form, "audience") === "followers" ? "followers" : "public";
-
-  /** The incident select's value: an object id, or "" for none. */
-  const incidentOf = (form: Record<string, unknown>): string =>
-    formField(form, "incident").trim().slice(0, 2048);
+  /**
+   * What the coordinator typed. Anything but "followers" is the default
+   * audience, public: the form offers only the two. The incident select's
+   * value is an object id, or "" for none.
+   */
+  const typedPost = (form: Record<string, unknown>): TypedPost => ({
+    values: formValues(form),
+    audience: formField(form, "audience") === "followers" ? "followers" : "public",
+    incident: formField(form, "incident").trim().slice(0, 2048),
+  });
 
   /**
    * What the select offers: the incidents the group may tag with, and the
@@ -143,17 +148,28 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     return choices;
   };
 
-  const purposeOf = (c: Context): Purpose =>
-    c.req.query("purpose") === "offer" ? "offer" : "request";
-
-  app.get("/workspace/groups/:handle/posts/new", ...coordinators, async (c) => {
-    const group = c.get("group");
+  /** The form for a new need (`?purpose=offer`: offer) of the route's group. */
+  const newPostForm = (c: Context, group: Group): PostForm => {
     const { t } = pageContext(c, urls);
-    const purpose = purposeOf(c);
-    return renderPostForm(c, {
+    const purpose: Purpose = c.req.query("purpose") === "offer" ? "offer" : "request";
+    return {
       purpose,
       heading: purpose === "request" ? t.newNeedHeading(group.name) : t.newOfferHeading(group.name),
       action: `/workspace/groups/${group.handle}/posts/new?purpose=${purpose}`,
+    };
+  };
+
+  /** The form that edits one of the group's needs or offers. */
+  const editPostForm = (c: Context, group: Group, proposal: Proposal): PostForm => ({
+    purpose: proposal.purpose,
+    heading: pageContext(c, urls).t.editHeading(proposal.title),
+    action: `/workspace/groups/${group.handle}/posts/${proposal.id}/edit`,
+  });
+
+  app.get("/workspace/groups/:handle/posts/new", ...coordinators, async (c) => {
+    const group = c.get("group");
+    return renderPostForm(c, {
+      ...newPostForm(c, group),
       values: EMPTY_INTAKE,
       audience: "public",
       incidents: await incidentChoices(group),
@@ -163,30 +179,13 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
 
   app.post("/workspace/groups/:handle/posts/new", ...guards, ...coordinators, async (c) => {
     const group = c.get("group");
-    const { t } = pageContext(c, urls);
-    const purpose = purposeOf(c);
-    const form = await c.req.parseBody();
-    const values = formValues(form);
-    const audience = audienceOf(form);
-    const incident = incidentOf(form);
-    const result = await createPostFromForm(
-      deps,
-      group,
-      purpose,
-      values,
-      audience,
-      incident === "" ? null : incident,
-    );
+    const form = newPostForm(c, group);
+    const typed = typedPost(await c.req.parseBody());
+    const { values, audience, incident } = typed;
+    const tag = incident === "" ? null : incident;
+    const result = await createPostFromForm(deps, group, form.purpose, values, audience, tag);
     if (result.ok) return c.redirect(`/workspace/groups/${group.handle}/posts?done=saved`, 303);
-    return formFailure(c, result, {
-      purpose,
-      heading: purpose === "request" ? t.newNeedHeading(group.name) : t.newOfferHeading(group.name),
-      action: `/workspace/groups/${group.handle}/posts/new?purpose=${purpose}`,
-      values,
-      audience,
-      incidents: await incidentChoices(group),
-      incident,
-    });
+    return formFailure(c, result, { ...form, ...typed, incidents: await incidentChoices(group) });
   });
 
   /** The route's group and its live need or offer `:id`. */
@@ -199,12 +198,9 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
   app.get("/workspace/groups/:handle/posts/:id/edit", ...coordinators, async (c) => {
     const found = await coordinatedProposal(c);
     if (found === null) return notFoundPage(c, urls);
-    const { t } = pageContext(c, urls);
     const { group, proposal } = found;
     return renderPostForm(c, {
-      purpose: proposal.purpose,
-      heading: t.editHeading(proposal.title),
-      action: `/workspace/groups/${group.handle}/posts/${proposal.id}/edit`,
+      ...editPostForm(c, group, proposal),
       values: formValuesOf(proposal),
       audience: proposal.audience,
       incidents: await incidentChoices(group, proposal),
@@ -215,28 +211,16 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
   app.post("/workspace/groups/:handle/posts/:id/edit", ...guards, ...coordinators, async (c) => {
     const found = await coordinatedProposal(c);
     if (found === null) return notFoundPage(c, urls);
-    const { t } = pageContext(c, urls);
     const { group, proposal } = found;
-    const form = await c.req.parseBody();
-    const values = formValues(form);
-    const audience = audienceOf(form);
-    const incident = incidentOf(form);
-    const result = await editPostFromForm(
-      deps,
-      proposal,
-      values,
-      audience,
-      incident === "" ? null : incident,
-    );
+    const typed = typedPost(await c.req.parseBody());
+    const { values, audience, incident } = typed;
+    const tag = incident === "" ? null : incident;
+    const result = await editPostFromForm(deps, proposal, values, audience, tag);
     if (result.ok) return c.redirect(`/workspace/groups/${group.handle}/posts?done=saved`, 303);
     return formFailure(c, result, {
-      purpose: proposal.purpose,
-      heading: t.editHeading(proposal.title),
-      action: `/workspace/groups/${group.handle}/posts/${proposal.id}/edit`,
-      values,
-      audience,
+      ...editPostForm(c, group, proposal),
+      ...typed,
       incidents: await incidentChoices(group, proposal),
-      incident,
     });
   });
 
