@@ -2,6 +2,7 @@ import { type Child, jsx as h } from "hono/jsx";
 import type { Group } from "../../domain/group.ts";
 import type { PageContext } from "../context.ts";
 import { Layout } from "../layout.ts";
+import { FormField } from "./form-field.ts";
 
 type Field = "username" | "password" | "passwordAgain";
 
@@ -12,24 +13,14 @@ function input(
   problem: string | undefined,
   hint?: string,
 ): Child {
-  const describedBy = [hint === undefined ? null : `${id}-hint`, problem ? `${id}-error` : null]
-    .filter((x) => x !== null)
-    .join(" ");
-  return h(
-    "div",
-    null,
-    h("label", { for: id }, label),
-    hint === undefined ? null : h("span", { class: "hint", id: `${id}-hint` }, hint),
-    h("input", {
-      id,
-      name: id,
-      required: true,
-      ...attrs,
-      "aria-invalid": problem ? "true" : undefined,
-      "aria-describedby": describedBy === "" ? undefined : describedBy,
-    }),
-    problem ? h("p", { class: "error", id: `${id}-error` }, problem) : null,
-  );
+  return FormField({
+    id,
+    name: id,
+    label,
+    hint,
+    problem,
+    control: (a) => h("input", { ...a, required: true, ...attrs }),
+  });
 }
 
 /** Sign in. A failure never says which of the two was wrong. */

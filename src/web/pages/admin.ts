@@ -1,14 +1,12 @@
 import { type Child, jsx as h } from "hono/jsx";
 import type { AccountOverview } from "../../db/accounts.repo.ts";
-import type { Account } from "../../domain/account.ts";
 import type { DomainPolicyEntry, FederationMode } from "../../domain/federation-policy.ts";
 import type { Group } from "../../domain/group.ts";
 import { GROUP_LIMITS, type GroupField, type GroupProblem } from "../../domain/group-input.ts";
 import type { PageContext } from "../context.ts";
 import { formatInstant } from "../format.ts";
-import { Layout } from "../layout.ts";
-
-import { csrfInput, SignOut } from "./workspace.ts";
+import { FormField } from "./form-field.ts";
+import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
 /** An admin creates an invitation link; a new one is shown once, above the form. */
 export function InvitationsPage({
@@ -17,21 +15,18 @@ export function InvitationsPage({
   csrf,
   groups,
   created,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   groups: readonly Group[];
   created?: URL | undefined;
 }) {
   const { t } = page;
-  return Layout({
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: t.inviteHeading,
+    nav: AdminNav({ page }),
     children: [
-      h("h1", null, t.inviteHeading),
-      SignOut({ page, account, csrf }),
-      AdminNav({ page }),
       created === undefined
         ? null
         : h(
@@ -72,10 +67,7 @@ export function FederationPage({
   notice,
   problem,
   input,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   mode: FederationMode;
   domains: readonly DomainPolicyEntry[];
   notice?: string | undefined;
@@ -84,14 +76,14 @@ export function FederationPage({
 }) {
   const { t, locale } = page;
   const base = "/workspace/admin/federation";
-  return Layout({
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: t.federationHeading,
+    nav: AdminNav({ page }),
+    notice,
     children: [
-      h("h1", null, t.federationHeading),
-      SignOut({ page, account, csrf }),
-      AdminNav({ page }),
-      notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
       h("p", null, t.federationIntro),
       h(
         "form",
@@ -253,10 +245,7 @@ export function CollectivesPage({
   notice,
   problems = {},
   input,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   groups: readonly Group[];
   notice?: string | undefined;
   problems?: Partial<Record<GroupField, GroupProblem>>;
@@ -269,33 +258,18 @@ export function CollectivesPage({
     control: (attrs: Record<string, unknown>) => Child,
     hint?: string,
   ) => {
-    const id = `g-${name}`;
     const problem = problems[name];
-    const describedBy = [hint === undefined ? null : `${id}-hint`, problem ? `${id}-error` : null]
-      .filter((x) => x !== null)
-      .join(" ");
-    return h(
-      "div",
-      null,
-      h("label", { for: id }, label),
-      hint === undefined ? null : h("span", { class: "hint", id: `${id}-hint` }, hint),
-      control({
-        id,
-        name,
-        "aria-invalid": problem ? "true" : undefined,
-        "aria-describedby": describedBy === "" ? undefined : describedBy,
-      }),
-      problem ? h("p", { class: "error", id: `${id}-error` }, t.collectiveProblems[problem]) : null,
-    );
+    const text = problem === undefined ? undefined : t.collectiveProblems[problem];
+    return FormField({ id: `g-${name}`, name, label, hint, problem: text, control });
   };
-  return Layout({
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: t.collectivesHeading,
+    nav: AdminNav({ page }),
+    notice,
     children: [
-      h("h1", null, t.collectivesHeading),
-      SignOut({ page, account, csrf }),
-      AdminNav({ page }),
-      notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
       groups.length === 0
         ? h("p", null, t.collectivesEmpty)
         : h(
@@ -395,10 +369,7 @@ export function AccountsPage({
   accounts,
   groups,
   notice,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   accounts: readonly AccountOverview[];
   groups: readonly Group[];
   notice?: string | undefined;
@@ -413,14 +384,14 @@ export function AccountsPage({
       csrfInput(csrf),
       h("button", { type: "submit", class: "secondary", "aria-label": label }, text),
     );
-  return Layout({
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: t.accountsHeading,
+    nav: AdminNav({ page }),
+    notice,
     children: [
-      h("h1", null, t.accountsHeading),
-      SignOut({ page, account, csrf }),
-      AdminNav({ page }),
-      notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
       accounts.length === 0
         ? h("p", null, t.accountsEmpty)
         : h(

@@ -1,10 +1,7 @@
 import { jsx as h } from "hono/jsx";
-import type { Account } from "../../domain/account.ts";
 import type { Follower, Following, Group } from "../../domain/group.ts";
-import type { PageContext } from "../context.ts";
 import { formatInstant } from "../format.ts";
-import { Layout } from "../layout.ts";
-import { csrfInput, SignOut } from "./workspace.ts";
+import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
 /** Why a follow was not sent, shown next to the field. */
 export type FollowProblem = "format" | "not-found" | "refused" | "self";
@@ -24,10 +21,7 @@ export function FollowingPage({
   notice,
   problem,
   input,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   group: Group;
   following: readonly Following[];
   notice?: string | undefined;
@@ -37,20 +31,17 @@ export function FollowingPage({
   const { t, locale } = page;
   const heading = t.followingHeading(group.name);
   const base = `/workspace/groups/${group.handle}/following`;
-  return Layout({
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: heading,
+    notice,
+    actions: [
+      { href: `/workspace/groups/${group.handle}/followers`, text: t.followers },
+      { href: `/workspace/groups/${group.handle}/network`, text: t.network },
+    ],
     children: [
-      h("h1", null, heading),
-      SignOut({ page, account, csrf }),
-      notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
-      h(
-        "p",
-        { class: "actions" },
-        h("a", { href: `/workspace/groups/${group.handle}/followers` }, t.followers),
-        " · ",
-        h("a", { href: `/workspace/groups/${group.handle}/network` }, t.network),
-      ),
       h("p", null, t.followingIntro),
       h(
         "form",
@@ -129,10 +120,7 @@ export function FollowersPage({
   followers,
   requests,
   notice,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   group: Group;
   followers: readonly Follower[];
   requests: readonly Follower[];
@@ -141,18 +129,14 @@ export function FollowersPage({
   const { t, locale } = page;
   const heading = t.followersHeading(group.name);
   const base = `/workspace/groups/${group.handle}/follow-requests`;
-  return Layout({
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: heading,
+    notice,
+    actions: [{ href: `/workspace/groups/${group.handle}/following`, text: t.following }],
     children: [
-      h("h1", null, heading),
-      SignOut({ page, account, csrf }),
-      notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
-      h(
-        "p",
-        { class: "actions" },
-        h("a", { href: `/workspace/groups/${group.handle}/following` }, t.following),
-      ),
       h("p", null, t.followPolicyNote[group.followPolicy]),
       group.followPolicy === "approval" || requests.length > 0
         ? [

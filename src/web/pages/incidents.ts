@@ -1,5 +1,4 @@
 import { type Child, jsx as h } from "hono/jsx";
-import type { Account } from "../../domain/account.ts";
 import type { Group } from "../../domain/group.ts";
 import { INCIDENT_LIMITS } from "../../domain/incident.ts";
 import type {
@@ -11,8 +10,9 @@ import type {
 import type { PageContext } from "../context.ts";
 import { formatInstant } from "../format.ts";
 import type { Messages } from "../i18n/en.ts";
-import { Layout } from "../layout.ts";
-import { csrfInput, SignOut } from "./workspace.ts";
+import { ConfirmStepPage } from "./confirm-step.ts";
+import { FormField } from "./form-field.ts";
+import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
 /** Why a join was not sent, shown next to the field. */
 export type JoinProblem = keyof Messages["joinProblems"];
@@ -38,10 +38,7 @@ export function IncidentsPage({
   notice,
   problem,
   input,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   group: Group;
   entries: readonly GroupIncidentEntry[];
   notice?: string | undefined;
@@ -51,23 +48,17 @@ export function IncidentsPage({
   const { t, locale } = page;
   const heading = t.incidentsHeading(group.name);
   const base = `/workspace/groups/${group.handle}/incidents`;
-  return Layout({
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: heading,
+    notice,
+    actions: [
+      { href: `${base}/new`, text: t.openIncident, button: "primary" },
+      { href: `/workspace/groups/${group.handle}/posts`, text: t.posts, button: "secondary" },
+    ],
     children: [
-      h("h1", null, heading),
-      SignOut({ page, account, csrf }),
-      notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
-      h(
-        "p",
-        { class: "actions" },
-        h("a", { class: "button", href: `${base}/new` }, t.openIncident),
-        h(
-          "a",
-          { class: "button secondary", href: `/workspace/groups/${group.handle}/posts` },
-          t.posts,
-        ),
-      ),
       h("p", null, t.incidentsIntro),
       entries.length === 0
         ? h("p", null, t.incidentsEmpty)
@@ -203,10 +194,7 @@ export function OpenIncidentPage({
   values,
   problems,
   defaultZone,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   group: Group;
   values: IncidentFormInput;
   problems: IncidentFormProblems;
@@ -222,24 +210,9 @@ export function OpenIncidentPage({
     control: (attrs: Record<string, unknown>) => Child,
     hint?: string,
   ) => {
-    const id = `inc-${name}`;
     const problem = problems[name];
-    const describedBy = [hint === undefined ? null : `${id}-hint`, problem ? `${id}-error` : null]
-      .filter((x) => x !== null)
-      .join(" ");
-    return h(
-      "div",
-      null,
-      h("label", { for: id }, label),
-      hint === undefined ? null : h("span", { class: "hint", id: `${id}-hint` }, hint),
-      control({
-        id,
-        name,
-        "aria-invalid": problem ? "true" : undefined,
-        "aria-describedby": describedBy === "" ? undefined : describedBy,
-      }),
-      problem ? h("p", { class: "error", id: `${id}-error` }, t.incidentProblems[problem]) : null,
-    );
+    const text = problem === undefined ? undefined : t.incidentProblems[problem];
+    return FormField({ id: `inc-${name}`, name, label, hint, problem: text, control });
   };
   // Text, not type=number: a Spanish keyboard types "14,6", which the server reads.
   const degrees = (name: IncidentFormField, label: string, hint?: string) =>
@@ -251,12 +224,12 @@ export function OpenIncidentPage({
     );
   const areaKind = values.areaKind === "bbox" ? "bbox" : "circle";
 
-  return Layout({
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: heading,
     children: [
-      h("h1", null, heading),
-      SignOut({ page, account, csrf }),
       Object.keys(problems).length > 0
         ? h("div", { class: "notice problem", role: "alert" }, t.problemSummary)
         : null,
@@ -358,62 +331,31 @@ export function OpenIncidentPage({
   });
 }
 
-/** The confirmation step before closing: there is no script to ask "are you sure?". */
+/** The confirmation step before closing: the incident's participants are told it ended. */
 export function CloseIncidentPage({
-  page,
-  account,
-  csrf,
   group,
   incident,
   notConfirmed,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+  ...view
+}: WorkspaceView & {
   group: Group;
   incident: { readonly id: string; readonly name: string };
   notConfirmed: boolean;
 }) {
-  const { t } = page;
-  const heading = t.closeIncidentHeading(incident.name);
+  const { t } = view.page;
   const base = `/workspace/groups/${group.handle}/incidents`;
-  return Layout({
-    page,
-    title: heading,
-    children: [
-      h("h1", null, heading),
-      SignOut({ page, account, csrf }),
-      h("p", null, t.closeIncidentText),
-      h(
-        "form",
-        { method: "post", action: `${base}/${incident.id}/close`, class: "stack" },
-        csrfInput(csrf),
-        h(
-          "div",
-          null,
-          h("input", {
-            type: "checkbox",
-            id: "close-confirm",
-            name: "confirm",
-            value: "1",
-            required: true,
-            class: "choice",
-            "aria-invalid": notConfirmed ? "true" : undefined,
-            "aria-describedby": notConfirmed ? "close-confirm-error" : undefined,
-          }),
-          " ",
-          h("label", { for: "close-confirm", class: "choice" }, t.closeIncidentConfirm),
-          notConfirmed
-            ? h("p", { class: "error", id: "close-confirm-error" }, t.closeIncidentNotConfirmed)
-            : null,
-        ),
-        h(
-          "p",
-          { class: "actions" },
-          h("button", { type: "submit" }, t.closeIncidentButton),
-          h("a", { class: "button secondary", href: base }, t.closeIncidentCancel),
-        ),
-      ),
-    ],
+  return ConfirmStepPage({
+    ...view,
+    title: t.closeIncidentHeading(incident.name),
+    text: t.closeIncidentText,
+    action: `${base}/${incident.id}/close`,
+    box: {
+      id: "close-confirm",
+      label: t.closeIncidentConfirm,
+      notTicked: t.closeIncidentNotConfirmed,
+    },
+    notConfirmed,
+    button: t.closeIncidentButton,
+    cancel: { href: base, text: t.closeIncidentCancel },
   });
 }

@@ -11,6 +11,7 @@ import type { Purpose } from "../../domain/proposal.ts";
 import { UNITS } from "../../domain/units.ts";
 import type { PageContext } from "../context.ts";
 import { Layout } from "../layout.ts";
+import { FormField } from "./form-field.ts";
 import { URGENCIES } from "./group.ts";
 
 /** The hidden field that people never see and form-filling robots do. */
@@ -61,24 +62,9 @@ export function IntakeFields(props: {
     control: (attrs: Record<string, unknown>) => Child,
     hint?: string,
   ) => {
-    const id = `${idPrefix}${name}`;
     const problem = problems[name];
-    const describedBy = [hint === undefined ? null : `${id}-hint`, problem ? `${id}-error` : null]
-      .filter((x) => x !== null)
-      .join(" ");
-    return h(
-      "div",
-      null,
-      h("label", { for: id }, label),
-      hint === undefined ? null : h("span", { class: "hint", id: `${id}-hint` }, hint),
-      control({
-        id,
-        name,
-        "aria-invalid": problem ? "true" : undefined,
-        "aria-describedby": describedBy === "" ? undefined : describedBy,
-      }),
-      problem ? h("p", { class: "error", id: `${id}-error` }, t.problems[problem]) : null,
-    );
+    const text = problem === undefined ? undefined : t.problems[problem];
+    return FormField({ id: `${idPrefix}${name}`, name, label, hint, problem: text, control });
   };
   const options = (selected: string, entries: readonly (readonly [string, string])[]) =>
     entries.map(([value, text]) =>

@@ -1,15 +1,12 @@
 import { type Child, jsx as h } from "hono/jsx";
-import type { Account } from "../../domain/account.ts";
 import type { Group } from "../../domain/group.ts";
 import type { Pledge } from "../../domain/pledge.ts";
 import type { QuantityProblem } from "../../domain/pledging.ts";
 import type { StoredRemoteProposal } from "../../domain/remote-proposal.ts";
 import { isUnit } from "../../domain/units.ts";
-import type { PageContext } from "../context.ts";
 import { formatInstant } from "../format.ts";
-import { Layout } from "../layout.ts";
 import { quantityProblemText, quantityText } from "./responses.ts";
-import { csrfInput, SignOut } from "./workspace.ts";
+import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
 /** Another server's address, linked only when it is a web address (never `javascript:`). */
 function webHref(value: string | null): string | null {
@@ -39,10 +36,7 @@ export function NetworkPage({
   problem,
   notice,
   pager,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   group: Group;
   items: readonly StoredRemoteProposal[];
   /** The object ids this group has already re-shared. */
@@ -55,20 +49,17 @@ export function NetworkPage({
   const { t, locale } = page;
   const heading = t.networkHeading(group.name);
   const action = `/workspace/groups/${group.handle}/pledges`;
-  return Layout({
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: heading,
+    notice,
+    actions: [
+      { href: `/workspace/groups/${group.handle}/following`, text: t.following },
+      { href: `/workspace/groups/${group.handle}/pledges`, text: t.ourPledges },
+    ],
     children: [
-      h("h1", null, heading),
-      SignOut({ page, account, csrf }),
-      notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
-      h(
-        "p",
-        { class: "actions" },
-        h("a", { href: `/workspace/groups/${group.handle}/following` }, t.following),
-        " · ",
-        h("a", { href: `/workspace/groups/${group.handle}/pledges` }, t.ourPledges),
-      ),
       problem?.problem === "not-open"
         ? h("p", { class: "notice problem", role: "alert" }, t.pledgeNotOpen)
         : null,
@@ -203,10 +194,7 @@ export function PledgesPage({
   titles,
   notice,
   pager,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   group: Group;
   pledges: readonly Pledge[];
   /** The pledged-to need's title by object id, when it is still stored here. */
@@ -217,14 +205,14 @@ export function PledgesPage({
 }) {
   const { t, locale } = page;
   const heading = t.pledgesHeading(group.name);
-  return Layout({
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: heading,
+    notice,
+    actions: [{ href: `/workspace/groups/${group.handle}/network`, text: t.network }],
     children: [
-      h("h1", null, heading),
-      SignOut({ page, account, csrf }),
-      notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
-      h("p", null, h("a", { href: `/workspace/groups/${group.handle}/network` }, t.network)),
       pledges.length === 0
         ? h("p", null, t.pledgesEmpty)
         : h(

@@ -1,11 +1,8 @@
 import { type Child, jsx as h } from "hono/jsx";
 import type { Notification } from "../../db/notifications.repo.ts";
-import type { Account } from "../../domain/account.ts";
 import type { Group } from "../../domain/group.ts";
-import type { PageContext } from "../context.ts";
 import { formatInstant } from "../format.ts";
-import { Layout } from "../layout.ts";
-import { csrfInput, SignOut } from "./workspace.ts";
+import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
 /** What the coordinators should look at, newest first. */
 export function NotificationsPage({
@@ -16,10 +13,7 @@ export function NotificationsPage({
   notifications,
   notice,
   pager,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   group: Group;
   notifications: readonly Notification[];
   notice?: string | undefined;
@@ -32,13 +26,13 @@ export function NotificationsPage({
   const hasUnread = notifications.some((n) => n.readAt === null);
   const linkOf = (n: Notification): string | null =>
     n.kind === "response" ? `${base}/responses/${n.subjectId}` : null;
-  return Layout({
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: t.notificationsHeading(group.name),
+    notice,
     children: [
-      h("h1", null, t.notificationsHeading(group.name)),
-      SignOut({ page, account, csrf }),
-      notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
       newest !== undefined && hasUnread
         ? h(
             "form",

@@ -1,5 +1,4 @@
 import { jsx as h } from "hono/jsx";
-import type { Account } from "../../domain/account.ts";
 import type { Group } from "../../domain/group.ts";
 import type { IntakeField, IntakeInput, IntakeProblem } from "../../domain/intake.ts";
 import {
@@ -12,11 +11,11 @@ import {
 } from "../../domain/proposal.ts";
 import type { PageContext } from "../context.ts";
 import { formatInstant } from "../format.ts";
-import { Layout } from "../layout.ts";
+import { ConfirmStepPage } from "./confirm-step.ts";
 import { IntakeFields } from "./intake-form.ts";
 import { coverageText } from "./responses.ts";
 
-import { csrfInput, SignOut } from "./workspace.ts";
+import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
 /** The status moves a coordinator can make by hand (`expired` is the server's). */
 const MANUAL_STATUSES = [
@@ -33,34 +32,29 @@ export function PostsPage({
   group,
   proposals,
   notice,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   group: Group;
   proposals: readonly Proposal[];
   notice?: string | undefined;
 }) {
   const { t, locale, urls } = page;
   const base = `/workspace/groups/${group.handle}/posts`;
-  return Layout({
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: t.postsHeading(group.name),
+    notice,
+    actions: [
+      { href: `${base}/new?purpose=request`, text: t.newNeed, button: "primary" },
+      { href: `${base}/new?purpose=offer`, text: t.newOffer, button: "secondary" },
+      {
+        href: `/workspace/groups/${group.handle}/incidents`,
+        text: t.incidents,
+        button: "secondary",
+      },
+    ],
     children: [
-      h("h1", null, t.postsHeading(group.name)),
-      SignOut({ page, account, csrf }),
-      notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
-      h(
-        "p",
-        { class: "actions" },
-        h("a", { class: "button", href: `${base}/new?purpose=request` }, t.newNeed),
-        h("a", { class: "button secondary", href: `${base}/new?purpose=offer` }, t.newOffer),
-        h(
-          "a",
-          { class: "button secondary", href: `/workspace/groups/${group.handle}/incidents` },
-          t.incidents,
-        ),
-      ),
       proposals.length === 0
         ? h("p", null, t.postsEmpty)
         : h(
@@ -144,10 +138,7 @@ export function PostFormPage({
   incidents,
   incident,
   incidentRefused,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   purpose: Purpose;
   heading: string;
   action: string;
@@ -164,12 +155,12 @@ export function PostFormPage({
   const { t } = page;
   const hasProblems =
     formError !== undefined || incidentRefused === true || Object.keys(problems).length > 0;
-  return Layout({
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: heading,
     children: [
-      h("h1", null, heading),
-      SignOut({ page, account, csrf }),
       h("p", null, t.postPublicNote),
       hasProblems
         ? h("div", { class: "notice problem", role: "alert" }, formError ?? t.problemSummary)
@@ -259,65 +250,27 @@ function IncidentSelect({
   );
 }
 
-/**
- * The confirmation step before deleting: a page of its own with a box to
- * tick, since there is no script to ask "are you sure?".
- */
+/** The confirmation step before deleting: marked deleted, and a Delete federated. */
 export function DeletePostPage({
-  page,
-  account,
-  csrf,
   group,
   proposal,
   notConfirmed,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+  ...view
+}: WorkspaceView & {
   group: Group;
   proposal: Proposal;
   notConfirmed: boolean;
 }) {
-  const { t } = page;
-  const heading = t.deleteHeading(proposal.title);
+  const { t } = view.page;
   const base = `/workspace/groups/${group.handle}/posts`;
-  return Layout({
-    page,
-    title: heading,
-    children: [
-      h("h1", null, heading),
-      SignOut({ page, account, csrf }),
-      h("p", null, t.deleteText),
-      h(
-        "form",
-        { method: "post", action: `${base}/${proposal.id}/delete`, class: "stack" },
-        csrfInput(csrf),
-        h(
-          "div",
-          null,
-          h("input", {
-            type: "checkbox",
-            id: "delete-confirm",
-            name: "confirm",
-            value: "1",
-            required: true,
-            class: "choice",
-            "aria-invalid": notConfirmed ? "true" : undefined,
-            "aria-describedby": notConfirmed ? "delete-confirm-error" : undefined,
-          }),
-          " ",
-          h("label", { for: "delete-confirm", class: "choice" }, t.deleteConfirm),
-          notConfirmed
-            ? h("p", { class: "error", id: "delete-confirm-error" }, t.deleteNotConfirmed)
-            : null,
-        ),
-        h(
-          "p",
-          { class: "actions" },
-          h("button", { type: "submit" }, t.deleteButton),
-          h("a", { class: "button secondary", href: base }, t.deleteCancel),
-        ),
-      ),
-    ],
+  return ConfirmStepPage({
+    ...view,
+    title: t.deleteHeading(proposal.title),
+    text: t.deleteText,
+    action: `${base}/${proposal.id}/delete`,
+    box: { id: "delete-confirm", label: t.deleteConfirm, notTicked: t.deleteNotConfirmed },
+    notConfirmed,
+    button: t.deleteButton,
+    cancel: { href: base, text: t.deleteCancel },
   });
 }

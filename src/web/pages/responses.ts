@@ -1,5 +1,4 @@
 import { jsx as h } from "hono/jsx";
-import type { Account } from "../../domain/account.ts";
 import type { Group } from "../../domain/group.ts";
 import type { Match } from "../../domain/matching.ts";
 import { coverageOf, type QuantityProblem } from "../../domain/pledging.ts";
@@ -9,8 +8,7 @@ import { isUnit } from "../../domain/units.ts";
 import type { CandidateParty } from "../../services/matching.ts";
 import type { PageContext } from "../context.ts";
 import { formatInstant, formatNumber, formatQuantity } from "../format.ts";
-import { Layout } from "../layout.ts";
-import { csrfInput, SignOut } from "./workspace.ts";
+import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
 /** A refused accept, shown next to the quantity field of that answer. */
 export interface AcceptProblem {
@@ -49,10 +47,7 @@ export function ResponsesPage({
   acceptProblem,
   reopenAction,
   matches,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   group: Group;
   proposal: Proposal;
   responses: readonly Response[];
@@ -67,13 +62,13 @@ export function ResponsesPage({
   const heading = t.responsesHeading(proposal.title);
   const coverage = coverageText(page, proposal);
   const base = `/workspace/groups/${group.handle}`;
-  return Layout({
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: heading,
+    notice,
     children: [
-      h("h1", null, heading),
-      SignOut({ page, account, csrf }),
-      notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
       h(
         "p",
         { class: "meta" },

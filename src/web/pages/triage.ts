@@ -1,5 +1,4 @@
 import { type Child, jsx as h } from "hono/jsx";
-import type { Account } from "../../domain/account.ts";
 import type { Group } from "../../domain/group.ts";
 import {
   type IntakeField,
@@ -8,13 +7,11 @@ import {
   type IntakeRequest,
   neededByDate,
 } from "../../domain/intake.ts";
-import type { PageContext } from "../context.ts";
 import { formatInstant, formatQuantity } from "../format.ts";
 import { isLocale, LOCALE_NAMES } from "../i18n/locale.ts";
-import { Layout } from "../layout.ts";
 import { IntakeFields } from "./intake-form.ts";
 
-import { csrfInput, SignOut } from "./workspace.ts";
+import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
 /** What a coordinator is correcting: the request, their input and its problems. */
 export interface TriageEdit {
@@ -47,10 +44,7 @@ export function TriagePage({
   today,
   notice,
   edit,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   group: Group;
   requests: readonly IntakeRequest[];
   today: Temporal.PlainDate;
@@ -110,13 +104,13 @@ export function TriagePage({
       ),
     );
   };
-  return Layout({
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: t.triageHeading(group.name),
+    notice,
     children: [
-      h("h1", null, t.triageHeading(group.name)),
-      SignOut({ page, account, csrf }),
-      notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
       h("p", null, t.triageIntro),
       requests.length === 0
         ? h("p", null, t.triageEmpty)

@@ -1,82 +1,34 @@
 import { jsx as h } from "hono/jsx";
-import type { Account } from "../../domain/account.ts";
 import type { Group } from "../../domain/group.ts";
 import type { PageContext } from "../context.ts";
-import { Layout } from "../layout.ts";
-import { CSRF_FIELD } from "../session.ts";
-
-/** The session's CSRF token, which every workspace form carries. */
-export const csrfInput = (token: string) =>
-  h("input", { type: "hidden", name: CSRF_FIELD, value: token });
-
-/** Who is signed in, and the way out. */
-export function SignOut({
-  page,
-  account,
-  csrf,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
-}) {
-  const { t } = page;
-  return h(
-    "form",
-    { method: "post", action: "/logout", class: "inline no-print" },
-    h("p", { class: "meta" }, t.signedInAs(account.username)),
-    csrfInput(csrf),
-    h("button", { type: "submit", class: "secondary" }, t.signOut),
-  );
-}
+import { type ActionLink, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
 /** The coordinator's start page: their collectives. */
-export function WorkspacePage({
+export function WorkspaceHomePage({
   page,
   account,
   csrf,
   groups,
   unread,
-}: {
-  page: PageContext;
-  account: Account;
-  csrf: string;
+}: WorkspaceView & {
   groups: readonly Group[];
   /** Unread notifications per group id. */
   unread: ReadonlyMap<string, number>;
 }) {
   const { t } = page;
-  return Layout({
+  const adminPages: readonly ActionLink[] = [
+    { href: "/workspace/admin/groups", text: t.collectivesHeading, button: "secondary" },
+    { href: "/workspace/admin/accounts", text: t.accountsHeading, button: "secondary" },
+    { href: "/workspace/admin/invitations", text: t.inviteHeading, button: "secondary" },
+    { href: "/workspace/admin/federation", text: t.federationHeading, button: "secondary" },
+  ];
+  return WorkspacePage({
     page,
+    account,
+    csrf,
     title: t.workspace,
+    actions: account.isAdmin ? adminPages : [],
     children: [
-      h("h1", null, t.workspace),
-      SignOut({ page, account, csrf }),
-      account.isAdmin
-        ? h(
-            "p",
-            { class: "actions" },
-            h(
-              "a",
-              { class: "button secondary", href: "/workspace/admin/groups" },
-              t.collectivesHeading,
-            ),
-            h(
-              "a",
-              { class: "button secondary", href: "/workspace/admin/accounts" },
-              t.accountsHeading,
-            ),
-            h(
-              "a",
-              { class: "button secondary", href: "/workspace/admin/invitations" },
-              t.inviteHeading,
-            ),
-            h(
-              "a",
-              { class: "button secondary", href: "/workspace/admin/federation" },
-              t.federationHeading,
-            ),
-          )
-        : null,
       h("h2", null, t.yourCollectives),
       groups.length === 0
         ? h("p", null, t.noCollectives)

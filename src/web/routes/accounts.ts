@@ -9,10 +9,10 @@ import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
 import { InvitationPage, LoginPage } from "../pages/account-forms.ts";
-import { WorkspacePage } from "../pages/workspace.ts";
+import { WorkspaceHomePage } from "../pages/workspace.ts";
 import { clientAddress } from "../request-guards.ts";
 import { clearSessionCookie, requireSignIn, sessionId, setSessionCookie } from "../session.ts";
-import { formField, formGuards, messagePage } from "./shared.ts";
+import { formField, formGuards, messagePage, workspaceHtml } from "./shared.ts";
 
 /** Only our own paths: `next` must not send a coordinator to another site after sign-in. */
 function safeNext(next: string): string {
@@ -127,7 +127,7 @@ export function registerAccountPages(app: Hono, deps: WebDeps): void {
   });
 
   app.get("/workspace", signedIn, async (c) => {
-    const { account, csrfToken, groupIds } = c.get("signedIn");
+    const { groupIds } = c.get("signedIn");
     const groups = (await Promise.all(groupIds.map((id) => findGroupById(db, id)))).filter(
       (g): g is Group => g !== null,
     );
@@ -136,9 +136,6 @@ export function registerAccountPages(app: Hono, deps: WebDeps): void {
         groups.map(async (g) => [g.id, await countUnreadNotifications(db, g.id)] as const),
       ),
     );
-    const page = pageContext(c, urls);
-    return c.html(
-      renderDocument(WorkspacePage({ page, account, csrf: csrfToken, groups, unread })),
-    );
+    return workspaceHtml(c, urls, WorkspaceHomePage, { groups, unread });
   });
 }

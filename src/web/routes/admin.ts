@@ -12,7 +12,6 @@ import {
 import { createGroup } from "../../services/groups.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
-import { renderDocument } from "../layout.ts";
 import {
   AccountsPage,
   type CollectiveInput,
@@ -20,49 +19,37 @@ import {
   FederationPage,
   InvitationsPage,
 } from "../pages/admin.ts";
-import { requireSignIn } from "../session.ts";
-import { formField, formGuards, messagePage } from "./shared.ts";
+import {
+  doneNotice,
+  formField,
+  formGuards,
+  instanceAdmins,
+  messagePage,
+  notFoundPage,
+  workspaceHtml,
+} from "./shared.ts";
 
 /** Instance admins: collectives, accounts, invitation links and the federation policy. */
 export function registerAdminPages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
   const guards = formGuards(urls);
-  const message = (c: Context, title: string, text: string, status: 403 | 404 | 409 | 410) =>
-    messagePage(c, urls, title, text, status);
-  const signedIn = requireSignIn(deps);
-  app.get("/workspace/admin/invitations", signedIn, async (c) => {
-    const { account, csrfToken } = c.get("signedIn");
-    const page = pageContext(c, urls);
-    if (!account.isAdmin) return message(c, page.t.notFound, page.t.notFoundText, 404);
+  const admins = instanceAdmins(deps);
+
+  app.get("/workspace/admin/invitations", ...admins, async (c) => {
     const groups = await listGroups(db);
-    return c.html(renderDocument(InvitationsPage({ page, account, csrf: csrfToken, groups })));
+    return workspaceHtml(c, urls, InvitationsPage, { groups });
   });
 
-  app.post("/workspace/admin/invitations", ...guards, signedIn, async (c) => {
-    const { account, csrfToken } = c.get("signedIn");
-    const page = pageContext(c, urls);
-    if (!account.isAdmin) return message(c, page.t.notFound, page.t.notFoundText, 404);
+  app.post("/workspace/admin/invitations", ...guards, ...admins, async (c) => {
     const target = formField(await c.req.parseBody(), "for");
     const group = target.startsWith("group:")
       ? await findGroupByHandle(db, target.slice("group:".length))
       : null;
-    if (target !== "admin" && group === null) {
-      return message(c, page.t.notFound, page.t.notFoundText, 404);
-    }
+    if (target !== "admin" && group === null) return notFoundPage(c, urls);
     const invitation = await createInvitation(deps, group);
     const groups = await listGroups(db);
-    return c.html(
-      renderDocument(
-        InvitationsPage({
-          page,
-          account,
-          csrf: csrfToken,
-          groups,
-          created: urls.invitationPage(invitation.token),
-        }),
-      ),
-      201,
-    );
+    const created = urls.invitationPage(invitation.token);
+    return workspaceHtml(c, urls, InvitationsPage, { groups, created }, 201);
   });
 
   const renderFederation = async (
@@ -74,42 +61,26 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
     } = {},
     status: 200 | 409 | 422 = 200,
   ) => {
-    const { account, csrfToken } = c.get("signedIn");
-    const page = pageContext(c, urls);
     const [mode, domains] = await Promise.all([
       deps.federationPolicy.mode(),
       deps.federationPolicy.domains(),
     ]);
-    return c.html(
-      renderDocument(FederationPage({ page, account, csrf: csrfToken, mode, domains, ...extra })),
-      status,
-    );
-  };
-  const adminOnly = (c: Context) => {
-    if (c.get("signedIn").account.isAdmin) return null;
-    const { t } = pageContext(c, urls);
-    return message(c, t.notFound, t.notFoundText, 404);
+    return workspaceHtml(c, urls, FederationPage, { mode, domains, ...extra }, status);
   };
 
-  app.get("/workspace/admin/federation", signedIn, async (c) => {
-    const refused = adminOnly(c);
-    if (refused !== null) return refused;
+  app.get("/workspace/admin/federation", ...admins, async (c) => {
     const { t } = pageContext(c, urls);
     return renderFederation(c, c.req.query("done") === "saved" ? { notice: t.saved } : {});
   });
 
-  app.post("/workspace/admin/federation/mode", ...guards, signedIn, async (c) => {
-    const refused = adminOnly(c);
-    if (refused !== null) return refused;
+  app.post("/workspace/admin/federation/mode", ...guards, ...admins, async (c) => {
     const mode = formField(await c.req.parseBody(), "mode");
     if (mode !== "open" && mode !== "allowlist") return renderFederation(c, {}, 422);
     await deps.federationPolicy.setMode(mode);
     return c.redirect("/workspace/admin/federation?done=saved", 303);
   });
 
-  app.post("/workspace/admin/federation/domains", ...guards, signedIn, async (c) => {
-    const refused = adminOnly(c);
-    if (refused !== null) return refused;
+  app.post("/workspace/admin/federation/domains", ...guards, ...admins, async (c) => {
     const { t } = pageContext(c, urls);
     const form = await c.req.parseBody();
     const input = {
@@ -137,9 +108,7 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
     return renderFederation(c, { notice });
   });
 
-  app.post("/workspace/admin/federation/domains/remove", ...guards, signedIn, async (c) => {
-    const refused = adminOnly(c);
-    if (refused !== null) return refused;
+  app.post("/workspace/admin/federation/domains/remove", ...guards, ...admins, async (c) => {
     await deps.federationPolicy.removeDomain(formField(await c.req.parseBody(), "domain"));
     return c.redirect("/workspace/admin/federation?done=saved", 303);
   });
@@ -149,19 +118,11 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
     extra: Omit<Parameters<typeof CollectivesPage>[0], "page" | "account" | "csrf" | "groups"> = {},
     status: 200 | 409 | 422 = 200,
   ) => {
-    const { account, csrfToken } = c.get("signedIn");
     const groups = await listGroups(db);
-    return c.html(
-      renderDocument(
-        CollectivesPage({ page: pageContext(c, urls), account, csrf: csrfToken, groups, ...extra }),
-      ),
-      status,
-    );
+    return workspaceHtml(c, urls, CollectivesPage, { groups, ...extra }, status);
   };
 
-  app.get("/workspace/admin/groups", signedIn, async (c) => {
-    const refused = adminOnly(c);
-    if (refused !== null) return refused;
+  app.get("/workspace/admin/groups", ...admins, async (c) => {
     const { t } = pageContext(c, urls);
     const created = await findGroupByHandle(db, c.req.query("created") ?? "");
     return renderCollectives(
@@ -170,9 +131,7 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
     );
   });
 
-  app.post("/workspace/admin/groups", ...guards, signedIn, async (c) => {
-    const refused = adminOnly(c);
-    if (refused !== null) return refused;
+  app.post("/workspace/admin/groups", ...guards, ...admins, async (c) => {
     const form = await c.req.parseBody();
     const input: CollectiveInput = {
       handle: formField(form, "handle").slice(0, 100),
@@ -190,51 +149,34 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
     return c.redirect(`/workspace/admin/groups?created=${result.group.handle}`, 303);
   });
 
-  app.get("/workspace/admin/accounts", signedIn, async (c) => {
-    const refused = adminOnly(c);
-    if (refused !== null) return refused;
-    const { account, csrfToken } = c.get("signedIn");
-    const page = pageContext(c, urls);
-    const { t } = page;
+  app.get("/workspace/admin/accounts", ...admins, async (c) => {
+    const { t } = pageContext(c, urls);
     const [accounts, groups] = await Promise.all([listAccounts(deps), listGroups(db)]);
-    const done = c.req.query("done");
     const ended = Number(c.req.query("ended"));
-    const notice =
-      done === "revoked"
-        ? t.accessRevoked
-        : done === "restored"
-          ? t.accessRestored
-          : done === "signed-out" && Number.isInteger(ended) && ended >= 0
-            ? t.sessionsEnded(ended)
-            : undefined;
-    return c.html(
-      renderDocument(AccountsPage({ page, account, csrf: csrfToken, accounts, groups, notice })),
-    );
+    const notice = doneNotice(c, {
+      revoked: t.accessRevoked,
+      restored: t.accessRestored,
+      ...(Number.isInteger(ended) && ended >= 0 ? { "signed-out": t.sessionsEnded(ended) } : {}),
+    });
+    return workspaceHtml(c, urls, AccountsPage, { accounts, groups, notice });
   });
 
-  app.post("/workspace/admin/accounts/:id/sign-out", ...guards, signedIn, async (c) => {
-    const refused = adminOnly(c);
-    if (refused !== null) return refused;
+  app.post("/workspace/admin/accounts/:id/sign-out", ...guards, ...admins, async (c) => {
     const id = c.req.param("id");
     const ended = isId(id) ? await signOutEverywhere(deps, id) : null;
-    if (ended === null) {
-      const { t } = pageContext(c, urls);
-      return message(c, t.notFound, t.notFoundText, 404);
-    }
+    if (ended === null) return notFoundPage(c, urls);
     return c.redirect(`/workspace/admin/accounts?done=signed-out&ended=${ended}`, 303);
   });
 
   for (const access of ["revoke", "restore"] as const) {
-    app.post(`/workspace/admin/accounts/:id/${access}`, ...guards, signedIn, async (c) => {
-      const refused = adminOnly(c);
-      if (refused !== null) return refused;
+    app.post(`/workspace/admin/accounts/:id/${access}`, ...guards, ...admins, async (c) => {
       const { t } = pageContext(c, urls);
       const id = c.req.param("id") ?? "";
       const result = isId(id)
         ? await setAccountAccess(deps, c.get("signedIn").account, id, access)
         : "not-found";
-      if (result === "not-found") return message(c, t.notFound, t.notFoundText, 404);
-      if (result === "self") return message(c, t.accountsHeading, t.notYourself, 409);
+      if (result === "not-found") return notFoundPage(c, urls);
+      if (result === "self") return messagePage(c, urls, t.accountsHeading, t.notYourself, 409);
       return c.redirect(`/workspace/admin/accounts?done=${result}`, 303);
     });
   }

@@ -14,8 +14,7 @@ import { AlliesBoardPage } from "../pages/allies-board.ts";
 import type { BoardPageFilters } from "../pages/board.ts";
 import { actorGroupView, IncidentPage } from "../pages/incident.ts";
 import { IncidentTextPage } from "../pages/incident-text.ts";
-import { MessagePage } from "../pages/message.ts";
-import { readNearQuery } from "./shared.ts";
+import { notFoundPage, readNearQuery } from "./shared.ts";
 
 /**
  * The public boards: an incident's page at its own URL (ActivityPub clients
@@ -25,13 +24,7 @@ import { readNearQuery } from "./shared.ts";
 export function registerBoardPages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
 
-  const notFound = (c: Context) => {
-    const page = pageContext(c, urls);
-    return c.html(
-      renderDocument(MessagePage({ page, title: page.t.notFound, text: page.t.notFoundText })),
-      404,
-    );
-  };
+  const notFound = (c: Context) => notFoundPage(c, urls);
 
   const wantsActivityPub = (c: Context) =>
     /application\/(activity|ld)\+json/.test(c.req.header("accept") ?? "");

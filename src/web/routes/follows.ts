@@ -12,10 +12,16 @@ import {
 } from "../../services/follows.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
-import { renderDocument } from "../layout.ts";
 import { FollowersPage, FollowingPage, type FollowProblem } from "../pages/follows.ts";
-import { requireSignIn } from "../session.ts";
-import { coordinatedGroup, formField, formGuards, messagePage } from "./shared.ts";
+import {
+  doneNotice,
+  formField,
+  formGuards,
+  groupCoordinators,
+  messagePage,
+  notFoundPage,
+  workspaceHtml,
+} from "./shared.ts";
 
 /** Whether the box holds something a follow can be looked up by: `user@host` or a web address. */
 function looksFollowable(account: string): boolean {
@@ -35,11 +41,7 @@ const FOLLOW_STATUS = { format: 422, self: 422, "not-found": 404, refused: 403 }
 export function registerFollowPages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
   const guards = formGuards(urls);
-  const signedIn = requireSignIn(deps);
-  const notFound = (c: Context) => {
-    const { t } = pageContext(c, urls);
-    return messagePage(c, urls, t.notFound, t.notFoundText, 404);
-  };
+  const coordinators = groupCoordinators(deps);
 
   const renderFollowing = async (
     c: Context,
@@ -47,36 +49,18 @@ export function registerFollowPages(app: Hono, deps: WebDeps): void {
     extra: { notice?: string; problem?: FollowProblem; input?: string } = {},
     status: 200 | 403 | 404 | 422 = 200,
   ) => {
-    const { account, csrfToken } = c.get("signedIn");
     const following = await listFollowing(db, group.id);
-    return c.html(
-      renderDocument(
-        FollowingPage({
-          page: pageContext(c, urls),
-          account,
-          csrf: csrfToken,
-          group,
-          following,
-          ...extra,
-        }),
-      ),
-      status,
-    );
+    return workspaceHtml(c, urls, FollowingPage, { group, following, ...extra }, status);
   };
 
-  app.get("/workspace/groups/:handle/following", signedIn, async (c) => {
-    const group = await coordinatedGroup(db, c);
-    if (group === null) return notFound(c);
+  app.get("/workspace/groups/:handle/following", ...coordinators, async (c) => {
     const { t } = pageContext(c, urls);
-    const done = c.req.query("done");
-    const notice =
-      done === "sent" ? t.followSent : done === "unfollowed" ? t.unfollowed : undefined;
-    return renderFollowing(c, group, notice === undefined ? {} : { notice });
+    const notice = doneNotice(c, { sent: t.followSent, unfollowed: t.unfollowed });
+    return renderFollowing(c, c.get("group"), { notice });
   });
 
-  app.post("/workspace/groups/:handle/following", ...guards, signedIn, async (c) => {
-    const group = await coordinatedGroup(db, c);
-    if (group === null) return notFound(c);
+  app.post("/workspace/groups/:handle/following", ...guards, ...coordinators, async (c) => {
+    const group = c.get("group");
     const input = formField(await c.req.parseBody(), "account")
       .trim()
       .slice(0, 500);
@@ -95,47 +79,38 @@ export function registerFollowPages(app: Hono, deps: WebDeps): void {
     return c.redirect(`/workspace/groups/${group.handle}/following?done=sent`, 303);
   });
 
-  app.post("/workspace/groups/:handle/following/:id/unfollow", ...guards, signedIn, async (c) => {
-    const group = await coordinatedGroup(db, c);
-    const id = c.req.param("id");
-    if (group === null || !isId(id) || !(await unfollowRemoteGroup(deps, group, id))) {
-      return notFound(c);
-    }
-    return c.redirect(`/workspace/groups/${group.handle}/following?done=unfollowed`, 303);
-  });
+  app.post(
+    "/workspace/groups/:handle/following/:id/unfollow",
+    ...guards,
+    ...coordinators,
+    async (c) => {
+      const group = c.get("group");
+      const id = c.req.param("id");
+      if (!isId(id) || !(await unfollowRemoteGroup(deps, group, id))) return notFoundPage(c, urls);
+      return c.redirect(`/workspace/groups/${group.handle}/following?done=unfollowed`, 303);
+    },
+  );
 
-  app.get("/workspace/groups/:handle/followers", signedIn, async (c) => {
-    const group = await coordinatedGroup(db, c);
-    if (group === null) return notFound(c);
-    const { account, csrfToken } = c.get("signedIn");
-    const page = pageContext(c, urls);
+  app.get("/workspace/groups/:handle/followers", ...coordinators, async (c) => {
+    const group = c.get("group");
+    const { t } = pageContext(c, urls);
     const [followers, requests] = await Promise.all([
       listFollowers(db, group.id, "accepted"),
       listFollowers(db, group.id, "pending"),
     ]);
-    const done = c.req.query("done");
-    const notice =
-      done === "accepted"
-        ? page.t.requestAccepted
-        : done === "rejected"
-          ? page.t.requestRejected
-          : undefined;
-    return c.html(
-      renderDocument(
-        FollowersPage({ page, account, csrf: csrfToken, group, followers, requests, notice }),
-      ),
-    );
+    const notice = doneNotice(c, { accepted: t.requestAccepted, rejected: t.requestRejected });
+    return workspaceHtml(c, urls, FollowersPage, { group, followers, requests, notice });
   });
 
   for (const action of ["accept", "reject"] as const) {
     app.post(
       `/workspace/groups/:handle/follow-requests/:id/${action}`,
       ...guards,
-      signedIn,
+      ...coordinators,
       async (c) => {
-        const group = await coordinatedGroup(db, c);
+        const group = c.get("group");
         const id = c.req.param("id") ?? "";
-        if (group === null || !isId(id)) return notFound(c);
+        if (!isId(id)) return notFoundPage(c, urls);
         const answer = await answerFollowRequest(deps, group, id, action === "accept");
         if (answer === "not-found") {
           const { t } = pageContext(c, urls);

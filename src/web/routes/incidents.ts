@@ -14,15 +14,21 @@ import {
 } from "../../services/workspace-incidents.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
-import { renderDocument } from "../layout.ts";
 import {
   CloseIncidentPage,
   IncidentsPage,
   type JoinProblem,
   OpenIncidentPage,
 } from "../pages/incidents.ts";
-import { requireSignIn } from "../session.ts";
-import { coordinatedGroup, formField, formGuards, messagePage } from "./shared.ts";
+import {
+  doneNotice,
+  formField,
+  formGuards,
+  groupCoordinators,
+  messagePage,
+  notFoundPage,
+  workspaceHtml,
+} from "./shared.ts";
 
 /**
  * The zone an incident's start and end are read in when the form names none.
@@ -55,16 +61,12 @@ function joinTarget(text: string): URL | null {
 export function registerIncidentPages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
   const guards = formGuards(urls);
-  const signedIn = requireSignIn(deps);
   const serviceDeps: IncidentDeps = {
     ...deps,
     incidentObjectIdOf: (id) => urls.incidentObject(id).href,
     localIncidentIdOf: (objectId) => urls.incidentIdOf(objectId),
   };
-  const notFound = (c: Context) => {
-    const { t } = pageContext(c, urls);
-    return messagePage(c, urls, t.notFound, t.notFoundText, 404);
-  };
+  const coordinators = groupCoordinators(deps);
 
   const renderList = async (
     c: Context,
@@ -72,39 +74,19 @@ export function registerIncidentPages(app: Hono, deps: WebDeps): void {
     extra: { notice?: string; problem?: JoinProblem; input?: string } = {},
     status: 200 | 403 | 404 | 409 | 422 = 200,
   ) => {
-    const { account, csrfToken } = c.get("signedIn");
     const entries = await groupIncidentEntries(db, group);
-    return c.html(
-      renderDocument(
-        IncidentsPage({
-          page: pageContext(c, urls),
-          account,
-          csrf: csrfToken,
-          group,
-          entries,
-          ...extra,
-        }),
-      ),
-      status,
-    );
+    return workspaceHtml(c, urls, IncidentsPage, { group, entries, ...extra }, status);
   };
 
-  app.get("/workspace/groups/:handle/incidents", signedIn, async (c) => {
-    const group = await coordinatedGroup(db, c);
-    if (group === null) return notFound(c);
+  app.get("/workspace/groups/:handle/incidents", ...coordinators, async (c) => {
     const { t } = pageContext(c, urls);
-    const done = c.req.query("done");
-    const notice =
-      done === "opened"
-        ? t.incidentOpened
-        : done === "closed"
-          ? t.incidentClosed
-          : done === "joined"
-            ? t.joinAccepted
-            : done === "join-sent"
-              ? t.joinSent
-              : undefined;
-    return renderList(c, group, notice === undefined ? {} : { notice });
+    const notice = doneNotice(c, {
+      opened: t.incidentOpened,
+      closed: t.incidentClosed,
+      joined: t.joinAccepted,
+      "join-sent": t.joinSent,
+    });
+    return renderList(c, c.get("group"), { notice });
   });
 
   const renderOpenForm = (
@@ -113,32 +95,21 @@ export function registerIncidentPages(app: Hono, deps: WebDeps): void {
     values: IncidentFormInput,
     problems: IncidentFormProblems,
   ) => {
-    const { account, csrfToken } = c.get("signedIn");
-    return c.html(
-      renderDocument(
-        OpenIncidentPage({
-          page: pageContext(c, urls),
-          account,
-          csrf: csrfToken,
-          group,
-          values,
-          problems,
-          defaultZone: DEFAULT_INCIDENT_TIME_ZONE,
-        }),
-      ),
+    return workspaceHtml(
+      c,
+      urls,
+      OpenIncidentPage,
+      { group, values, problems, defaultZone: DEFAULT_INCIDENT_TIME_ZONE },
       Object.keys(problems).length === 0 ? 200 : 422,
     );
   };
 
-  app.get("/workspace/groups/:handle/incidents/new", signedIn, async (c) => {
-    const group = await coordinatedGroup(db, c);
-    if (group === null) return notFound(c);
-    return renderOpenForm(c, group, EMPTY_INCIDENT_FORM, {});
-  });
+  app.get("/workspace/groups/:handle/incidents/new", ...coordinators, async (c) =>
+    renderOpenForm(c, c.get("group"), EMPTY_INCIDENT_FORM, {}),
+  );
 
-  app.post("/workspace/groups/:handle/incidents/new", ...guards, signedIn, async (c) => {
-    const group = await coordinatedGroup(db, c);
-    if (group === null) return notFound(c);
+  app.post("/workspace/groups/:handle/incidents/new", ...guards, ...coordinators, async (c) => {
+    const group = c.get("group");
     const form = await c.req.parseBody();
     const values = Object.fromEntries(
       INCIDENT_FORM_FIELDS.map((k) => [k, formField(form, k)]),
@@ -153,9 +124,8 @@ export function registerIncidentPages(app: Hono, deps: WebDeps): void {
     return c.redirect(`/workspace/groups/${group.handle}/incidents?done=opened`, 303);
   });
 
-  app.post("/workspace/groups/:handle/incidents/join", ...guards, signedIn, async (c) => {
-    const group = await coordinatedGroup(db, c);
-    if (group === null) return notFound(c);
+  app.post("/workspace/groups/:handle/incidents/join", ...guards, ...coordinators, async (c) => {
+    const group = c.get("group");
     const input = formField(await c.req.parseBody(), "incident")
       .trim()
       .slice(0, 2048);
@@ -169,13 +139,12 @@ export function registerIncidentPages(app: Hono, deps: WebDeps): void {
     return c.redirect(`/workspace/groups/${group.handle}/incidents?done=${done}`, 303);
   });
 
-  /** An open or closed incident the route's coordinated group owns. */
+  /** An open or closed incident the route's group owns. */
   const ownIncident = async (c: Context) => {
-    const group = await coordinatedGroup(db, c);
+    const group = c.get("group");
     const id = c.req.param("id") ?? "";
-    const incident = group !== null && isId(id) ? await findIncident(db, id) : null;
-    if (group === null || incident === null || incident.groupId !== group.id) return null;
-    return { group, incident };
+    const incident = isId(id) ? await findIncident(db, id) : null;
+    return incident === null || incident.groupId !== group.id ? null : { group, incident };
   };
 
   const renderClose = (
@@ -183,24 +152,18 @@ export function registerIncidentPages(app: Hono, deps: WebDeps): void {
     found: NonNullable<Awaited<ReturnType<typeof ownIncident>>>,
     notConfirmed: boolean,
   ) => {
-    const { account, csrfToken } = c.get("signedIn");
-    return c.html(
-      renderDocument(
-        CloseIncidentPage({
-          page: pageContext(c, urls),
-          account,
-          csrf: csrfToken,
-          ...found,
-          notConfirmed,
-        }),
-      ),
+    return workspaceHtml(
+      c,
+      urls,
+      CloseIncidentPage,
+      { ...found, notConfirmed },
       notConfirmed ? 422 : 200,
     );
   };
 
-  app.get("/workspace/groups/:handle/incidents/:id/close", signedIn, async (c) => {
+  app.get("/workspace/groups/:handle/incidents/:id/close", ...coordinators, async (c) => {
     const found = await ownIncident(c);
-    if (found === null) return notFound(c);
+    if (found === null) return notFoundPage(c, urls);
     if (found.incident.status !== "open") {
       const { t } = pageContext(c, urls);
       return messagePage(c, urls, t.incidents, t.incidentAlreadyClosed, 409);
@@ -208,17 +171,23 @@ export function registerIncidentPages(app: Hono, deps: WebDeps): void {
     return renderClose(c, found, false);
   });
 
-  app.post("/workspace/groups/:handle/incidents/:id/close", ...guards, signedIn, async (c) => {
-    const found = await ownIncident(c);
-    if (found === null) return notFound(c);
-    if (formField(await c.req.parseBody(), "confirm") !== "1") return renderClose(c, found, true);
-    const result = await closeOwnIncident(serviceDeps, found.incident);
-    if (!result.ok) {
-      const { t } = pageContext(c, urls);
-      if (result.error === "not-owner") return notFound(c);
-      const text = result.error === "already-closed" ? t.incidentAlreadyClosed : t.incidentChanged;
-      return messagePage(c, urls, t.incidents, text, 409);
-    }
-    return c.redirect(`/workspace/groups/${found.group.handle}/incidents?done=closed`, 303);
-  });
+  app.post(
+    "/workspace/groups/:handle/incidents/:id/close",
+    ...guards,
+    ...coordinators,
+    async (c) => {
+      const found = await ownIncident(c);
+      if (found === null) return notFoundPage(c, urls);
+      if (formField(await c.req.parseBody(), "confirm") !== "1") return renderClose(c, found, true);
+      const result = await closeOwnIncident(serviceDeps, found.incident);
+      if (!result.ok) {
+        const { t } = pageContext(c, urls);
+        if (result.error === "not-owner") return notFoundPage(c, urls);
+        const text =
+          result.error === "already-closed" ? t.incidentAlreadyClosed : t.incidentChanged;
+        return messagePage(c, urls, t.incidents, text, 409);
+      }
+      return c.redirect(`/workspace/groups/${found.group.handle}/incidents?done=closed`, 303);
+    },
+  );
 }

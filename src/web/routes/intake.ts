@@ -11,24 +11,18 @@ import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
 import { EMPTY_INTAKE, HONEYPOT_FIELD, IntakeFormPage } from "../pages/intake-form.ts";
 import { IntakeReceivedPage } from "../pages/intake-received.ts";
-import { MessagePage } from "../pages/message.ts";
 import { RequestStatusPage } from "../pages/request-status.ts";
-import { clientAddress, formBodyLimit, sameOriginForms } from "../request-guards.ts";
+import { clientAddress } from "../request-guards.ts";
+import { formGuards, notFoundPage } from "./shared.ts";
 
 const INTAKE_FIELDS: readonly IntakeField[] = Object.keys(EMPTY_INTAKE) as IntakeField[];
 
 /** Ask for help and offer help without an account, and the private status link. */
 export function registerIntakePages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
-  const guards = [formBodyLimit(urls), sameOriginForms(urls)] as const;
+  const guards = formGuards(urls);
 
-  const notFound = (c: Context) => {
-    const page = pageContext(c, urls);
-    return c.html(
-      renderDocument(MessagePage({ page, title: page.t.notFound, text: page.t.notFoundText })),
-      404,
-    );
-  };
+  const notFound = (c: Context) => notFoundPage(c, urls);
   const today = () => deps.clock().toZonedDateTimeISO("UTC").toPlainDate();
 
   const renderForm = (

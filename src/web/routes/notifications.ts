@@ -3,25 +3,28 @@ import { listNotifications, markNotificationsRead } from "../../db/notifications
 import { isId } from "../../domain/ids.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
-import { renderDocument } from "../layout.ts";
 import { NotificationsPage } from "../pages/notifications.ts";
 import { PageNav } from "../pages/page-nav.ts";
 import { beforeIdOf, splitPage, WORKSPACE_PAGE_SIZE } from "../paging.ts";
-import { requireSignIn } from "../session.ts";
-import { coordinatedGroup, formField, formGuards, messagePage } from "./shared.ts";
+import {
+  doneNotice,
+  formField,
+  formGuards,
+  groupCoordinators,
+  notFoundPage,
+  workspaceHtml,
+} from "./shared.ts";
 
 /** A group's notifications: new answers, answered pledges, follow requests. */
 export function registerNotificationPages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
-  const signedIn = requireSignIn(deps);
+  const coordinators = groupCoordinators(deps);
 
-  app.get("/workspace/groups/:handle/notifications", signedIn, async (c) => {
-    const group = await coordinatedGroup(db, c);
+  app.get("/workspace/groups/:handle/notifications", ...coordinators, async (c) => {
+    const group = c.get("group");
     const page = pageContext(c, urls);
-    if (group === null) return messagePage(c, urls, page.t.notFound, page.t.notFoundText, 404);
     const before = beforeIdOf(c.req.query("before"));
-    if (before === null) return messagePage(c, urls, page.t.notFound, page.t.notFoundText, 404);
-    const { account, csrfToken } = c.get("signedIn");
+    if (before === null) return notFoundPage(c, urls);
     const { items: notifications, more } = splitPage(
       await listNotifications(db, group.id, {
         limit: WORKSPACE_PAGE_SIZE + 1,
@@ -37,22 +40,16 @@ export function registerNotificationPages(app: Hono, deps: WebDeps): void {
       older: more && last !== undefined ? { name: "before", value: last.id } : null,
       onFirstPage: before === undefined,
     });
-    const notice = c.req.query("done") === "read" ? page.t.markedRead : undefined;
-    return c.html(
-      renderDocument(
-        NotificationsPage({ page, account, csrf: csrfToken, group, notifications, notice, pager }),
-      ),
-    );
+    const notice = doneNotice(c, { read: page.t.markedRead });
+    return workspaceHtml(c, urls, NotificationsPage, { group, notifications, notice, pager });
   });
 
   app.post(
     "/workspace/groups/:handle/notifications/read",
     ...formGuards(urls),
-    signedIn,
+    ...coordinators,
     async (c) => {
-      const group = await coordinatedGroup(db, c);
-      const { t } = pageContext(c, urls);
-      if (group === null) return messagePage(c, urls, t.notFound, t.notFoundText, 404);
+      const group = c.get("group");
       const upTo = formField(await c.req.parseBody(), "upTo");
       if (isId(upTo)) await markNotificationsRead(db, group.id, upTo, deps.clock());
       return c.redirect(`/workspace/groups/${group.handle}/notifications?done=read`, 303);

@@ -8,7 +8,6 @@ import { shareRemoteObject } from "../../services/follows.ts";
 import { pledgeToRemoteProposal } from "../../services/pledges.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
-import { renderDocument } from "../layout.ts";
 import { NetworkPage, type PledgeProblem, PledgesPage } from "../pages/network.ts";
 import { PageNav } from "../pages/page-nav.ts";
 import {
@@ -18,8 +17,15 @@ import {
   splitPage,
   WORKSPACE_PAGE_SIZE,
 } from "../paging.ts";
-import { requireSignIn } from "../session.ts";
-import { coordinatedGroup, formField, formGuards, messagePage } from "./shared.ts";
+import {
+  doneNotice,
+  formField,
+  formGuards,
+  groupCoordinators,
+  messagePage,
+  notFoundPage,
+  workspaceHtml,
+} from "./shared.ts";
 
 /**
  * Allied groups' needs and offers, pledging to them and re-sharing them with
@@ -27,11 +33,8 @@ import { coordinatedGroup, formField, formGuards, messagePage } from "./shared.t
  */
 export function registerPledgePages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
-  const signedIn = requireSignIn(deps);
-  const notFound = (c: Context) => {
-    const { t } = pageContext(c, urls);
-    return messagePage(c, urls, t.notFound, t.notFoundText, 404);
-  };
+  const guards = formGuards(urls);
+  const coordinators = groupCoordinators(deps);
 
   const renderNetwork = async (
     c: Context,
@@ -41,7 +44,6 @@ export function registerPledgePages(app: Hono, deps: WebDeps): void {
     notice?: string,
     after?: { publishedAt: Temporal.Instant; id: string },
   ) => {
-    const { account, csrfToken } = c.get("signedIn");
     const page = pageContext(c, urls);
     const { items, more } = splitPage(
       await listNetwork(db, {
@@ -67,55 +69,41 @@ export function registerPledgePages(app: Hono, deps: WebDeps): void {
       group.id,
       items.map((i) => i.objectId),
     );
-    return c.html(
-      renderDocument(
-        NetworkPage({
-          page,
-          account,
-          csrf: csrfToken,
-          group,
-          items,
-          shared,
-          problem,
-          notice,
-          pager,
-        }),
-      ),
+    return workspaceHtml(
+      c,
+      urls,
+      NetworkPage,
+      { group, items, shared, problem, notice, pager },
       status,
     );
   };
 
-  app.get("/workspace/groups/:handle/network", signedIn, async (c) => {
-    const group = await coordinatedGroup(db, c);
-    if (group === null) return notFound(c);
+  app.get("/workspace/groups/:handle/network", ...coordinators, async (c) => {
     const { t } = pageContext(c, urls);
     const after = decodeTimeCursor(c.req.query("after"));
-    if (after === null) return notFound(c);
-    const notice = c.req.query("done") === "shared" ? t.shareDone : undefined;
-    return renderNetwork(c, group, undefined, 200, notice, after);
+    if (after === null) return notFoundPage(c, urls);
+    const notice = doneNotice(c, { shared: t.shareDone });
+    return renderNetwork(c, c.get("group"), undefined, 200, notice, after);
   });
 
-  app.post("/workspace/groups/:handle/shares", ...formGuards(urls), signedIn, async (c) => {
-    const group = await coordinatedGroup(db, c);
-    if (group === null) return notFound(c);
+  app.post("/workspace/groups/:handle/shares", ...guards, ...coordinators, async (c) => {
+    const group = c.get("group");
     const objectId = formField(await c.req.parseBody(), "objectId").slice(0, 2000);
-    if (!URL.canParse(objectId)) return notFound(c);
+    if (!URL.canParse(objectId)) return notFoundPage(c, urls);
     const result = await shareRemoteObject(deps, group, objectId);
     if (result.ok) return c.redirect(`/workspace/groups/${group.handle}/network?done=shared`, 303);
     const { t } = pageContext(c, urls);
     if (result.error === "refused") {
       return messagePage(c, urls, t.shareButton, t.followProblems.refused, 403);
     }
-    if (result.error === "unknown-object") return notFound(c);
+    if (result.error === "unknown-object") return notFoundPage(c, urls);
     return renderNetwork(c, group, undefined, 409, t.alreadyShared);
   });
 
-  app.get("/workspace/groups/:handle/pledges", signedIn, async (c) => {
-    const group = await coordinatedGroup(db, c);
-    if (group === null) return notFound(c);
+  app.get("/workspace/groups/:handle/pledges", ...coordinators, async (c) => {
+    const group = c.get("group");
     const before = beforeIdOf(c.req.query("before"));
-    if (before === null) return notFound(c);
-    const { account, csrfToken } = c.get("signedIn");
+    if (before === null) return notFoundPage(c, urls);
     const page = pageContext(c, urls);
     const { items: pledges, more } = splitPage(
       await listPledges(db, group.id, WORKSPACE_PAGE_SIZE + 1, before),
@@ -133,22 +121,17 @@ export function registerPledgePages(app: Hono, deps: WebDeps): void {
       const target = await findRemoteProposal(db, objectId);
       if (target !== null) titles.set(objectId, target.title);
     }
-    const notice = c.req.query("done") === "sent" ? page.t.pledgeSent : undefined;
-    return c.html(
-      renderDocument(
-        PledgesPage({ page, account, csrf: csrfToken, group, pledges, titles, notice, pager }),
-      ),
-    );
+    const notice = doneNotice(c, { sent: page.t.pledgeSent });
+    return workspaceHtml(c, urls, PledgesPage, { group, pledges, titles, notice, pager });
   });
 
-  app.post("/workspace/groups/:handle/pledges", ...formGuards(urls), signedIn, async (c) => {
-    const group = await coordinatedGroup(db, c);
-    if (group === null) return notFound(c);
+  app.post("/workspace/groups/:handle/pledges", ...guards, ...coordinators, async (c) => {
+    const group = c.get("group");
     const form = await c.req.parseBody();
     const objectId = formField(form, "objectId");
     const target = objectId === "" ? null : await findRemoteProposal(db, objectId);
     if (target === null || !(await deps.isAllowed(new URL(target.originActorId)))) {
-      return notFound(c);
+      return notFoundPage(c, urls);
     }
     const typed = formField(form, "quantity").trim();
     const message = formField(form, "message").trim().slice(0, 5000);

@@ -1,9 +1,8 @@
 import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { findIncidentByObjectId } from "../../db/incidents.repo.ts";
-import { findProposal, listProposals } from "../../db/proposals.repo.ts";
+import { listProposals } from "../../db/proposals.repo.ts";
 import type { Group } from "../../domain/group.ts";
-import { isId } from "../../domain/ids.ts";
 import type { IntakeField, IntakeInput, IntakeProblem } from "../../domain/intake.ts";
 import type { Audience, Proposal, Purpose } from "../../domain/proposal.ts";
 import { deleteProposal, editProposal } from "../../services/proposals.ts";
@@ -16,60 +15,66 @@ import {
 } from "../../services/workspace-posts.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
-import { renderDocument } from "../layout.ts";
 import { EMPTY_INTAKE } from "../pages/intake-form.ts";
 import { DeletePostPage, type IncidentChoice, PostFormPage, PostsPage } from "../pages/posts.ts";
-import { requireSignIn } from "../session.ts";
-import { coordinatedGroup, formField, formGuards, messagePage } from "./shared.ts";
+import {
+  doneNotice,
+  formField,
+  formGuards,
+  groupCoordinators,
+  liveProposalOf,
+  notFoundPage,
+  workspaceHtml,
+} from "./shared.ts";
+
+/** What the write form is: a need or an offer, its heading, where it is sent. */
+interface PostForm {
+  readonly purpose: Purpose;
+  readonly heading: string;
+  readonly action: string;
+}
+
+/** What the coordinator typed or the form starts with: the fields, the audience, the incident tag. */
+interface TypedPost {
+  readonly values: IntakeInput;
+  readonly audience: Audience;
+  /** An incident's object id, "" for none. */
+  readonly incident: string;
+}
 
 /** A group's needs and offers: writing, editing and moving their status. */
 export function registerPostPages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
   const guards = formGuards(urls);
-  const message = (c: Context, title: string, text: string, status: 403 | 404 | 409 | 410) =>
-    messagePage(c, urls, title, text, status);
-  const signedIn = requireSignIn(deps);
+  const coordinators = groupCoordinators(deps);
 
-  app.get("/workspace/groups/:handle/posts", signedIn, async (c) => {
-    const group = await coordinatedGroup(db, c);
-    const page = pageContext(c, urls);
-    if (group === null) return message(c, page.t.notFound, page.t.notFoundText, 404);
-    const { account, csrfToken } = c.get("signedIn");
+  app.get("/workspace/groups/:handle/posts", ...coordinators, async (c) => {
+    const group = c.get("group");
+    const { t } = pageContext(c, urls);
     const proposals = await listProposals(db, {
       groupId: group.id,
       includeFollowersOnly: true,
       limit: 100,
     });
-    const done = c.req.query("done");
-    const notice =
-      done === "changed"
-        ? page.t.statusChanged
-        : done === "refused"
-          ? page.t.statusNotAllowed
-          : done === "saved"
-            ? page.t.saved
-            : done === "deleted"
-              ? page.t.deleted
-              : undefined;
-    return c.html(
-      renderDocument(PostsPage({ page, account, csrf: csrfToken, group, proposals, notice })),
-    );
+    const notice = doneNotice(c, {
+      changed: t.statusChanged,
+      refused: t.statusNotAllowed,
+      saved: t.saved,
+      deleted: t.deleted,
+    });
+    return workspaceHtml(c, urls, PostsPage, { group, proposals, notice });
   });
 
-  app.post("/workspace/groups/:handle/posts/:id/status", ...guards, signedIn, async (c) => {
-    const group = await coordinatedGroup(db, c);
-    const { t } = pageContext(c, urls);
-    const id = c.req.param("id");
-    const found = group !== null && isId(id) ? await findProposal(db, id) : null;
-    if (group === null || found?.state !== "live" || found.proposal.groupId !== group.id) {
-      return message(c, t.notFound, t.notFoundText, 404);
-    }
+  app.post("/workspace/groups/:handle/posts/:id/status", ...guards, ...coordinators, async (c) => {
+    const group = c.get("group");
+    const proposal = await liveProposalOf(db, group, c.req.param("id"));
+    if (proposal === null) return notFoundPage(c, urls);
     const status = formField(await c.req.parseBody(), "status");
     const base = `/workspace/groups/${group.handle}/posts`;
     if (status !== "pledged" && status !== "fulfilled" && status !== "closed") {
       return c.redirect(`${base}?done=refused`, 303);
     }
-    const result = await editProposal(deps, found.proposal, { status });
+    const result = await editProposal(deps, proposal, { status });
     return c.redirect(`${base}?done=${result.ok ? "changed" : "refused"}`, 303);
   });
 
@@ -81,50 +86,23 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
 
   const renderPostForm = (
     c: Context,
-    props: {
-      purpose: Purpose;
-      heading: string;
-      action: string;
-      values: IntakeInput;
-      audience: Audience;
-      incidents: readonly IncidentChoice[];
-      incident: string;
-      problems?: Partial<Record<IntakeField, IntakeProblem>>;
-      formError?: string;
-      incidentRefused?: boolean;
-    },
+    props: PostForm &
+      TypedPost & {
+        incidents: readonly IncidentChoice[];
+        problems?: Partial<Record<IntakeField, IntakeProblem>>;
+        formError?: string;
+        incidentRefused?: boolean;
+      },
     status: 200 | 409 | 422 = 200,
   ) => {
-    const { account, csrfToken } = c.get("signedIn");
-    const page = pageContext(c, urls);
-    return c.html(
-      renderDocument(
-        PostFormPage({
-          page,
-          account,
-          csrf: csrfToken,
-          problems: {},
-          today: today(),
-          ...props,
-        }),
-      ),
-      status,
-    );
+    return workspaceHtml(c, urls, PostFormPage, { problems: {}, today: today(), ...props }, status);
   };
 
   /** After a failed save: the form again, with the person's input and what went wrong. */
   const formFailure = (
     c: Context,
     result: Exclude<PostFormResult, { ok: true }>,
-    props: {
-      purpose: Purpose;
-      heading: string;
-      action: string;
-      values: IntakeInput;
-      audience: Audience;
-      incidents: readonly IncidentChoice[];
-      incident: string;
-    },
+    props: PostForm & TypedPost & { incidents: readonly IncidentChoice[] },
   ) => {
     const { t } = pageContext(c, urls);
     if (result.reason === "invalid") {
@@ -142,13 +120,16 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     return renderPostForm(c, { ...props, formError }, 409);
   };
 
-  /** Anything but "followers" is the default, public: the form offers only the two. */
-  const audienceOf = (form: Record<string, unknown>): Audience =>
-    formField(form, "audience") === "followers" ? "followers" : "public";
-
-  /** The incident select's value: an object id, or "" for none. */
-  const incidentOf = (form: Record<string, unknown>): string =>
-    formField(form, "incident").trim().slice(0, 2048);
+  /**
+   * What the coordinator typed. Anything but "followers" is the default
+   * audience, public: the form offers only the two. The incident select's
+   * value is an object id, or "" for none.
+   */
+  const typedPost = (form: Record<string, unknown>): TypedPost => ({
+    values: formValues(form),
+    audience: formField(form, "audience") === "followers" ? "followers" : "public",
+    incident: formField(form, "incident").trim().slice(0, 2048),
+  });
 
   /**
    * What the select offers: the incidents the group may tag with, and the
@@ -167,18 +148,28 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     return choices;
   };
 
-  const purposeOf = (c: Context): Purpose =>
-    c.req.query("purpose") === "offer" ? "offer" : "request";
-
-  app.get("/workspace/groups/:handle/posts/new", signedIn, async (c) => {
-    const group = await coordinatedGroup(db, c);
+  /** The form for a new need (`?purpose=offer`: offer) of the route's group. */
+  const newPostForm = (c: Context, group: Group): PostForm => {
     const { t } = pageContext(c, urls);
-    if (group === null) return message(c, t.notFound, t.notFoundText, 404);
-    const purpose = purposeOf(c);
-    return renderPostForm(c, {
+    const purpose: Purpose = c.req.query("purpose") === "offer" ? "offer" : "request";
+    return {
       purpose,
       heading: purpose === "request" ? t.newNeedHeading(group.name) : t.newOfferHeading(group.name),
       action: `/workspace/groups/${group.handle}/posts/new?purpose=${purpose}`,
+    };
+  };
+
+  /** The form that edits one of the group's needs or offers. */
+  const editPostForm = (c: Context, group: Group, proposal: Proposal): PostForm => ({
+    purpose: proposal.purpose,
+    heading: pageContext(c, urls).t.editHeading(proposal.title),
+    action: `/workspace/groups/${group.handle}/posts/${proposal.id}/edit`,
+  });
+
+  app.get("/workspace/groups/:handle/posts/new", ...coordinators, async (c) => {
+    const group = c.get("group");
+    return renderPostForm(c, {
+      ...newPostForm(c, group),
       values: EMPTY_INTAKE,
       audience: "public",
       incidents: await incidentChoices(group),
@@ -186,55 +177,30 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     });
   });
 
-  app.post("/workspace/groups/:handle/posts/new", ...guards, signedIn, async (c) => {
-    const group = await coordinatedGroup(db, c);
-    const { t } = pageContext(c, urls);
-    if (group === null) return message(c, t.notFound, t.notFoundText, 404);
-    const purpose = purposeOf(c);
-    const form = await c.req.parseBody();
-    const values = formValues(form);
-    const audience = audienceOf(form);
-    const incident = incidentOf(form);
-    const result = await createPostFromForm(
-      deps,
-      group,
-      purpose,
-      values,
-      audience,
-      incident === "" ? null : incident,
-    );
+  app.post("/workspace/groups/:handle/posts/new", ...guards, ...coordinators, async (c) => {
+    const group = c.get("group");
+    const form = newPostForm(c, group);
+    const typed = typedPost(await c.req.parseBody());
+    const { values, audience, incident } = typed;
+    const tag = incident === "" ? null : incident;
+    const result = await createPostFromForm(deps, group, form.purpose, values, audience, tag);
     if (result.ok) return c.redirect(`/workspace/groups/${group.handle}/posts?done=saved`, 303);
-    return formFailure(c, result, {
-      purpose,
-      heading: purpose === "request" ? t.newNeedHeading(group.name) : t.newOfferHeading(group.name),
-      action: `/workspace/groups/${group.handle}/posts/new?purpose=${purpose}`,
-      values,
-      audience,
-      incidents: await incidentChoices(group),
-      incident,
-    });
+    return formFailure(c, result, { ...form, ...typed, incidents: await incidentChoices(group) });
   });
 
-  /** A live need or offer of a group the account coordinates. */
+  /** The route's group and its live need or offer `:id`. */
   const coordinatedProposal = async (c: Context) => {
-    const group = await coordinatedGroup(db, c);
-    const id = c.req.param("id") ?? "";
-    const found = group !== null && isId(id) ? await findProposal(db, id) : null;
-    if (group === null || found?.state !== "live" || found.proposal.groupId !== group.id) {
-      return null;
-    }
-    return { group, proposal: found.proposal };
+    const group = c.get("group");
+    const proposal = await liveProposalOf(db, group, c.req.param("id") ?? "");
+    return proposal === null ? null : { group, proposal };
   };
 
-  app.get("/workspace/groups/:handle/posts/:id/edit", signedIn, async (c) => {
+  app.get("/workspace/groups/:handle/posts/:id/edit", ...coordinators, async (c) => {
     const found = await coordinatedProposal(c);
-    const { t } = pageContext(c, urls);
-    if (found === null) return message(c, t.notFound, t.notFoundText, 404);
+    if (found === null) return notFoundPage(c, urls);
     const { group, proposal } = found;
     return renderPostForm(c, {
-      purpose: proposal.purpose,
-      heading: t.editHeading(proposal.title),
-      action: `/workspace/groups/${group.handle}/posts/${proposal.id}/edit`,
+      ...editPostForm(c, group, proposal),
       values: formValuesOf(proposal),
       audience: proposal.audience,
       incidents: await incidentChoices(group, proposal),
@@ -242,31 +208,19 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     });
   });
 
-  app.post("/workspace/groups/:handle/posts/:id/edit", ...guards, signedIn, async (c) => {
+  app.post("/workspace/groups/:handle/posts/:id/edit", ...guards, ...coordinators, async (c) => {
     const found = await coordinatedProposal(c);
-    const { t } = pageContext(c, urls);
-    if (found === null) return message(c, t.notFound, t.notFoundText, 404);
+    if (found === null) return notFoundPage(c, urls);
     const { group, proposal } = found;
-    const form = await c.req.parseBody();
-    const values = formValues(form);
-    const audience = audienceOf(form);
-    const incident = incidentOf(form);
-    const result = await editPostFromForm(
-      deps,
-      proposal,
-      values,
-      audience,
-      incident === "" ? null : incident,
-    );
+    const typed = typedPost(await c.req.parseBody());
+    const { values, audience, incident } = typed;
+    const tag = incident === "" ? null : incident;
+    const result = await editPostFromForm(deps, proposal, values, audience, tag);
     if (result.ok) return c.redirect(`/workspace/groups/${group.handle}/posts?done=saved`, 303);
     return formFailure(c, result, {
-      purpose: proposal.purpose,
-      heading: t.editHeading(proposal.title),
-      action: `/workspace/groups/${group.handle}/posts/${proposal.id}/edit`,
-      values,
-      audience,
+      ...editPostForm(c, group, proposal),
+      ...typed,
       incidents: await incidentChoices(group, proposal),
-      incident,
     });
   });
 
@@ -275,37 +229,27 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     found: NonNullable<Awaited<ReturnType<typeof coordinatedProposal>>>,
     notConfirmed: boolean,
   ) => {
-    const { account, csrfToken } = c.get("signedIn");
-    return c.html(
-      renderDocument(
-        DeletePostPage({
-          page: pageContext(c, urls),
-          account,
-          csrf: csrfToken,
-          ...found,
-          notConfirmed,
-        }),
-      ),
+    return workspaceHtml(
+      c,
+      urls,
+      DeletePostPage,
+      { ...found, notConfirmed },
       notConfirmed ? 422 : 200,
     );
   };
 
-  app.get("/workspace/groups/:handle/posts/:id/delete", signedIn, async (c) => {
+  app.get("/workspace/groups/:handle/posts/:id/delete", ...coordinators, async (c) => {
     const found = await coordinatedProposal(c);
-    const { t } = pageContext(c, urls);
-    if (found === null) return message(c, t.notFound, t.notFoundText, 404);
+    if (found === null) return notFoundPage(c, urls);
     return renderDelete(c, found, false);
   });
 
-  app.post("/workspace/groups/:handle/posts/:id/delete", ...guards, signedIn, async (c) => {
+  app.post("/workspace/groups/:handle/posts/:id/delete", ...guards, ...coordinators, async (c) => {
     const found = await coordinatedProposal(c);
-    const { t } = pageContext(c, urls);
-    if (found === null) return message(c, t.notFound, t.notFoundText, 404);
+    if (found === null) return notFoundPage(c, urls);
     if (formField(await c.req.parseBody(), "confirm") !== "1") return renderDelete(c, found, true);
     // The same use case as the API's DELETE: marked deleted, Delete federated after commit.
-    if (!(await deleteProposal(deps, found.proposal))) {
-      return message(c, t.notFound, t.notFoundText, 404);
-    }
+    if (!(await deleteProposal(deps, found.proposal))) return notFoundPage(c, urls);
     return c.redirect(`/workspace/groups/${found.group.handle}/posts?done=deleted`, 303);
   });
 }

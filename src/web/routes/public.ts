@@ -20,7 +20,7 @@ import { MessagePage } from "../pages/message.ts";
 import { PrintPage } from "../pages/print.ts";
 import { type HelpForm, ProposalPage } from "../pages/proposal.ts";
 import { clientAddress, formBodyLimit, sameOriginForms } from "../request-guards.ts";
-import { readNearQuery } from "./shared.ts";
+import { notFoundPage, readNearQuery } from "./shared.ts";
 
 /** How many open needs (and offers) a group page lists. */
 export const GROUP_PAGE_LIMIT = 50;
@@ -29,13 +29,7 @@ export const GROUP_PAGE_LIMIT = 50;
 export function registerPublicPages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
 
-  const notFound = (c: Context) => {
-    const page = pageContext(c, urls);
-    return c.html(
-      renderDocument(MessagePage({ page, title: page.t.notFound, text: page.t.notFoundText })),
-      404,
-    );
-  };
+  const notFound = (c: Context) => notFoundPage(c, urls);
 
   app.get("/", async (c) => {
     const page = pageContext(c, urls);

@@ -1,6 +1,5 @@
 import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { findProposal } from "../../db/proposals.repo.ts";
 import { findResponse, listResponses } from "../../db/responses.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import { isId } from "../../domain/ids.ts";
@@ -15,10 +14,16 @@ import {
 } from "../../services/responses.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
-import { renderDocument } from "../layout.ts";
 import { type AcceptProblem, ResponsesPage } from "../pages/responses.ts";
-import { requireSignIn } from "../session.ts";
-import { coordinatedGroup, formField, formGuards, messagePage } from "./shared.ts";
+import {
+  doneNotice,
+  formField,
+  formGuards,
+  groupCoordinators,
+  liveProposalOf,
+  notFoundPage,
+  workspaceHtml,
+} from "./shared.ts";
 
 /** Enough to act on; the API pages through more. */
 const MATCHES_SHOWN = 10;
@@ -27,22 +32,15 @@ const MATCHES_SHOWN = 10;
 export function registerResponsePages(app: Hono, deps: WebDeps): void {
   const { db, urls } = deps;
   const guards = formGuards(urls);
-  const signedIn = requireSignIn(deps);
-  const notFound = (c: Context) => {
-    const { t } = pageContext(c, urls);
-    return messagePage(c, urls, t.notFound, t.notFoundText, 404);
-  };
+  const coordinators = groupCoordinators(deps);
   const pageOf = (group: Group, proposal: Proposal) =>
     `/workspace/groups/${group.handle}/posts/${proposal.id}/responses`;
 
-  /** A live need or offer of a group the account coordinates. */
+  /** The route's group and its live need or offer `id`. */
   const coordinatedProposal = async (c: Context, id: string) => {
-    const group = await coordinatedGroup(db, c);
-    const found = group !== null && isId(id) ? await findProposal(db, id) : null;
-    if (group === null || found?.state !== "live" || found.proposal.groupId !== group.id) {
-      return null;
-    }
-    return { group, proposal: found.proposal };
+    const group = c.get("group");
+    const proposal = await liveProposalOf(db, group, id);
+    return proposal === null ? null : { group, proposal };
   };
 
   /** An answer to one of the route group's needs or offers. */
@@ -61,7 +59,6 @@ export function registerResponsePages(app: Hono, deps: WebDeps): void {
     extra: { notice?: string; acceptProblem?: AcceptProblem },
     status: 200 | 409 | 422 = 200,
   ) => {
-    const { account, csrfToken } = c.get("signedIn");
     const [responses, matches] = await Promise.all([
       listResponses(db, proposal.id, 100),
       matchProposal(deps, {
@@ -72,103 +69,108 @@ export function registerResponsePages(app: Hono, deps: WebDeps): void {
         ownOrigin: urls.origin.href,
       }),
     ]);
-    return c.html(
-      renderDocument(
-        ResponsesPage({
-          page: pageContext(c, urls),
-          account,
-          csrf: csrfToken,
-          group,
-          proposal,
-          responses,
-          matches,
-          reopenAction: `/workspace/groups/${group.handle}/posts/${proposal.id}/reopen`,
-          ...extra,
-        }),
-      ),
+    return workspaceHtml(
+      c,
+      urls,
+      ResponsesPage,
+      {
+        group,
+        proposal,
+        responses,
+        matches,
+        reopenAction: `/workspace/groups/${group.handle}/posts/${proposal.id}/reopen`,
+        ...extra,
+      },
       status,
     );
   };
 
-  app.get("/workspace/groups/:handle/posts/:id/responses", signedIn, async (c) => {
+  app.get("/workspace/groups/:handle/posts/:id/responses", ...coordinators, async (c) => {
     const found = await coordinatedProposal(c, c.req.param("id"));
-    if (found === null) return notFound(c);
+    if (found === null) return notFoundPage(c, urls);
     const { t } = pageContext(c, urls);
-    const done = c.req.query("done");
-    const notices: Record<string, string> = {
+    const notice = doneNotice(c, {
       accepted: t.answerAccepted,
       rejected: t.answerRejected,
       reopened: t.reopened,
-    };
-    return render(c, found.group, found.proposal, {
-      ...(done !== undefined && done in notices ? { notice: notices[done] } : {}),
     });
+    return render(c, found.group, found.proposal, { notice });
   });
 
   // A notification names the answer; this finds the page it is on.
-  app.get("/workspace/groups/:handle/responses/:rid", signedIn, async (c) => {
+  app.get("/workspace/groups/:handle/responses/:rid", ...coordinators, async (c) => {
     const found = await coordinatedResponse(c);
-    if (found === null) return notFound(c);
+    if (found === null) return notFoundPage(c, urls);
     return c.redirect(`${pageOf(found.group, found.proposal)}#r-${found.response.id}`, 303);
   });
 
-  app.post("/workspace/groups/:handle/responses/:rid/accept", ...guards, signedIn, async (c) => {
-    const found = await coordinatedResponse(c);
-    if (found === null) return notFound(c);
-    const { group, proposal, response } = found;
-    const { t } = pageContext(c, urls);
-    const form = await c.req.parseBody();
-    const typed = formField(form, "quantity").trim();
-    const allowExcess = formField(form, "allowExcess") === "1";
-    const result = await acceptResponseAsCoordinator(deps, proposal, response, {
-      quantity: quantityOf(typed, proposal, response),
-      allowExcess,
-    });
-    if (result.ok) return c.redirect(`${pageOf(group, proposal)}?done=accepted`, 303);
-    const { error } = result;
-    if (error.type === "quantity") {
-      return render(
-        c,
-        group,
-        proposal,
-        {
-          acceptProblem: {
-            responseId: response.id,
-            problem: error.problem,
-            quantity: typed,
-            allowExcess,
+  app.post(
+    "/workspace/groups/:handle/responses/:rid/accept",
+    ...guards,
+    ...coordinators,
+    async (c) => {
+      const found = await coordinatedResponse(c);
+      if (found === null) return notFoundPage(c, urls);
+      const { group, proposal, response } = found;
+      const { t } = pageContext(c, urls);
+      const form = await c.req.parseBody();
+      const typed = formField(form, "quantity").trim();
+      const allowExcess = formField(form, "allowExcess") === "1";
+      const result = await acceptResponseAsCoordinator(deps, proposal, response, {
+        quantity: quantityOf(typed, proposal, response),
+        allowExcess,
+      });
+      if (result.ok) return c.redirect(`${pageOf(group, proposal)}?done=accepted`, 303);
+      const { error } = result;
+      if (error.type === "quantity") {
+        return render(
+          c,
+          group,
+          proposal,
+          {
+            acceptProblem: {
+              responseId: response.id,
+              problem: error.problem,
+              quantity: typed,
+              allowExcess,
+            },
           },
-        },
-        422,
+          422,
+        );
+      }
+      // Someone else answered or changed it meanwhile: the page as it is now.
+      const fresh = await coordinatedProposal(c, proposal.id);
+      const notice = error.type === "proposal-ended" ? t.answerEnded : t.answerAlready;
+      return render(c, group, fresh?.proposal ?? proposal, { notice }, 409);
+    },
+  );
+
+  app.post(
+    "/workspace/groups/:handle/responses/:rid/reject",
+    ...guards,
+    ...coordinators,
+    async (c) => {
+      const found = await coordinatedResponse(c);
+      if (found === null) return notFoundPage(c, urls);
+      const { group, proposal, response } = found;
+      const { t } = pageContext(c, urls);
+      const reason = formField(await c.req.parseBody(), "reason")
+        .trim()
+        .slice(0, RESPONSE_LIMITS.reason);
+      const result = await rejectResponseAsCoordinator(
+        deps,
+        proposal,
+        response,
+        reason === "" ? null : reason,
       );
-    }
-    // Someone else answered or changed it meanwhile: the page as it is now.
-    const fresh = await coordinatedProposal(c, proposal.id);
-    const notice = error.type === "proposal-ended" ? t.answerEnded : t.answerAlready;
-    return render(c, group, fresh?.proposal ?? proposal, { notice }, 409);
-  });
+      if (result.ok) return c.redirect(`${pageOf(group, proposal)}?done=rejected`, 303);
+      return render(c, group, proposal, { notice: t.answerAlready }, 409);
+    },
+  );
 
-  app.post("/workspace/groups/:handle/responses/:rid/reject", ...guards, signedIn, async (c) => {
-    const found = await coordinatedResponse(c);
-    if (found === null) return notFound(c);
-    const { group, proposal, response } = found;
-    const { t } = pageContext(c, urls);
-    const reason = formField(await c.req.parseBody(), "reason")
-      .trim()
-      .slice(0, RESPONSE_LIMITS.reason);
-    const result = await rejectResponseAsCoordinator(
-      deps,
-      proposal,
-      response,
-      reason === "" ? null : reason,
-    );
-    if (result.ok) return c.redirect(`${pageOf(group, proposal)}?done=rejected`, 303);
-    return render(c, group, proposal, { notice: t.answerAlready }, 409);
-  });
-
-  app.post("/workspace/groups/:handle/posts/:id/reopen", ...guards, signedIn, async (c) => {
+  app.post("/workspace/groups/:handle/posts/:id/reopen", ...guards, ...coordinators, async (c) => {
     const found = await coordinatedProposal(c, c.req.param("id"));
-    if (found === null) return notFound(c);
+    if (found === null) return notFoundPage(c, urls);
     const { group, proposal } = found;
     const { t } = pageContext(c, urls);
     const result = await reopenProposal(deps, group, proposal, null);

@@ -1,14 +1,22 @@
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import type { Child } from "hono/jsx";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/database.ts";
 import { findGroupByHandle } from "../../db/groups.repo.ts";
+import { findProposal } from "../../db/proposals.repo.ts";
 import type { Group } from "../../domain/group.ts";
+import { isId } from "../../domain/ids.ts";
 import { type NearQuery, parseNear } from "../../domain/near.ts";
+import type { Proposal } from "../../domain/proposal.ts";
 import type { InstanceUrls } from "../../urls.ts";
 import { pageContext } from "../context.ts";
+import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
 import { MessagePage } from "../pages/message.ts";
+import type { WorkspaceView } from "../pages/workspace-page.ts";
 import { formBodyLimit, sameOriginForms } from "../request-guards.ts";
+import { requireSignIn } from "../session.ts";
 
 /** A text field of a parsed form; "" when absent or a file. */
 export const formField = (form: Record<string, unknown>, name: string): string =>
@@ -30,10 +38,89 @@ export function messagePage(
   return c.html(renderDocument(MessagePage({ page, title, text })), status);
 }
 
-/** The route's group, if the signed-in account coordinates it. */
-export async function coordinatedGroup(db: Kysely<Database>, c: Context): Promise<Group | null> {
-  const group = await findGroupByHandle(db, c.req.param("handle") ?? "");
-  return group !== null && c.get("signedIn").groupIds.includes(group.id) ? group : null;
+/** The not-found page: also what a group or item the account may not see gets. */
+export function notFoundPage(c: Context, urls: InstanceUrls) {
+  const { t } = pageContext(c, urls);
+  return messagePage(c, urls, t.notFound, t.notFoundText, 404);
+}
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** Set by `groupCoordinators` on the routes of one group's workspace. */
+    group: Group;
+  }
+}
+
+/**
+ * What a route of one group's workspace (`/workspace/groups/:handle/…`)
+ * goes through: `requireSignIn`, then the group must be one the account
+ * coordinates (it is then in `c.get("group")`). Anyone else gets the
+ * not-found page, as for a group that does not exist.
+ */
+export function groupCoordinators(deps: WebDeps) {
+  return [requireSignIn(deps), requireCoordinatedGroup(deps)] as const;
+}
+
+/** What an instance admins' route goes through: to anyone else the page is not there. */
+export function instanceAdmins(deps: WebDeps) {
+  return [requireSignIn(deps), requireAdmin(deps.urls)] as const;
+}
+
+function requireCoordinatedGroup(deps: WebDeps): MiddlewareHandler {
+  return async (c, next) => {
+    const group = await findGroupByHandle(deps.db, c.req.param("handle") ?? "");
+    if (group === null || !c.get("signedIn").groupIds.includes(group.id)) {
+      return notFoundPage(c, deps.urls);
+    }
+    c.set("group", group);
+    await next();
+  };
+}
+
+function requireAdmin(urls: InstanceUrls): MiddlewareHandler {
+  return async (c, next) => {
+    if (!c.get("signedIn").account.isAdmin) return notFoundPage(c, urls);
+    await next();
+  };
+}
+
+/** A live need or offer of the group, by id: null when there is none, or it is another group's. */
+export async function liveProposalOf(
+  db: Kysely<Database>,
+  group: Group,
+  id: string,
+): Promise<Proposal | null> {
+  const found = isId(id) ? await findProposal(db, id) : null;
+  return found?.state === "live" && found.proposal.groupId === group.id ? found.proposal : null;
+}
+
+/** Who a workspace page is drawn for: the session `requireSignIn` let through. */
+export function workspaceView(c: Context, urls: InstanceUrls): WorkspaceView {
+  const { account, csrfToken } = c.get("signedIn");
+  return { page: pageContext(c, urls), account, csrf: csrfToken };
+}
+
+/** A workspace page component rendered for the signed-in account, in the reader's language. */
+export function workspaceHtml<P extends WorkspaceView>(
+  c: Context,
+  urls: InstanceUrls,
+  component: (props: P) => Child,
+  props: NoInfer<Omit<P, keyof WorkspaceView>>,
+  status: ContentfulStatusCode = 200,
+) {
+  return c.html(renderDocument(component({ ...workspaceView(c, urls), ...props } as P)), status);
+}
+
+/**
+ * The notice for the `?done=` a form's redirect came back with, when it is
+ * one the page knows (own keys only: `?done=constructor` is nothing).
+ */
+export function doneNotice(
+  c: Context,
+  notices: Readonly<Record<string, string>>,
+): string | undefined {
+  const done = c.req.query("done");
+  return done !== undefined && Object.hasOwn(notices, done) ? notices[done] : undefined;
 }
 
 /**
