@@ -295,6 +295,8 @@ describe("delivery to follower inboxes that fail", () => {
     const need = await createNeed(api, "busy", "Candles");
 
     await expect.poll(() => inbox.posts().length, POLL).toBeGreaterThanOrEqual(2);
+    // The give-up is recorded just after its row leaves the queue.
+    await expect.poll(async () => (await failuresFor(db(), inbox.inbox)).length, POLL).toBe(1);
     await expect.poll(() => queuedFor(db(), inbox.inbox), POLL).toBe(0);
     // Expected: the test schedule's three attempts (two POSTs each), then a
     // recorded give-up. Fedify re-enqueues copies instead (see above) until
