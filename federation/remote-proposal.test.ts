@@ -6,7 +6,12 @@ import type { Proposal as LocalProposal } from "../src/domain/proposal.ts";
 import type { RemoteProposal } from "../src/domain/remote-proposal.ts";
 import { htmlToText } from "./html-to-text.ts";
 import { PROPOSAL_CONTEXT, PUBLIC_AUDIENCE, renderProposalObject } from "./proposal-object.ts";
-import { parseAmount, parseInstant, parseRemoteObject } from "./remote-proposal.ts";
+import {
+  parseAmount,
+  parseInstant,
+  parseRemoteObject,
+  parseSharedDocument,
+} from "./remote-proposal.ts";
 
 const NOW = Temporal.Instant.from("2026-11-28T12:00:00Z");
 const loaded: string[] = [];
@@ -517,6 +522,56 @@ describe("parseRemoteObject: quantities", () => {
       quantity: { amount: "12", unit: "kilogram" },
       remainingAmount: "12",
       quantityStep: "0.5",
+    });
+  });
+});
+
+describe("parseSharedDocument", () => {
+  const AS = "https://www.w3.org/ns/activitystreams";
+  const CREATE = "https://lemmy.example/activities/create/1";
+  const POST = "https://lemmy.example/post/1";
+  const CAROL = "https://lemmy.example/u/carol";
+  const readShared = (json: unknown) => parseSharedDocument(json, { contextLoader, now: NOW });
+
+  it("reads a Create's actor and object id, the object embedded or named", async () => {
+    const embedded = {
+      "@context": AS,
+      id: CREATE,
+      type: "Create",
+      actor: CAROL,
+      object: { id: POST, type: "Note", content: "not read" },
+    };
+    expect(await readShared(embedded)).toEqual({
+      activity: { type: "Create", id: CREATE, actorId: CAROL, objectId: POST },
+    });
+    expect(await readShared({ ...embedded, type: "Update", object: POST })).toEqual({
+      activity: { type: "Update", id: CREATE, actorId: CAROL, objectId: POST },
+    });
+  });
+
+  it("names no object or actor when there is not exactly one", async () => {
+    const reading = await readShared({
+      "@context": AS,
+      id: CREATE,
+      type: "Create",
+      actor: [CAROL, "https://lemmy.example/u/dave"],
+      object: [POST, "https://lemmy.example/post/2"],
+    });
+    expect(reading).toEqual({
+      activity: { type: "Create", id: CREATE, actorId: null, objectId: null },
+    });
+  });
+
+  it("reads anything else as an object, refusing other activities", async () => {
+    const note = { "@context": AS, id: POST, type: "Note", attributedTo: CAROL, content: "Hi" };
+    const reading = await readShared(note);
+    expect("object" in reading && reading.object.ok).toBe(true);
+    const del = await readShared({ "@context": AS, id: CREATE, type: "Delete", object: POST });
+    expect(del).toEqual({
+      object: { ok: false, reason: expect.stringMatching(/unsupported type/) },
+    });
+    expect(await readShared("junk")).toEqual({
+      object: { ok: false, reason: "not a JSON object" },
     });
   });
 });

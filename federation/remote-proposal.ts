@@ -62,20 +62,74 @@ export async function parseRemoteObject(
   json: unknown,
   options: { readonly contextLoader: DocumentLoader; readonly now: Temporal.Instant },
 ): Promise<RemoteObjectReading> {
+  const node = await expandOne(json, options.contextLoader);
+  return typeof node === "string" ? refuse(node) : readExpandedObject(node, options.now);
+}
+
+/**
+ * A `Create` or `Update` fetched from its id: only what is needed to find the
+ * object it is about. Whatever it embeds of that object is not read.
+ */
+export interface WrappingActivity {
+  readonly type: "Create" | "Update";
+  readonly id: string | null;
+  readonly actorId: string | null;
+  /** The object's id, whether the activity embeds the object or names it. */
+  readonly objectId: string | null;
+}
+
+/**
+ * What a shared id names. FEP-1b12 groups (Lemmy) may announce a `Create` or
+ * `Update` by its id rather than embedding it: the fetched document is then
+ * that activity. Anything else is read as an object (and an activity of
+ * another type is refused there as an unsupported type). Never throws.
+ */
+export type SharedDocumentReading =
+  | { readonly activity: WrappingActivity }
+  | { readonly object: RemoteObjectReading };
+
+export async function parseSharedDocument(
+  json: unknown,
+  options: { readonly contextLoader: DocumentLoader; readonly now: Temporal.Instant },
+): Promise<SharedDocumentReading> {
+  const node = await expandOne(json, options.contextLoader);
+  if (typeof node === "string") return { object: refuse(node) };
+  const nodeTypes = types(node);
+  const type = nodeTypes.includes(`${AS}Create`)
+    ? "Create"
+    : nodeTypes.includes(`${AS}Update`)
+      ? "Update"
+      : null;
+  if (type === null) return { object: readExpandedObject(node, options.now) };
+  const objectIds = ids(node, `${AS}object`);
+  const actorIds = ids(node, `${AS}actor`);
+  return {
+    activity: {
+      type,
+      id: httpUrl(node["@id"]),
+      // One actor and one object, or the activity is not read at all.
+      actorId: actorIds.length === 1 ? httpUrl(actorIds[0]) : null,
+      objectId: objectIds.length === 1 ? httpUrl(objectIds[0]) : null,
+    },
+  };
+}
+
+/** The one JSON-LD node a document expands to, or why there is none. */
+async function expandOne(json: unknown, contextLoader: DocumentLoader): Promise<Node | string> {
   // An array is expanded JSON-LD; it must still hold exactly one object.
-  if (typeof json !== "object" || json === null) return refuse("not a JSON object");
+  if (typeof json !== "object" || json === null) return "not a JSON object";
   let expanded: unknown;
   try {
     expanded = await jsonld.expand(json, {
-      documentLoader: (url: string) => options.contextLoader(url),
+      documentLoader: (url: string) => contextLoader(url),
     });
   } catch (error) {
-    return refuse(`not readable as JSON-LD: ${error instanceof Error ? error.message : error}`);
+    return `not readable as JSON-LD: ${error instanceof Error ? error.message : error}`;
   }
   if (!Array.isArray(expanded) || expanded.length !== 1 || !isNode(expanded[0])) {
-    return refuse("not a single JSON-LD object");
+    return "not a single JSON-LD object";
   }
-  return readExpandedObject(expanded[0], options.now);
+  return expanded[0];
 }
 
 type Node = Readonly<Record<string, unknown>>;

@@ -23,6 +23,8 @@ interface NetworkItem {
 describe("Announce of a whole Create or Update (FEP-1b12)", () => {
   let a: TestInstance;
   let lemmy: RemoteActor;
+  /** Another server, for activities that speak of what is not theirs. */
+  let elsewhere: RemoteActor;
   let inbox: URL;
   let carol: string;
 
@@ -44,9 +46,10 @@ describe("Announce of a whole Create or Update (FEP-1b12)", () => {
       .toBe(0);
 
   beforeAll(async () => {
-    [a, lemmy] = await Promise.all([
+    [a, lemmy, elsewhere] = await Promise.all([
       startTestInstance({ host: "127.0.0.1" }),
       startRemoteActor("127.0.0.7"),
+      startRemoteActor("127.0.0.8"),
     ]);
     await a.api("POST", "/api/v1/groups", { handle: "food", name: "City A Food" });
     const group = await a.database.db
@@ -74,11 +77,11 @@ describe("Announce of a whole Create or Update (FEP-1b12)", () => {
     carol = new URL("/users/carol", lemmy.origin).href;
   });
   afterAll(async () => {
-    await Promise.all([a?.stop(), lemmy?.close()]);
+    await Promise.all([a?.stop(), lemmy?.close(), elsewhere?.close()]);
   });
 
-  /** Announce(activity) by the followed group. */
-  const announce = (n: string, activity: Record<string, unknown>) =>
+  /** Announce(activity) by the followed group, the activity embedded or by id. */
+  const announce = (n: string, activity: Record<string, unknown> | string) =>
     lemmy.postSigned(inbox, {
       "@context": AS_CONTEXT,
       id: new URL(`/announces/${n}`, lemmy.origin).href,
@@ -166,5 +169,140 @@ describe("Announce of a whole Create or Update (FEP-1b12)", () => {
     const items = await network();
     expect(items).toHaveLength(before);
     expect(items.map((item) => item.summary)).not.toContain("FORGED");
+  });
+
+  /** A public Note served at `path` on `server`. */
+  const note = (server: RemoteActor, path: string, attributedTo: string, content: string) =>
+    server.publish(path, {
+      "@context": AS_CONTEXT,
+      id: new URL(path, server.origin).href,
+      type: "Note",
+      attributedTo,
+      to: [PUBLIC],
+      content,
+    }).href;
+  /** An activity served at `path` on `server` (its id is its URL unless said otherwise). */
+  const activity = (server: RemoteActor, path: string, fields: Record<string, unknown>) =>
+    server.publish(path, {
+      "@context": AS_CONTEXT,
+      id: new URL(path, server.origin).href,
+      to: [PUBLIC],
+      ...fields,
+    }).href;
+
+  it("dereferences an announced Create given by id, and reads its object from the origin", async () => {
+    const id = note(lemmy, "/post/10", carol, "Water filters for the evacuation centre");
+    const create = activity(lemmy, "/activities/create/10", {
+      type: "Create",
+      actor: carol,
+      // Even fetched from its origin, the activity's copy of the object is not used.
+      object: { id, type: "Note", attributedTo: carol, content: "FORGED" },
+    });
+    expect((await announce("10", create)).status).toBe(202);
+    await expect.poll(() => itemOf(id), { timeout: 15_000 }).toBeDefined();
+    expect(await itemOf(id)).toMatchObject({
+      kind: "post",
+      group: carol,
+      summary: "Water filters for the evacuation centre",
+      sharedBy: [lemmy.actorId.href],
+    });
+  });
+
+  it("reads an announced Update given by id, naming its object by id", async () => {
+    const id = note(lemmy, "/post/11", carol, "Blankets, 40");
+    const update = activity(lemmy, "/activities/update/11", {
+      type: "Update",
+      actor: carol,
+      object: id,
+    });
+    expect((await announce("11", update)).status).toBe(202);
+    await expect.poll(() => itemOf(id), { timeout: 15_000 }).toBeDefined();
+    expect((await itemOf(id))?.summary).toBe("Blankets, 40");
+  });
+
+  it("stores nothing from an announced activity by id that is not what it says, or not its origin's", async () => {
+    const before = await network();
+    const dave = new URL("/users/dave", lemmy.origin).href;
+    const stranger = elsewhere.actorId.href;
+    const refused: string[] = [];
+    const cases: (string | (() => string))[] = [
+      // The document at the id claims another id.
+      () => {
+        const id = note(lemmy, "/post/20", carol, "Claims another id");
+        refused.push(id);
+        return lemmy.publish("/activities/create/20", {
+          "@context": AS_CONTEXT,
+          id: new URL("/activities/create/other", lemmy.origin).href,
+          type: "Create",
+          actor: carol,
+          object: id,
+        }).href;
+      },
+      // The activity speaks for another server's actor and object.
+      () => {
+        const id = note(elsewhere, "/post/21", stranger, "Another server's object");
+        refused.push(id);
+        return activity(lemmy, "/activities/create/21", {
+          type: "Create",
+          actor: stranger,
+          object: id,
+        });
+      },
+      // Its object is attributed to someone other than its actor.
+      () => {
+        const id = note(lemmy, "/post/22", dave, "Someone else's object");
+        refused.push(id);
+        return activity(lemmy, "/activities/create/22", {
+          type: "Create",
+          actor: carol,
+          object: id,
+        });
+      },
+      // One level only: a Create naming a Create is not followed further.
+      () => {
+        const id = note(lemmy, "/post/23", carol, "Two levels down");
+        refused.push(id);
+        const inner = activity(lemmy, "/activities/create/23-inner", {
+          type: "Create",
+          actor: carol,
+          object: id,
+        });
+        return activity(lemmy, "/activities/create/23", {
+          type: "Create",
+          actor: carol,
+          object: inner,
+        });
+      },
+      // Another kind of activity.
+      () => {
+        const id = note(lemmy, "/post/24", carol, "Deleted, not shared");
+        refused.push(id);
+        return activity(lemmy, "/activities/delete/24", {
+          type: "Delete",
+          actor: carol,
+          object: id,
+        });
+      },
+      // Nothing at the id.
+      new URL("/activities/create/missing", lemmy.origin).href,
+    ];
+    let n = 20;
+    for (const make of cases) {
+      const url = typeof make === "string" ? make : make();
+      expect((await announce(String(n++), url)).status).toBe(202);
+    }
+    await drained();
+    const items = await network();
+    expect(items.map((item) => item.objectId).sort()).toEqual(
+      before.map((item) => item.objectId).sort(),
+    );
+    for (const id of refused) expect(items.map((item) => item.objectId)).not.toContain(id);
+    // Each object was fine in itself: announced directly, every one is stored.
+    for (const id of refused) expect((await announce(String(n++), id)).status).toBe(202);
+    await expect
+      .poll(async () => (await network()).filter((item) => refused.includes(item.objectId)), {
+        timeout: 15_000,
+      })
+      .toHaveLength(refused.length);
   });
 });

@@ -13,7 +13,11 @@ import {
 import { newId } from "../../src/domain/ids.ts";
 import type { RemoteProposal } from "../../src/domain/remote-proposal.ts";
 import type { FederationDeps } from "../federation.ts";
-import { parseRemoteObject } from "../remote-proposal.ts";
+import {
+  parseRemoteObject,
+  parseSharedDocument,
+  type RemoteObjectReading,
+} from "../remote-proposal.ts";
 import { DisallowedUrlError } from "../security/outbound/address-policy.ts";
 import { keptIncidentTag, reshareIfOwner } from "./incidents.ts";
 
@@ -32,8 +36,8 @@ const logger = getLogger(["bayanihan", "federation", "inbox", "proposals"]);
  * - Delete: only the stored author may delete, from the object's own origin.
  * - Announce from a followed actor: the object is fetched from its origin and
  *   must be attributed to an actor there; one row per object, one share per
- *   sharer. An Announce of a whole Create or Update (FEP-1b12, Lemmy) shares
- *   the inner object.
+ *   sharer. An Announce of a whole Create or Update (FEP-1b12, Lemmy), embedded
+ *   or by id, shares the inner object.
  *
  * Malformed or unauthorised input is dropped with a debug line; only
  * failures worth retrying (the remote server unreachable or failing, our
@@ -57,37 +61,45 @@ function isPermanentFetchFailure(error: FetchError): boolean {
 }
 
 /**
- * Fetches and reads the object at `objectId`, signed as our group `handle`.
- * Null (after a debug line) when it is gone, unreadable, not public, or its
- * document claims another id. Throws when a retry may help.
+ * Fetches the document at `url`, signed as our group `handle`. Null (after a
+ * debug line) when its server is refused or the answer is a final no.
+ * Throws when a retry may help.
  */
-async function fetchRemoteObject(
+async function fetchDocument(
   ctx: InboxContext<void>,
   kind: string,
-  objectId: URL,
+  url: URL,
   handle: string,
   deps: FederationDeps,
-): Promise<RemoteProposal | null> {
+): Promise<{ document: unknown } | null> {
   // The inbox screen judged the sender; a shared object may live elsewhere.
-  if (!(await deps.isAllowed(objectId))) {
-    drop(kind, objectId, "its server is refused by the federation policy");
+  if (!(await deps.isAllowed(url))) {
+    drop(kind, url, "its server is refused by the federation policy");
     return null;
   }
   const loader = await ctx.getDocumentLoader({ identifier: handle });
-  let document: unknown;
   try {
-    ({ document } = await loader(objectId.href));
+    const { document } = await loader(url.href);
+    return { document };
   } catch (error) {
     if (error instanceof FetchError && isPermanentFetchFailure(error)) {
-      drop(kind, objectId, `the object could not be fetched: ${error.message}`);
+      drop(kind, url, `the document could not be fetched: ${error.message}`);
       return null;
     }
     throw error;
   }
-  const reading = await parseRemoteObject(document, {
-    contextLoader: ctx.contextLoader,
-    now: deps.clock(),
-  });
+}
+
+/**
+ * The object an object reading holds, when it is the one asked for: null
+ * (after a debug line) when it is unreadable, not public, or its document
+ * claims another id.
+ */
+function readObject(
+  kind: string,
+  objectId: URL,
+  reading: RemoteObjectReading,
+): RemoteProposal | null {
   if (!reading.ok) {
     drop(kind, objectId, `unreadable object: ${reading.reason}`);
     return null;
@@ -101,6 +113,27 @@ async function fetchRemoteObject(
     return null;
   }
   return reading.proposal;
+}
+
+/**
+ * Fetches and reads the object at `objectId`, signed as our group `handle`.
+ * Null (after a debug line) when it is gone, unreadable, not public, or its
+ * document claims another id. Throws when a retry may help.
+ */
+async function fetchRemoteObject(
+  ctx: InboxContext<void>,
+  kind: string,
+  objectId: URL,
+  handle: string,
+  deps: FederationDeps,
+): Promise<RemoteProposal | null> {
+  const fetched = await fetchDocument(ctx, kind, objectId, handle, deps);
+  if (fetched === null) return null;
+  const reading = await parseRemoteObject(fetched.document, {
+    contextLoader: ctx.contextLoader,
+    now: deps.clock(),
+  });
+  return readObject(kind, objectId, reading);
 }
 
 /**
@@ -209,14 +242,17 @@ const embeddedOnly = async (url: string): Promise<never> => {
 };
 
 /**
- * The id of the object an Announce shares. Groups on Lemmy-like software
- * (FEP-1b12) announce the whole activity, `Announce(Create(Note))` or
- * `Announce(Update(Note))`: then it is the inner object's id. Only that id is
- * read from the embedded activity, never its content nor its claimed author;
- * the object is then fetched from its origin like any other share. Null when
- * the Announce wraps an activity without an object.
+ * What an Announce shares. Groups on Lemmy-like software (FEP-1b12) announce
+ * the whole activity, `Announce(Create(Note))` or `Announce(Update(Note))`:
+ * then it is the inner object's id. Only that id is read from the embedded
+ * activity, never its content nor its claimed author; the object is then
+ * fetched from its origin like any other share. An object given by id may
+ * still turn out to be such an activity once fetched (`byReference`). Null
+ * when the Announce wraps an activity without an object.
  */
-async function announcedObjectId(announce: Announce): Promise<URL | null> {
+async function announcedObject(
+  announce: Announce,
+): Promise<{ readonly id: URL | null; readonly byReference: boolean }> {
   let embedded: unknown;
   try {
     // "trust" only lets us look at the embedded activity's type and object
@@ -224,10 +260,56 @@ async function announcedObjectId(announce: Announce): Promise<URL | null> {
     embedded = await announce.getObject({ crossOrigin: "trust", documentLoader: embeddedOnly });
   } catch {
     // The object is a reference (or unreadable): it is the shared object.
-    return announce.objectId;
+    return { id: announce.objectId, byReference: true };
   }
-  if (embedded instanceof Create || embedded instanceof Update) return embedded.objectId;
-  return announce.objectId;
+  if (embedded instanceof Create || embedded instanceof Update) {
+    return { id: embedded.objectId, byReference: false };
+  }
+  return { id: announce.objectId, byReference: false };
+}
+
+/**
+ * The object an Announce names by id. FEP-1b12 groups may name a Create or
+ * Update by its id instead of embedding it: then the activity, fetched from
+ * its origin and claiming that id, only says which object it is about and
+ * who made it. Both must be on the activity's origin; the object is fetched
+ * from there like any other share (whatever the activity embeds is not
+ * read) and must be attributed to the activity's actor. One level only: an
+ * activity that names another activity is refused when that is read as an
+ * object, so nothing is followed further.
+ */
+async function fetchSharedObject(
+  ctx: InboxContext<void>,
+  url: URL,
+  handle: string,
+  deps: FederationDeps,
+): Promise<RemoteProposal | null> {
+  const fetched = await fetchDocument(ctx, "Announce", url, handle, deps);
+  if (fetched === null) return null;
+  const reading = await parseSharedDocument(fetched.document, {
+    contextLoader: ctx.contextLoader,
+    now: deps.clock(),
+  });
+  if ("object" in reading) return readObject("Announce", url, reading.object);
+  const { activity } = reading;
+  const refuse = (why: string) => {
+    drop("Announce", url, `announced ${activity.type}: ${why}`);
+    return null;
+  };
+  if (activity.id !== url.href) return refuse(`the document at this id says it is ${activity.id}`);
+  if (activity.actorId === null || activity.objectId === null) {
+    return refuse("not one actor and one object");
+  }
+  const actorId = new URL(activity.actorId);
+  const objectId = new URL(activity.objectId);
+  if (actorId.origin !== url.origin) return refuse(`its actor is not on ${url.origin}`);
+  if (objectId.origin !== url.origin) return refuse(`its object is not on ${url.origin}`);
+  const object = await fetchRemoteObject(ctx, "Announce", objectId, handle, deps);
+  if (object === null) return null;
+  if (object.originActorId !== actorId.href) {
+    return refuse(`the object is attributed to ${object.originActorId}, not to its actor`);
+  }
+  return object;
 }
 
 export async function onAnnounced(
@@ -236,7 +318,8 @@ export async function onAnnounced(
   deps: FederationDeps,
 ): Promise<void> {
   const { actorId: sharer, id } = announce;
-  const objectId = await announcedObjectId(announce);
+  const announced = await announcedObject(announce);
+  const objectId = announced.id;
   if (id === null || sharer === null || objectId === null) {
     return drop("Announce", id, "no id, actor or object");
   }
@@ -249,9 +332,11 @@ export async function onAnnounced(
   const handle = followedBy ?? link?.handle ?? null;
   if (handle === null) return drop("Announce", id, `no group here follows ${sharer.href}`);
   // Whatever the Announce embeds is ignored: the object comes from its origin.
-  const fetched = await fetchRemoteObject(ctx, "Announce", objectId, handle, deps);
+  const fetched = announced.byReference
+    ? await fetchSharedObject(ctx, objectId, handle, deps)
+    : await fetchRemoteObject(ctx, "Announce", objectId, handle, deps);
   if (fetched === null) return;
-  if (new URL(fetched.originActorId).origin !== objectId.origin) {
+  if (new URL(fetched.originActorId).origin !== new URL(fetched.objectId).origin) {
     return drop("Announce", id, `object is attributed to ${fetched.originActorId}, elsewhere`);
   }
   if (link !== null && !link.incidents.has(fetched.incident ?? "")) {

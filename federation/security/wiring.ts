@@ -89,8 +89,12 @@ export function createFederationSecurity(deps: {
   config: Config;
   /** Fedify turns its document cache off for custom loaders; this turns it back on. */
   kv: KvStore;
-  /** The instance's federation policy (mode, allowed and blocked domains), cached by its owner. */
-  policy: { isAllowed: HostPolicy };
+  /**
+   * The instance's federation policy (mode, allowed and blocked domains),
+   * cached by its owner; `revalidate` catches up with other processes'
+   * changes before a delivery.
+   */
+  policy: { isAllowed: HostPolicy; revalidate(): Promise<void> };
 }): FederationSecurity {
   const { allowPrivateAddress } = deps.config;
   const signatures = createSignatureCheck({
@@ -107,6 +111,7 @@ export function createFederationSecurity(deps: {
   const guard = createDeliveryGuard({
     allowPrivateAddress,
     isHostAllowed: (inbox) => deps.policy.isAllowed(inbox),
+    revalidatePolicy: () => deps.policy.revalidate(),
     onRefused: (inbox, reason) =>
       logger.warn("Refused a delivery to {inbox}: {reason}", { inbox: inbox.href, reason }),
   });

@@ -267,6 +267,8 @@ export interface FederationSettingsTable {
   id: number;
   mode: "open" | "allowlist";
   updated_at: Timestamp;
+  /** Bumped by every policy change; read as text (a bigint). */
+  version: ColumnType<string, never, never>;
 }
 
 export interface DomainPoliciesTable {

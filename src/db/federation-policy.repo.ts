@@ -43,6 +43,27 @@ export async function setFederationMode(
     .execute();
 }
 
+/**
+ * The policy's version: a counter every change bumps in its own transaction
+ * (bumpPolicyVersion), so one single-row read tells whether a cached policy
+ * is still the current one. "0" when the settings row is missing.
+ */
+export async function getPolicyVersion(db: Kysely<Database>): Promise<string> {
+  const row = await db
+    .selectFrom("federation_settings")
+    .select(sql<string>`version::text`.as("version"))
+    .where("id", "=", 1)
+    .executeTakeFirst();
+  return row?.version ?? "0";
+}
+
+/** Counts one more change of the policy; run it in the change's transaction. */
+export async function bumpPolicyVersion(db: Kysely<Database>): Promise<void> {
+  await sql`
+    INSERT INTO federation_settings (id, mode, updated_at, version) VALUES (1, 'open', now(), 1)
+    ON CONFLICT (id) DO UPDATE SET version = federation_settings.version + 1`.execute(db);
+}
+
 export async function listDomainPolicies(db: Kysely<Database>): Promise<DomainPolicyEntry[]> {
   const rows = await db.selectFrom("domain_policies").selectAll().orderBy("domain").execute();
   return rows.map(toEntry);

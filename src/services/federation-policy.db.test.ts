@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql, TableNode } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, testEngine } from "../../test/helpers/database.ts";
 import { type DatabaseHandle, openPostgres } from "../db/connect.ts";
@@ -96,6 +96,134 @@ describe(`federation policy service (${testEngine})`, () => {
     await expect
       .poll(() => reader.isAllowed("https://elsewhere.example/"), { timeout: 5_000 })
       .toBe(true);
+  });
+
+  /**
+   * A second process on the database that never hears the NOTIFY (one still
+   * on its way, or lost while its LISTEN connection reconnected). `queries`
+   * counts the statements it runs and `results` their answers; the results of its reads of the domain
+   * entries reach it only once `holdEntries` resolves.
+   */
+  async function deafReader(holdEntries: Promise<void> = Promise.resolve()): Promise<{
+    policy: FederationPolicyService;
+    queries: () => number;
+    results: () => number;
+    entriesRead: () => number;
+  }> {
+    let readerHandle = handle;
+    if (testEngine === "postgres") {
+      const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(
+        handle.db,
+      );
+      readerHandle = openPostgres({
+        url: process.env.TEST_DATABASE_URL!,
+        schema: rows[0]!.schema,
+        maxConnections: 2,
+      });
+      extraHandles.push(readerHandle);
+    }
+    let count = 0;
+    let entriesRead = 0;
+    let results = 0;
+    const entryReads = new WeakSet<object>();
+    const counted = readerHandle.db.withPlugin({
+      transformQuery: (args) => {
+        count++;
+        const { node } = args;
+        if (
+          node.kind === "SelectQueryNode" &&
+          node.from?.froms.some(
+            (from) => TableNode.is(from) && from.table.identifier.name === "domain_policies",
+          )
+        ) {
+          entryReads.add(args.queryId);
+        }
+        return node;
+      },
+      // Held after the statement ran: what it read predates whatever commits meanwhile.
+      transformResult: async (args) => {
+        results++;
+        if (entryReads.has(args.queryId)) {
+          entriesRead++;
+          await holdEntries;
+        }
+        return args.result;
+      },
+    });
+    const policy = await service({
+      ...readerHandle,
+      db: counted,
+      listen: async () => async () => {},
+    });
+    return {
+      policy,
+      queries: () => count,
+      results: () => results,
+      entriesRead: () => entriesRead,
+    };
+  }
+
+  it("revalidate() catches up with a change whose NOTIFY never arrived", async () => {
+    const writer = await service();
+    const { policy: reader } = await deafReader();
+    expect(await reader.isAllowed("https://unheard.example/")).toBe(true);
+    await writer.addDomain({ domain: "unheard.example", policy: "block" });
+    // Without the notification the cache is stale (for up to its fallback TTL)...
+    expect(await reader.isAllowed("https://unheard.example/")).toBe(true);
+    // ...until the version says the policy changed.
+    await reader.revalidate();
+    expect(await reader.isAllowed("https://unheard.example/")).toBe(false);
+
+    await writer.setMode("allowlist");
+    await reader.revalidate();
+    expect(await reader.isAllowed("https://stranger.example/")).toBe(false);
+    await writer.setMode("open");
+    await writer.removeDomain("unheard.example");
+    await reader.revalidate();
+    expect(await reader.isAllowed("https://unheard.example/")).toBe(true);
+  });
+
+  it("revalidate() costs one read for the callers that ask together, and keeps an unchanged cache", async () => {
+    const { policy: reader, queries } = await deafReader();
+    await reader.isAllowed("https://warm.example/");
+    const before = queries();
+    await Promise.all(Array.from({ length: 20 }, () => reader.revalidate()));
+    // One version read; the policy was not loaded again.
+    expect(queries() - before).toBe(1);
+    expect(await reader.isAllowed("https://warm.example/")).toBe(true);
+    expect(queries() - before).toBe(1);
+    // A later caller gets a read of its own: the first may predate its claim.
+    await reader.revalidate();
+    expect(queries() - before).toBe(2);
+  });
+
+  it("revalidate() does not trust a load that read the policy before a change", async () => {
+    const writer = await service();
+    let release!: () => void;
+    const {
+      policy: reader,
+      results,
+      entriesRead,
+    } = await deafReader(
+      new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    );
+    // A load has read the entries, and its answer is slow to come back...
+    const early = reader.isAllowed("https://racing.example/");
+    await expect.poll(entriesRead).toBe(1);
+    const before = results();
+    // ...while a block commits, and a delivery asks to revalidate.
+    await writer.addDomain({ domain: "racing.example", policy: "block" });
+    const revalidated = reader.revalidate();
+    // The version read has answered while the load is still under way.
+    await expect.poll(results).toBe(before + 1);
+    release();
+    await revalidated;
+    // The early caller got what the load read; nobody after the revalidation does.
+    expect(await early).toBe(true);
+    expect(await reader.isAllowed("https://racing.example/")).toBe(false);
+    await writer.removeDomain("racing.example");
   });
 
   it("refuses a second entry for a domain and junk domains, writing nothing", async () => {

@@ -1,8 +1,12 @@
 import { getLogger } from "@logtape/logtape";
+import type { Kysely } from "kysely";
 import type { DatabaseHandle } from "../db/connect.ts";
+import type { Database } from "../db/database.ts";
 import {
+  bumpPolicyVersion,
   deleteDomainPolicy,
   getFederationMode,
+  getPolicyVersion,
   insertDomainPolicy,
   listDomainPolicies,
   notifyChannel,
@@ -69,8 +73,33 @@ export interface FederationPolicyService {
   isAllowed(target: URL | string): Promise<boolean>;
   /** The current policy (cached). */
   current(): Promise<FederationPolicy>;
+  /**
+   * Makes the next answers reflect every change committed before this call,
+   * whichever process made it: reads the policy's version (one single-row
+   * query, shared by the callers that arrive while it waits to be sent) and
+   * drops the cache when another process changed the policy since it was
+   * read. For deliveries, which must not go to a host blocked a moment ago
+   * by another process whose NOTIFY has not arrived (or was lost).
+   */
+  revalidate(): Promise<void>;
   /** Stops listening for other processes' changes. */
   close(): Promise<void>;
+}
+
+interface Versioned {
+  readonly policy: FederationPolicy;
+  /** The policy version read before the policy (getPolicyVersion). */
+  readonly version: string;
+  readonly loadedAt: number;
+}
+
+/**
+ * In the change's transaction: the version other processes compare before
+ * delivering, and the NOTIFY that drops their caches once it commits.
+ */
+async function announceChange(trx: Kysely<Database>): Promise<void> {
+  await bumpPolicyVersion(trx);
+  await notifyChannel(trx, FEDERATION_POLICY_CHANNEL);
 }
 
 export interface FederationPolicyDeps {
@@ -92,17 +121,28 @@ export interface FederationPolicyDeps {
  * cache on the notification, and this process also drops it right after its
  * own commit, so a request that follows an API call sees the change without
  * waiting for the notification. A generation counter keeps a load that
- * raced with a change from caching what it read. The long fallback TTL only
- * covers notifications lost while a LISTEN connection was reconnecting.
+ * raced with a change from caching what it read.
+ *
+ * A notification still arrives a little after the commit, and one sent while
+ * a LISTEN connection was reconnecting is lost: for deliveries, which must
+ * stop the moment a block commits, `revalidate()` also compares the policy's
+ * version (a counter each change bumps in its transaction) before they are
+ * made, one read per batch of deliveries. The long fallback TTL bounds how
+ * long other readers (inbox screens, signed GETs) can lag after a lost
+ * notification.
  */
 export async function createFederationPolicyService(
   deps: FederationPolicyDeps,
 ): Promise<FederationPolicyService> {
   const { db } = deps.database;
   const ttl = deps.fallbackTtlMs ?? DEFAULT_FALLBACK_TTL_MS;
-  let cached: { policy: FederationPolicy; loadedAt: number } | null = null;
-  let loading: Promise<FederationPolicy> | null = null;
+  let cached: Versioned | null = null;
+  let loading: Promise<Versioned> | null = null;
   let generation = 0;
+  /** A version read not yet sent: callers may join it. */
+  let queuedCheck: Promise<void> | null = null;
+  /** The version read under way: it may predate a caller, who waits for the next one. */
+  let runningCheck: Promise<void> | null = null;
 
   function invalidate(): void {
     generation++;
@@ -110,18 +150,20 @@ export async function createFederationPolicyService(
     loading = null;
   }
 
-  async function load(): Promise<FederationPolicy> {
+  async function load(): Promise<Versioned> {
     const started = generation;
+    // The version first: the entries read after it are at least that new.
+    const version = await getPolicyVersion(db);
     const mode = await getFederationMode(db);
     const entries = await listDomainPolicies(db);
-    const policy = policyOf(mode, entries);
-    if (started === generation) cached = { policy, loadedAt: performance.now() };
-    return policy;
+    const loaded = { policy: policyOf(mode, entries), version, loadedAt: performance.now() };
+    if (started === generation) cached = loaded;
+    return loaded;
   }
 
-  function current(): Promise<FederationPolicy> {
+  function currentVersioned(): Promise<Versioned> {
     if (cached !== null && performance.now() - cached.loadedAt < ttl) {
-      return Promise.resolve(cached.policy);
+      return Promise.resolve(cached);
     }
     if (loading === null) {
       const promise = load().finally(() => {
@@ -130,6 +172,39 @@ export async function createFederationPolicyService(
       loading = promise;
     }
     return loading;
+  }
+
+  const current = async () => (await currentVersioned()).policy;
+
+  async function checkVersion(): Promise<void> {
+    const version = await getPolicyVersion(db);
+    // A load under way may have read the policy before the caller arrived.
+    const held = cached ?? (loading === null ? null : await loading.catch(() => null));
+    if (held === null) return;
+    if (held.version !== version) {
+      invalidate();
+    } else if (cached === held) {
+      // Just shown current: the fallback TTL starts again.
+      cached = { ...held, loadedAt: performance.now() };
+    }
+  }
+
+  function revalidate(): Promise<void> {
+    if (queuedCheck !== null) return queuedCheck;
+    const run = async (): Promise<void> => {
+      // Sent from here on: whoever comes later needs a read of its own.
+      if (queuedCheck === check) queuedCheck = null;
+      runningCheck = check;
+      try {
+        await checkVersion();
+      } finally {
+        if (runningCheck === check) runningCheck = null;
+      }
+    };
+    // One read at a time: the deliveries of one claimed batch share one.
+    const check: Promise<void> = (runningCheck ?? Promise.resolve()).then(run, run);
+    queuedCheck = check;
+    return check;
   }
 
   const unlisten = await deps.database.listen(FEDERATION_POLICY_CHANNEL, invalidate);
@@ -141,7 +216,7 @@ export async function createFederationPolicyService(
     async setMode(mode) {
       await db.transaction().execute(async (trx) => {
         await setFederationMode(trx, mode, deps.clock());
-        await notifyChannel(trx, FEDERATION_POLICY_CHANNEL);
+        await announceChange(trx);
       });
       invalidate();
       logger.info("Federation mode set to {mode}", { mode });
@@ -170,7 +245,7 @@ export async function createFederationPolicyService(
                 incidentParticipants: 0,
                 incidentCopies: 0,
               };
-        await notifyChannel(trx, FEDERATION_POLICY_CHANNEL);
+        await announceChange(trx);
         return { entry, removed };
       });
       if (result === null) return { ok: false, error: "exists", domain: normalized.domain };
@@ -190,7 +265,7 @@ export async function createFederationPolicyService(
       if (!normalized.ok) return { invalid: normalized.reason };
       const removed = await db.transaction().execute(async (trx) => {
         const deleted = await deleteDomainPolicy(trx, normalized.domain);
-        if (deleted) await notifyChannel(trx, FEDERATION_POLICY_CHANNEL);
+        if (deleted) await announceChange(trx);
         return deleted;
       });
       if (!removed) return "not_found";
@@ -202,6 +277,7 @@ export async function createFederationPolicyService(
       return isUrlAllowed(target, await current());
     },
     current,
+    revalidate,
     async close() {
       await unlisten();
     },

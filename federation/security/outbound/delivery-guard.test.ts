@@ -160,6 +160,36 @@ describe("guardMessageQueue", () => {
     expect(seen).toEqual([toSocial, later]);
   });
 
+  it("brings the policy up to date before judging each delivery", async () => {
+    // A policy whose cache still says "open" after another process blocked
+    // social.example: only revalidating shows the block.
+    let blockedHere = false;
+    const blockedElsewhere = true;
+    const calls: string[] = [];
+    const guard = createDeliveryGuard({
+      allowPrivateAddress: false,
+      lookup: async () => ["93.184.215.14"],
+      revalidatePolicy: async () => {
+        calls.push("revalidate");
+        blockedHere = blockedElsewhere;
+      },
+      isHostAllowed: async (url) => {
+        calls.push(`ask ${url.hostname}`);
+        return !(blockedHere && url.hostname === "social.example");
+      },
+    });
+    const queue = guardMessageQueue(new InProcessMessageQueue(), guard);
+    const { seen, reached } = listen(queue);
+    const toSocial = outbox("https://social.example/inbox");
+    const marker = outbox("https://other.example/inbox");
+    const done = reached(marker.id);
+    await queue.enqueueMany!([toSocial, marker]);
+    await done;
+    expect(seen).toEqual([marker]);
+    expect(calls.slice(0, 2)).toEqual(["revalidate", "ask social.example"]);
+    expect(calls.filter((call) => call === "revalidate")).toHaveLength(2);
+  });
+
   it("lets a delivery through when DNS fails, so Fedify retries and it is checked again", async () => {
     const guard = createDeliveryGuard({ allowPrivateAddress: false, lookup });
     await expect(guard.isDeliverable(new URL("https://nxdomain.example/inbox"))).resolves.toBe(

@@ -30,6 +30,14 @@ export interface DeliveryGuardOptions {
    * invalidates on change), so a block stops deliveries already queued.
    */
   isHostAllowed?: (url: URL) => Promise<boolean>;
+  /**
+   * Brings the policy up to date with changes other processes committed
+   * (its cache drops on their NOTIFY, which can arrive late or be lost).
+   * Awaited before the policy is asked, so a delivery claimed after a block
+   * committed anywhere is refused. The policy shares one database read among
+   * the deliveries that ask together.
+   */
+  revalidatePolicy?: () => Promise<void>;
 }
 
 export interface DeliveryGuard {
@@ -85,6 +93,7 @@ export function createDeliveryGuard(options: DeliveryGuardOptions): DeliveryGuar
   return {
     async isDeliverable(inbox, recipients = []) {
       if (options.isHostAllowed !== undefined) {
+        await options.revalidatePolicy?.();
         if (!(await options.isHostAllowed(inbox))) {
           options.onRefused?.(inbox, "the federation policy refuses this host");
           return false;

@@ -1,0 +1,184 @@
+import { randomUUID } from "node:crypto";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Config, loadConfig } from "../src/config.ts";
+import { type DatabaseHandle, openPostgres } from "../src/db/connect.ts";
+import { type RunningServer, startServer } from "../src/server.ts";
+import { FEDERATION_POLICY_CHANNEL } from "../src/services/federation-policy.ts";
+import { createTestDatabase, testEngine } from "./helpers/database.ts";
+import { type InboxServer, startInboxServer } from "./helpers/inbox-server.ts";
+import { ADMIN_TOKEN, freePort } from "./helpers/instance.ts";
+
+const BLOCKED_HOST = "127.0.0.5";
+const ALLOWED_HOST = "127.0.0.6";
+const POLL = { timeout: 15_000, interval: 50 } as const;
+
+/**
+ * A web instance and a worker instance of one server on one database, as
+ * ROLE=web and ROLE=worker processes run. The worker never hears the
+ * policy's NOTIFY: it stands for a process whose notification is still on
+ * its way, or was lost while its LISTEN connection reconnected, so its
+ * cached policy still says "open" when the web instance blocks a host. A
+ * delivery it claims after the block commits must still not be made.
+ *
+ * On PostgreSQL each instance has its own connection pool, like separate
+ * processes. The embedded database serves one process, so there the two
+ * instances share its one in-process handle.
+ */
+describe(`a block made by the web process stops the worker's next delivery (${testEngine})`, () => {
+  let shared: DatabaseHandle;
+  let workerDatabase: DatabaseHandle;
+  let web: RunningServer;
+  let worker: RunningServer;
+  let origin: URL;
+  let blocked: InboxServer;
+  let allowed: InboxServer;
+  let blockCommitted!: () => void;
+  const blockDone = new Promise<void>((resolve) => {
+    blockCommitted = resolve;
+  });
+
+  const api = (method: string, path: string, body?: unknown) =>
+    fetch(new URL(path, origin), {
+      method,
+      headers: {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  const queueDepth = async () =>
+    Number(
+      (
+        await shared.db
+          .selectFrom("fedify_queue")
+          .select((eb) => eb.fn.countAll<string>().as("n"))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  beforeAll(async () => {
+    // The blocked host's first POST is answered (500, so the delivery is
+    // queued again) only once the block has committed: the retry is claimed
+    // after the block, by a worker whose cached policy predates it.
+    blocked = await startInboxServer(
+      async ({ index }) => {
+        if (index === 0) await blockDone;
+        return index < 2 ? 500 : 202;
+      },
+      { host: BLOCKED_HOST },
+    );
+    allowed = await startInboxServer(() => 202, { host: ALLOWED_HOST });
+
+    shared = await createTestDatabase();
+    workerDatabase = shared;
+    if (testEngine === "postgres") {
+      const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(
+        shared.db,
+      );
+      workerDatabase = openPostgres({
+        url: process.env.TEST_DATABASE_URL!,
+        schema: rows[0]!.schema,
+        maxConnections: 4,
+      });
+    }
+    const deaf: DatabaseHandle = {
+      ...workerDatabase,
+      listen: (channel, onNotify) =>
+        channel === FEDERATION_POLICY_CHANNEL
+          ? Promise.resolve(async () => {})
+          : workerDatabase.listen(channel, onNotify),
+    };
+
+    const port = await freePort();
+    origin = new URL(`http://127.0.0.1:${port}`);
+    // The database is handed to each instance, so the configuration's check
+    // that split roles have a PostgreSQL URL does not apply here.
+    const config = (role: Config["role"], listenPort: number): Config => ({
+      ...loadConfig({
+        HOST: "127.0.0.1",
+        PORT: String(listenPort),
+        ORIGIN: origin.href,
+        ADMIN_TOKEN,
+        ALLOW_PRIVATE_ADDRESS: "true",
+        LOG_LEVEL: "error",
+      }),
+      role,
+    });
+    web = await startServer(config("web", port), {
+      database: shared,
+      queue: { pollIntervalMs: 100 },
+    });
+    worker = await startServer(config("worker", await freePort()), {
+      database: deaf,
+      queue: { pollIntervalMs: 100 },
+      // Retries 100 ms apart instead of over 72 hours.
+      retry: {
+        delayFor: (attempt) =>
+          attempt >= 5 ? null : Temporal.Duration.from({ milliseconds: 100 }),
+      },
+    });
+
+    expect((await api("POST", "/api/v1/groups", { handle: "food", name: "Food" })).status).toBe(
+      201,
+    );
+    const group = await shared.db
+      .selectFrom("groups")
+      .select("id")
+      .where("handle", "=", "food")
+      .executeTakeFirstOrThrow();
+    const now = new Date();
+    await shared.db
+      .insertInto("followers")
+      .values(
+        [blocked, allowed].map((server) => ({
+          id: randomUUID(),
+          group_id: group.id,
+          actor_id: new URL("/users/alice", server.origin).href,
+          inbox_url: server.inbox.href,
+          shared_inbox_url: null,
+          follow_activity_id: null,
+          state: "accepted" as const,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .execute();
+  });
+
+  afterAll(async () => {
+    blockCommitted?.();
+    await web?.stop();
+    await worker?.stop();
+    if (workerDatabase !== shared) await workerDatabase?.close();
+    await shared?.close();
+    await Promise.all([blocked?.close(), allowed?.close()]);
+  });
+
+  it("drops the queued delivery instead of sending it", async () => {
+    const res = await api("POST", "/api/v1/groups/food/needs", {
+      title: "Generators for the clinic",
+      category: "utilities",
+    });
+    expect(res.status).toBe(201);
+    const { objectId } = (await res.json()) as { objectId: string };
+
+    // The worker judged the first attempt with the open policy, and made it.
+    await expect.poll(() => blocked.posts().length, POLL).toBe(1);
+    const block = await api("POST", "/api/v1/admin/federation/domains", {
+      domain: BLOCKED_HOST,
+      policy: "block",
+    });
+    expect(block.status).toBe(201);
+    blockCommitted();
+
+    await expect.poll(queueDepth, POLL).toBe(0);
+    // The attempt under way when the block came fails (with the second
+    // signature spec Fedify tries at once); the retry is never sent.
+    expect(blocked.posts().map((post) => [post.id, post.status])).toEqual([
+      [`${objectId}#create`, 500],
+      [`${objectId}#create`, 500],
+    ]);
+    expect(allowed.accepted()).toEqual(["Create"]);
+  });
+});
