@@ -110,12 +110,15 @@ export async function startSenders(count: number): Promise<{ origin: string; sen
 
 let sequence = 0;
 
-/** A Create of a public Note by `sender`, signed for `inbox` (draft-cavage, as Mastodon signs). */
+/**
+ * A Create of a public Note by `sender`, signed for `inbox` (draft-cavage, as
+ * Mastodon signs, unless `spec` says RFC 9421, as Fedify signs).
+ */
 export async function signedCreate(
   inbox: URL,
   origin: string,
   sender: Sender,
-  options: { date?: Date; tamper?: boolean } = {},
+  options: { date?: Date; tamper?: boolean; spec?: "rfc9421" } = {},
 ): Promise<PreparedRequest> {
   const n = sequence++;
   const body = JSON.stringify({
@@ -138,7 +141,7 @@ export async function signedCreate(
     sender.privateKey,
     sender.keyId,
     {
-      spec: "draft-cavage-http-signatures-12",
+      spec: options.spec ?? "draft-cavage-http-signatures-12",
       ...(options.date !== undefined
         ? { currentTime: Temporal.Instant.fromEpochMilliseconds(options.date.getTime()) }
         : {}),

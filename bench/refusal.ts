@@ -11,8 +11,8 @@
  * refusal, or the run says so.
  *
  * Kinds: no signature; a signature that does not verify (valid headers, a
- * real key, wrong signature bytes: the only kind that reaches Fedify and an
- * RSA verification); a Date two hours old; a body that does not match its
+ * real key, wrong signature bytes: the only kinds that reach an RSA
+ * verification), draft-cavage and RFC 9421; a Date two hours old; a body that does not match its
  * Digest; a sender on a blocked domain.
  */
 
@@ -100,6 +100,16 @@ function kinds(inbox: URL, origin: string, senders: Sender[], blocked: Sender): 
             /signature="([A-Za-z0-9+/])/,
             (_, c: string) => `signature="${c === "A" ? "B" : "A"}`,
           ),
+        );
+      },
+    },
+    {
+      name: "bad RFC 9421 signature (RSA verified)",
+      expectedStatus: 401,
+      async make() {
+        const signed = await signedCreate(inbox, origin, sender(), { spec: "rfc9421" });
+        return withHeader(signed, "signature", (value) =>
+          value.replace(/=:([A-Za-z0-9+/])/, (_, c: string) => `=:${c === "A" ? "B" : "A"}`),
         );
       },
     },

@@ -1,4 +1,4 @@
-import { generateCryptoKeyPair, signRequest } from "@fedify/fedify";
+import { generateCryptoKeyPair, signRequest, verifyRequest } from "@fedify/fedify";
 import { CryptographicKey } from "@fedify/vocab";
 import { type DocumentLoader, preloadedContexts } from "@fedify/vocab-runtime";
 import { describe, expect, it } from "vitest";
@@ -51,6 +51,41 @@ async function signed(privateKey: CryptoKey, spec: "rfc9421" | "draft-cavage-htt
     body: JSON.stringify({ type: "Follow", actor: owner.href }),
   });
   return signRequest(request, privateKey, keyId, { spec });
+}
+
+/** The same signed request, POSTed to another URL. */
+async function resent(request: Request, url: URL): Promise<Request> {
+  return new Request(url, {
+    method: "POST",
+    headers: request.headers,
+    body: await request.clone().text(),
+  });
+}
+
+async function withHeader(request: Request, name: string, value: string): Promise<Request> {
+  const headers = new Headers(request.headers);
+  headers.set(name, value);
+  return new Request(request.url, { method: "POST", headers, body: await request.clone().text() });
+}
+
+/** `first`'s request carrying both signatures, the second one relabelled sig2. */
+function twoSignatures(first: Request, second: Request): Request {
+  const relabel = (header: string | null) => header!.replace(/^sig1=/, "sig2=");
+  const headers = new Headers(first.headers);
+  headers.set(
+    "signature-input",
+    `${first.headers.get("signature-input")}, ${relabel(second.headers.get("signature-input"))}`,
+  );
+  headers.set(
+    "signature",
+    `${first.headers.get("signature")}, ${relabel(second.headers.get("signature"))}`,
+  );
+  return new Request(first.url, {
+    method: "POST",
+    headers,
+    body: first.clone().body,
+    duplex: "half",
+  } as RequestInit);
 }
 
 function clockedCheck() {
@@ -179,7 +214,7 @@ describe("signature check", () => {
     });
 
     it("needs no loaders to refuse a forgery or accept a signature under a cached key", async () => {
-      const { server, check } = await primed();
+      const { server, check, advance } = await primed();
       const forger = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
       let built = 0;
       const lazyLoaders = () => {
@@ -202,18 +237,70 @@ describe("signature check", () => {
       expect(built).toBe(0);
       expect(requests).toBe(0);
       expect(server.fetches).toBe(fetches);
-      // What the cached key cannot decide is built and handed to verifyRequest.
+      // RFC 9421 too.
       const rfc9421 = lazyRequest(await signed(server.privateKey, "rfc9421"));
       expect(await check.verify(rfc9421, lazyLoaders)).toBe(true);
+      expect(built).toBe(0);
+      // What the cached key cannot decide is built and handed to verifyRequest.
+      advance(31);
+      const undecided = lazyRequest(await signed(forger.privateKey, "rfc9421"));
+      expect(await check.verify(undecided, lazyLoaders)).toBe(false);
       expect(built).toBe(1);
       expect(requests).toBe(1);
     });
 
-    it("leaves RFC 9421, unknown keys and non-RSA keys to verifyRequest", async () => {
-      const { server, check } = await primed();
-      expect(check.verifyWithCachedKey(await signed(server.privateKey, "rfc9421"))).toBe(
-        "undecided",
-      );
+    it("decides RFC 9421 signatures under the cached key as Fedify's verifyRequest does", async () => {
+      const { server, check, advance } = await primed();
+      const forger = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+      const genuine = await signed(server.privateKey, "rfc9421");
+      const forged = await signed(forger.privateKey, "rfc9421");
+      const cases: [string, Request, "valid" | "invalid" | "undecided"][] = [
+        ["genuine", genuine, "valid"],
+        ["forged", forged, "invalid"],
+        ["sent to another inbox", await resent(genuine, new URL("/other/inbox", inbox)), "invalid"],
+        [
+          "another digest",
+          await withHeader(
+            genuine,
+            "content-digest",
+            "sha-256=:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=:",
+          ),
+          "invalid",
+        ],
+        ["a good and a forged signature", twoSignatures(genuine, forged), "valid"],
+        // Fedify 2.3.6 reads the body a second time for the second signature's
+        // digest and throws; the good signature is still good.
+        ["a forged and a good signature", twoSignatures(forged, genuine), "valid"],
+        // Two failures: which key Fedify would re-read first is not ours to guess.
+        ["two forged signatures", twoSignatures(forged, forged), "undecided"],
+        [
+          "signed two hours ago",
+          await signRequest(genuine.clone(), server.privateKey, keyId, {
+            spec: "rfc9421",
+            currentTime: Temporal.Now.instant().subtract({ hours: 2 }),
+          }),
+          "undecided",
+        ],
+      ];
+      for (const [what, request, expected] of cases) {
+        const verdict = check.verifyWithCachedKey(request);
+        expect(verdict, what).toBe(expected);
+        if (verdict === "undecided" || what === "a forged and a good signature") continue;
+        // Fedify, with no cache and the key at hand, agrees.
+        const key = await verifyRequest(request.clone(), {
+          documentLoader: server.documentLoader,
+          contextLoader,
+          timeWindow,
+        });
+        expect(key !== null, what).toBe(verdict === "valid");
+      }
+      advance(31);
+      expect(check.verifyWithCachedKey(forged)).toBe("undecided");
+      expect(check.verifyWithCachedKey(genuine)).toBe("valid");
+    });
+
+    it("leaves unknown keys and non-RSA keys to verifyRequest", async () => {
+      const { check } = await primed();
       const stranger = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
       const strangerId = new URL("https://elsewhere.example/users/bob#main-key");
       const unknown = await signRequest(
