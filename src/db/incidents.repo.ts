@@ -1,6 +1,7 @@
 import { type Kysely, type Selectable, sql } from "kysely";
 import type { Incident, IncidentArea } from "../domain/incident.ts";
 import type { Database, IncidentParticipantsTable, IncidentsTable } from "./database.ts";
+import { StatementBatcher } from "./statement-batcher.ts";
 import { toDate, toInstant, toInstantOrNull } from "./time.ts";
 
 /**
@@ -397,24 +398,44 @@ export interface ActorLinks {
 }
 
 /**
- * Every way `actorId` is linked to one of our groups, in one statement:
- * every activity in the inbox from someone asks this first, and most of them
- * come from actors nobody here follows.
+ * Every way `actorId` is linked to one of our groups. Every activity in the
+ * inbox from someone asks this first, and most come from actors nobody here
+ * follows: the lookups a worker makes together are answered by one
+ * statement (statement-batcher.ts).
  */
-export async function findActorLinks(db: Kysely<Database>, actorId: string): Promise<ActorLinks> {
+export function findActorLinks(db: Kysely<Database>, actorId: string): Promise<ActorLinks> {
+  let reader = actorLinkReaders.get(db);
+  if (reader === undefined) {
+    reader = new StatementBatcher((actorIds) => findActorLinksOfMany(db, actorIds));
+    actorLinkReaders.set(db, reader);
+  }
+  return reader.submit(actorId);
+}
+
+const actorLinkReaders = new WeakMap<Kysely<Database>, StatementBatcher<string, ActorLinks>>();
+
+async function findActorLinksOfMany(
+  db: Kysely<Database>,
+  actorIds: readonly string[],
+): Promise<ActorLinks[]> {
+  const ids = [...new Set(actorIds)];
   const rows = await db
     .selectFrom("following")
     .innerJoin("groups", "groups.id", "following.group_id")
-    .select([sql<string | null>`NULL::text`.as("object_id"), "groups.handle"])
-    .where("following.actor_id", "=", actorId)
+    .select([
+      "following.actor_id as actor",
+      sql<string | null>`NULL::text`.as("object_id"),
+      "groups.handle",
+    ])
+    .where("following.actor_id", "in", ids)
     .where("following.state", "in", ["accepted", "pending"])
     .unionAll(
       db
         .selectFrom("incident_participants")
         .innerJoin("incidents", "incidents.id", "incident_participants.incident_id")
         .innerJoin("groups", "groups.id", "incidents.group_id")
-        .select(["incidents.object_id", "groups.handle"])
-        .where("incident_participants.actor_id", "=", actorId)
+        .select(["incident_participants.actor_id as actor", "incidents.object_id", "groups.handle"])
+        .where("incident_participants.actor_id", "in", ids)
         .where("incident_participants.state", "=", "accepted"),
     )
     .unionAll(
@@ -422,23 +443,26 @@ export async function findActorLinks(db: Kysely<Database>, actorId: string): Pro
         .selectFrom("incidents")
         .innerJoin("incident_participants", "incident_participants.incident_id", "incidents.id")
         .innerJoin("groups", "groups.id", "incident_participants.group_id")
-        .select(["incidents.object_id", "groups.handle"])
-        .where("incidents.owner_actor_id", "=", actorId)
+        .select(["incidents.owner_actor_id as actor", "incidents.object_id", "groups.handle"])
+        .where("incidents.owner_actor_id", "in", ids)
         .where("incidents.group_id", "is", null)
         .where("incident_participants.state", "=", "accepted"),
     )
     .execute();
   const byHandle = (a: { handle: string }, b: { handle: string }) =>
     a.handle.localeCompare(b.handle);
-  const followers = rows.filter((r) => r.object_id === null).sort(byHandle);
-  return {
-    followedBy: followers[0]?.handle ?? null,
-    incidents: rows
-      .flatMap((r) =>
-        r.object_id === null ? [] : [{ incidentObjectId: r.object_id, handle: r.handle }],
-      )
-      .sort(byHandle),
-  };
+  return actorIds.map((actorId) => {
+    const own = rows.filter((r) => r.actor === actorId);
+    const followers = own.filter((r) => r.object_id === null).sort(byHandle);
+    return {
+      followedBy: followers[0]?.handle ?? null,
+      incidents: own
+        .flatMap((r) =>
+          r.object_id === null ? [] : [{ incidentObjectId: r.object_id, handle: r.handle }],
+        )
+        .sort(byHandle),
+    };
+  });
 }
 
 /** Whether our group owns the incident or has an accepted participation in it. */

@@ -91,6 +91,24 @@ describe("remote proposals repository", () => {
     await handle?.close();
   });
 
+  it("answers lookups made together with one statement, each with its own actor's links", async () => {
+    let statements = 0;
+    const counted = db().withPlugin({
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => {
+        statements++;
+        return args.result;
+      },
+    });
+    const links = await Promise.all(
+      [AUTHOR, STRANGER, REFUSER, "https://e.example/x", AUTHOR].map((actor) =>
+        findActorLinks(counted, actor),
+      ),
+    );
+    expect(statements).toBe(1);
+    expect(links.map((l) => l.followedBy)).toEqual(["food", "food", null, null, "food"]);
+  });
+
   it("finds the group that follows an actor, pending follows included, rejected ones not", async () => {
     expect((await findActorLinks(db(), AUTHOR)).followedBy).toBe("food");
     // Its first Create may be handled before its Accept.
