@@ -24,9 +24,29 @@ export async function up(db: Kysely<any>): Promise<void> {
         WHEN 'low' THEN 3 ELSE 4 END),
       expires_at ASC NULLS LAST, created_at DESC, id DESC)
     WHERE deleted_at IS NULL AND audience = 'public'`.execute(db);
+  // The incident board, both sides: one incident's tagged rows in the same
+  // order, so a large incident (tens of thousands of received needs) is not
+  // sorted in full on every read. The incident leads (an equality), the
+  // board order follows; the received side orders newest by published_at.
+  await sql`
+    CREATE INDEX proposals_board_incident ON proposals (incident_object_id,
+      (CASE urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2
+        WHEN 'low' THEN 3 ELSE 4 END),
+      expires_at ASC NULLS LAST, created_at DESC, id DESC)
+    WHERE incident_object_id IS NOT NULL AND deleted_at IS NULL AND audience = 'public'`.execute(
+    db,
+  );
+  await sql`
+    CREATE INDEX remote_proposals_board_incident ON remote_proposals (incident_object_id,
+      (CASE urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2
+        WHEN 'low' THEN 3 ELSE 4 END),
+      expires_at ASC NULLS LAST, published_at DESC, id DESC)
+    WHERE incident_object_id IS NOT NULL AND kind = 'proposal'`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`DROP INDEX IF EXISTS remote_proposals_board_incident`.execute(db);
+  await sql`DROP INDEX IF EXISTS proposals_board_incident`.execute(db);
   await sql`DROP INDEX IF EXISTS proposals_board`.execute(db);
   await sql`DROP INDEX IF EXISTS remote_proposals_short_code`.execute(db);
   await sql`DROP INDEX IF EXISTS proposals_short_code`.execute(db);

@@ -42,6 +42,7 @@ class SelectRecorder implements KyselyPlugin {
 }
 
 const ROWS = 20_000;
+const INCIDENT = "https://a.example/incidents/0193a000-0000-7000-8000-000000000001";
 
 /** A UUID-shaped, lowercase id from an md5, as our ids look (8-4-4-4-12 hex). */
 const uuidOf = (seed: string) =>
@@ -76,7 +77,7 @@ describe(`board and short-link indexes (${testEngine})`, () => {
       .execute();
     await sql`
       INSERT INTO proposals (id, group_id, purpose, title, category, urgency, audience, status,
-        expires_at, created_at, updated_at, deleted_at)
+        expires_at, created_at, updated_at, deleted_at, incident_object_id)
       SELECT ${uuidOf("'p' || g")}, 'g1', CASE WHEN g % 3 = 0 THEN 'offer' ELSE 'request' END,
         'Need #' || g, 'food',
         (ARRAY['low', 'normal', 'normal', 'high', 'critical'])[1 + g % 5],
@@ -85,17 +86,21 @@ describe(`board and short-link indexes (${testEngine})`, () => {
         CASE WHEN g % 4 = 0 THEN timestamptz '2026-12-01' + g * interval '1 minute' END,
         timestamptz '2026-11-01' + g * interval '1 second',
         timestamptz '2026-11-01' + g * interval '1 second',
-        CASE WHEN g % 97 = 0 THEN timestamptz '2026-11-30' END
+        CASE WHEN g % 97 = 0 THEN timestamptz '2026-11-30' END,
+        CASE WHEN g % 2 = 0 THEN ${INCIDENT} END
       FROM generate_series(1, ${ROWS}) AS g`.execute(db);
     await sql`
       INSERT INTO remote_proposals (id, object_id, origin_actor_id, kind, purpose, title,
-        status, published_at, remote_updated_at, received_at)
+        urgency, status, published_at, remote_updated_at, received_at, incident_object_id)
       SELECT ${uuidOf("'r' || g")}, 'https://peer.example/objects/' || g,
         'https://peer.example/groups/aid', CASE WHEN g % 50 = 0 THEN 'post' ELSE 'proposal' END,
-        'request', 'Remote need #' || g, 'open',
+        'request', 'Remote need #' || g,
+        (ARRAY['low', 'normal', 'normal', 'high', 'critical', NULL])[1 + g % 6],
+        (ARRAY['open', 'open', 'pledged', 'fulfilled'])[1 + g % 4],
         timestamptz '2026-11-01' + g * interval '1 second',
         timestamptz '2026-11-01' + g * interval '1 second',
-        timestamptz '2026-11-01' + g * interval '1 second'
+        timestamptz '2026-11-01' + g * interval '1 second',
+        CASE WHEN g % 2 = 0 THEN ${INCIDENT} END
       FROM generate_series(1, ${ROWS}) AS g`.execute(db);
     // PGlite has no autovacuum; PostgreSQL's would come too late for the test.
     await sql`ANALYZE proposals`.execute(db);
@@ -201,5 +206,29 @@ describe(`board and short-link indexes (${testEngine})`, () => {
       }),
     );
     expect(fulfilled[0]).toContain("proposals_board");
+  });
+  it("reads both sides of a large incident's board in board order off its indexes", async () => {
+    let rows: Awaited<ReturnType<typeof listBoard>> | undefined;
+    const scope = { kind: "incident", incidentObjectId: INCIDENT } as const;
+    const plans = await plansOf(async (watched) => {
+      rows = await listBoard(watched, { scope, limit: 200 });
+    });
+    expect(plans).toHaveLength(2);
+    expect(plans[0]).toContain("proposals_board_incident");
+    expect(plans[1]).toContain("remote_proposals_board_incident");
+    for (const plan of plans) expect(plan).not.toMatch(/Seq Scan|Sort/);
+    expect(rows!.local).toHaveLength(200);
+    expect(rows!.remote).toHaveLength(200);
+    expect(rows!.local.every((r) => r.proposal.incident === INCIDENT)).toBe(true);
+    expect(rows!.remote.every((r) => r.incident === INCIDENT && r.urgency === "critical")).toBe(
+      true,
+    );
+    // The received side's order: critical first, then newest (none has a needed-by).
+    const published = rows!.remote.map((r) => r.publishedAt.epochMilliseconds);
+    expect(published).toEqual([...published].sort((a, b) => b - a));
+    const fulfilled = await plansOf((watched) =>
+      listBoard(watched, { scope, status: "fulfilled", limit: 200 }),
+    );
+    expect(fulfilled[1]).toContain("remote_proposals_board_incident");
   });
 });
