@@ -166,7 +166,11 @@ function drawn(from: number, to: number) {
 const STATUS = sql.raw(`CASE WHEN bucket < 60 THEN 'open' WHEN bucket < 75 THEN 'pledged'
   WHEN bucket < 90 THEN 'fulfilled' WHEN bucket < 95 THEN 'closed' ELSE 'expired' END`);
 
-async function insertNeeds(db: Kysely<Database>, group: string, count: number): Promise<void> {
+export async function insertNeeds(
+  db: Kysely<Database>,
+  group: string,
+  count: number,
+): Promise<void> {
   const batch = 20_000;
   for (let from = 1; from <= count; from += batch) {
     const to = Math.min(count, from + batch - 1);
@@ -194,7 +198,7 @@ async function insertNeeds(db: Kysely<Database>, group: string, count: number): 
  * the first `followed` of them, so a tenth of the rows is in its feed.
  * Deleted rows are simply absent (received deletions remove the row).
  */
-async function insertRemote(
+export async function insertRemote(
   db: Kysely<Database>,
   group: string,
   count: number,

@@ -8,10 +8,12 @@
  *   npm run bench -- refusal      # CPU per refused inbox POST, through the HTTP server
  *   npm run bench -- list         # needs-list latency with 100,000 needs
  *   npm run bench -- near         # ?near=lat,lon&km=15 latency with 100,000 needs in five cities
+ *   npm run bench -- board        # incident and allies boards with 100,000 local and 50,000
+ *                                 # received needs, with and without near
  *
  * Options: --engines=pglite,postgres  --runs=5  --concurrency=4,16,32 ("default": the
  *          server's own setting)  --followers=10000 --hosts=500 (one fan-out size only)
- *          --requests=1000 (list, inbox, refusal, near)  --needs=100000 (list, near)
+ *          --requests=1000 (list, inbox, refusal, near, board)  --needs=100000 (list, near, board)
  *          --kinds=bad,no (refusal: only the kinds whose name contains one of these)
  * PostgreSQL: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres);
  * a bench_<random> database is created there and dropped afterwards.
@@ -20,6 +22,7 @@
 import "../src/polyfill.ts";
 import { readFileSync } from "node:fs";
 import os from "node:os";
+import { type BoardOptions, type BoardResult, DEFAULT_BOARD, runBoard } from "./board.ts";
 import {
   bestConcurrency,
   concurrencyLabel,
@@ -45,7 +48,7 @@ import {
   runRefusal,
 } from "./refusal.ts";
 
-const BENCHMARKS = ["fanout", "inbox", "refusal", "list", "near"] as const;
+const BENCHMARKS = ["fanout", "inbox", "refusal", "list", "near", "board"] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 interface Args {
@@ -61,7 +64,7 @@ interface Args {
 }
 
 function usage(message: string): never {
-  console.error(`${message}\n\nUsage: npm run bench -- [fanout] [inbox] [refusal] [list] [near]
+  console.error(`${message}\n\nUsage: npm run bench -- [fanout] [inbox] [refusal] [list] [near] [board]
        [--engines=pglite,postgres] [--runs=5] [--concurrency=4,16,32|default]
        [--followers=10000 --hosts=500] [--requests=1000] [--needs=100000]
        [--kinds=bad,no (refusal: only the kinds whose name contains one of these)]`);
@@ -227,6 +230,38 @@ function nearTable(results: readonly NearResult[]): string {
         ms(c.p50),
         ms(c.p99),
         ms(max(c.latencies)),
+        ms(c.cpuMsPerRequest),
+      ]);
+    }
+  }
+  return table(rows);
+}
+
+function boardTable(results: readonly BoardResult[]): string {
+  const rows = [
+    [
+      "engine",
+      "request",
+      "items",
+      "requests",
+      "p50 ms",
+      "p99 ms",
+      "max ms",
+      "statements/request",
+      "CPU ms/request",
+    ],
+  ];
+  for (const r of results) {
+    for (const c of r.cases) {
+      rows.push([
+        r.engine,
+        c.name,
+        String(c.items),
+        String(c.latencies.length),
+        ms(c.p50),
+        ms(c.p99),
+        ms(max(c.latencies)),
+        c.statements.toFixed(1),
         ms(c.cpuMsPerRequest),
       ]);
     }
@@ -476,6 +511,29 @@ async function main(): Promise<void> {
         nearTable(results),
         ...results.flatMap((r) => r.notes.map((n) => `${r.engine}: ${n}`)),
         `(near took ${((performance.now() - t) / 1000).toFixed(0)} s; load after: ${loadLine(cpus.length)})`,
+      ].join("\n"),
+    );
+  }
+
+  if (args.benchmarks.includes("board")) {
+    const options: BoardOptions = {
+      ...DEFAULT_BOARD,
+      engines,
+      ...(args.requests !== null ? { requests: args.requests } : {}),
+      ...(args.needs !== null ? { needs: args.needs } : {}),
+    };
+    console.log(
+      `\n== Board: the incident and allies boards with ${options.needs.toLocaleString("en")} needs and ${options.remote.toLocaleString("en")} received ones, ${options.requests} requests per case ==`,
+    );
+    console.log(`Load before: ${loadLine(cpus.length)}`);
+    const t = performance.now();
+    const results = await runBoard(options, log);
+    summary.push(
+      [
+        `Boards (${options.needs.toLocaleString("en")} needs of this instance and ${options.remote.toLocaleString("en")} received ones, half of each tagged with the incident; ${options.requests} sequential anonymous requests over HTTP after ${options.warmup} warm-up; no target):`,
+        boardTable(results),
+        ...results.flatMap((r) => r.notes.map((n) => `${r.engine}: ${n}`)),
+        `(board took ${((performance.now() - t) / 1000).toFixed(0)} s; load after: ${loadLine(cpus.length)})`,
       ].join("\n"),
     );
   }

@@ -42,7 +42,10 @@ describe("incidents API", () => {
     res: Response,
     status: number,
     error: string,
-  ): Promise<{ message: string; details?: { problems: { field: string }[] } }> {
+  ): Promise<{
+    message: string;
+    details?: { problems: { field: string }[]; problem?: string };
+  }> {
     expect(res.status).toBe(status);
     expect(res.headers.get("content-type")).toContain("application/json");
     const body = await res.json();
@@ -376,8 +379,9 @@ describe("incidents API", () => {
       409,
       "conflict",
     );
-    // A closed incident takes no new tags.
-    await expectRefused(
+    // A closed incident takes no new tags, from its owner or a participant.
+    const before = await count("proposals");
+    const refusedOwner = await expectRefused(
       await instance.api(
         "POST",
         "/api/v1/groups/food/needs",
@@ -387,11 +391,118 @@ describe("incidents API", () => {
       422,
       "unprocessable",
     );
+    expect(refusedOwner.details?.problem).toBe("incident-closed");
+    expect(refusedOwner.message).toContain("closed");
+    const untagged = await (
+      await instance.api(
+        "POST",
+        "/api/v1/groups/other/needs",
+        { title: "Candles", category: "utilities" },
+        tokens.other,
+      )
+    ).json();
+    const refusedPatch = await expectRefused(
+      await instance.api(
+        "PATCH",
+        `/api/v1/needs/${untagged.id}`,
+        { incident: incident.objectId, title: "Candles, 100" },
+        tokens.other,
+      ),
+      422,
+      "unprocessable",
+    );
+    expect(refusedPatch.details?.problem).toBe("incident-closed");
+    expect(
+      await (await instance.api("GET", `/api/v1/needs/${untagged.id}`, undefined, null)).json(),
+    ).toMatchObject({ title: "Candles", incident: null });
+    expect(await count("proposals")).toBe(before + 1);
+    // What was tagged before stays tagged and can still change: the board is the record.
+    const board = async () =>
+      (
+        await (
+          await instance.api(
+            "GET",
+            `/api/v1/incidents/${incident.id}/board?status=fulfilled`,
+            undefined,
+            null,
+          )
+        ).json()
+      ).items as { title: string; status: string; incident: string }[];
+    const generators = (
+      await (await instance.api("GET", "/api/v1/groups/food/needs", undefined, null)).json()
+    ).items.find((i: { title: string }) => i.title === "Generators");
+    const fulfilled = await instance.api(
+      "PATCH",
+      `/api/v1/needs/${generators.id}`,
+      { status: "fulfilled", incident: incident.objectId },
+      tokens.food,
+    );
+    expect(fulfilled.status).toBe(200);
+    expect(await fulfilled.json()).toMatchObject({
+      status: "fulfilled",
+      incident: incident.objectId,
+    });
+    expect(await board()).toMatchObject([
+      { title: "Generators", status: "fulfilled", incident: incident.objectId },
+    ]);
     const object = await (
       await fetch(incident.objectId, { headers: { accept: "application/activity+json" } })
     ).json();
     expect(object.status).toBe("closed");
     expect(typeof object.updated).toBe("string");
+  });
+
+  it("takes tags before an incident's start, and none from its end on", async () => {
+    const open = async (name: string, startsAt: string, endsAt: string) => {
+      const res = await instance.api(
+        "POST",
+        "/api/v1/groups/water/incidents",
+        { ...lena, name, startsAt, endsAt },
+        tokens.water,
+      );
+      expect(res.status).toBe(201);
+      return (await res.json()) as { id: string; objectId: string };
+    };
+    // Landfall expected next year: preparation needs are tagged already.
+    const coming = await open("Typhoon Mara", "2099-06-01T00:00:00Z", "2099-07-01T00:00:00Z");
+    const prepared = await instance.api(
+      "POST",
+      "/api/v1/groups/water/needs",
+      { title: "Sandbags", category: "shelter", incident: coming.objectId },
+      tokens.water,
+    );
+    expect(prepared.status).toBe(201);
+    expect((await prepared.json()).incident).toBe(coming.objectId);
+
+    // Its window is over (still open: nobody closed it).
+    const past = await open("Flood of 2021", "2021-01-01T00:00:00Z", "2021-02-01T00:00:00Z");
+    const before = await count("proposals");
+    const refused = await expectRefused(
+      await instance.api(
+        "POST",
+        "/api/v1/groups/water/needs",
+        { title: "Pumps", category: "utilities", incident: past.objectId },
+        tokens.water,
+      ),
+      422,
+      "unprocessable",
+    );
+    expect(refused.details?.problem).toBe("incident-ended");
+    expect(refused.message).toContain("ended");
+    expect(await count("proposals")).toBe(before);
+    // A non-participant hears that first, whatever the window.
+    const foreign = await expectRefused(
+      await instance.api(
+        "POST",
+        "/api/v1/groups/other/needs",
+        { title: "Pumps", category: "utilities", incident: past.objectId },
+        tokens.other,
+      ),
+      422,
+      "unprocessable",
+    );
+    expect(foreign.details?.problem).toBe("incident-not-allowed");
+    expect(await count("proposals")).toBe(before);
   });
 
   it("refuses joins of what is not an incident", async () => {
@@ -468,6 +579,6 @@ describe("incidents API", () => {
       "forbidden",
     );
     expect(await count("incident_participants")).toBe(before);
-    expect(await count("incidents")).toBe(2);
+    expect(await count("incidents")).toBe(4);
   });
 });

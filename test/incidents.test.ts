@@ -299,6 +299,133 @@ describe("a disaster incident shared by three instances", () => {
     expect(items.map((i) => i.source)).toEqual(["local", "remote", "local"]);
   });
 
+  it("keeps a participant's new tag only while the incident is open and not past its end", async () => {
+    // Two more incidents of A's group, alice an accepted participant of both
+    // (she runs no group software: the rows are written as onJoined would).
+    const open = async (name: string, startsAt: string, endsAt?: string) => {
+      const res = await a.api(
+        "POST",
+        "/api/v1/groups/aid/incidents",
+        {
+          name,
+          area: { center: { latitude: 14.6, longitude: 121 }, radiusKm: 50 },
+          startsAt,
+          ...(endsAt === undefined ? {} : { endsAt }),
+        },
+        tokens.get(a),
+      );
+      expect(res.status).toBe(201);
+      return (await res.json()) as { id: string; objectId: string };
+    };
+    const storm = await open("Storm Nida", "2026-11-25T00:00:00Z");
+    const flood = await open("Flood of 2021", "2021-01-01T00:00:00Z", "2021-02-01T00:00:00Z");
+    const now = new Date();
+    await a.database.db
+      .insertInto("incident_participants")
+      .values(
+        [storm, flood].map((incident) => ({
+          incident_id: incident.id,
+          actor_id: alice.actorId.href,
+          group_id: null,
+          inbox_url: alice.inbox.href,
+          shared_inbox_url: alice.sharedInbox.href,
+          state: "accepted" as const,
+          join_activity_id: `${alice.actorId.href}#joins/${incident.id}`,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .execute();
+
+    let sent = 0;
+    /** alice publishes a need tagged with `incident` and sends its Create (or Update). */
+    const send = async (
+      path: string,
+      incident: string,
+      extra: { status?: string; updated?: string } = {},
+    ) => {
+      const note = alice.publish(path, {
+        "@context": PROPOSAL_CONTEXT,
+        id: new URL(path, alice.origin).href,
+        type: ["Note", "Proposal"],
+        attributedTo: alice.actorId.href,
+        to: [PUBLIC],
+        name: `Need at ${path}`,
+        content: "<p>Pumps</p>",
+        published: "2026-11-26T00:00:00Z",
+        ...(extra.updated === undefined ? {} : { updated: extra.updated }),
+        purpose: "request",
+        publishes: { type: "Intent", resourceConformsTo: "urn:bayanihan:category:shelter" },
+        urgency: "high",
+        status: extra.status ?? "open",
+        incident,
+      }).href;
+      const type = extra.updated === undefined ? "Create" : "Update";
+      const res = await alice.postSigned(new URL("/inbox", a.config.origin), {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        id: `${note}#${type.toLowerCase()}-${++sent}`,
+        type,
+        actor: alice.actorId.href,
+        to: [PUBLIC],
+        object: note,
+      });
+      expect(res.status).toBe(202);
+      return note;
+    };
+    const stored = (note: string, status: "open" | "fulfilled" = "open") =>
+      waitFor(`${note} to be stored on A as ${status}`, () =>
+        a.database.db
+          .selectFrom("remote_proposals")
+          .select(["object_id", "incident_object_id", "status"])
+          .where("object_id", "=", note)
+          .where("status", "=", status)
+          .executeTakeFirst(),
+      );
+    const boardOf = async (incident: { id: string }, query = "") =>
+      (
+        (
+          await (
+            await a.api("GET", `/api/v1/incidents/${incident.id}/board${query}`, undefined, null)
+          ).json()
+        ).items as BoardItem[]
+      ).map((i) => i.objectId);
+
+    // While open, a participant's tag is kept.
+    const kept = await send("/needs/storm-1", storm.objectId);
+    expect(await stored(kept)).toMatchObject({ incident_object_id: storm.objectId });
+    // Past its end (open still, nobody closed it): stored, without the tag.
+    const late = await send("/needs/flood-1", flood.objectId);
+    expect(await stored(late)).toMatchObject({ incident_object_id: null });
+    expect(await boardOf(flood)).toEqual([]);
+
+    const closed = await a.api(
+      "POST",
+      `/api/v1/incidents/${storm.id}/close`,
+      undefined,
+      tokens.get(a),
+    );
+    expect(closed.status).toBe(200);
+    // A need tagged before the close keeps its tag through its later versions.
+    await send("/needs/storm-1", storm.objectId, {
+      status: "fulfilled",
+      updated: "2026-11-27T00:00:00Z",
+    });
+    expect(await stored(kept, "fulfilled")).toMatchObject({
+      incident_object_id: storm.objectId,
+    });
+    expect(await boardOf(storm, "?status=fulfilled")).toEqual([kept]);
+    // A new one after the close: stored (A follows alice), without the tag.
+    const after = await send("/needs/storm-2", storm.objectId);
+    expect(await stored(after)).toMatchObject({ incident_object_id: null });
+    expect(await boardOf(storm)).toEqual([]);
+
+    // alice takes part in nothing after this test.
+    await a.database.db
+      .deleteFrom("incident_participants")
+      .where("actor_id", "=", alice.actorId.href)
+      .execute();
+  });
+
   it("refuses a Join from a blocked domain", async () => {
     const blocked = await a.api("POST", "/api/v1/admin/federation/domains", {
       domain: alice.origin.hostname,

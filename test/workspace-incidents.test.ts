@@ -417,6 +417,54 @@ describe("incidents in the workspace", () => {
     // A closed incident is no longer offered for tagging.
     const form = await get(a, cookieFood, "/workspace/groups/food/posts/new?purpose=request");
     expect(form.body).not.toContain(`<option value="${lena.objectId}">`);
+    // Nor one whose time window has ended; either is refused next to the select.
+    const ended = await a.api("POST", "/api/v1/groups/food/incidents", {
+      name: "Flood of 2021",
+      area: { center: { latitude: 14.6, longitude: 121 }, radiusKm: 50 },
+      startsAt: "2021-01-01T00:00:00Z",
+      endsAt: "2021-02-01T00:00:00Z",
+    });
+    expect(ended.status).toBe(201);
+    const endedId: string = (await ended.json()).objectId;
+    const fresh = await get(a, cookieFood, "/workspace/groups/food/posts/new?purpose=request");
+    expect(fresh.body).not.toContain(`<option value="${endedId}"`);
+    const tagRows = async () =>
+      (
+        await a.database.db
+          .selectFrom("proposals")
+          .select("id")
+          .where("title", "=", "Pumps")
+          .execute()
+      ).length;
+    for (const [incident, says, lang] of [
+      [lena.objectId, "That incident is closed", "en"],
+      [endedId, "That incident's time window has ended", "en"],
+      [endedId, "El periodo de ese incidente terminó", "es"],
+    ] as const) {
+      const refused = await post(
+        a,
+        cookieFood,
+        "/workspace/groups/food/posts/new?purpose=request",
+        {
+          title: "Pumps",
+          description: "",
+          category: "utilities",
+          quantityAmount: "",
+          quantityUnit: "one",
+          place: "",
+          urgency: "high",
+          neededBy: "",
+          contact: "",
+          audience: "public",
+          incident,
+          _csrf: csrfIn(fresh.body),
+        },
+        lang,
+      );
+      expect(refused.status).toBe(422);
+      expect(errorOf(refused.body, "f-incident")).toContain(says);
+    }
+    expect(await tagRows()).toBe(0);
     // The Update reaches B's copy; a closed incident cannot be joined.
     await waitFor("B's copy closed", async () => {
       const [copy] = await incidents(b, "relief");

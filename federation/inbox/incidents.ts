@@ -22,6 +22,8 @@ import {
   storeIncidentCopy,
   upsertParticipant,
 } from "../../src/db/incidents.repo.ts";
+import { findHeldIncidentTag } from "../../src/db/remote-proposals.repo.ts";
+import { incidentTagRefusal } from "../../src/domain/incident.ts";
 import type { RemoteProposal } from "../../src/domain/remote-proposal.ts";
 import type { FederationDeps } from "../federation.ts";
 import { parseIncidentObject, readParticipants } from "../incident-object.ts";
@@ -245,10 +247,14 @@ export async function onIncidentUpdated(
 
 /**
  * The incident tag of a received need, kept only when its author may tag
- * it: the incident's owner, or an accepted participant as this instance
+ * it — the incident's owner, or an accepted participant as this instance
  * knows it (for a copy, after re-reading the owner's list once), or when
- * the owner itself re-shared it. Otherwise null, with a log line; the need
- * is stored either way.
+ * the owner itself re-shared it — and only while the incident is open and
+ * not past its end, by our clock (domain/incident.ts incidentTagRefusal).
+ * A need whose stored copy already carries the tag keeps it after the
+ * incident closed or ended: its later versions (a status change) stay on
+ * the board, which is then the incident's record. Otherwise null, with a
+ * log line; the need is stored either way.
  */
 export async function keptIncidentTag(
   ctx: Context<void>,
@@ -269,14 +275,25 @@ export async function keptIncidentTag(
   };
   const incident = await findIncidentByObjectId(deps.db, tag);
   if (incident === null) return refuse("no group here takes part in that incident");
-  if (author === incident.ownerActorId) return tag;
-  if (via.announcedBy !== null && via.announcedBy === incident.ownerActorId) return tag;
-  if ((await findParticipant(deps.db, incident.id, author))?.state === "accepted") return tag;
-  if (incident.groupId === null) {
-    await refreshParticipants(ctx, deps, incident, via.handle);
-    if ((await findParticipant(deps.db, incident.id, author))?.state === "accepted") return tag;
-  }
-  return refuse(`${author} does not take part in it`);
+  const allowed = async (): Promise<boolean> => {
+    if (author === incident.ownerActorId) return true;
+    if (via.announcedBy !== null && via.announcedBy === incident.ownerActorId) return true;
+    if ((await findParticipant(deps.db, incident.id, author))?.state === "accepted") return true;
+    if (incident.groupId === null) {
+      await refreshParticipants(ctx, deps, incident, via.handle);
+      if ((await findParticipant(deps.db, incident.id, author))?.state === "accepted") return true;
+    }
+    return false;
+  };
+  if (!(await allowed())) return refuse(`${author} does not take part in it`);
+  const window = incidentTagRefusal(incident, deps.clock());
+  if (window === null) return tag;
+  if ((await findHeldIncidentTag(deps.db, proposal.objectId, author)) === tag) return tag;
+  return refuse(
+    window === "incident-closed"
+      ? "the incident is closed (new tags are refused)"
+      : "the incident's time window has ended (new tags are refused)",
+  );
 }
 
 /**

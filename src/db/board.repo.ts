@@ -20,6 +20,13 @@ import { REMOTE_PLACE, toStored } from "./remote-proposals.repo.ts";
  * last, then newest) and capped at `limit`; the caller merges the two and
  * cuts the result to `limit` again. There is no cursor: a board is a
  * working view of the most pressing items, capped at BOARD_MAX_ITEMS.
+ * The order is read off indexes that hold it (migrations/…_board_gaps.ts):
+ * `proposals_board` for the allies board's local side, and
+ * `proposals_board_incident` / `remote_proposals_board_incident` for an
+ * incident's, so the first rows come without sorting every candidate. The
+ * expressions here (urgencyRank, the NULLS LAST) must stay the indexes' own.
+ * The allies board's received side has no such index: it is an OR of the
+ * followed authors' rows and what they re-shared, and sorted.
  * Filters are plain WHERE clauses on both sides. A distance filter (`near`)
  * keeps board order: it narrows to what lies within `km` of the point (the
  * place as shown publicly, as every `near` list measures it) and says how

@@ -366,3 +366,18 @@ export async function addIncidentTag(
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/** The incident tag the stored copy of `objectId` by `originActorId` carries, if any. */
+export async function findHeldIncidentTag(
+  db: Kysely<Database>,
+  objectId: string,
+  originActorId: string,
+): Promise<string | null> {
+  const row = await db
+    .selectFrom("remote_proposals")
+    .select("incident_object_id")
+    .where("object_id", "=", objectId)
+    .where("origin_actor_id", "=", originActorId)
+    .executeTakeFirst();
+  return row?.incident_object_id ?? null;
+}

@@ -8,20 +8,28 @@ export type ShortLinkTarget =
   | { readonly kind: "remote"; readonly url: string };
 
 /**
+ * The row-id suffix a code names, as the short-code indexes spell it
+ * (migrations/2026_12_03_170000_board_gaps.ts): the last ten characters
+ * of the id, which are the last ten hex digits of a UUID's last group. The
+ * expression must stay exactly this for the indexes to answer.
+ */
+const codeOf = (column: "proposals.id" | "remote_proposals.id") =>
+  sql<string>`right(${sql.ref(column)}, 10)`;
+
+/**
  * The public need or offer whose row id ends with `code`: one of ours
  * (public, not deleted) first, else a received one. A code is checked by
- * `isShortCode` before it gets here; the LIKE is on the id as text, which
- * both engines spell the same.
+ * `isShortCode` before it gets here. Each side is one equality lookup on
+ * its partial short-code index: a handful of rows at most share a code.
  */
 export async function findShortLinkTarget(
   db: Kysely<Database>,
   code: string,
 ): Promise<ShortLinkTarget | null> {
-  const pattern = `%${code}`;
   const local = await db
     .selectFrom("proposals")
     .select(["id", "purpose"])
-    .where(sql<boolean>`cast(${sql.ref("proposals.id")} as text) like ${pattern}`)
+    .where(codeOf("proposals.id"), "=", code)
     .where("deleted_at", "is", null)
     .where("audience", "=", "public")
     .orderBy("created_at", "desc")
@@ -31,7 +39,7 @@ export async function findShortLinkTarget(
   const remote = await db
     .selectFrom("remote_proposals")
     .select(["object_id", "url"])
-    .where(sql<boolean>`cast(${sql.ref("remote_proposals.id")} as text) like ${pattern}`)
+    .where(codeOf("remote_proposals.id"), "=", code)
     .where("kind", "=", "proposal")
     .orderBy("published_at", "desc")
     .limit(1)

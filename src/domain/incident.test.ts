@@ -6,6 +6,7 @@ import {
   type Incident,
   type IncidentDraft,
   incidentHashtag,
+  incidentTagRefusal,
   validateIncident,
 } from "./incident.ts";
 
@@ -145,6 +146,29 @@ describe("closeIncident", () => {
       ok: false,
       error: "already-closed",
     });
+  });
+});
+
+describe("incidentTagRefusal", () => {
+  const end = start.add({ hours: 72 });
+  const window = { status: "open" as const, endsAt: end };
+
+  test("a tag is taken before the start (preparation) and until the end", () => {
+    expect(incidentTagRefusal(window, start.subtract({ hours: 48 }))).toBeNull();
+    expect(incidentTagRefusal(window, end.subtract({ milliseconds: 1 }))).toBeNull();
+    expect(
+      incidentTagRefusal({ status: "open", endsAt: null }, end.add({ hours: 1e4 })),
+    ).toBeNull();
+  });
+
+  test("from its end on, or once closed, no new tag", () => {
+    expect(incidentTagRefusal(window, end)).toBe("incident-ended");
+    expect(incidentTagRefusal(window, end.add({ hours: 1 }))).toBe("incident-ended");
+    // Closed says more than ended: closed is checked first.
+    expect(incidentTagRefusal({ status: "closed", endsAt: end }, end.add({ hours: 1 }))).toBe(
+      "incident-closed",
+    );
+    expect(incidentTagRefusal({ status: "closed", endsAt: null }, start)).toBe("incident-closed");
   });
 });
 

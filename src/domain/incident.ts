@@ -203,6 +203,26 @@ export function closeIncident(incident: Incident, now: Temporal.Instant): CloseR
 }
 
 /**
+ * Why a new incident tag is refused at `now`, or null when it may be given:
+ * only while the incident is open and its end (if any) has not come. Before
+ * its start is fine: needs posted to prepare for a landfall are real. Needs
+ * tagged earlier keep their tag when an incident closes or ends — its board
+ * is then its record — so this is asked only of a tag being given.
+ */
+export type IncidentTagRefusal = "incident-closed" | "incident-ended";
+
+export function incidentTagRefusal(
+  incident: Pick<Incident, "status" | "endsAt">,
+  now: Temporal.Instant,
+): IncidentTagRefusal | null {
+  if (incident.status !== "open") return "incident-closed";
+  if (incident.endsAt !== null && Temporal.Instant.compare(now, incident.endsAt) >= 0) {
+    return "incident-ended";
+  }
+  return null;
+}
+
+/**
  * The hashtag Mastodon users see on tagged needs: the incident's name in
  * CamelCase, letters and digits only ("Hurricane Lena — November 2026" →
  * "HurricaneLenaNovember2026"), at most 60 characters; "Incident" when the

@@ -15,6 +15,7 @@ import {
 } from "../db/proposals.repo.ts";
 import type { Group } from "../domain/group.ts";
 import { newId } from "../domain/ids.ts";
+import { type IncidentTagRefusal, incidentTagRefusal } from "../domain/incident.ts";
 import {
   applyChanges,
   type ChangeError,
@@ -37,23 +38,34 @@ export interface ProposalDeps {
   readonly clock: Clock;
 }
 
+/**
+ * Why an incident tag is refused: the group neither owns the incident nor
+ * has an accepted participation in it, or the incident is closed or past its
+ * end (domain/incident.ts incidentTagRefusal).
+ */
+export type IncidentRefusal = "incident-not-allowed" | IncidentTagRefusal;
+
 export type CreateResult =
   | { ok: true; proposal: Proposal }
-  | { ok: false; error: "expiry-in-past" | "incident-not-allowed" };
+  | { ok: false; error: "expiry-in-past" | IncidentRefusal };
 
 /**
- * A need or offer may be tagged only with an open incident its group owns
- * or has an accepted participation in: the tag puts it on a board other
- * instances trust to hold only the incident's participants.
+ * A need or offer may be tagged only with an incident its group owns or has
+ * an accepted participation in — the tag puts it on a board other instances
+ * trust to hold only the incident's participants — and only while the
+ * incident is open and not past its end. Null: the tag may be given.
  */
-async function mayTagWith(
+async function tagRefusal(
   db: Kysely<Database>,
   group: Group,
   incidentObjectId: string,
-): Promise<boolean> {
+  now: Temporal.Instant,
+): Promise<IncidentRefusal | null> {
   const incident = await findIncidentByObjectId(db, incidentObjectId);
-  if (incident === null || incident.status !== "open") return false;
-  return groupMayTag(db, group.id, incident);
+  if (incident === null || !(await groupMayTag(db, group.id, incident))) {
+    return "incident-not-allowed";
+  }
+  return incidentTagRefusal(incident, now);
 }
 
 export async function createProposal(
@@ -67,9 +79,9 @@ export async function createProposal(
   if (draft.expiresAt !== null && Temporal.Instant.compare(draft.expiresAt, now) <= 0) {
     return { ok: false, error: "expiry-in-past" };
   }
-  if (draft.incident != null && !(await mayTagWith(deps.db, group, draft.incident))) {
-    return { ok: false, error: "incident-not-allowed" };
-  }
+  const refused =
+    draft.incident == null ? null : await tagRefusal(deps.db, group, draft.incident, now);
+  if (refused !== null) return { ok: false, error: refused };
   const proposal: Proposal = {
     id: newId(now.epochMilliseconds),
     groupId: group.id,
@@ -92,8 +104,13 @@ export async function createProposal(
 
 export type EditResult =
   | { ok: true; proposal: Proposal }
-  | { ok: false; error: ChangeError | { type: "conflict" } | { type: "incident-not-allowed" } };
+  | { ok: false; error: ChangeError | { type: "conflict" } | { type: IncidentRefusal } };
 
+/**
+ * Applies an edit. A new incident tag is checked as at creation; the tag the
+ * need already carries stays through edits (status changes included) after
+ * its incident closed or ended, so the incident's board keeps its record.
+ */
 export async function editProposal(
   deps: ProposalDeps,
   proposal: Proposal,
@@ -101,9 +118,11 @@ export async function editProposal(
 ): Promise<EditResult> {
   if (changes.incident != null && changes.incident !== proposal.incident) {
     const group = await findGroupById(deps.db, proposal.groupId);
-    if (group === null || !(await mayTagWith(deps.db, group, changes.incident))) {
-      return { ok: false, error: { type: "incident-not-allowed" } };
-    }
+    const refused =
+      group === null
+        ? "incident-not-allowed"
+        : await tagRefusal(deps.db, group, changes.incident, deps.clock());
+    if (refused !== null) return { ok: false, error: { type: refused } };
   }
   const result = applyChanges(proposal, changes, deps.clock());
   if (!result.ok) return result;
@@ -229,7 +248,8 @@ export async function reopenProposal(
     contact: previous.contact,
     // It stays on the incident's board while the group may still tag it.
     incident:
-      previous.incident != null && (await mayTagWith(deps.db, group, previous.incident))
+      previous.incident != null &&
+      (await tagRefusal(deps.db, group, previous.incident, deps.clock())) === null
         ? previous.incident
         : null,
   };

@@ -12,6 +12,7 @@ import {
   type IncidentArea,
   type IncidentDraft,
   type IncidentProblemCode,
+  incidentTagRefusal,
   validateIncident,
 } from "../domain/incident.ts";
 import { type IncidentDeps, openIncident } from "./incidents.ts";
@@ -231,16 +232,18 @@ export async function groupIncidentEntries(
 }
 
 /**
- * What a need or offer of the group may be tagged with: open incidents it
- * owns or takes part in (accepted), by the same rule `createProposal` applies.
+ * What a need or offer of the group may be tagged with at `now`: incidents
+ * it owns or takes part in (accepted) that are open and not past their end,
+ * by the same rule `createProposal` applies.
  */
 export async function taggableIncidents(
   db: Kysely<Database>,
   group: Group,
+  now: Temporal.Instant,
 ): Promise<StoredIncident[]> {
   const taggable: StoredIncident[] = [];
   for (const incident of await listGroupIncidents(db, group.id, 100)) {
-    if (incident.status === "open" && (await groupMayTag(db, group.id, incident))) {
+    if (incidentTagRefusal(incident, now) === null && (await groupMayTag(db, group.id, incident))) {
       taggable.push(incident);
     }
   }

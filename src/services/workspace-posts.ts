@@ -15,7 +15,12 @@ import type {
   ProposalDraft,
   Purpose,
 } from "../domain/proposal.ts";
-import { createProposal, editProposal, type ProposalDeps } from "./proposals.ts";
+import {
+  createProposal,
+  editProposal,
+  type IncidentRefusal,
+  type ProposalDeps,
+} from "./proposals.ts";
 
 /**
  * Needs and offers a coordinator writes in the workspace's forms. The form
@@ -32,7 +37,7 @@ export type PostFormResult =
   | {
       readonly ok: false;
       readonly reason: "refused";
-      readonly error: ChangeError | { type: "conflict" } | { type: "incident-not-allowed" };
+      readonly error: ChangeError | { type: "conflict" } | { type: IncidentRefusal };
     };
 
 function validate(deps: ProposalDeps, input: IntakeInput) {
@@ -73,9 +78,9 @@ export async function createPostFromForm(
     toDraft(validation.draft, audience, incident),
   );
   if (!created.ok) {
-    return created.error === "incident-not-allowed"
-      ? { ok: false, reason: "refused", error: { type: "incident-not-allowed" } }
-      : { ok: false, reason: "invalid", problems: { neededBy: "date-in-past" } };
+    return created.error === "expiry-in-past"
+      ? { ok: false, reason: "invalid", problems: { neededBy: "date-in-past" } }
+      : { ok: false, reason: "refused", error: { type: created.error } };
   }
   return { ok: true, proposal: created.proposal };
 }

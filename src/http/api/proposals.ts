@@ -10,7 +10,12 @@ import type {
   Purpose,
 } from "../../domain/proposal.ts";
 import type { Unit } from "../../domain/units.ts";
-import { createProposal, deleteProposal, editProposal } from "../../services/proposals.ts";
+import {
+  createProposal,
+  deleteProposal,
+  editProposal,
+  type IncidentRefusal,
+} from "../../services/proposals.ts";
 import { identifyCaller, isCoordinatorOf, requireCoordinator } from "../auth.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { quantityFromInput, visibleProposal } from "./access.ts";
@@ -68,19 +73,25 @@ function toInstant(value: string): Temporal.Instant {
   return Temporal.Instant.from(value);
 }
 
-const incidentRefused = () =>
-  new ApiError(
-    422,
-    "unprocessable",
-    "incident must be the object id of an open incident this group opened or has joined (accepted)",
-  );
+const INCIDENT_REFUSALS: Record<IncidentRefusal, string> = {
+  "incident-not-allowed":
+    "incident must be the object id of an incident this group opened or has joined (accepted)",
+  "incident-closed": "The incident is closed: nothing new can be tagged with it",
+  "incident-ended": "The incident's time window has ended: nothing new can be tagged with it",
+};
+
+/** 422, the reason in `details.problem` (as the other 422s of the API say theirs). */
+const incidentRefused = (problem: IncidentRefusal) =>
+  new ApiError(422, "unprocessable", INCIDENT_REFUSALS[problem], { problem });
 
 function changeErrorToApi(
-  error: ChangeError | { type: "conflict" } | { type: "incident-not-allowed" },
+  error: ChangeError | { type: "conflict" } | { type: IncidentRefusal },
 ): ApiError {
   switch (error.type) {
     case "incident-not-allowed":
-      return incidentRefused();
+    case "incident-closed":
+    case "incident-ended":
+      return incidentRefused(error.type);
     case "status-not-allowed":
       return new ApiError(
         409,
@@ -127,7 +138,8 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
             content: { "application/json": { schema: ProposalSchema } },
           },
           422: {
-            description: "The incident is not one the group opened or joined, or it is closed",
+            description:
+              "The incident is not one the group opened or joined, or it is closed or past its end (`details.problem`)",
             content: { "application/json": { schema: ErrorSchema } },
           },
           ...errors,
@@ -153,8 +165,10 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         };
         const result = await createProposal(deps, group, kind.purpose, draft);
         if (!result.ok) {
-          if (result.error === "incident-not-allowed") throw incidentRefused();
-          throw new ApiError(400, "invalid_request", "expiresAt must be in the future");
+          if (result.error === "expiry-in-past") {
+            throw new ApiError(400, "invalid_request", "expiresAt must be in the future");
+          }
+          throw incidentRefused(result.error);
         }
         return c.json(
           proposalView(result.proposal, group, deps.urls, { includePrivate: true }),
@@ -285,7 +299,8 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
             content: { "application/json": { schema: ErrorSchema } },
           },
           422: {
-            description: "The incident is not one the group opened or joined, or it is closed",
+            description:
+              "The incident is not one the group opened or joined, or it is closed or past its end (`details.problem`)",
             content: { "application/json": { schema: ErrorSchema } },
           },
           ...errors,

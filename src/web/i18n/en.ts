@@ -627,8 +627,14 @@ export const en = {
   fieldIncident: "Incident",
   fieldIncidentHint: "Tag it to show it on the incident's shared board.",
   incidentNone: "None",
-  incidentNotAllowed:
-    "This group cannot tag with that incident: it is closed, or the group does not take part in it (yet).",
+  incidentRefusals: {
+    "incident-not-allowed":
+      "This group cannot tag with that incident: it does not take part in it (yet).",
+    "incident-closed":
+      "That incident is closed: its board is kept as a record, and nothing new can be tagged with it.",
+    "incident-ended":
+      "That incident's time window has ended: nothing new can be tagged with it. Needs tagged before keep their tag.",
+  },
 } as const;
 
 type Widen<T> = T extends string

@@ -623,6 +623,12 @@ export const es: Messages = {
   fieldIncident: "Incidente",
   fieldIncidentHint: "Etiquétalo para que aparezca en el tablero compartido del incidente.",
   incidentNone: "Ninguno",
-  incidentNotAllowed:
-    "Este grupo no puede etiquetar con ese incidente: está cerrado o el grupo no participa en él (todavía).",
+  incidentRefusals: {
+    "incident-not-allowed":
+      "Este grupo no puede etiquetar con ese incidente: no participa en él (todavía).",
+    "incident-closed":
+      "Ese incidente está cerrado: su tablero se conserva como registro y ya no se puede etiquetar nada nuevo con él.",
+    "incident-ended":
+      "El periodo de ese incidente terminó: ya no se puede etiquetar nada nuevo con él. Las necesidades etiquetadas antes conservan su etiqueta.",
+  },
 };

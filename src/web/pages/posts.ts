@@ -9,6 +9,7 @@ import {
   type Purpose,
   TERMINAL_STATUSES,
 } from "../../domain/proposal.ts";
+import type { IncidentRefusal } from "../../services/proposals.ts";
 import type { PageContext } from "../context.ts";
 import { formatInstant } from "../format.ts";
 import { ConfirmStepPage } from "./confirm-step.ts";
@@ -150,11 +151,12 @@ export function PostFormPage({
   incidents: readonly IncidentChoice[];
   /** The selected incident's object id, "" for none. */
   incident: string;
-  incidentRefused?: boolean | undefined;
+  /** Why the chosen incident tag was refused, to say it next to the select. */
+  incidentRefused?: IncidentRefusal | undefined;
 }) {
   const { t } = page;
   const hasProblems =
-    formError !== undefined || incidentRefused === true || Object.keys(problems).length > 0;
+    formError !== undefined || incidentRefused !== undefined || Object.keys(problems).length > 0;
   return WorkspacePage({
     page,
     account,
@@ -199,7 +201,7 @@ export function PostFormPage({
             ),
           ),
         ),
-        IncidentSelect({ page, incidents, incident, refused: incidentRefused === true }),
+        IncidentSelect({ page, incidents, incident, refused: incidentRefused ?? null }),
         h("div", null, h("button", { type: "submit" }, t.save)),
       ),
     ],
@@ -216,7 +218,7 @@ function IncidentSelect({
   page: PageContext;
   incidents: readonly IncidentChoice[];
   incident: string;
-  refused: boolean;
+  refused: IncidentRefusal | null;
 }) {
   const { t } = page;
   // A refused choice the list does not hold (pasted, or closed meanwhile) stays selected.
@@ -234,8 +236,9 @@ function IncidentSelect({
       {
         id: "f-incident",
         name: "incident",
-        "aria-invalid": refused ? "true" : undefined,
-        "aria-describedby": refused ? "f-incident-hint f-incident-error" : "f-incident-hint",
+        "aria-invalid": refused !== null ? "true" : undefined,
+        "aria-describedby":
+          refused !== null ? "f-incident-hint f-incident-error" : "f-incident-hint",
       },
       h("option", { value: "", selected: incident === "" ? true : undefined }, t.incidentNone),
       choices.map((i) =>
@@ -246,7 +249,9 @@ function IncidentSelect({
         ),
       ),
     ),
-    refused ? h("p", { class: "error", id: "f-incident-error" }, t.incidentNotAllowed) : null,
+    refused !== null
+      ? h("p", { class: "error", id: "f-incident-error" }, t.incidentRefusals[refused])
+      : null,
   );
 }
 

@@ -5,7 +5,7 @@ import { listProposals } from "../../db/proposals.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import type { IntakeField, IntakeInput, IntakeProblem } from "../../domain/intake.ts";
 import type { Audience, Proposal, Purpose } from "../../domain/proposal.ts";
-import { deleteProposal, editProposal } from "../../services/proposals.ts";
+import { deleteProposal, editProposal, type IncidentRefusal } from "../../services/proposals.ts";
 import { taggableIncidents } from "../../services/workspace-incidents.ts";
 import {
   createPostFromForm,
@@ -91,7 +91,7 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
         incidents: readonly IncidentChoice[];
         problems?: Partial<Record<IntakeField, IntakeProblem>>;
         formError?: string;
-        incidentRefused?: boolean;
+        incidentRefused?: IncidentRefusal | undefined;
       },
     status: 200 | 409 | 422 = 200,
   ) => {
@@ -108,8 +108,13 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     if (result.reason === "invalid") {
       return renderPostForm(c, { ...props, problems: result.problems }, 422);
     }
-    if (result.error.type === "incident-not-allowed") {
-      return renderPostForm(c, { ...props, incidentRefused: true }, 422);
+    const { type } = result.error;
+    if (
+      type === "incident-not-allowed" ||
+      type === "incident-closed" ||
+      type === "incident-ended"
+    ) {
+      return renderPostForm(c, { ...props, incidentRefused: type }, 422);
     }
     const formError =
       result.error.type === "conflict"
@@ -136,10 +141,12 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
    * post's current tag even when it no longer may (saving unchanged keeps it).
    */
   const incidentChoices = async (group: Group, proposal?: Proposal): Promise<IncidentChoice[]> => {
-    const choices: IncidentChoice[] = (await taggableIncidents(db, group)).map((i) => ({
-      objectId: i.objectId,
-      name: i.name,
-    }));
+    const choices: IncidentChoice[] = (await taggableIncidents(db, group, deps.clock())).map(
+      (i) => ({
+        objectId: i.objectId,
+        name: i.name,
+      }),
+    );
     const current = proposal?.incident ?? null;
     if (current !== null && !choices.some((i) => i.objectId === current)) {
       const incident = await findIncidentByObjectId(db, current);
