@@ -171,7 +171,8 @@ export async function runRefusal(
           );
           for (const kind of selected) {
             const batch = (n: number) => Promise.all(Array.from({ length: n }, () => kind.make()));
-            await client.fire(await batch(options.warmup), options.inFlight);
+            await client.load(await batch(options.warmup));
+            await client.fire(options.inFlight);
             const result: RefusalCase = {
               name: kind.name,
               expectedStatus: kind.expectedStatus,
@@ -179,9 +180,9 @@ export async function runRefusal(
               unexpected: new Map(),
             };
             for (let r = 0; r < options.runs; r++) {
-              const requests = await batch(options.requests);
+              await client.load(await batch(options.requests));
               const before = process.cpuUsage();
-              const fired = await client.fire(requests, options.inFlight);
+              const fired = await client.fire(options.inFlight);
               const used = process.cpuUsage(before);
               result.cpuMs.push((used.user + used.system) / 1000 / options.requests);
               for (const [status, n] of fired.statuses) {

@@ -18,16 +18,15 @@ export interface PreparedRequest {
 
 /** Parent → client. */
 export type ClientCommand =
-  | {
-      readonly type: "fire";
-      readonly requests: readonly PreparedRequest[];
-      readonly inFlight: number;
-    }
+  /** Keep these for the next `fire` (sent ahead, so that the parent's IPC is not timed). */
+  | { readonly type: "load"; readonly requests: readonly PreparedRequest[] }
+  | { readonly type: "fire"; readonly inFlight: number }
   | { readonly type: "stop" };
 
 /** Client → parent. */
 export type ClientEvent =
   | { readonly type: "ready" }
+  | { readonly type: "loaded"; readonly count: number }
   | {
       readonly type: "fired";
       /** HTTP status → count; 0 counts requests that failed without an answer. */
@@ -70,9 +69,16 @@ async function fire(requests: readonly PreparedRequest[], inFlight: number): Pro
 }
 
 if (process.send !== undefined) {
+  let loaded: readonly PreparedRequest[] = [];
   process.on("message", (command: ClientCommand) => {
-    if (command.type === "fire") void fire(command.requests, command.inFlight);
-    else {
+    if (command.type === "load") {
+      loaded = command.requests;
+      send({ type: "loaded", count: loaded.length });
+    } else if (command.type === "fire") {
+      const requests = loaded;
+      loaded = [];
+      void fire(requests, command.inFlight);
+    } else {
       process.disconnect?.();
       process.exit(0);
     }
