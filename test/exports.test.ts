@@ -298,6 +298,16 @@ describe("open-data exports", () => {
     expect(await ids("?category=water")).toEqual([published.aNeed!.objectId]);
   });
 
+  it("names the group a received need comes from, as its actor says", async () => {
+    const csv = parseCsvStrict(await text(a, "/api/v1/groups/food/network/exports/listings.csv"));
+    const col = (name: string) => csv[0]!.indexOf(name);
+    const row = csv.find((r) => r[col("Id")] === published.bNeed!.objectId)!;
+    expect(row[col("Group")]).toBe("City B Relief");
+    const geo = JSON.parse(await text(a, "/api/v1/groups/food/network/exports/listings.geojson"));
+    const feature = geo.features.find((f: { id: string }) => f.id === published.bNeed!.objectId);
+    expect(feature.properties).toMatchObject({ groupName: "City B Relief" });
+  });
+
   it("GeoJSON: Points at [longitude, latitude], rounded unless marked exact", async () => {
     const geo = JSON.parse(await text(a, "/api/v1/groups/food/exports/listings.geojson"));
     expect(geo.type).toBe("FeatureCollection");

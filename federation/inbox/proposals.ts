@@ -10,6 +10,7 @@ import {
   removeRemoteShare,
   storeRemoteProposal,
 } from "../../src/db/remote-proposals.repo.ts";
+import { readActorLabel } from "../../src/domain/actor-label.ts";
 import { newId } from "../../src/domain/ids.ts";
 import type { RemoteProposal } from "../../src/domain/remote-proposal.ts";
 import type { FederationDeps } from "../federation.ts";
@@ -160,6 +161,27 @@ async function linksOf(
   };
 }
 
+/**
+ * How the author names itself, for pages and exports. Its actor document is
+ * in the document cache already (the inbox screen read it to check the
+ * signing key); a failure only leaves the name unknown.
+ */
+async function authorLabel(
+  deps: FederationDeps,
+  authorId: string,
+): Promise<{ originActorName: string | null; originActorHandle: string | null }> {
+  try {
+    // The cached loader: a group inbox's context signs its fetches and
+    // bypasses the cache, and an actor document is public anyway.
+    const { document } = await deps.documentLoaderFactory({})(authorId);
+    const label = readActorLabel(document, new URL(authorId));
+    return { originActorName: label.name, originActorHandle: label.handle };
+  } catch (error) {
+    logger.debug("Could not read the name of {actor}: {error}", { actor: authorId, error });
+    return { originActorName: null, originActorHandle: null };
+  }
+}
+
 async function receive(
   ctx: InboxContext<void>,
   kind: "Create" | "Update",
@@ -187,7 +209,11 @@ async function receive(
     return drop(kind, activity.id, "not followed, and not tagged with an incident linking us");
   }
   const tag = await keptIncidentTag(ctx, deps, fetched, { handle, announcedBy: null });
-  const proposal = { ...fetched, incident: tag };
+  const proposal = {
+    ...fetched,
+    incident: tag,
+    ...(await authorLabel(deps, fetched.originActorId)),
+  };
   const stored = await storeRemoteProposal(deps.db, proposal, newId(), deps.clock());
   const tagged =
     stored?.outcome === "unchanged" && tag !== null
@@ -343,7 +369,11 @@ export async function onAnnounced(
     return drop("Announce", id, "not followed, and not tagged with an incident linking us");
   }
   const tag = await keptIncidentTag(ctx, deps, fetched, { handle, announcedBy: sharer.href });
-  const proposal = { ...fetched, incident: tag };
+  const proposal = {
+    ...fetched,
+    incident: tag,
+    ...(await authorLabel(deps, fetched.originActorId)),
+  };
   const now = deps.clock();
   const stored = await storeRemoteProposal(deps.db, proposal, newId(), now);
   if (stored === null) return drop("Announce", id, "another author holds this object id");

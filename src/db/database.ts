@@ -122,6 +122,8 @@ export interface RemoteProposalsTable {
   id: string;
   object_id: string;
   origin_actor_id: string;
+  origin_actor_name: string | null;
+  origin_actor_handle: string | null;
   kind: "proposal" | "post";
   purpose: "request" | "offer" | null;
   title: string;

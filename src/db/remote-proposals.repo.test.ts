@@ -41,6 +41,8 @@ function remote(overrides: Partial<RemoteProposal> = {}): RemoteProposal {
     publishedAt: T0,
     updatedAt: T0,
     incident: null,
+    originActorName: null,
+    originActorHandle: null,
     ...overrides,
   };
 }
@@ -160,6 +162,8 @@ describe("remote proposals repository", () => {
     const value = remote({
       objectId: "https://b.example/objects/2",
       incident: "https://b.example/incidents/lena",
+      originActorName: "City B Food",
+      originActorHandle: "food@b.example",
     });
     await storeRemoteProposal(db(), value, newId(), T0);
     const stored = await findRemoteProposal(db(), value.objectId);

@@ -27,6 +27,8 @@ export function toStored(
     id: row.id,
     objectId: row.object_id,
     originActorId: row.origin_actor_id,
+    originActorName: row.origin_actor_name,
+    originActorHandle: row.origin_actor_handle,
     kind: row.kind,
     purpose: row.purpose,
     title: row.title,
@@ -73,6 +75,8 @@ export async function storeRemoteProposal(
   const row = {
     object_id: value.objectId,
     origin_actor_id: value.originActorId,
+    origin_actor_name: value.originActorName ?? null,
+    origin_actor_handle: value.originActorHandle ?? null,
     kind: value.kind,
     purpose: value.purpose,
     title: value.title,

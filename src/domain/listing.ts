@@ -57,7 +57,10 @@ export interface ListingOrigin {
   readonly actorId: string;
   /** Its public page, where anyone can reach it (for a remote group, its actor URL). */
   readonly pageUrl: string;
-  /** Known for our own groups; null for remote actors (we keep no copy of their names). */
+  /**
+   * Our own group's name; for a remote actor the name (or user@host) it gave
+   * when its need arrived, null if that could not be read.
+   */
   readonly name: string | null;
   readonly handle: string | null;
 }
@@ -143,7 +146,9 @@ export function listingFromRemote(remote: StoredRemoteProposal): Listing | null 
     origin: {
       actorId: remote.originActorId,
       pageUrl: remote.originActorId,
-      name: null,
+      // Its display name, or else its address, as its actor said when the
+      // need arrived; `handle` is our own groups' handle only.
+      name: remote.originActorName ?? remote.originActorHandle ?? null,
       handle: null,
     },
     sharedBy: [...remote.sharedBy],

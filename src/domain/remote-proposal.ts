@@ -47,6 +47,9 @@ export interface RemoteProposal {
    * Read from the object, then kept only if the author may tag it.
    */
   readonly incident?: string | null;
+  /** How its author names itself (actor-label.ts); absent or null: not known. */
+  readonly originActorName?: string | null;
+  readonly originActorHandle?: string | null;
 }
 
 /** As stored, with who shared it (only followed groups' shares are listed). */
