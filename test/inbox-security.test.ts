@@ -128,6 +128,25 @@ describe("inbox defences of a running instance", () => {
     await expect.poll(followerCount, { timeout: 15_000 }).toBe(1);
   });
 
+  it("refuses a forged signature under a key it holds before reading the body", async () => {
+    const actor = await (
+      await fetch(victim.actorId, { headers: { accept: "application/activity+json" } })
+    ).json();
+    const victimKeyId = new URL(actor.publicKey.id);
+    for (const spec of ["rfc9421", "draft-cavage-http-signatures-12"] as const) {
+      // Not even JSON: read, it would be a 400; the forged signature comes first.
+      const request = new Request(groupInbox, {
+        method: "POST",
+        headers: { "content-type": "application/activity+json" },
+        body: "this is not an activity",
+      });
+      const signed = await signRequest(request, attackerKeys.privateKey, victimKeyId, { spec });
+      const response = await fetch(signed);
+      expect(response.status, spec).toBe(401);
+      expect(await response.json(), spec).toMatchObject({ error: "signature_invalid" });
+    }
+  });
+
   it("drops malformed activities from a genuine actor without harm", async () => {
     const base = {
       "@context": "https://www.w3.org/ns/activitystreams",

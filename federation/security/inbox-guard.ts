@@ -39,11 +39,18 @@ export interface InboxScreenOptions {
    * overflows the stack somewhere below 2,000.
    */
   maxJsonDepth?: number;
+  /**
+   * Runs once the headers have passed, before the body is read, with the key
+   * ids the signature claims: a refusal it returns is the answer. Judging the
+   * signer (policy, a forged signature under a cached key) here spares a
+   * refused request the reading, hashing and parsing of its body.
+   */
+  beforeBody?: (keyIds: URL[]) => Promise<InboxScreenFailure | null>;
 }
 
 export type InboxScreenFailure = {
   ok: false;
-  status: 400 | 401 | 413 | 415;
+  status: 400 | 401 | 403 | 413 | 415;
   /** A stable machine-readable code, e.g. "payload_too_large". */
   error: string;
   /** An English explanation, safe to send back to the peer. */
@@ -182,6 +189,9 @@ export async function screenInboxRequest(
 
   const timeProblem = checkSignatureTime(request.headers, claims, options);
   if (timeProblem !== null) return timeProblem;
+
+  const early = await options.beforeBody?.(claims.keyIds);
+  if (early != null) return early;
 
   const body = await readBodyUpTo(request, options.maxBodyBytes);
   if (body === null) return tooLarge(options.maxBodyBytes);

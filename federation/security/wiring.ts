@@ -22,7 +22,7 @@ import {
   type HostPolicy,
   isSignedRequest,
 } from "./domain-screen.ts";
-import { screenInboxRequest } from "./inbox-guard.ts";
+import { type InboxScreenFailure, screenInboxRequest } from "./inbox-guard.ts";
 import { checkClaimedKeyOrigins, checkKeyOwnership } from "./key-ownership.ts";
 import {
   type DeliveryFailureFacts,
@@ -32,7 +32,7 @@ import { createDeliveryGuard, guardMessageQueue } from "./outbound/delivery-guar
 import { createOutboundLoaderFactories } from "./outbound/document-loader.ts";
 import { installFetchGuard } from "./outbound/fetch-guard.ts";
 import { deliveryRetryPolicy } from "./outbound/retry-policy.ts";
-import { createSignatureCheck } from "./signature-check.ts";
+import { type CachedVerdict, createSignatureCheck } from "./signature-check.ts";
 import { isUnreadableActivityError } from "./unparseable.ts";
 
 const logger = getLogger(["bayanihan", "federation", "security"]);
@@ -198,9 +198,19 @@ export function createFederationSecurity(deps: {
       }
       if (request.method !== "POST" || !INBOX_PATH.test(new URL(request.url).pathname))
         return request;
+      // What the headers alone can tell about the signer, before the body is
+      // read: a refused host, or a forged signature under a cached key (one
+      // RSA verification; reading, hashing and parsing the body cost more).
+      let early = "undecided" as CachedVerdict;
       const screened = await screenInboxRequest(request, {
         maxBodyBytes: MAX_INBOX_BODY_BYTES,
         signatureWindow: SIGNATURE_WINDOW,
+        async beforeBody(keyIds) {
+          const refusedKey = await firstRefused(keyIds, deps.policy.isAllowed);
+          if (refusedKey !== null) return domainFailure(refusedKey, "inbox POST");
+          early = signatures.verifyWithCachedKey(request);
+          return early === "invalid" ? invalidSignature() : null;
+        },
       });
       if (!screened.ok) return refusal(screened.status, screened.error, screened.message);
       // The policy before the key-ownership fetch: a refused server costs no
@@ -228,21 +238,16 @@ export function createFederationSecurity(deps: {
       // key is refused for one RSA verification (signature-check.ts), before
       // the ownership check expands the activity as JSON-LD or reads the
       // actor, and before Fedify parses anything.
-      const verified = await signatures.verify(
-        { head: request, request: () => screened.request },
-        () => ({
+      const verified =
+        early === "valid" ||
+        (await signatures.verify({ head: request, request: () => screened.request }, () => ({
           documentLoader: context().documentLoader,
           contextLoader: context().contextLoader,
           timeWindow: SIGNATURE_WINDOW,
-        }),
-      );
+        })));
       if (!verified) {
-        logger.info("Refused an inbox POST: invalid signature");
-        return refusal(
-          401,
-          "signature_invalid",
-          "The HTTP signature does not verify with the signer's public key.",
-        );
+        const failure = invalidSignature();
+        return refusal(failure.status, failure.error, failure.message);
       }
       const ownership = await checkKeyOwnership(
         screened.json,
@@ -267,12 +272,32 @@ export function createFederationSecurity(deps: {
   };
 }
 
-function domainRefusal(claim: URL, what: "inbox POST" | "GET"): Response {
+function domainFailure(claim: URL, what: "inbox POST" | "GET"): InboxScreenFailure {
   logger.info("Refused a signed {what} from {host}: federation policy", {
     what,
     host: claim.hostname,
   });
-  return refusal(403, "domain_refused", `This instance does not federate with ${claim.hostname}.`);
+  return {
+    ok: false,
+    status: 403,
+    error: "domain_refused",
+    message: `This instance does not federate with ${claim.hostname}.`,
+  };
+}
+
+function domainRefusal(claim: URL, what: "inbox POST" | "GET"): Response {
+  const failure = domainFailure(claim, what);
+  return refusal(failure.status, failure.error, failure.message);
+}
+
+function invalidSignature(): InboxScreenFailure {
+  logger.info("Refused an inbox POST: invalid signature");
+  return {
+    ok: false,
+    status: 401,
+    error: "signature_invalid",
+    message: "The HTTP signature does not verify with the signer's public key.",
+  };
 }
 
 function refusal(status: number, error: string, message: string): Response {
