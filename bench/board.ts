@@ -22,19 +22,8 @@
  * The plans shown are EXPLAIN (ANALYZE, BUFFERS) of the two board
  * statements of one request, as the instance ran them.
  */
-import {
-  type CompiledQuery,
-  type KyselyPlugin,
-  type PluginTransformQueryArgs,
-  type PluginTransformResultArgs,
-  type QueryId,
-  type QueryResult,
-  type RootOperationNode,
-  SelectQueryNode,
-  sql,
-  type UnknownRow,
-} from "kysely";
-import { type Captured, compile, openWatched } from "./lib/database.ts";
+import { type CompiledQuery, sql } from "kysely";
+import { compile, openWatched, SelectCapture, StatementCounter } from "./lib/database.ts";
 import {
   type BenchInstance,
   clientFetch,
@@ -90,42 +79,6 @@ const MANILA = "14.5995,120.9842";
 /** Off the coast of Palawan: only scattered points. */
 const SPARSE = "9.5,118.0";
 
-/**
- * Counts the statements executed (those that returned a result: a subquery
- * passes through transformQuery too, but is part of its statement) and,
- * while armed, keeps the executed SELECTs to EXPLAIN them.
- */
-class ExecutedStatements implements KyselyPlugin {
-  count = 0;
-  #armed = false;
-  #seen = new Map<QueryId, RootOperationNode>();
-  #captured: Captured[] = [];
-
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    if (this.#armed && SelectQueryNode.is(args.node)) this.#seen.set(args.queryId, args.node);
-    return args.node;
-  }
-
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    this.count++;
-    const node = this.#seen.get(args.queryId);
-    if (node !== undefined) this.#captured.push({ node, queryId: args.queryId });
-    return args.result;
-  }
-
-  async during<T>(action: () => Promise<T>): Promise<Captured[]> {
-    this.#seen = new Map();
-    this.#captured = [];
-    this.#armed = true;
-    try {
-      await action();
-      return this.#captured;
-    } finally {
-      this.#armed = false;
-    }
-  }
-}
-
 /** GETs `url`; the item count of a JSON board, or the list entries of a page. */
 async function getBoard(url: URL): Promise<number> {
   const html = !url.pathname.startsWith("/api/");
@@ -150,7 +103,7 @@ async function getBoard(url: URL): Promise<number> {
 
 async function measure(
   url: URL,
-  counter: ExecutedStatements,
+  counter: StatementCounter,
   warmup: number,
   requests: number,
 ): Promise<Omit<BoardCase, "name">> {
@@ -194,9 +147,10 @@ async function runEngine(
 ): Promise<BoardResult> {
   const notes: string[] = [];
   const store = await createStore(engine);
-  const counter = new ExecutedStatements();
+  const counter = new StatementCounter();
+  const selects = new SelectCapture();
   let running: BenchInstance | null = null;
-  const { handle, base } = await openWatched(store, [counter]);
+  const { handle, base } = await openWatched(store, [counter, selects]);
   const unregister = onCleanup(() => base.close());
   try {
     running = await startInstance(store, { database: handle });
@@ -263,7 +217,7 @@ async function runEngine(
       );
       if (!name.includes("API")) continue;
       // The two board statements (local side, received side) of one request.
-      const captured = await counter.during(() => getBoard(caseUrl));
+      const { captured } = await selects.during(() => getBoard(caseUrl));
       const queries: CompiledQuery[] = captured
         .map((c) => compile(base.db, c))
         .filter((q) => /CASE "(remote_)?proposals"\."urgency"/.test(q.sql));

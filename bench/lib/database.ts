@@ -121,24 +121,35 @@ export class StatementCounter implements KyselyPlugin {
   }
 }
 
-/** Records the select queries run while armed; compiling them gives the exact SQL. */
+/**
+ * Records the select statements executed while armed; compiling them gives
+ * the exact SQL. Kysely passes a statement's sub-builders (a union's other
+ * half, a subquery) through transformQuery as well, each under its own query
+ * id; only an executed statement comes back through transformResult, so a
+ * select is recorded there.
+ */
 export class SelectCapture implements KyselyPlugin {
   #armed = false;
+  #seen = new Map<QueryId, RootOperationNode>();
   #captured: Captured[] = [];
 
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    if (this.#armed && SelectQueryNode.is(args.node)) {
-      this.#captured.push({ node: args.node, queryId: args.queryId });
-    }
+    if (this.#armed && SelectQueryNode.is(args.node)) this.#seen.set(args.queryId, args.node);
     return args.node;
   }
 
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    const node = this.#seen.get(args.queryId);
+    if (node !== undefined) {
+      this.#seen.delete(args.queryId);
+      this.#captured.push({ node, queryId: args.queryId });
+    }
     return args.result;
   }
 
-  /** Runs `action`, recording the select queries it (and anything else meanwhile) runs. */
+  /** Runs `action`, recording the select statements it (and anything else meanwhile) runs. */
   async during<T>(action: () => Promise<T>): Promise<{ result: T; captured: Captured[] }> {
+    this.#seen = new Map();
     this.#captured = [];
     this.#armed = true;
     try {
