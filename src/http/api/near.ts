@@ -1,6 +1,13 @@
 import { z } from "@hono/zod-openapi";
-import { DEFAULT_NEAR_KM, MAX_NEAR_KM, type NearQuery, parseNear } from "../../domain/near.ts";
+import {
+  DEFAULT_NEAR_KM,
+  MAX_NEAR_KM,
+  type NearQuery,
+  parseNear,
+  roundDistanceKm,
+} from "../../domain/near.ts";
 import { ApiError } from "../errors.ts";
+import { encodeDistanceCursor } from "./pagination.ts";
 
 /**
  * The `near` and `km` query parameters, for any list that can answer
@@ -47,4 +54,24 @@ export function nearFromQuery(query: { near?: string | undefined; km?: string | 
     });
   }
   return parsed.near satisfies NearQuery | null;
+}
+
+/**
+ * A nearest-first page as every list answers it: each item with its
+ * distance, and a cursor after the last one when the page is full.
+ */
+export function nearbyPage<Row extends { readonly distanceKm: number }, View extends object>(
+  rows: readonly Row[],
+  limit: number,
+  view: (row: Row) => View,
+  idOf: (row: Row) => string,
+): { items: (View & { distanceKm: number })[]; nextCursor: string | null } {
+  const end = rows.at(-1);
+  return {
+    items: rows.map((row) => ({ ...view(row), distanceKm: roundDistanceKm(row.distanceKm) })),
+    nextCursor:
+      rows.length === limit && end !== undefined
+        ? encodeDistanceCursor(end.distanceKm, idOf(end))
+        : null,
+  };
 }

@@ -3,17 +3,11 @@ import { findGroupByHandle } from "../../db/groups.repo.ts";
 import { listNearbyNetwork, listNetwork } from "../../db/remote-proposals.repo.ts";
 import { CATEGORY_SLUGS } from "../../domain/categories.ts";
 import { formatDecimal, max, parseDecimal, subtract, ZERO } from "../../domain/decimal.ts";
-import { roundDistanceKm } from "../../domain/near.ts";
 import type { StoredRemoteProposal } from "../../domain/remote-proposal.ts";
 import { ApiError, notFound } from "../errors.ts";
 import type { ApiDeps } from "./deps.ts";
-import { DistanceKmField, NearQueryParams, nearFromQuery } from "./near.ts";
-import {
-  decodeCursor,
-  decodeDistanceCursor,
-  encodeCursor,
-  encodeDistanceCursor,
-} from "./pagination.ts";
+import { DistanceKmField, NearQueryParams, nearbyPage, nearFromQuery } from "./near.ts";
+import { decodeCursor, decodeDistanceCursor, encodeCursor } from "./pagination.ts";
 import { ErrorSchema, HandleParam } from "./schemas.ts";
 
 const Purpose = z.enum(["request", "offer"]);
@@ -173,18 +167,13 @@ export function registerNetworkRoutes(app: OpenAPIHono, deps: ApiDeps): void {
           limit,
           after: query.cursor === undefined ? undefined : decodeDistanceCursor(query.cursor),
         });
-        const end = nearby.at(-1);
         return c.json(
-          {
-            items: nearby.map(({ item, distanceKm }) => ({
-              ...networkItemView(item),
-              distanceKm: roundDistanceKm(distanceKm),
-            })),
-            nextCursor:
-              nearby.length === limit && end !== undefined
-                ? encodeDistanceCursor(end.distanceKm, end.item.id)
-                : null,
-          },
+          nearbyPage(
+            nearby,
+            limit,
+            (row) => networkItemView(row.item),
+            (row) => row.item.id,
+          ),
           200,
         );
       }

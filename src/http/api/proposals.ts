@@ -2,7 +2,6 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { findGroupByHandle } from "../../db/groups.repo.ts";
 import { listNearbyProposals, listProposals } from "../../db/proposals.repo.ts";
 import type { CategorySlug } from "../../domain/categories.ts";
-import { roundDistanceKm } from "../../domain/near.ts";
 import type {
   ChangeError,
   ProposalChanges,
@@ -20,13 +19,8 @@ import { identifyCaller, isCoordinatorOf, requireCoordinator } from "../auth.ts"
 import { ApiError, notFound } from "../errors.ts";
 import { quantityFromInput, visibleProposal } from "./access.ts";
 import type { ApiDeps } from "./deps.ts";
-import { nearFromQuery } from "./near.ts";
-import {
-  decodeCursor,
-  decodeDistanceCursor,
-  encodeCursor,
-  encodeDistanceCursor,
-} from "./pagination.ts";
+import { nearbyPage, nearFromQuery } from "./near.ts";
+import { decodeCursor, decodeDistanceCursor, encodeCursor } from "./pagination.ts";
 import {
   ErrorSchema,
   errorResponses,
@@ -209,18 +203,14 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
             limit,
             after: query.cursor === undefined ? undefined : decodeDistanceCursor(query.cursor),
           });
-          const end = nearby.at(-1);
           return c.json(
-            {
-              items: nearby.map(({ proposal, distanceKm }) => ({
-                ...proposalView(proposal, group, deps.urls, { includePrivate: coordinator }),
-                distanceKm: roundDistanceKm(distanceKm),
-              })),
-              nextCursor:
-                nearby.length === limit && end !== undefined
-                  ? encodeDistanceCursor(end.distanceKm, end.proposal.id)
-                  : null,
-            },
+            nearbyPage(
+              nearby,
+              limit,
+              (row) =>
+                proposalView(row.proposal, group, deps.urls, { includePrivate: coordinator }),
+              (row) => row.proposal.id,
+            ),
             200,
           );
         }
