@@ -107,7 +107,7 @@ describe("createInboxIntake", () => {
     expect(queue.messages).toEqual([]);
   });
 
-  it("answers only once the message is queued, and fails with the queue", async () => {
+  it("answers nothing when the queue cannot take the message", async () => {
     const failing: MessageQueue = {
       enqueue: async () => {
         throw new Error("the database is away");

@@ -27,6 +27,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { MessageQueue } from "@fedify/fedify";
+import { isValidHandle } from "../src/domain/handle.ts";
 
 /** An inbox POST whose signature and key ownership the screen has verified. */
 export interface VerifiedInboxPost {
@@ -69,13 +70,17 @@ export interface QueuedInboxActivity {
   readonly traceContext: Record<string, string>;
 }
 
-const GROUP_INBOX = /^\/groups\/([a-z0-9_]{1,30})\/inbox\/?$/;
+const GROUP_INBOX = /^\/groups\/([^/]+)\/inbox\/?$/;
 const SHARED_INBOX = /^\/inbox\/?$/;
 
-/** Whose inbox a path is: null for the shared one, a handle, or undefined for neither. */
+/**
+ * Whose inbox a path is: null for the shared one, a group's handle, or
+ * undefined for neither (the inbox screen passes such requests through).
+ */
 export function inboxRecipient(pathname: string): string | null | undefined {
   if (SHARED_INBOX.test(pathname)) return null;
-  return GROUP_INBOX.exec(pathname)?.[1];
+  const handle = GROUP_INBOX.exec(pathname)?.[1];
+  return handle !== undefined && isValidHandle(handle) ? handle : undefined;
 }
 
 function isHttpUrl(value: unknown): boolean {

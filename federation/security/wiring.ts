@@ -14,7 +14,7 @@ import type { Config } from "../../src/config.ts";
 import type { Database } from "../../src/db/database.ts";
 import { toDate } from "../../src/db/time.ts";
 import type { AppFederation } from "../federation.ts";
-import type { VerifiedInboxPost } from "../inbox-intake.ts";
+import { inboxRecipient, type VerifiedInboxPost } from "../inbox-intake.ts";
 import {
   claimedActorIds,
   claimedKeyIds,
@@ -46,7 +46,6 @@ const SIGNING_KEY_TTL = Temporal.Duration.from({ minutes: 5 });
 const MAX_CACHED_SIGNING_KEYS = 4096;
 /** A key that fails to verify is re-read at most this often (see signature-check.ts). */
 const SIGNING_KEY_MIN_REREAD = Temporal.Duration.from({ seconds: 30 });
-const INBOX_PATH = /^\/(?:inbox|groups\/[a-z0-9_]{1,30}\/inbox)\/?$/;
 
 export interface FederationSecurity {
   readonly documentLoaderFactory: DocumentLoaderFactory;
@@ -196,7 +195,7 @@ export function createFederationSecurity(deps: {
         const refused = await firstRefused(claimedKeyIds(request.headers), deps.policy.isAllowed);
         return refused === null ? request : domainRefusal(refused, "GET");
       }
-      if (request.method !== "POST" || !INBOX_PATH.test(new URL(request.url).pathname))
+      if (request.method !== "POST" || inboxRecipient(new URL(request.url).pathname) === undefined)
         return request;
       // What the headers alone can tell about the signer, before the body is
       // read: a refused host, or a forged signature under a cached key (one
