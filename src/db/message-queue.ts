@@ -9,6 +9,7 @@ import { getLogger } from "@logtape/logtape";
 import { sql } from "kysely";
 import type { DatabaseHandle } from "./connect.ts";
 import { jsonb } from "./json.ts";
+import { StatementBatcher } from "./statement-batcher.ts";
 
 // Messages can carry actors' private keys (fan-out and outbox messages): log
 // ids and errors, never a message body.
@@ -71,15 +72,11 @@ export interface KyselyMessageQueueOptions {
 /** Rows in one INSERT at most (each carries a whole message, private keys and all). */
 const MAX_ROWS_PER_INSERT = 500;
 
-/** One enqueue call waiting for its INSERT. */
-interface PendingInsert {
-  readonly rows: readonly {
-    readonly message: unknown;
-    readonly orderingKey: string | null;
-    readonly delayMs: number;
-  }[];
-  resolve(): void;
-  reject(error: unknown): void;
+/** One row of an enqueue call. */
+interface QueuedRow {
+  readonly message: unknown;
+  readonly orderingKey: string | null;
+  readonly delayMs: number;
 }
 
 interface ClaimedMessage {
@@ -129,14 +126,17 @@ export class KyselyMessageQueue implements MessageQueue {
   readonly #leaseMs: number;
   readonly #retryDelayMs: number;
   readonly #retry: KyselyMessageQueueRetry | undefined;
-  readonly #pendingDeletes: {
-    id: string;
-    resolve: () => void;
-    reject: (error: unknown) => void;
-  }[] = [];
-  #deleting = false;
-  readonly #pendingInserts: PendingInsert[] = [];
-  #inserting = false;
+  /**
+   * Enqueue calls made together share one INSERT (in call order, whole
+   * calls only: one call's messages commit together or not at all), and
+   * handled messages one DELETE (statement-batcher.ts).
+   */
+  readonly #inserts = new StatementBatcher<readonly QueuedRow[], undefined>(
+    (calls) => this.#insertCalls(calls),
+    MAX_ROWS_PER_INSERT,
+    (rows) => rows.length,
+  );
+  readonly #deletes = new StatementBatcher<string, undefined>((ids) => this.#deleteMany(ids));
 
   constructor(handle: DatabaseHandle, options: KyselyMessageQueueOptions = {}) {
     this.#handle = handle;
@@ -153,78 +153,45 @@ export class KyselyMessageQueue implements MessageQueue {
   }
 
   /**
-   * Resolves once the messages are committed. Calls made in the same tick
-   * (Fedify enqueues a fan-out's deliveries one call per inbox, all at once,
-   * because each has its own ordering key) and calls made while an INSERT is
-   * on its way share one INSERT, in call order.
+   * Resolves once the messages are committed. Calls made together (Fedify
+   * enqueues a fan-out's deliveries one call per inbox, all at once, because
+   * each has its own ordering key; inbox requests arrive together) and calls
+   * made while an INSERT is on its way share one INSERT, in call order.
    */
   enqueueMany(messages: readonly unknown[], options?: MessageQueueEnqueueOptions): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
     const delayMs = Math.max(0, options?.delay?.total({ unit: "millisecond" }) ?? 0);
-    return new Promise((resolve, reject) => {
-      this.#pendingInserts.push({
-        rows: messages.map((message) => ({
-          message,
-          orderingKey: options?.orderingKey ?? null,
-          delayMs,
-        })),
-        resolve,
-        reject,
-      });
-      if (!this.#inserting) {
-        this.#inserting = true;
-        // After this turn's I/O callbacks, so that calls made together go
-        // together: the inbox requests that arrived at once, or a fan-out's
-        // per-inbox calls.
-        setImmediate(() => void this.#flushInserts());
-      }
-    });
+    const orderingKey = options?.orderingKey ?? null;
+    return this.#inserts
+      .submit(messages.map((message) => ({ message, orderingKey, delayMs })))
+      .then(() => undefined);
   }
 
-  async #flushInserts(): Promise<void> {
-    try {
-      while (this.#pendingInserts.length > 0) {
-        // Whole calls only: one call's messages commit together or not at all.
-        const batch: PendingInsert[] = [];
-        let rows = 0;
-        while (this.#pendingInserts.length > 0) {
-          const next = this.#pendingInserts[0]!;
-          if (batch.length > 0 && rows + next.rows.length > MAX_ROWS_PER_INSERT) break;
-          batch.push(this.#pendingInserts.shift()!);
-          rows += next.rows.length;
-        }
-        try {
-          // One statement, so the notification is sent exactly when the rows
-          // commit (listeners never wake before they can see them). A delayed
-          // message notifies too: listeners shorten their wait to its due
-          // time. Rows of one VALUES list take ids in list order, which keeps
-          // each ordering key's messages in the order they were enqueued.
-          await this.#handle.db
-            .with("inserted", (db) =>
-              db
-                .insertInto("fedify_queue")
-                .values(
-                  batch.flatMap((call) =>
-                    call.rows.map((row) => ({
-                      message: jsonb(row.message),
-                      ordering_key: row.orderingKey,
-                      available_at: nowPlus(row.delayMs),
-                      created_at: sql<Date>`now()`,
-                    })),
-                  ),
-                )
-                .returning("id"),
-            )
-            .selectNoFrom(sql<string>`pg_notify(${QUEUE_CHANNEL}, '')`.as("notified"))
-            .execute();
-          for (const call of batch) call.resolve();
-        } catch (error) {
-          for (const call of batch) call.reject(error);
-        }
-      }
-    } finally {
-      this.#inserting = false;
-    }
+  async #insertCalls(calls: readonly (readonly QueuedRow[])[]): Promise<undefined[]> {
+    // One statement, so the notification is sent exactly when the rows
+    // commit (listeners never wake before they can see them). A delayed
+    // message notifies too: listeners shorten their wait to its due time.
+    // Rows of one VALUES list take ids in list order, which keeps each
+    // ordering key's messages in the order they were enqueued.
+    await this.#handle.db
+      .with("inserted", (db) =>
+        db
+          .insertInto("fedify_queue")
+          .values(
+            calls.flatMap((rows) =>
+              rows.map((row) => ({
+                message: jsonb(row.message),
+                ordering_key: row.orderingKey,
+                available_at: nowPlus(row.delayMs),
+                created_at: sql<Date>`now()`,
+              })),
+            ),
+          )
+          .returning("id"),
+      )
+      .selectNoFrom(sql<string>`pg_notify(${QUEUE_CHANNEL}, '')`.as("notified"))
+      .execute();
+    return calls.map(() => undefined);
   }
 
   async getDepth(): Promise<MessageQueueDepth> {
@@ -467,41 +434,24 @@ export class KyselyMessageQueue implements MessageQueue {
   }
 
   /**
-   * Deletes handled messages, several in one statement: while one DELETE is
-   * on its way, the messages that finish meanwhile wait for the next one.
-   * Each caller resolves once its own message is gone. Under load (a fan-out
-   * finishing 16 deliveries at a time) that is a fraction of the round trips;
-   * alone, a message is deleted at once as before.
+   * Deletes a handled message; while one DELETE is on its way, the messages
+   * that finish meanwhile wait for the next one. Under load (a fan-out
+   * finishing 16 deliveries at a time) that is a fraction of the round trips.
    */
-  #deleteHandled(id: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#pendingDeletes.push({ id, resolve, reject });
-      if (!this.#deleting) void this.#flushDeletes();
-    });
+  #deleteHandled(id: string): Promise<undefined> {
+    return this.#deletes.submit(id);
   }
 
-  async #flushDeletes(): Promise<void> {
-    this.#deleting = true;
-    try {
-      while (this.#pendingDeletes.length > 0) {
-        const batch = this.#pendingDeletes.splice(0, 500);
-        try {
-          await sql`
-            WITH deleted AS (
-              DELETE FROM fedify_queue
-              WHERE id = ANY(${batch.map((d) => d.id)}::bigint[])
-              RETURNING ordering_key)
-            SELECT CASE WHEN bool_or(ordering_key IS NOT NULL)
-              THEN pg_notify(${QUEUE_CHANNEL}, '') END AS notified
-            FROM deleted`.execute(this.#handle.db);
-          for (const d of batch) d.resolve();
-        } catch (error) {
-          for (const d of batch) d.reject(error);
-        }
-      }
-    } finally {
-      this.#deleting = false;
-    }
+  async #deleteMany(ids: readonly string[]): Promise<undefined[]> {
+    await sql`
+      WITH deleted AS (
+        DELETE FROM fedify_queue
+        WHERE id = ANY(${ids}::bigint[])
+        RETURNING ordering_key)
+      SELECT CASE WHEN bool_or(ordering_key IS NOT NULL)
+        THEN pg_notify(${QUEUE_CHANNEL}, '') END AS notified
+      FROM deleted`.execute(this.#handle.db);
+    return ids.map(() => undefined);
   }
 
   /**

@@ -39,6 +39,20 @@ describe("StatementBatcher", () => {
     ]);
   });
 
+  it("weighs items, never splits one, and sends an overweight one alone", async () => {
+    const batches: string[][] = [];
+    const batcher = new StatementBatcher<string, string>(
+      async (items) => {
+        batches.push([...items]);
+        return [...items];
+      },
+      5,
+      (item) => item.length,
+    );
+    await Promise.all(["aa", "bbb", "c", "dddddddd", "ee"].map((item) => batcher.submit(item)));
+    expect(batches).toEqual([["aa", "bbb"], ["c"], ["dddddddd"], ["ee"]]);
+  });
+
   it("refuses a batch answered with the wrong number of results", async () => {
     const batcher = new StatementBatcher<number, number>(async () => [1]);
     const results = await Promise.allSettled([batcher.submit(1), batcher.submit(2)]);

@@ -15,19 +15,28 @@
 export class StatementBatcher<Item, Result> {
   readonly #run: (items: readonly Item[]) => Promise<readonly Result[]>;
   readonly #maxBatch: number;
+  readonly #weight: (item: Item) => number;
   #pending: { item: Item; resolve(result: Result): void; reject(error: unknown): void }[] = [];
   #draining = false;
 
   /**
    * `run` answers a batch with one result per item, in order; a failure
-   * rejects every call of that batch (and only of that batch).
+   * rejects every call of that batch (and only of that batch). A batch
+   * weighs at most `maxBatch` (each item weighs 1 unless `weight` says
+   * otherwise; an item heavier than that goes alone), and items are never
+   * split across batches.
    */
-  constructor(run: (items: readonly Item[]) => Promise<readonly Result[]>, maxBatch = 500) {
+  constructor(
+    run: (items: readonly Item[]) => Promise<readonly Result[]>,
+    maxBatch = 500,
+    weight: (item: Item) => number = () => 1,
+  ) {
     if (!Number.isSafeInteger(maxBatch) || maxBatch <= 0) {
       throw new RangeError(`maxBatch must be a positive integer, got ${maxBatch}`);
     }
     this.#run = run;
     this.#maxBatch = maxBatch;
+    this.#weight = weight;
   }
 
   submit(item: Item): Promise<Result> {
@@ -45,7 +54,15 @@ export class StatementBatcher<Item, Result> {
   async #drain(): Promise<void> {
     try {
       while (this.#pending.length > 0) {
-        const batch = this.#pending.splice(0, this.#maxBatch);
+        let count = 0;
+        let weight = 0;
+        for (const call of this.#pending) {
+          const next = this.#weight(call.item);
+          if (count > 0 && weight + next > this.#maxBatch) break;
+          count++;
+          weight += next;
+        }
+        const batch = this.#pending.splice(0, count);
         try {
           const results = await this.#run(batch.map((call) => call.item));
           if (results.length !== batch.length) {
