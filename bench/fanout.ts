@@ -28,7 +28,7 @@ import { fileURLToPath } from "node:url";
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../src/db/database.ts";
 import type { FarmCommand, FarmEvent } from "./inbox-farm.ts";
-import { openWatched, StatementCounter } from "./lib/database.ts";
+import { openWatched, StatementCounter, waitForEmptyQueue } from "./lib/database.ts";
 import {
   type BenchInstance,
   createGroup,
@@ -270,18 +270,6 @@ async function insertFollowers(
       .execute();
   }
   return rows.length;
-}
-
-async function waitForEmptyQueue(db: Kysely<Database>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await sql<{ n: number }>`SELECT count(*)::int AS n FROM fedify_queue`.execute(
-      db,
-    );
-    if (result.rows[0]?.n === 0) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(10);
-  }
 }
 
 let needSequence = 0;

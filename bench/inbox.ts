@@ -22,12 +22,9 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { generateCryptoKeyPair, signRequest } from "@fedify/fedify";
 import { CryptographicKey, Person } from "@fedify/vocab";
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../src/db/database.ts";
-import { openWatched, StatementCounter } from "./lib/database.ts";
+import { openWatched, StatementCounter, waitForEmptyQueue } from "./lib/database.ts";
 import { createGroup, createStore, type Engine, onCleanup, startInstance } from "./lib/instance.ts";
 import { LoadClient, type PreparedRequest, prepare } from "./lib/load-client-parent.ts";
-import { sleep } from "./lib/stats.ts";
 
 export interface InboxOptions {
   readonly engines: readonly Engine[];
@@ -41,7 +38,9 @@ export interface InboxOptions {
 
 export const DEFAULT_INBOX: InboxOptions = {
   engines: ["pglite", "postgres"],
-  requests: 1500,
+  // About 9 s of arrivals per run: long enough that a worker slower than
+  // the web shows as a growing backlog, not hidden by the burst.
+  requests: 6000,
   runs: 3,
   senders: 8,
   inFlight: 32,
@@ -148,18 +147,6 @@ export async function signedCreate(
     },
   );
   return prepare(signed);
-}
-
-export async function waitForEmptyQueue(db: Kysely<Database>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await sql<{ n: number }>`SELECT count(*)::int AS n FROM fedify_queue`.execute(
-      db,
-    );
-    if (result.rows[0]?.n === 0) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(10);
-  }
 }
 
 function cpuMs(usage: NodeJS.CpuUsage): number {

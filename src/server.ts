@@ -34,13 +34,16 @@ const logger = getLogger(["bayanihan", "server"]);
 const EXPIRY_SWEEP_INTERVAL_MS = 60_000;
 const QUEUE_LEASE_MS = 15_000;
 /**
- * Deliveries in flight per worker process. Real deliveries mostly wait on
- * remote servers, so more than the queue's default of 4 should pay; on
- * loopback (`npm run bench -- fanout`) 16 measured 0.80× (PGlite) and 0.88×
- * (PostgreSQL) of 4's time in one quiet run, within this machine's noise in
- * others (BENCHMARKS.md).
+ * Messages handled at once per worker process (deliveries and inbox
+ * activities alike). Deliveries mostly wait on remote servers; inbox
+ * activities mostly wait on the database, and the handlers of one claim
+ * share their statements (statement-batcher.ts), so a larger claim costs
+ * less per message. On loopback (BENCHMARKS.md, 2026-12-04) 64 took 0.66×
+ * (PGlite) and 0.74× (PostgreSQL) of 16's fan-out time, and with 16 the
+ * worker fell behind a steady inbox (processed 0.69× of 64's rate on
+ * PGlite); 128 was no better than 64.
  */
-const QUEUE_CONCURRENCY = 16;
+const QUEUE_CONCURRENCY = 64;
 /** How often deliveries that could not be queued at once are tried again. */
 const RELAY_INTERVAL_MS = 30_000;
 
