@@ -48,7 +48,9 @@ const QUEUE_CONCURRENCY = 64;
 const RELAY_INTERVAL_MS = 30_000;
 
 export async function openDatabase(config: Config): Promise<DatabaseHandle> {
-  if (config.databaseUrl !== null) return openPostgres({ url: config.databaseUrl });
+  if (config.databaseUrl !== null) {
+    return openPostgres({ url: config.databaseUrl, applicationName: `bayanihan ${config.role}` });
+  }
   const dataDir = path.resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true });
   return openPGlite({ dataDir });

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../src/db/connect.ts";
+import { notify } from "../src/db/notify.ts";
 import { createTestDatabase, testEngine } from "./helpers/database.ts";
 
 describe(`test database (${testEngine})`, () => {
@@ -22,11 +23,16 @@ describe(`test database (${testEngine})`, () => {
     expect(handle.engine).toBe(testEngine);
   });
 
-  it("delivers NOTIFY to listeners", async () => {
+  it("delivers its schema's notifications to listeners, and no other schema's", async () => {
     let notified = 0;
     const unlisten = await handle.listen("test_channel", () => notified++);
+    // Sent from another schema of the same database: not for this handle.
+    await sql`SELECT pg_notify('elsewhere__test_channel', '')`.execute(handle.db);
     await sql`SELECT pg_notify('test_channel', '')`.execute(handle.db);
-    await expect.poll(() => notified, { timeout: 2000 }).toBe(1);
+    await notify(handle.db, "test_channel");
+    // Delivered in commit order: the strangers' would have come first.
+    await expect.poll(() => notified, { timeout: 2000 }).toBeGreaterThanOrEqual(1);
+    expect(notified).toBe(1);
     await unlisten();
   });
 });

@@ -3,6 +3,7 @@ import { Kysely, PGliteDialect } from "kysely";
 import { PostgresJSDialect } from "kysely-postgres-js";
 import postgres from "postgres";
 import type { Database } from "./database.ts";
+import { currentSchema, schemaChannel } from "./notify.ts";
 
 /**
  * One handle on the application's database, whichever engine backs it.
@@ -15,7 +16,13 @@ export interface DatabaseHandle {
   readonly engine: "postgres" | "pglite";
   /** The schema this handle works in, when it is not the server's default. */
   readonly schema?: string;
-  /** Calls `onNotify` whenever someone runs `NOTIFY channel`. Resolves to an unsubscribe function. */
+  /**
+   * Calls `onNotify` whenever a statement in this handle's schema notifies
+   * `channel` (notify.ts), and also each
+   * time a lost LISTEN connection is re-established: notifications sent
+   * while it was down are gone, so listeners must treat a reconnect as one.
+   * Resolves to an unsubscribe function.
+   */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
@@ -24,6 +31,8 @@ export interface PostgresOptions {
   url: string;
   /** Schema to work in (tests isolate themselves this way); default: the server's search_path. */
   schema?: string;
+  /** Shown in `pg_stat_activity`, to tell this process's connections apart. */
+  applicationName?: string;
   maxConnections?: number;
 }
 
@@ -31,7 +40,10 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle {
   const client = postgres(options.url, {
     max: options.maxConnections ?? 10,
     onnotice: () => {},
-    ...(options.schema ? { connection: { search_path: options.schema } } : {}),
+    connection: {
+      ...(options.schema ? { search_path: options.schema } : {}),
+      ...(options.applicationName ? { application_name: options.applicationName } : {}),
+    },
   });
   const db = new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: client }) });
   return {
@@ -39,8 +51,28 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle {
     engine: "postgres",
     ...(options.schema ? { schema: options.schema } : {}),
     async listen(channel, onNotify) {
-      const subscription = await client.listen(channel, () => onNotify());
-      return () => subscription.unlisten();
+      const scoped = schemaChannel(options.schema ?? (await currentSchema(db)), channel);
+      // postgres.js listens again on a new connection when its LISTEN
+      // connection closes, and then calls the third callback (as it did
+      // once the first LISTEN was in place). After such a reconnect its
+      // unlisten() no longer reaches the re-created subscription, hence
+      // the flag.
+      let active = true;
+      let listening = false;
+      const subscription = await client.listen(
+        scoped,
+        () => {
+          if (active) onNotify();
+        },
+        () => {
+          if (listening && active) onNotify();
+          listening = true;
+        },
+      );
+      return async () => {
+        active = false;
+        await subscription.unlisten();
+      };
     },
     async close() {
       // postgres.js's end() waits forever if a query holds a connection when
@@ -73,7 +105,13 @@ export async function openPGlite(options: PGliteOptions = {}): Promise<PGliteHan
     engine: "pglite",
     pglite,
     async listen(channel, onNotify) {
-      return pglite.listen(channel, () => onNotify());
+      // PGlite sends the name to LISTEN and UNLISTEN unquoted (folded to
+      // lower case), so it must be a plain lower-case identifier.
+      const scoped = schemaChannel(await currentSchema(db), channel);
+      if (!/^[a-z_][a-z0-9_]*$/.test(scoped)) {
+        throw new Error(`PGlite cannot listen on the channel ${scoped}.`);
+      }
+      return pglite.listen(scoped, () => onNotify());
     },
     async close() {
       // Kysely's destroy() closes the PGlite instance it was given.

@@ -96,11 +96,6 @@ export async function deleteDomainPolicy(db: Kysely<Database>, domain: string): 
   return result.numDeletedRows > 0n;
 }
 
-/** Wakes every process LISTENing on `channel` once the surrounding transaction commits. */
-export async function notifyChannel(db: Kysely<Database>, channel: string): Promise<void> {
-  await sql`SELECT pg_notify(${channel}, '')`.execute(db);
-}
-
 /** What a block deletes along with it. */
 export interface RemovedWithHost {
   readonly followers: number;

@@ -9,6 +9,7 @@ import { getLogger } from "@logtape/logtape";
 import { sql } from "kysely";
 import type { DatabaseHandle } from "./connect.ts";
 import { jsonb } from "./json.ts";
+import { notifyExpression } from "./notify.ts";
 import { StatementBatcher } from "./statement-batcher.ts";
 
 // Messages can carry actors' private keys (fan-out and outbox messages): log
@@ -189,7 +190,7 @@ export class KyselyMessageQueue implements MessageQueue {
           )
           .returning("id"),
       )
-      .selectNoFrom(sql<string>`pg_notify(${QUEUE_CHANNEL}, '')`.as("notified"))
+      .selectNoFrom(notifyExpression(QUEUE_CHANNEL).as("notified"))
       .execute();
     return calls.map(() => undefined);
   }
@@ -449,7 +450,7 @@ export class KyselyMessageQueue implements MessageQueue {
         WHERE id = ANY(${ids}::bigint[])
         RETURNING ordering_key)
       SELECT CASE WHEN bool_or(ordering_key IS NOT NULL)
-        THEN pg_notify(${QUEUE_CHANNEL}, '') END AS notified
+        THEN ${notifyExpression(QUEUE_CHANNEL)} END AS notified
       FROM deleted`.execute(this.#handle.db);
     return ids.map(() => undefined);
   }
@@ -466,7 +467,7 @@ export class KyselyMessageQueue implements MessageQueue {
         WHERE id = ${id} ${owner === undefined ? sql`` : sql`AND lease_owner = ${owner}`}
         RETURNING ordering_key)
       SELECT ordering_key, CASE WHEN ordering_key IS NOT NULL
-        THEN pg_notify(${QUEUE_CHANNEL}, '') END AS notified
+        THEN ${notifyExpression(QUEUE_CHANNEL)} END AS notified
       FROM deleted`.execute(this.#handle.db);
     return result.rows.length > 0;
   }

@@ -1,7 +1,9 @@
+import { randomBytes } from "node:crypto";
 import { sql, TableNode } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, testEngine } from "../../test/helpers/database.ts";
 import { type DatabaseHandle, openPostgres } from "../db/connect.ts";
+import { deleteDomainPolicy, insertDomainPolicy } from "../db/federation-policy.repo.ts";
 import {
   createFederationPolicyService,
   type FederationPolicyService,
@@ -44,6 +46,26 @@ describe(`federation policy service (${testEngine})`, () => {
     await handle?.close();
   });
 
+  /**
+   * The database as another process sees it: on PostgreSQL, connections of
+   * its own (named `applicationName` in pg_stat_activity, when given); PGlite
+   * is one in-process database, shared.
+   */
+  async function otherProcess(applicationName?: string): Promise<DatabaseHandle> {
+    if (testEngine !== "postgres") return handle;
+    const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(
+      handle.db,
+    );
+    const other = openPostgres({
+      url: process.env.TEST_DATABASE_URL!,
+      schema: rows[0]!.schema,
+      maxConnections: 2,
+      ...(applicationName !== undefined ? { applicationName } : {}),
+    });
+    extraHandles.push(other);
+    return other;
+  }
+
   it("a change made through the service applies to its own next answer", async () => {
     const policy = await service();
     expect(await policy.isAllowed("https://spam.example/users/a")).toBe(true);
@@ -66,20 +88,7 @@ describe(`federation policy service (${testEngine})`, () => {
 
   it("another process sharing the database drops its cache on the NOTIFY", async () => {
     const writer = await service();
-    // On PostgreSQL the reader gets connections of its own, like another
-    // process; PGlite is one in-process database, shared.
-    let readerHandle = handle;
-    if (testEngine === "postgres") {
-      const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(
-        handle.db,
-      );
-      readerHandle = openPostgres({
-        url: process.env.TEST_DATABASE_URL!,
-        schema: rows[0]!.schema,
-        maxConnections: 2,
-      });
-      extraHandles.push(readerHandle);
-    }
+    const readerHandle = await otherProcess();
     const reader = await service(readerHandle);
     // Cache the open policy in the reader.
     expect(await reader.isAllowed("https://elsewhere.example/")).toBe(true);
@@ -98,6 +107,37 @@ describe(`federation policy service (${testEngine})`, () => {
       .toBe(true);
   });
 
+  it.runIf(testEngine === "postgres")(
+    "drops its cache when its lost LISTEN connection is re-established",
+    async () => {
+      const name = `policy-relisten-${randomBytes(4).toString("hex")}`;
+      const reader = await service(await otherProcess(name));
+      expect(await reader.isAllowed("https://unnoticed.example/")).toBe(true);
+      // A block whose notification this reader never gets: written while
+      // its LISTEN connection is down (here: written without a NOTIFY)...
+      await insertDomainPolicy(handle.db, {
+        domain: "unnoticed.example",
+        policy: "block",
+        reason: null,
+        createdAt: clock(),
+      });
+      try {
+        expect(await reader.isAllowed("https://unnoticed.example/")).toBe(true);
+        // ...then the connection is lost.
+        const { rows } = await sql<{ terminated: boolean }>`
+          SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity
+          WHERE application_name = ${name} AND query ILIKE 'listen %'`.execute(handle.db);
+        expect(rows).toEqual([{ terminated: true }]);
+        // Once postgres.js listens again, the reader no longer trusts its cache.
+        await expect
+          .poll(() => reader.isAllowed("https://unnoticed.example/"), { timeout: 5_000 })
+          .toBe(false);
+      } finally {
+        await deleteDomainPolicy(handle.db, "unnoticed.example");
+      }
+    },
+  );
+
   /**
    * A second process on the database that never hears the NOTIFY (one still
    * on its way, or lost while its LISTEN connection reconnected). `queries`
@@ -110,18 +150,7 @@ describe(`federation policy service (${testEngine})`, () => {
     results: () => number;
     entriesRead: () => number;
   }> {
-    let readerHandle = handle;
-    if (testEngine === "postgres") {
-      const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(
-        handle.db,
-      );
-      readerHandle = openPostgres({
-        url: process.env.TEST_DATABASE_URL!,
-        schema: rows[0]!.schema,
-        maxConnections: 2,
-      });
-      extraHandles.push(readerHandle);
-    }
+    const readerHandle = await otherProcess();
     let count = 0;
     let entriesRead = 0;
     let results = 0;

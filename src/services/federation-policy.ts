@@ -9,11 +9,11 @@ import {
   getPolicyVersion,
   insertDomainPolicy,
   listDomainPolicies,
-  notifyChannel,
   type RemovedWithHost,
   removeEverythingWithHost,
   setFederationMode,
 } from "../db/federation-policy.repo.ts";
+import { notify } from "../db/notify.ts";
 import {
   type DomainPolicy,
   type DomainPolicyEntry,
@@ -99,7 +99,7 @@ interface Versioned {
  */
 async function announceChange(trx: Kysely<Database>): Promise<void> {
   await bumpPolicyVersion(trx);
-  await notifyChannel(trx, FEDERATION_POLICY_CHANNEL);
+  await notify(trx, FEDERATION_POLICY_CHANNEL);
 }
 
 export interface FederationPolicyDeps {
@@ -124,12 +124,13 @@ export interface FederationPolicyDeps {
  * raced with a change from caching what it read.
  *
  * A notification still arrives a little after the commit, and one sent while
- * a LISTEN connection was reconnecting is lost: for deliveries, which must
- * stop the moment a block commits, `revalidate()` also compares the policy's
- * version (a counter each change bumps in its transaction) before they are
- * made, one read per batch of deliveries. The long fallback TTL bounds how
- * long other readers (inbox screens, signed GETs) can lag after a lost
- * notification.
+ * a LISTEN connection was reconnecting is lost (the reconnect itself drops
+ * the cache, see DatabaseHandle.listen): for deliveries, which must stop the
+ * moment a block commits, `revalidate()` also compares the policy's version
+ * (a counter each change bumps in its transaction) before they are made, one
+ * read per batch of deliveries. The long fallback TTL bounds how long other
+ * readers (inbox screens, signed GETs) can lag when a LISTEN connection is
+ * lost and cannot be re-established.
  */
 export async function createFederationPolicyService(
   deps: FederationPolicyDeps,
