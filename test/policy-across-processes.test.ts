@@ -8,9 +8,12 @@ import { FEDERATION_POLICY_CHANNEL } from "../src/services/federation-policy.ts"
 import { createTestDatabase, testEngine } from "./helpers/database.ts";
 import { type InboxServer, startInboxServer } from "./helpers/inbox-server.ts";
 import { ADMIN_TOKEN, freePort } from "./helpers/instance.ts";
+import { type RemoteActor, startRemoteActor } from "./helpers/remote-actor.ts";
 
 const BLOCKED_HOST = "127.0.0.5";
 const ALLOWED_HOST = "127.0.0.6";
+/** A person on this host replies to a need; the host is blocked before the worker handles it. */
+const LATE_BLOCKED_HOST = "127.0.0.7";
 const POLL = { timeout: 15_000, interval: 50 } as const;
 
 /**
@@ -19,13 +22,14 @@ const POLL = { timeout: 15_000, interval: 50 } as const;
  * policy's NOTIFY: it stands for a process whose notification is still on
  * its way, or was lost while its LISTEN connection reconnected, so its
  * cached policy still says "open" when the web instance blocks a host. A
- * delivery it claims after the block commits must still not be made.
+ * delivery it claims after the block commits must still not be made, nor
+ * an activity the web admitted before the block be acted on after it.
  *
  * On PostgreSQL each instance has its own connection pool, like separate
  * processes. The embedded database serves one process, so there the two
  * instances share its one in-process handle.
  */
-describe(`a block made by the web process stops the worker's next delivery (${testEngine})`, () => {
+describe(`a block made by the web process stops what the worker does next (${testEngine})`, () => {
   let shared: DatabaseHandle;
   let workerDatabase: DatabaseHandle;
   let web: RunningServer;
@@ -33,6 +37,9 @@ describe(`a block made by the web process stops the worker's next delivery (${te
   let origin: URL;
   let blocked: InboxServer;
   let allowed: InboxServer;
+  let replier: RemoteActor;
+  /** While set, the worker's claims come back only once it resolves. */
+  let claimsHeld: Promise<void> | null = null;
   let blockCommitted!: () => void;
   const blockDone = new Promise<void>((resolve) => {
     blockCommitted = resolve;
@@ -69,6 +76,7 @@ describe(`a block made by the web process stops the worker's next delivery (${te
       { host: BLOCKED_HOST },
     );
     allowed = await startInboxServer(() => 202, { host: ALLOWED_HOST });
+    replier = await startRemoteActor(LATE_BLOCKED_HOST);
 
     shared = await createTestDatabase();
     workerDatabase = shared;
@@ -84,6 +92,16 @@ describe(`a block made by the web process stops the worker's next delivery (${te
     }
     const deaf: DatabaseHandle = {
       ...workerDatabase,
+      db: workerDatabase.db.withPlugin({
+        transformQuery: (args) => args.node,
+        // Held after the claim ran: the worker has leased what it will
+        // handle, and handles it once the test lets the answer through.
+        transformResult: async (args) => {
+          const claimed = args.result.rows.some((row) => "message" in row && row.message !== null);
+          if (claimed && claimsHeld !== null) await claimsHeld;
+          return args.result;
+        },
+      }),
       listen: (channel, onNotify) =>
         channel === FEDERATION_POLICY_CHANNEL
           ? Promise.resolve(async () => {})
@@ -152,7 +170,7 @@ describe(`a block made by the web process stops the worker's next delivery (${te
     await worker?.stop();
     if (workerDatabase !== shared) await workerDatabase?.close();
     await shared?.close();
-    await Promise.all([blocked?.close(), allowed?.close()]);
+    await Promise.all([blocked?.close(), allowed?.close(), replier?.close()]);
   });
 
   it("drops the queued delivery instead of sending it", async () => {
@@ -180,5 +198,60 @@ describe(`a block made by the web process stops the worker's next delivery (${te
       [`${objectId}#create`, 500],
     ]);
     expect(allowed.accepted()).toEqual(["Create"]);
+  });
+
+  it("drops a reply the web admitted before its sender's host was blocked", async () => {
+    // A delivery makes the worker load the policy as it is now, and keep it.
+    const need = await api("POST", "/api/v1/groups/food/needs", {
+      title: "Blankets for the night shelter",
+      category: "shelter",
+    });
+    expect(need.status).toBe(201);
+    const { objectId } = (await need.json()) as { objectId: string };
+    await expect.poll(() => allowed.accepted().length, POLL).toBe(2);
+    await expect.poll(queueDepth, POLL).toBe(0);
+
+    const replyId = `${replier.actorId.href}/statuses/1`;
+    let release!: () => void;
+    claimsHeld = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      // Admitted: the host is not blocked yet. The worker leases it...
+      const posted = await replier.postSigned(new URL("/inbox", origin), {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        id: `${replyId}/activity`,
+        type: "Create",
+        actor: replier.actorId.href,
+        to: ["https://www.w3.org/ns/activitystreams#Public"],
+        object: {
+          id: replyId,
+          type: "Note",
+          inReplyTo: objectId,
+          attributedTo: replier.actorId.href,
+          to: ["https://www.w3.org/ns/activitystreams#Public"],
+          content: "<p>I can bring ten blankets tonight.</p>",
+        },
+      });
+      expect(posted.status).toBe(202);
+      await expect.poll(queueDepth, POLL).toBe(1);
+      // ...the web blocks the host (the worker does not hear of it)...
+      const block = await api("POST", "/api/v1/admin/federation/domains", {
+        domain: LATE_BLOCKED_HOST,
+        policy: "block",
+      });
+      expect(block.status).toBe(201);
+    } finally {
+      // ...and only then does the worker get to handle the reply.
+      claimsHeld = null;
+      release();
+    }
+    await expect.poll(queueDepth, POLL).toBe(0);
+    const stored = await shared.db
+      .selectFrom("responses")
+      .select("id")
+      .where("actor_id", "=", replier.actorId.href)
+      .execute();
+    expect(stored).toEqual([]);
   });
 });

@@ -91,7 +91,7 @@ export function createFederationSecurity(deps: {
   /**
    * The instance's federation policy (mode, allowed and blocked domains),
    * cached by its owner; `revalidate` catches up with other processes'
-   * changes before a delivery.
+   * changes before a delivery and before a received activity is handled.
    */
   policy: { isAllowed: HostPolicy; revalidate(): Promise<void> };
 }): FederationSecurity {
@@ -184,7 +184,20 @@ export function createFederationSecurity(deps: {
       });
     },
     isDeliverable: (inbox) => guard.isDeliverable(inbox),
-    guardQueue: (queue) => guardMessageQueue(queue, guard),
+    guardQueue: (queue) =>
+      guardMessageQueue(queue, guard, {
+        // An activity admitted before a block made in any process, handled
+        // after it, is dropped; and whatever the listeners then ask the
+        // policy (the host of an object they fetch) is answered as of now.
+        async mayHandle(sender) {
+          await deps.policy.revalidate();
+          if (sender === null || (await deps.policy.isAllowed(sender))) return true;
+          logger.warn("Dropped an activity from {host} received before its host was refused", {
+            host: sender.hostname,
+          });
+          return false;
+        },
+      }),
 
     async screenInbox(request, federation) {
       if (request.method === "GET" || request.method === "HEAD") {

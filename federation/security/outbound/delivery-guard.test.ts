@@ -235,4 +235,44 @@ describe("guardMessageQueue", () => {
     expect("getDepth" in guardedBare).toBe(false);
     expect("nativeRetrial" in guardedBare).toBe(false);
   });
+
+  it("asks the received-activity gate about every inbox activity, with its one plain actor", async () => {
+    const asked: (string | null)[] = [];
+    const queue = guardMessageQueue(
+      new InProcessMessageQueue(),
+      createDeliveryGuard({ allowPrivateAddress: true }),
+      {
+        mayHandle: async (sender) => {
+          asked.push(sender?.href ?? null);
+          return sender?.hostname !== "refused.example";
+        },
+      },
+    );
+    const { seen, reached } = listen(queue);
+    const received = (actor: unknown) => ({
+      type: "inbox",
+      id: crypto.randomUUID(),
+      activity: { id: `https://x.example/${crypto.randomUUID()}`, type: "Create", actor },
+    });
+    const byString = received("https://refused.example/users/a");
+    const byObject = received({ id: "https://refused.example/users/b", type: "Person" });
+    const byList = received(["https://refused.example/users/c"]);
+    const noActor = received(undefined);
+    const allowed = received("https://friend.example/users/d");
+    const done = reached(allowed.id);
+    await queue.enqueueMany!([byString, byObject, byList, noActor, allowed]);
+    await done;
+
+    // Refused senders are dropped whatever shape their actor has; an
+    // activity without a readable actor still lets the gate refresh the
+    // policy, and goes on to Fedify (which refuses it for want of an actor).
+    expect(seen).toEqual([noActor, allowed]);
+    expect(asked).toEqual([
+      "https://refused.example/users/a",
+      "https://refused.example/users/b",
+      "https://refused.example/users/c",
+      null,
+      "https://friend.example/users/d",
+    ]);
+  });
 });

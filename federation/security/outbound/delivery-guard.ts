@@ -142,14 +142,55 @@ function isOutboxDelivery(message: unknown): message is QueuedOutboxDelivery {
   );
 }
 
+interface QueuedInboxActivity {
+  readonly type: "inbox";
+  readonly activity?: unknown;
+}
+
+function isInboxActivity(message: unknown): message is QueuedInboxActivity {
+  return (
+    typeof message === "object" &&
+    message !== null &&
+    (message as { type?: unknown }).type === "inbox"
+  );
+}
+
+/** The one plain `actor` of a queued activity (the inbox screen admitted no other shape). */
+function senderOf(message: QueuedInboxActivity): URL | null {
+  const activity = message.activity;
+  if (typeof activity !== "object" || activity === null) return null;
+  let actor = (activity as { actor?: unknown }).actor;
+  if (Array.isArray(actor) && actor.length === 1) actor = actor[0];
+  if (typeof actor === "object" && actor !== null) actor = (actor as { id?: unknown }).id;
+  return typeof actor === "string" && URL.canParse(actor) ? new URL(actor) : null;
+}
+
+/**
+ * Decides, just before the worker acts on a received activity, whether it
+ * still may: the policy can have changed since the inbox admitted it.
+ */
+export interface ReceivedActivityGate {
+  /**
+   * Called for every queued inbox activity, with its sender when it has
+   * one plain actor. Resolving to false drops the activity. Awaiting a
+   * policy revalidation here also brings the policy the listeners ask up to
+   * date before they run.
+   */
+  mayHandle(sender: URL | null): Promise<boolean>;
+}
+
 /**
  * Wraps the queue given to `createFederation({ queue })`. Outbox messages
  * (one delivery to one inbox; fan-out messages become outbox messages via
  * `enqueue`/`enqueueMany` first) whose inbox or recipient actors are refused
- * are acknowledged
- * without reaching Fedify, i.e. dropped. Everything else is delegated.
+ * are acknowledged without reaching Fedify, i.e. dropped; so are inbox
+ * activities `received` no longer admits. Everything else is delegated.
  */
-export function guardMessageQueue(queue: MessageQueue, guard: DeliveryGuard): MessageQueue {
+export function guardMessageQueue(
+  queue: MessageQueue,
+  guard: DeliveryGuard,
+  received?: ReceivedActivityGate,
+): MessageQueue {
   return {
     ...(queue.nativeRetrial === undefined ? {} : { nativeRetrial: queue.nativeRetrial }),
     enqueue: (message, options) => queue.enqueue(message, options),
@@ -170,6 +211,8 @@ export function guardMessageQueue(queue: MessageQueue, guard: DeliveryGuard): Me
           const recipients = recipientsOf(message);
           if (recipients === null) return;
           if (!(await guard.isDeliverable(inbox, recipients))) return;
+        } else if (received !== undefined && isInboxActivity(message)) {
+          if (!(await received.mayHandle(senderOf(message)))) return;
         }
         await handler(message);
       }, options),
