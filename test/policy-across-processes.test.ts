@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Config, loadConfig } from "../src/config.ts";
-import { type DatabaseHandle, openPostgres } from "../src/db/connect.ts";
+import type { DatabaseHandle } from "../src/db/connect.ts";
 import { type RunningServer, startServer } from "../src/server.ts";
 import { FEDERATION_POLICY_CHANNEL } from "../src/services/federation-policy.ts";
-import { createTestDatabase, testEngine } from "./helpers/database.ts";
+import { createTestDatabase, openSibling, testEngine } from "./helpers/database.ts";
 import { type InboxServer, startInboxServer } from "./helpers/inbox-server.ts";
 import { ADMIN_TOKEN, freePort } from "./helpers/instance.ts";
 import { type RemoteActor, startRemoteActor } from "./helpers/remote-actor.ts";
@@ -54,6 +53,12 @@ describe(`a block made by the web process stops what the worker does next (${tes
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
+  /** Publishes a need of the food group; resolves to its object id. */
+  async function postNeed(title: string, category: string): Promise<string> {
+    const res = await api("POST", "/api/v1/groups/food/needs", { title, category });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { objectId: string }).objectId;
+  }
   const queueDepth = async () =>
     Number(
       (
@@ -80,16 +85,7 @@ describe(`a block made by the web process stops what the worker does next (${tes
 
     shared = await createTestDatabase();
     workerDatabase = shared;
-    if (testEngine === "postgres") {
-      const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(
-        shared.db,
-      );
-      workerDatabase = openPostgres({
-        url: process.env.TEST_DATABASE_URL!,
-        schema: rows[0]!.schema,
-        maxConnections: 4,
-      });
-    }
+    if (testEngine === "postgres") workerDatabase = await openSibling(shared);
     const deaf: DatabaseHandle = {
       ...workerDatabase,
       db: workerDatabase.db.withPlugin({
@@ -174,12 +170,7 @@ describe(`a block made by the web process stops what the worker does next (${tes
   });
 
   it("drops the queued delivery instead of sending it", async () => {
-    const res = await api("POST", "/api/v1/groups/food/needs", {
-      title: "Generators for the clinic",
-      category: "utilities",
-    });
-    expect(res.status).toBe(201);
-    const { objectId } = (await res.json()) as { objectId: string };
+    const objectId = await postNeed("Generators for the clinic", "utilities");
 
     // The worker judged the first attempt with the open policy, and made it.
     await expect.poll(() => blocked.posts().length, POLL).toBe(1);
@@ -202,12 +193,7 @@ describe(`a block made by the web process stops what the worker does next (${tes
 
   it("drops a reply the web admitted before its sender's host was blocked", async () => {
     // A delivery makes the worker load the policy as it is now, and keep it.
-    const need = await api("POST", "/api/v1/groups/food/needs", {
-      title: "Blankets for the night shelter",
-      category: "shelter",
-    });
-    expect(need.status).toBe(201);
-    const { objectId } = (await need.json()) as { objectId: string };
+    const objectId = await postNeed("Blankets for the night shelter", "shelter");
     await expect.poll(() => allowed.accepted().length, POLL).toBe(2);
     await expect.poll(queueDepth, POLL).toBe(0);
 

@@ -189,11 +189,12 @@ export function createFederationSecurity(deps: {
         // An activity admitted before a block made in any process, handled
         // after it, is dropped; and whatever the listeners then ask the
         // policy (the host of an object they fetch) is answered as of now.
-        async mayHandle(sender) {
+        async mayHandle(activity) {
           await deps.policy.revalidate();
-          if (sender === null || (await deps.policy.isAllowed(sender))) return true;
+          const refused = await firstRefused(claimedActorIds(activity), deps.policy.isAllowed);
+          if (refused === null) return true;
           logger.warn("Dropped an activity from {host} received before its host was refused", {
-            host: sender.hostname,
+            host: refused.hostname,
           });
           return false;
         },

@@ -36,6 +36,37 @@ export interface PostgresOptions {
   maxConnections?: number;
 }
 
+/**
+ * LISTENs on `scopedChannel` (notify.ts) through postgres.js. postgres.js
+ * listens again on a new connection when its LISTEN connection closes, and
+ * then calls the third callback (as it did once the first LISTEN was in
+ * place): that re-listen counts as a notification. After such a reconnect
+ * its unlisten() no longer reaches the re-created subscription, hence the
+ * flag.
+ */
+export async function listenWithPostgres(
+  client: postgres.Sql,
+  scopedChannel: string,
+  onNotify: () => void,
+): Promise<() => Promise<void>> {
+  let active = true;
+  let listening = false;
+  const subscription = await client.listen(
+    scopedChannel,
+    () => {
+      if (active) onNotify();
+    },
+    () => {
+      if (listening && active) onNotify();
+      listening = true;
+    },
+  );
+  return async () => {
+    active = false;
+    await subscription.unlisten();
+  };
+}
+
 export function openPostgres(options: PostgresOptions): DatabaseHandle {
   const client = postgres(options.url, {
     max: options.maxConnections ?? 10,
@@ -51,28 +82,8 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle {
     engine: "postgres",
     ...(options.schema ? { schema: options.schema } : {}),
     async listen(channel, onNotify) {
-      const scoped = schemaChannel(options.schema ?? (await currentSchema(db)), channel);
-      // postgres.js listens again on a new connection when its LISTEN
-      // connection closes, and then calls the third callback (as it did
-      // once the first LISTEN was in place). After such a reconnect its
-      // unlisten() no longer reaches the re-created subscription, hence
-      // the flag.
-      let active = true;
-      let listening = false;
-      const subscription = await client.listen(
-        scoped,
-        () => {
-          if (active) onNotify();
-        },
-        () => {
-          if (listening && active) onNotify();
-          listening = true;
-        },
-      );
-      return async () => {
-        active = false;
-        await subscription.unlisten();
-      };
+      const schema = options.schema ?? (await currentSchema(db));
+      return listenWithPostgres(client, schemaChannel(schema, channel), onNotify);
     },
     async close() {
       // postgres.js's end() waits forever if a query holds a connection when

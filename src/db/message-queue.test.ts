@@ -7,14 +7,20 @@ import { Kysely, sql } from "kysely";
 import { PostgresJSDialect } from "kysely-postgres-js";
 import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { createTestDatabase, testEngine } from "../../test/helpers/database.ts";
-import { type DatabaseHandle, openPGlite, openPostgres } from "./connect.ts";
+import {
+  createTestDatabase,
+  openSibling,
+  siblingTarget,
+  testEngine,
+} from "../../test/helpers/database.ts";
+import { type DatabaseHandle, listenWithPostgres, openPGlite } from "./connect.ts";
 import type { Database } from "./database.ts";
 import {
   KyselyMessageQueue,
   type KyselyMessageQueueOptions,
   type KyselyMessageQueueRetry,
 } from "./message-queue.ts";
+import { schemaChannel } from "./notify.ts";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -40,20 +46,6 @@ function startListening(
   };
 }
 
-async function siblingTarget(handle: DatabaseHandle): Promise<{ url: string; schema: string }> {
-  const url = process.env.TEST_DATABASE_URL;
-  if (url === undefined) throw new Error("A sibling handle needs TEST_DATABASE_URL");
-  const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(
-    handle.db,
-  );
-  return { url, schema: rows[0]!.schema };
-}
-
-/** Gives the test a second, independent connection to the same tables (PostgreSQL only). */
-async function openSibling(handle: DatabaseHandle): Promise<DatabaseHandle> {
-  return openPostgres({ ...(await siblingTarget(handle)), maxConnections: 4 });
-}
-
 /**
  * A sibling handle, built like openPostgres builds one, that can also die the
  * way a killed process's connections do (PostgreSQL only). `close()` is no
@@ -77,10 +69,8 @@ async function openMortalSibling(
       db,
       engine: "postgres",
       schema,
-      async listen(channel, onNotify) {
-        const subscription = await client.listen(channel, () => onNotify());
-        return () => subscription.unlisten();
-      },
+      listen: (channel, onNotify) =>
+        listenWithPostgres(client, schemaChannel(schema, channel), onNotify),
       close: () => db.destroy(),
     },
     async die() {

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { sql, TableNode } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, testEngine } from "../../test/helpers/database.ts";
-import { type DatabaseHandle, openPostgres } from "../db/connect.ts";
+import { createTestDatabase, openSibling, testEngine } from "../../test/helpers/database.ts";
+import type { DatabaseHandle } from "../db/connect.ts";
 import { deleteDomainPolicy, insertDomainPolicy } from "../db/federation-policy.repo.ts";
 import {
   createFederationPolicyService,
@@ -46,19 +46,10 @@ describe(`federation policy service (${testEngine})`, () => {
     await handle?.close();
   });
 
-  /**
-   * The database as another process sees it: on PostgreSQL, connections of
-   * its own (named `applicationName` in pg_stat_activity, when given); PGlite
-   * is one in-process database, shared.
-   */
+  /** The database as another process sees it; PGlite is one in-process database, shared. */
   async function otherProcess(applicationName?: string): Promise<DatabaseHandle> {
     if (testEngine !== "postgres") return handle;
-    const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(
-      handle.db,
-    );
-    const other = openPostgres({
-      url: process.env.TEST_DATABASE_URL!,
-      schema: rows[0]!.schema,
+    const other = await openSibling(handle, {
       maxConnections: 2,
       ...(applicationName !== undefined ? { applicationName } : {}),
     });

@@ -4,6 +4,7 @@ import { sql } from "kysely";
 import { inject } from "vitest";
 import { type DatabaseHandle, openPGlite, openPostgres } from "../../src/db/connect.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
+import { currentSchema } from "../../src/db/notify.ts";
 
 /** Which engine the database tests run on: PGlite always, PostgreSQL when TEST_DATABASE_URL is set. */
 export const testEngine: "postgres" | "pglite" = process.env.TEST_DATABASE_URL
@@ -48,4 +49,29 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
   // The snapshot is migrated already; this is a no-op unless it is stale.
   await migrateToLatest(handle.db);
   return handle;
+}
+
+/** Where a second handle on `handle`'s tables connects: the same database and schema (PostgreSQL only). */
+export async function siblingTarget(
+  handle: DatabaseHandle,
+): Promise<{ url: string; schema: string }> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (url === undefined) throw new Error("A sibling handle needs TEST_DATABASE_URL");
+  return { url, schema: await currentSchema(handle.db) };
+}
+
+/**
+ * A second, independent handle on the same tables, as another process has
+ * (PostgreSQL only): connections of its own, named `applicationName` in
+ * pg_stat_activity when given. Close it before `handle`.
+ */
+export async function openSibling(
+  handle: DatabaseHandle,
+  options: { maxConnections?: number; applicationName?: string } = {},
+): Promise<DatabaseHandle> {
+  return openPostgres({
+    ...(await siblingTarget(handle)),
+    maxConnections: options.maxConnections ?? 4,
+    ...(options.applicationName !== undefined ? { applicationName: options.applicationName } : {}),
+  });
 }

@@ -236,43 +236,33 @@ describe("guardMessageQueue", () => {
     expect("nativeRetrial" in guardedBare).toBe(false);
   });
 
-  it("asks the received-activity gate about every inbox activity, with its one plain actor", async () => {
-    const asked: (string | null)[] = [];
+  it("asks the received-activity gate about every inbox activity, and drops what it refuses", async () => {
+    const asked: unknown[] = [];
     const queue = guardMessageQueue(
       new InProcessMessageQueue(),
       createDeliveryGuard({ allowPrivateAddress: true }),
       {
-        mayHandle: async (sender) => {
-          asked.push(sender?.href ?? null);
-          return sender?.hostname !== "refused.example";
+        mayHandle: async (activity) => {
+          asked.push(activity);
+          return (activity as { actor?: string }).actor !== "https://refused.example/users/a";
         },
       },
     );
     const { seen, reached } = listen(queue);
-    const received = (actor: unknown) => ({
+    const received = (actor: string) => ({
       type: "inbox",
       id: crypto.randomUUID(),
       activity: { id: `https://x.example/${crypto.randomUUID()}`, type: "Create", actor },
     });
-    const byString = received("https://refused.example/users/a");
-    const byObject = received({ id: "https://refused.example/users/b", type: "Person" });
-    const byList = received(["https://refused.example/users/c"]);
-    const noActor = received(undefined);
-    const allowed = received("https://friend.example/users/d");
-    const done = reached(allowed.id);
-    await queue.enqueueMany!([byString, byObject, byList, noActor, allowed]);
+    const refused = received("https://refused.example/users/a");
+    const allowed = received("https://friend.example/users/b");
+    const delivery = outbox("https://social.example/inbox");
+    const done = reached(delivery.id);
+    await queue.enqueueMany!([refused, allowed, delivery]);
     await done;
 
-    // Refused senders are dropped whatever shape their actor has; an
-    // activity without a readable actor still lets the gate refresh the
-    // policy, and goes on to Fedify (which refuses it for want of an actor).
-    expect(seen).toEqual([noActor, allowed]);
-    expect(asked).toEqual([
-      "https://refused.example/users/a",
-      "https://refused.example/users/b",
-      "https://refused.example/users/c",
-      null,
-      "https://friend.example/users/d",
-    ]);
+    expect(seen).toEqual([allowed, delivery]);
+    // Deliveries are the delivery guard's to judge, not the gate's.
+    expect(asked).toEqual([refused.activity, allowed.activity]);
   });
 });

@@ -155,28 +155,17 @@ function isInboxActivity(message: unknown): message is QueuedInboxActivity {
   );
 }
 
-/** The one plain `actor` of a queued activity (the inbox screen admitted no other shape). */
-function senderOf(message: QueuedInboxActivity): URL | null {
-  const activity = message.activity;
-  if (typeof activity !== "object" || activity === null) return null;
-  let actor = (activity as { actor?: unknown }).actor;
-  if (Array.isArray(actor) && actor.length === 1) actor = actor[0];
-  if (typeof actor === "object" && actor !== null) actor = (actor as { id?: unknown }).id;
-  return typeof actor === "string" && URL.canParse(actor) ? new URL(actor) : null;
-}
-
 /**
  * Decides, just before the worker acts on a received activity, whether it
  * still may: the policy can have changed since the inbox admitted it.
  */
 export interface ReceivedActivityGate {
   /**
-   * Called for every queued inbox activity, with its sender when it has
-   * one plain actor. Resolving to false drops the activity. Awaiting a
-   * policy revalidation here also brings the policy the listeners ask up to
-   * date before they run.
+   * Called with every queued inbox activity (its JSON as received).
+   * Resolving to false drops it. Awaiting a policy revalidation here also
+   * brings the policy the listeners ask up to date before they run.
    */
-  mayHandle(sender: URL | null): Promise<boolean>;
+  mayHandle(activity: unknown): Promise<boolean>;
 }
 
 /**
@@ -212,7 +201,7 @@ export function guardMessageQueue(
           if (recipients === null) return;
           if (!(await guard.isDeliverable(inbox, recipients))) return;
         } else if (received !== undefined && isInboxActivity(message)) {
-          if (!(await received.mayHandle(senderOf(message)))) return;
+          if (!(await received.mayHandle(message.activity))) return;
         }
         await handler(message);
       }, options),
