@@ -19,6 +19,7 @@ import { findGroupByHandle } from "./db/groups.repo.ts";
 import { KyselyKvStore } from "./db/kv-store.ts";
 import { KyselyMessageQueue } from "./db/message-queue.ts";
 import { migrateToLatest } from "./db/migrate.ts";
+import { pruneRelayed } from "./db/relayed-changes.repo.ts";
 import type { Group } from "./domain/group.ts";
 import { createHttpApp } from "./http/app.ts";
 import { createFederationPolicyService } from "./services/federation-policy.ts";
@@ -46,6 +47,13 @@ const QUEUE_LEASE_MS = 15_000;
 const QUEUE_CONCURRENCY = 64;
 /** How often deliveries that could not be queued at once are tried again. */
 const RELAY_INTERVAL_MS = 30_000;
+/**
+ * How long a change passed on to re-sharers' followers is remembered
+ * (`relayed_changes`): long enough for every path of a re-share chain, with
+ * retries, to have brought it back; after that a late copy is only refetched.
+ */
+const RELAYED_CHANGES_KEPT: Temporal.DurationLike = { hours: 24 * 7 };
+const HOUSEKEEPING_INTERVAL_MS = 60 * 60_000;
 
 export async function openDatabase(config: Config): Promise<DatabaseHandle> {
   if (config.databaseUrl !== null) {
@@ -226,12 +234,15 @@ export async function createInstance(
         };
         await runJob("relay", relay);
         await runJob("expiry", () => expireDueProposals(proposalDeps));
+        const housekeeping = () =>
+          pruneRelayed(database.db, clock().subtract(RELAYED_CHANGES_KEPT));
         timers.push(
           setInterval(
             () => void runJob("expiry", () => expireDueProposals(proposalDeps)),
             expirySweepMs,
           ),
           setInterval(() => void runJob("relay", relay), RELAY_INTERVAL_MS),
+          setInterval(() => void runJob("housekeeping", housekeeping), HOUSEKEEPING_INTERVAL_MS),
         );
       }
       ready = true;

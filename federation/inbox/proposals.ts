@@ -1,18 +1,23 @@
 import type { InboxContext } from "@fedify/fedify";
-import { type Announce, Create, type Delete, type Undo, Update } from "@fedify/vocab";
+import { type Announce, Create, Delete, type Undo, Update } from "@fedify/vocab";
 import { FetchError } from "@fedify/vocab-runtime";
 import { getLogger } from "@logtape/logtape";
 import { findActorLinks } from "../../src/db/incidents.repo.ts";
+import { recordRelayed, wasRelayed } from "../../src/db/relayed-changes.repo.ts";
 import {
   addIncidentTag,
   addRemoteShare,
+  deleteRemoteCopy,
   deleteRemoteProposal,
+  findRemoteProposal,
   removeRemoteShare,
+  type StoreOutcome,
   storeRemoteProposal,
 } from "../../src/db/remote-proposals.repo.ts";
 import { readActorLabel } from "../../src/domain/actor-label.ts";
 import { newId } from "../../src/domain/ids.ts";
 import type { RemoteProposal } from "../../src/domain/remote-proposal.ts";
+import { type ObjectChange, relayToSharersFollowers } from "../change-relay.ts";
 import type { FederationDeps } from "../federation.ts";
 import {
   parseRemoteObject,
@@ -61,10 +66,26 @@ function isPermanentFetchFailure(error: FetchError): boolean {
   );
 }
 
+/** What a fetch yields when the origin says the object no longer exists. */
+const GONE = "gone" as const;
+
+/** 404 or 410 from the object's own server: it is gone, and so must our copy be. */
+function isGoneAnswer(error: FetchError): boolean {
+  const status = error.response?.status;
+  return status === 404 || status === 410;
+}
+
+function isTombstone(document: unknown): boolean {
+  if (typeof document !== "object" || document === null) return false;
+  const type = (document as { type?: unknown }).type;
+  return type === "Tombstone" || (Array.isArray(type) && type.includes("Tombstone"));
+}
+
 /**
- * Fetches the document at `url`, signed as our group `handle`. Null (after a
- * debug line) when its server is refused or the answer is a final no.
- * Throws when a retry may help.
+ * Fetches the document at `url`, signed as our group `handle`. `GONE` when
+ * its server answers 404/410 or a Tombstone; null (after a debug line) when
+ * its server is refused or the answer is another final no. Throws when a
+ * retry may help.
  */
 async function fetchDocument(
   ctx: InboxContext<void>,
@@ -72,7 +93,7 @@ async function fetchDocument(
   url: URL,
   handle: string,
   deps: FederationDeps,
-): Promise<{ document: unknown } | null> {
+): Promise<{ document: unknown } | typeof GONE | null> {
   // The inbox screen judged the sender; a shared object may live elsewhere.
   if (!(await deps.isAllowed(url))) {
     drop(kind, url, "its server is refused by the federation policy");
@@ -81,8 +102,9 @@ async function fetchDocument(
   const loader = await ctx.getDocumentLoader({ identifier: handle });
   try {
     const { document } = await loader(url.href);
-    return { document };
+    return isTombstone(document) ? GONE : { document };
   } catch (error) {
+    if (error instanceof FetchError && isGoneAnswer(error)) return GONE;
     if (error instanceof FetchError && isPermanentFetchFailure(error)) {
       drop(kind, url, `the document could not be fetched: ${error.message}`);
       return null;
@@ -118,8 +140,9 @@ function readObject(
 
 /**
  * Fetches and reads the object at `objectId`, signed as our group `handle`.
- * Null (after a debug line) when it is gone, unreadable, not public, or its
- * document claims another id. Throws when a retry may help.
+ * `GONE` when its origin says it no longer exists; null (after a debug line)
+ * when it is unreadable, not public, or its document claims another id.
+ * Throws when a retry may help.
  */
 async function fetchRemoteObject(
   ctx: InboxContext<void>,
@@ -127,9 +150,9 @@ async function fetchRemoteObject(
   objectId: URL,
   handle: string,
   deps: FederationDeps,
-): Promise<RemoteProposal | null> {
+): Promise<RemoteProposal | typeof GONE | null> {
   const fetched = await fetchDocument(ctx, kind, objectId, handle, deps);
-  if (fetched === null) return null;
+  if (fetched === null || fetched === GONE) return fetched;
   const reading = await parseRemoteObject(fetched.document, {
     contextLoader: ctx.contextLoader,
     now: deps.clock(),
@@ -182,6 +205,39 @@ async function authorLabel(
   }
 }
 
+/**
+ * Passes a change on to the followers of our groups that re-shared its
+ * object, once per activity id, and remembers it. The record is written
+ * after the Announces are queued: a crash in between sends them again,
+ * under the same ids, rather than never.
+ */
+async function relayOnce(
+  ctx: InboxContext<void>,
+  deps: FederationDeps,
+  change: ObjectChange,
+): Promise<void> {
+  if (await wasRelayed(deps.db, change.activityId.href)) return;
+  const groups = await relayToSharersFollowers(ctx, deps, change);
+  await recordRelayed(
+    deps.db,
+    { activityId: change.activityId.href, objectId: change.objectId.href },
+    deps.clock(),
+  );
+  if (groups > 0) {
+    logger.debug("Relayed {type} {activity} to the followers of {groups} group(s)", {
+      type: change.type,
+      activity: change.activityId.href,
+      groups,
+    });
+  }
+}
+
+/** The origin says the object is gone: our copy goes, whoever told us. */
+async function forgetGone(deps: FederationDeps, kind: string, objectId: URL): Promise<void> {
+  const removed = await deleteRemoteCopy(deps.db, objectId.href);
+  drop(kind, objectId, removed ? "gone at its origin; our copy is removed" : "gone at its origin");
+}
+
 async function receive(
   ctx: InboxContext<void>,
   kind: "Create" | "Update",
@@ -201,6 +257,7 @@ async function receive(
     return drop(kind, activity.id, `no group here follows ${actorId.href}`);
   }
   const fetched = await fetchRemoteObject(ctx, kind, objectId, handle, deps);
+  if (fetched === GONE) return forgetGone(deps, kind, objectId);
   if (fetched === null) return;
   if (fetched.originActorId !== actorId.href) {
     return drop(kind, activity.id, `object is attributed to ${fetched.originActorId}`);
@@ -208,7 +265,30 @@ async function receive(
   if (link !== null && !link.incidents.has(fetched.incident ?? "")) {
     return drop(kind, activity.id, "not followed, and not tagged with an incident linking us");
   }
-  const tag = await keptIncidentTag(ctx, deps, fetched, { handle, announcedBy: null });
+  const stored = await storeFetched(ctx, deps, fetched, { handle, announcedBy: null });
+  if (kind === "Update" && stored !== null && activity.id !== null) {
+    await relayOnce(ctx, deps, { type: "Update", activityId: activity.id, actorId, objectId });
+  }
+  logger.debug("{kind} {objectId} from {actor}: {outcome}", {
+    kind,
+    objectId: objectId.href,
+    actor: actorId.href,
+    outcome: stored?.outcome ?? "refused (another author holds this id)",
+  });
+}
+
+/**
+ * Stores a fetched object with the incident tag we keep of it and its
+ * author's name, and lets an incident owner re-share the new version.
+ * Null when another author holds the object id.
+ */
+async function storeFetched(
+  ctx: InboxContext<void>,
+  deps: FederationDeps,
+  fetched: RemoteProposal,
+  via: { handle: string; announcedBy: string | null },
+): Promise<{ id: string; outcome: StoreOutcome } | null> {
+  const tag = await keptIncidentTag(ctx, deps, fetched, via);
   const proposal = {
     ...fetched,
     incident: tag,
@@ -222,12 +302,7 @@ async function receive(
   if (stored !== null && (stored.outcome !== "unchanged" || tagged)) {
     await reshareIfOwner(ctx, deps, proposal, tag);
   }
-  logger.debug("{kind} {objectId} from {actor}: {outcome}", {
-    kind,
-    objectId: objectId.href,
-    actor: actorId.href,
-    outcome: stored?.outcome ?? "refused (another author holds this id)",
-  });
+  return stored;
 }
 
 export async function onCreated(
@@ -238,7 +313,11 @@ export async function onCreated(
   await receive(ctx, "Create", create, deps);
 }
 
-/** Same rules as Create; the stored copy changes only if the fetched `updated` is newer. */
+/**
+ * Same rules as Create; the stored copy changes only if the fetched `updated`
+ * is newer. The change is then passed on to whoever saw the object through
+ * one of our shares.
+ */
 export async function onUpdated(
   ctx: InboxContext<void>,
   update: Update,
@@ -248,7 +327,7 @@ export async function onUpdated(
 }
 
 export async function onDeleted(
-  _ctx: InboxContext<void>,
+  ctx: InboxContext<void>,
   del: Delete,
   deps: FederationDeps,
 ): Promise<void> {
@@ -260,6 +339,11 @@ export async function onDeleted(
   // The author check is in the query: another actor's Delete matches no row.
   const deleted = await deleteRemoteProposal(deps.db, objectId.href, actorId.href);
   if (!deleted) drop("Delete", del.id, "no object of this actor with that id");
+  // Passed on even without a copy here (a relayed Delete may have removed it
+  // first): each receiver asks the origin before removing anything.
+  if (del.id !== null && del.id.origin === objectId.origin) {
+    await relayOnce(ctx, deps, { type: "Delete", activityId: del.id, actorId, objectId });
+  }
 }
 
 /** A document loader for reading only what an activity embeds: it never fetches. */
@@ -270,15 +354,22 @@ const embeddedOnly = async (url: string): Promise<never> => {
 /**
  * What an Announce shares. Groups on Lemmy-like software (FEP-1b12) announce
  * the whole activity, `Announce(Create(Note))` or `Announce(Update(Note))`:
- * then it is the inner object's id. Only that id is read from the embedded
- * activity, never its content nor its claimed author; the object is then
- * fetched from its origin like any other share. An object given by id may
- * still turn out to be such an activity once fetched (`byReference`). Null
- * when the Announce wraps an activity without an object.
+ * then it is the inner object's id. Only the embedded activity's type, id,
+ * actor and object id are read, never its content: the object is then
+ * fetched from its origin like any other share. An embedded `Update` or
+ * `Delete` is a change passed on by a group that re-shared the object
+ * (`change`). An object given by id may still turn out to be such an
+ * activity once fetched (`byReference`).
  */
-async function announcedObject(
-  announce: Announce,
-): Promise<{ readonly id: URL | null; readonly byReference: boolean }> {
+async function announcedObject(announce: Announce): Promise<{
+  readonly id: URL | null;
+  readonly byReference: boolean;
+  readonly change: {
+    readonly type: "Update" | "Delete";
+    readonly activityId: URL | null;
+    readonly actorId: URL | null;
+  } | null;
+}> {
   let embedded: unknown;
   try {
     // "trust" only lets us look at the embedded activity's type and object
@@ -286,12 +377,23 @@ async function announcedObject(
     embedded = await announce.getObject({ crossOrigin: "trust", documentLoader: embeddedOnly });
   } catch {
     // The object is a reference (or unreadable): it is the shared object.
-    return { id: announce.objectId, byReference: true };
+    return { id: announce.objectId, byReference: true, change: null };
   }
-  if (embedded instanceof Create || embedded instanceof Update) {
-    return { id: embedded.objectId, byReference: false };
+  if (embedded instanceof Update || embedded instanceof Delete) {
+    return {
+      id: embedded.objectId,
+      byReference: false,
+      change: {
+        type: embedded instanceof Update ? "Update" : "Delete",
+        activityId: embedded.id,
+        actorId: embedded.actorId,
+      },
+    };
   }
-  return { id: announce.objectId, byReference: false };
+  if (embedded instanceof Create) {
+    return { id: embedded.objectId, byReference: false, change: null };
+  }
+  return { id: announce.objectId, byReference: false, change: null };
 }
 
 /**
@@ -309,9 +411,9 @@ async function fetchSharedObject(
   url: URL,
   handle: string,
   deps: FederationDeps,
-): Promise<RemoteProposal | null> {
+): Promise<RemoteProposal | typeof GONE | null> {
   const fetched = await fetchDocument(ctx, "Announce", url, handle, deps);
-  if (fetched === null) return null;
+  if (fetched === null || fetched === GONE) return fetched;
   const reading = await parseSharedDocument(fetched.document, {
     contextLoader: ctx.contextLoader,
     now: deps.clock(),
@@ -331,11 +433,57 @@ async function fetchSharedObject(
   if (actorId.origin !== url.origin) return refuse(`its actor is not on ${url.origin}`);
   if (objectId.origin !== url.origin) return refuse(`its object is not on ${url.origin}`);
   const object = await fetchRemoteObject(ctx, "Announce", objectId, handle, deps);
-  if (object === null) return null;
+  if (object === null || object === GONE) return object;
   if (object.originActorId !== actorId.href) {
     return refuse(`the object is attributed to ${object.originActorId}, not to its actor`);
   }
   return object;
+}
+
+/**
+ * A change relayed by a group that re-shared the object (FEDERATION.md,
+ * "Changes travel as far as the need did"). Nothing of the relayed activity
+ * is believed but which object it is about: the origin is asked. If the
+ * object is gone there, our copy goes; if it is still there, a relayed
+ * Update stores whatever it now says, and a relayed Delete the origin does
+ * not confirm deletes nothing and goes no further. Either way the change is passed on to our sharers' followers,
+ * once per activity id; a change seen before is dropped, which ends loops.
+ */
+async function onRelayedChange(
+  ctx: InboxContext<void>,
+  deps: FederationDeps,
+  announce: { id: URL; sharer: URL; objectId: URL; handle: string },
+  change: { type: "Update" | "Delete"; activityId: URL | null; actorId: URL | null },
+): Promise<void> {
+  const { id, objectId, handle } = announce;
+  const { activityId, actorId } = change;
+  if (activityId === null || actorId === null) {
+    return drop("Announce", id, `relayed ${change.type} without an id or actor`);
+  }
+  if (actorId.origin !== objectId.origin || activityId.origin !== objectId.origin) {
+    return drop("Announce", id, `relayed ${change.type} is not from ${objectId.origin}`);
+  }
+  if (await wasRelayed(deps.db, activityId.href)) {
+    return drop("Announce", id, `relayed ${change.type} ${activityId.href} was applied already`);
+  }
+  const fetched = await fetchRemoteObject(ctx, "Announce", objectId, handle, deps);
+  if (fetched === null) return;
+  if (fetched === GONE) {
+    await forgetGone(deps, "Announce", objectId);
+  } else if (change.type === "Delete") {
+    // The origin still serves it: the origin wins, the Delete goes no further.
+    return drop("Announce", id, "relayed Delete of an object its origin still serves");
+  } else {
+    if (fetched.originActorId !== actorId.href) {
+      return drop("Announce", id, `object is attributed to ${fetched.originActorId}`);
+    }
+    const stored = await storeFetched(ctx, deps, fetched, {
+      handle,
+      announcedBy: announce.sharer.href,
+    });
+    if (stored === null) return drop("Announce", id, "another author holds this object id");
+  }
+  await relayOnce(ctx, deps, { type: change.type, activityId, actorId, objectId });
 }
 
 export async function onAnnounced(
@@ -357,10 +505,19 @@ export async function onAnnounced(
   const { followedBy, link } = await linksOf(deps, sharer.href);
   const handle = followedBy ?? link?.handle ?? null;
   if (handle === null) return drop("Announce", id, `no group here follows ${sharer.href}`);
+  // A relayed change of an object we already hold refreshes it; one of an
+  // object we never had is read as a share of it (Lemmy's Announce(Update)).
+  if (
+    announced.change !== null &&
+    (announced.change.type === "Delete" || (await findRemoteProposal(deps.db, objectId.href)))
+  ) {
+    return onRelayedChange(ctx, deps, { id, sharer, objectId, handle }, announced.change);
+  }
   // Whatever the Announce embeds is ignored: the object comes from its origin.
   const fetched = announced.byReference
     ? await fetchSharedObject(ctx, objectId, handle, deps)
     : await fetchRemoteObject(ctx, "Announce", objectId, handle, deps);
+  if (fetched === GONE) return forgetGone(deps, "Announce", objectId);
   if (fetched === null) return;
   if (new URL(fetched.originActorId).origin !== new URL(fetched.objectId).origin) {
     return drop("Announce", id, `object is attributed to ${fetched.originActorId}, elsewhere`);
@@ -368,25 +525,15 @@ export async function onAnnounced(
   if (link !== null && !link.incidents.has(fetched.incident ?? "")) {
     return drop("Announce", id, "not followed, and not tagged with an incident linking us");
   }
-  const tag = await keptIncidentTag(ctx, deps, fetched, { handle, announcedBy: sharer.href });
-  const proposal = {
-    ...fetched,
-    incident: tag,
-    ...(await authorLabel(deps, fetched.originActorId)),
-  };
-  const now = deps.clock();
-  const stored = await storeRemoteProposal(deps.db, proposal, newId(), now);
+  const stored = await storeFetched(ctx, deps, fetched, { handle, announcedBy: sharer.href });
   if (stored === null) return drop("Announce", id, "another author holds this object id");
-  if (stored.outcome === "unchanged" && tag !== null) {
-    await addIncidentTag(deps.db, proposal.objectId, proposal.originActorId, tag);
-  }
   // An author boosting its own object refreshes it; it is not a share. An
   // incident owner's re-share is not one of the network feed's shares.
-  if (sharer.href === proposal.originActorId || link !== null) return;
+  if (sharer.href === fetched.originActorId || link !== null) return;
   await addRemoteShare(
     deps.db,
     { remoteProposalId: stored.id, sharerActorId: sharer.href, announceId: id.href },
-    now,
+    deps.clock(),
   );
 }
 

@@ -258,6 +258,13 @@ export interface RemoteSharesTable {
   shared_at: Timestamp;
 }
 
+/** A change to a received object this instance applied and passed on, once per activity id. */
+export interface RelayedChangesTable {
+  activity_id: string;
+  object_id: string;
+  relayed_at: Timestamp;
+}
+
 export interface SharesTable {
   id: string;
   group_id: string;
@@ -359,6 +366,7 @@ export interface Database {
   remote_proposals: RemoteProposalsTable;
   remote_shares: RemoteSharesTable;
   shares: SharesTable;
+  relayed_changes: RelayedChangesTable;
   federation_settings: FederationSettingsTable;
   domain_policies: DomainPoliciesTable;
   responses: ResponsesTable;

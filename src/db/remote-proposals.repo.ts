@@ -163,6 +163,19 @@ export async function deleteRemoteProposal(
   return result.numDeletedRows > 0n;
 }
 
+/**
+ * Deletes our copy of an object its origin says is gone (404, 410 or a
+ * Tombstone, read from the origin itself): whoever told us, the origin has
+ * the last word. Its shares go with it.
+ */
+export async function deleteRemoteCopy(db: Kysely<Database>, objectId: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom("remote_proposals")
+    .where("object_id", "=", objectId)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
 /** Records (or refreshes) that `sharerActorId` announced the object; one row per sharer. */
 export async function addRemoteShare(
   db: Kysely<Database>,

@@ -50,3 +50,18 @@ export async function listSharedObjectIds(
     .execute();
   return new Set(rows.map((r) => r.object_id));
 }
+
+/** Our groups that re-shared an object (their followers saw it through them). */
+export async function listGroupsSharing(
+  db: Kysely<Database>,
+  objectId: string,
+): Promise<{ groupId: string; handle: string }[]> {
+  const rows = await db
+    .selectFrom("shares")
+    .innerJoin("groups", "groups.id", "shares.group_id")
+    .select(["groups.id as groupId", "groups.handle"])
+    .where("shares.object_id", "=", objectId)
+    .orderBy("groups.handle")
+    .execute();
+  return rows;
+}
