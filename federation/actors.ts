@@ -1,10 +1,11 @@
-import { Create, Endpoints, Group as GroupActor } from "@fedify/vocab";
+import { Create, Endpoints, Group as GroupActor, Update } from "@fedify/vocab";
 import { countAcceptedFollowers } from "../src/db/followers.repo.ts";
 import { findGroupByHandle, findGroupKeys } from "../src/db/groups.repo.ts";
 import { countPublicProposals, listProposals } from "../src/db/proposals.repo.ts";
 import type { AppFederation, FederationDeps } from "./federation.ts";
 import { paragraphs } from "./html.ts";
 import { importKeyPair } from "./keys.ts";
+import { proposalDocument } from "./objects.ts";
 import { PUBLIC_AUDIENCE } from "./proposal-object.ts";
 
 const OUTBOX_PAGE_SIZE = 20;
@@ -64,16 +65,31 @@ export function registerActors(federation: AppFederation, deps: FederationDeps):
         limit: OUTBOX_PAGE_SIZE,
         after,
       });
-      const items = page.map(
-        (p) =>
-          new Create({
-            id: new URL(`${urls.proposalObject(p.id).href}#create`),
+      // Current state, not history: each item is the proposal's latest
+      // version, embedded in full, as its last Create or Update said it (same
+      // activity ids), so a late follower reads every need from one page.
+      const items = await Promise.all(
+        page.map(async (p) => {
+          const objectId = urls.proposalObject(p.id);
+          const edited = !p.updatedAt.equals(p.createdAt);
+          const fields = {
             actor: ctx.getActorUri(identifier),
-            object: urls.proposalObject(p.id),
-            published: p.createdAt,
+            object: await proposalDocument(deps, group, p),
             tos: [new URL(PUBLIC_AUDIENCE)],
             ccs: [ctx.getFollowersUri(identifier)],
-          }),
+          };
+          return edited
+            ? new Update({
+                id: new URL(`${objectId.href}#update-${p.updatedAt.epochMilliseconds}`),
+                updated: p.updatedAt,
+                ...fields,
+              })
+            : new Create({
+                id: new URL(`${objectId.href}#create`),
+                published: p.createdAt,
+                ...fields,
+              });
+        }),
       );
       const last = page.at(-1);
       return {

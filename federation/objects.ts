@@ -27,38 +27,44 @@ export function proposalUrls(urls: InstanceUrls, group: Group, proposal: Proposa
   };
 }
 
-export function registerObjects(federation: AppFederation, deps: FederationDeps): void {
-  const { db, urls } = deps;
+/**
+ * The document a need or offer's id serves: the full `["Note","Proposal"]`
+ * with the FEP-0837 terms, as a Note built from our own JSON, which Fedify
+ * serves verbatim (a Note constructed field by field would drop them), also
+ * when it is embedded in a collection such as the outbox.
+ */
+export async function proposalDocument(
+  deps: Pick<FederationDeps, "db" | "urls">,
+  group: Group,
+  proposal: Proposal,
+): Promise<Note> {
+  const tag = proposal.incident ?? null;
+  const incident = tag === null ? null : await findIncidentByObjectId(deps.db, tag);
+  return Note.fromJsonLd(
+    renderProposalObject(group, proposal, {
+      ...proposalUrls(deps.urls, group, proposal),
+      incident: tag === null || incident === null ? null : { objectId: tag, name: incident.name },
+    }),
+  );
+}
 
-  async function load(
-    id: string,
-  ): Promise<{ group: Group; proposal: Proposal; incidentName: string | null } | null> {
+export function registerObjects(federation: AppFederation, deps: FederationDeps): void {
+  const { db } = deps;
+
+  async function load(id: string): Promise<{ group: Group; proposal: Proposal } | null> {
     if (!isId(id)) return null;
     const found = await findProposal(db, id);
     if (found.state !== "live") return null;
     const group = await findGroupById(db, found.proposal.groupId);
     if (group === null) return null;
-    const tag = found.proposal.incident ?? null;
-    const incident = tag === null ? null : await findIncidentByObjectId(db, tag);
-    return { group, proposal: found.proposal, incidentName: incident?.name ?? null };
+    return { group, proposal: found.proposal };
   }
 
   federation
     .setObjectDispatcher(Note, "/objects/{id}", async (_ctx, { id }) => {
       const found = await load(id);
       if (found === null) return null;
-      // Built from our own JSON so Fedify serves it verbatim, FEP-0837 terms
-      // included (a Note constructed field by field would drop them).
-      const tag = found.proposal.incident ?? null;
-      return Note.fromJsonLd(
-        renderProposalObject(found.group, found.proposal, {
-          ...proposalUrls(urls, found.group, found.proposal),
-          incident:
-            tag === null || found.incidentName === null
-              ? null
-              : { objectId: tag, name: found.incidentName },
-        }),
-      );
+      return proposalDocument(deps, found.group, found.proposal);
     })
     .authorize(async (ctx, { id }) => {
       const found = await load(id);

@@ -8,11 +8,12 @@ import {
   upsertFollower,
 } from "../../src/db/followers.repo.ts";
 import { answerFollowing } from "../../src/db/following.repo.ts";
-import { findGroupByHandle } from "../../src/db/groups.repo.ts";
+import { findGroupByHandle, findGroupById } from "../../src/db/groups.repo.ts";
 import { insertNotification } from "../../src/db/notifications.repo.ts";
 import type { Group } from "../../src/domain/group.ts";
 import { newId } from "../../src/domain/ids.ts";
 import type { FederationDeps } from "../federation.ts";
+import { backfillFromOutbox } from "./backfill.ts";
 import { onUnannounced } from "./proposals.ts";
 
 const logger = getLogger(["bayanihan", "federation", "inbox"]);
@@ -131,6 +132,7 @@ export async function onUndone(
  * and the actor we sent it to: nobody else can accept or reject it.
  */
 export async function onFollowAnswered(
+  ctx: InboxContext<void>,
   answer: Accept | Reject,
   deps: FederationDeps,
 ): Promise<void> {
@@ -144,10 +146,17 @@ export async function onFollowAnswered(
     },
     deps.clock(),
   );
-  if (!answered) {
+  if (answered === null) {
     logger.debug("{type} {id} answers no Follow of ours", {
       type: answer instanceof Accept ? "Accept" : "Reject",
       id: answer.id?.href,
     });
+    return;
+  }
+  // What the group posted before we followed will not be sent to us: read it.
+  // A repeated Accept reads again, which stores nothing new.
+  const group = answer instanceof Accept ? await findGroupById(deps.db, answered.groupId) : null;
+  if (group !== null) {
+    await backfillFromOutbox(ctx, deps, { handle: group.handle, authorId: answer.actorId });
   }
 }

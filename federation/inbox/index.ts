@@ -39,11 +39,11 @@ export function registerInbox(federation: AppFederation, deps: FederationDeps): 
     // one of our Joins, or else one of our Follows.
     .on(Accept, async (ctx, accept) => {
       if (await onPledgeAnswered(accept, deps)) return;
-      if (!(await onJoinAnswered(ctx, accept, deps))) await onFollowAnswered(accept, deps);
+      if (!(await onJoinAnswered(ctx, accept, deps))) await onFollowAnswered(ctx, accept, deps);
     })
     .on(Reject, async (ctx, reject) => {
       if (await onPledgeAnswered(reject, deps)) return;
-      if (!(await onJoinAnswered(ctx, reject, deps))) await onFollowAnswered(reject, deps);
+      if (!(await onJoinAnswered(ctx, reject, deps))) await onFollowAnswered(ctx, reject, deps);
     })
     .on(Join, (ctx, join) => onJoined(ctx, join, deps))
     // A reply to one of our needs is a response; anything else is an allied

@@ -91,12 +91,13 @@ export async function answerFollowing(
   db: Kysely<Database>,
   answer: { followActivityId: string; actorId: string; state: FollowingState },
   now: Temporal.Instant,
-): Promise<boolean> {
-  const result = await db
+): Promise<{ groupId: string } | null> {
+  const row = await db
     .updateTable("following")
     .set({ state: answer.state, updated_at: toDate(now) })
     .where("follow_activity_id", "=", answer.followActivityId)
     .where("actor_id", "=", answer.actorId)
+    .returning("group_id")
     .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  return row === undefined ? null : { groupId: row.group_id };
 }

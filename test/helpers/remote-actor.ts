@@ -29,6 +29,8 @@ export interface RemoteActor {
   readonly sharedInbox: URL;
   readonly received: ReceivedActivity[];
   readonly wire: string[];
+  /** The path of every GET that reached this server, in order. */
+  readonly gets: string[];
   follow(target: { id: URL; inbox: URL }): Promise<Follow>;
   unfollow(target: { id: URL; inbox: URL }, follow: Follow): Promise<void>;
   /** POSTs raw JSON signed with alice's RSA key, for activities Fedify would not build. */
@@ -51,6 +53,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 export async function startRemoteActor(host = "127.0.0.2"): Promise<RemoteActor> {
   const received: ReceivedActivity[] = [];
   const wire: string[] = [];
+  const gets: string[] = [];
   const keys = await Promise.all([
     generateCryptoKeyPair("RSASSA-PKCS1-v1_5"),
     generateCryptoKeyPair("Ed25519"),
@@ -62,6 +65,7 @@ export async function startRemoteActor(host = "127.0.0.2"): Promise<RemoteActor>
     const body = req.method === "POST" ? await readBody(req) : undefined;
     if (body !== undefined) wire.push(body.toString("utf8"));
     const url = new URL(req.url ?? "/", origin);
+    if (req.method === "GET") gets.push(url.pathname);
     const document = req.method === "GET" ? documents.get(url.pathname) : undefined;
     if (document !== undefined) {
       res.writeHead(200, { "content-type": "application/activity+json" });
@@ -125,6 +129,7 @@ export async function startRemoteActor(host = "127.0.0.2"): Promise<RemoteActor>
     sharedInbox: ctx.getInboxUri(),
     received,
     wire,
+    gets,
     async follow(target) {
       const follow = new Follow({
         id: new URL(`${origin.href}follows/${++sequence}`),
