@@ -6,6 +6,7 @@ import type { AppFederation, FederationDeps } from "./federation.ts";
 import { paragraphs } from "./html.ts";
 import { importKeyPair } from "./keys.ts";
 import { proposalDocument } from "./objects.ts";
+import { embeddedNote } from "./proposal-note.ts";
 import { PUBLIC_AUDIENCE } from "./proposal-object.ts";
 
 const OUTBOX_PAGE_SIZE = 20;
@@ -74,7 +75,7 @@ export function registerActors(federation: AppFederation, deps: FederationDeps):
           const edited = !p.updatedAt.equals(p.createdAt);
           const fields = {
             actor: ctx.getActorUri(identifier),
-            object: await proposalDocument(deps, group, p),
+            object: await embeddedNote(await proposalDocument(db, urls, group, p)),
             tos: [new URL(PUBLIC_AUDIENCE)],
             ccs: [ctx.getFollowersUri(identifier)],
           };

@@ -1,4 +1,6 @@
 import { Event, Group as GroupActor, Note } from "@fedify/vocab";
+import type { Kysely } from "kysely";
+import type { Database } from "../src/db/database.ts";
 import { hasAcceptedFollowerOnOrigin } from "../src/db/followers.repo.ts";
 import { findGroupById } from "../src/db/groups.repo.ts";
 import {
@@ -6,6 +8,7 @@ import {
   findIncidentByObjectId,
   listParticipants,
 } from "../src/db/incidents.repo.ts";
+import { findIntakeLanguage } from "../src/db/intake.repo.ts";
 import { findProposal } from "../src/db/proposals.repo.ts";
 import type { Group } from "../src/domain/group.ts";
 import { isId } from "../src/domain/ids.ts";
@@ -13,7 +16,7 @@ import type { Proposal } from "../src/domain/proposal.ts";
 import type { InstanceUrls } from "../src/urls.ts";
 import type { AppFederation, FederationDeps } from "./federation.ts";
 import { renderIncidentObject } from "./incident-object.ts";
-import { type ProposalUrls, renderProposalObject } from "./proposal-object.ts";
+import { contentLanguage, type ProposalUrls, renderProposalObject } from "./proposal-object.ts";
 
 export function proposalUrls(urls: InstanceUrls, group: Group, proposal: Proposal): ProposalUrls {
   return {
@@ -28,43 +31,53 @@ export function proposalUrls(urls: InstanceUrls, group: Group, proposal: Proposa
 }
 
 /**
- * The document a need or offer's id serves: the full `["Note","Proposal"]`
- * with the FEP-0837 terms, as a Note built from our own JSON, which Fedify
- * serves verbatim (a Note constructed field by field would drop them), also
- * when it is embedded in a collection such as the outbox.
+ * The full JSON of a need or offer, as served at its id and as the embedded
+ * Note of its Create and Update is cut from (proposal-note.ts).
  */
 export async function proposalDocument(
-  deps: Pick<FederationDeps, "db" | "urls">,
+  db: Kysely<Database>,
+  urls: InstanceUrls,
   group: Group,
   proposal: Proposal,
-): Promise<Note> {
+): Promise<Record<string, unknown>> {
   const tag = proposal.incident ?? null;
-  const incident = tag === null ? null : await findIncidentByObjectId(deps.db, tag);
-  return Note.fromJsonLd(
-    renderProposalObject(group, proposal, {
-      ...proposalUrls(deps.urls, group, proposal),
+  const [incident, language] = await Promise.all([
+    tag === null ? null : findIncidentByObjectId(db, tag),
+    findIntakeLanguage(
+      db,
+      group.id,
+      proposal.previousId === null ? [proposal.id] : [proposal.id, proposal.previousId],
+    ),
+  ]);
+  return renderProposalObject(
+    group,
+    proposal,
+    {
+      ...proposalUrls(urls, group, proposal),
       incident: tag === null || incident === null ? null : { objectId: tag, name: incident.name },
-    }),
+    },
+    contentLanguage(language),
   );
 }
 
 export function registerObjects(federation: AppFederation, deps: FederationDeps): void {
-  const { db } = deps;
+  const { db, urls } = deps;
 
   async function load(id: string): Promise<{ group: Group; proposal: Proposal } | null> {
     if (!isId(id)) return null;
     const found = await findProposal(db, id);
     if (found.state !== "live") return null;
     const group = await findGroupById(db, found.proposal.groupId);
-    if (group === null) return null;
-    return { group, proposal: found.proposal };
+    return group === null ? null : { group, proposal: found.proposal };
   }
 
   federation
     .setObjectDispatcher(Note, "/objects/{id}", async (_ctx, { id }) => {
       const found = await load(id);
       if (found === null) return null;
-      return proposalDocument(deps, found.group, found.proposal);
+      // Built from our own JSON so Fedify serves it verbatim, FEP-0837 terms
+      // included (a Note constructed field by field would drop them).
+      return Note.fromJsonLd(await proposalDocument(db, urls, found.group, found.proposal));
     })
     .authorize(async (ctx, { id }) => {
       const found = await load(id);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Group } from "../src/domain/group.ts";
 import type { Proposal } from "../src/domain/proposal.ts";
-import { coarsen, renderProposalObject } from "./proposal-object.ts";
+import { embeddedNoteJson } from "./proposal-note.ts";
+import { coarsen, contentLanguage, renderProposalObject } from "./proposal-object.ts";
 
 const t0 = Temporal.Instant.from("2026-11-27T18:00:00Z");
 const group: Group = {
@@ -114,5 +115,53 @@ describe("renderProposalObject", () => {
     const object = renderProposalObject(group, edited, urls);
     expect(object.to).toEqual(["https://aid.example/groups/food/followers"]);
     expect(object.updated).toBe("2026-11-27T18:05:00Z");
+  });
+
+  it("tags its content with a language: the recorded one, or English", () => {
+    const object = renderProposalObject(group, need, urls);
+    expect(object.contentMap).toEqual({ en: object.content });
+    const spanish = renderProposalObject(group, need, urls, contentLanguage("es"));
+    expect(spanish.contentMap).toEqual({ es: spanish.content });
+    expect(contentLanguage(null)).toBe("en");
+    expect(contentLanguage('es"><script>')).toBe("en");
+    expect(contentLanguage("pt-BR")).toBe("pt-BR");
+  });
+
+  it("links each hashtag to its own listing, in `tag` and in the text", () => {
+    const object = renderProposalObject(group, need, {
+      ...urls,
+      incident: { objectId: "https://aid.example/incidents/9", name: "Hurricane Lena" },
+    });
+    expect(object.tag).toEqual([
+      { type: "Hashtag", name: "#MutualAid", href: "https://aid.example/groups/food" },
+      { type: "Hashtag", name: "#Need", href: "https://aid.example/groups/food?purpose=request" },
+      { type: "Hashtag", name: "#Food", href: "https://aid.example/groups/food?category=food" },
+      { type: "Hashtag", name: "#HurricaneLena", href: "https://aid.example/incidents/9" },
+    ]);
+    for (const tag of object.tag as { href: string }[]) {
+      expect(object.content).toContain(`href="${tag.href}"`);
+    }
+  });
+});
+
+describe("embeddedNoteJson", () => {
+  it("keeps the standard terms of the document and drops the FEP-0837 ones", () => {
+    const document = renderProposalObject(
+      group,
+      { ...need, updatedAt: t0.add({ hours: 1 }) },
+      urls,
+    );
+    const note = embeddedNoteJson(document);
+    expect(note.type).toBe("Note");
+    for (const field of ["id", "attributedTo", "to", "cc", "name", "content", "contentMap"]) {
+      expect(note[field], field).toEqual(document[field]);
+    }
+    for (const field of ["url", "published", "updated", "tag", "mediaType"]) {
+      expect(note[field], field).toEqual(document[field]);
+    }
+    for (const term of ["purpose", "publishes", "unitBased", "urgency", "status", "location"]) {
+      expect(note).not.toHaveProperty(term);
+    }
+    expect(JSON.stringify(note)).not.toContain("valueflows");
   });
 });

@@ -91,18 +91,58 @@ const STATUS_WORDS: Record<ProposalStatus, string> = {
   expired: "Expired",
 };
 
-function hashtags(proposal: Proposal): string[] {
+/**
+ * The language `contentMap` names. Groups have no language setting; the one
+ * language recorded for a need is the one the public form was shown in when
+ * a person asked through it (`intake_requests.language`). Otherwise the
+ * instance's default, English: the labels of `content` ("Need:", "Status:")
+ * are English whatever the coordinators write.
+ */
+export const DEFAULT_CONTENT_LANGUAGE = "en";
+
+/** A recorded language when it is a plausible BCP 47 tag, else the default. */
+export function contentLanguage(recorded: string | null): string {
+  return recorded !== null && /^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(recorded)
+    ? recorded
+    : DEFAULT_CONTENT_LANGUAGE;
+}
+
+/** A hashtag as it appears in `tag` and in the links of `content`. */
+export interface ProposalHashtag {
+  /** Without the `#`. */
+  readonly name: string;
+  readonly href: string;
+}
+
+/**
+ * The hashtags of a need or offer, each linking to a page that lists what it
+ * names: #MutualAid the group's page (all its open needs and offers),
+ * #Need/#Offer that page filtered by purpose, the category that page
+ * filtered by category, an incident its own page (the incident's id).
+ */
+export function proposalHashtags(proposal: Proposal, urls: ProposalUrls): ProposalHashtag[] {
   const category = categoryBySlug(proposal.category);
   const categoryTag = category.label.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) =>
     c ? c.toUpperCase() : "",
   );
-  return ["MutualAid", proposal.purpose === "request" ? "Need" : "Offer", categoryTag];
-}
-
-function tagUrl(urls: ProposalUrls, proposal: Proposal): URL {
-  const url = new URL(urls.groupPage);
-  url.searchParams.set("category", proposal.category);
-  return url;
+  const filtered = (name: string, value: string) => {
+    const url = new URL(urls.groupPage);
+    url.searchParams.set(name, value);
+    return url.href;
+  };
+  return [
+    { name: "MutualAid", href: urls.groupPage.href },
+    {
+      name: proposal.purpose === "request" ? "Need" : "Offer",
+      href: filtered("purpose", proposal.purpose),
+    },
+    { name: categoryTag, href: filtered("category", proposal.category) },
+    // Mastodon users see the incident as a hashtag; our instances read the
+    // `incident` term of the full document.
+    ...(urls.incident == null
+      ? []
+      : [{ name: incidentHashtag(urls.incident.name), href: urls.incident.objectId }]),
+  ];
 }
 
 /** Formats an instant for people reading the post anywhere: UTC, minute precision. */
@@ -139,17 +179,12 @@ export function renderProposalContent(
     );
   }
   facts.push(`Status: ${STATUS_WORDS[proposal.status]}`);
-  const tagLinks = [
-    ...hashtags(proposal).map(
+  const tagLinks = proposalHashtags(proposal, urls)
+    .map(
       (tag) =>
-        `<a href="${escapeHtml(tagUrl(urls, proposal).href)}" class="mention hashtag" rel="tag">#<span>${escapeHtml(tag)}</span></a>`,
-    ),
-    ...(urls.incident == null
-      ? []
-      : [
-          `<a href="${escapeHtml(urls.incident.objectId)}" class="mention hashtag" rel="tag">#<span>${escapeHtml(incidentHashtag(urls.incident.name))}</span></a>`,
-        ]),
-  ].join(" ");
+        `<a href="${escapeHtml(tag.href)}" class="mention hashtag" rel="tag">#<span>${escapeHtml(tag.name)}</span></a>`,
+    )
+    .join(" ");
   const page = escapeHtml(urls.pageUrl.href);
   const previous =
     urls.previousObjectId == null
@@ -171,6 +206,7 @@ export function renderProposalObject(
   group: Group,
   proposal: Proposal,
   urls: ProposalUrls,
+  language: string = DEFAULT_CONTENT_LANGUAGE,
 ): Record<string, unknown> {
   const audience =
     proposal.audience === "public"
@@ -178,6 +214,7 @@ export function renderProposalObject(
       : { to: [urls.groupFollowers.href], cc: [] };
   const category = categoryBySlug(proposal.category);
   const coverage = coverageOf(proposal);
+  const content = renderProposalContent(group, proposal, urls);
   const object: Record<string, unknown> = {
     "@context": PROPOSAL_CONTEXT,
     id: urls.objectId.href,
@@ -185,29 +222,17 @@ export function renderProposalObject(
     attributedTo: urls.groupId.href,
     ...audience,
     name: proposal.title,
-    content: renderProposalContent(group, proposal, urls),
+    content,
+    contentMap: { [language]: content },
     mediaType: "text/html",
     url: urls.pageUrl.href,
     published: proposal.createdAt.toString(),
     sensitive: false,
-    tag: [
-      ...hashtags(proposal).map((tag) => ({
-        type: "Hashtag",
-        name: `#${tag}`,
-        href: tagUrl(urls, proposal).href,
-      })),
-      // Mastodon users see the incident as a hashtag; our instances read
-      // the `incident` term below.
-      ...(urls.incident == null
-        ? []
-        : [
-            {
-              type: "Hashtag",
-              name: `#${incidentHashtag(urls.incident.name)}`,
-              href: urls.incident.objectId,
-            },
-          ]),
-    ],
+    tag: proposalHashtags(proposal, urls).map((tag) => ({
+      type: "Hashtag",
+      name: `#${tag.name}`,
+      href: tag.href,
+    })),
     purpose: proposal.purpose,
     // Unit-based so that several pledges can each cover part of it: a
     // pledge is a whole multiple of `resourceQuantity` (the step), at most

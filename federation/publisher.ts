@@ -12,13 +12,17 @@ import type { InstanceUrls } from "../src/urls.ts";
 import type { AppFederation } from "./federation.ts";
 import { incidentRecipients, uniqueRecipients } from "./incident-recipients.ts";
 import { reshareToParticipants } from "./incident-reshare.ts";
+import { proposalDocument } from "./objects.ts";
+import { embeddedNote } from "./proposal-note.ts";
 import { PUBLIC_AUDIENCE } from "./proposal-object.ts";
 
 /**
  * Sends needs and offers to the group's followers through the persistent
- * queue. Activities carry the object by reference: receivers fetch it from
- * its origin and get the full document (Fedify would otherwise re-compact an
- * embedded object and drop the FEP-0837 terms).
+ * queue. `Create` and `Update` embed a plain `Note` cut from the full
+ * document (proposal-note.ts), so microblog readers have the text without
+ * fetching; readers that want the FEP-0837 terms fetch the full document
+ * from the object's id, which Fedify's re-compaction of an embedded object
+ * would otherwise strip.
  *
  * Activity ids are derived from the object and its version, so a relay that
  * sends the same change twice produces the same id and receivers deduplicate.
@@ -77,6 +81,11 @@ export function createProposalPublisher(
     });
   }
 
+  /** The Note as of the proposal's current version, which the relay hands us. */
+  async function note(group: Group, proposal: Proposal) {
+    return embeddedNote(await proposalDocument(deps.db, urls, group, proposal));
+  }
+
   return {
     async created(group, proposal) {
       const objectId = urls.proposalObject(proposal.id);
@@ -86,7 +95,7 @@ export function createProposalPublisher(
         new Create({
           id: new URL(`${objectId.href}#create`),
           actor: urls.group(group.handle),
-          object: objectId,
+          object: await note(group, proposal),
           published: proposal.createdAt,
           ...addressing(group, proposal),
         }),
@@ -101,7 +110,7 @@ export function createProposalPublisher(
         new Update({
           id: new URL(`${objectId.href}#update-${proposal.updatedAt.epochMilliseconds}`),
           actor: urls.group(group.handle),
-          object: objectId,
+          object: await note(group, proposal),
           updated: proposal.updatedAt,
           ...addressing(group, proposal),
         }),

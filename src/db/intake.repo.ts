@@ -135,3 +135,25 @@ export async function listIntakeRequests(
     .execute();
   return rows.map(toIntakeRequest);
 }
+
+/**
+ * The language the public form was shown in when a person asked for (or
+ * offered) what became this need or offer, or what it continues; null when
+ * coordinators wrote it themselves. Scoped to the group, whose index keeps
+ * the look-up small.
+ */
+export async function findIntakeLanguage(
+  db: Kysely<Database>,
+  groupId: string,
+  proposalIds: readonly string[],
+): Promise<string | null> {
+  if (proposalIds.length === 0) return null;
+  const row = await db
+    .selectFrom("intake_requests")
+    .select("language")
+    .where("group_id", "=", groupId)
+    .where("proposal_id", "in", [...proposalIds])
+    .orderBy("created_at", "desc")
+    .executeTakeFirst();
+  return row?.language ?? null;
+}
