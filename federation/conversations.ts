@@ -137,6 +137,7 @@ export function createConversationGateway(
         { identifier: group.handle },
         await proposer(pledge),
         offerFor(urls, group, pledge),
+        { orderingKey: pledge.offerId },
       );
     },
 
@@ -152,6 +153,8 @@ export function createConversationGateway(
           tos: [new URL(pledge.targetActorId)],
           object: offerFor(urls, group, pledge),
         }),
+        // Never ahead of the Offer it withdraws, retries included.
+        { orderingKey: pledge.offerId },
       );
     },
   };
