@@ -9,6 +9,7 @@ import {
   Note,
   Offer,
   Reject,
+  Undo,
 } from "@fedify/vocab";
 import { parseDecimal } from "@fedify/vocab-runtime";
 import type { Group } from "../src/domain/group.ts";
@@ -132,15 +133,43 @@ export function createConversationGateway(
 
     async pledge(group, pledge) {
       const ctx = context();
-      // The proposer's inbox comes from its actor document (cached by the
-      // loader); a failure throws and the relay tries again later.
-      const actor = await ctx.lookupObject(pledge.targetActorId);
-      if (!isActor(actor) || actor.id?.href !== pledge.targetActorId || actor.inboxId === null) {
-        throw new Error(`${pledge.targetActorId} is not an actor with an inbox`);
-      }
-      await ctx.sendActivity({ identifier: group.handle }, actor, offerFor(urls, group, pledge));
+      await ctx.sendActivity(
+        { identifier: group.handle },
+        await proposer(pledge),
+        offerFor(urls, group, pledge),
+        { orderingKey: pledge.offerId },
+      );
+    },
+
+    async pledgeWithdrawn(group, pledge) {
+      // The Offer is embedded, as Mastodon embeds the Follow it undoes; the
+      // proposer matches it by id and by the actor that sent it.
+      await context().sendActivity(
+        { identifier: group.handle },
+        await proposer(pledge),
+        new Undo({
+          id: new URL(`${pledge.offerId}#undo`),
+          actor: urls.group(group.handle),
+          tos: [new URL(pledge.targetActorId)],
+          object: offerFor(urls, group, pledge),
+        }),
+        // Never ahead of the Offer it withdraws, retries included.
+        { orderingKey: pledge.offerId },
+      );
     },
   };
+
+  /**
+   * The proposer's inbox comes from its actor document (cached by the
+   * loader); a failure throws and the relay tries again later.
+   */
+  async function proposer(pledge: Pledge) {
+    const actor = await context().lookupObject(pledge.targetActorId);
+    if (!isActor(actor) || actor.id?.href !== pledge.targetActorId || actor.inboxId === null) {
+      throw new Error(`${pledge.targetActorId} is not an actor with an inbox`);
+    }
+    return actor;
+  }
 }
 
 export function offerFor(urls: InstanceUrls, group: Group, pledge: Pledge): Offer {

@@ -33,6 +33,8 @@ export interface FederationDeps {
   readonly isAllowed: (url: URL) => Promise<boolean>;
   /** Whether an inbox URL may receive deliveries (public address unless ALLOW_PRIVATE_ADDRESS). */
   readonly isDeliverable: (inbox: URL) => Promise<boolean>;
+  /** An inbox listener committed outbox rows: send them now rather than at the next periodic pass. */
+  readonly onOutboxWritten?: () => void;
   /** Start the queue workers in this process (false for a web-only process). */
   readonly manuallyStartQueue?: boolean;
 }

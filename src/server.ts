@@ -134,6 +134,13 @@ export async function createInstance(
     onPermanentFailure: security.onPermanentFailure,
     isAllowed: (url) => federationPolicy.isAllowed(url),
     isDeliverable: security.isDeliverable,
+    // A withdrawn pledge's Update leaves at once (the periodic relay would
+    // also send it, up to RELAY_INTERVAL_MS later).
+    onOutboxWritten: () =>
+      void runJob("relay", async () => {
+        await relayPendingActivities(proposalDeps);
+        await relayPendingMessages(messageDeps);
+      }),
     manuallyStartQueue: true,
   });
   const isAllowed = (url: URL) => federationPolicy.isAllowed(url);
@@ -141,7 +148,7 @@ export async function createInstance(
   const peers = createPeerGateway(federation, { db: database.db, urls, isAllowed });
   const conversations = createConversationGateway(federation, { urls });
   const incidents = createIncidentGateway(federation, { db: database.db, urls, isAllowed });
-  const proposalDeps = { db: database.db, publisher, clock };
+  const proposalDeps = { db: database.db, publisher, clock, conversations };
   const messageDeps = { db: database.db, conversations };
   const incidentMessageDeps = {
     db: database.db,

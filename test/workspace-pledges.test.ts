@@ -180,6 +180,41 @@ describe("pledging and answering from the workspace", () => {
     );
   });
 
+  it("withdraws the accepted pledge after a confirmation step; A's need gives the amount back", async () => {
+    const ours = await get(b, cookieB, "/workspace/groups/relief/pledges");
+    const link = /href="(\/workspace\/groups\/relief\/pledges\/[0-9a-f-]{36}\/withdraw)"/.exec(
+      ours.body,
+    )![1]!;
+    const step = await get(b, cookieB, link);
+    expect(step.status).toBe(200);
+    expect(step.body).toContain("Withdraw your pledge to “Insulin coolers”?");
+    // Not ticked: the step again, with what is missing, and nothing sent.
+    const unticked = await post(b, cookieB, link, { _csrf: csrfIn(step.body) });
+    expect(unticked.status).toBe(422);
+    expect(unticked.body).toContain("Tick the box to confirm.");
+    expect((await get(b, cookieB, "/workspace/groups/relief/pledges")).body).toContain(
+      'data-state="accepted"',
+    );
+    const done = await post(b, cookieB, link, { _csrf: csrfIn(step.body), confirm: "1" });
+    expect(done.status).toBe(303);
+    expect(done.headers.location).toBe("/workspace/groups/relief/pledges?done=withdrawn");
+    const after = await get(b, cookieB, done.headers.location as string);
+    expect(after.body).toContain("Pledge withdrawn.");
+    expect(after.body).toContain('data-state="withdrawn"');
+    expect(after.body).not.toContain("/withdraw");
+    await waitFor("A's need given back", async () => {
+      const quantity = (await (await a.api("GET", `/api/v1/needs/${need.id}`)).json()).quantity;
+      return quantity.pledged === 0 && quantity.remaining === 20;
+    });
+    await waitFor("B's feed updated", async () =>
+      (await get(b, cookieB, "/workspace/groups/relief/network")).body.includes("20 still needed"),
+    );
+    // Withdrawn is over: the form sent again is refused.
+    const again = await post(b, cookieB, link, { _csrf: csrfIn(step.body), confirm: "1" });
+    expect(again.status).toBe(409);
+    expect(again.body).toContain("This pledge was declined or withdrawn already.");
+  });
+
   it("shows a need's matches, best first, with why and how far, never a private contact", async () => {
     await a.api("POST", "/api/v1/groups", { handle: "north", name: "North depot" });
     const rice = await (

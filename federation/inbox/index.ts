@@ -17,6 +17,7 @@ import { onIncidentUpdated, onJoinAnswered, onJoined } from "./incidents.ts";
 import { onAnnounced, onCreated, onDeleted, onUpdated } from "./proposals.ts";
 import {
   onOffered,
+  onOfferUndone,
   onPledgeAnswered,
   onReplyCreatedOrUpdated,
   onReplyDeleted,
@@ -34,7 +35,10 @@ export function registerInbox(federation: AppFederation, deps: FederationDeps): 
   federation
     .setInboxListeners("/groups/{identifier}/inbox", "/inbox")
     .on(Follow, (ctx, follow) => onFollowed(ctx, follow, deps))
-    .on(Undo, (ctx, undo) => onUndone(ctx, undo, deps))
+    // An Undo names one of the Offers answered here (a pledge withdrawn) or a Follow.
+    .on(Undo, async (ctx, undo) => {
+      if (!(await onOfferUndone(undo, deps))) await onUndone(ctx, undo, deps);
+    })
     // An answer names the activity it answers: one of our pledges' Offers,
     // one of our Joins, or else one of our Follows.
     .on(Accept, async (ctx, accept) => {

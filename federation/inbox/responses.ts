@@ -8,6 +8,7 @@ import {
   isActor,
   type Offer,
   Reject,
+  type Undo,
   Update,
 } from "@fedify/vocab";
 import type { DocumentLoader } from "@fedify/vocab-runtime";
@@ -17,11 +18,18 @@ import type { Database } from "../../src/db/database.ts";
 import { findGroupById } from "../../src/db/groups.repo.ts";
 import { insertNotification } from "../../src/db/notifications.repo.ts";
 import { answerPledge, findPledgeByOffer } from "../../src/db/pledges.repo.ts";
-import { findProposal } from "../../src/db/proposals.repo.ts";
 import {
+  findProposal,
+  insertPendingActivity,
+  updateProposal,
+} from "../../src/db/proposals.repo.ts";
+import {
+  countAcceptedResponses,
   deleteReply,
+  findResponse,
   findResponseByActivity,
   insertResponse,
+  markResponseWithdrawn,
   updateReplyContent,
 } from "../../src/db/responses.repo.ts";
 import { formatDecimal } from "../../src/domain/decimal.ts";
@@ -29,7 +37,12 @@ import type { Group } from "../../src/domain/group.ts";
 import { newId } from "../../src/domain/ids.ts";
 import { checkPledgeQuantity, coverageOf, targetOf } from "../../src/domain/pledging.ts";
 import type { Proposal } from "../../src/domain/proposal.ts";
-import { RESPONSE_LIMITS, type Response, takesResponses } from "../../src/domain/response.ts";
+import {
+  RESPONSE_LIMITS,
+  type Response,
+  takesResponses,
+  withdrawResponse,
+} from "../../src/domain/response.ts";
 import type { FederationDeps } from "../federation.ts";
 import { htmlToText } from "../html-to-text.ts";
 
@@ -326,5 +339,60 @@ export async function onPledgeAnswered(
       now,
     );
   });
+  return true;
+}
+
+/**
+ * The pledging group withdraws its Offer (`Undo` of it), before or after it
+ * was accepted: the response is withdrawn, an accepted amount goes back to
+ * the need, whose `Update` reaches every copy through the outbox, and the
+ * coordinators are told. Only the Offer's own actor may undo it. True when
+ * the Undo named an Offer answered here; false lets the follows look.
+ */
+export async function onOfferUndone(undo: Undo, deps: FederationDeps): Promise<boolean> {
+  if (undo.actorId === null || undo.objectId === null) return false;
+  const response = await findResponseByActivity(deps.db, undo.objectId.href);
+  if (response === null || response.source !== "agreement") return false;
+  if (response.actorId !== undo.actorId.href) {
+    drop("Undo", undo.id, "only the pledging actor may withdraw its Offer");
+    return true;
+  }
+  const now = deps.clock();
+  const changed = await deps.db.transaction().execute(async (trx) => {
+    // Read again inside: an acceptance committed meanwhile is given back too.
+    const current = await findResponse(trx, response.id);
+    if (current === null) return false;
+    const found = await findProposal(trx, current.proposalId);
+    const proposal = found.state === "live" ? found.proposal : null;
+    const others = await countAcceptedResponses(trx, current.proposalId, current.id);
+    const result = withdrawResponse(proposal, current, others, now);
+    if (!result.ok) return false; // Already declined or withdrawn: a redelivery.
+    if (!(await markResponseWithdrawn(trx, current.id, current.state, now))) {
+      throw new Error(`Response ${current.id} changed while it was being withdrawn; retrying`);
+    }
+    if (proposal !== null && result.proposal !== null) {
+      if (!(await updateProposal(trx, result.proposal, proposal.updatedAt))) {
+        throw new Error(`Proposal ${proposal.id} changed while a pledge was withdrawn; retrying`);
+      }
+      await insertPendingActivity(trx, proposal.id, "update", result.proposal.updatedAt);
+    }
+    if (proposal !== null) {
+      const group = await findGroupById(trx, proposal.groupId);
+      if (group !== null) {
+        await insertNotification(
+          trx,
+          group.id,
+          {
+            kind: "response",
+            subjectId: current.id,
+            summary: `${current.actorName ?? current.actorId} withdrew its pledge to “${proposal.title}”`,
+          },
+          now,
+        );
+      }
+    }
+    return result.proposal !== null;
+  });
+  if (changed) deps.onOutboxWritten?.();
   return true;
 }

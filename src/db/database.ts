@@ -219,7 +219,7 @@ export interface PledgesTable {
   quantity_amount: string | null;
   quantity_unit: string | null;
   message: string;
-  state: "pending" | "accepted" | "rejected";
+  state: "pending" | "accepted" | "rejected" | "withdrawn";
   reason: string | null;
   agreement_id: string | null;
   created_at: Timestamp;
@@ -238,7 +238,7 @@ export interface NotificationsTable {
 
 export interface PendingMessagesTable {
   id: Generated<string>;
-  kind: "response-accepted" | "response-rejected" | "pledge";
+  kind: "response-accepted" | "response-rejected" | "pledge" | "pledge-withdrawn";
   subject_id: string;
   created_at: Timestamp;
 }

@@ -98,3 +98,19 @@ export async function answerPledge(
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/** Our group withdrew it: only from the state it was read in (a concurrent answer makes this false). */
+export async function markPledgeWithdrawn(
+  db: Kysely<Database>,
+  id: string,
+  from: Pledge["state"],
+  now: Temporal.Instant,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("pledges")
+    .set({ state: "withdrawn", updated_at: toDate(now) })
+    .where("id", "=", id)
+    .where("state", "=", from)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

@@ -175,3 +175,55 @@ export async function deleteReply(
     .executeTakeFirst();
   return emptied.numUpdatedRows > 0n;
 }
+
+/**
+ * A need or offer ended: every answer nobody answered yet is declined with
+ * the reason, in the transaction of the ending. Returns them, so the
+ * agreements among them get their `Reject`.
+ */
+export async function declineWaitingResponses(
+  db: Kysely<Database>,
+  proposalId: string,
+  reason: string,
+  now: Temporal.Instant,
+): Promise<{ id: string; source: Response["source"] }[]> {
+  return db
+    .updateTable("responses")
+    .set({ state: "rejected", reason, updated_at: toDate(now) })
+    .where("proposal_id", "=", proposalId)
+    .where("state", "=", "proposed")
+    .returning(["id", "source"])
+    .execute();
+}
+
+/** The responder withdrew it: only from the state it was read in, so a concurrent answer wins or loses whole. */
+export async function markResponseWithdrawn(
+  db: Kysely<Database>,
+  id: string,
+  from: Response["state"],
+  now: Temporal.Instant,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("responses")
+    .set({ state: "withdrawn", updated_at: toDate(now) })
+    .where("id", "=", id)
+    .where("state", "=", from)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** How many other answers to a proposal stand accepted. */
+export async function countAcceptedResponses(
+  db: Kysely<Database>,
+  proposalId: string,
+  exceptId: string,
+): Promise<number> {
+  const row = await db
+    .selectFrom("responses")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("proposal_id", "=", proposalId)
+    .where("state", "=", "accepted")
+    .where("id", "!=", exceptId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -57,7 +57,11 @@ export type IntakeProblem =
   | "invalid-amount"
   | "unknown-unit"
   | "invalid-date"
-  | "date-in-past";
+  | "date-in-past"
+  /** An edit only: accepted pledges were counted in the unit. */
+  | "unit-locked"
+  /** An edit only: the quantity would fall below what accepted pledges cover. */
+  | "below-pledged";
 
 /** Size limits: enough for a real request, small enough that the queue cannot be flooded with novels. */
 export const INTAKE_LIMITS = {

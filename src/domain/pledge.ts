@@ -3,9 +3,11 @@ import type { Quantity } from "./proposal.ts";
 /**
  * One of this instance's groups answering another instance's need or offer
  * with an FEP-0837 Offer(Agreement). The proposer answers Accept (with the
- * finalised Agreement) or Reject (with a reason); until then it is pending.
+ * finalised Agreement) or Reject (with a reason, also when the need ends
+ * before it was answered); until then it is pending. The group may withdraw
+ * it, pending or accepted (`Undo` of the Offer).
  */
-export type PledgeState = "pending" | "accepted" | "rejected";
+export type PledgeState = "pending" | "accepted" | "rejected" | "withdrawn";
 
 export interface Pledge {
   readonly id: string;
@@ -28,3 +30,15 @@ export interface Pledge {
 }
 
 export const PLEDGE_LIMITS = { message: 2000 } as const;
+
+export type WithdrawResult =
+  | { readonly ok: true; readonly pledge: Pledge }
+  | { readonly ok: false; readonly state: PledgeState };
+
+/** A pledge can be withdrawn while it is pending or accepted; a declined or withdrawn one is over. */
+export function withdrawPledge(pledge: Pledge, now: Temporal.Instant): WithdrawResult {
+  if (pledge.state !== "pending" && pledge.state !== "accepted") {
+    return { ok: false, state: pledge.state };
+  }
+  return { ok: true, pledge: { ...pledge, state: "withdrawn", updatedAt: now } };
+}

@@ -8,6 +8,7 @@ import {
   laterThan,
   type Proposal,
   type ProposalStatus,
+  quantityChangeError,
 } from "./proposal.ts";
 
 const t0 = Temporal.Instant.from("2026-11-27T18:00:00Z");
@@ -148,5 +149,32 @@ describe("ids", () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect([...ids].sort()).toEqual(ids);
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab]/);
+  });
+});
+
+describe("the quantity of a need with accepted pledges", () => {
+  const pledged = proposal({ status: "pledged", pledgedAmount: "5" });
+  const now = t0.add({ hours: 1 });
+
+  it("keeps its unit", () => {
+    expect(applyChanges(pledged, { quantity: { amount: "20", unit: "kilogram" } }, now)).toEqual({
+      ok: false,
+      error: { type: "unit-locked", unit: "litre", pledged: "5" },
+    });
+  });
+
+  it("never goes below what is pledged, nor away", () => {
+    expect(quantityChangeError(pledged, { amount: "4.5", unit: "litre" })).toEqual({
+      type: "below-pledged",
+      unit: "litre",
+      pledged: "5",
+    });
+    expect(quantityChangeError(pledged, null)?.type).toBe("below-pledged");
+    expect(quantityChangeError(pledged, { amount: "5", unit: "litre" })).toBeNull();
+  });
+
+  it("is free while nothing is pledged", () => {
+    expect(quantityChangeError(proposal(), { amount: "1", unit: "kilogram" })).toBeNull();
+    expect(quantityChangeError(proposal(), null)).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
 import type { CategorySlug } from "./categories.ts";
+import { compare, parseDecimal, ZERO } from "./decimal.ts";
 import type { Unit } from "./units.ts";
 
 /**
@@ -102,7 +103,11 @@ export type ChangeError =
       readonly to: ProposalStatus;
     }
   | { readonly type: "terminal"; readonly status: ProposalStatus }
-  | { readonly type: "expiry-in-past" };
+  | { readonly type: "expiry-in-past" }
+  /** Accepted pledges were counted in this unit: another would relabel them. */
+  | { readonly type: "unit-locked"; readonly unit: Unit; readonly pledged: string }
+  /** The quantity may not go below (or away from) what accepted pledges cover. */
+  | { readonly type: "below-pledged"; readonly unit: Unit; readonly pledged: string };
 
 export type ChangeResult =
   | { readonly ok: true; readonly proposal: Proposal; readonly changed: boolean }
@@ -127,6 +132,9 @@ export function applyChanges(
   if (changes.expiresAt != null && Temporal.Instant.compare(changes.expiresAt, now) <= 0) {
     return { ok: false, error: { type: "expiry-in-past" } };
   }
+  const locked =
+    changes.quantity === undefined ? null : quantityChangeError(proposal, changes.quantity);
+  if (locked !== null) return { ok: false, error: locked };
   const next: Proposal = {
     ...proposal,
     ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)),
@@ -137,6 +145,26 @@ export function applyChanges(
     changed,
     proposal: changed ? { ...next, updatedAt: laterThan(proposal.updatedAt, now) } : proposal,
   };
+}
+
+/**
+ * Once pledges were accepted, the amounts they cover are in the proposal's
+ * unit: changing the unit would silently relabel them (5 coolers becoming
+ * 5 kg), and a total below what is pledged would make the pledges lie.
+ * Null: the new quantity keeps every accepted pledge true.
+ */
+export function quantityChangeError(
+  proposal: Pick<Proposal, "quantity" | "pledgedAmount">,
+  quantity: Quantity | null,
+): ChangeError | null {
+  const pledged = parseDecimal(proposal.pledgedAmount) ?? ZERO;
+  if (proposal.quantity === null || compare(pledged, ZERO) <= 0) return null;
+  const facts = { unit: proposal.quantity.unit, pledged: proposal.pledgedAmount };
+  if (quantity === null) return { type: "below-pledged", ...facts };
+  if (quantity.unit !== proposal.quantity.unit) return { type: "unit-locked", ...facts };
+  const amount = parseDecimal(quantity.amount);
+  if (amount === null || compare(amount, pledged) < 0) return { type: "below-pledged", ...facts };
+  return null;
 }
 
 /** True when the proposal should be marked expired at `now`. */

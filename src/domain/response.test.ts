@@ -1,7 +1,13 @@
 import { describe, expect, test } from "vitest";
 import { checkPledgeQuantity, coverageOf, stepFor } from "./pledging.ts";
 import type { Proposal } from "./proposal.ts";
-import { acceptResponse, type Response, rejectResponse } from "./response.ts";
+import {
+  acceptResponse,
+  endingReason,
+  type Response,
+  rejectResponse,
+  withdrawResponse,
+} from "./response.ts";
 
 const t0 = Temporal.Instant.from("2026-11-28T10:00:00Z");
 const t1 = Temporal.Instant.from("2026-11-28T11:00:00Z");
@@ -177,5 +183,67 @@ describe("accepting and rejecting responses", () => {
       ok: true,
       response: { state: "rejected", reason: "Already covered" },
     });
+  });
+});
+
+describe("withdrawing an agreement", () => {
+  const agreement = (overrides: Partial<Response> = {}) =>
+    response({ source: "agreement", quantity: { amount: "5", unit: "one" }, ...overrides });
+
+  test("a pending one just ends; the need does not move", () => {
+    expect(withdrawResponse(need(), agreement(), 0, t1)).toMatchObject({
+      ok: true,
+      response: { state: "withdrawn", updatedAt: t1 },
+      proposal: null,
+    });
+  });
+
+  test("an accepted one gives its amount back, and a need left with nothing is open again", () => {
+    const pledged = need({ status: "pledged", pledgedAmount: "15" });
+    const accepted = agreement({ state: "accepted", acceptedAmount: "5" });
+    expect(withdrawResponse(pledged, accepted, 1, t1)).toMatchObject({
+      ok: true,
+      proposal: { pledgedAmount: "10", status: "pledged", updatedAt: t1 },
+    });
+    const last = need({ status: "pledged", pledgedAmount: "5" });
+    expect(withdrawResponse(last, accepted, 0, t1)).toMatchObject({
+      proposal: { pledgedAmount: "0", status: "open" },
+    });
+    // Another accepted answer without a quantity still holds it pledged.
+    expect(withdrawResponse(last, accepted, 1, t1)).toMatchObject({
+      proposal: { pledgedAmount: "0", status: "pledged" },
+    });
+  });
+
+  test("an ended need keeps the record it ended with", () => {
+    const fulfilled = need({ status: "fulfilled", pledgedAmount: "5" });
+    const accepted = agreement({ state: "accepted", acceptedAmount: "5" });
+    expect(withdrawResponse(fulfilled, accepted, 0, t1)).toMatchObject({
+      ok: true,
+      proposal: null,
+    });
+    expect(withdrawResponse(null, accepted, 0, t1)).toMatchObject({ ok: true, proposal: null });
+  });
+
+  test("a declined or withdrawn one cannot be withdrawn again", () => {
+    expect(withdrawResponse(need(), agreement({ state: "rejected" }), 0, t1)).toEqual({
+      ok: false,
+      state: "rejected",
+    });
+    expect(withdrawResponse(need(), agreement({ state: "withdrawn" }), 0, t1)).toEqual({
+      ok: false,
+      state: "withdrawn",
+    });
+  });
+});
+
+describe("a need's ending", () => {
+  test("says how it ended", () => {
+    expect(endingReason("request", "fulfilled")).toBe(
+      "The need was fulfilled before this answer was accepted",
+    );
+    expect(endingReason("offer", "expired")).toBe(
+      "The offer expired before this answer was accepted",
+    );
   });
 });

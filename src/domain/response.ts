@@ -1,4 +1,4 @@
-import { formatDecimal } from "./decimal.ts";
+import { compare, formatDecimal, max, parseDecimal, subtract, ZERO } from "./decimal.ts";
 import {
   addPledge,
   checkPledgeQuantity,
@@ -119,4 +119,69 @@ export function rejectResponse(
     return { ok: false, error: { type: "already-answered", state: response.state } };
   }
   return { ok: true, response: { ...response, state: "rejected", reason, updatedAt: now } };
+}
+
+/** How a need or offer stopped taking answers. */
+export type Ending = "fulfilled" | "closed" | "expired" | "deleted";
+
+/**
+ * The reason every answer still waiting gets when its need or offer ends:
+ * it travels in the `Reject` to a pledging group, and the answers page
+ * shows it beside a local answer or reply.
+ */
+export function endingReason(purpose: Proposal["purpose"], ending: Ending): string {
+  const noun = purpose === "request" ? "need" : "offer";
+  const what = ending === "expired" ? "expired" : `was ${ending}`;
+  return `The ${noun} ${what} before this answer was accepted`;
+}
+
+export type WithdrawResult =
+  | {
+      readonly ok: true;
+      readonly response: Response;
+      /** The need with the withdrawn amount given back; null when it does not change. */
+      readonly proposal: Proposal | null;
+    }
+  | { readonly ok: false; readonly state: ResponseState };
+
+/**
+ * The pledging group withdraws its agreement (`Undo` of its Offer). A
+ * pending one just ends; an accepted one gives its amount back while the
+ * need is live, and a need left with no accepted answer and nothing pledged
+ * is open again. An ended need keeps the record it ended with. Pure.
+ */
+export function withdrawResponse(
+  proposal: Proposal | null,
+  response: Response,
+  otherAcceptedAnswers: number,
+  now: Temporal.Instant,
+): WithdrawResult {
+  if (response.state !== "proposed" && response.state !== "accepted") {
+    return { ok: false, state: response.state };
+  }
+  const withdrawn: Response = { ...response, state: "withdrawn", updatedAt: now };
+  if (response.state !== "accepted" || proposal === null || !takesResponses(proposal)) {
+    return { ok: true, response: withdrawn, proposal: null };
+  }
+  const pledged = parseDecimal(proposal.pledgedAmount) ?? ZERO;
+  const given = parseDecimal(response.acceptedAmount ?? "0") ?? ZERO;
+  const left = max(subtract(pledged, given), ZERO);
+  const status =
+    proposal.status === "pledged" && otherAcceptedAnswers === 0 && compare(left, ZERO) === 0
+      ? "open"
+      : proposal.status;
+  const pledgedAmount = formatDecimal(left);
+  if (pledgedAmount === proposal.pledgedAmount && status === proposal.status) {
+    return { ok: true, response: withdrawn, proposal: null };
+  }
+  return {
+    ok: true,
+    response: withdrawn,
+    proposal: {
+      ...proposal,
+      pledgedAmount,
+      status,
+      updatedAt: laterThan(proposal.updatedAt, now),
+    },
+  };
 }

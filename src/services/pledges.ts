@@ -1,10 +1,10 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../db/database.ts";
 import { insertPendingMessage } from "../db/pending-messages.repo.ts";
-import { insertPledge } from "../db/pledges.repo.ts";
+import { insertPledge, markPledgeWithdrawn } from "../db/pledges.repo.ts";
 import type { Group } from "../domain/group.ts";
 import { newId } from "../domain/ids.ts";
-import type { Pledge } from "../domain/pledge.ts";
+import { type Pledge, type PledgeState, withdrawPledge } from "../domain/pledge.ts";
 import { checkPledgeQuantity, type QuantityProblem } from "../domain/pledging.ts";
 import type { Quantity } from "../domain/proposal.ts";
 import type { StoredRemoteProposal } from "../domain/remote-proposal.ts";
@@ -85,4 +85,34 @@ export async function pledgeToRemoteProposal(
     // Committed: the periodic relay sends it.
   }
   return { ok: true, pledge };
+}
+
+export type WithdrawPledgeResult =
+  | { ok: true; pledge: Pledge }
+  | { ok: false; error: { type: "already-ended"; state: PledgeState } | { type: "conflict" } };
+
+/**
+ * Our group takes its pledge back, pending or accepted: the pledge is
+ * withdrawn and its `Undo` written to the outbox in one transaction. The
+ * proposer gives the amount back and every copy of the need follows.
+ */
+export async function withdrawPledgeAsCoordinator(
+  deps: Pick<PledgeDeps, "db" | "clock" | "conversations">,
+  pledge: Pledge,
+): Promise<WithdrawPledgeResult> {
+  const now = deps.clock();
+  const result = withdrawPledge(pledge, now);
+  if (!result.ok) return { ok: false, error: { type: "already-ended", state: result.state } };
+  const stored = await deps.db.transaction().execute(async (trx) => {
+    if (!(await markPledgeWithdrawn(trx, pledge.id, pledge.state, now))) return false;
+    await insertPendingMessage(trx, "pledge-withdrawn", pledge.id, now);
+    return true;
+  });
+  if (!stored) return { ok: false, error: { type: "conflict" } };
+  try {
+    await relayPendingMessages(deps);
+  } catch {
+    // Committed: the periodic relay sends it.
+  }
+  return { ok: true, pledge: result.pledge };
 }

@@ -70,6 +70,8 @@ export interface ConversationGateway {
   responseRejected(group: Group, proposal: Proposal, response: Response): Promise<void>;
   /** Sends a pledge's Offer(Agreement) to the proposer's inbox. */
   pledge(group: Group, pledge: Pledge): Promise<void>;
+  /** Withdraws a pledge: `Undo` of its Offer, to the proposer's inbox. */
+  pledgeWithdrawn(group: Group, pledge: Pledge): Promise<void>;
 }
 
 export type IncidentFetch =

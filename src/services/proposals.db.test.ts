@@ -2,10 +2,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, testEngine } from "../../test/helpers/database.ts";
 import type { DatabaseHandle } from "../db/connect.ts";
 import { findProposal } from "../db/proposals.repo.ts";
+import { findResponse, insertResponse } from "../db/responses.repo.ts";
 import type { Group } from "../domain/group.ts";
 import type { Proposal, ProposalDraft } from "../domain/proposal.ts";
+import type { Response } from "../domain/response.ts";
 import { createGroup } from "./groups.ts";
-import type { ProposalPublisher } from "./ports.ts";
+import { relayPendingMessages } from "./message-relay.ts";
+import type { ConversationGateway, ProposalPublisher } from "./ports.ts";
 import {
   createProposal,
   deleteProposal,
@@ -147,5 +150,113 @@ describe(`proposal services (${testEngine})`, () => {
     expect(open.state === "live" && open.proposal.status).toBe("open");
     // An expired need stays expired: the sweep does not touch it again.
     expect(await expireDueProposals(deps)).toBe(0);
+  });
+
+  describe("an ending declines the answers still waiting, and the Rejects survive a crash", () => {
+    function answer(proposal: Proposal, n: number, overrides: Partial<Response>): Response {
+      return {
+        id: `0193a000-0000-7000-8000-${String(n).padStart(12, "0")}`,
+        proposalId: proposal.id,
+        source: "agreement",
+        actorId: "https://b.example/groups/relief",
+        actorInboxUrl: "https://b.example/groups/relief/inbox",
+        actorName: "@relief@b.example",
+        activityId: `https://b.example/pledges/${n}#offer`,
+        content: "",
+        quantity: { amount: "5", unit: "litre" },
+        acceptedAmount: null,
+        contact: null,
+        state: "proposed",
+        reason: null,
+        agreementId: null,
+        remoteUpdatedAt: null,
+        createdAt: now,
+        updatedAt: now,
+        ...overrides,
+      };
+    }
+
+    /** Records the Rejects; can fail like a queue that is down (or a process that died). */
+    function recordingConversations() {
+      const rejected: string[] = [];
+      let failing = false;
+      const conversations: ConversationGateway = {
+        responseAccepted: async () => {},
+        responseRejected: async (_g, _p, r) => {
+          if (failing) throw new Error("queue unavailable");
+          rejected.push(`${r.id}:${r.reason}`);
+        },
+        pledge: async () => {},
+        pledgeWithdrawn: async () => {},
+      };
+      const fail = (value: boolean): void => {
+        failing = value;
+      };
+      return { conversations, rejected, fail };
+    }
+
+    const outbox = async () =>
+      (await handle.db.selectFrom("pending_messages").select("kind").execute()).map((r) => r.kind);
+
+    let n = 0;
+    for (const [ending, end] of [
+      [
+        "fulfilled",
+        (deps: Parameters<typeof editProposal>[0], p: Proposal) =>
+          editProposal(deps, p, { status: "fulfilled" }),
+      ],
+      [
+        "deleted",
+        (deps: Parameters<typeof deleteProposal>[0], p: Proposal) => deleteProposal(deps, p),
+      ],
+      [
+        "expired",
+        async (deps: Parameters<typeof expireDueProposals>[0]) => {
+          now = now.add({ hours: 48 });
+          return expireDueProposals(deps);
+        },
+      ],
+    ] as const) {
+      it(`${ending}: declined with the reason in the ending's transaction`, async () => {
+        const { publisher } = recordingPublisher();
+        const { conversations, rejected, fail } = recordingConversations();
+        const deps = { db: handle.db, publisher, clock, conversations };
+        const created = await createProposal(deps, group, "request", {
+          ...draft,
+          expiresAt: now.add({ hours: 24 }),
+        });
+        if (!created.ok) throw new Error("not created");
+        const waiting = answer(created.proposal, ++n, {});
+        const local = answer(created.proposal, ++n, {
+          source: "local",
+          actorId: null,
+          actorInboxUrl: null,
+          actorName: null,
+          activityId: null,
+          quantity: null,
+        });
+        const taken = answer(created.proposal, ++n, { state: "accepted", acceptedAmount: "5" });
+        for (const r of [waiting, local, taken]) await insertResponse(handle.db, r);
+        fail(true);
+        await end(deps, created.proposal);
+        const reason = `The need ${ending === "expired" ? "expired" : `was ${ending}`} before this answer was accepted`;
+        expect(await findResponse(handle.db, waiting.id)).toMatchObject({
+          state: "rejected",
+          reason,
+        });
+        expect(await findResponse(handle.db, local.id)).toMatchObject({
+          state: "rejected",
+          reason,
+        });
+        expect(await findResponse(handle.db, taken.id)).toMatchObject({ state: "accepted" });
+        // The Reject could not be queued: it waits in the outbox, for the agreement only.
+        expect(await outbox()).toEqual(["response-rejected"]);
+        expect(rejected).toEqual([]);
+        fail(false);
+        await relayPendingMessages(deps);
+        expect(rejected).toEqual([`${waiting.id}:${reason}`]);
+        expect(await outbox()).toEqual([]);
+      });
+    }
   });
 });

@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import type { Database } from "../db/database.ts";
 import { findGroupById } from "../db/groups.repo.ts";
 import { findIncidentByObjectId, groupMayTag } from "../db/incidents.repo.ts";
+import { insertPendingMessage } from "../db/pending-messages.repo.ts";
 import {
   deletePendingActivity,
   findProposalIncludingDeleted,
@@ -13,6 +14,7 @@ import {
   markProposalDeleted,
   updateProposal,
 } from "../db/proposals.repo.ts";
+import { declineWaitingResponses } from "../db/responses.repo.ts";
 import type { Group } from "../domain/group.ts";
 import { newId } from "../domain/ids.ts";
 import { type IncidentTagRefusal, incidentTagRefusal } from "../domain/incident.ts";
@@ -27,8 +29,10 @@ import {
   type Purpose,
   TERMINAL_STATUSES,
 } from "../domain/proposal.ts";
+import { type Ending, endingReason } from "../domain/response.ts";
+import { relayPendingMessages } from "./message-relay.ts";
 import { drainOutbox } from "./outbox-relay.ts";
-import type { Clock, ProposalPublisher } from "./ports.ts";
+import type { Clock, ConversationGateway, ProposalPublisher } from "./ports.ts";
 
 const logger = getLogger(["bayanihan", "proposals"]);
 
@@ -36,6 +40,36 @@ export interface ProposalDeps {
   readonly db: Kysely<Database>;
   readonly publisher: ProposalPublisher;
   readonly clock: Clock;
+  /**
+   * Sends the `Reject`s an ending writes right after the commit; without it
+   * they wait in the outbox for the periodic relay.
+   */
+  readonly conversations?: ConversationGateway;
+}
+
+/**
+ * A need or offer ended (fulfilled, closed, expired, deleted): in the same
+ * transaction, every answer still waiting is declined with the reason, and
+ * each pledge from another instance gets its `Reject` through the outbox,
+ * so the pledging group is told even across a crash.
+ */
+async function declineWaitingAnswers(
+  trx: Kysely<Database>,
+  proposal: Pick<Proposal, "id" | "purpose">,
+  ending: Ending,
+  now: Temporal.Instant,
+): Promise<void> {
+  const declined = await declineWaitingResponses(
+    trx,
+    proposal.id,
+    endingReason(proposal.purpose, ending),
+    now,
+  );
+  for (const response of declined) {
+    if (response.source === "agreement") {
+      await insertPendingMessage(trx, "response-rejected", response.id, now);
+    }
+  }
 }
 
 /**
@@ -127,10 +161,21 @@ export async function editProposal(
   const result = applyChanges(proposal, changes, deps.clock());
   if (!result.ok) return result;
   if (!result.changed) return { ok: true, proposal };
+  const ends =
+    TERMINAL_STATUSES.has(result.proposal.status) && !TERMINAL_STATUSES.has(proposal.status);
   const stored = await deps.db.transaction().execute(async (trx) => {
     const updated = await updateProposal(trx, result.proposal, proposal.updatedAt);
-    if (updated) await insertPendingActivity(trx, proposal.id, "update", result.proposal.updatedAt);
-    return updated;
+    if (!updated) return false;
+    await insertPendingActivity(trx, proposal.id, "update", result.proposal.updatedAt);
+    if (ends) {
+      await declineWaitingAnswers(
+        trx,
+        proposal,
+        result.proposal.status as Ending,
+        result.proposal.updatedAt,
+      );
+    }
+    return true;
   });
   if (!stored) return { ok: false, error: { type: "conflict" } };
   await relayAfterCommit(deps);
@@ -141,8 +186,10 @@ export async function deleteProposal(deps: ProposalDeps, proposal: Proposal): Pr
   const now = laterThan(proposal.updatedAt, deps.clock());
   const deleted = await deps.db.transaction().execute(async (trx) => {
     const done = await markProposalDeleted(trx, proposal.id, now);
-    if (done) await insertPendingActivity(trx, proposal.id, "delete", now);
-    return done;
+    if (!done) return false;
+    await insertPendingActivity(trx, proposal.id, "delete", now);
+    await declineWaitingAnswers(trx, proposal, "deleted", now);
+    return true;
   });
   if (deleted) await relayAfterCommit(deps);
   return deleted;
@@ -161,8 +208,10 @@ export async function expireDueProposals(deps: ProposalDeps): Promise<number> {
     };
     const stored = await deps.db.transaction().execute(async (trx) => {
       const updated = await updateProposal(trx, next, proposal.updatedAt);
-      if (updated) await insertPendingActivity(trx, proposal.id, "update", next.updatedAt);
-      return updated;
+      if (!updated) return false;
+      await insertPendingActivity(trx, proposal.id, "update", next.updatedAt);
+      await declineWaitingAnswers(trx, proposal, "expired", next.updatedAt);
+      return true;
     });
     if (stored) expired++;
   }
@@ -178,6 +227,9 @@ export async function expireDueProposals(deps: ProposalDeps): Promise<number> {
 async function relayAfterCommit(deps: ProposalDeps): Promise<void> {
   try {
     await relayPendingActivities(deps);
+    if (deps.conversations !== undefined) {
+      await relayPendingMessages({ db: deps.db, conversations: deps.conversations });
+    }
   } catch (error) {
     logger.warn("Delivery will be queued later: {error}", { error });
   }

@@ -1,17 +1,10 @@
 import { getLogger } from "@logtape/logtape";
 import type { Kysely } from "kysely";
 import type { Database } from "../db/database.ts";
-import { findGroupById } from "../db/groups.repo.ts";
 import { insertNotification } from "../db/notifications.repo.ts";
-import {
-  deletePendingMessage,
-  insertPendingMessage,
-  listPendingMessages,
-  type PendingMessageKind,
-} from "../db/pending-messages.repo.ts";
-import { findPledge } from "../db/pledges.repo.ts";
-import { findProposal, insertPendingActivity, updateProposal } from "../db/proposals.repo.ts";
-import { findResponse, insertResponse, updateResponseAnswer } from "../db/responses.repo.ts";
+import { insertPendingMessage } from "../db/pending-messages.repo.ts";
+import { insertPendingActivity, updateProposal } from "../db/proposals.repo.ts";
+import { insertResponse, updateResponseAnswer } from "../db/responses.repo.ts";
 import type { Group } from "../domain/group.ts";
 import { newId } from "../domain/ids.ts";
 import type { Proposal, Quantity } from "../domain/proposal.ts";
@@ -23,7 +16,7 @@ import {
   rejectResponse,
   takesResponses,
 } from "../domain/response.ts";
-import { drainOutbox } from "./outbox-relay.ts";
+import { relayPendingMessages } from "./message-relay.ts";
 import type { Clock, ConversationGateway, ProposalPublisher } from "./ports.ts";
 import { relayPendingActivities } from "./proposals.ts";
 import { consumeRateLimit, type RateLimit } from "./rate-limit.ts";
@@ -173,41 +166,4 @@ async function relayAfterCommit(deps: ResponseDeps): Promise<void> {
   }
 }
 
-/**
- * Hands committed conversation messages to the gateway (see drainOutbox),
- * after each decision, periodically and at startup.
- */
-export async function relayPendingMessages(
-  deps: Pick<ResponseDeps, "db" | "conversations">,
-): Promise<void> {
-  await drainOutbox(deps.db, "pending_messages", {
-    list: (limit) => listPendingMessages(deps.db, limit),
-    send: (item) => relayOne(deps, item.kind, item.subjectId),
-    remove: (id) => deletePendingMessage(deps.db, id),
-  });
-}
-
-async function relayOne(
-  deps: Pick<ResponseDeps, "db" | "conversations">,
-  kind: PendingMessageKind,
-  subjectId: string,
-): Promise<void> {
-  if (kind === "pledge") {
-    const pledge = await findPledge(deps.db, subjectId);
-    const group = pledge === null ? null : await findGroupById(deps.db, pledge.groupId);
-    if (pledge === null || group === null) return;
-    await deps.conversations.pledge(group, pledge);
-    return;
-  }
-  const response = await findResponse(deps.db, subjectId);
-  if (response === null) return;
-  const found = await findProposal(deps.db, response.proposalId);
-  if (found.state !== "live") return;
-  const group = await findGroupById(deps.db, found.proposal.groupId);
-  if (group === null) return;
-  if (kind === "response-accepted") {
-    await deps.conversations.responseAccepted(group, found.proposal, response);
-  } else {
-    await deps.conversations.responseRejected(group, found.proposal, response);
-  }
-}
+export { relayPendingMessages } from "./message-relay.ts";

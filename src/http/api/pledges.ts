@@ -1,9 +1,9 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { listNotifications, markNotificationsRead } from "../../db/notifications.repo.ts";
-import { listPledges } from "../../db/pledges.repo.ts";
+import { findPledge, listPledges } from "../../db/pledges.repo.ts";
 import { findRemoteProposal } from "../../db/remote-proposals.repo.ts";
 import { PLEDGE_LIMITS, type Pledge } from "../../domain/pledge.ts";
-import { pledgeToRemoteProposal } from "../../services/pledges.ts";
+import { pledgeToRemoteProposal, withdrawPledgeAsCoordinator } from "../../services/pledges.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { coordinatedGroup, quantityFromInput, quantityJson } from "./access.ts";
 import type { ApiDeps } from "./deps.ts";
@@ -31,7 +31,7 @@ export const PledgeSchema = z
     proposer: z.string(),
     quantity: z.object({ amount: z.number(), unit: z.string() }).nullable(),
     message: z.string(),
-    state: z.enum(["pending", "accepted", "rejected"]),
+    state: z.enum(["pending", "accepted", "rejected", "withdrawn"]),
     reason: z.string().nullable(),
     agreementId: z.string().nullable(),
     createdAt: z.string(),
@@ -121,6 +121,49 @@ export function registerPledgeRoutes(app: OpenAPIHono, deps: ApiDeps): void {
           : new ApiError(422, "unprocessable", "That is a plain post, not a need or offer");
       }
       return c.json(pledgeView(result.pledge), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/groups/{handle}/pledges/{id}/withdraw",
+      summary:
+        "Withdraw a pledge, pending or accepted: Undo of its Offer; the proposer gives the amount back (coordinator)",
+      security: [{ bearer: [] }],
+      request: {
+        params: HandleParam.extend({
+          id: z.uuid().openapi({ param: { name: "id", in: "path" } }),
+        }),
+      },
+      responses: {
+        200: {
+          description: "Withdrawn; the Undo is on its way to the proposer",
+          content: { "application/json": { schema: PledgeSchema } },
+        },
+        409: {
+          description: "It was declined or withdrawn already",
+          content: { "application/json": { schema: ErrorSchema } },
+        },
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const params = c.req.valid("param");
+      const group = await coordinatedGroup(c, deps, params.handle);
+      const pledge = await findPledge(deps.db, params.id);
+      if (pledge === null || pledge.groupId !== group.id) throw notFound("Pledge");
+      const result = await withdrawPledgeAsCoordinator(deps, pledge);
+      if (!result.ok) {
+        throw new ApiError(
+          409,
+          "conflict",
+          result.error.type === "already-ended"
+            ? `It is ${result.error.state}; only a pending or accepted pledge can be withdrawn`
+            : "It was answered meanwhile; reload and retry",
+        );
+      }
+      return c.json(pledgeView(result.pledge), 200);
     },
   );
 

@@ -8,7 +8,7 @@ import type {
   ProposalDraft,
   Purpose,
 } from "../../domain/proposal.ts";
-import type { Unit } from "../../domain/units.ts";
+import { describeQuantity, type Unit } from "../../domain/units.ts";
 import {
   createProposal,
   deleteProposal,
@@ -100,6 +100,12 @@ function changeErrorToApi(
       );
     case "expiry-in-past":
       return new ApiError(400, "invalid_request", "expiresAt must be in the future");
+    case "unit-locked":
+    case "below-pledged":
+      return new ApiError(409, "conflict", quantityLockedMessage(error), {
+        problem: error.type,
+        pledged: { amount: Number(error.pledged), unit: error.unit },
+      });
     case "conflict":
       return new ApiError(
         409,
@@ -107,6 +113,18 @@ function changeErrorToApi(
         "It was changed by someone else meanwhile; reload and retry",
       );
   }
+}
+
+/** Why the quantity may not change so, with what is pledged: the web form says the same. */
+function quantityLockedMessage(error: {
+  type: "unit-locked" | "below-pledged";
+  unit: Unit;
+  pledged: string;
+}): string {
+  const pledged = describeQuantity(error.pledged, error.unit);
+  return error.type === "unit-locked"
+    ? `Accepted pledges cover ${pledged} in this unit (${error.unit}); it cannot change`
+    : `Accepted pledges cover ${pledged}; the quantity cannot go below that`;
 }
 
 const createdAfter = ({ at, id }: { at: Temporal.Instant; id: string }) => ({ createdAt: at, id });

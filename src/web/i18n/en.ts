@@ -156,6 +156,9 @@ export const en = {
     "unknown-unit": "Please choose a unit from the list.",
     "invalid-date": "Write a date such as 2026-12-31.",
     "date-in-past": "This date has passed; choose today or a later day.",
+    "unit-locked": "Pledges were accepted in this unit, so it cannot change.",
+    "below-pledged":
+      "Accepted pledges already cover more than this; keep at least what is pledged.",
   } satisfies Record<IntakeProblem, string>,
   honeypotFilled: "This form could not be sent. Please leave the last field empty and try again.",
   rateLimited:
@@ -280,6 +283,8 @@ export const en = {
   postPublicNote:
     "Published at once to the public page and to followers. The private contact is never published.",
   postTerminal: "A finished need or offer cannot be edited; post a new one.",
+  quantityLocked: (pledged: string) =>
+    `Accepted pledges cover ${pledged}: the unit cannot change, and the quantity cannot go below that.`,
   postConflict: "Someone else changed this at the same time. Reload the page and try again.",
   saved: "Saved.",
   federationHeading: "Federation policy",
@@ -366,11 +371,22 @@ export const en = {
     pending: "Waiting for their answer",
     accepted: "Accepted",
     rejected: "Declined",
+    withdrawn: "Withdrawn",
   },
   pledgeButton: "Pledge",
   pledgeMessage: "Message to them",
   pledgeQuantity: (unit: string) => `Quantity, in ${unit} (optional)`,
   pledgeSent: "Pledge sent. They will answer it.",
+  pledgeWithdrawLink: "Withdraw",
+  pledgeWithdrawHeading: (title: string) => `Withdraw your pledge to “${title}”?`,
+  pledgeWithdrawText:
+    "They are told you can no longer give it, and what it covered counts as needed again. This cannot be undone.",
+  pledgeWithdrawConfirm: "Yes, withdraw this pledge",
+  pledgeWithdrawButton: "Withdraw the pledge",
+  pledgeWithdrawCancel: "Keep it",
+  pledgeWithdrawNotConfirmed: "Tick the box to confirm.",
+  pledgeWithdrawn: "Pledge withdrawn. They have been told.",
+  pledgeWithdrawEnded: "This pledge was declined or withdrawn already.",
   pledgeNotOpen: "It no longer takes pledges.",
   stillNeeded: (remaining: string) => `${remaining} still needed`,
   theirReason: "Their reason",

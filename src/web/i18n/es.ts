@@ -149,6 +149,9 @@ export const es: Messages = {
     "unknown-unit": "Elige una unidad de la lista.",
     "invalid-date": "Escribe una fecha como 2026-12-31.",
     "date-in-past": "Esa fecha ya pasó; elige hoy o un día posterior.",
+    "unit-locked": "Ya se aceptaron compromisos en esta unidad, así que no puede cambiar.",
+    "below-pledged":
+      "Los compromisos aceptados ya cubren más que esto; deja al menos lo comprometido.",
   },
   honeypotFilled:
     "No se pudo enviar el formulario. Deja vacío el último campo e inténtalo de nuevo.",
@@ -276,6 +279,8 @@ export const es: Messages = {
   postPublicNote:
     "Se publica enseguida en la página pública y para quienes siguen al colectivo. El contacto privado nunca se publica.",
   postTerminal: "Una necesidad u oferta terminada no se puede editar; publica una nueva.",
+  quantityLocked: (pledged) =>
+    `Los compromisos aceptados cubren ${pledged}: la unidad no puede cambiar y la cantidad no puede bajar de eso.`,
   postConflict: "Otra persona cambió esto al mismo tiempo. Recarga la página e inténtalo de nuevo.",
   saved: "Guardado.",
   federationHeading: "Política de federación",
@@ -361,11 +366,22 @@ export const es: Messages = {
     pending: "Esperando su respuesta",
     accepted: "Aceptado",
     rejected: "Rechazado",
+    withdrawn: "Retirado",
   },
   pledgeButton: "Comprometerse",
   pledgeMessage: "Mensaje para ellos",
   pledgeQuantity: (unit: string) => `Cantidad, en ${unit} (opcional)`,
   pledgeSent: "Compromiso enviado. Lo responderán.",
+  pledgeWithdrawLink: "Retirar",
+  pledgeWithdrawHeading: (title) => `¿Retirar tu compromiso con «${title}»?`,
+  pledgeWithdrawText:
+    "Se les avisa de que ya no puedes darlo, y lo que cubría vuelve a contar como necesario. No se puede deshacer.",
+  pledgeWithdrawConfirm: "Sí, retirar este compromiso",
+  pledgeWithdrawButton: "Retirar el compromiso",
+  pledgeWithdrawCancel: "Conservarlo",
+  pledgeWithdrawNotConfirmed: "Marca la casilla para confirmar.",
+  pledgeWithdrawn: "Compromiso retirado. Se les ha avisado.",
+  pledgeWithdrawEnded: "Este compromiso ya fue rechazado o retirado.",
   pledgeNotOpen: "Ya no admite compromisos.",
   stillNeeded: (remaining: string) => `faltan ${remaining}`,
   theirReason: "Su motivo",

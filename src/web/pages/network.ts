@@ -5,6 +5,7 @@ import type { QuantityProblem } from "../../domain/pledging.ts";
 import type { StoredRemoteProposal } from "../../domain/remote-proposal.ts";
 import { isUnit } from "../../domain/units.ts";
 import { formatInstant } from "../format.ts";
+import { ConfirmStepPage } from "./confirm-step.ts";
 import { quantityProblemText, quantityText } from "./responses.ts";
 import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
@@ -236,10 +237,53 @@ export function PledgesPage({
                 ),
                 p.message === "" ? null : h("p", null, p.message),
                 p.reason === null ? null : h("p", null, `${t.theirReason}: ${p.reason}`),
+                p.state === "pending" || p.state === "accepted"
+                  ? h(
+                      "p",
+                      null,
+                      h(
+                        "a",
+                        { href: `/workspace/groups/${group.handle}/pledges/${p.id}/withdraw` },
+                        t.pledgeWithdrawLink,
+                      ),
+                    )
+                  : null,
               ),
             ),
           ),
       pager ?? null,
     ],
+  });
+}
+
+/** The step before withdrawing a pledge: the proposer is told, and it cannot be undone. */
+export function WithdrawPledgePage({
+  group,
+  pledge,
+  title,
+  notConfirmed,
+  ...view
+}: WorkspaceView & {
+  group: Group;
+  pledge: Pledge;
+  /** The need's title when it is still stored here, else its id. */
+  title: string;
+  notConfirmed: boolean;
+}) {
+  const { t } = view.page;
+  const base = `/workspace/groups/${group.handle}/pledges`;
+  return ConfirmStepPage({
+    ...view,
+    title: t.pledgeWithdrawHeading(title),
+    text: t.pledgeWithdrawText,
+    action: `${base}/${pledge.id}/withdraw`,
+    box: {
+      id: "withdraw-confirm",
+      label: t.pledgeWithdrawConfirm,
+      notTicked: t.pledgeWithdrawNotConfirmed,
+    },
+    notConfirmed,
+    button: t.pledgeWithdrawButton,
+    cancel: { href: base, text: t.pledgeWithdrawCancel },
   });
 }

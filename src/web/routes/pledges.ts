@@ -1,14 +1,19 @@
 import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { listPledges } from "../../db/pledges.repo.ts";
+import { findPledge, listPledges } from "../../db/pledges.repo.ts";
 import { findRemoteProposal, listNetwork } from "../../db/remote-proposals.repo.ts";
 import { listSharedObjectIds } from "../../db/shares.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import { shareRemoteObject } from "../../services/follows.ts";
-import { pledgeToRemoteProposal } from "../../services/pledges.ts";
+import { pledgeToRemoteProposal, withdrawPledgeAsCoordinator } from "../../services/pledges.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
-import { NetworkPage, type PledgeProblem, PledgesPage } from "../pages/network.ts";
+import {
+  NetworkPage,
+  type PledgeProblem,
+  PledgesPage,
+  WithdrawPledgePage,
+} from "../pages/network.ts";
 import { PageNav } from "../pages/page-nav.ts";
 import {
   beforeIdOf,
@@ -121,7 +126,7 @@ export function registerPledgePages(app: Hono, deps: WebDeps): void {
       const target = await findRemoteProposal(db, objectId);
       if (target !== null) titles.set(objectId, target.title);
     }
-    const notice = doneNotice(c, { sent: page.t.pledgeSent });
+    const notice = doneNotice(c, { sent: page.t.pledgeSent, withdrawn: page.t.pledgeWithdrawn });
     return workspaceHtml(c, urls, PledgesPage, { group, pledges, titles, notice, pager });
   });
 
@@ -159,4 +164,52 @@ export function registerPledgePages(app: Hono, deps: WebDeps): void {
       error.type === "quantity" ? 422 : 409,
     );
   });
+
+  /** One of this group's pledges, from the path; null for another group's or none. */
+  const ownPledge = async (c: Context) => {
+    const pledge = await findPledge(db, c.req.param("id") ?? "");
+    return pledge === null || pledge.groupId !== c.get("group").id ? null : pledge;
+  };
+
+  const renderWithdraw = async (
+    c: Context,
+    pledge: NonNullable<Awaited<ReturnType<typeof ownPledge>>>,
+    notConfirmed: boolean,
+  ) => {
+    const target = await findRemoteProposal(db, pledge.objectId);
+    return workspaceHtml(
+      c,
+      urls,
+      WithdrawPledgePage,
+      { group: c.get("group"), pledge, title: target?.title ?? pledge.objectId, notConfirmed },
+      notConfirmed ? 422 : 200,
+    );
+  };
+
+  app.get("/workspace/groups/:handle/pledges/:id/withdraw", ...coordinators, async (c) => {
+    const pledge = await ownPledge(c);
+    if (pledge === null) return notFoundPage(c, urls);
+    return renderWithdraw(c, pledge, false);
+  });
+
+  app.post(
+    "/workspace/groups/:handle/pledges/:id/withdraw",
+    ...guards,
+    ...coordinators,
+    async (c) => {
+      const pledge = await ownPledge(c);
+      if (pledge === null) return notFoundPage(c, urls);
+      if (formField(await c.req.parseBody(), "confirm") !== "1") {
+        return renderWithdraw(c, pledge, true);
+      }
+      // The same use case as the API's withdraw: Undo(Offer) through the outbox.
+      const result = await withdrawPledgeAsCoordinator(deps, pledge);
+      const group = c.get("group");
+      if (result.ok) {
+        return c.redirect(`/workspace/groups/${group.handle}/pledges?done=withdrawn`, 303);
+      }
+      const { t } = pageContext(c, urls);
+      return messagePage(c, urls, t.pledgeWithdrawButton, t.pledgeWithdrawEnded, 409);
+    },
+  );
 }

@@ -17,6 +17,7 @@ import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { EMPTY_INTAKE } from "../pages/intake-form.ts";
 import { DeletePostPage, type IncidentChoice, PostFormPage, PostsPage } from "../pages/posts.ts";
+import { quantityText } from "../pages/responses.ts";
 import {
   doneNotice,
   formField,
@@ -115,6 +116,18 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
       type === "incident-ended"
     ) {
       return renderPostForm(c, { ...props, incidentRefused: type }, 422);
+    }
+    if (type === "unit-locked" || type === "below-pledged") {
+      const { pledged, unit } = result.error;
+      return renderPostForm(
+        c,
+        {
+          ...props,
+          problems: type === "unit-locked" ? { quantityUnit: type } : { quantityAmount: type },
+          formError: t.quantityLocked(quantityText(pageContext(c, urls), pledged, unit)),
+        },
+        409,
+      );
     }
     const formError =
       result.error.type === "conflict"
