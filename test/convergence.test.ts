@@ -87,6 +87,20 @@ describe("every copy along a re-share chain follows its origin", () => {
     }
   });
 
+  it("D's withdrawal of its pledge gives the amount back on every copy", async () => {
+    const pledges = (await (await d.api("GET", "/api/v1/groups/aid/pledges")).json()).items as {
+      id: string;
+    }[];
+    expect(pledges).toHaveLength(1);
+    const res = await d.api("POST", `/api/v1/groups/aid/pledges/${pledges[0]!.id}/withdraw`, {});
+    expect(res.status).toBe(200);
+    for (const node of [b, c, d]) {
+      await expect
+        .poll(async () => (await copyOn(node, need.objectId))?.quantity, POLL)
+        .toEqual({ amount: 20, unit: "one", remaining: 20, pledged: 0 });
+    }
+  });
+
   it("marking it fulfilled at A reaches D", async () => {
     const res = await a.api("PATCH", `/api/v1/needs/${need.id}`, { status: "fulfilled" });
     expect(res.status).toBe(200);
