@@ -28,6 +28,7 @@ const incident: Incident = {
 const urls = {
   objectId: new URL(incident.objectId),
   participants: new URL(`${incident.objectId}/participants`),
+  taggedItems: new URL(`${incident.objectId}/items`),
   groupId: new URL(incident.ownerActorId),
   groupFollowers: new URL(`${incident.ownerActorId}/followers`),
 };
@@ -54,6 +55,7 @@ describe("incident objects", () => {
           createdAt: incident.createdAt,
           updatedAt: incident.updatedAt,
           participantsUrl: urls.participants.href,
+          taggedItemsUrl: urls.taggedItems.href,
         },
       });
     }

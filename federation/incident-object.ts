@@ -15,8 +15,9 @@ import { httpUrl, parseInstant } from "./remote-proposal.ts";
  * The JSON of an incident as served at its id (FEDERATION.md, "Incidents").
  * An `Event`, which Mastodon shows as its name, summary and a link; its area
  * is a `Place`: a circle as AS2 `latitude`/`longitude`/`radius` with
- * `units: "km"`, a box as our `bbox` term. `status` and `participants` are
- * our terms too, defined inline so nobody has to fetch a context.
+ * `units: "km"`, a box as our `bbox` term. `status`, `participants` and
+ * `taggedItems` (the needs and offers on its board) are our terms too,
+ * defined inline so nobody has to fetch a context.
  */
 export const INCIDENT_CONTEXT = [
   "https://www.w3.org/ns/activitystreams",
@@ -29,6 +30,7 @@ export const INCIDENT_CONTEXT = [
     north: "byh:north",
     east: "byh:east",
     participants: { "@id": "byh:participants", "@type": "@id" },
+    taggedItems: { "@id": "byh:taggedItems", "@type": "@id" },
   },
 ] as const;
 
@@ -38,6 +40,7 @@ export const INCIDENT_TERM = { "@id": "byh:incident", "@type": "@id" } as const;
 export interface IncidentUrls {
   readonly objectId: URL;
   readonly participants: URL;
+  readonly taggedItems: URL;
   readonly groupId: URL;
   readonly groupFollowers: URL;
 }
@@ -74,6 +77,7 @@ export function renderIncidentObject(
     location: place(incident.area),
     status: incident.status,
     participants: urls.participants.href,
+    taggedItems: urls.taggedItems.href,
   };
   if (!incident.updatedAt.equals(incident.createdAt)) {
     object.updated = incident.updatedAt.toString();
@@ -119,6 +123,8 @@ export type IncidentReading =
       readonly ok: true;
       readonly incident: Omit<Incident, "id" | "groupId"> & {
         readonly participantsUrl: string | null;
+        /** Its board's needs and offers, on the incident's origin, when it says. */
+        readonly taggedItemsUrl: string | null;
       };
     }
   | { readonly ok: false; readonly reason: string };
@@ -202,6 +208,8 @@ export async function parseIncidentObject(
       reason: validation.problems.map((p) => `${p.field}: ${p.message}`).join("; "),
     };
   }
+  const sameOrigin = (url: string | null) =>
+    url !== null && new URL(url).origin === new URL(objectId).origin ? url : null;
   const participantsUrl = httpUrl(firstId(node, `${BYH}participants`));
   return {
     ok: true,
@@ -212,10 +220,8 @@ export async function parseIncidentObject(
       status: status as IncidentStatus,
       createdAt: published,
       updatedAt: parseInstant(literal(node, `${AS}updated`)) ?? published,
-      participantsUrl:
-        participantsUrl !== null && new URL(participantsUrl).origin === new URL(objectId).origin
-          ? participantsUrl
-          : null,
+      participantsUrl: sameOrigin(participantsUrl),
+      taggedItemsUrl: sameOrigin(httpUrl(firstId(node, `${BYH}taggedItems`))),
     },
   };
 }

@@ -1,5 +1,6 @@
 import { Event, Group as GroupActor, Note } from "@fedify/vocab";
 import type { Kysely } from "kysely";
+import { BOARD_MAX_ITEMS, listBoard } from "../src/db/board.repo.ts";
 import type { Database } from "../src/db/database.ts";
 import { hasAcceptedFollowerOnOrigin } from "../src/db/followers.repo.ts";
 import { findGroupById } from "../src/db/groups.repo.ts";
@@ -115,6 +116,7 @@ export function registerIncidentObjects(federation: AppFederation, deps: Federat
       renderIncidentObject(found.incident, {
         objectId: urls.incidentObject(id),
         participants: urls.incidentParticipants(id),
+        taggedItems: urls.incidentItems(id),
         groupId: urls.group(found.group.handle),
         groupFollowers: urls.groupFollowers(found.group.handle),
       }),
@@ -133,6 +135,33 @@ export function registerIncidentObjects(federation: AppFederation, deps: Federat
         // A participant whose domain was blocked since it joined is not vouched for.
         if (await deps.isAllowed(new URL(p.actorId))) {
           items.push(new GroupActor({ id: new URL(p.actorId) }));
+        }
+      }
+      return { items };
+    },
+  );
+
+  // The needs and offers on the incident's board, ours and the participants',
+  // in board order (at most the board's 200): a group that joins late reads
+  // them, and fetches each from its own origin. Only ids: nobody is asked to
+  // trust our copy of another instance's need.
+  federation.setCollectionDispatcher(
+    "incident-items",
+    Note,
+    "/incidents/{id}/items",
+    async (_ctx, { id }) => {
+      const found = await load(id);
+      if (found === null) return null;
+      const board = await listBoard(db, {
+        scope: { kind: "incident", incidentObjectId: found.incident.objectId },
+        limit: BOARD_MAX_ITEMS,
+      });
+      const items = board.local.map(
+        (row) => new Note({ id: urls.proposalObject(row.proposal.id) }),
+      );
+      for (const row of board.remote) {
+        if (await deps.isAllowed(new URL(row.originActorId))) {
+          items.push(new Note({ id: new URL(row.objectId) }));
         }
       }
       return { items };

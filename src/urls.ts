@@ -27,6 +27,8 @@ export interface InstanceUrls {
   incidentObject(id: string): URL;
   /** The collection of its accepted participant groups. */
   incidentParticipants(id: string): URL;
+  /** The collection of the needs and offers on its board, for groups that join late. */
+  incidentItems(id: string): URL;
   /** The incident id in one of our incident object ids, or null when it is not one. */
   incidentIdOf(objectId: URL): string | null;
   /** Where a person sees and withdraws what they sent without an account (private). */
@@ -85,6 +87,7 @@ export function instanceUrls(origin: URL): InstanceUrls {
     },
     incidentObject: (id) => at(`/incidents/${id}`),
     incidentParticipants: (id) => at(`/incidents/${id}/participants`),
+    incidentItems: (id) => at(`/incidents/${id}/items`),
     incidentIdOf(objectId) {
       if (objectId.origin !== origin.origin || objectId.search !== "") return null;
       const match = /^\/incidents\/([0-9a-f-]{36})$/.exec(objectId.pathname);

@@ -1,5 +1,6 @@
 import type { Context } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
+import type { RemoteProposal } from "../../src/domain/remote-proposal.ts";
 import type { FederationDeps } from "../federation.ts";
 import { fetchDocument, fetchRemoteObject, GONE, storeFetched } from "./received-objects.ts";
 
@@ -60,24 +61,34 @@ function itemsOf(node: Json): unknown[] {
  * outboxes give them) names it by id or embeds it; only its id is read, on
  * the author's origin. Anything else (an `Announce`, a bare id) is skipped.
  */
-function objectIdOfItem(item: unknown, origin: string): URL | null {
-  if (!isObject(item)) return null;
-  const types = typesOf(item);
-  if (!types.includes("Create") && !types.includes("Update")) return null;
-  return sameOriginUrl(idOf(item.object), origin);
+function outboxItemObject(origin: string): (item: unknown) => URL | null {
+  return (item) => {
+    if (!isObject(item)) return null;
+    const types = typesOf(item);
+    if (!types.includes("Create") && !types.includes("Update")) return null;
+    return sameOriginUrl(idOf(item.object), origin);
+  };
+}
+
+/** An item that is an object itself, by id or embedded: only its http(s) id is read. */
+function itemId(item: unknown): URL | null {
+  const id = idOf(item);
+  if (id === null || !URL.canParse(id)) return null;
+  const url = new URL(id);
+  return url.protocol === "https:" || url.protocol === "http:" ? url : null;
 }
 
 /**
- * Reads a collection of an author's items, page by page, within
- * `BACKFILL_LIMITS`, and returns the ids of the objects they name. Pages must
- * be on the author's origin; a page seen twice ends the walk (a cycle).
+ * Reads a collection, page by page, within `BACKFILL_LIMITS`, and returns
+ * the object ids `readItem` finds in its items. Pages must be on `origin`
+ * (the collection's owner's); a page seen twice ends the walk (a cycle).
  * Malformed pages end it with a reason. Throws only what a retry may fix.
  */
 async function collectObjectIds(
   ctx: Context<void>,
   deps: FederationDeps,
   collectionUrl: URL,
-  via: { handle: string; origin: string },
+  via: { handle: string; origin: string; readItem: (item: unknown) => URL | null },
 ): Promise<{ ids: URL[]; pages: number; stoppedBecause: string | null }> {
   const found = new Map<string, URL>();
   const seen = new Set<string>();
@@ -114,7 +125,7 @@ async function collectObjectIds(
     }
     pages++;
     for (const item of itemsOf(page).slice(0, BACKFILL_LIMITS.maxItemsPerPage)) {
-      const id = objectIdOfItem(item, via.origin);
+      const id = via.readItem(item);
       if (id !== null) found.set(id.href, id);
     }
     next = sameOriginUrl(idOf(page.next), via.origin);
@@ -125,24 +136,26 @@ async function collectObjectIds(
 /**
  * Fetches each object from its id (never the copy a page embeds: our own
  * outbox, for one, embeds a plain Note) and stores the open needs and offers
- * attributed to `authorId`, as if they had just been received.
+ * `belongs` accepts, as if they had just been received.
  */
 async function storeOpenProposals(
   ctx: Context<void>,
   deps: FederationDeps,
   ids: readonly URL[],
-  via: { handle: string; authorId: URL },
+  via: { handle: string; belongs: (object: RemoteProposal) => Promise<boolean> },
 ): Promise<number> {
   let stored = 0;
   const queue = [...ids];
   const worker = async () => {
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      // A participant's server may be refused by our policy: not fetched at all.
+      if (!(await deps.isAllowed(id))) continue;
       const object = await fetchRemoteObject(ctx, "Backfill", id, via.handle, deps);
       if (object === null || object === GONE) continue;
-      if (object.originActorId !== via.authorId.href) continue;
       if (object.kind !== "proposal" || (object.status !== "open" && object.status !== "pledged")) {
         continue;
       }
+      if (!(await via.belongs(object))) continue;
       if (
         (await storeFetched(ctx, deps, object, { handle: via.handle, announcedBy: null })) !== null
       ) {
@@ -179,12 +192,58 @@ export async function backfillFromOutbox(
   const { ids, pages, stoppedBecause } = await collectObjectIds(ctx, deps, outbox, {
     handle: follow.handle,
     origin,
+    readItem: outboxItemObject(origin),
   });
-  const stored = await storeOpenProposals(ctx, deps, ids, follow);
+  const stored = await storeOpenProposals(ctx, deps, ids, {
+    handle: follow.handle,
+    belongs: async (object) => object.originActorId === follow.authorId.href,
+  });
   const report = { pages, found: ids.length, stored, stoppedBecause };
   logger.info("Back-filled {stored} of {found} items from {outbox} ({pages} pages){stop}", {
     ...report,
     outbox: outbox.href,
+    stop: stoppedBecause === null ? "" : `; stopped: ${stoppedBecause}`,
+  });
+  return report;
+}
+
+/**
+ * One of our groups' Join of an incident was just accepted: reads the
+ * incident's `taggedItems` collection (on the incident's origin, within the
+ * same bounds) and stores the open needs and offers on its board, each
+ * fetched from its own origin, kept only when it is tagged with the incident
+ * and its author is the owner or an accepted participant as the owner's
+ * list says (read just before). Without it a late joiner saw only what was
+ * posted or changed after it joined.
+ */
+export async function backfillIncident(
+  ctx: Context<void>,
+  deps: FederationDeps,
+  incident: { objectId: string; ownerActorId: string; taggedItemsUrl: string | null },
+  handle: string,
+  isParticipant: (actorId: string) => Promise<boolean>,
+): Promise<BackfillReport> {
+  const origin = new URL(incident.objectId).origin;
+  const url = sameOriginUrl(incident.taggedItemsUrl, origin);
+  if (url === null) {
+    return { pages: 0, found: 0, stored: 0, stoppedBecause: "the incident lists no items" };
+  }
+  const { ids, pages, stoppedBecause } = await collectObjectIds(ctx, deps, url, {
+    handle,
+    origin,
+    readItem: itemId,
+  });
+  const stored = await storeOpenProposals(ctx, deps, ids, {
+    handle,
+    belongs: async (object) =>
+      object.incident === incident.objectId &&
+      (object.originActorId === incident.ownerActorId ||
+        (await isParticipant(object.originActorId))),
+  });
+  const report = { pages, found: ids.length, stored, stoppedBecause };
+  logger.info("Back-filled {stored} of {found} items of incident {incident}{stop}", {
+    ...report,
+    incident: incident.objectId,
     stop: stoppedBecause === null ? "" : `; stopped: ${stoppedBecause}`,
   });
   return report;

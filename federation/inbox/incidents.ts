@@ -28,6 +28,8 @@ import type { RemoteProposal } from "../../src/domain/remote-proposal.ts";
 import type { FederationDeps } from "../federation.ts";
 import { parseIncidentObject, readParticipants } from "../incident-object.ts";
 import { reshareToParticipants } from "../incident-reshare.ts";
+import { backfillIncident } from "./backfill.ts";
+import { fetchDocument, GONE } from "./received-objects.ts";
 
 const logger = getLogger(["bayanihan", "federation", "inbox", "incidents"]);
 
@@ -142,17 +144,52 @@ export async function onJoinAnswered(
     accepted,
     deps.clock(),
   );
-  if (!matched) return false;
+  if (matched === null) return false;
   if (accepted) {
     const links = await findIncidentLinks(deps.db, answer.actorId.href);
     for (const link of links) {
       const incident = await findIncidentByObjectId(deps.db, link.incidentObjectId);
       if (incident !== null && incident.groupId === null) {
         await refreshParticipants(ctx, deps, incident, link.handle);
+        if (incident.id === matched.incidentId) {
+          await backfillJoinedIncident(ctx, deps, incident, link.handle);
+        }
       }
     }
   }
   return true;
+}
+
+/**
+ * What was tagged before our group joined: the incident's current document
+ * (read again from its origin, for its `taggedItems` collection) and the
+ * needs and offers that collection lists. A document that cannot be read
+ * leaves the board to fill as needs change; an unreachable server throws,
+ * so the Accept is retried.
+ */
+async function backfillJoinedIncident(
+  ctx: Context<void>,
+  deps: FederationDeps,
+  incident: StoredIncident,
+  handle: string,
+): Promise<void> {
+  const fetched = await fetchDocument(ctx, "Accept", new URL(incident.objectId), handle, deps);
+  if (fetched === null || fetched === GONE) return;
+  const reading = await parseIncidentObject(fetched.document, ctx.contextLoader);
+  if (!reading.ok || reading.incident.objectId !== incident.objectId) {
+    return drop("Accept", new URL(incident.objectId), "the incident could not be read again");
+  }
+  await backfillIncident(
+    ctx,
+    deps,
+    {
+      objectId: incident.objectId,
+      ownerActorId: incident.ownerActorId,
+      taggedItemsUrl: reading.incident.taggedItemsUrl,
+    },
+    handle,
+    async (actorId) => (await findParticipant(deps.db, incident.id, actorId))?.state === "accepted",
+  );
 }
 
 /**

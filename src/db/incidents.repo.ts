@@ -300,7 +300,7 @@ export async function findParticipant(
 /**
  * Our group's Join was answered by the incident's owner: accepted, or (a
  * Reject) forgotten. Matched by the Join id and the owner, so nobody else
- * can answer it. Returns whether a pending participation matched.
+ * can answer it. Returns the incident whose participation matched, or null.
  */
 export async function answerJoin(
   db: Kysely<Database>,
@@ -308,7 +308,7 @@ export async function answerJoin(
   ownerActorId: string,
   accepted: boolean,
   now: Temporal.Instant,
-): Promise<boolean> {
+): Promise<{ incidentId: string } | null> {
   const participation = await db
     .selectFrom("incident_participants")
     .innerJoin("incidents", "incidents.id", "incident_participants.incident_id")
@@ -317,7 +317,7 @@ export async function answerJoin(
     .where("incident_participants.group_id", "is not", null)
     .where("incidents.owner_actor_id", "=", ownerActorId)
     .executeTakeFirst();
-  if (participation === undefined) return false;
+  if (participation === undefined) return null;
   if (accepted) {
     await db
       .updateTable("incident_participants")
@@ -332,7 +332,7 @@ export async function answerJoin(
       .where("actor_id", "=", participation.actor_id)
       .execute();
   }
-  return true;
+  return { incidentId: participation.incident_id };
 }
 
 /**
