@@ -10,11 +10,16 @@
  *   npm run bench -- near         # ?near=lat,lon&km=15 latency with 100,000 needs in five cities
  *   npm run bench -- board        # incident and allies boards with 100,000 local and 50,000
  *                                 # received needs, with and without near
+ *   npm run bench -- network      # convergence: 10 instances (own processes, PGlite), chains of
+ *                                 # re-shares up to 4 hops, 200 needs, 1,000 changes; --kill=60
+ *                                 # kills a mid-chain instance for 60 s at 40 % of the changes
  *
  * Options: --engines=pglite,postgres  --runs=5  --concurrency=4,16,32 ("default": the
  *          server's own setting)  --followers=10000 --hosts=500 (one fan-out size only)
  *          --requests=1000 (list, inbox, refusal, near, board)  --needs=100000 (list, near, board)
  *          --kinds=bad,no (refusal: only the kinds whose name contains one of these)
+ *          --changes=1000 --rate=5 (network: changes, changes started per second)
+ *          --kill=60 (network: seconds one instance stays killed; 0 = none)
  * PostgreSQL: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres);
  * a bench_<random> database is created there and dropped afterwards.
  * BENCH_VERBOSE=1 also prints PGlite's query plans.
@@ -37,9 +42,10 @@ import {
 import { DEFAULT_INBOX, type InboxOptions, type InboxResult, runInbox } from "./inbox.ts";
 import { cleanupAll, type Engine, POSTGRES_URL, postgresAvailable } from "./lib/instance.ts";
 import { configureBenchLogging } from "./lib/logging.ts";
-import { max, median, min, ms, table } from "./lib/stats.ts";
+import { max, median, min, ms, percentile, table } from "./lib/stats.ts";
 import { DEFAULT_LIST, type ListOptions, type ListResult, runList } from "./list.ts";
 import { DEFAULT_NEAR, type NearOptions, type NearResult, runNear } from "./near.ts";
+import { DEFAULT_NETWORK, type NetworkOptions, networkSummary, runNetwork } from "./network.ts";
 import {
   DEFAULT_REFUSAL,
   medianCpuMs,
@@ -48,7 +54,7 @@ import {
   runRefusal,
 } from "./refusal.ts";
 
-const BENCHMARKS = ["fanout", "inbox", "refusal", "list", "near", "board"] as const;
+const BENCHMARKS = ["fanout", "inbox", "refusal", "list", "near", "board", "network"] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 interface Args {
@@ -61,12 +67,16 @@ interface Args {
   followers: number | null;
   hosts: number | null;
   kinds: string[] | null;
+  changes: number | null;
+  rate: number | null;
+  killSeconds: number | null;
 }
 
 function usage(message: string): never {
-  console.error(`${message}\n\nUsage: npm run bench -- [fanout] [inbox] [refusal] [list] [near] [board]
+  console.error(`${message}\n\nUsage: npm run bench -- [fanout] [inbox] [refusal] [list] [near] [board] [network]
        [--engines=pglite,postgres] [--runs=5] [--concurrency=4,16,32|default]
        [--followers=10000 --hosts=500] [--requests=1000] [--needs=100000]
+       [--changes=1000] [--rate=5] [--kill=60]
        [--kinds=bad,no (refusal: only the kinds whose name contains one of these)]`);
   process.exit(2);
 }
@@ -88,6 +98,9 @@ function parseArgs(argv: readonly string[]): Args {
     followers: null,
     hosts: null,
     kinds: null,
+    changes: null,
+    rate: null,
+    killSeconds: null,
   };
   for (const arg of argv) {
     const option = /^--([a-z]+)=(.*)$/.exec(arg);
@@ -123,6 +136,15 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       case "hosts":
         args.hosts = positive(name, value);
+        break;
+      case "changes":
+        args.changes = positive(name, value);
+        break;
+      case "rate":
+        args.rate = positive(name, value);
+        break;
+      case "kill":
+        args.killSeconds = value === "0" ? 0 : positive(name, value);
         break;
       case "kinds":
         args.kinds = value.split(",").filter((kind) => kind !== "");
@@ -534,6 +556,33 @@ async function main(): Promise<void> {
         boardTable(results),
         ...results.flatMap((r) => r.notes.map((n) => `${r.engine}: ${n}`)),
         `(board took ${((performance.now() - t) / 1000).toFixed(0)} s; load after: ${loadLine(cpus.length)})`,
+      ].join("\n"),
+    );
+  }
+
+  if (args.benchmarks.includes("network")) {
+    const options: NetworkOptions = {
+      ...DEFAULT_NETWORK,
+      ...(args.needs !== null ? { needs: args.needs } : {}),
+      ...(args.changes !== null ? { changes: args.changes } : {}),
+      ...(args.rate !== null ? { changesPerSecond: args.rate } : {}),
+      ...(args.killSeconds !== null ? { killMs: args.killSeconds * 1000 } : {}),
+    };
+    const kill =
+      options.killMs > 0 ? `, one mid-chain instance killed for ${options.killMs / 1000} s` : "";
+    console.log(
+      `\n== Network: 10 instances (PGlite, own processes), ${options.needs} needs, ${options.changes} changes at ${options.changesPerSecond}/s${kill} ==`,
+    );
+    console.log(`Load before: ${loadLine(cpus.length)}`);
+    const t = performance.now();
+    const result = await runNetwork(options);
+    const p99 = percentile(result.convergenceMs, 0.99);
+    summary.push(
+      [
+        `Network convergence (10 instances on loopback, each its own process on PGlite; re-share chains up to 4 hops; ${options.needs} needs, ${options.changes} changes at ${options.changesPerSecond}/s${kill}; a change converges when the last copy anywhere reflects it, copies polled every ${options.pollMs} ms; targets p99 ≤ 30 s, 0 stale):`,
+        table([["measure", "value"], ...networkSummary(result)]),
+        `p99 / 30 s target: ${(p99 / 30_000).toFixed(2)}${p99 <= 30_000 ? " ok" : " OVER"}; stale copies: ${result.staleCopies}${result.staleCopies === 0 ? " ok" : " OVER"}`,
+        `(network took ${((performance.now() - t) / 1000).toFixed(0)} s; load after: ${loadLine(cpus.length)})`,
       ].join("\n"),
     );
   }
