@@ -33,6 +33,11 @@ export interface FederationDeps {
   readonly isAllowed: (url: URL) => Promise<boolean>;
   /** Whether an inbox URL may receive deliveries (public address unless ALLOW_PRIVATE_ADDRESS). */
   readonly isDeliverable: (inbox: URL) => Promise<boolean>;
+  /**
+   * Reads an actor's document again bypassing every cache, so every cache
+   * holds its current keys (security/wiring.ts `refreshActor`). Never throws.
+   */
+  readonly refreshActor: (actorId: URL) => Promise<void>;
   /** Start the queue workers in this process (false for a web-only process). */
   readonly manuallyStartQueue?: boolean;
 }

@@ -126,6 +126,7 @@ export async function createInstance(
     onPermanentFailure: security.onPermanentFailure,
     isAllowed: (url) => federationPolicy.isAllowed(url),
     isDeliverable: security.isDeliverable,
+    refreshActor: (actorId) => security.refreshActor(actorId),
     manuallyStartQueue: true,
   });
   const isAllowed = (url: URL) => federationPolicy.isAllowed(url);

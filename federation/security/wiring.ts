@@ -24,12 +24,17 @@ import {
 } from "./domain-screen.ts";
 import { type InboxScreenFailure, screenInboxRequest } from "./inbox-guard.ts";
 import { checkClaimedKeyOrigins, checkKeyOwnership } from "./key-ownership.ts";
+import { createKeyRefresh, RefetchTooSoon } from "./key-refresh.ts";
 import {
   type DeliveryFailureFacts,
   describeDeliveryFailure,
 } from "./outbound/delivery-failures.ts";
 import { createDeliveryGuard, guardMessageQueue } from "./outbound/delivery-guard.ts";
-import { createOutboundLoaderFactories } from "./outbound/document-loader.ts";
+import {
+  createDocumentLoaderFactory,
+  createOutboundLoaderFactories,
+  REMOTE_DOCUMENT_TTL,
+} from "./outbound/document-loader.ts";
 import { installFetchGuard } from "./outbound/fetch-guard.ts";
 import { deliveryRetryPolicy } from "./outbound/retry-policy.ts";
 import { type CachedVerdict, createSignatureCheck } from "./signature-check.ts";
@@ -44,8 +49,12 @@ const SIGNATURE_WINDOW = Temporal.Duration.from({ hours: 1 });
 /** Keys imported for signature checks are re-fetched after this long. */
 const SIGNING_KEY_TTL = Temporal.Duration.from({ minutes: 5 });
 const MAX_CACHED_SIGNING_KEYS = 4096;
-/** A key that fails to verify is re-read at most this often (see signature-check.ts). */
-const SIGNING_KEY_MIN_REREAD = Temporal.Duration.from({ seconds: 30 });
+/**
+ * A key document is read bypassing every cache at most this often per
+ * process (after a signature fails under a cached key, an actor Update, a key
+ * the cached actor does not list): key-refresh.ts.
+ */
+const KEY_REFETCH_INTERVAL = Temporal.Duration.from({ seconds: 30 });
 
 export interface FederationSecurity {
   readonly documentLoaderFactory: DocumentLoaderFactory;
@@ -77,6 +86,12 @@ export interface FederationSecurity {
     request: Request,
     federation: AppFederation,
   ): Promise<Request | Response | VerifiedInboxPost>;
+  /**
+   * Reads an actor's document again bypassing every cache (at most once per
+   * 30 s), so that every cache holds the keys it lists now: for an actor's
+   * `Update` of itself. Never throws.
+   */
+  refreshActor(actorId: URL): Promise<void>;
 }
 
 /**
@@ -96,17 +111,23 @@ export function createFederationSecurity(deps: {
   policy: { isAllowed: HostPolicy; revalidate(): Promise<void> };
 }): FederationSecurity {
   const { allowPrivateAddress } = deps.config;
+  const userAgent = `Bayanihan (+${deps.config.origin.href})`;
+  installFetchGuard({ allowPrivateAddress });
+  const loaders = createOutboundLoaderFactories({ allowPrivateAddress, kv: deps.kv, userAgent });
+  const keyRefresh = createKeyRefresh({
+    // The same bounded loader, without the KV document cache in front.
+    load: createDocumentLoaderFactory({ allowPrivateAddress, userAgent })(),
+    kv: deps.kv,
+    minInterval: KEY_REFETCH_INTERVAL,
+    documentTtl: REMOTE_DOCUMENT_TTL,
+    maxDocuments: MAX_CACHED_SIGNING_KEYS,
+  });
   const signatures = createSignatureCheck({
     ttl: SIGNING_KEY_TTL,
     maxKeys: MAX_CACHED_SIGNING_KEYS,
-    minReread: SIGNING_KEY_MIN_REREAD,
+    refresh: keyRefresh,
   });
-  installFetchGuard({ allowPrivateAddress });
-  const loaders = createOutboundLoaderFactories({
-    allowPrivateAddress,
-    kv: deps.kv,
-    userAgent: `Bayanihan (+${deps.config.origin.href})`,
-  });
+
   const guard = createDeliveryGuard({
     allowPrivateAddress,
     isHostAllowed: (inbox) => deps.policy.isAllowed(inbox),
@@ -266,7 +287,7 @@ export function createFederationSecurity(deps: {
         screened.json,
         screened.keyIds,
         context().documentLoader,
-        { contextLoader: context().contextLoader },
+        { contextLoader: context().contextLoader, refetchDocument: keyRefresh.refetch },
       );
       if (!ownership.ok) {
         logger.info("Refused an inbox POST: {error}", { error: ownership.error });
@@ -282,7 +303,20 @@ export function createFederationSecurity(deps: {
         actorId: ownership.actorId,
       };
     },
+    refreshActor: (actorId) => refetchQuietly(actorId),
   };
+
+  async function refetchQuietly(actorId: URL): Promise<void> {
+    try {
+      await keyRefresh.refetch(actorId.href);
+    } catch (error) {
+      if (error instanceof RefetchTooSoon) return;
+      logger.info("Could not read {actorId} again: {error}", {
+        actorId: actorId.href,
+        error: String(error),
+      });
+    }
+  }
 }
 
 function domainFailure(claim: URL, what: "inbox POST" | "GET"): InboxScreenFailure {
