@@ -38,6 +38,8 @@ export interface FederationDeps {
    * holds its current keys (security/wiring.ts `refreshActor`). Never throws.
    */
   readonly refreshActor: (actorId: URL) => Promise<void>;
+  /** Forgets a remote actor that deleted itself (services/departed-actors.ts). */
+  readonly forgetActor: (actorId: URL) => Promise<void>;
   /** Start the queue workers in this process (false for a web-only process). */
   readonly manuallyStartQueue?: boolean;
 }

@@ -21,6 +21,7 @@ import { KyselyMessageQueue } from "./db/message-queue.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import type { Group } from "./domain/group.ts";
 import { createHttpApp } from "./http/app.ts";
+import { forgetDepartedActor } from "./services/departed-actors.ts";
 import { createFederationPolicyService } from "./services/federation-policy.ts";
 import { relayPendingIncidentMessages } from "./services/incidents.ts";
 import type { Clock } from "./services/ports.ts";
@@ -94,11 +95,15 @@ export async function createInstance(
   // delivery the receiver's signature flavour: kept in memory, not re-read.
   const kv = new CachedKvStore(new KyselyKvStore(database.db));
   const federationPolicy = await createFederationPolicyService({ database, clock });
+  const forgetActor = async (actorId: URL) => {
+    await forgetDepartedActor({ db: database.db, clock }, actorId);
+  };
   const security = createFederationSecurity({
     db: database.db,
     config,
     kv,
     policy: federationPolicy,
+    onActorGone: forgetActor,
   });
   const queue = security.guardQueue(
     new KyselyMessageQueue(database, {
@@ -127,6 +132,7 @@ export async function createInstance(
     isAllowed: (url) => federationPolicy.isAllowed(url),
     isDeliverable: security.isDeliverable,
     refreshActor: (actorId) => security.refreshActor(actorId),
+    forgetActor,
     manuallyStartQueue: true,
   });
   const isAllowed = (url: URL) => federationPolicy.isAllowed(url);

@@ -30,3 +30,16 @@ export async function onActorUpdated(update: Update, deps: FederationDeps): Prom
   await deps.refreshActor(actorId);
   return true;
 }
+
+/**
+ * `Delete` of an actor by itself: it leaves our groups' followers, our
+ * follows of it end, and what it left with us goes
+ * (services/departed-actors.ts). True when the activity was this.
+ */
+export async function onActorDeleted(del: Delete, deps: FederationDeps): Promise<boolean> {
+  const actorId = selfReference(del);
+  if (actorId === null) return false;
+  logger.info("{actor} deleted itself: forgetting it", { actor: actorId.href });
+  await deps.forgetActor(actorId);
+  return true;
+}

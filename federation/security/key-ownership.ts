@@ -17,6 +17,7 @@
  */
 import { preloadedContexts } from "@fedify/vocab-runtime";
 import jsonld from "@fedify/vocab-runtime/jsonld";
+import { isGone } from "./key-refresh.ts";
 
 export interface LoadedDocument {
   document: unknown;
@@ -35,6 +36,8 @@ export type KeyOwnershipError =
   /** More than one actor, or the plain and JSON-LD readings name different actors. */
   | "actor_ambiguous"
   | "actor_unavailable"
+  /** The actor's own origin answers 410 Gone for it: the actor was deleted. */
+  | "actor_gone"
   /** The fetched actor document is not the actor (another id, or not an actor). */
   | "actor_document_mismatch"
   | "key_missing"
@@ -336,6 +339,7 @@ export async function checkKeyOwnership(
     // The cached document may predate a key the actor added since.
     const fresh = await readActor(options.refetchDocument, documentUrl, actorId);
     if (fresh.ok) listed = listedKeyIds(fresh.actor);
+    else if (fresh.error === "actor_gone") return fresh;
   }
   for (const keyId of keyIds) {
     if (!listed.has(keyId.href)) {
@@ -358,6 +362,9 @@ async function readActor(
   try {
     loaded = await load(documentUrl.href);
   } catch (error) {
+    if (isGone(error)) {
+      return refuse("actor_gone", `The actor ${actorId.href} is gone (its server answers 410).`);
+    }
     return refuse(
       "actor_unavailable",
       `The actor ${actorId.href} could not be fetched: ${String(error)}`,

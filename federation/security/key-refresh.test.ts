@@ -96,4 +96,22 @@ describe("key refresh", () => {
     await expect(refresh.refetch(MAIN_KEY)).rejects.toBeInstanceOf(RefetchTooSoon);
     expect(reads).toEqual([MAIN_KEY, MAIN_KEY]);
   });
+
+  it("tells who listens when a document answers 410 Gone", async () => {
+    const { refresh, answer } = setup();
+    const gone: string[] = [];
+    refresh.onGone(async (url) => {
+      gone.push(url);
+    });
+    answer(404);
+    await expect(refresh.refetch(MAIN_KEY)).rejects.toBeInstanceOf(FetchError);
+    expect(gone).toEqual([]);
+    const other = setup();
+    other.refresh.onGone(async (url) => {
+      gone.push(url);
+    });
+    other.answer(410);
+    await expect(other.refresh.refetch(MAIN_KEY)).rejects.toBeInstanceOf(FetchError);
+    expect(gone).toEqual([ACTOR]);
+  });
 });

@@ -57,6 +57,14 @@ export interface KeyRefresh {
   refetch: DocumentLoader;
   /** Called with the document URL (no fragment) after each successful refetch. */
   onRefreshed(listener: (documentUrl: string, keyIds: readonly string[]) => void): void;
+  /** Called with the document URL (no fragment) when a refetch is answered 410 Gone. */
+  onGone(listener: (documentUrl: string) => Promise<void>): void;
+}
+
+/** Whether a load failed because the server answered 410 Gone (Fedify's FetchError carries the response). */
+export function isGone(error: unknown): boolean {
+  const response = (error as { response?: unknown } | null)?.response;
+  return response instanceof Response && response.status === 410;
 }
 
 /** Fedify 2.3.6's default `kvPrefixes` (read in its source). */
@@ -104,6 +112,7 @@ export function createKeyRefresh(options: KeyRefreshOptions): KeyRefresh {
   /** Document URL → when `refetch` last read it (epoch ms), oldest first. */
   const reads = new Map<string, number>();
   const listeners: ((documentUrl: string, keyIds: readonly string[]) => void)[] = [];
+  const goneListeners: ((documentUrl: string) => Promise<void>)[] = [];
 
   const recently = (documentUrl: string) => {
     const readAt = reads.get(documentUrl);
@@ -141,12 +150,23 @@ export function createKeyRefresh(options: KeyRefreshOptions): KeyRefresh {
         if (oldest === undefined) break;
         reads.delete(oldest);
       }
-      const fetched = await options.load(url, loaderOptions);
+      let fetched: RemoteDocument;
+      try {
+        fetched = await options.load(url, loaderOptions);
+      } catch (error) {
+        if (isGone(error)) {
+          await Promise.all(goneListeners.map((listener) => listener(documentUrl)));
+        }
+        throw error;
+      }
       await refreshCaches(url, fetched, documentUrl);
       return fetched;
     },
     onRefreshed(listener) {
       listeners.push(listener);
+    },
+    onGone(listener) {
+      goneListeners.push(listener);
     },
   };
 }

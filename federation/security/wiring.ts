@@ -7,7 +7,7 @@ import type {
   RetryPolicy,
 } from "@fedify/fedify";
 import { getTypeId } from "@fedify/vocab";
-import type { DocumentLoaderFactory } from "@fedify/vocab-runtime";
+import type { DocumentLoader, DocumentLoaderFactory } from "@fedify/vocab-runtime";
 import { getLogger } from "@logtape/logtape";
 import type { Kysely } from "kysely";
 import type { Config } from "../../src/config.ts";
@@ -24,7 +24,7 @@ import {
 } from "./domain-screen.ts";
 import { type InboxScreenFailure, screenInboxRequest } from "./inbox-guard.ts";
 import { checkClaimedKeyOrigins, checkKeyOwnership } from "./key-ownership.ts";
-import { createKeyRefresh, RefetchTooSoon } from "./key-refresh.ts";
+import { createKeyRefresh, isGone, RefetchTooSoon, withoutFragment } from "./key-refresh.ts";
 import {
   type DeliveryFailureFacts,
   describeDeliveryFailure,
@@ -55,6 +55,11 @@ const MAX_CACHED_SIGNING_KEYS = 4096;
  * the cached actor does not list): key-refresh.ts.
  */
 const KEY_REFETCH_INTERVAL = Temporal.Duration.from({ seconds: 30 });
+/** An actor found gone is forgotten once; its later 410s within this time cost nothing. */
+const GONE_MEMORY_MS = 10 * 60_000;
+const MAX_GONE_REMEMBERED = 1000;
+/** Actors of a gone inbox whose documents are read again after a failed delivery. */
+const MAX_GONE_CHECKS = 20;
 
 export interface FederationSecurity {
   readonly documentLoaderFactory: DocumentLoaderFactory;
@@ -109,6 +114,11 @@ export function createFederationSecurity(deps: {
    * changes before a delivery and before a received activity is handled.
    */
   policy: { isAllowed: HostPolicy; revalidate(): Promise<void> };
+  /**
+   * Forgets an actor whose own server answers 410 Gone for it (its document
+   * read on a key fetch or after a failed delivery).
+   */
+  onActorGone?: (actorId: URL) => Promise<void>;
 }): FederationSecurity {
   const { allowPrivateAddress } = deps.config;
   const userAgent = `Bayanihan (+${deps.config.origin.href})`;
@@ -128,6 +138,37 @@ export function createFederationSecurity(deps: {
     refresh: keyRefresh,
   });
 
+  /** Actor ids forgotten lately (epoch ms), so a flood of 410s forgets once. */
+  const forgotten = new Map<string, number>();
+  async function actorGone(actorId: string): Promise<void> {
+    if (deps.onActorGone === undefined || !URL.canParse(actorId)) return;
+    const at = forgotten.get(actorId);
+    if (at !== undefined && Date.now() < at + GONE_MEMORY_MS) return;
+    forgotten.delete(actorId);
+    forgotten.set(actorId, Date.now());
+    if (forgotten.size > MAX_GONE_REMEMBERED) forgotten.delete(forgotten.keys().next().value!);
+    logger.info("{actorId} is gone (410): forgetting it", { actorId });
+    try {
+      await deps.onActorGone(new URL(actorId));
+    } catch (error) {
+      forgotten.delete(actorId);
+      logger.warn("Could not forget the gone actor {actorId}: {error}", { actorId, error });
+    }
+  }
+  // A document answering 410 to a read that bypassed the caches: whatever
+  // actor has that id is gone, as its own server says.
+  keyRefresh.onGone(actorGone);
+  /** The caching loader, noticing a 410 for the document of the key's actor. */
+  const noticingGone =
+    (load: DocumentLoader): DocumentLoader =>
+    async (url, options) => {
+      try {
+        return await load(url, options);
+      } catch (error) {
+        if (isGone(error)) await actorGone(withoutFragment(url));
+        throw error;
+      }
+    };
   const guard = createDeliveryGuard({
     allowPrivateAddress,
     isHostAllowed: (inbox) => deps.policy.isAllowed(inbox),
@@ -194,7 +235,14 @@ export function createFederationSecurity(deps: {
         });
       },
     },
-    async onPermanentFailure(_ctx, { inbox, activity, error }) {
+    async onPermanentFailure(_ctx, { inbox, activity, error, actorIds }) {
+      // An inbox that is gone may mean its actor is: ask the actor's own
+      // document, bypassing the caches (a 410 there forgets the actor). A
+      // shared inbox serves many actors; a few are asked, in parallel, so the
+      // worker is not held for long.
+      await Promise.all(
+        actorIds.slice(0, MAX_GONE_CHECKS).map((actorId) => refetchQuietly(actorId)),
+      );
       await recordFailure({
         inbox,
         activityId: activity.id?.href ?? null,
@@ -275,7 +323,7 @@ export function createFederationSecurity(deps: {
       const verified =
         early === "valid" ||
         (await signatures.verify({ head: request, request: () => screened.request }, () => ({
-          documentLoader: context().documentLoader,
+          documentLoader: noticingGone(context().documentLoader),
           contextLoader: context().contextLoader,
           timeWindow: SIGNATURE_WINDOW,
         })));
@@ -289,6 +337,10 @@ export function createFederationSecurity(deps: {
         context().documentLoader,
         { contextLoader: context().contextLoader, refetchDocument: keyRefresh.refetch },
       );
+      if (!ownership.ok && ownership.error === "actor_gone") {
+        const actorId = claimedActorIds(screened.json)[0];
+        if (actorId !== undefined) await actorGone(withoutFragment(actorId.href));
+      }
       if (!ownership.ok) {
         logger.info("Refused an inbox POST: {error}", { error: ownership.error });
         return refusal(ownership.status, ownership.error, ownership.message);
