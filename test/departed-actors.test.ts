@@ -3,6 +3,7 @@ import { startTestInstance, type TestInstance } from "./helpers/instance.ts";
 import {
   type KeyedActor,
   type KeyedActorServer,
+  newRsaKey,
   startKeyedActorServer,
 } from "./helpers/keyed-actors.ts";
 import { waitFor } from "./helpers/wait.ts";
@@ -58,6 +59,8 @@ describe("actors that go away", () => {
     };
     expect((await actor.post(groupInbox, follow)).status).toBe(202);
     await waitFor(`${name} following`, async () => (await followerState(actor)) === "accepted");
+    // Its Accept delivered, so no later delivery reaches it unasked.
+    await waitFor(`${name} accepted`, () => actor.received.some((a) => a.type === "Accept"));
     return actor;
   }
 
@@ -128,7 +131,23 @@ describe("actors that go away", () => {
     expect(await followerState(target)).toBe("accepted");
   });
 
-  it("forgets an actor whose document answers 410 Gone", async () => {
+  it("forgets an actor whose document answers 410 Gone when its key is fetched", async () => {
+    const ghost = await follower(peers, "ghost");
+    ghost.gone = true;
+    // A key the instance has never seen: fetching it reaches the actor's document.
+    const unseen = await newRsaKey(new URL(`${ghost.id.href}#key-2`));
+    const probe = deleteOf(ghost, new URL(`${ghost.id.href}/notes/1`));
+    const response = await ghost.post(groupInbox, probe, {
+      key: { id: unseen.id, privateKey: unseen.pair.privateKey },
+    });
+    expect(response.status).toBe(401);
+    await waitFor(
+      "the gone actor forgotten",
+      async () => (await followerState(ghost)) === undefined,
+    );
+  });
+
+  it("forgets an actor whose document answers 410 Gone after a delivery", async () => {
     const gone = await follower(peers, "gone");
     // One of our group's follows of it, pending (it never answered).
     const following = await instance.api("POST", "/api/v1/groups/food/following", {
