@@ -35,6 +35,13 @@ export interface FederationDeps {
   readonly isDeliverable: (inbox: URL) => Promise<boolean>;
   /** An inbox listener committed outbox rows: send them now rather than at the next periodic pass. */
   readonly onOutboxWritten?: () => void;
+  /**
+   * Reads an actor's document again bypassing every cache, so every cache
+   * holds its current keys (security/wiring.ts `refreshActor`). Never throws.
+   */
+  readonly refreshActor: (actorId: URL) => Promise<void>;
+  /** Forgets a remote actor that deleted itself (services/departed-actors.ts). */
+  readonly forgetActor: (actorId: URL) => Promise<void>;
   /** Start the queue workers in this process (false for a web-only process). */
   readonly manuallyStartQueue?: boolean;
 }

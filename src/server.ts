@@ -22,6 +22,7 @@ import { migrateToLatest } from "./db/migrate.ts";
 import { pruneRelayed } from "./db/relayed-changes.repo.ts";
 import type { Group } from "./domain/group.ts";
 import { createHttpApp } from "./http/app.ts";
+import { forgetDepartedActor } from "./services/departed-actors.ts";
 import { createFederationPolicyService } from "./services/federation-policy.ts";
 import { relayPendingIncidentMessages } from "./services/incidents.ts";
 import type { Clock } from "./services/ports.ts";
@@ -102,11 +103,15 @@ export async function createInstance(
   // delivery the receiver's signature flavour: kept in memory, not re-read.
   const kv = new CachedKvStore(new KyselyKvStore(database.db));
   const federationPolicy = await createFederationPolicyService({ database, clock });
+  const forgetActor = async (actorId: URL) => {
+    await forgetDepartedActor({ db: database.db, clock }, actorId);
+  };
   const security = createFederationSecurity({
     db: database.db,
     config,
     kv,
     policy: federationPolicy,
+    onActorGone: forgetActor,
   });
   const queue = security.guardQueue(
     new KyselyMessageQueue(database, {
@@ -141,6 +146,8 @@ export async function createInstance(
         await relayPendingActivities(proposalDeps);
         await relayPendingMessages(messageDeps);
       }),
+    refreshActor: (actorId) => security.refreshActor(actorId),
+    forgetActor,
     manuallyStartQueue: true,
   });
   const isAllowed = (url: URL) => federationPolicy.isAllowed(url);

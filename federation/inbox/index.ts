@@ -12,6 +12,7 @@ import {
 } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { AppFederation, FederationDeps } from "../federation.ts";
+import { onActorDeleted, onActorUpdated } from "./actors.ts";
 import { onFollowAnswered, onFollowed, onUndone } from "./follows.ts";
 import { onIncidentUpdated, onJoinAnswered, onJoined } from "./incidents.ts";
 import { onAnnounced, onCreated, onDeleted, onUpdated } from "./proposals.ts";
@@ -56,10 +57,13 @@ export function registerInbox(federation: AppFederation, deps: FederationDeps): 
       if (!(await onReplyCreatedOrUpdated(ctx, create, deps))) await onCreated(ctx, create, deps);
     })
     .on(Update, async (ctx, update) => {
+      if (await onActorUpdated(update, deps)) return;
       if (await onIncidentUpdated(ctx, update, deps)) return;
       if (!(await onReplyCreatedOrUpdated(ctx, update, deps))) await onUpdated(ctx, update, deps);
     })
+    // An actor deleting itself, else a reply, else a need or offer.
     .on(Delete, async (ctx, del) => {
+      if (await onActorDeleted(del, deps)) return;
       if (!(await onReplyDeleted(del, deps))) await onDeleted(ctx, del, deps);
     })
     .on(Offer, (ctx, offer) => onOffered(ctx, offer, deps))

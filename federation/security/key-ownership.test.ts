@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createFederation, type Federation, MemoryKvStore } from "@fedify/fedify";
 import { generateCryptoKeyPair, signRequest } from "@fedify/fedify/sig";
 import { Create, CryptographicKey, Person } from "@fedify/vocab";
+import { FetchError } from "@fedify/vocab-runtime";
 import { type ServerType, serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { screenInboxRequest } from "./inbox-guard.ts";
@@ -93,6 +94,52 @@ describe("checkClaimedKeyOrigins", () => {
 });
 
 describe("checkKeyOwnership", () => {
+  it("reads the actor again past the caches when the cached one does not list the key", async () => {
+    const newKey = `${VICTIM}#key-2`;
+    const rotated = { ...victimDocument, publicKey: { ...victimDocument.publicKey, id: newKey } };
+    const cached = memoryLoader(world);
+    const fresh = memoryLoader({ [VICTIM]: rotated });
+    const result = await checkKeyOwnership(createFrom(VICTIM), [url(newKey)], cached.load, {
+      refetchDocument: fresh.load,
+    });
+    expect(result).toMatchObject({ ok: true });
+    expect(fresh.requested).toEqual([VICTIM]);
+    // A listed key needs no second read; an unlisted one is refused after it.
+    const again = memoryLoader({ [VICTIM]: rotated });
+    expect(
+      await checkKeyOwnership(createFrom(VICTIM), [url(VICTIM_KEY)], cached.load, {
+        refetchDocument: again.load,
+      }),
+    ).toMatchObject({ ok: true });
+    expect(again.requested).toEqual([]);
+    expect(
+      await checkKeyOwnership(createFrom(VICTIM), [url(ROGUE_KEY_ON_VICTIM_HOST)], cached.load, {
+        refetchDocument: again.load,
+      }),
+    ).toMatchObject({ ok: false, error: "key_not_owned" });
+  });
+
+  it("says the actor is gone when its own server answers 410", async () => {
+    const gone: LoadDocument = async (target) => {
+      throw new FetchError(target, "HTTP 410", new Response(null, { status: 410 }));
+    };
+    expect(await checkKeyOwnership(createFrom(VICTIM), [url(VICTIM_KEY)], gone)).toMatchObject({
+      ok: false,
+      error: "actor_gone",
+    });
+    // Also when only the read past the caches finds it gone.
+    expect(
+      await checkKeyOwnership(
+        createFrom(VICTIM),
+        [url(`${VICTIM}#key-2`)],
+        memoryLoader(world).load,
+        {
+          refetchDocument: gone,
+        },
+      ),
+    ).toMatchObject({ ok: false, error: "actor_gone" });
+  });
+
   it("refuses forgery (a): a key on the attacker's host whose document names the victim as owner", async () => {
     const { load, requested } = memoryLoader(world);
     const result = await checkKeyOwnership(createFrom(VICTIM), [url(ATTACKER_KEY)], load);

@@ -17,6 +17,7 @@
  */
 import { preloadedContexts } from "@fedify/vocab-runtime";
 import jsonld from "@fedify/vocab-runtime/jsonld";
+import { isGone } from "./key-refresh.ts";
 
 export interface LoadedDocument {
   document: unknown;
@@ -35,6 +36,8 @@ export type KeyOwnershipError =
   /** More than one actor, or the plain and JSON-LD readings name different actors. */
   | "actor_ambiguous"
   | "actor_unavailable"
+  /** The actor's own origin answers 410 Gone for it: the actor was deleted. */
+  | "actor_gone"
   /** The fetched actor document is not the actor (another id, or not an actor). */
   | "actor_document_mismatch"
   | "key_missing"
@@ -62,6 +65,13 @@ export interface KeyOwnershipOptions {
    * expand. Default 20,000; real activities have a few hundred.
    */
   maxNodes?: number;
+  /**
+   * Reads the actor document again bypassing every cache, when the one
+   * `loadDocument` gave does not list a claimed key: the actor may have
+   * added it since (key-refresh.ts; it throws when it read the document
+   * moments ago). Absent: the first reading decides.
+   */
+  refetchDocument?: LoadDocument;
 }
 
 const AS = "https://www.w3.org/ns/activitystreams#";
@@ -322,10 +332,39 @@ export async function checkKeyOwnership(
   // Never trust an embedded actor: fetch the document its own origin serves.
   const documentUrl = new URL(actorId);
   documentUrl.hash = "";
+  const read = await readActor(loadDocument, documentUrl, actorId);
+  if (!read.ok) return read;
+  let listed = listedKeyIds(read.actor);
+  if (options.refetchDocument && keyIds.some((keyId) => !listed.has(keyId.href))) {
+    // The cached document may predate a key the actor added since.
+    const fresh = await readActor(options.refetchDocument, documentUrl, actorId);
+    if (fresh.ok) listed = listedKeyIds(fresh.actor);
+    else if (fresh.error === "actor_gone") return fresh;
+  }
+  for (const keyId of keyIds) {
+    if (!listed.has(keyId.href)) {
+      return refuse(
+        "key_not_owned",
+        `The actor ${actorId.href} does not list the key ${keyId.href} among its keys.`,
+      );
+    }
+  }
+  return { ok: true, actorId };
+}
+
+/** The actor document its own origin serves for `actorId`, or why it cannot vouch for keys. */
+async function readActor(
+  load: LoadDocument,
+  documentUrl: URL,
+  actorId: URL,
+): Promise<{ ok: true; actor: JsonObject } | KeyOwnershipFailure> {
   let loaded: LoadedDocument;
   try {
-    loaded = await loadDocument(documentUrl.href);
+    loaded = await load(documentUrl.href);
   } catch (error) {
+    if (isGone(error)) {
+      return refuse("actor_gone", `The actor ${actorId.href} is gone (its server answers 410).`);
+    }
     return refuse(
       "actor_unavailable",
       `The actor ${actorId.href} could not be fetched: ${String(error)}`,
@@ -355,15 +394,5 @@ export async function checkKeyOwnership(
   if (!types.some((type) => typeof type === "string" && ACTOR_TYPES.has(type))) {
     return refuse("actor_document_mismatch", `${actorId.href} is not an actor.`);
   }
-
-  const listed = listedKeyIds(actor);
-  for (const keyId of keyIds) {
-    if (!listed.has(keyId.href)) {
-      return refuse(
-        "key_not_owned",
-        `The actor ${actorId.href} does not list the key ${keyId.href} among its keys.`,
-      );
-    }
-  }
-  return { ok: true, actorId };
+  return { ok: true, actor };
 }

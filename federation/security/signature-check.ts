@@ -8,15 +8,12 @@
  * in-memory key cache refuses a forged request for one verification, and the
  * cache keeps the imported `CryptoKey` between requests from the same sender.
  *
- * When verification fails with a cached key, `verifyRequest` fetches the key
- * once more, without the cache, and stores what it fetched, so a rotated key
- * still works. Left alone, that makes every forged signature cost a re-read,
- * a JSON-LD parse and a key import (about 2 ms). So a key is re-read at most
- * once per `minReread`: within that time of the last read the re-read is
- * refused and the signature with it. The document the re-read would get comes
- * from the KV document cache anyway, which keeps it for longer than that, so a
- * key rotated moments ago is accepted no later than it would be otherwise,
- * and a sender refused meanwhile retries.
+ * When verification fails with a key that came through a cache, the key is
+ * read once more bypassing every cache (key-refresh.ts) and the signature
+ * verified again, so a peer that rotated its key is accepted at once. That
+ * read happens at most once per key document per `minInterval` (30 s):
+ * within that time of the last one a failure is final, so a flood of forged
+ * signatures costs one read, not one read per request.
  *
  * Most forged requests never reach `verifyRequest` at all: a draft-cavage
  * signature (what Mastodon sends) or an RFC 9421 one (what Fedify sends, its
@@ -28,8 +25,8 @@
  * spans, Temporal arithmetic, the key lookup), and building the Fedify
  * context and loaders it needs another 10 % (BENCHMARKS.md). The fast path decides only what `verifyRequest` would
  * decide the same way: a valid signature, or an invalid one under a key read
- * less than `minReread` ago (which `verifyRequest` would refuse too, its
- * re-read being refused). Anything else (no cached key, a key read longer ago,
+ * again less than `minInterval` ago (which `verify` would refuse too, its
+ * re-read being refused). Anything else (no cached key, a key not read again lately,
  * a key that is not RSA with SHA-256, several RFC 9421 signatures none of
  * which verifies) goes to `verifyRequest`.
  *
@@ -41,6 +38,7 @@ import { KeyObject, verify as verifySignature } from "node:crypto";
 import { type KeyCache, verifyRequest } from "@fedify/fedify";
 import type { CryptographicKey, Multikey } from "@fedify/vocab";
 import type { DocumentLoader } from "@fedify/vocab-runtime";
+import { type KeyRefresh, RefetchTooSoon, withoutFragment } from "./key-refresh.ts";
 import { readRfc9421Signatures, rfc9421SignatureBase } from "./rfc9421-base.ts";
 
 export interface SignatureCheckOptions {
@@ -48,8 +46,12 @@ export interface SignatureCheckOptions {
   ttl: Temporal.Duration;
   /** Most keys kept; the oldest is dropped first. */
   maxKeys: number;
-  /** Shortest time between two reads of the same key. */
-  minReread: Temporal.Duration;
+  /**
+   * Reads a key document again bypassing every cache, at most once per
+   * document and interval; tells the check when it did, so the check drops
+   * the keys it imported from the old document.
+   */
+  refresh: Pick<KeyRefresh, "refetchedRecently" | "refetch" | "onRefreshed">;
   /** How far an RFC 9421 `created` may be from now (Fedify's default: an hour). */
   window?: Temporal.Duration;
   now?: () => Temporal.Instant;
@@ -101,22 +103,15 @@ interface CachedKey {
   keyObject?: KeyObject | null;
 }
 
-/** The cache, plus what the re-read limit and the fast path need to know. */
+/** The cache, plus what the fast path and a refreshed document need. */
 export interface ImportedKeyCache extends KeyCache {
-  /** Whether the key at `url` (its fragment ignored) was read less than `minReread` ago. */
-  readRecently(url: string): boolean;
   /** The unexpired entry for `keyId` (an exact href), without Fedify's async wrapper. */
   entry(keyId: string): CachedKey | undefined;
+  /** Drops every key imported from the document at `documentUrl` (no fragment). */
+  forgetDocument(documentUrl: string): void;
 }
-
-class RereadTooSoon extends Error {}
 
 const DEFAULT_WINDOW = Temporal.Duration.from({ hours: 1 });
-
-function withoutFragment(url: string): string {
-  const hash = url.indexOf("#");
-  return hash < 0 ? url : url.slice(0, hash);
-}
 
 function milliseconds(duration: Temporal.Duration): number {
   return Math.abs(duration.total({ unit: "milliseconds" }));
@@ -127,15 +122,13 @@ function milliseconds(duration: Temporal.Duration): number {
  * Times are epoch milliseconds: the Temporal polyfill costs microseconds per
  * comparison, and this runs on every inbox POST.
  */
-export function createKeyCache(options: SignatureCheckOptions): ImportedKeyCache {
+export function createKeyCache(
+  options: Pick<SignatureCheckOptions, "ttl" | "maxKeys" | "now">,
+): ImportedKeyCache {
   const clock = options.now;
   const now = clock === undefined ? Date.now : () => clock().epochMilliseconds;
   const ttl = milliseconds(options.ttl);
-  const minReread = milliseconds(options.minReread);
   const keys = new Map<string, CachedKey>();
-  /** When a key of each document (key id without fragment) was last read, oldest first. */
-  const documentReads = new Map<string, number>();
-  const isRecent = (storedAt: number) => now() < storedAt + minReread;
   const entry = (keyId: string) => {
     const found = keys.get(keyId);
     if (found === undefined) return undefined;
@@ -147,37 +140,26 @@ export function createKeyCache(options: SignatureCheckOptions): ImportedKeyCache
   };
   return {
     entry,
-    readRecently(url) {
-      const readAt = documentReads.get(withoutFragment(url));
-      return readAt !== undefined && isRecent(readAt);
+    forgetDocument(documentUrl) {
+      for (const keyId of [...keys.keys()]) {
+        if (withoutFragment(keyId) === documentUrl) keys.delete(keyId);
+      }
     },
     async get(keyId) {
       return entry(keyId.href)?.key;
     },
     async set(keyId, key) {
-      if (key === null) {
-        // A re-read refused as too soon reports the key unavailable: the key
-        // we hold stays. Otherwise an unavailable key is not remembered, so a
-        // server that was briefly down is not refused for the whole TTL.
-        const held = keys.get(keyId.href);
-        if (held === undefined || !isRecent(held.storedAt)) keys.delete(keyId.href);
-        return;
-      }
+      // An unavailable key is not remembered, so a server that was briefly
+      // down is not refused for the whole TTL. (A re-read refused as too
+      // soon never gets here: `verify` keeps the key it holds.)
       keys.delete(keyId.href);
+      if (key === null) return;
       const storedAt = now();
       keys.set(keyId.href, { key, storedAt, expiresAt: storedAt + ttl });
-      const document = withoutFragment(keyId.href);
-      documentReads.delete(document);
-      documentReads.set(document, storedAt);
       while (keys.size > options.maxKeys) {
         const oldest = keys.keys().next().value;
         if (oldest === undefined) break;
         keys.delete(oldest);
-      }
-      while (documentReads.size > options.maxKeys) {
-        const oldest = documentReads.keys().next().value;
-        if (oldest === undefined) break;
-        documentReads.delete(oldest);
       }
     },
   };
@@ -245,9 +227,10 @@ export function createSignatureCheck(options: SignatureCheckOptions): SignatureC
   /**
    * RFC 9421 (what Fedify sends): valid when a signature Fedify would try
    * verifies under its cached RSA key, as Fedify stops at the first that
-   * does. Invalid only in the one case Fedify's answer is sure too: a single
-   * signature, in the time window, under a cached key read moments ago (its
-   * re-read would be refused). Anything else is Fedify's to decide.
+   * does. Invalid only in the one case `verify`'s answer is sure too: a
+   * single signature, in the time window, under a cached key read again
+   * moments ago (another re-read would be refused). Anything else is
+   * `verify`'s to decide.
    */
   function verifyRfc9421WithCachedKey(request: SignedHead): CachedVerdict {
     const signatures = readRfc9421Signatures(request);
@@ -270,7 +253,7 @@ export function createSignatureCheck(options: SignatureCheckOptions): SignatureC
         continue;
       }
       if (verifySignature("sha256", Buffer.from(base), key, signature.signature)) return "valid";
-      if (!keyCache.readRecently(signature.keyId)) provenInvalid = false;
+      if (!options.refresh.refetchedRecently(signature.keyId)) provenInvalid = false;
     }
     return provenInvalid ? "invalid" : "undecided";
   }
@@ -299,8 +282,65 @@ export function createSignatureCheck(options: SignatureCheckOptions): SignatureC
       Buffer.from(signature, "base64"),
     );
     if (valid) return "valid";
-    // verifyRequest would re-read the key now, and that re-read would be refused.
-    return keyCache.readRecently(keyId) ? "invalid" : "undecided";
+    // `verify` would re-read the key now, and that re-read would be refused.
+    return options.refresh.refetchedRecently(keyId) ? "invalid" : "undecided";
+  }
+
+  // Keys imported from a document read again are stale: the next request
+  // imports them from the fresh one (which Fedify's document cache now holds).
+  options.refresh.onRefreshed((documentUrl) => keyCache.forgetDocument(documentUrl));
+
+  /**
+   * One `verifyRequest` run. `refetchAll` false: keys come from the cache and
+   * documents through the caching loader, except when Fedify retries after a
+   * failure under a key our cache gave it (its retry asks the loader again):
+   * that read bypasses every cache. `refetchAll` true: every key is read
+   * bypassing the caches. Records which documents were read which way.
+   */
+  async function run(
+    request: Request,
+    loaders: SignatureLoaders,
+    refetchAll: boolean,
+    reads: { cached: Set<string>; fresh: Set<string> },
+  ): Promise<boolean> {
+    const fromCache = new Set<string>();
+    let refused = false;
+    const refetch: DocumentLoader = async (url, loaderOptions) => {
+      try {
+        const fetched = await options.refresh.refetch(url, loaderOptions);
+        reads.fresh.add(withoutFragment(url));
+        return fetched;
+      } catch (error) {
+        if (error instanceof RefetchTooSoon) refused = true;
+        throw error;
+      }
+    };
+    const documentLoader: DocumentLoader = async (url, loaderOptions) => {
+      if (refetchAll || fromCache.has(url)) return await refetch(url, loaderOptions);
+      const loaded = await loaders.documentLoader(url, loaderOptions);
+      reads.cached.add(withoutFragment(url));
+      return loaded;
+    };
+    const runCache: KeyCache = {
+      async get(keyId) {
+        if (refetchAll) return undefined;
+        const key = await keyCache.get(keyId);
+        if (key != null) fromCache.add(keyId.href);
+        return key;
+      },
+      async set(keyId, key) {
+        // A re-read refused as too soon: the key we hold stays.
+        if (key === null && refused) return;
+        await keyCache.set(keyId, key);
+      },
+    };
+    const key = await verifyRequest(request.clone(), {
+      documentLoader,
+      contextLoader: loaders.contextLoader,
+      timeWindow: loaders.timeWindow,
+      keyCache: runCache,
+    });
+    return key !== null;
   }
 
   return {
@@ -310,23 +350,17 @@ export function createSignatureCheck(options: SignatureCheckOptions): SignatureC
       const whole = message instanceof Request;
       const verdict = verifyWithCachedKey(whole ? message : message.head);
       if (verdict !== "undecided") return verdict === "valid";
-      const {
-        documentLoader: load,
-        contextLoader,
-        timeWindow,
-      } = typeof loaders === "function" ? loaders() : loaders;
-      const documentLoader: DocumentLoader = (url, options) => {
-        if (keyCache.readRecently(url)) throw new RereadTooSoon(`${url} was read moments ago`);
-        return load(url, options);
-      };
+      const resolved = typeof loaders === "function" ? loaders() : loaders;
       const request = whole ? message : message.request();
-      const key = await verifyRequest(request.clone(), {
-        documentLoader,
-        contextLoader,
-        timeWindow,
-        keyCache,
-      });
-      return key !== null;
+      const reads = { cached: new Set<string>(), fresh: new Set<string>() };
+      if (await run(request, resolved, false, reads)) return true;
+      // The key came through the document cache, which may hold a document
+      // the peer has replaced since: read it once more, bypassing the caches.
+      const stale = [...reads.cached].filter(
+        (url) => !reads.fresh.has(url) && !options.refresh.refetchedRecently(url),
+      );
+      if (stale.length === 0) return false;
+      return await run(request, resolved, true, reads);
     },
   };
 }

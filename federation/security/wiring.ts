@@ -7,7 +7,7 @@ import type {
   RetryPolicy,
 } from "@fedify/fedify";
 import { getTypeId } from "@fedify/vocab";
-import type { DocumentLoaderFactory } from "@fedify/vocab-runtime";
+import type { DocumentLoader, DocumentLoaderFactory } from "@fedify/vocab-runtime";
 import { getLogger } from "@logtape/logtape";
 import type { Kysely } from "kysely";
 import type { Config } from "../../src/config.ts";
@@ -24,12 +24,17 @@ import {
 } from "./domain-screen.ts";
 import { type InboxScreenFailure, screenInboxRequest } from "./inbox-guard.ts";
 import { checkClaimedKeyOrigins, checkKeyOwnership } from "./key-ownership.ts";
+import { createKeyRefresh, isGone, RefetchTooSoon, withoutFragment } from "./key-refresh.ts";
 import {
   type DeliveryFailureFacts,
   describeDeliveryFailure,
 } from "./outbound/delivery-failures.ts";
 import { createDeliveryGuard, guardMessageQueue } from "./outbound/delivery-guard.ts";
-import { createOutboundLoaderFactories } from "./outbound/document-loader.ts";
+import {
+  createDocumentLoaderFactory,
+  createOutboundLoaderFactories,
+  REMOTE_DOCUMENT_TTL,
+} from "./outbound/document-loader.ts";
 import { installFetchGuard } from "./outbound/fetch-guard.ts";
 import { deliveryRetryPolicy } from "./outbound/retry-policy.ts";
 import { type CachedVerdict, createSignatureCheck } from "./signature-check.ts";
@@ -44,8 +49,17 @@ const SIGNATURE_WINDOW = Temporal.Duration.from({ hours: 1 });
 /** Keys imported for signature checks are re-fetched after this long. */
 const SIGNING_KEY_TTL = Temporal.Duration.from({ minutes: 5 });
 const MAX_CACHED_SIGNING_KEYS = 4096;
-/** A key that fails to verify is re-read at most this often (see signature-check.ts). */
-const SIGNING_KEY_MIN_REREAD = Temporal.Duration.from({ seconds: 30 });
+/**
+ * A key document is read bypassing every cache at most this often per
+ * process (after a signature fails under a cached key, an actor Update, a key
+ * the cached actor does not list): key-refresh.ts.
+ */
+const KEY_REFETCH_INTERVAL = Temporal.Duration.from({ seconds: 30 });
+/** An actor found gone is forgotten once; its later 410s within this time cost nothing. */
+const GONE_MEMORY_MS = 10 * 60_000;
+const MAX_GONE_REMEMBERED = 1000;
+/** Actors of a gone inbox whose documents are read again after a failed delivery. */
+const MAX_GONE_CHECKS = 20;
 
 export interface FederationSecurity {
   readonly documentLoaderFactory: DocumentLoaderFactory;
@@ -77,6 +91,12 @@ export interface FederationSecurity {
     request: Request,
     federation: AppFederation,
   ): Promise<Request | Response | VerifiedInboxPost>;
+  /**
+   * Reads an actor's document again bypassing every cache (at most once per
+   * 30 s), so that every cache holds the keys it lists now: for an actor's
+   * `Update` of itself. Never throws.
+   */
+  refreshActor(actorId: URL): Promise<void>;
 }
 
 /**
@@ -94,19 +114,61 @@ export function createFederationSecurity(deps: {
    * changes before a delivery and before a received activity is handled.
    */
   policy: { isAllowed: HostPolicy; revalidate(): Promise<void> };
+  /**
+   * Forgets an actor whose own server answers 410 Gone for it (its document
+   * read on a key fetch or after a failed delivery).
+   */
+  onActorGone?: (actorId: URL) => Promise<void>;
 }): FederationSecurity {
   const { allowPrivateAddress } = deps.config;
+  const userAgent = `Bayanihan (+${deps.config.origin.href})`;
+  installFetchGuard({ allowPrivateAddress });
+  const loaders = createOutboundLoaderFactories({ allowPrivateAddress, kv: deps.kv, userAgent });
+  const keyRefresh = createKeyRefresh({
+    // The same bounded loader, without the KV document cache in front.
+    load: createDocumentLoaderFactory({ allowPrivateAddress, userAgent })(),
+    kv: deps.kv,
+    minInterval: KEY_REFETCH_INTERVAL,
+    documentTtl: REMOTE_DOCUMENT_TTL,
+    maxDocuments: MAX_CACHED_SIGNING_KEYS,
+  });
   const signatures = createSignatureCheck({
     ttl: SIGNING_KEY_TTL,
     maxKeys: MAX_CACHED_SIGNING_KEYS,
-    minReread: SIGNING_KEY_MIN_REREAD,
+    refresh: keyRefresh,
   });
-  installFetchGuard({ allowPrivateAddress });
-  const loaders = createOutboundLoaderFactories({
-    allowPrivateAddress,
-    kv: deps.kv,
-    userAgent: `Bayanihan (+${deps.config.origin.href})`,
-  });
+
+  /** Actor ids forgotten lately (epoch ms), so a flood of 410s forgets once. */
+  const forgotten = new Map<string, number>();
+  async function actorGone(actorId: string): Promise<void> {
+    if (deps.onActorGone === undefined || !URL.canParse(actorId)) return;
+    const at = forgotten.get(actorId);
+    if (at !== undefined && Date.now() < at + GONE_MEMORY_MS) return;
+    forgotten.delete(actorId);
+    forgotten.set(actorId, Date.now());
+    if (forgotten.size > MAX_GONE_REMEMBERED) forgotten.delete(forgotten.keys().next().value!);
+    logger.info("{actorId} is gone (410): forgetting it", { actorId });
+    try {
+      await deps.onActorGone(new URL(actorId));
+    } catch (error) {
+      forgotten.delete(actorId);
+      logger.warn("Could not forget the gone actor {actorId}: {error}", { actorId, error });
+    }
+  }
+  // A document answering 410 to a read that bypassed the caches: whatever
+  // actor has that id is gone, as its own server says.
+  keyRefresh.onGone(actorGone);
+  /** The caching loader, noticing a 410 for the document of the key's actor. */
+  const noticingGone =
+    (load: DocumentLoader): DocumentLoader =>
+    async (url, options) => {
+      try {
+        return await load(url, options);
+      } catch (error) {
+        if (isGone(error)) await actorGone(withoutFragment(url));
+        throw error;
+      }
+    };
   const guard = createDeliveryGuard({
     allowPrivateAddress,
     isHostAllowed: (inbox) => deps.policy.isAllowed(inbox),
@@ -173,7 +235,14 @@ export function createFederationSecurity(deps: {
         });
       },
     },
-    async onPermanentFailure(_ctx, { inbox, activity, error }) {
+    async onPermanentFailure(_ctx, { inbox, activity, error, actorIds }) {
+      // An inbox that is gone may mean its actor is: ask the actor's own
+      // document, bypassing the caches (a 410 there forgets the actor). A
+      // shared inbox serves many actors; a few are asked, in parallel, so the
+      // worker is not held for long.
+      await Promise.all(
+        actorIds.slice(0, MAX_GONE_CHECKS).map((actorId) => refetchQuietly(actorId)),
+      );
       await recordFailure({
         inbox,
         activityId: activity.id?.href ?? null,
@@ -254,7 +323,7 @@ export function createFederationSecurity(deps: {
       const verified =
         early === "valid" ||
         (await signatures.verify({ head: request, request: () => screened.request }, () => ({
-          documentLoader: context().documentLoader,
+          documentLoader: noticingGone(context().documentLoader),
           contextLoader: context().contextLoader,
           timeWindow: SIGNATURE_WINDOW,
         })));
@@ -266,8 +335,12 @@ export function createFederationSecurity(deps: {
         screened.json,
         screened.keyIds,
         context().documentLoader,
-        { contextLoader: context().contextLoader },
+        { contextLoader: context().contextLoader, refetchDocument: keyRefresh.refetch },
       );
+      if (!ownership.ok && ownership.error === "actor_gone") {
+        const actorId = claimedActorIds(screened.json)[0];
+        if (actorId !== undefined) await actorGone(withoutFragment(actorId.href));
+      }
       if (!ownership.ok) {
         logger.info("Refused an inbox POST: {error}", { error: ownership.error });
         return refusal(ownership.status, ownership.error, ownership.message);
@@ -282,7 +355,20 @@ export function createFederationSecurity(deps: {
         actorId: ownership.actorId,
       };
     },
+    refreshActor: (actorId) => refetchQuietly(actorId),
   };
+
+  async function refetchQuietly(actorId: URL): Promise<void> {
+    try {
+      await keyRefresh.refetch(actorId.href);
+    } catch (error) {
+      if (error instanceof RefetchTooSoon) return;
+      logger.info("Could not read {actorId} again: {error}", {
+        actorId: actorId.href,
+        error: String(error),
+      });
+    }
+  }
 }
 
 function domainFailure(claim: URL, what: "inbox POST" | "GET"): InboxScreenFailure {

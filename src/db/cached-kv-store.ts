@@ -5,9 +5,9 @@ import type { KvKey, KvStore, KvStoreListEntry, KvStoreSetOptions } from "@fedif
  * Which keys a process may serve from memory, and how.
  *
  * Only entries that are safe to read slightly stale are listed: a remote
- * document cached for minutes anyway, a public key (Fedify fetches it again
- * when a signature fails to verify with the cached one, and writes the new
- * one), which signature flavour a server accepted (a wrong guess costs one
+ * document cached for minutes anyway, a public key (when a signature fails
+ * with the cached one, federation/security/key-refresh.ts reads it again
+ * past every cache and overwrites or drops these entries), which signature flavour a server accepted (a wrong guess costs one
  * retry). Idempotence records, nonces and anything compared-and-set are
  * never cached: they must be read from the database every time.
  */

@@ -272,6 +272,9 @@ const CACHE_RULES: readonly [URLPattern, Temporal.Duration][] = [
   [new URLPattern({}), Temporal.Duration.from({ minutes: 5 })],
 ];
 
+/** How long a remote document stays in the KV cache (key-refresh.ts writes with it too). */
+export const REMOTE_DOCUMENT_TTL: Temporal.Duration = CACHE_RULES[0]![1];
+
 /**
  * For `documentLoaderFactory` and `contextLoaderFactory`. Fedify's preloaded
  * JSON-LD contexts (ActivityStreams, security/v1, data-integrity, multikey,
