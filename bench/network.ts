@@ -252,7 +252,10 @@ function schedule(needs: readonly Need[], total: number, rand: () => number) {
   return stream;
 }
 
-export async function runNetwork(options: NetworkOptions): Promise<NetworkResult> {
+export async function runNetwork(
+  options: NetworkOptions,
+  log: (line: string) => void,
+): Promise<NetworkResult> {
   const nodes: Node[] = [];
   const root = await mkdtemp(path.join(tmpdir(), "bayanihan-network-"));
   const unregister = onCleanup(async () => {
@@ -464,8 +467,19 @@ export async function runNetwork(options: NetworkOptions): Promise<NetworkResult
     const streamMs = performance.now() - streamStart;
     await restart;
     const settleDeadline = performance.now() + options.settleMs;
+    let lastReport = performance.now();
     while (changes.some((c) => c.convergedAt === null) && performance.now() < settleDeadline) {
       await sleep(options.pollMs);
+      if (performance.now() - lastReport > 30_000) {
+        lastReport = performance.now();
+        const waiting = changes.filter((c) => c.convergedAt === null);
+        log(
+          `  settling: ${waiting.length} changes not everywhere yet, e.g. ${waiting
+            .slice(0, 3)
+            .map((c) => `${c.kind} of ${c.need.objectId} waiting on ${[...c.waiting].join(",")}`)
+            .join("; ")}`,
+        );
+      }
     }
     polling = false;
     await poller;

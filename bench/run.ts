@@ -575,7 +575,7 @@ async function main(): Promise<void> {
     );
     console.log(`Load before: ${loadLine(cpus.length)}`);
     const t = performance.now();
-    const result = await runNetwork(options);
+    const result = await runNetwork(options, log);
     const p99 = percentile(result.convergenceMs, 0.99);
     summary.push(
       [
