@@ -315,6 +315,8 @@ export class KyselyMessageQueue implements MessageQueue {
     // reason to claim again (on PGlite each empty claim costs as much CPU as
     // a full one). A notification, a timer or the abort clears it.
     let drained = false;
+    // The last claim left messages behind for their destination's limit.
+    let heldBack = false;
     const wakeLoop = () => {
       generation++;
       const sleeper = wakeSleeper;
@@ -372,6 +374,7 @@ export class KyselyMessageQueue implements MessageQueue {
           const claim = await this.#claim(owner, lane, asked);
           claimed = claim.messages;
           drained = claimed.length < asked;
+          heldBack = claim.heldBack;
           if (claim.dueInMs !== null) {
             idleMs = Math.min(idleMs, Math.max(1, Math.ceil(claim.dueInMs)));
           }
@@ -389,7 +392,7 @@ export class KyselyMessageQueue implements MessageQueue {
               inFlight.delete(task);
               // A message left behind for its destination's limit may be
               // claimable now that this one is done.
-              if (message.destination !== null) drained = false;
+              if (message.destination !== null && heldBack) drained = false;
               if (!drained) wakeLoop();
             });
             inFlight.add(task);
@@ -579,19 +582,27 @@ export class KyselyMessageQueue implements MessageQueue {
     owner: string,
     lane: string,
     limit: number,
-  ): Promise<{ messages: ClaimedMessage[]; dueInMs: number | null }> {
+  ): Promise<{
+    messages: ClaimedMessage[];
+    dueInMs: number | null;
+    /** Claimable messages were left for their destination's limit (or parking). */
+    heldBack: boolean;
+  }> {
     // A message with an ordering key waits while any earlier message with the
     // same key exists (delayed, leased, or backing off after a failure), so
     // only the head of each key's chain is ever claimable and a key's
     // messages never run concurrently, even across processes (nor within one
     // batch: a key's second message has an earlier one).
     //
-    // Of the lane's first claimable messages (locked, so two workers never
-    // take the same one), those whose destination is parked, or already has
-    // its share in flight (leased anywhere, plus those ranked before it in
-    // this claim), are left for later: a destination being probed after a
-    // parking gets one at a time. The due time is read in the same snapshot
-    // as the claim, and only matters when nothing was claimed.
+    // Of the lane's first claimable messages, those whose destination is
+    // parked, or already has its share in flight (leased anywhere, plus those
+    // ranked before it in this claim), are left for later: a destination
+    // being probed after a parking gets one at a time. Only the chosen rows
+    // are locked (locking every candidate would write each one's row on
+    // PostgreSQL), and their lease is checked again under the lock, so two
+    // workers never take the same message; one that lost a race claims
+    // fewer this time. The due time is read in the same snapshot as the
+    // claim, and only matters when nothing was claimed.
     const scan = Math.max(MIN_CLAIM_SCAN, limit * CLAIM_SCAN_FACTOR);
     const result = await sql<{
       id: string | number | null;
@@ -601,6 +612,7 @@ export class KyselyMessageQueue implements MessageQueue {
       destination: string | null;
       failing: boolean | null;
       due_in_ms: number | null;
+      held_back: boolean;
     }>`
       WITH candidates AS (
         SELECT q.id, q.available_at, q.destination FROM fedify_queue AS q
@@ -611,8 +623,7 @@ export class KyselyMessageQueue implements MessageQueue {
             SELECT 1 FROM fedify_queue AS earlier
             WHERE earlier.ordering_key = q.ordering_key AND earlier.id < q.id))
         ORDER BY q.available_at, q.id
-        LIMIT ${scan}
-        FOR UPDATE SKIP LOCKED),
+        LIMIT ${scan}),
       ranked AS (
         SELECT c.id, c.available_at, c.destination,
           row_number() OVER (PARTITION BY c.destination ORDER BY c.available_at, c.id) AS rank
@@ -628,13 +639,19 @@ export class KyselyMessageQueue implements MessageQueue {
                       ELSE ${this.#perDestination} END)
         ORDER BY r.available_at, r.id
         LIMIT ${Math.max(1, limit)}),
+      locked AS (
+        SELECT q.id FROM fedify_queue AS q
+        WHERE q.id IN (SELECT id FROM chosen)
+          AND (q.lease_until IS NULL OR q.lease_until <= now())
+        FOR UPDATE SKIP LOCKED),
       claimed AS (
         UPDATE fedify_queue
         SET lease_until = ${nowPlus(this.#leaseMs)}, lease_owner = ${owner}
-        WHERE id IN (SELECT id FROM chosen)
+        WHERE id IN (SELECT id FROM locked)
         RETURNING id, message, ordering_key, attempts, available_at, destination)
       SELECT c.id, c.message, c.ordering_key, c.attempts, c.destination,
-        d.destination IS NOT NULL AS failing, NULL::double precision AS due_in_ms
+        d.destination IS NOT NULL AS failing, NULL::double precision AS due_in_ms,
+        (SELECT count(*) FROM ranked) > (SELECT count(*) FROM chosen) AS held_back
       FROM (SELECT * FROM claimed ORDER BY available_at, id) AS c
       LEFT JOIN fedify_queue_destinations AS d ON d.destination = c.destination
       UNION ALL
@@ -644,11 +661,14 @@ export class KyselyMessageQueue implements MessageQueue {
                FROM fedify_queue WHERE lane = ${lane}
                UNION ALL
                SELECT parked_until FROM fedify_queue_destinations) AS upcoming
-         WHERE due > now())
+         WHERE due > now()),
+        (SELECT count(*) FROM ranked) > 0
       WHERE NOT EXISTS (SELECT 1 FROM claimed)`.execute(this.#handle.db);
     const messages: ClaimedMessage[] = [];
     let dueInMs: number | null = null;
+    let heldBack = false;
     for (const row of result.rows) {
+      heldBack ||= row.held_back === true;
       if (row.id === null) {
         dueInMs = row.due_in_ms == null ? null : Number(row.due_in_ms);
         continue;
@@ -662,7 +682,7 @@ export class KyselyMessageQueue implements MessageQueue {
         destinationFailing: row.failing === true,
       });
     }
-    return { messages, dueInMs };
+    return { messages, dueInMs, heldBack };
   }
 
   /**
