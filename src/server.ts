@@ -37,8 +37,9 @@ const logger = getLogger(["bayanihan", "server"]);
 const EXPIRY_SWEEP_INTERVAL_MS = 60_000;
 const QUEUE_LEASE_MS = 15_000;
 /**
- * Messages handled at once per worker process (deliveries and inbox
- * activities alike). Deliveries mostly wait on remote servers; inbox
+ * Deliveries handled at once per worker process (the queue's `delivery`
+ * lane; received activities have their own). Chosen when both shared one
+ * set of slots: deliveries mostly wait on remote servers; inbox
  * activities mostly wait on the database, and the handlers of one claim
  * share their statements (statement-batcher.ts), so a larger claim costs
  * less per message. On loopback (BENCHMARKS.md, 2026-12-04) 64 took 0.66×
