@@ -398,10 +398,12 @@ export async function runNetwork(
             for (const change of changes) {
               if (change.convergedAt !== null || !change.waiting.has(node.index)) continue;
               const copy = copies.get(change.need.objectId);
+              // A copy shows a change once it shows it or anything later: a
+              // newer version, or (the need deleted since) no copy at all.
               const reflected =
-                change.updatedAt === null
-                  ? copy === undefined
-                  : copy !== undefined &&
+                copy === undefined
+                  ? change.updatedAt === null || change.need.latest === null
+                  : change.updatedAt !== null &&
                     Temporal.Instant.compare(
                       Temporal.Instant.from(copy.updatedAt),
                       Temporal.Instant.from(change.updatedAt),

@@ -37,6 +37,10 @@ export function registerActors(federation: AppFederation, deps: FederationDeps):
         manuallyApprovesFollowers: group.followPolicy === "approval",
       });
     })
+    // WebFinger's acct:handle@host names the group by its handle, which is
+    // also its identifier in our URLs (without a mapper Fedify assumes so,
+    // and logs an error on every lookup).
+    .mapHandle(async (_ctx, username) => (await findGroupByHandle(db, username))?.handle ?? null)
     .setKeyPairsDispatcher(async (_ctx, identifier) => {
       const group = await findGroupByHandle(db, identifier);
       if (group === null) return [];

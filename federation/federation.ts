@@ -59,9 +59,14 @@ export function buildFederation(deps: FederationDeps): AppFederation {
     outboxRetryPolicy: deps.outboxRetryPolicy,
     manuallyStartQueue: deps.manuallyStartQueue ?? true,
     // The circuit breaker holds failed deliveries by re-enqueueing copies,
-    // which would let an Update overtake its Create; the queue's own per-
-    // message backoff (72 h horizon) plays its part instead.
+    // which would let an Update overtake its Create; the queue parks a
+    // failing destination instead (message-queue.ts), with its per-message
+    // backoff (72 h horizon).
     circuitBreaker: false,
+    // Every failed delivery reaches the queue's retry policy, which decides
+    // what is final (404/410 and other 4xx but 401/408/429) in one place:
+    // src/domain/delivery-answer.ts.
+    permanentFailureStatusCodes: [],
   });
   federation.setOutboxPermanentFailureHandler(deps.onPermanentFailure);
   registerActors(federation, deps);

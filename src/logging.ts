@@ -1,5 +1,11 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { configure, getConsoleSink, type LogLevel as LogTapeLevel } from "@logtape/logtape";
+import {
+  configure,
+  getConsoleSink,
+  type LogRecord,
+  type LogLevel as LogTapeLevel,
+  type Sink,
+} from "@logtape/logtape";
 import type { LogLevel } from "./config.ts";
 
 /**
@@ -14,16 +20,54 @@ export async function configureLogging(level: LogLevel): Promise<void> {
     // Fedify logs with implicit contexts; without a store LogTape warns on
     // every delivery.
     contextLocalStorage: new AsyncLocalStorage(),
-    sinks: { console: getConsoleSink() },
+    sinks: { console: getConsoleSink(), fedify: routineAtTheirLevel(getConsoleSink(), lowest) },
     loggers: [
       { category: ["bayanihan"], lowestLevel: lowest, sinks: ["console"] },
       // Fedify's info level narrates every request; warnings are what operators need.
       {
         category: ["fedify"],
+        // Routine errors pass this and are lowered by routineAtTheirLevel.
         lowestLevel: level === "debug" ? "info" : "warning",
-        sinks: ["console"],
+        sinks: ["fedify"],
       },
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["console"] },
     ],
   });
+}
+
+const LEVELS: readonly LogTapeLevel[] = ["trace", "debug", "info", "warning", "error", "fatal"];
+
+/**
+ * What Fedify 2.3.6 logs as an error although it happens in normal operation,
+ * and the level it deserves:
+ * - an activity type no listener handles (a `Like`, an `Add`): nothing is
+ *   wrong, we just do not act on it;
+ * - a failed delivery attempt: peers go down, time out and refuse, and the
+ *   queue logs each failure itself (a warning, with the retry it schedules;
+ *   the give-up is a `delivery_failures` row).
+ */
+export function routineLevel(record: LogRecord): LogTapeLevel | null {
+  if (record.category[0] !== "fedify" || record.level !== "error") return null;
+  const template = typeof record.rawMessage === "string" ? record.rawMessage : "";
+  if (template.startsWith("Unsupported activity type")) return "debug";
+  if (record.category[2] === "outbox" && template.startsWith("Failed to send activity")) {
+    return "info";
+  }
+  return null;
+}
+
+/**
+ * Fedify's records at their routine level, and the rest as they are:
+ * Fedify's info narrates every request, so of its own records only
+ * warnings and above pass unless the level is debug.
+ */
+export function routineAtTheirLevel(sink: Sink, lowest: LogTapeLevel): Sink {
+  const fedifyLowest: LogTapeLevel = lowest === "debug" || lowest === "trace" ? "info" : "warning";
+  return (record) => {
+    const routine = routineLevel(record);
+    const level = routine ?? record.level;
+    const threshold = routine === null ? fedifyLowest : lowest;
+    if (LEVELS.indexOf(level) < LEVELS.indexOf(threshold)) return;
+    sink(routine === null ? record : { ...record, level });
+  };
 }

@@ -10,6 +10,8 @@ import { createIncidentGateway } from "../federation/incident-gateway.ts";
 import { keyPairGenerator } from "../federation/keys.ts";
 import { createPeerGateway } from "../federation/peer-gateway.ts";
 import { createProposalPublisher } from "../federation/publisher.ts";
+import type { RequestDeadlines } from "../federation/security/outbound/fetch-guard.ts";
+import { destinationOf, laneOf } from "../federation/security/outbound/queue-lanes.ts";
 import { answerUnparseableActivity } from "../federation/security/unparseable.ts";
 import { createFederationSecurity } from "../federation/security/wiring.ts";
 import type { Config } from "./config.ts";
@@ -20,6 +22,7 @@ import { KyselyKvStore } from "./db/kv-store.ts";
 import { KyselyMessageQueue } from "./db/message-queue.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import { pruneRelayed } from "./db/relayed-changes.repo.ts";
+import { type ParkingRule, parkingFor } from "./domain/delivery-answer.ts";
 import type { Group } from "./domain/group.ts";
 import { createHttpApp } from "./http/app.ts";
 import { forgetDepartedActor } from "./services/departed-actors.ts";
@@ -36,8 +39,9 @@ const logger = getLogger(["bayanihan", "server"]);
 const EXPIRY_SWEEP_INTERVAL_MS = 60_000;
 const QUEUE_LEASE_MS = 15_000;
 /**
- * Messages handled at once per worker process (deliveries and inbox
- * activities alike). Deliveries mostly wait on remote servers; inbox
+ * Deliveries handled at once per worker process (the queue's `delivery`
+ * lane; received activities have their own). Chosen when both shared one
+ * set of slots: deliveries mostly wait on remote servers; inbox
  * activities mostly wait on the database, and the handlers of one claim
  * share their statements (statement-batcher.ts), so a larger claim costs
  * less per message. On loopback (BENCHMARKS.md, 2026-12-04) 64 took 0.66×
@@ -46,6 +50,19 @@ const QUEUE_LEASE_MS = 15_000;
  * PGlite); 128 was no better than 64.
  */
 const QUEUE_CONCURRENCY = 64;
+/**
+ * Received activities have slots of their own (as many again), so slow
+ * peers holding every delivery slot cannot hold up what arrives.
+ */
+const INBOX_CONCURRENCY = 64;
+/** Deliveries in flight to one inbox host at once, across the workers. */
+const PER_DESTINATION = 4;
+/** Failures in a row (no answer, 5xx) before a host is parked, and for how long. */
+const PARKING: ParkingRule = {
+  afterFailures: 5,
+  first: Temporal.Duration.from({ minutes: 1 }),
+  longest: Temporal.Duration.from({ hours: 1 }),
+};
 /** How often deliveries that could not be queued at once are tried again. */
 const RELAY_INTERVAL_MS = 30_000;
 /**
@@ -73,8 +90,19 @@ export interface InstanceOptions {
   readonly queue?: { readonly pollIntervalMs?: number; readonly concurrency?: number };
   /** Background job timing (tests with a controllable clock sweep often). */
   readonly jobs?: { readonly expirySweepIntervalMs?: number };
-  /** Replaces the delivery retry schedule (tests cannot wait 72 hours). */
+  /**
+   * Replaces the delivery retry schedule (tests cannot wait 72 hours); which
+   * answers are retried, and `Retry-After`, apply all the same.
+   */
   readonly retry?: { delayFor(attempt: number): Temporal.Duration | null };
+  /** Delivery limits (tests use short deadlines and parkings). */
+  readonly delivery?: {
+    readonly deadlines?: RequestDeadlines;
+    readonly perDestination?: number;
+    readonly parking?: ParkingRule;
+    /** Slots for deliveries and for received activities (default QUEUE_CONCURRENCY / INBOX_CONCURRENCY). */
+    readonly inboxConcurrency?: number;
+  };
 }
 
 /** One instance: its database, federation and HTTP handler, not yet listening. */
@@ -112,18 +140,28 @@ export async function createInstance(
     kv,
     policy: federationPolicy,
     onActorGone: forgetActor,
+    ...(options.retry ? { schedule: (attempt: number) => options.retry!.delayFor(attempt) } : {}),
+    ...(options.delivery?.deadlines ? { deadlines: options.delivery.deadlines } : {}),
   });
+  const parking = options.delivery?.parking ?? PARKING;
   const queue = security.guardQueue(
     new KyselyMessageQueue(database, {
       // Retries in place keep a failed Create ahead of its Update.
-      retry: { ...security.retry, ...options.retry },
+      retry: security.retry,
+      lanes: {
+        delivery: options.queue?.concurrency ?? QUEUE_CONCURRENCY,
+        inbox: options.delivery?.inboxConcurrency ?? INBOX_CONCURRENCY,
+      },
+      laneOf,
+      destinationOf,
+      perDestination: options.delivery?.perDestination ?? PER_DESTINATION,
+      parking: (failures) => parkingFor(failures, parking),
       // Live workers renew their leases every 5 s; a killed worker's messages
       // go to another worker after at most 15 s.
       leaseMs: QUEUE_LEASE_MS,
       ...(options.queue?.pollIntervalMs !== undefined
         ? { pollIntervalMs: options.queue.pollIntervalMs }
         : {}),
-      concurrency: options.queue?.concurrency ?? QUEUE_CONCURRENCY,
     }),
   );
   const federation = buildFederation({

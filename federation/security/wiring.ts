@@ -15,6 +15,7 @@ import type { Database } from "../../src/db/database.ts";
 import { toDate } from "../../src/db/time.ts";
 import type { AppFederation } from "../federation.ts";
 import { inboxRecipient, type VerifiedInboxPost } from "../inbox-intake.ts";
+import { SOFTWARE_VERSION } from "../nodeinfo.ts";
 import {
   claimedActorIds,
   claimedKeyIds,
@@ -35,8 +36,18 @@ import {
   createOutboundLoaderFactories,
   REMOTE_DOCUMENT_TTL,
 } from "./outbound/document-loader.ts";
-import { installFetchGuard } from "./outbound/fetch-guard.ts";
-import { deliveryRetryPolicy } from "./outbound/retry-policy.ts";
+import {
+  DEFAULT_DEADLINES,
+  installFetchGuard,
+  type RequestDeadlines,
+} from "./outbound/fetch-guard.ts";
+import {
+  deliveryBackoff,
+  deliveryRetryPolicy,
+  finalVerdict,
+  isDestinationFailure,
+  withRetryAfter,
+} from "./outbound/retry-policy.ts";
 import { type CachedVerdict, createSignatureCheck } from "./signature-check.ts";
 import { isUnreadableActivityError } from "./unparseable.ts";
 
@@ -68,9 +79,15 @@ export interface FederationSecurity {
   readonly outboxRetryPolicy: RetryPolicy;
   /** For the queue's native retries: the same schedule, counted per message. */
   readonly retry: {
-    delayFor(attempt: number): Temporal.Duration | null;
-    /** Unreadable inbox activities are not retried. */
+    /** The schedule's wait, made longer by a delivery's `Retry-After`. */
+    delayFor(attempt: number, message: unknown, error: unknown): Temporal.Duration | null;
+    /**
+     * Unreadable inbox activities, and deliveries the peer answered with
+     * 404/410 or another final 4xx, are not retried.
+     */
     isPermanent(error: unknown, message: unknown): boolean;
+    /** No answer or a 5xx: counts towards parking the destination. */
+    isDestinationFailure(error: unknown, message: unknown): boolean;
     onGiveUp(message: unknown, error: unknown, attempts: number): Promise<void>;
   };
   /** For `setOutboxPermanentFailureHandler`: a 404/410 inbox is not retried, only recorded. */
@@ -119,10 +136,16 @@ export function createFederationSecurity(deps: {
    * read on a key fetch or after a failed delivery).
    */
   onActorGone?: (actorId: URL) => Promise<void>;
+  /** The retry schedule (the wait after the n-th failure, 1-based); tests shorten it. */
+  schedule?: (attempt: number) => Temporal.Duration | null;
+  /** Deadlines of every outgoing request; tests shorten them. */
+  deadlines?: RequestDeadlines;
 }): FederationSecurity {
   const { allowPrivateAddress } = deps.config;
-  const userAgent = `Bayanihan (+${deps.config.origin.href})`;
+  // The production deadlines for the process; the queue's handlers run in
+  // this instance's own (guardQueue), which tests shorten.
   installFetchGuard({ allowPrivateAddress });
+  const userAgent = `Bayanihan/${SOFTWARE_VERSION} (+${deps.config.origin.href})`;
   const loaders = createOutboundLoaderFactories({ allowPrivateAddress, kv: deps.kv, userAgent });
   const keyRefresh = createKeyRefresh({
     // The same bounded loader, without the KV document cache in front.
@@ -169,6 +192,8 @@ export function createFederationSecurity(deps: {
         throw error;
       }
     };
+  const schedule = deps.schedule ?? deliveryBackoff;
+  const isDelivery = (message: unknown) => (message as { type?: unknown }).type === "outbox";
   const guard = createDeliveryGuard({
     allowPrivateAddress,
     isHostAllowed: (inbox) => deps.policy.isAllowed(inbox),
@@ -177,17 +202,24 @@ export function createFederationSecurity(deps: {
       logger.warn("Refused a delivery to {inbox}: {reason}", { inbox: inbox.href, reason }),
   });
 
-  async function recordFailure(facts: DeliveryFailureFacts): Promise<void> {
+  async function recordFailure(
+    facts: DeliveryFailureFacts,
+    reason: "exhausted" | "gone" | "refused",
+  ): Promise<void> {
     const row = describeDeliveryFailure(facts);
-    logger.warn("Gave up delivering {activityId} to {inbox} after {attempts} attempt(s): {error}", {
-      activityId: row.activity_id,
-      inbox: row.inbox_url,
-      attempts: row.attempts,
-      error: row.last_error,
-    });
+    logger.warn(
+      "Gave up delivering {activityId} to {inbox} after {attempts} attempt(s) ({reason}): {error}",
+      {
+        activityId: row.activity_id,
+        inbox: row.inbox_url,
+        attempts: row.attempts,
+        reason,
+        error: row.last_error,
+      },
+    );
     await deps.db
       .insertInto("delivery_failures")
-      .values({ ...row, failed_at: toDate(row.failed_at) })
+      .values({ ...row, reason, failed_at: toDate(row.failed_at) })
       .execute();
   }
 
@@ -195,13 +227,15 @@ export function createFederationSecurity(deps: {
     ...loaders,
     outboxRetryPolicy: deliveryRetryPolicy,
     retry: {
-      delayFor: (attempt) =>
-        deliveryRetryPolicy({
-          attempts: attempt - 1,
-          elapsedTime: Temporal.Duration.from({ seconds: 0 }),
-        }),
+      delayFor(attempt, message, error) {
+        const backoff = schedule(attempt);
+        return backoff === null || !isDelivery(message) ? backoff : withRetryAfter(backoff, error);
+      },
       isPermanent: (error, message) =>
-        (message as { type?: unknown }).type === "inbox" && isUnreadableActivityError(error),
+        isDelivery(message)
+          ? finalVerdict(error) !== null
+          : (message as { type?: unknown }).type === "inbox" && isUnreadableActivityError(error),
+      isDestinationFailure: (error, message) => isDelivery(message) && isDestinationFailure(error),
       async onGiveUp(message, error, attempts) {
         const delivery = message as {
           type?: unknown;
@@ -225,49 +259,68 @@ export function createFederationSecurity(deps: {
           });
           return;
         }
-        await recordFailure({
-          inbox: delivery.inbox,
-          activityId: typeof delivery.activityId === "string" ? delivery.activityId : null,
-          activityType: typeof delivery.activityType === "string" ? delivery.activityType : null,
-          attempts,
-          error,
-          failedAt: Temporal.Now.instant(),
-        });
+        const verdict = finalVerdict(error) ?? "exhausted";
+        if (verdict === "gone") {
+          // An inbox that is gone may mean its actor is: ask the actor's own
+          // document, bypassing the caches (a 410 there forgets the actor). A
+          // shared inbox serves many actors; a few are asked, in parallel, so
+          // the worker is not held for long.
+          const actorIds = (message as { actorIds?: unknown }).actorIds;
+          const ids = Array.isArray(actorIds)
+            ? actorIds.filter((id): id is string => typeof id === "string" && URL.canParse(id))
+            : [];
+          await Promise.all(ids.slice(0, MAX_GONE_CHECKS).map((id) => refetchQuietly(new URL(id))));
+        }
+        await recordFailure(
+          {
+            inbox: delivery.inbox,
+            activityId: typeof delivery.activityId === "string" ? delivery.activityId : null,
+            activityType: typeof delivery.activityType === "string" ? delivery.activityType : null,
+            attempts,
+            error,
+            failedAt: Temporal.Now.instant(),
+          },
+          verdict,
+        );
       },
     },
-    async onPermanentFailure(_ctx, { inbox, activity, error, actorIds }) {
-      // An inbox that is gone may mean its actor is: ask the actor's own
-      // document, bypassing the caches (a 410 there forgets the actor). A
-      // shared inbox serves many actors; a few are asked, in parallel, so the
-      // worker is not held for long.
-      await Promise.all(
-        actorIds.slice(0, MAX_GONE_CHECKS).map((actorId) => refetchQuietly(actorId)),
+    // Fedify's own permanent failures (federation.ts leaves its list of
+    // final statuses empty, so every answer is classified by the queue's
+    // policy above; this stays for anything Fedify still gives up on).
+    async onPermanentFailure(_ctx, { inbox, activity, error }) {
+      await recordFailure(
+        {
+          inbox,
+          activityId: activity.id?.href ?? null,
+          activityType: getTypeId(activity).href,
+          attempts: 1,
+          error,
+          failedAt: Temporal.Now.instant(),
+        },
+        finalVerdict(error) ?? "exhausted",
       );
-      await recordFailure({
-        inbox,
-        activityId: activity.id?.href ?? null,
-        activityType: getTypeId(activity).href,
-        attempts: 1,
-        error,
-        failedAt: Temporal.Now.instant(),
-      });
     },
     isDeliverable: (inbox) => guard.isDeliverable(inbox),
     guardQueue: (queue) =>
-      guardMessageQueue(queue, guard, {
-        // An activity admitted before a block made in any process, handled
-        // after it, is dropped; and whatever the listeners then ask the
-        // policy (the host of an object they fetch) is answered as of now.
-        async mayHandle(activity) {
-          await deps.policy.revalidate();
-          const refused = await firstRefused(claimedActorIds(activity), deps.policy.isAllowed);
-          if (refused === null) return true;
-          logger.warn("Dropped an activity from {host} received before its host was refused", {
-            host: refused.hostname,
-          });
-          return false;
+      guardMessageQueue(
+        queue,
+        guard,
+        {
+          // An activity admitted before a block made in any process, handled
+          // after it, is dropped; and whatever the listeners then ask the
+          // policy (the host of an object they fetch) is answered as of now.
+          async mayHandle(activity) {
+            await deps.policy.revalidate();
+            const refused = await firstRefused(claimedActorIds(activity), deps.policy.isAllowed);
+            if (refused === null) return true;
+            logger.warn("Dropped an activity from {host} received before its host was refused", {
+              host: refused.hostname,
+            });
+            return false;
+          },
         },
-      }),
+        { userAgent, deadlines: deps.deadlines ?? DEFAULT_DEADLINES },
+      ),
 
     async screenInbox(request, federation) {
       if (request.method === "GET" || request.method === "HEAD") {

@@ -94,6 +94,20 @@ export interface FedifyQueueTable {
   /** Failed handler runs so far; counted only when the queue does retries itself (`retry`). */
   attempts: Generated<number>;
   created_at: Timestamp;
+  /** The lane whose slots handle it ('inbox', 'delivery'; 'default' when the queue has no lanes). */
+  lane: Generated<string>;
+  /** A delivery's inbox host and port: at most a few in flight each, parked while failing. */
+  destination: string | null;
+}
+
+/** Destinations whose deliveries have been failing (see message-queue.ts, parking). */
+export interface FedifyQueueDestinationsTable {
+  destination: string;
+  /** Host failures in a row (no answer, or 5xx). */
+  failures: number;
+  /** Nothing is sent there before this; afterwards one delivery at a time probes it. */
+  parked_until: Timestamp | null;
+  updated_at: Timestamp;
 }
 
 export interface DeliveryFailuresTable {
@@ -104,6 +118,8 @@ export interface DeliveryFailuresTable {
   attempts: number;
   last_error: string;
   failed_at: Timestamp;
+  /** 'exhausted' (retries ran out), 'gone' (404/410) or 'refused' (another final 4xx). */
+  reason: Generated<string>;
 }
 
 export interface FollowingTable {
@@ -361,6 +377,7 @@ export interface Database {
   followers: FollowersTable;
   fedify_kv: FedifyKvTable;
   fedify_queue: FedifyQueueTable;
+  fedify_queue_destinations: FedifyQueueDestinationsTable;
   delivery_failures: DeliveryFailuresTable;
   following: FollowingTable;
   remote_proposals: RemoteProposalsTable;

@@ -118,6 +118,7 @@ describe(`KyselyMessageQueue (${testEngine})`, () => {
     // A failed test must not leave a loop claiming the next test's messages.
     for (const listening of listeners.splice(0)) listening.controller.abort();
     await sql`DELETE FROM fedify_queue`.execute(handle.db);
+    await sql`DELETE FROM fedify_queue_destinations`.execute(handle.db);
   });
   afterAll(async () => {
     await handle.close();
@@ -591,6 +592,119 @@ describe(`KyselyMessageQueue (${testEngine})`, () => {
     await listening.done;
     expect(finished).toBe(true);
     expect(await queueRows(handle)).toEqual([]);
+  });
+
+  it("gives each lane slots of its own: a full lane does not hold up another", async () => {
+    const lanes = queue({
+      lanes: { slow: 2, quick: 1 },
+      laneOf: (message) => (String(message).startsWith("slow") ? "slow" : "quick"),
+      pollIntervalMs: 50,
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const started: string[] = [];
+    listen(lanes, async (message) => {
+      started.push(String(message));
+      if (String(message).startsWith("slow")) await released;
+    });
+    try {
+      await lanes.enqueueMany(["slow 1", "slow 2", "slow 3"]);
+      await expect.poll(() => started.length, { timeout: 5000 }).toBe(2);
+      await lanes.enqueue("quick 1");
+      await expect.poll(() => started, { timeout: 5000 }).toContain("quick 1");
+      expect(started.filter((m) => m.startsWith("slow"))).toHaveLength(2);
+      const rows = await sql<{ lane: string }>`SELECT lane FROM fedify_queue ORDER BY id`.execute(
+        handle.db,
+      );
+      expect(rows.rows.map((row) => row.lane)).toEqual(["slow", "slow", "slow"]);
+    } finally {
+      release();
+    }
+    await expect.poll(() => started.length, { timeout: 5000 }).toBe(4);
+  });
+
+  it("keeps at most perDestination messages of one destination in flight", async () => {
+    const limited = queue({
+      concurrency: 6,
+      perDestination: 2,
+      destinationOf: (message) => String(message).split(" ")[0]!,
+      pollIntervalMs: 50,
+    });
+    const inFlight = new Map<string, number>();
+    let most = 0;
+    const handled: string[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    listen(limited, async (message) => {
+      const destination = String(message).split(" ")[0]!;
+      const now = (inFlight.get(destination) ?? 0) + 1;
+      inFlight.set(destination, now);
+      if (destination === "slow.example") most = Math.max(most, now);
+      if (destination === "slow.example") await released;
+      inFlight.set(destination, (inFlight.get(destination) ?? 1) - 1);
+      handled.push(String(message));
+    });
+    try {
+      await limited.enqueueMany([1, 2, 3, 4, 5].map((n) => `slow.example ${n}`));
+      await limited.enqueueMany([1, 2, 3].map((n) => `quick.example ${n}`));
+      // The quick destination's three go through while the slow one holds
+      // its two slots (of six) and its other three wait.
+      await expect
+        .poll(() => handled.filter((m) => m.startsWith("quick")).length, { timeout: 5000 })
+        .toBe(3);
+      expect(inFlight.get("slow.example")).toBe(2);
+    } finally {
+      release();
+    }
+    await expect.poll(() => handled.length, { timeout: 5000 }).toBe(8);
+    expect(most).toBe(2);
+  });
+
+  it("parks a failing destination, then lets one message at a time probe it", async () => {
+    let failing = true;
+    const attempts: string[] = [];
+    const parked = queue({
+      concurrency: 4,
+      destinationOf: (message) => String(message).split(" ")[0]!,
+      parking: (failures) =>
+        failures >= 2 ? Temporal.Duration.from({ milliseconds: 1000 }) : null,
+      pollIntervalMs: 50,
+      retry: {
+        delayFor: () => Temporal.Duration.from({ milliseconds: 10 }),
+        isDestinationFailure: () => true,
+      },
+    });
+    listen(parked, async (message) => {
+      attempts.push(String(message));
+      if (failing) throw new Error("no answer");
+    });
+    await parked.enqueueMany([1, 2, 3].map((n) => `down.example ${n}`));
+    const state = async () =>
+      (
+        await sql<{ failures: number; parked: boolean }>`
+          SELECT failures, parked_until > now() AS parked FROM fedify_queue_destinations`.execute(
+          handle.db,
+        )
+      ).rows[0];
+    await expect.poll(async () => (await state())?.parked, { timeout: 5000 }).toBe(true);
+    // Nothing in flight, every failure counted: the parking holds everything.
+    const settled = async () =>
+      (await queueRows(handle)).every((row) => row.lease_owner === null) &&
+      attempts.length === (await state())!.failures;
+    await expect.poll(settled, { timeout: 5000 }).toBe(true);
+    const before = attempts.length;
+    // Parked for 1 s, then one probe, which fails and parks it again.
+    await expect.poll(async () => (await state())!.failures, { timeout: 5000 }).toBe(before + 1);
+    expect(attempts.length).toBe(before + 1);
+    expect((await state())!.parked).toBe(true);
+    // A probe that succeeds ends the parking; the rest follow.
+    failing = false;
+    await expect.poll(async () => (await queueRows(handle)).length, { timeout: 5000 }).toBe(0);
+    expect(await state()).toBeUndefined();
   });
 
   it("rejects a nonsensical option", () => {

@@ -30,13 +30,20 @@ export interface KyselyMessageQueueRetry {
    * The delay before the next attempt after the `attempt`-th failure (1 for
    * the first), or null to give up. A negative delay counts as none.
    */
-  delayFor(attempt: number, message: unknown): Temporal.Duration | null;
+  delayFor(attempt: number, message: unknown, error: unknown): Temporal.Duration | null;
   /**
    * Whether the failure can never succeed on another try (the message
    * itself is unreadable): it is then given up on at once, whatever
    * `delayFor` would say.
    */
   isPermanent?(error: unknown, message: unknown): boolean;
+  /**
+   * Whether the failure says the message's destination itself is unwell (no
+   * answer, a server error), rather than refusing this one message. Such
+   * failures in a row park the destination (`parking`); any other outcome
+   * of a delivery there ends its run of failures.
+   */
+  isDestinationFailure?(error: unknown, message: unknown): boolean;
   /**
    * Called once a message is given up on, after its row is deleted. Errors it
    * throws are logged and otherwise ignored. The message can carry private
@@ -68,6 +75,31 @@ export interface KyselyMessageQueueOptions {
    * enqueueing copies, and the queue only backs off by `retryDelayMs`.
    */
   readonly retry?: KyselyMessageQueueRetry;
+  /**
+   * Lanes and the messages each handles at once (instead of `concurrency`):
+   * each lane has its own claim loop and slots, so one kind of message (slow
+   * deliveries) can never take the slots of another (received activities).
+   */
+  readonly lanes?: Readonly<Record<string, number>>;
+  /** The lane of a message; an unknown lane (or none given) is the first lane. */
+  readonly laneOf?: (message: unknown) => string;
+  /**
+   * Where a message goes (e.g. an inbox's host and port), or null. Messages
+   * to one destination are in flight at most `perDestination` at a time,
+   * across every worker reading the table (up to a claim's race between two
+   * workers), and a destination that keeps failing is parked.
+   */
+  readonly destinationOf?: (message: unknown) => string | null;
+  /** Default 4. */
+  readonly perDestination?: number;
+  /**
+   * How long a destination is parked after `failures` destination failures
+   * in a row (`retry.isDestinationFailure`), or null not to park it yet.
+   * While parked none of its messages is claimed (nor their attempts
+   * counted); afterwards they go one at a time until one succeeds. Default:
+   * never parked.
+   */
+  readonly parking?: (failures: number) => Temporal.Duration | null;
 }
 
 /** Rows in one INSERT at most (each carries a whole message, private keys and all). */
@@ -86,7 +118,14 @@ interface ClaimedMessage {
   readonly orderingKey: string | null;
   /** Failed attempts before this claim. */
   readonly attempts: number;
+  readonly destination: string | null;
+  /** Whether the destination had failures on record when this was claimed. */
+  readonly destinationFailing: boolean;
 }
+
+/** Candidates one claim looks at per slot it fills: room to skip busy destinations. */
+const CLAIM_SCAN_FACTOR = 8;
+const MIN_CLAIM_SCAN = 256;
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   const result = value ?? fallback;
@@ -127,6 +166,13 @@ export class KyselyMessageQueue implements MessageQueue {
   readonly #leaseMs: number;
   readonly #retryDelayMs: number;
   readonly #retry: KyselyMessageQueueRetry | undefined;
+  readonly #lanes: ReadonlyMap<string, number>;
+  readonly #laneOf: ((message: unknown) => string) | undefined;
+  readonly #destinationOf: ((message: unknown) => string | null) | undefined;
+  readonly #perDestination: number;
+  readonly #parking: ((failures: number) => Temporal.Duration | null) | undefined;
+  /** The failures in a row at which `parking` first parks; from then on the destination is probed. */
+  readonly #probeAfter: number | null;
   /**
    * Enqueue calls made together share one INSERT (in call order, whole
    * calls only: one call's messages commit together or not at all), and
@@ -147,6 +193,27 @@ export class KyselyMessageQueue implements MessageQueue {
     this.#retryDelayMs = positiveInteger("retryDelayMs", options.retryDelayMs, 5000);
     this.#retry = options.retry;
     this.nativeRetrial = options.retry !== undefined;
+    const lanes = Object.entries(options.lanes ?? { default: this.#concurrency });
+    if (lanes.length === 0) throw new RangeError("lanes must name at least one lane");
+    this.#lanes = new Map(
+      lanes.map(([lane, slots]) => [lane, positiveInteger(`lanes.${lane}`, slots, 1)]),
+    );
+    this.#laneOf = options.laneOf;
+    this.#destinationOf = options.destinationOf;
+    this.#perDestination = positiveInteger("perDestination", options.perDestination, 4);
+    this.#parking = options.parking;
+    this.#probeAfter = null;
+    for (let failures = 1; this.#parking !== undefined && failures <= 1000; failures++) {
+      if (this.#parking(failures) !== null) {
+        this.#probeAfter = failures;
+        break;
+      }
+    }
+  }
+
+  #laneFor(message: unknown): string {
+    const lane = this.#laneOf?.(message);
+    return lane !== undefined && this.#lanes.has(lane) ? lane : this.#lanes.keys().next().value!;
   }
 
   enqueue(message: unknown, options?: MessageQueueEnqueueOptions): Promise<void> {
@@ -183,6 +250,8 @@ export class KyselyMessageQueue implements MessageQueue {
               rows.map((row) => ({
                 message: jsonb(row.message),
                 ordering_key: row.orderingKey,
+                lane: this.#laneFor(row.message),
+                destination: this.#destinationOf?.(row.message) ?? null,
                 available_at: nowPlus(row.delayMs),
                 created_at: sql<Date>`now()`,
               })),
@@ -217,7 +286,20 @@ export class KyselyMessageQueue implements MessageQueue {
     handler: (message: unknown) => Promise<void> | void,
     options: MessageQueueListenOptions = {},
   ): Promise<void> {
-    const { signal } = options;
+    await Promise.all(
+      [...this.#lanes].map(([lane, slots]) =>
+        this.#listenLane(lane, slots, handler, options.signal),
+      ),
+    );
+  }
+
+  /** One lane's claim loop, with its own slots (see `listen`). */
+  async #listenLane(
+    lane: string,
+    concurrency: number,
+    handler: (message: unknown) => Promise<void> | void,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     if (signal?.aborted) return;
     // A lease owner per listen(), so renewing touches only this loop's messages.
     const owner = randomUUID();
@@ -233,6 +315,8 @@ export class KyselyMessageQueue implements MessageQueue {
     // reason to claim again (on PGlite each empty claim costs as much CPU as
     // a full one). A notification, a timer or the abort clears it.
     let drained = false;
+    // The last claim left messages behind for their destination's limit.
+    let heldBack = false;
     const wakeLoop = () => {
       generation++;
       const sleeper = wakeSleeper;
@@ -276,7 +360,7 @@ export class KyselyMessageQueue implements MessageQueue {
 
     try {
       while (!signal?.aborted) {
-        if (inFlight.size >= this.#concurrency) {
+        if (inFlight.size >= concurrency) {
           // A finishing handler wakes us.
           await sleep(undefined);
           continue;
@@ -286,10 +370,11 @@ export class KyselyMessageQueue implements MessageQueue {
         let idleMs = this.#pollIntervalMs;
         try {
           // As many messages as there are free slots, in one statement.
-          const asked = this.#concurrency - inFlight.size;
-          const claim = await this.#claim(owner, asked);
+          const asked = concurrency - inFlight.size;
+          const claim = await this.#claim(owner, lane, asked);
           claimed = claim.messages;
           drained = claimed.length < asked;
+          heldBack = claim.heldBack;
           if (claim.dueInMs !== null) {
             idleMs = Math.min(idleMs, Math.max(1, Math.ceil(claim.dueInMs)));
           }
@@ -305,6 +390,9 @@ export class KyselyMessageQueue implements MessageQueue {
           for (const message of claimed) {
             const task = this.#process(message, handler, owner).finally(() => {
               inFlight.delete(task);
+              // A message left behind for its destination's limit may be
+              // claimable now that this one is done.
+              if (message.destination !== null && heldBack) drained = false;
               if (!drained) wakeLoop();
             });
             inFlight.add(task);
@@ -354,6 +442,7 @@ export class KyselyMessageQueue implements MessageQueue {
       }
       return;
     }
+    if (claimed.destinationFailing) await this.#destinationAnswered(claimed.destination!);
     try {
       // Deleted whoever holds the lease now: the work is done. When the
       // message had an ordering key its successor just became claimable, and
@@ -378,11 +467,21 @@ export class KyselyMessageQueue implements MessageQueue {
     error: unknown,
   ): Promise<void> {
     const attempts = claimed.attempts + 1;
+    if (claimed.destination !== null && retry.isDestinationFailure !== undefined) {
+      let unwell: boolean;
+      try {
+        unwell = retry.isDestinationFailure(error, claimed.message);
+      } catch {
+        unwell = true;
+      }
+      if (unwell) await this.#destinationFailed(claimed.destination);
+      else if (claimed.destinationFailing) await this.#destinationAnswered(claimed.destination);
+    }
     let delayMs: number | null;
     try {
       const delay = retry.isPermanent?.(error, claimed.message)
         ? null
-        : retry.delayFor(attempts, claimed.message);
+        : retry.delayFor(attempts, claimed.message, error);
       delayMs = delay === null ? null : Math.max(0, delay.total({ unit: "millisecond" }));
     } catch (policyError) {
       logger.error(
@@ -481,48 +580,95 @@ export class KyselyMessageQueue implements MessageQueue {
    */
   async #claim(
     owner: string,
+    lane: string,
     limit: number,
-  ): Promise<{ messages: ClaimedMessage[]; dueInMs: number | null }> {
+  ): Promise<{
+    messages: ClaimedMessage[];
+    dueInMs: number | null;
+    /** Claimable messages were left for their destination's limit (or parking). */
+    heldBack: boolean;
+  }> {
     // A message with an ordering key waits while any earlier message with the
     // same key exists (delayed, leased, or backing off after a failure), so
     // only the head of each key's chain is ever claimable and a key's
     // messages never run concurrently, even across processes (nor within one
-    // batch: a key's second message has an earlier one). ARRAY(…) runs the
-    // locking subquery exactly once. The due time is read in the same
-    // snapshot as the claim, and only matters when nothing was claimed.
+    // batch: a key's second message has an earlier one).
+    //
+    // Of the lane's first claimable messages, those whose destination is
+    // parked, or already has its share in flight (leased anywhere, plus those
+    // ranked before it in this claim), are left for later: a destination
+    // being probed after a parking gets one at a time. Only the chosen rows
+    // are locked (locking every candidate would write each one's row on
+    // PostgreSQL), and their lease is checked again under the lock, so two
+    // workers never take the same message; one that lost a race claims
+    // fewer this time. The due time is read in the same snapshot as the
+    // claim, and only matters when nothing was claimed.
+    const scan = Math.max(MIN_CLAIM_SCAN, limit * CLAIM_SCAN_FACTOR);
     const result = await sql<{
       id: string | number | null;
       message: unknown;
       ordering_key: string | null;
       attempts: number | null;
+      destination: string | null;
+      failing: boolean | null;
       due_in_ms: number | null;
+      held_back: boolean;
     }>`
-      WITH claimed AS (
+      WITH candidates AS (
+        SELECT q.id, q.available_at, q.destination FROM fedify_queue AS q
+        WHERE q.lane = ${lane}
+          AND q.available_at <= now()
+          AND (q.lease_until IS NULL OR q.lease_until <= now())
+          AND (q.ordering_key IS NULL OR NOT EXISTS (
+            SELECT 1 FROM fedify_queue AS earlier
+            WHERE earlier.ordering_key = q.ordering_key AND earlier.id < q.id))
+        ORDER BY q.available_at, q.id
+        LIMIT ${scan}),
+      ranked AS (
+        SELECT c.id, c.available_at, c.destination,
+          row_number() OVER (PARTITION BY c.destination ORDER BY c.available_at, c.id) AS rank
+        FROM candidates AS c),
+      chosen AS (
+        SELECT r.id FROM ranked AS r
+        LEFT JOIN fedify_queue_destinations AS d ON d.destination = r.destination
+        WHERE r.destination IS NULL
+          OR ((d.parked_until IS NULL OR d.parked_until <= now())
+            AND r.rank + (SELECT count(*) FROM fedify_queue AS busy
+                          WHERE busy.destination = r.destination AND busy.lease_until > now())
+              <= CASE WHEN d.failures >= ${this.#probeAfter ?? 2_147_483_647} THEN 1
+                      ELSE ${this.#perDestination} END)
+        ORDER BY r.available_at, r.id
+        LIMIT ${Math.max(1, limit)}),
+      locked AS (
+        SELECT q.id FROM fedify_queue AS q
+        WHERE q.id IN (SELECT id FROM chosen)
+          AND (q.lease_until IS NULL OR q.lease_until <= now())
+        FOR UPDATE SKIP LOCKED),
+      claimed AS (
         UPDATE fedify_queue
         SET lease_until = ${nowPlus(this.#leaseMs)}, lease_owner = ${owner}
-        WHERE id = ANY(ARRAY(
-          SELECT q.id FROM fedify_queue AS q
-          WHERE q.available_at <= now()
-            AND (q.lease_until IS NULL OR q.lease_until <= now())
-            AND (q.ordering_key IS NULL OR NOT EXISTS (
-              SELECT 1 FROM fedify_queue AS earlier
-              WHERE earlier.ordering_key = q.ordering_key AND earlier.id < q.id))
-          ORDER BY q.available_at, q.id
-          LIMIT ${Math.max(1, limit)}
-          FOR UPDATE SKIP LOCKED))
-        RETURNING id, message, ordering_key, attempts, available_at)
-      SELECT id, message, ordering_key, attempts, NULL::double precision AS due_in_ms
-      FROM (SELECT * FROM claimed ORDER BY available_at, id) AS in_order
+        WHERE id IN (SELECT id FROM locked)
+        RETURNING id, message, ordering_key, attempts, available_at, destination)
+      SELECT c.id, c.message, c.ordering_key, c.attempts, c.destination,
+        d.destination IS NOT NULL AS failing, NULL::double precision AS due_in_ms,
+        (SELECT count(*) FROM ranked) > (SELECT count(*) FROM chosen) AS held_back
+      FROM (SELECT * FROM claimed ORDER BY available_at, id) AS c
+      LEFT JOIN fedify_queue_destinations AS d ON d.destination = c.destination
       UNION ALL
-      SELECT NULL, NULL, NULL, NULL,
+      SELECT NULL, NULL, NULL, NULL, NULL, NULL,
         (SELECT (EXTRACT(EPOCH FROM min(due) - now()) * 1000)::double precision
          FROM (SELECT GREATEST(available_at, COALESCE(lease_until, available_at)) AS due
-               FROM fedify_queue) AS upcoming
-         WHERE due > now())
+               FROM fedify_queue WHERE lane = ${lane}
+               UNION ALL
+               SELECT parked_until FROM fedify_queue_destinations) AS upcoming
+         WHERE due > now()),
+        (SELECT count(*) FROM ranked) > 0
       WHERE NOT EXISTS (SELECT 1 FROM claimed)`.execute(this.#handle.db);
     const messages: ClaimedMessage[] = [];
     let dueInMs: number | null = null;
+    let heldBack = false;
     for (const row of result.rows) {
+      heldBack ||= row.held_back === true;
       if (row.id === null) {
         dueInMs = row.due_in_ms == null ? null : Number(row.due_in_ms);
         continue;
@@ -532,9 +678,54 @@ export class KyselyMessageQueue implements MessageQueue {
         message: row.message,
         orderingKey: row.ordering_key,
         attempts: Number(row.attempts),
+        destination: row.destination,
+        destinationFailing: row.failing === true,
       });
     }
-    return { messages, dueInMs };
+    return { messages, dueInMs, heldBack };
+  }
+
+  /**
+   * Counts a destination failure and, when `parking` says so, parks the
+   * destination. Never rejects: bookkeeping lost to a database error only
+   * delays the parking.
+   */
+  async #destinationFailed(destination: string): Promise<void> {
+    try {
+      const row = await sql<{ failures: number }>`
+        INSERT INTO fedify_queue_destinations (destination, failures, parked_until, updated_at)
+        VALUES (${destination}, 1, NULL, now())
+        ON CONFLICT (destination) DO UPDATE
+        SET failures = fedify_queue_destinations.failures + 1, updated_at = now()
+        RETURNING failures`.execute(this.#handle.db);
+      const failures = Number(row.rows[0]?.failures ?? 0);
+      const parked = this.#parking?.(failures) ?? null;
+      if (parked === null) return;
+      const parkedMs = Math.max(0, parked.total({ unit: "millisecond" }));
+      await sql`
+        UPDATE fedify_queue_destinations SET parked_until = ${nowPlus(parkedMs)}
+        WHERE destination = ${destination}`.execute(this.#handle.db);
+      logger.warn(
+        "Parked deliveries to {destination} for {parkedMs} ms after {failures} failures in a row",
+        { destination, parkedMs, failures },
+      );
+    } catch (error) {
+      logger.warn("Cannot count a failure of {destination}: {error}", { destination, error });
+    }
+  }
+
+  /** The destination answered: its run of failures (and any parking) is over. */
+  async #destinationAnswered(destination: string): Promise<void> {
+    try {
+      const result = await sql<{ parked: boolean }>`
+        DELETE FROM fedify_queue_destinations WHERE destination = ${destination}
+        RETURNING parked_until IS NOT NULL AS parked`.execute(this.#handle.db);
+      if (result.rows[0]?.parked) {
+        logger.info("Deliveries to {destination} resume: it answered", { destination });
+      }
+    } catch (error) {
+      logger.warn("Cannot clear the failures of {destination}: {error}", { destination, error });
+    }
   }
 
   /** Releases a leased message, due after `delayMs`; `attempts`, when given, is stored with it. */

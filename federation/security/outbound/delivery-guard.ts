@@ -15,6 +15,7 @@
 
 import type { MessageQueue } from "@fedify/fedify";
 import { assertPublicUrl, DisallowedUrlError, type HostLookup } from "./address-policy.ts";
+import { type RequestDeadlines, withDeadlines } from "./fetch-guard.ts";
 
 export interface DeliveryGuardOptions {
   allowPrivateAddress: boolean;
@@ -175,11 +176,24 @@ export interface ReceivedActivityGate {
  * are acknowledged without reaching Fedify, i.e. dropped; so are inbox
  * activities `received` no longer admits. Everything else is delegated.
  */
+/** What every request a queued message leads to carries. */
+export interface OutboundRequestSettings {
+  /** Sent with every delivery (Fedify sends none of its own). */
+  readonly userAgent?: string;
+  /** For every request a handler makes: deliveries, and the fetches of received activities. */
+  readonly deadlines?: RequestDeadlines;
+}
+
 export function guardMessageQueue(
   queue: MessageQueue,
   guard: DeliveryGuard,
   received?: ReceivedActivityGate,
+  outbound: OutboundRequestSettings = {},
 ): MessageQueue {
+  const handle = (handler: (message: unknown) => Promise<void> | void, message: unknown) =>
+    outbound.deadlines === undefined
+      ? handler(message)
+      : withDeadlines(outbound.deadlines, () => handler(message));
   return {
     ...(queue.nativeRetrial === undefined ? {} : { nativeRetrial: queue.nativeRetrial }),
     enqueue: (message, options) => queue.enqueue(message, options),
@@ -200,10 +214,23 @@ export function guardMessageQueue(
           const recipients = recipientsOf(message);
           if (recipients === null) return;
           if (!(await guard.isDeliverable(inbox, recipients))) return;
+          if (outbound.userAgent !== undefined) {
+            // Fedify sends the message's headers with the delivery (and signs
+            // it after), so a peer sees who is calling.
+            const headers = (message as { headers?: unknown }).headers;
+            await handle(handler, {
+              ...message,
+              headers: {
+                ...(typeof headers === "object" && headers !== null ? headers : {}),
+                "User-Agent": outbound.userAgent,
+              },
+            });
+            return;
+          }
         } else if (received !== undefined && isInboxActivity(message)) {
           if (!(await received.mayHandle(message.activity))) return;
         }
-        await handler(message);
+        await handle(handler, message);
       }, options),
   } satisfies MessageQueue;
 }

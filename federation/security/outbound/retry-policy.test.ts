@@ -1,6 +1,18 @@
-import { createExponentialBackoffPolicy, type RetryPolicy } from "@fedify/fedify";
+import {
+  createExponentialBackoffPolicy,
+  type RetryPolicy,
+  SendActivityError,
+} from "@fedify/fedify";
+import { FetchError } from "@fedify/vocab-runtime";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { deliveryRetryPolicy } from "./retry-policy.ts";
+import { RETRY_AFTER_HEADER } from "./fetch-guard.ts";
+import {
+  deliveryBackoff,
+  deliveryRetryPolicy,
+  finalVerdict,
+  isDestinationFailure,
+  withRetryAfter,
+} from "./retry-policy.ts";
 
 const HOUR_MS = 3_600_000;
 
@@ -64,5 +76,50 @@ describe("Fedify's default outbox policy (the gap)", () => {
 
     vi.spyOn(Math, "random").mockReturnValue(0);
     expect(sum(schedule(createExponentialBackoffPolicy())) / 60_000).toBeCloseTo(17.05, 1);
+  });
+});
+
+describe("what a failed delivery means (Fedify's errors)", () => {
+  const inbox = new URL("https://peer.example/inbox");
+  const answered = (status: number, headers: Record<string, string> = {}) =>
+    new SendActivityError(inbox, status, `HTTP ${status}`, "", new Headers(headers));
+  const noAnswer = new FetchError(inbox, "fetch failed");
+  const now = Temporal.Instant.from("2026-12-07T10:00:00Z");
+  const backoff = Temporal.Duration.from({ seconds: 30 });
+
+  it("gives up at once on 404/410 (gone) and other final 4xx (refused)", () => {
+    expect(finalVerdict(answered(404))).toBe("gone");
+    expect(finalVerdict(answered(410))).toBe("gone");
+    expect(finalVerdict(answered(403))).toBe("refused");
+    expect(finalVerdict(answered(422))).toBe("refused");
+    for (const error of [answered(401), answered(408), answered(429), answered(503), noAnswer]) {
+      expect(finalVerdict(error)).toBeNull();
+    }
+  });
+
+  it("waits for Retry-After as the fetch guard hands it on, when later than the backoff", () => {
+    const rateLimited = answered(429, { [RETRY_AFTER_HEADER]: "3600" });
+    expect(withRetryAfter(backoff, rateLimited, now).total("second")).toBe(3600);
+    const soon = answered(503, { [RETRY_AFTER_HEADER]: "5" });
+    expect(withRetryAfter(backoff, soon, now).total("second")).toBe(30);
+    expect(withRetryAfter(backoff, noAnswer, now).total("second")).toBe(30);
+    // Never longer than the schedule's longest wait.
+    const forever = answered(429, { [RETRY_AFTER_HEADER]: "9999999" });
+    expect(withRetryAfter(backoff, forever, now).total("hour")).toBe(12);
+  });
+
+  it("counts only no answer and 5xx against the destination", () => {
+    expect(isDestinationFailure(noAnswer)).toBe(true);
+    expect(isDestinationFailure(new TypeError("fetch failed"))).toBe(true);
+    expect(isDestinationFailure(answered(502))).toBe(true);
+    expect(isDestinationFailure(answered(429))).toBe(false);
+    expect(isDestinationFailure(answered(403))).toBe(false);
+  });
+
+  it("schedules by the same policy, 1-based", () => {
+    vi.spyOn(Math, "random").mockReturnValue(0);
+    expect(deliveryBackoff(1)!.total("second")).toBe(30);
+    expect(deliveryBackoff(2)!.total("second")).toBe(60);
+    expect(deliveryBackoff(17)).toBeNull();
   });
 });
