@@ -27,6 +27,7 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../src/db/database.ts";
+import { startRemoteActor } from "../test/helpers/remote-actor.ts";
 import type { FarmCommand, FarmEvent } from "./inbox-farm.ts";
 import { openWatched, StatementCounter, waitForEmptyQueue } from "./lib/database.ts";
 import {
@@ -58,6 +59,12 @@ export interface FanoutOptions {
   readonly timeoutMs: number;
   /** The latency this size must stay under, if it has a target. */
   readonly targetMs: number | null;
+  /**
+   * Followers' servers, among `servers`, that accept connections and never
+   * answer. The latency is then until the last healthy server, and each run
+   * also measures how long a signed Follow sent meanwhile waits to be handled.
+   */
+  readonly hanging: number;
 }
 
 /** Extra warm-up needs for the first configuration of each engine (see above). */
@@ -72,6 +79,7 @@ export const DEFAULT_FANOUT: FanoutOptions = {
   followersPerServer: 10,
   timeoutMs: 60_000,
   targetMs: null,
+  hanging: 0,
 };
 
 /**
@@ -102,8 +110,10 @@ export interface FanoutRun {
   readonly statements: number;
   /** The same, by "verb table". */
   readonly statementsByLabel: ReadonlyMap<string, number>;
-  /** Whether the queue was empty again within the timeout. */
+  /** Whether the queue was empty again within the timeout (deliveries to hanging servers aside). */
   readonly drained: boolean;
+  /** With hanging servers: a signed Follow's POST answered → its follower row written, ms. */
+  readonly inboundMs: number | null;
 }
 
 export interface FanoutResult {
@@ -131,6 +141,7 @@ interface Arrival {
 class InboxFarm {
   readonly child: ChildProcess;
   ports: readonly number[] = [];
+  hangingPorts: readonly number[] = [];
   /** Object id → port → first verified Create. */
   readonly firstCreate = new Map<string, Map<number, Arrival>>();
   /** Object id → verified Create deliveries, duplicates included. */
@@ -155,6 +166,7 @@ class InboxFarm {
     switch (event.type) {
       case "ready":
         this.ports = event.ports;
+        this.hangingPorts = event.hangingPorts;
         break;
       case "delivery": {
         this.specs.add(event.spec);
@@ -197,8 +209,8 @@ class InboxFarm {
     });
   }
 
-  async start(servers: number): Promise<void> {
-    this.#send({ type: "start", servers });
+  async start(servers: number, hanging = 0): Promise<void> {
+    this.#send({ type: "start", servers, hanging });
     const deadline = Date.now() + 30_000;
     while (this.ports.length === 0) {
       if (this.#exited || Date.now() > deadline) throw new Error("The inbox farm did not start");
@@ -294,6 +306,67 @@ async function postNeed(
   return { objectId: need.objectId, apiMs, startedAt };
 }
 
+/**
+ * Waits until the queue holds nothing but deliveries to `hanging` ports
+ * (those stay: retried, then parked). With none, until it is empty.
+ */
+async function waitForHealthyQueue(
+  db: Kysely<Database>,
+  hanging: readonly number[],
+  timeoutMs: number,
+): Promise<boolean> {
+  if (hanging.length === 0) return waitForEmptyQueue(db, timeoutMs);
+  const stuck = hanging.map((port) => `127.0.0.1:${port}`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = await db
+      .selectFrom("fedify_queue")
+      .select("id")
+      .where((eb) => eb.or([eb("destination", "is", null), eb("destination", "not in", stuck)]))
+      .limit(1)
+      .executeTakeFirst();
+    if (row === undefined) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(10);
+  }
+}
+
+/** A person elsewhere whose Follow must be handled promptly, whatever the deliveries do. */
+interface InboundProbe {
+  /** Sends a signed Follow of the group; resolves to ms until it was handled. */
+  follow(timeoutMs: number): Promise<number>;
+}
+
+async function startInboundProbe(
+  db: Kysely<Database>,
+  instance: BenchInstance,
+  handle: string,
+): Promise<InboundProbe & { close(): Promise<void> }> {
+  const actor = await startRemoteActor("127.0.0.2");
+  const target = {
+    id: new URL(`${instance.config.origin.href}groups/${handle}`),
+    inbox: new URL(`${instance.config.origin.href}groups/${handle}/inbox`),
+  };
+  return {
+    async follow(timeoutMs) {
+      const started = wallClockMs();
+      const follow = await actor.follow(target);
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const row = await db
+          .selectFrom("followers")
+          .select("id")
+          .where("follow_activity_id", "=", follow.id!.href)
+          .executeTakeFirst();
+        if (row !== undefined) return wallClockMs() - started;
+        if (Date.now() > deadline) return Number.NaN;
+        await sleep(5);
+      }
+    },
+    close: () => actor.close(),
+  };
+}
+
 interface RunContext {
   readonly instance: BenchInstance;
   /** The instance's database without the statement counter, for the benchmark's own queries. */
@@ -302,20 +375,24 @@ interface RunContext {
   readonly farm: InboxFarm;
   readonly handle: string;
   readonly options: FanoutOptions;
+  readonly probe: InboundProbe | null;
 }
 
 async function oneRun(context: RunContext): Promise<FanoutRun> {
-  const { instance, db, counter, farm, handle, options } = context;
-  if (!(await waitForEmptyQueue(db, options.timeoutMs))) {
+  const { instance, db, counter, farm, handle, options, probe } = context;
+  if (!(await waitForHealthyQueue(db, farm.hangingPorts, options.timeoutMs))) {
     throw new Error("The delivery queue did not drain before the run");
   }
   const statementsBefore = counter.count;
   const labelsBefore = counter.snapshot();
   const { objectId, apiMs, startedAt } = await postNeed(instance, handle);
+  // While the deliveries are under way (the hanging servers holding theirs).
+  const inbound = probe === null ? null : probe.follow(options.timeoutMs);
   await farm.waitForCreate(objectId, options.servers, options.timeoutMs);
   const arrivals = [...(farm.firstCreate.get(objectId)?.values() ?? [])].map((a) => a.arrivedAt);
+  const inboundMs = inbound === null ? null : await inbound;
   // Outside the measurement: let the last deletes (and any duplicate) happen.
-  const drained = await waitForEmptyQueue(db, options.timeoutMs);
+  const drained = await waitForHealthyQueue(db, farm.hangingPorts, options.timeoutMs);
   return {
     latencyMs: arrivals.length === options.servers ? max(arrivals) - startedAt : Number.NaN,
     apiMs,
@@ -325,6 +402,7 @@ async function oneRun(context: RunContext): Promise<FanoutRun> {
     statements: counter.count - statementsBefore,
     statementsByLabel: counter.since(labelsBefore),
     drained,
+    inboundMs,
   };
 }
 
@@ -336,7 +414,7 @@ export async function runFanout(
   const farm = new InboxFarm();
   const unregister = onCleanup(() => farm.stop());
   try {
-    await farm.start(options.servers);
+    await farm.start(options.servers, options.hanging);
     log(`  ${options.servers} inbox servers on 127.0.0.1:${min([...farm.ports])}…`);
 
     for (const engine of options.engines) {
@@ -359,7 +437,7 @@ export async function runFanout(
               const count = await insertFollowers(
                 db,
                 await groupId(instance, handle),
-                farm.ports,
+                [...farm.ports, ...farm.hangingPorts],
                 options.followersPerServer,
               );
               // PostgreSQL's autovacuum would analyze the new rows within a minute.
@@ -374,7 +452,10 @@ export async function runFanout(
             await farm.reset();
             const rejectedBefore = farm.rejected.length;
             farm.specs.clear();
-            const context: RunContext = { instance, db, counter, farm, handle, options };
+            const probe =
+              options.hanging > 0 ? await startInboundProbe(db, instance, handle) : null;
+            const closeProbe = probe === null ? () => {} : onCleanup(() => probe.close());
+            const context: RunContext = { instance, db, counter, farm, handle, options, probe };
 
             // Warm-up: JIT, connection pools, the inboxes' key fetch.
             const warmups =
@@ -393,7 +474,10 @@ export async function runFanout(
               runs.push(run);
               log(
                 `  [${engine}, concurrency ${concurrencyLabel(concurrency)}] run ${i + 1}: ` +
-                  `${ms(run.latencyMs)} ms to the last of ${run.inboxesReached} inboxes ` +
+                  `${ms(run.latencyMs)} ms to the last of ${run.inboxesReached} ${options.hanging > 0 ? "healthy " : ""}inboxes ` +
+                  (run.inboundMs === null
+                    ? ""
+                    : `(a Follow meanwhile handled in ${ms(run.inboundMs)} ms) `) +
                   `(first after ${ms(run.firstMs)} ms, API ${ms(run.apiMs)} ms; ` +
                   `${run.deliveries} deliveries, ${run.statements} SQL statements` +
                   `${run.drained ? "" : ", queue NOT drained"})`,
@@ -408,6 +492,8 @@ export async function runFanout(
               signatureSpecs: new Set(farm.specs),
             };
             results.push(result);
+            closeProbe();
+            await probe?.close();
             await instance.stop();
             result.keyFetches = await farm.reset();
           } finally {

@@ -28,14 +28,19 @@ import {
 
 /** Parent → farm. */
 export type FarmCommand =
-  | { readonly type: "start"; readonly servers: number }
+  /** `hanging` more servers accept connections and never answer. */
+  | { readonly type: "start"; readonly servers: number; readonly hanging?: number }
   /** Forget cached keys (a new instance, a new key id). Answered with "reset-done". */
   | { readonly type: "reset" }
   | { readonly type: "stop" };
 
 /** Farm → parent. */
 export type FarmEvent =
-  | { readonly type: "ready"; readonly ports: readonly number[] }
+  | {
+      readonly type: "ready";
+      readonly ports: readonly number[];
+      readonly hangingPorts: readonly number[];
+    }
   | {
       readonly type: "delivery";
       readonly port: number;
@@ -168,12 +173,25 @@ function startInbox(): Promise<Server> {
 }
 
 const servers: Server[] = [];
+const hanging: Server[] = [];
+
+/** A server that takes every request and never answers it, as a stuck peer does. */
+function startHanging(): Promise<Server> {
+  const server = createServer(() => {});
+  // Node would close an idle request after its own timeouts; a stuck peer does not.
+  server.requestTimeout = 0;
+  server.headersTimeout = 0;
+  server.keepAliveTimeout = 0;
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
 
 process.on("message", async (command: FarmCommand) => {
   switch (command.type) {
     case "start": {
       for (let i = 0; i < command.servers; i++) servers.push(await startInbox());
-      send({ type: "ready", ports: servers.map((s) => (s.address() as AddressInfo).port) });
+      for (let i = 0; i < (command.hanging ?? 0); i++) hanging.push(await startHanging());
+      const portOf = (s: Server) => (s.address() as AddressInfo).port;
+      send({ type: "ready", ports: servers.map(portOf), hangingPorts: hanging.map(portOf) });
       break;
     }
     case "reset": {
@@ -184,9 +202,11 @@ process.on("message", async (command: FarmCommand) => {
       break;
     }
     case "stop": {
-      for (const server of servers) server.closeAllConnections();
+      for (const server of [...servers, ...hanging]) server.closeAllConnections();
       await Promise.all(
-        servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
+        [...servers, ...hanging].map(
+          (s) => new Promise<void>((resolve) => s.close(() => resolve())),
+        ),
       );
       process.disconnect?.();
       process.exit(0);

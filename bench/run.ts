@@ -18,6 +18,7 @@
  *          server's own setting)  --followers=10000 --hosts=500 (one fan-out size only)
  *          --requests=1000 (list, inbox, refusal, near, board)  --needs=100000 (list, near, board)
  *          --kinds=bad,no (refusal: only the kinds whose name contains one of these)
+ *          --hanging=50 (fanout: also run with that many of the servers never answering)
  *          --changes=1000 --rate=5 (network: changes, changes started per second)
  *          --kill=60 (network: seconds one instance stays killed; 0 = none)
  * PostgreSQL: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres);
@@ -69,6 +70,7 @@ interface Args {
   kinds: string[] | null;
   changes: number | null;
   rate: number | null;
+  hanging: number | null;
   killSeconds: number | null;
 }
 
@@ -76,7 +78,7 @@ function usage(message: string): never {
   console.error(`${message}\n\nUsage: npm run bench -- [fanout] [inbox] [refusal] [list] [near] [board] [network]
        [--engines=pglite,postgres] [--runs=5] [--concurrency=4,16,32|default]
        [--followers=10000 --hosts=500] [--requests=1000] [--needs=100000]
-       [--changes=1000] [--rate=5] [--kill=60]
+       [--hanging=50] [--changes=1000] [--rate=5] [--kill=60]
        [--kinds=bad,no (refusal: only the kinds whose name contains one of these)]`);
   process.exit(2);
 }
@@ -100,6 +102,7 @@ function parseArgs(argv: readonly string[]): Args {
     kinds: null,
     changes: null,
     rate: null,
+    hanging: null,
     killSeconds: null,
   };
   for (const arg of argv) {
@@ -136,6 +139,9 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       case "hosts":
         args.hosts = positive(name, value);
+        break;
+      case "hanging":
+        args.hanging = positive(name, value);
         break;
       case "changes":
         args.changes = positive(name, value);
@@ -291,7 +297,61 @@ function boardTable(results: readonly BoardResult[]): string {
   return table(rows);
 }
 
+/**
+ * The same fan-out with all servers answering and with `hanging` of them
+ * accepting connections and never answering: the healthy ones must be
+ * served within 1.5× the all-healthy time, and a signed Follow sent during
+ * each run handled within 1 s.
+ */
+async function hostileFanoutSection(
+  options: FanoutOptions,
+  log: (line: string) => void,
+): Promise<string> {
+  const followers = options.servers * options.followersPerServer;
+  console.log(
+    `\n== Fan-out with stuck peers: ${followers.toLocaleString("en")} followers on ${options.servers} servers, all answering, then ${options.hanging} of them never answering ==`,
+  );
+  const t = performance.now();
+  const healthy = await runFanout({ ...options, hanging: 0 }, log);
+  const hostile = await runFanout({ ...options, servers: options.servers - options.hanging }, log);
+  const rows = [
+    [
+      "engine",
+      "all answering: median ms",
+      `${options.hanging} stuck: median ms to the last healthy`,
+      "max ms",
+      "ratio (target ≤ 1.5)",
+      "Follow handled meanwhile: median ms",
+      "max ms",
+      "target ≤ 1,000 ms",
+    ],
+  ];
+  for (const result of hostile) {
+    const base = healthy.find((h) => h.engine === result.engine);
+    const baseMs = median(base?.runs.map((r) => r.latencyMs) ?? []);
+    const latencies = result.runs.map((r) => r.latencyMs);
+    const inbound = result.runs.map((r) => r.inboundMs ?? Number.NaN);
+    const ratio = median(latencies) / baseMs;
+    rows.push([
+      result.engine,
+      ms(baseMs),
+      ms(median(latencies)),
+      ms(max(latencies)),
+      `${ratio.toFixed(2)}${ratio <= 1.5 ? " ok" : " OVER"}`,
+      ms(median(inbound)),
+      ms(max(inbound)),
+      max(inbound) <= 1000 ? "ok" : "OVER",
+    ]);
+  }
+  return [
+    `Fan-out with stuck peers (${followers.toLocaleString("en")} followers on ${options.servers} servers; then ${options.hanging} of those servers accept connections and never answer; ${options.runs} runs after ${options.warmupRuns} warm-up needs per configuration; a signed Follow from another server is sent right after each need is posted):`,
+    table(rows),
+    `(fan-out with stuck peers took ${((performance.now() - t) / 1000).toFixed(0)} s)`,
+  ].join("\n");
+}
+
 async function fanoutSection(options: FanoutOptions, log: (line: string) => void): Promise<string> {
+  if (options.hanging > 0) return hostileFanoutSection(options, log);
   const followers = options.servers * options.followersPerServer;
   console.log(
     `\n== Fan-out: 1 need → ${followers.toLocaleString("en")} followers on ${options.servers} servers (shared inboxes), ${options.runs} runs per configuration ==`,
@@ -435,6 +495,7 @@ async function main(): Promise<void> {
     for (const size of sizes) {
       const options: FanoutOptions = {
         ...size,
+        ...(args.hanging !== null ? { hanging: args.hanging } : {}),
         engines,
         ...(args.runs !== null ? { runs: args.runs } : {}),
         ...(args.concurrencies !== null ? { concurrencies: args.concurrencies } : {}),
