@@ -373,6 +373,8 @@ export const en = {
   pledgeSent: "Pledge sent. They will answer it.",
   pledgeNotOpen: "It no longer takes pledges.",
   stillNeeded: (remaining: string) => `${remaining} still needed`,
+  notConfirmedSince: (when: string) =>
+    `Not confirmed since ${when}: its instance has not answered, this may no longer be true`,
   theirReason: "Their reason",
   matches: "Matches",
   matchesEmpty: "No matching offers or needs right now.",
