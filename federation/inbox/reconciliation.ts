@@ -60,22 +60,24 @@ export function createReconciler(
       const lease = { name: LEASE, holder };
       if (!(await takeLease(deps.db, lease, start.add(RUN_LEASE), start))) return null;
       const window = reconciliationWindow(start, options);
-      const markedStale = await markStale(deps.db, window.staleBefore);
-      const due = await claimDueCopies(deps.db, window, options, start);
       const outcomes: Record<ReconciliationOutcome, number> = {
         confirmed: 0,
         gone: 0,
         unconfirmed: 0,
         skipped: 0,
       };
-      const ctx = context();
-      const queue = [...due];
-      const worker = async () => {
-        for (let copy = queue.shift(); copy !== undefined; copy = queue.shift()) {
-          outcomes[await reconcileCopy(ctx, deps, copy)]++;
-        }
-      };
+      let markedStale = 0;
+      let due: DueCopy[] = [];
       try {
+        markedStale = await markStale(deps.db, window.staleBefore);
+        due = await claimDueCopies(deps.db, window, options, start);
+        const ctx = context();
+        const queue = [...due];
+        const worker = async () => {
+          for (let copy = queue.shift(); copy !== undefined; copy = queue.shift()) {
+            outcomes[await reconcileCopy(ctx, deps, copy)]++;
+          }
+        };
         await Promise.all(Array.from({ length: CONCURRENCY }, worker));
       } finally {
         // The next run starts one interval after this one did, on whichever
