@@ -5,6 +5,7 @@ import { storeRemoteProposal } from "../src/db/remote-proposals.repo.ts";
 import { newId } from "../src/domain/ids.ts";
 import { type RunningServer, startServer } from "../src/server.ts";
 import { createTestDatabase } from "./helpers/database.ts";
+import { postForm } from "./helpers/form-post.ts";
 import {
   copyOn,
   followGroup,
@@ -115,6 +116,32 @@ describe("reconciliation of received copies", () => {
     return created;
   }
 
+  let session: string | undefined;
+  /** B's workspace network page, as a coordinator signed in with an invitation sees it. */
+  async function networkPage(): Promise<string> {
+    if (session === undefined) {
+      const invitation = await (
+        await b.instance.api("POST", "/api/v1/admin/invitations", { group: "aid" })
+      ).json();
+      const res = await postForm(new URL(invitation.url), {
+        username: "ben",
+        password: "a long passphrase",
+        passwordAgain: "a long passphrase",
+      });
+      expect(res.status).toBe(303);
+      session = [res.headers["set-cookie"] ?? []]
+        .flat()
+        .find((c) => c.startsWith("session="))!
+        .split(";")[0]!;
+    }
+    const res = await fetch(new URL("/workspace/groups/aid/network", b.instance.config.origin), {
+      headers: { cookie: session },
+      redirect: "manual",
+    });
+    expect(res.status).toBe(200);
+    return res.text();
+  }
+
   const staleCopy = async (objectId: string) =>
     (await copyOn(b, objectId)) as StaleItem | undefined;
 
@@ -185,6 +212,10 @@ describe("reconciliation of received copies", () => {
       })
     ).text();
     expect(es).toContain("Sin confirmar desde");
+    // The coordinators' network page, where pledges are made, says it too.
+    const workspace = await networkPage();
+    expect(workspace).toContain('data-stale="true"');
+    expect(workspace).toContain("Not confirmed since");
 
     await origin.up();
     time.advance(2);
@@ -194,6 +225,7 @@ describe("reconciliation of received copies", () => {
     expect((await copyRow()).unreachable_since).toBeNull();
     // The origin's other copies, asked a few per run, follow.
     await expect.poll(board, { timeout: 15_000 }).not.toContain('data-stale="true"');
+    expect(await networkPage()).not.toContain('data-stale="true"');
   });
 });
 
