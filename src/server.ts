@@ -160,17 +160,7 @@ export async function createInstance(
     reconciliation,
     crypto.randomUUID(),
   );
-  let reconciling: Promise<ReconciliationReport | null> | null = null;
-  const reconcile = async () => {
-    // One run at a time in this process; the lease keeps other processes out.
-    if (reconciling !== null) return null;
-    reconciling = reconciler.run();
-    try {
-      return await reconciling;
-    } finally {
-      reconciling = null;
-    }
-  };
+  const reconcile = () => reconciler.run();
   const isAllowed = (url: URL) => federationPolicy.isAllowed(url);
   const publisher = createProposalPublisher(federation, { db: database.db, urls, isAllowed });
   const peers = createPeerGateway(federation, { db: database.db, urls, isAllowed });
@@ -288,7 +278,7 @@ export async function createInstance(
       ready = false;
       for (const timer of timers) clearInterval(timer);
       workers.abort();
-      await reconciling?.catch(() => {});
+      await reconciler.settled();
       await queueRunning?.catch(() => {});
       await federationPolicy.close();
       if (ownsDatabase) await database.close();

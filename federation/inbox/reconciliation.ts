@@ -34,9 +34,12 @@ export interface Reconciler {
   /**
    * One run, if this process holds the job's lease: marks long-unreachable
    * copies stale, then asks the origins of the copies due. Null when
-   * another worker process holds the lease.
+   * another worker process holds the lease, or a run of this process is
+   * still under way.
    */
   run(): Promise<ReconciliationReport | null>;
+  /** Resolves once the run under way, if any, has ended (for stopping). */
+  settled(): Promise<void>;
 }
 
 /**
@@ -54,45 +57,58 @@ export function createReconciler(
   holder: string,
 ): Reconciler {
   const context = () => federation.createContext(deps.urls.origin, undefined);
+  let running: Promise<ReconciliationReport | null> | null = null;
+  const runOnce = async (): Promise<ReconciliationReport | null> => {
+    const start = deps.clock();
+    const lease = { name: LEASE, holder };
+    if (!(await takeLease(deps.db, lease, start.add(RUN_LEASE), start))) return null;
+    const window = reconciliationWindow(start, options);
+    const outcomes: Record<ReconciliationOutcome, number> = {
+      confirmed: 0,
+      gone: 0,
+      unconfirmed: 0,
+      skipped: 0,
+    };
+    let markedStale = 0;
+    let due: DueCopy[] = [];
+    try {
+      markedStale = await markStale(deps.db, window.staleBefore);
+      due = await claimDueCopies(deps.db, window, options, start);
+      const ctx = context();
+      const queue = [...due];
+      const worker = async () => {
+        for (let copy = queue.shift(); copy !== undefined; copy = queue.shift()) {
+          outcomes[await reconcileCopy(ctx, deps, copy)]++;
+        }
+      };
+      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    } finally {
+      // The next run starts one interval after this one did, on whichever
+      // worker then finds the lease free (or this one again).
+      const next = start.add({ milliseconds: options.intervalMs });
+      await takeLease(deps.db, lease, next, start);
+    }
+    const report = { asked: due.length, outcomes, markedStale };
+    if (due.length > 0 || markedStale > 0) {
+      logger.info(
+        "Reconciled {asked} copies: {confirmed} confirmed, {gone} gone, {unconfirmed} unconfirmed, {skipped} skipped; {markedStale} marked stale",
+        { ...report, ...outcomes },
+      );
+    }
+    return report;
+  };
   return {
     async run() {
-      const start = deps.clock();
-      const lease = { name: LEASE, holder };
-      if (!(await takeLease(deps.db, lease, start.add(RUN_LEASE), start))) return null;
-      const window = reconciliationWindow(start, options);
-      const outcomes: Record<ReconciliationOutcome, number> = {
-        confirmed: 0,
-        gone: 0,
-        unconfirmed: 0,
-        skipped: 0,
-      };
-      let markedStale = 0;
-      let due: DueCopy[] = [];
+      if (running !== null) return null;
+      running = runOnce();
       try {
-        markedStale = await markStale(deps.db, window.staleBefore);
-        due = await claimDueCopies(deps.db, window, options, start);
-        const ctx = context();
-        const queue = [...due];
-        const worker = async () => {
-          for (let copy = queue.shift(); copy !== undefined; copy = queue.shift()) {
-            outcomes[await reconcileCopy(ctx, deps, copy)]++;
-          }
-        };
-        await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+        return await running;
       } finally {
-        // The next run starts one interval after this one did, on whichever
-        // worker then finds the lease free (or this one again).
-        const next = start.add({ milliseconds: options.intervalMs });
-        await takeLease(deps.db, lease, next, start);
+        running = null;
       }
-      const report = { asked: due.length, outcomes, markedStale };
-      if (due.length > 0 || markedStale > 0) {
-        logger.info(
-          "Reconciled {asked} copies: {confirmed} confirmed, {gone} gone, {unconfirmed} unconfirmed, {skipped} skipped; {markedStale} marked stale",
-          { ...report, ...outcomes },
-        );
-      }
-      return report;
+    },
+    async settled() {
+      await running?.catch(() => {});
     },
   };
 }
