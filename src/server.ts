@@ -4,7 +4,12 @@ import { type ServerType, serve } from "@hono/node-server";
 import { getLogger } from "@logtape/logtape";
 import type { MiddlewareHandler } from "hono";
 import { createConversationGateway } from "../federation/conversations.ts";
-import { type AppFederation, buildFederation } from "../federation/federation.ts";
+import {
+  type AppFederation,
+  buildFederation,
+  type FederationDeps,
+} from "../federation/federation.ts";
+import { createReconciler } from "../federation/inbox/reconciliation.ts";
 import { createInboxIntake } from "../federation/inbox-intake.ts";
 import { createIncidentGateway } from "../federation/incident-gateway.ts";
 import { keyPairGenerator } from "../federation/keys.ts";
@@ -24,6 +29,11 @@ import { migrateToLatest } from "./db/migrate.ts";
 import { pruneRelayed } from "./db/relayed-changes.repo.ts";
 import { type ParkingRule, parkingFor } from "./domain/delivery-answer.ts";
 import type { Group } from "./domain/group.ts";
+import {
+  type ReconciliationOptions,
+  type ReconciliationReport,
+  reconciliationOptions,
+} from "./domain/reconciliation.ts";
 import { createHttpApp } from "./http/app.ts";
 import { forgetDepartedActor } from "./services/departed-actors.ts";
 import { createFederationPolicyService } from "./services/federation-policy.ts";
@@ -89,7 +99,11 @@ export interface InstanceOptions {
   /** Queue tuning (tests poll faster). */
   readonly queue?: { readonly pollIntervalMs?: number; readonly concurrency?: number };
   /** Background job timing (tests with a controllable clock sweep often). */
-  readonly jobs?: { readonly expirySweepIntervalMs?: number };
+  readonly jobs?: {
+    readonly expirySweepIntervalMs?: number;
+    /** Reconciliation of received copies (domain/reconciliation.ts has the defaults). */
+    readonly reconciliation?: Partial<ReconciliationOptions>;
+  };
   /**
    * Replaces the delivery retry schedule (tests cannot wait 72 hours); which
    * answers are retried, and `Retry-After`, apply all the same.
@@ -114,6 +128,8 @@ export interface Instance {
   fetch(request: Request, env?: object): Promise<Response>;
   /** Starts the delivery workers and the periodic jobs. */
   startWorkers(): Promise<void>;
+  /** One reconciliation run now (null: another process holds its lease, or a run is under way). */
+  reconcile(): Promise<ReconciliationReport | null>;
   stop(): Promise<void>;
 }
 
@@ -164,7 +180,7 @@ export async function createInstance(
         : {}),
     }),
   );
-  const federation = buildFederation({
+  const federationDeps: FederationDeps = {
     db: database.db,
     urls,
     kv,
@@ -187,7 +203,16 @@ export async function createInstance(
     refreshActor: (actorId) => security.refreshActor(actorId),
     forgetActor,
     manuallyStartQueue: true,
-  });
+  };
+  const federation = buildFederation(federationDeps);
+  const reconciliation = reconciliationOptions(options.jobs?.reconciliation);
+  const reconciler = createReconciler(
+    federation,
+    federationDeps,
+    reconciliation,
+    crypto.randomUUID(),
+  );
+  const reconcile = () => reconciler.run();
   const isAllowed = (url: URL) => federationPolicy.isAllowed(url);
   const publisher = createProposalPublisher(federation, { db: database.db, urls, isAllowed });
   const peers = createPeerGateway(federation, { db: database.db, urls, isAllowed });
@@ -273,6 +298,7 @@ export async function createInstance(
     database,
     federation,
     fetch: async (request, env) => app.fetch(request, env),
+    reconcile,
     async startWorkers() {
       // A web process only queues work; worker processes (ROLE=worker, or
       // this one with ROLE=all) claim it from the shared queue.
@@ -295,6 +321,7 @@ export async function createInstance(
           ),
           setInterval(() => void runJob("relay", relay), RELAY_INTERVAL_MS),
           setInterval(() => void runJob("housekeeping", housekeeping), HOUSEKEEPING_INTERVAL_MS),
+          setInterval(() => void runJob("reconciliation", reconcile), reconciliation.intervalMs),
         );
       }
       ready = true;
@@ -303,6 +330,7 @@ export async function createInstance(
       ready = false;
       for (const timer of timers) clearInterval(timer);
       workers.abort();
+      await reconciler.settled();
       await queueRunning?.catch(() => {});
       await federationPolicy.close();
       if (ownsDatabase) await database.close();

@@ -175,6 +175,8 @@ describe("the network feed: needs and offers received from followed groups", () 
       publishedAt: expect.any(String),
       updatedAt: expect.any(String),
       sharedBy: [],
+      confirmedAt: expect.any(String),
+      stale: false,
     });
     expect(Date.parse(item!.publishedAt as string)).toBe(Date.parse(need.createdAt));
     expect(item!.updatedAt).toBe(item!.publishedAt);

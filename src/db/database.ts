@@ -163,6 +163,21 @@ export interface RemoteProposalsTable {
   intent_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** Kept only when the author is the incident's owner or an accepted participant. */
   incident_object_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When the origin last answered for this copy (any stored answer, unchanged included). */
+  confirmed_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  /** When the origin was last asked (by the reconciliation job, or any store). */
+  checked_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  /** Since when asking failed; null once it answers. */
+  unreachable_since: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Not confirmed for longer than the reconciliation job tolerates: boards say so. */
+  stale: ColumnType<boolean, boolean | undefined, boolean>;
+}
+
+/** A periodic job runs where its lease is held (see migrations/…_reconciliation.ts). */
+export interface JobLeasesTable {
+  name: string;
+  holder: string;
+  until: Timestamp;
 }
 
 export interface IncidentsTable {
@@ -384,6 +399,7 @@ export interface Database {
   remote_shares: RemoteSharesTable;
   shares: SharesTable;
   relayed_changes: RelayedChangesTable;
+  job_leases: JobLeasesTable;
   federation_settings: FederationSettingsTable;
   domain_policies: DomainPoliciesTable;
   responses: ResponsesTable;

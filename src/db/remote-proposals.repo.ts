@@ -54,6 +54,8 @@ export function toStored(
     updatedAt: toInstant(row.remote_updated_at),
     receivedAt: toInstant(row.received_at),
     incident: row.incident_object_id,
+    confirmedAt: toInstant(row.confirmed_at),
+    stale: row.stale,
     sharedBy,
   };
 }
@@ -64,7 +66,9 @@ export type StoreOutcome = "inserted" | "updated" | "unchanged";
  * Stores a fetched object, one row per object id. An existing row changes
  * only when the new reading is strictly newer (`updated`) and comes from the
  * same author: replays, reordered deliveries and stale copies change
- * nothing. Returns the row id and what happened.
+ * nothing. Returns the row id and what happened. Whatever happened, the
+ * origin has just answered for the copy: it is confirmed now, reachable and
+ * not stale (the reconciliation job reads these).
  */
 export async function storeRemoteProposal(
   db: Kysely<Database>,
@@ -99,6 +103,7 @@ export async function storeRemoteProposal(
     remote_updated_at: toDate(value.updatedAt),
     received_at: toDate(now),
     incident_object_id: value.incident ?? null,
+    ...confirmedBy(now),
   };
   const written = await db
     .insertInto("remote_proposals")
@@ -119,12 +124,24 @@ export async function storeRemoteProposal(
     return { id: written.id, outcome: written.inserted ? "inserted" : "updated" };
   }
   const existing = await db
-    .selectFrom("remote_proposals")
-    .select(["id", "origin_actor_id"])
+    .updateTable("remote_proposals")
+    .set(confirmedBy(now))
     .where("object_id", "=", value.objectId)
+    .where("origin_actor_id", "=", value.originActorId)
+    .returning("id")
     .executeTakeFirst();
-  if (existing === undefined || existing.origin_actor_id !== value.originActorId) return null;
+  if (existing === undefined) return null;
   return { id: existing.id, outcome: "unchanged" };
+}
+
+/** The columns saying the origin answered for a copy at `now`. */
+function confirmedBy(now: Temporal.Instant) {
+  return {
+    confirmed_at: toDate(now),
+    checked_at: toDate(now),
+    unreachable_since: null,
+    stale: false,
+  };
 }
 
 export async function findRemoteProposal(

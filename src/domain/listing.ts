@@ -36,6 +36,11 @@ export interface Listing {
   readonly origin: ListingOrigin;
   /** Followed groups that re-shared it (actor ids); empty for our own. */
   readonly sharedBy: readonly string[];
+  /**
+   * A received copy its origin has not confirmed for too long (stale): when
+   * it last did. Null for a current copy and for our own.
+   */
+  readonly notConfirmedSince: Temporal.Instant | null;
 }
 
 export interface ListingQuantity {
@@ -102,6 +107,7 @@ export function listingFromProposal(proposal: Proposal, refs: LocalListingRefs):
     expiresAt: proposal.expiresAt,
     origin: refs.origin,
     sharedBy: [],
+    notConfirmedSince: null,
   };
 }
 
@@ -152,6 +158,7 @@ export function listingFromRemote(remote: StoredRemoteProposal): Listing | null 
       handle: null,
     },
     sharedBy: [...remote.sharedBy],
+    notConfirmedSince: remote.stale ? remote.confirmedAt : null,
   };
 }
 

@@ -56,6 +56,13 @@ export interface RemoteProposal {
 export interface StoredRemoteProposal extends RemoteProposal {
   readonly id: string;
   readonly receivedAt: Temporal.Instant;
+  /** When its origin last answered for it (a stored answer, changed or not). */
+  readonly confirmedAt: Temporal.Instant;
+  /**
+   * Its origin has not answered for longer than reconciliation tolerates
+   * (FEDERATION.md, "Reconciliation"): shown, but not as current.
+   */
+  readonly stale: boolean;
   readonly sharedBy: readonly string[];
 }
 

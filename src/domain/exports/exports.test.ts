@@ -142,6 +142,8 @@ describe("listings", () => {
       publishedAt: t0,
       updatedAt: t0,
       receivedAt: t0,
+      confirmedAt: t0,
+      stale: false,
       sharedBy: ["https://c.example/groups/x"],
     };
     const l = listingFromRemote(remote)!;

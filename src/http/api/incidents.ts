@@ -127,6 +127,15 @@ const BoardItemSchema = z
     incident: z.string().nullable(),
     publishedAt: z.string(),
     updatedAt: z.string(),
+    stale: z.boolean().openapi({
+      description:
+        "A received copy whose origin has not confirmed it for days (unreachable): it may " +
+        "no longer be true. Always false for this instance's own items.",
+    }),
+    notConfirmedSince: z
+      .string()
+      .nullable()
+      .openapi({ description: "When a stale copy's origin last confirmed it; null otherwise" }),
     distanceKm: DistanceKmField.openapi({
       description:
         "With near only: km to the place as shown publicly, to 0.1 km. The board keeps its " +
@@ -230,6 +239,8 @@ async function board(deps: ApiDeps, scope: BoardScope, filters: BoardFilters) {
     incident,
     publishedAt: listing.publishedAt.toString(),
     updatedAt: listing.updatedAt.toString(),
+    stale: listing.notConfirmedSince !== null,
+    notConfirmedSince: listing.notConfirmedSince?.toString() ?? null,
     ...(distanceKm === undefined ? {} : { distanceKm }),
   }));
 }

@@ -67,6 +67,16 @@ export const NetworkItemSchema = z
     sharedBy: z.array(z.string()).openapi({
       description: "Followed groups that re-shared (Announced) it",
     }),
+    confirmedAt: z.string().openapi({
+      description:
+        "When its origin last answered for this copy (by a delivery, or by reconciliation, " +
+        "which asks again after 6 hours)",
+    }),
+    stale: z.boolean().openapi({
+      description:
+        "Its origin has not answered for days: the copy may no longer be true (FEDERATION.md, " +
+        "Reconciliation)",
+    }),
     distanceKm: DistanceKmField,
   })
   .openapi("NetworkItem");
@@ -98,6 +108,8 @@ function networkItemView(item: StoredRemoteProposal) {
     publishedAt: item.publishedAt.toString(),
     updatedAt: item.updatedAt.toString(),
     sharedBy: [...item.sharedBy],
+    confirmedAt: item.confirmedAt.toString(),
+    stale: item.stale,
   };
 }
 

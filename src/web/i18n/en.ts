@@ -389,6 +389,8 @@ export const en = {
   pledgeWithdrawEnded: "This pledge was declined or withdrawn already.",
   pledgeNotOpen: "It no longer takes pledges.",
   stillNeeded: (remaining: string) => `${remaining} still needed`,
+  notConfirmedSince: (when: string) =>
+    `Not confirmed since ${when}: its instance has not answered, this may no longer be true`,
   theirReason: "Their reason",
   matches: "Matches",
   matchesEmpty: "No matching offers or needs right now.",

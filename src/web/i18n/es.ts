@@ -384,6 +384,8 @@ export const es: Messages = {
   pledgeWithdrawEnded: "Este compromiso ya fue rechazado o retirado.",
   pledgeNotOpen: "Ya no admite compromisos.",
   stillNeeded: (remaining: string) => `faltan ${remaining}`,
+  notConfirmedSince: (when) =>
+    `Sin confirmar desde ${when}: su instancia no responde, puede que ya no sea cierto`,
   theirReason: "Su motivo",
   matches: "Coincidencias",
   matchesEmpty: "No hay ofertas ni necesidades que coincidan ahora.",

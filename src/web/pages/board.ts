@@ -5,7 +5,7 @@ import type { NearQuery } from "../../domain/near.ts";
 import type { Purpose } from "../../domain/proposal.ts";
 import type { BoardItem } from "../../services/boards.ts";
 import type { PageContext } from "../context.ts";
-import { formatDate, formatKm, formatQuantity } from "../format.ts";
+import { formatDate, formatInstant, formatKm, formatQuantity } from "../format.ts";
 import { BoardMap, type MapMarker, type MapTiles } from "./board-map.ts";
 
 /**
@@ -212,6 +212,7 @@ export function BoardList({ page, items }: { page: PageContext; items: readonly 
           : h("span", { class: `tag ${listing.urgency}` }, t.urgencies[listing.urgency]),
         " ",
         h("span", { class: "tag" }, t.statuses[listing.status]),
+        StaleMark({ page, since: listing.notConfirmedSince }),
         h(
           "div",
           { class: "meta" },
@@ -238,4 +239,20 @@ export function BoardList({ page, items }: { page: PageContext; items: readonly 
       );
     }),
   );
+}
+
+/**
+ * A received copy its origin has not confirmed for days (FEDERATION.md,
+ * "Reconciliation"): still shown, but not as current.
+ */
+export function StaleMark({ page, since }: { page: PageContext; since: Temporal.Instant | null }) {
+  if (since === null) return null;
+  return [
+    " ",
+    h(
+      "span",
+      { class: "tag stale", "data-stale": "true" },
+      page.t.notConfirmedSince(formatInstant(since, page.locale)),
+    ),
+  ];
 }

@@ -5,6 +5,7 @@ import type { QuantityProblem } from "../../domain/pledging.ts";
 import type { StoredRemoteProposal } from "../../domain/remote-proposal.ts";
 import { isUnit } from "../../domain/units.ts";
 import { formatInstant } from "../format.ts";
+import { StaleMark } from "./board.ts";
 import { ConfirmStepPage } from "./confirm-step.ts";
 import { quantityProblemText, quantityText } from "./responses.ts";
 import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
@@ -88,6 +89,7 @@ export function NetworkPage({
                     ? null
                     : ` · ${t.stillNeeded(quantityText(page, item.remainingAmount, item.quantity.unit))}`,
                   ` · ${formatInstant(item.publishedAt, locale)}`,
+                  StaleMark({ page, since: item.stale ? item.confirmedAt : null }),
                 ),
                 item.summaryText === "" ? null : h("p", null, item.summaryText),
                 ShareControl(item),
