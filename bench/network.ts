@@ -10,12 +10,12 @@
  * The copies are read through each instance's public network API, polled
  * once per `pollMs`: times are rounded up to that resolution.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ADMIN_TOKEN, clientFetch, freePort, onCleanup } from "./lib/instance.ts";
-import { max, median, percentile } from "./lib/stats.ts";
+import { ADMIN_TOKEN, freePort, onCleanup } from "./lib/instance.ts";
+import { api, json, launch, type ProcessNode, stop, waitUntil } from "./lib/process-instance.ts";
+import { max, median, percentile, sleep } from "./lib/stats.ts";
 
 export interface NetworkOptions {
   readonly needs: number;
@@ -82,15 +82,6 @@ const VICTIM = 3;
 /** Pledges come from the far end of each chain. */
 const PLEDGER: Readonly<Record<number, number>> = { 0: 5, 1: 9 };
 
-interface Node {
-  readonly index: number;
-  readonly port: number;
-  readonly origin: string;
-  readonly dataDir: string;
-  token: string;
-  process: ChildProcess | null;
-}
-
 interface CopyState {
   readonly updatedAt: string;
   readonly status: string;
@@ -117,81 +108,8 @@ interface Change {
   convergedAt: number | null;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function api(
-  node: Node,
-  method: string,
-  apiPath: string,
-  body?: unknown,
-  token: string | null = node.token,
-): Promise<Response> {
-  const headers: Record<string, string> = {};
-  if (token !== null) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  return clientFetch(new URL(apiPath, node.origin), {
-    method,
-    headers,
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-}
-
-async function json<T>(response: Promise<Response>, what: string): Promise<T> {
-  const res = await response;
-  if (!res.ok) throw new Error(`${what}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out: ${what}`);
-    await sleep(250);
-  }
-}
-
-/** Starts (or restarts) an instance's process and waits for /healthz. */
-async function launch(node: Node): Promise<void> {
-  const child = spawn(process.execPath, ["src/main.ts"], {
-    env: {
-      ...process.env,
-      HOST: "127.0.0.1",
-      PORT: String(node.port),
-      ORIGIN: node.origin,
-      DATA_DIR: node.dataDir,
-      ADMIN_TOKEN,
-      ALLOW_PRIVATE_ADDRESS: "true",
-      LOG_LEVEL: "error",
-    },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  node.process = child;
-  child.once("exit", () => {
-    if (node.process === child) node.process = null;
-  });
-  await waitUntil(
-    `instance ${node.index} to start`,
-    async () => {
-      try {
-        return (await clientFetch(new URL("/healthz", node.origin))).ok;
-      } catch {
-        return false;
-      }
-    },
-    120_000,
-  );
-}
-
-async function stop(node: Node, signal: NodeJS.Signals): Promise<void> {
-  const child = node.process;
-  if (child === null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill(signal);
-  await exited;
-}
-
 /** Every copy a node's group holds, by object id (the network API, paged). */
-async function copiesOn(node: Node): Promise<Map<string, CopyState>> {
+async function copiesOn(node: ProcessNode): Promise<Map<string, CopyState>> {
   const copies = new Map<string, CopyState>();
   let cursor: string | null = null;
   do {
@@ -256,7 +174,7 @@ export async function runNetwork(
   options: NetworkOptions,
   log: (line: string) => void,
 ): Promise<NetworkResult> {
-  const nodes: Node[] = [];
+  const nodes: ProcessNode[] = [];
   const root = await mkdtemp(path.join(tmpdir(), "bayanihan-network-"));
   const unregister = onCleanup(async () => {
     await Promise.all(nodes.map((node) => stop(node, "SIGKILL")));
@@ -538,7 +456,7 @@ function reaches(origin: number, at: number): boolean {
  * the change measured is the acceptance (the origin's Update of the
  * pledged amount). Returns the need's `updatedAt` after it.
  */
-async function pledgeAndAccept(nodes: readonly Node[], need: Need): Promise<string> {
+async function pledgeAndAccept(nodes: readonly ProcessNode[], need: Need): Promise<string> {
   const pledger = nodes[PLEDGER[need.origin]!]!;
   const origin = nodes[need.origin]!;
   const pledge = await api(pledger, "POST", "/api/v1/groups/aid/pledges", {

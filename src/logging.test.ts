@@ -24,6 +24,11 @@ const failedSend = record(
   "Failed to send activity {activityId} to {inbox}; backend will handle retry:\n{error}",
 );
 const realError = record(["fedify", "federation", "inbox"], "error", "Failed to verify:\n{error}");
+const answered4xx = record(
+  ["fedify", "federation", "http"],
+  "warning",
+  "{method} {path}: {status}",
+);
 const chatter = record(["fedify", "federation"], "info", "Activity {activityId} is enqueued.");
 
 function seen(lowest: LogRecord["level"], records: LogRecord[]) {
@@ -40,14 +45,17 @@ function seen(lowest: LogRecord["level"], records: LogRecord[]) {
 }
 
 describe("routineAtTheirLevel", () => {
-  it("writes no error line for an activity we do not handle, nor a failed delivery attempt", () => {
-    expect(seen("warning", [unsupported, failedSend, realError, chatter])).toEqual([
+  it("writes no error line for an activity we do not handle, nor a failed delivery attempt, and no warning for a 4xx answer", () => {
+    expect(seen("warning", [unsupported, failedSend, realError, chatter, answered4xx])).toEqual([
       ["Failed to verify", "error"],
     ]);
   });
 
   it("keeps them at debug and info", () => {
-    expect(seen("info", [unsupported, failedSend])).toEqual([["Failed to send activity", "info"]]);
+    expect(seen("info", [unsupported, failedSend, answered4xx])).toEqual([
+      ["Failed to send activity", "info"],
+      ["", "info"],
+    ]);
     expect(seen("debug", [unsupported, failedSend, chatter])).toEqual([
       ["Unsupported activity type", "debug"],
       ["Failed to send activity", "info"],

@@ -44,11 +44,23 @@ const LEVELS: readonly LogTapeLevel[] = ["trace", "debug", "info", "warning", "e
  *   wrong, we just do not act on it;
  * - a failed delivery attempt: peers go down, time out and refuse, and the
  *   queue logs each failure itself (a warning, with the retry it schedules;
- *   the give-up is a `delivery_failures` row).
+ *   the give-up is a `delivery_failures` row);
+ * - (a warning) a request we answered with a 4xx: a peer asking for an
+ *   object deleted since (410), one we never had (404), a refused signature;
+ *   each is normal on a network, and our own screen logs its refusals.
  */
 export function routineLevel(record: LogRecord): LogTapeLevel | null {
-  if (record.category[0] !== "fedify" || record.level !== "error") return null;
+  if (record.category[0] !== "fedify") return null;
   const template = typeof record.rawMessage === "string" ? record.rawMessage : "";
+  if (
+    record.level === "warning" &&
+    record.category[1] === "federation" &&
+    record.category[2] === "http" &&
+    template === "{method} {path}: {status}"
+  ) {
+    return "info";
+  }
+  if (record.level !== "error") return null;
   if (template.startsWith("Unsupported activity type")) return "debug";
   if (record.category[2] === "outbox" && template.startsWith("Failed to send activity")) {
     return "info";
