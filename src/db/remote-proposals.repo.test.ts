@@ -171,6 +171,9 @@ describe("remote proposals repository", () => {
       ...value,
       id: expect.any(String),
       receivedAt: T0,
+      // Stored means read from the origin just now: confirmed, not stale.
+      confirmedAt: T0,
+      stale: false,
       sharedBy: [],
     });
     await deleteRemoteProposal(db(), value.objectId, AUTHOR);
