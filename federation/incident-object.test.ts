@@ -1,7 +1,7 @@
 import { type DocumentLoader, preloadedContexts } from "@fedify/vocab-runtime";
 import { describe, expect, it } from "vitest";
 import type { Incident } from "../src/domain/incident.ts";
-import { parseIncidentObject, readParticipants, renderIncidentObject } from "./incident-object.ts";
+import { parseIncidentObject, renderIncidentObject } from "./incident-object.ts";
 
 const contextLoader: DocumentLoader = async (url) => {
   if (Object.hasOwn(preloadedContexts, url)) {
@@ -96,22 +96,5 @@ describe("incident objects", () => {
       const reading = await parseIncidentObject(document, contextLoader);
       expect(reading.ok, what).toBe(false);
     }
-  });
-
-  it("reads a participants collection, one item or many", () => {
-    const id = urls.participants.href;
-    expect(
-      readParticipants(
-        { id, type: "Collection", items: { id: "https://b.example/groups/aid", type: "Group" } },
-        id,
-      ),
-    ).toEqual(["https://b.example/groups/aid"]);
-    expect(
-      readParticipants(
-        { id, items: ["https://b.example/groups/aid", { id: "javascript:alert(1)" }] },
-        id,
-      ),
-    ).toEqual(["https://b.example/groups/aid"]);
-    expect(readParticipants({ id: "https://elsewhere.example/list", items: [] }, id)).toBeNull();
   });
 });

@@ -225,21 +225,3 @@ export async function parseIncidentObject(
     },
   };
 }
-
-/**
- * The actor ids a participants collection lists (`items` or
- * `orderedItems`, as ids or embedded objects), on any http(s) origin, at
- * most `max`. Null when the document is not that collection.
- */
-export function readParticipants(json: unknown, expectedId: string, max = 1000): string[] | null {
-  if (!isNode(json) || json.id !== expectedId) return null;
-  // Compacted JSON-LD writes a one-item list as the item itself.
-  const listed = json.items ?? json.orderedItems ?? [];
-  const items: unknown[] = Array.isArray(listed) ? listed : [listed];
-  const ids: string[] = [];
-  for (const item of items.slice(0, max)) {
-    const id = httpUrl(typeof item === "string" ? item : isNode(item) ? item.id : null);
-    if (id !== null) ids.push(id);
-  }
-  return ids;
-}

@@ -25,6 +25,13 @@ export interface BackfillReport {
 
 type Json = Record<string, unknown>;
 
+const COLLECTION_TYPES: ReadonlySet<string> = new Set([
+  "Collection",
+  "OrderedCollection",
+  "CollectionPage",
+  "OrderedCollectionPage",
+]);
+
 const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
@@ -96,6 +103,9 @@ async function collectObjectIds(
   const fetched = await fetchDocument(ctx, "Backfill", collectionUrl, via.handle, deps);
   if (fetched === null || fetched === GONE || !isObject(fetched.document)) {
     return { ids: [], pages, stoppedBecause: "the collection could not be read" };
+  }
+  if (!typesOf(fetched.document).some((type) => COLLECTION_TYPES.has(type))) {
+    return { ids: [], pages, stoppedBecause: "the document is not a collection" };
   }
   seen.add(collectionUrl.href);
   // A collection either holds its items or points to its first page, which
@@ -247,4 +257,24 @@ export async function backfillIncident(
     stop: stoppedBecause === null ? "" : `; stopped: ${stoppedBecause}`,
   });
   return report;
+}
+
+/**
+ * The ids a collection on `origin` lists (actors, objects), page by page
+ * within `BACKFILL_LIMITS`. `complete` is false when the walk stopped early
+ * or the document was no collection (then `ids` may be empty although the
+ * collection is not). Throws only what a retry may fix.
+ */
+export async function readCollectionIds(
+  ctx: Context<void>,
+  deps: FederationDeps,
+  url: URL,
+  via: { handle: string },
+): Promise<{ ids: URL[]; pages: number; complete: boolean; stoppedBecause: string | null }> {
+  const read = await collectObjectIds(ctx, deps, url, {
+    handle: via.handle,
+    origin: url.origin,
+    readItem: itemId,
+  });
+  return { ...read, complete: read.stoppedBecause === null };
 }

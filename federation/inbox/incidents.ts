@@ -26,9 +26,9 @@ import { findHeldIncidentTag } from "../../src/db/remote-proposals.repo.ts";
 import { incidentTagRefusal } from "../../src/domain/incident.ts";
 import type { RemoteProposal } from "../../src/domain/remote-proposal.ts";
 import type { FederationDeps } from "../federation.ts";
-import { parseIncidentObject, readParticipants } from "../incident-object.ts";
+import { parseIncidentObject } from "../incident-object.ts";
 import { reshareToParticipants } from "../incident-reshare.ts";
-import { backfillIncident } from "./backfill.ts";
+import { backfillIncident, readCollectionIds } from "./backfill.ts";
 import { fetchDocument, GONE } from "./received-objects.ts";
 
 const logger = getLogger(["bayanihan", "federation", "inbox", "incidents"]);
@@ -194,8 +194,11 @@ async function backfillJoinedIncident(
 
 /**
  * Reads the owner's participants collection into our copy, so tagged needs
- * from participants we do not follow are recognised. Failures leave the
- * list as it was (logged): the next tagged need tries again.
+ * from participants we do not follow are recognised: page by page within
+ * the back-fill's bounds (backfill.ts), every page on the incident's origin.
+ * A collection read in part still replaces the list (as far as it went); a
+ * failure or a document that is no collection leaves it as it was (logged):
+ * the next tagged need tries again.
  */
 export async function refreshParticipants(
   ctx: Context<void>,
@@ -205,10 +208,9 @@ export async function refreshParticipants(
 ): Promise<void> {
   const url = incident.participantsUrl;
   if (url === null || new URL(url).origin !== new URL(incident.objectId).origin) return;
-  let document: unknown;
+  let read: Awaited<ReturnType<typeof readCollectionIds>>;
   try {
-    const loader = await ctx.getDocumentLoader({ identifier: handle });
-    ({ document } = await loader(url));
+    read = await readCollectionIds(ctx, deps, new URL(url), { handle });
   } catch (error) {
     logger.info("Could not read the participants of {incident}: {error}", {
       incident: incident.objectId,
@@ -216,14 +218,25 @@ export async function refreshParticipants(
     });
     return;
   }
-  const ids = readParticipants(document, url);
-  if (ids === null) {
-    logger.info("The participants of {incident} are not a collection", {
+  if (read.pages === 0) {
+    logger.info("The participants of {incident} could not be read: {why}", {
       incident: incident.objectId,
+      why: read.stoppedBecause,
     });
     return;
   }
-  await replaceRemoteParticipants(deps.db, incident.id, ids, deps.clock());
+  if (!read.complete) {
+    logger.info("Read the participants of {incident} in part: {why}", {
+      incident: incident.objectId,
+      why: read.stoppedBecause,
+    });
+  }
+  await replaceRemoteParticipants(
+    deps.db,
+    incident.id,
+    read.ids.map((id) => id.href),
+    deps.clock(),
+  );
 }
 
 /**
