@@ -195,11 +195,7 @@ export async function createInstance(
     isDeliverable: security.isDeliverable,
     // A withdrawn pledge's Update leaves at once (the periodic relay would
     // also send it, up to RELAY_INTERVAL_MS later).
-    onOutboxWritten: () =>
-      void runJob("relay", async () => {
-        await relayPendingActivities(proposalDeps);
-        await relayPendingMessages(messageDeps);
-      }),
+    onOutboxWritten: () => void runJob("relay", relayOutboxes),
     refreshActor: (actorId) => security.refreshActor(actorId),
     forgetActor,
     manuallyStartQueue: true,
@@ -226,6 +222,12 @@ export async function createInstance(
     actorIdOf: (group: Group) => urls.group(group.handle).href,
   };
   const expirySweepMs = options.jobs?.expirySweepIntervalMs ?? EXPIRY_SWEEP_INTERVAL_MS;
+  /** Sends what the transactional outboxes hold (after a crash, or at once after a write). */
+  async function relayOutboxes(): Promise<void> {
+    await relayPendingActivities(proposalDeps);
+    await relayPendingMessages(messageDeps);
+    await relayPendingIncidentMessages(incidentMessageDeps);
+  }
 
   const intake = createInboxIntake({
     queue,
@@ -305,12 +307,7 @@ export async function createInstance(
       if (config.role !== "web") {
         queueRunning = federation.startQueue(undefined, { signal: workers.signal });
         // Changes committed before a crash are still waiting to be federated.
-        const relay = async () => {
-          await relayPendingActivities(proposalDeps);
-          await relayPendingMessages(messageDeps);
-          await relayPendingIncidentMessages(incidentMessageDeps);
-        };
-        await runJob("relay", relay);
+        await runJob("relay", relayOutboxes);
         await runJob("expiry", () => expireDueProposals(proposalDeps));
         const housekeeping = () =>
           pruneRelayed(database.db, clock().subtract(RELAYED_CHANGES_KEPT));
@@ -319,7 +316,7 @@ export async function createInstance(
             () => void runJob("expiry", () => expireDueProposals(proposalDeps)),
             expirySweepMs,
           ),
-          setInterval(() => void runJob("relay", relay), RELAY_INTERVAL_MS),
+          setInterval(() => void runJob("relay", relayOutboxes), RELAY_INTERVAL_MS),
           setInterval(() => void runJob("housekeeping", housekeeping), HOUSEKEEPING_INTERVAL_MS),
           setInterval(() => void runJob("reconciliation", reconcile), reconciliation.intervalMs),
         );

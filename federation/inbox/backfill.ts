@@ -2,6 +2,7 @@ import type { Context } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
 import type { RemoteProposal } from "../../src/domain/remote-proposal.ts";
 import type { FederationDeps } from "../federation.ts";
+import { httpUrl } from "../remote-proposal.ts";
 import { fetchDocument, fetchRemoteObject, GONE, storeFetched } from "./received-objects.ts";
 
 const logger = getLogger(["bayanihan", "federation", "inbox", "backfill"]);
@@ -47,13 +48,16 @@ function idOf(value: unknown): string | null {
   return null;
 }
 
+/** An http(s) id, read as every received id is (remote-proposal.ts `httpUrl`). */
+function itemId(item: unknown): URL | null {
+  const id = httpUrl(idOf(item));
+  return id === null ? null : new URL(id);
+}
+
 /** A URL on `origin`, or null: a collection never leads us to another server. */
 function sameOriginUrl(value: string | null, origin: string): URL | null {
-  if (value === null || !URL.canParse(value)) return null;
-  const url = new URL(value);
-  return url.origin === origin && (url.protocol === "https:" || url.protocol === "http:")
-    ? url
-    : null;
+  const url = itemId(value);
+  return url !== null && url.origin === origin ? url : null;
 }
 
 /** The items of a collection or page, as they are (ids or embedded nodes). */
@@ -75,14 +79,6 @@ function outboxItemObject(origin: string): (item: unknown) => URL | null {
     if (!types.includes("Create") && !types.includes("Update")) return null;
     return sameOriginUrl(idOf(item.object), origin);
   };
-}
-
-/** An item that is an object itself, by id or embedded: only its http(s) id is read. */
-function itemId(item: unknown): URL | null {
-  const id = idOf(item);
-  if (id === null || !URL.canParse(id)) return null;
-  const url = new URL(id);
-  return url.protocol === "https:" || url.protocol === "http:" ? url : null;
 }
 
 /**

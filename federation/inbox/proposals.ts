@@ -6,9 +6,9 @@ import { recordRelayed, wasRelayed } from "../../src/db/relayed-changes.repo.ts"
 import {
   addRemoteShare,
   deleteRemoteProposal,
-  findRemoteProposal,
   removeRemoteShare,
 } from "../../src/db/remote-proposals.repo.ts";
+import { findRemoteObjectOrigin } from "../../src/db/shares.repo.ts";
 import type { RemoteProposal } from "../../src/domain/remote-proposal.ts";
 import { type ObjectChange, relayToSharersFollowers } from "../change-relay.ts";
 import type { FederationDeps } from "../federation.ts";
@@ -340,7 +340,8 @@ export async function onAnnounced(
   // object we never had is read as a share of it (Lemmy's Announce(Update)).
   if (
     announced.change !== null &&
-    (announced.change.type === "Delete" || (await findRemoteProposal(deps.db, objectId.href)))
+    (announced.change.type === "Delete" ||
+      (await findRemoteObjectOrigin(deps.db, objectId.href)) !== null)
   ) {
     return onRelayedChange(ctx, deps, { id, sharer, objectId, handle }, announced.change);
   }

@@ -8,11 +8,13 @@ import {
   storeRemoteProposal,
 } from "../../src/db/remote-proposals.repo.ts";
 import { readActorLabel } from "../../src/domain/actor-label.ts";
+import { classifyDeliveryAnswer } from "../../src/domain/delivery-answer.ts";
 import { newId } from "../../src/domain/ids.ts";
 import type { RemoteProposal } from "../../src/domain/remote-proposal.ts";
 import type { FederationDeps } from "../federation.ts";
 import { parseRemoteObject, type RemoteObjectReading } from "../remote-proposal.ts";
 import { DisallowedUrlError } from "../security/outbound/address-policy.ts";
+import { RefusedDocumentError } from "../security/outbound/document-loader.ts";
 import { keptIncidentTag, reshareIfOwner } from "./incidents.ts";
 
 const logger = getLogger(["bayanihan", "federation", "inbox", "proposals"]);
@@ -27,17 +29,16 @@ export function drop(kind: string, id: URL | null, why: string): void {
   logger.debug("Dropped {kind} {id}: {why}", { kind, id: id?.href ?? "(no id)", why });
 }
 
-/** Fetch failures that retrying cannot fix: the remote server answered, and the answer is no. */
+/**
+ * Fetch failures that retrying cannot fix: an address we refuse, what our
+ * loader refuses of what a server sent, or a status the delivery rules
+ * (domain/delivery-answer.ts) call final — read the same way for a fetch.
+ */
 function isPermanentFetchFailure(error: FetchError): boolean {
   if (error instanceof DisallowedUrlError) return error.reason !== "lookup-failed";
+  if (error instanceof RefusedDocumentError) return true;
   const status = error.response?.status;
-  if (status !== undefined)
-    return status >= 400 && status < 500 && status !== 408 && status !== 429;
-  // Our bounded loader's refusals of what a server sent (security/outbound/document-loader.ts).
-  // FetchError puts the URL in front of the message: "<url>: Document too large…".
-  return /(^|: )(Document too large|Unacceptable content type|Response is not|Invalid URL|More than \d+ redirects|HTTP \d+ without Location)/.test(
-    error.message,
-  );
+  return status !== undefined && classifyDeliveryAnswer(status) === "refused";
 }
 
 /** What a fetch yields when the origin says the object no longer exists. */
@@ -46,7 +47,7 @@ export const GONE = "gone" as const;
 /** 404 or 410 from the object's own server: it is gone, and so must our copy be. */
 function isGoneAnswer(error: FetchError): boolean {
   const status = error.response?.status;
-  return status === 404 || status === 410;
+  return status !== undefined && classifyDeliveryAnswer(status) === "gone";
 }
 
 function isTombstone(document: unknown): boolean {

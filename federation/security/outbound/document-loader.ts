@@ -31,6 +31,14 @@ import {
 } from "@fedify/vocab-runtime";
 import { assertPublicUrl, type HostLookup } from "./address-policy.ts";
 
+/**
+ * What a server sent and this loader refuses: too large, not JSON, a
+ * content type or redirect chain we do not follow. Fetching it again would
+ * get the same answer, so callers need not retry it (a timeout or a refused
+ * connection stays a plain FetchError: those may pass).
+ */
+export class RefusedDocumentError extends FetchError {}
+
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_REDIRECTS = 3;
@@ -150,7 +158,10 @@ async function readBounded(response: Response, url: URL, maxBytes: number): Prom
   const declared = response.headers.get("Content-Length");
   if (declared !== null && Number(declared) > maxBytes) {
     await discardBody(response);
-    throw new FetchError(url, `Document too large: Content-Length ${declared} > ${maxBytes} bytes`);
+    throw new RefusedDocumentError(
+      url,
+      `Document too large: Content-Length ${declared} > ${maxBytes} bytes`,
+    );
   }
   if (response.body === null) return new Uint8Array(0);
   // Counted on the decoded stream, so a small gzip bomb is caught as well.
@@ -163,7 +174,7 @@ async function readBounded(response: Response, url: URL, maxBytes: number): Prom
     total += value.byteLength;
     if (total > maxBytes) {
       await reader.cancel().catch(() => {});
-      throw new FetchError(url, `Document too large: more than ${maxBytes} bytes`);
+      throw new RefusedDocumentError(url, `Document too large: more than ${maxBytes} bytes`);
     }
     chunks.push(value);
   }
@@ -198,7 +209,7 @@ async function load(
   try {
     current = new URL(url);
   } catch {
-    throw new FetchError(url, "Invalid URL");
+    throw new RefusedDocumentError(url, "Invalid URL");
   }
   try {
     for (let redirects = 0; ; redirects++) {
@@ -215,9 +226,9 @@ async function load(
         const location = response.headers.get("Location");
         await discardBody(response);
         if (location === null)
-          throw new FetchError(current, `HTTP ${response.status} without Location`);
+          throw new RefusedDocumentError(current, `HTTP ${response.status} without Location`);
         if (redirects >= settings.maxRedirects) {
-          throw new FetchError(current, `More than ${settings.maxRedirects} redirects`);
+          throw new RefusedDocumentError(current, `More than ${settings.maxRedirects} redirects`);
         }
         current = new URL(location, current);
         continue;
@@ -236,17 +247,20 @@ async function load(
       const mediaType = mediaTypeOf(response);
       if (mediaType === null || !ACCEPTED_MEDIA_TYPES.has(mediaType)) {
         await discardBody(response);
-        throw new FetchError(current, `Unacceptable content type: ${mediaType ?? "(none)"}`);
+        throw new RefusedDocumentError(
+          current,
+          `Unacceptable content type: ${mediaType ?? "(none)"}`,
+        );
       }
       const body = await readBounded(response, current, settings.maxBytes);
       let document: unknown;
       try {
         document = JSON.parse(new TextDecoder().decode(body));
       } catch {
-        throw new FetchError(current, "Response is not valid JSON");
+        throw new RefusedDocumentError(current, "Response is not valid JSON");
       }
       if (typeof document !== "object" || document === null) {
-        throw new FetchError(current, "Response is not a JSON object or array");
+        throw new RefusedDocumentError(current, "Response is not a JSON object or array");
       }
       return { contextUrl: null, document, documentUrl: current.href };
     }
