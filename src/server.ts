@@ -27,6 +27,7 @@ import { KyselyKvStore } from "./db/kv-store.ts";
 import { KyselyMessageQueue } from "./db/message-queue.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import { pruneRelayed } from "./db/relayed-changes.repo.ts";
+import { pruneUndone } from "./db/undone-activities.repo.ts";
 import { type ParkingRule, parkingFor } from "./domain/delivery-answer.ts";
 import type { Group } from "./domain/group.ts";
 import {
@@ -79,6 +80,7 @@ const RELAY_INTERVAL_MS = 30_000;
  * How long a change passed on to re-sharers' followers is remembered
  * (`relayed_changes`): long enough for every path of a re-share chain, with
  * retries, to have brought it back; after that a late copy is only refetched.
+ * Withdrawals of activities not seen yet (`undone_activities`) are kept as long.
  */
 const RELAYED_CHANGES_KEPT: Temporal.DurationLike = { hours: 24 * 7 };
 const HOUSEKEEPING_INTERVAL_MS = 60 * 60_000;
@@ -309,8 +311,11 @@ export async function createInstance(
         // Changes committed before a crash are still waiting to be federated.
         await runJob("relay", relayOutboxes);
         await runJob("expiry", () => expireDueProposals(proposalDeps));
-        const housekeeping = () =>
-          pruneRelayed(database.db, clock().subtract(RELAYED_CHANGES_KEPT));
+        const housekeeping = async () => {
+          const before = clock().subtract(RELAYED_CHANGES_KEPT);
+          await pruneRelayed(database.db, before);
+          await pruneUndone(database.db, before);
+        };
         timers.push(
           setInterval(
             () => void runJob("expiry", () => expireDueProposals(proposalDeps)),

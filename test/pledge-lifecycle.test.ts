@@ -307,6 +307,65 @@ describe("a pledge's life across instances", () => {
     expect((await needOnA(need.id)).quantity).toMatchObject({ pledged: 4, remaining: 16 });
   });
 
+  it("an Offer handled after its own Undo is not taken as a live pledge", async () => {
+    const need = await postNeed("Coolers for the ferry");
+    const inbox = new URL("/groups/food/inbox", a.config.origin);
+    const offer = (id: string) => ({
+      "@context": [
+        "https://www.w3.org/ns/activitystreams",
+        {
+          vf: "https://w3id.org/valueflows/ont/vf#",
+          om2: "http://www.ontology-of-units-of-measure.org/resource/om-2/",
+          Agreement: "vf:Agreement",
+          Commitment: "vf:Commitment",
+          stipulates: "vf:stipulates",
+          satisfies: { "@id": "vf:satisfies", "@type": "@id" },
+          resourceQuantity: "vf:resourceQuantity",
+          hasUnit: "om2:hasUnit",
+          hasNumericalValue: "om2:hasNumericalValue",
+        },
+      ],
+      id: `${mallory.actorId.href}/offers/${id}`,
+      type: "Offer",
+      actor: mallory.actorId.href,
+      to: `${a.config.origin.origin}/groups/food`,
+      object: {
+        type: "Agreement",
+        stipulates: {
+          type: "Commitment",
+          satisfies: `${need.objectId}#primary`,
+          resourceQuantity: { hasUnit: "one", hasNumericalValue: "3" },
+        },
+      },
+    });
+    const undo = (actor: URL, id: string) => ({
+      "@context": "https://www.w3.org/ns/activitystreams",
+      id: `${actor.href}/undo/${id}`,
+      type: "Undo",
+      actor: actor.href,
+      object: `${mallory.actorId.href}/offers/${id}`,
+    });
+    // The withdrawal of "early-undo" is handled before its Offer arrives.
+    expect((await mallory.postSigned(inbox, undo(mallory.actorId, "early-undo"))).status).toBe(202);
+    await inboxSettled(a);
+    for (const id of ["early-undo", "kept"]) {
+      expect((await mallory.postSigned(inbox, offer(id))).status).toBe(202);
+    }
+    await inboxSettled(a);
+    const activityIds = (await responsesOnA(need.id)).map((r) => r.actor);
+    // The Offer never withdrawn is stored; the withdrawn one is not.
+    expect(activityIds).toEqual([mallory.actorId.href]);
+    const stored = await a.database.db
+      .selectFrom("responses")
+      .select("activity_id")
+      .where("actor_id", "=", mallory.actorId.href)
+      .execute();
+    expect(stored.map((r) => r.activity_id)).toContain(`${mallory.actorId.href}/offers/kept`);
+    expect(stored.map((r) => r.activity_id)).not.toContain(
+      `${mallory.actorId.href}/offers/early-undo`,
+    );
+  });
+
   it("a Reject of B's pledge sent by anyone but the need's author changes nothing", async () => {
     const need = await postNeed("Coolers for the port");
     const { pledge: made } = await pledge(need.objectId, need.id, 2);

@@ -32,6 +32,7 @@ import {
   markResponseWithdrawn,
   updateReplyContent,
 } from "../../src/db/responses.repo.ts";
+import { recordUndone, wasUndoneBy } from "../../src/db/undone-activities.repo.ts";
 import { formatDecimal } from "../../src/domain/decimal.ts";
 import type { Group } from "../../src/domain/group.ts";
 import { newId } from "../../src/domain/ids.ts";
@@ -230,6 +231,10 @@ export async function onOffered(
     return drop("Offer", id, `${satisfies.href} is not the intent of a need or offer here`);
   }
   if ((await findResponseByActivity(deps.db, id.href)) !== null) return; // A redelivery.
+  // Its Undo was handled first (received activities run concurrently).
+  if (await wasUndoneBy(deps.db, id.href, actorId.href)) {
+    return drop("Offer", id, "its actor already withdrew it");
+  }
   const { group, proposal } = target;
   const responder = await responderOf(ctx, offer);
   if (responder === null) return drop("Offer", id, "the offering actor has no inbox");
@@ -348,11 +353,24 @@ export async function onPledgeAnswered(
  * the need, whose `Update` reaches every copy through the outbox, and the
  * coordinators are told. Only the Offer's own actor may undo it. True when
  * the Undo named an Offer answered here; false lets the follows look.
+ *
+ * An Undo of an activity not seen yet is remembered (only for the actor's
+ * own activities), so the Offer it withdraws, if it comes late, is dropped.
  */
 export async function onOfferUndone(undo: Undo, deps: FederationDeps): Promise<boolean> {
   if (undo.actorId === null || undo.objectId === null) return false;
   const response = await findResponseByActivity(deps.db, undo.objectId.href);
-  if (response === null || response.source !== "agreement") return false;
+  if (response === null) {
+    if (undo.objectId.origin === undo.actorId.origin) {
+      await recordUndone(
+        deps.db,
+        { activityId: undo.objectId.href, actorId: undo.actorId.href },
+        deps.clock(),
+      );
+    }
+    return false;
+  }
+  if (response.source !== "agreement") return false;
   if (response.actorId !== undo.actorId.href) {
     drop("Undo", undo.id, "only the pledging actor may withdraw its Offer");
     return true;

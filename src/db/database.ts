@@ -296,6 +296,12 @@ export interface RelayedChangesTable {
   relayed_at: Timestamp;
 }
 
+export interface UndoneActivitiesTable {
+  activity_id: string;
+  actor_id: string;
+  undone_at: Timestamp;
+}
+
 export interface SharesTable {
   id: string;
   group_id: string;
@@ -399,6 +405,7 @@ export interface Database {
   remote_shares: RemoteSharesTable;
   shares: SharesTable;
   relayed_changes: RelayedChangesTable;
+  undone_activities: UndoneActivitiesTable;
   job_leases: JobLeasesTable;
   federation_settings: FederationSettingsTable;
   domain_policies: DomainPoliciesTable;

@@ -4,6 +4,8 @@ import { toDate } from "./time.ts";
 
 /** How many rows forgetting an actor changed, table by table. */
 export interface ForgottenActorRows {
+  /** Our pledges it will never answer now, with the group that made each. */
+  rejectedPledges: { id: string; groupId: string }[];
   followers: number;
   following: number;
   pledges: number;
@@ -54,7 +56,8 @@ export async function forgetActorRows(
     .set({ state: "rejected", reason: ACTOR_GONE_REASON, updated_at: at })
     .where("target_actor_id", "=", actorId)
     .where("state", "=", "pending")
-    .executeTakeFirst();
+    .returning(["id", "group_id"])
+    .execute();
   const responses = await trx
     .updateTable("responses")
     .set({ state: "withdrawn", reason: ACTOR_GONE_REASON, updated_at: at })
@@ -77,7 +80,8 @@ export async function forgetActorRows(
   return {
     followers: count(followers),
     following: count(following),
-    pledges: count(pledges),
+    rejectedPledges: pledges.map((row) => ({ id: row.id, groupId: row.group_id })),
+    pledges: pledges.length,
     responses: count(responses),
     remoteProposals: count(remoteProposals),
     remoteShares: count(remoteShares),

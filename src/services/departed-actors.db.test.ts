@@ -149,6 +149,19 @@ describe(`forgetting a departed actor (${testEngine})`, () => {
       { id: "p-gone-pending", state: "rejected", reason: expect.stringContaining("deleted") },
       { id: "p-stays-pending", state: "pending", reason: null },
     ]);
+    // The group that pledged is told, as when a pledge is declined by hand.
+    const notices = await db
+      .selectFrom("notifications")
+      .select(["group_id", "kind", "subject_id", "summary"])
+      .execute();
+    expect(notices).toEqual([
+      {
+        group_id: group.id,
+        kind: "pledge-answered",
+        subject_id: "p-gone-pending",
+        summary: expect.stringContaining("account was deleted"),
+      },
+    ]);
     const copies = await db.selectFrom("remote_proposals").select("origin_actor_id").execute();
     expect(copies.map((row) => row.origin_actor_id)).toEqual([STAYS]);
     // Its re-share of the other need is gone; so is the other's re-share of its need.
@@ -156,6 +169,10 @@ describe(`forgetting a departed actor (${testEngine})`, () => {
 
     // Forgetting it again, or an actor never seen, changes nothing.
     const again = await forgetDepartedActor(deps(), new URL(GONE));
-    expect(Object.values(again).every((n) => n === 0)).toBe(true);
+    expect(again).toMatchObject({ pledges: 0, followers: 0, rejectedPledges: [] });
+    expect(Object.entries(again).every(([key, n]) => key === "rejectedPledges" || n === 0)).toBe(
+      true,
+    );
+    expect(await db.selectFrom("notifications").select("id").execute()).toHaveLength(1);
   });
 });
