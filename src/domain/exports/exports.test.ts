@@ -10,7 +10,7 @@ import type { StoredRemoteProposal } from "../remote-proposal.ts";
 import { csvField, plainNumber } from "./csv.ts";
 import { type ExportDocument, isoSeconds } from "./document.ts";
 import { atomFeed, rfc822, rssFeed } from "./feeds.ts";
-import { listingsGeoJson } from "./geojson.ts";
+import { listingFeature, listingsGeoJson } from "./geojson.ts";
 import { groupsNeedsProfile, offersWantsProfiles } from "./murmurations.ts";
 import { COLUMNS, listingsCsv, listingsHxl } from "./table.ts";
 import { xmlText } from "./xml.ts";
@@ -156,6 +156,14 @@ describe("listings", () => {
       handle: null,
     });
     expect(l.sharedBy).toEqual(["https://c.example/groups/x"]);
+    expect(l.notConfirmedSince).toBeNull();
+    // A copy its origin stopped confirming says since when, in every table and map.
+    const stale = listingFromRemote({ ...remote, stale: true })!;
+    expect(stale.notConfirmedSince).toEqual(t0);
+    const [head, row] = parseCsvStrict(listingsCsv(doc([stale])));
+    expect(row![head!.indexOf("Not confirmed since")]).toBe(isoSeconds(t0));
+    expect(listingFeature(stale).properties.notConfirmedSince).toBe(isoSeconds(t0));
+    expect(listingFeature(l).properties.notConfirmedSince).toBeNull();
     expect(listingFromRemote({ ...remote, kind: "post", purpose: null })).toBeNull();
   });
 });
@@ -240,6 +248,7 @@ describe("CSV", () => {
       Group: "City Food, Inc.",
       "Group id": `${ORIGIN}/groups/food`,
       "Shared by": "",
+      "Not confirmed since": "",
     });
   });
 });

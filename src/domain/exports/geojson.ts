@@ -52,6 +52,9 @@ export function listingFeature(listing: Listing): GeoJsonFeature {
       group: listing.origin.actorId,
       groupName: listing.origin.name,
       sharedBy: listing.sharedBy,
+      // Set on a received copy whose origin has not confirmed it for too long.
+      notConfirmedSince:
+        listing.notConfirmedSince === null ? null : isoSeconds(listing.notConfirmedSince),
     },
   };
 }

@@ -61,6 +61,12 @@ export const COLUMNS: readonly Column[] = [
   { header: "Group", hxl: "#org+name", cell: (l) => text(l.origin.name ?? l.origin.handle) },
   { header: "Group id", hxl: "#org+id", cell: (l) => text(l.origin.actorId) },
   { header: "Shared by", hxl: "#org+shared+id", cell: (l) => text(l.sharedBy.join(" ")) },
+  // A received copy whose origin has stopped answering: when it last confirmed it.
+  {
+    header: "Not confirmed since",
+    hxl: "#date+unconfirmed",
+    cell: (l) => date(l.notConfirmedSince),
+  },
 ];
 
 function header(): CsvCell[] {
