@@ -299,7 +299,9 @@ export async function onIncidentUpdated(
  * The incident tag of a received need, kept only when its author may tag
  * it — the incident's owner, or an accepted participant as this instance
  * knows it (for a copy, after re-reading the owner's list once), or when
- * the owner itself re-shared it — and only while the incident is open and
+ * the owner itself re-shared it, or the stored copy already carries the tag
+ * (a later Update or a reconciliation fetch has no re-share to show) — and
+ * only while the incident is open and
  * not past its end, by our clock (domain/incident.ts incidentTagRefusal).
  * A need whose stored copy already carries the tag keeps it after the
  * incident closed or ended: its later versions (a status change) stay on
@@ -325,10 +327,19 @@ export async function keptIncidentTag(
   };
   const incident = await findIncidentByObjectId(deps.db, tag);
   if (incident === null) return refuse("no group here takes part in that incident");
+  // A tag this copy already holds was checked when it was first kept,
+  // possibly on the strength of the owner's re-share; a later Update or a
+  // reconciliation fetch, which has no re-share to show, must not drop it.
+  let held: Promise<string | null> | null = null;
+  const holdsTag = async () => {
+    held ??= findHeldIncidentTag(deps.db, proposal.objectId, author);
+    return (await held) === tag;
+  };
   const allowed = async (): Promise<boolean> => {
     if (author === incident.ownerActorId) return true;
     if (via.announcedBy !== null && via.announcedBy === incident.ownerActorId) return true;
     if ((await findParticipant(deps.db, incident.id, author))?.state === "accepted") return true;
+    if (await holdsTag()) return true;
     if (incident.groupId === null) {
       await refreshParticipants(ctx, deps, incident, via.handle);
       if ((await findParticipant(deps.db, incident.id, author))?.state === "accepted") return true;
@@ -338,7 +349,7 @@ export async function keptIncidentTag(
   if (!(await allowed())) return refuse(`${author} does not take part in it`);
   const window = incidentTagRefusal(incident, deps.clock());
   if (window === null) return tag;
-  if ((await findHeldIncidentTag(deps.db, proposal.objectId, author)) === tag) return tag;
+  if (await holdsTag()) return tag;
   return refuse(
     window === "incident-closed"
       ? "the incident is closed (new tags are refused)"
