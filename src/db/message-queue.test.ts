@@ -19,6 +19,7 @@ import {
   KyselyMessageQueue,
   type KyselyMessageQueueOptions,
   type KyselyMessageQueueRetry,
+  laneChannel,
 } from "./message-queue.ts";
 import { schemaChannel } from "./notify.ts";
 
@@ -623,6 +624,57 @@ describe(`KyselyMessageQueue (${testEngine})`, () => {
       release();
     }
     await expect.poll(() => started.length, { timeout: 5000 }).toBe(4);
+  });
+
+  it("notifies only the lane a message is in", async () => {
+    const lanes = queue({
+      lanes: { delivery: 2, inbox: 1 },
+      laneOf: (message) => (String(message).startsWith("to ") ? "delivery" : "inbox"),
+    });
+    const heard: string[] = [];
+    const stops = await Promise.all(
+      ["delivery", "inbox"].map((lane) =>
+        handle.listen(laneChannel(lane), () => {
+          heard.push(lane);
+        }),
+      ),
+    );
+    try {
+      await lanes.enqueueMany(["to a", "to b", "to c"]);
+      await expect.poll(() => heard, { timeout: 5000 }).toContain("delivery");
+      await lanes.enqueue("from x");
+      await expect.poll(() => heard, { timeout: 5000 }).toContain("inbox");
+      // The fan-out's insert woke the delivery lane once, and never the inbox.
+      expect(heard).toEqual(["delivery", "inbox"]);
+    } finally {
+      for (const stop of stops) await stop();
+      await sql`DELETE FROM fedify_queue`.execute(handle.db);
+    }
+  });
+
+  it("wakes another lane whose message waited on a handled one's ordering key", async () => {
+    const lanes = queue({
+      lanes: { first: 1, second: 1 },
+      laneOf: (message) => (String(message).startsWith("1") ? "first" : "second"),
+      // Only a notification can wake the second lane in time.
+      pollIntervalMs: 30_000,
+    });
+    const handled: string[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    listen(lanes, async (message) => {
+      if (String(message) === "1 head") await released;
+      handled.push(String(message));
+    });
+    await lanes.enqueue("1 head", { orderingKey: "k" });
+    await lanes.enqueue("2 next", { orderingKey: "k" });
+    // Let the second lane find nothing claimable and go to sleep.
+    await sleep(500);
+    expect(handled).toEqual([]);
+    release();
+    await expect.poll(() => handled, { timeout: 5000 }).toEqual(["1 head", "2 next"]);
   });
 
   it("keeps at most perDestination messages of one destination in flight", async () => {

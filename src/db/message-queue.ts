@@ -6,7 +6,7 @@ import type {
   MessageQueueListenOptions,
 } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type { DatabaseHandle } from "./connect.ts";
 import { jsonb } from "./json.ts";
 import { notifyExpression } from "./notify.ts";
@@ -16,8 +16,33 @@ import { StatementBatcher } from "./statement-batcher.ts";
 // ids and errors, never a message body.
 const logger = getLogger(["bayanihan", "db", "queue"]);
 
-/** The NOTIFY channel that wakes listeners when a message may have become claimable. */
+/**
+ * The NOTIFY channels that wake a lane's listeners when one of its messages
+ * may have become claimable: one per lane, so a fan-out's deliveries do not
+ * wake the inbox lane into claims that find nothing.
+ */
 export const QUEUE_CHANNEL = "fedify_queue";
+
+export function laneChannel(lane: string): string {
+  return `${QUEUE_CHANNEL}__${lane}`;
+}
+
+/** `pg_notify` on the channel of the lane named by the SQL expression `lane`. */
+function laneNotifyExpression(lane: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`pg_notify(current_schema() || '__' || ${laneChannel("")} || ${lane}, '')`;
+}
+
+/**
+ * After a DELETE whose CTE is named `deleted` (returning `ordering_key`):
+ * notifies every lane holding a message that waited on a deleted message's
+ * ordering key, since that successor may now be claimable. The statement's
+ * snapshot still shows the deleted rows, so their own lanes are woken too.
+ */
+const successorLanesNotified = sql`
+  SELECT ${laneNotifyExpression(sql`waiting.lane`)} AS notified
+  FROM (SELECT DISTINCT q.lane FROM fedify_queue AS q
+        WHERE q.ordering_key IN (
+          SELECT ordering_key FROM deleted WHERE ordering_key IS NOT NULL)) AS waiting`;
 
 /**
  * The queue's own retry policy. Giving one makes the queue retry in place
@@ -241,6 +266,7 @@ export class KyselyMessageQueue implements MessageQueue {
     // message notifies too: listeners shorten their wait to its due time.
     // Rows of one VALUES list take ids in list order, which keeps each
     // ordering key's messages in the order they were enqueued.
+    const lanes = new Set(calls.flatMap((rows) => rows.map((row) => this.#laneFor(row.message))));
     await this.#handle.db
       .with("inserted", (db) =>
         db
@@ -259,7 +285,7 @@ export class KyselyMessageQueue implements MessageQueue {
           )
           .returning("id"),
       )
-      .selectNoFrom(notifyExpression(QUEUE_CHANNEL).as("notified"))
+      .selectNoFrom([...lanes].map((lane, i) => notifyExpression(laneChannel(lane)).as(`n${i}`)))
       .execute();
     return calls.map(() => undefined);
   }
@@ -339,7 +365,7 @@ export class KyselyMessageQueue implements MessageQueue {
     signal?.addEventListener("abort", wake);
     let unlisten: (() => Promise<void>) | undefined;
     try {
-      unlisten = await this.#handle.listen(QUEUE_CHANNEL, wake);
+      unlisten = await this.#handle.listen(laneChannel(lane), wake);
     } catch (error) {
       logger.warn("Cannot LISTEN for queue notifications; polling only: {error}", { error });
     }
@@ -548,9 +574,7 @@ export class KyselyMessageQueue implements MessageQueue {
         DELETE FROM fedify_queue
         WHERE id = ANY(${ids}::bigint[])
         RETURNING ordering_key)
-      SELECT CASE WHEN bool_or(ordering_key IS NOT NULL)
-        THEN ${notifyExpression(QUEUE_CHANNEL)} END AS notified
-      FROM deleted`.execute(this.#handle.db);
+      ${successorLanesNotified}`.execute(this.#handle.db);
     return ids.map(() => undefined);
   }
 
@@ -564,9 +588,9 @@ export class KyselyMessageQueue implements MessageQueue {
       WITH deleted AS (
         DELETE FROM fedify_queue
         WHERE id = ${id} ${owner === undefined ? sql`` : sql`AND lease_owner = ${owner}`}
-        RETURNING ordering_key)
-      SELECT ordering_key, CASE WHEN ordering_key IS NOT NULL
-        THEN ${notifyExpression(QUEUE_CHANNEL)} END AS notified
+        RETURNING ordering_key),
+      notified AS (${successorLanesNotified})
+      SELECT (SELECT count(*) FROM notified) AS notified, ordering_key
       FROM deleted`.execute(this.#handle.db);
     return result.rows.length > 0;
   }
