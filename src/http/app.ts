@@ -19,6 +19,7 @@ import { registerNetworkRoutes } from "./api/network.ts";
 import { registerPledgeRoutes } from "./api/pledges.ts";
 import { registerProposalRoutes } from "./api/proposals.ts";
 import { registerResponseRoutes } from "./api/responses.ts";
+import { registerTokenRoutes } from "./api/tokens.ts";
 import { ApiError, errorResponse } from "./errors.ts";
 
 const logger = getLogger(["bayanihan", "http"]);
@@ -103,6 +104,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
     c.json({ items: CATEGORIES.map((cat) => ({ ...cat })), units: [...UNITS] }),
   );
   registerGroupRoutes(app, deps);
+  registerTokenRoutes(app, deps);
   registerAdminFederationRoutes(app, deps);
   registerInvitationRoutes(app, deps);
   registerProposalRoutes(app, deps);
