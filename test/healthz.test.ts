@@ -91,6 +91,11 @@ describe(`health check (${testEngine})`, () => {
         release = resolve;
       });
       const holding = pglite.transaction(() => released);
+      // Should an expectation fail, the database is let go before the instance stops.
+      cleanups.push(async () => {
+        release();
+        await holding;
+      });
       const down = await health(origin);
       expect(down).toEqual({ status: 503, body: { status: "unavailable", reason: "database" } });
 
