@@ -23,6 +23,7 @@ import type { Config } from "./config.ts";
 import { CachedKvStore } from "./db/cached-kv-store.ts";
 import { type DatabaseHandle, openPGlite, openPostgres } from "./db/connect.ts";
 import { findGroupByHandle } from "./db/groups.repo.ts";
+import { probeDatabase } from "./db/health.ts";
 import { KyselyKvStore } from "./db/kv-store.ts";
 import { KyselyMessageQueue } from "./db/message-queue.ts";
 import { migrateToLatest } from "./db/migrate.ts";
@@ -281,6 +282,7 @@ export async function createInstance(
     actorIdOf: (group) => urls.group(group.handle).href,
     federationMiddleware,
     isReady: () => ready,
+    databaseAnswers: probeDatabase(database.db),
     trustProxy: config.trustProxy,
     mapTiles: config.mapTiles,
   });

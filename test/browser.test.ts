@@ -240,6 +240,30 @@ describe("in a browser", () => {
     expect(await page.locator("#accounts").textContent()).toContain("root");
     await expectAccessible();
 
+    // A collective's API tokens: a refused label, a new token shown once, revoking it.
+    await page.getByRole("link", { name: "Collectives", exact: true }).click();
+    await page.getByRole("link", { name: "API tokens: Barangay Food Collective" }).click();
+    await expectAccessible();
+    // The field's maxlength stops a person typing more; a forged form still gets the message.
+    await page.locator("#new-token-label").evaluate((el) => el.removeAttribute("maxlength"));
+    await page.getByLabel("Label").fill("x".repeat(101));
+    await page.getByRole("button", { name: "Issue the token" }).click();
+    await expect
+      .poll(() => page.locator("#new-token-label-error").textContent())
+      .toContain("at most 100");
+    await expectAccessible();
+    await page.locator("#new-token-label").fill("Hotline bot");
+    await page.getByRole("button", { name: "Issue the token" }).click();
+    expect(await page.locator("p.secret").textContent()).toMatch(/^byh_/);
+    await expectAccessible();
+    await page.getByRole("link", { name: "Revoke: Hotline bot" }).click();
+    expect(await page.locator("h1").textContent()).toBe("Revoke “Hotline bot”?");
+    await expectAccessible();
+    await page.getByLabel("Yes, revoke this token").check();
+    await page.getByRole("button", { name: "Revoke the token" }).click();
+    await expect.poll(() => page.locator("[role=status]").textContent()).toContain("Token revoked");
+    await expectAccessible();
+
     // Following another group, followers and requests, deleting.
     await page.goto(url("/workspace/groups/food/following"));
     await page.getByLabel("Group to follow").fill("not a handle");

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOGIN_FAILURES_BY_USERNAME } from "../src/services/accounts.ts";
+import { LOGIN_FAILURES_BY_USER_AND_ADDRESS } from "../src/services/sign-in-limits.ts";
 import { postForm } from "./helpers/form-post.ts";
 import { ADMIN_TOKEN, startTestInstance, type TestInstance } from "./helpers/instance.ts";
 
@@ -148,14 +148,14 @@ describe("coordinator workspace", () => {
     expect((await get("/workspace", { cookie: session })).status).toBe(303);
   });
 
-  it("rate-limits failed sign-ins per username, even for the right password then", async () => {
+  it("rate-limits failed sign-ins per username and address, even for the right password then", async () => {
     const { url: link } = await invite("other");
     await post(new URL(link).pathname, {
       username: "target",
       password: "target's passphrase",
       passwordAgain: "target's passphrase",
     });
-    for (let i = 0; i < LOGIN_FAILURES_BY_USERNAME.limit; i++) {
+    for (let i = 0; i < LOGIN_FAILURES_BY_USER_AND_ADDRESS.limit; i++) {
       expect((await post("/login", { username: "target", password: `guess ${i}` })).status).toBe(
         401,
       );
@@ -164,7 +164,8 @@ describe("coordinator workspace", () => {
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers["retry-after"])).toBeGreaterThan(0);
     expect(blocked.body).toContain("Too many failed sign-ins");
-    // Someone else is not locked out by it.
+    // Someone else is not locked out by it, even from the same address
+    // (another address signing in as "target": sign-in-limits.db.test.ts).
     expect(
       (await post("/login", { username: "maria", password: "a long passphrase" })).status,
     ).toBe(303);

@@ -28,6 +28,16 @@ export interface ApiTokensTable {
   token_digest: string;
   group_id: string;
   created_at: Timestamp;
+  label: string | null;
+  last_used_at: Timestamp | null;
+}
+
+/** Failed sign-ins per username from every address (services/sign-in-limits.ts). */
+export interface SignInBackoffTable {
+  username: string;
+  failures: number;
+  last_failure_at: Timestamp;
+  next_attempt_at: Timestamp;
 }
 
 export interface ProposalsTable {
@@ -393,6 +403,7 @@ export interface Database {
   groups: GroupsTable;
   group_keys: GroupKeysTable;
   api_tokens: ApiTokensTable;
+  sign_in_backoff: SignInBackoffTable;
   proposals: ProposalsTable;
   pending_activities: PendingActivitiesTable;
   followers: FollowersTable;

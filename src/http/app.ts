@@ -19,6 +19,7 @@ import { registerNetworkRoutes } from "./api/network.ts";
 import { registerPledgeRoutes } from "./api/pledges.ts";
 import { registerProposalRoutes } from "./api/proposals.ts";
 import { registerResponseRoutes } from "./api/responses.ts";
+import { registerTokenRoutes } from "./api/tokens.ts";
 import { ApiError, errorResponse } from "./errors.ts";
 
 const logger = getLogger(["bayanihan", "http"]);
@@ -31,6 +32,8 @@ export interface HttpDeps extends ApiDeps {
   readonly federationMiddleware: MiddlewareHandler;
   /** Whether the instance is ready (migrations applied, queue running). */
   readonly isReady: () => boolean;
+  /** Whether the database answers now (db/health.ts: a short timeout, one query at a time). */
+  readonly databaseAnswers: () => Promise<boolean>;
   /** Whether a reverse proxy's `X-Forwarded-For` names the client (TRUST_PROXY). */
   readonly trustProxy: boolean;
   /** The map tile server pages may load images from (MAP_TILE_URL), or null. */
@@ -79,9 +82,14 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
   });
 
   app.use(securityHeaders({ mapTiles: deps.mapTiles }));
-  app.get("/healthz", (c) =>
-    deps.isReady() ? c.json({ status: "ok" }) : c.json({ status: "starting" }, 503),
-  );
+  app.get("/healthz", async (c) => {
+    c.header("Cache-Control", "no-store");
+    if (!deps.isReady()) return c.json({ status: "starting" }, 503);
+    if (!(await deps.databaseAnswers())) {
+      return c.json({ status: "unavailable", reason: "database" }, 503);
+    }
+    return c.json({ status: "ok" });
+  });
 
   app.use(
     "/api/*",
@@ -103,6 +111,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
     c.json({ items: CATEGORIES.map((cat) => ({ ...cat })), units: [...UNITS] }),
   );
   registerGroupRoutes(app, deps);
+  registerTokenRoutes(app, deps);
   registerAdminFederationRoutes(app, deps);
   registerInvitationRoutes(app, deps);
   registerProposalRoutes(app, deps);

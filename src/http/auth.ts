@@ -2,9 +2,9 @@ import { timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
 import type { Kysely } from "kysely";
 import type { Database } from "../db/database.ts";
-import { findTokenGroupId } from "../db/tokens.repo.ts";
 import type { Group } from "../domain/group.ts";
-import { digestToken } from "../services/groups.ts";
+import type { Clock } from "../services/ports.ts";
+import { authenticateCoordinatorToken } from "../services/tokens.ts";
 import { ApiError } from "./errors.ts";
 
 export type Caller =
@@ -15,11 +15,12 @@ export type Caller =
 /**
  * Who is calling. A missing Authorization header is an anonymous caller; a
  * header with an unknown token is an error (401), so a mistyped token is
- * noticed instead of silently reading the public view.
+ * noticed instead of silently reading the public view. A coordinator token
+ * is looked up on every request (no cache), so a revoked one is refused at once.
  */
 export async function identifyCaller(
   c: Context,
-  deps: { db: Kysely<Database>; adminToken: string | null },
+  deps: { db: Kysely<Database>; adminToken: string | null; clock: Clock },
 ): Promise<Caller> {
   const header = c.req.header("authorization");
   if (header === undefined) return { kind: "anonymous" };
@@ -30,9 +31,9 @@ export async function identifyCaller(
   const token = match[1]!;
   if (deps.adminToken !== null && constantTimeEquals(token, deps.adminToken))
     return { kind: "admin" };
-  const groupId = await findTokenGroupId(deps.db, digestToken(token));
-  if (groupId === null) throw new ApiError(401, "unauthorized", "The token is not valid");
-  return { kind: "coordinator", groupId };
+  const found = await authenticateCoordinatorToken(deps, token);
+  if (found === null) throw new ApiError(401, "unauthorized", "The token is not valid");
+  return { kind: "coordinator", groupId: found.groupId };
 }
 
 function constantTimeEquals(a: string, b: string): boolean {

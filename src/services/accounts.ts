@@ -23,7 +23,7 @@ import type { Group } from "../domain/group.ts";
 import { newId } from "../domain/ids.ts";
 import { decoyHash, hashPassword, verifyPassword } from "./passwords.ts";
 import type { Clock } from "./ports.ts";
-import { checkRateLimit, consumeRateLimit, type RateLimit } from "./rate-limit.ts";
+import { admitSignIn, recordSignInFailure, recordSignInSuccess } from "./sign-in-limits.ts";
 
 export interface AccountDeps {
   readonly db: Kysely<Database>;
@@ -34,21 +34,6 @@ export interface AccountDeps {
 export const INVITATION_LIFETIME = Temporal.Duration.from({ hours: 72 });
 /** How long a sign-in lasts before the coordinator signs in again. */
 export const SESSION_LIFETIME = Temporal.Duration.from({ hours: 12 });
-/**
- * Failed sign-ins per address and per username in 15 minutes. Both: one
- * address guessing many names, or many addresses guessing one name.
- */
-export const LOGIN_FAILURES_BY_ADDRESS: RateLimit = {
-  name: "login-addr",
-  limit: 20,
-  windowSeconds: 900,
-};
-export const LOGIN_FAILURES_BY_USERNAME: RateLimit = {
-  name: "login-user",
-  limit: 10,
-  windowSeconds: 900,
-};
-
 const secret = () => randomBytes(32).toString("base64url");
 const digest = (value: string) => createHash("sha256").update(value).digest("hex");
 const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -150,8 +135,10 @@ export type LoginResult =
 /**
  * Signs in. Every failure looks the same to the caller, and an unknown
  * username costs the same scrypt work as a wrong password. Only failures
- * count towards the limits, so a coordinator who types correctly is never
- * locked out by someone else's guessing from another address.
+ * count towards the limits (sign-in-limits.ts): hard ones per address and
+ * per (username, address), and for the username from everywhere a short,
+ * growing wait rather than a lock, so guessing from other addresses cannot
+ * keep the coordinator out.
  */
 export async function login(
   deps: AccountDeps,
@@ -159,14 +146,9 @@ export async function login(
   clientKey: string,
 ): Promise<LoginResult> {
   const username = input.username.trim().toLowerCase();
-  for (const [limit, key] of [
-    [LOGIN_FAILURES_BY_ADDRESS, clientKey],
-    [LOGIN_FAILURES_BY_USERNAME, username],
-  ] as const) {
-    const blocked = await checkRateLimit(deps, limit, key);
-    if (!blocked.allowed) {
-      return { ok: false, reason: "rate-limited", retryAfterSeconds: blocked.retryAfterSeconds };
-    }
+  const admitted = await admitSignIn(deps, username, clientKey);
+  if (!admitted.allowed) {
+    return { ok: false, reason: "rate-limited", retryAfterSeconds: admitted.retryAfterSeconds };
   }
   const found = await findAccountForLogin(deps.db, username);
   const password = input.password.slice(0, 1000);
@@ -175,10 +157,10 @@ export async function login(
       ? (await verifyPassword(password, await decoyHash())) && false
       : await verifyPassword(password, found.passwordHash);
   if (!valid || found === null) {
-    await consumeRateLimit(deps, LOGIN_FAILURES_BY_ADDRESS, clientKey);
-    await consumeRateLimit(deps, LOGIN_FAILURES_BY_USERNAME, username);
+    await recordSignInFailure(deps, username, clientKey);
     return { ok: false, reason: "invalid" };
   }
+  await recordSignInSuccess(deps, username);
   return { ok: true, session: await startSession(deps, found.account.id) };
 }
 

@@ -1,8 +1,6 @@
-import { createHash, randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Database } from "../db/database.ts";
 import { findGroupByHandle, insertGroup } from "../db/groups.repo.ts";
-import { insertToken } from "../db/tokens.repo.ts";
 import type { FollowPolicy, Group } from "../domain/group.ts";
 import { newId } from "../domain/ids.ts";
 import type { Clock, KeyPairGenerator } from "./ports.ts";
@@ -30,23 +28,4 @@ export async function createGroup(
   const keys = await deps.keys.generate();
   const inserted = await insertGroup(deps.db, group, keys);
   return inserted === null ? { ok: false, error: "handle-taken" } : { ok: true, group: inserted };
-}
-
-/** Tokens are random 256-bit secrets; only their SHA-256 digest is stored. */
-export function digestToken(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
-}
-
-export async function issueCoordinatorToken(
-  deps: { db: Kysely<Database>; clock: Clock },
-  group: Group,
-): Promise<string> {
-  const token = `byh_${randomBytes(32).toString("base64url")}`;
-  await insertToken(deps.db, {
-    id: newId(),
-    digest: digestToken(token),
-    groupId: group.id,
-    createdAt: new Date(deps.clock().epochMilliseconds),
-  });
-  return token;
 }

@@ -12,6 +12,7 @@ import { registerPledgePages } from "./routes/pledges.ts";
 import { registerPostPages } from "./routes/posts.ts";
 import { registerPublicPages } from "./routes/public.ts";
 import { registerResponsePages } from "./routes/responses.ts";
+import { registerTokenPages } from "./routes/tokens.ts";
 import { registerTriagePages } from "./routes/triage.ts";
 
 export type { WebDeps } from "./deps.ts";
@@ -32,4 +33,5 @@ export function registerWebPages(app: Hono, deps: WebDeps): void {
   registerFollowPages(app, deps);
   registerIncidentPages(app, deps);
   registerAdminPages(app, deps);
+  registerTokenPages(app, deps);
 }

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { findGroupByHandle, listGroups } from "../../db/groups.repo.ts";
-import { createGroup, issueCoordinatorToken } from "../../services/groups.ts";
+import { createGroup } from "../../services/groups.ts";
 import { identifyCaller, requireAdmin } from "../auth.ts";
 import { ApiError, notFound } from "../errors.ts";
 import type { ApiDeps } from "./deps.ts";
@@ -84,29 +84,6 @@ export function registerGroupRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
       if (group === null) throw notFound("Group");
       return c.json(groupView(group, deps.urls), 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: "post",
-      path: "/api/v1/groups/{handle}/tokens",
-      summary: "Issue a coordinator token for a collective (instance admin)",
-      security: [{ bearer: [] }],
-      request: { params: HandleParam },
-      responses: {
-        201: {
-          description: "The token; it is shown once and stored only as a digest",
-          content: { "application/json": { schema: z.object({ token: z.string() }) } },
-        },
-        ...errors,
-      },
-    }),
-    async (c) => {
-      requireAdmin(await identifyCaller(c, deps));
-      const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
-      if (group === null) throw notFound("Group");
-      return c.json({ token: await issueCoordinatorToken(deps, group) }, 201);
     },
   );
 }

@@ -292,6 +292,15 @@ export function CollectivesPage({
                   h("a", { href: `/workspace/groups/${g.handle}/triage` }, t.triage),
                   " · ",
                   h("a", { href: `/workspace/groups/${g.handle}/posts` }, t.posts),
+                  " · ",
+                  h(
+                    "a",
+                    {
+                      href: `/workspace/admin/groups/${g.handle}/tokens`,
+                      "aria-label": t.tokensNamed(g.name),
+                    },
+                    t.tokens,
+                  ),
                 ),
               ),
             ),

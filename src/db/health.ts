@@ -1,0 +1,48 @@
+import { type Kysely, sql } from "kysely";
+import type { Database } from "./database.ts";
+
+/** How long the health check waits for the database before saying it does not answer. */
+export const DATABASE_PROBE_TIMEOUT_MS = 2000;
+
+/**
+ * Whether the database answers a trivial query within `timeoutMs`. A probe
+ * still under way is shared by the callers that come while it is young:
+ * while the database hangs, repeated health checks do not pile up queries
+ * (at most one new one per timeout), and each still answers within the
+ * timeout. A query that never settles — a driver can lose one when its
+ * connection breaks — is left behind once it is older than the timeout, so
+ * the check sees the database come back.
+ */
+export function createDatabaseProbe(
+  ping: () => Promise<unknown>,
+  timeoutMs: number = DATABASE_PROBE_TIMEOUT_MS,
+): () => Promise<boolean> {
+  let inFlight: { readonly answer: Promise<boolean>; readonly startedAt: number } | null = null;
+  return () => {
+    const now = performance.now();
+    if (inFlight === null || now - inFlight.startedAt >= timeoutMs) {
+      const probe = {
+        answer: ping().then(
+          () => true,
+          () => false,
+        ),
+        startedAt: now,
+      };
+      inFlight = probe;
+      void probe.answer.finally(() => {
+        if (inFlight === probe) inFlight = null;
+      });
+    }
+    const { answer } = inFlight;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    return Promise.race([answer, timedOut]).finally(() => clearTimeout(timer));
+  };
+}
+
+/** The probe of the application's database: `SELECT 1`, which needs no table and takes no lock. */
+export function probeDatabase(db: Kysely<Database>, timeoutMs?: number): () => Promise<boolean> {
+  return createDatabaseProbe(() => sql`SELECT 1`.execute(db), timeoutMs);
+}
