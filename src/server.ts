@@ -29,6 +29,7 @@ import { migrateToLatest } from "./db/migrate.ts";
 import { pruneRelayed } from "./db/relayed-changes.repo.ts";
 import { type ParkingRule, parkingFor } from "./domain/delivery-answer.ts";
 import type { Group } from "./domain/group.ts";
+import { DEFAULT_HOST_BUDGETS, type HostBudgets } from "./domain/host-budget.ts";
 import {
   type ReconciliationOptions,
   type ReconciliationReport,
@@ -117,6 +118,8 @@ export interface InstanceOptions {
     /** Slots for deliveries and for received activities (default QUEUE_CONCURRENCY / INBOX_CONCURRENCY). */
     readonly inboxConcurrency?: number;
   };
+  /** Budgets per remote host (tests make them small); domain/host-budget.ts has the defaults. */
+  readonly budgets?: Partial<HostBudgets>;
 }
 
 /** One instance: its database, federation and HTTP handler, not yet listening. */
@@ -150,8 +153,10 @@ export async function createInstance(
   const forgetActor = async (actorId: URL) => {
     await forgetDepartedActor({ db: database.db, clock }, actorId);
   };
+  const budgets: HostBudgets = { ...DEFAULT_HOST_BUDGETS, ...options.budgets };
   const security = createFederationSecurity({
     db: database.db,
+    budgets,
     config,
     kv,
     policy: federationPolicy,
@@ -199,6 +204,7 @@ export async function createInstance(
     refreshActor: (actorId) => security.refreshActor(actorId),
     forgetActor,
     manuallyStartQueue: true,
+    pendingFollowsPerHost: budgets.pendingFollowsPerHost,
   };
   const federation = buildFederation(federationDeps);
   const reconciliation = reconciliationOptions(options.jobs?.reconciliation);
@@ -309,8 +315,10 @@ export async function createInstance(
         // Changes committed before a crash are still waiting to be federated.
         await runJob("relay", relayOutboxes);
         await runJob("expiry", () => expireDueProposals(proposalDeps));
-        const housekeeping = () =>
-          pruneRelayed(database.db, clock().subtract(RELAYED_CHANGES_KEPT));
+        const housekeeping = async () => {
+          await pruneRelayed(database.db, clock().subtract(RELAYED_CHANGES_KEPT));
+          await security.pruneBudgets();
+        };
         timers.push(
           setInterval(
             () => void runJob("expiry", () => expireDueProposals(proposalDeps)),

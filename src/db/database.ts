@@ -265,6 +265,9 @@ export interface NotificationsTable {
   summary: string;
   created_at: Timestamp;
   read_at: Timestamp | null;
+  /** Alike events share one unread notification under this key (and count up). */
+  coalesce_key: string | null;
+  count: Generated<number>;
 }
 
 export interface PendingMessagesTable {
@@ -383,6 +386,13 @@ export interface RateLimitHitsTable {
   hits: number;
 }
 
+/** A token bucket per remote host (domain/host-budget.ts). */
+export interface HostBudgetsTable {
+  bucket: string;
+  tokens: number;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   groups: GroupsTable;
   group_keys: GroupKeysTable;
@@ -409,6 +419,7 @@ export interface Database {
   pending_incident_messages: PendingIncidentMessagesTable;
   intake_requests: IntakeRequestsTable;
   rate_limit_hits: RateLimitHitsTable;
+  host_budgets: HostBudgetsTable;
   accounts: AccountsTable;
   account_groups: AccountGroupsTable;
   invitations: InvitationsTable;

@@ -1,4 +1,9 @@
 import { type Kysely, sql } from "kysely";
+import {
+  type TokenBucketDecision,
+  type TokenBucketRule,
+  takeToken,
+} from "../domain/host-budget.ts";
 import type { Database } from "./database.ts";
 import { toDate } from "./time.ts";
 
@@ -44,4 +49,61 @@ export async function deleteOldWindows(
   before: Temporal.Instant,
 ): Promise<void> {
   await db.deleteFrom("rate_limit_hits").where("window_start", "<", toDate(before)).execute();
+}
+
+/**
+ * Takes one token from `bucket` (domain/host-budget.ts) and stores what is
+ * left. The row is locked for the read and the write, so requests in several
+ * processes spending from one bucket each see the other's spending; a bucket
+ * not yet stored starts full.
+ */
+export async function takeBucketToken(
+  db: Kysely<Database>,
+  bucket: string,
+  rule: TokenBucketRule,
+  now: Temporal.Instant,
+): Promise<TokenBucketDecision> {
+  const nowMs = now.epochMilliseconds;
+  return db.transaction().execute(async (tx) => {
+    const row = await tx
+      .selectFrom("host_budgets")
+      .select(["tokens", "updated_at"])
+      .where("bucket", "=", bucket)
+      .forUpdate()
+      .executeTakeFirst();
+    if (row === undefined) {
+      const decision = takeToken(null, rule, nowMs);
+      // Two first requests at once: the second adds its token to the first's.
+      await tx
+        .insertInto("host_budgets")
+        .values({ bucket, tokens: decision.state.tokens, updated_at: toDate(now) })
+        .onConflict((oc) =>
+          oc.column("bucket").doUpdateSet({ tokens: sql`GREATEST(host_budgets.tokens - 1, 0)` }),
+        )
+        .execute();
+      return decision;
+    }
+    const decision = takeToken(
+      { tokens: Number(row.tokens), atMs: new Date(row.updated_at).getTime() },
+      rule,
+      nowMs,
+    );
+    await tx
+      .updateTable("host_budgets")
+      .set({
+        tokens: decision.state.tokens,
+        updated_at: new Date(decision.state.atMs),
+      })
+      .where("bucket", "=", bucket)
+      .execute();
+    return decision;
+  });
+}
+
+/** Forgets buckets untouched since `before` (by then full again: as good as absent). */
+export async function deleteIdleBuckets(
+  db: Kysely<Database>,
+  before: Temporal.Instant,
+): Promise<void> {
+  await db.deleteFrom("host_budgets").where("updated_at", "<", toDate(before)).execute();
 }
