@@ -190,7 +190,7 @@ describe("follow budgets per remote host", () => {
       .execute();
     expect(notifications).toEqual([
       {
-        summary: `${WAITING_PER_HOST} new follow requests from 127.0.0.5`,
+        summary: `${WAITING_PER_HOST} new follow requests from ${asker.origin.host}`,
         count: WAITING_PER_HOST,
       },
     ]);

@@ -79,7 +79,7 @@ export async function onFollowed(
     group.followPolicy === "open"
       ? await upsertFollower(deps.db, candidate, deps.clock())
       : await upsertPendingFollowerWithinLimit(deps.db, candidate, deps.clock(), {
-          hostname: host,
+          host,
           waiting: deps.pendingFollowsPerHost ?? DEFAULT_HOST_BUDGETS.pendingFollowsPerHost,
         });
   if (follower === null) {

@@ -402,7 +402,7 @@ export function createFederationSecurity(deps: {
       );
       if (overBudget !== null) {
         logger.info("Refused an inbox POST from {host}: {error}", {
-          host: screened.keyIds[0]!.hostname,
+          host: screened.keyIds[0]!.host,
           error: overBudget.error,
         });
         return Response.json(

@@ -202,24 +202,20 @@ function likeLiteral(text: string): string {
 
 /**
  * How many follow requests to `groupId` wait for a coordinator from actors
- * whose ids are on `hostname` (any port, http or https).
+ * whose ids are on `host` (`URL.host`: name, and port unless the default).
  */
 export async function countPendingFromHost(
   db: Kysely<Database>,
   groupId: string,
-  hostname: string,
+  host: string,
 ): Promise<number> {
-  const host = likeLiteral(hostname);
-  const patterns = ["https", "http"].flatMap((scheme) => [
-    `${scheme}://${host}/%`,
-    `${scheme}://${host}:%`,
-  ]);
+  const patterns = ["https", "http"].map((scheme) => `${scheme}://${likeLiteral(host)}/%`);
   const row = await db
     .selectFrom("followers")
     .select((eb) => eb.fn.countAll<string>().as("count"))
     .where("group_id", "=", groupId)
     .where("state", "=", "pending")
-    .where((eb) => eb.or(patterns.map((p) => eb("actor_id", "like", p))))
+    .where((eb) => eb.or(patterns.map((pattern) => eb("actor_id", "like", pattern))))
     .executeTakeFirstOrThrow();
   return Number(row.count);
 }
@@ -240,7 +236,7 @@ export async function hasFollowerRow(
 }
 
 /**
- * Records a follow request unless `hostname` already has `limit` requests
+ * Records a follow request unless `host` already has `limit` requests
  * waiting for the group (a repeated Follow of a waiting actor still passes).
  * Null when refused. Requests from one host to one group take turns (an
  * advisory lock), so concurrent ones cannot all slip under the limit.
@@ -249,13 +245,13 @@ export async function upsertPendingFollowerWithinLimit(
   db: Kysely<Database>,
   follower: Omit<Follower, "createdAt">,
   now: Temporal.Instant,
-  limit: { hostname: string; waiting: number },
+  limit: { host: string; waiting: number },
 ): Promise<Follower | null> {
   return db.transaction().execute(async (tx) => {
-    const key = `pending-follows:${follower.groupId}:${limit.hostname}`;
+    const key = `pending-follows:${follower.groupId}:${limit.host}`;
     await sql`SELECT pg_advisory_xact_lock(hashtext(${key}))`.execute(tx);
     if (
-      (await countPendingFromHost(tx, follower.groupId, limit.hostname)) >= limit.waiting &&
+      (await countPendingFromHost(tx, follower.groupId, limit.host)) >= limit.waiting &&
       !(await hasFollowerRow(tx, follower.groupId, follower.actorId))
     ) {
       return null;

@@ -76,10 +76,11 @@ describe("refillSeconds", () => {
 });
 
 describe("budgetHost", () => {
-  it("is the hostname in lower case, any port and scheme", () => {
+  it("is the host name and port in lower case, without a default port", () => {
     expect(budgetHost(new URL("https://Social.Example:8443/users/a#main-key"))).toBe(
-      "social.example",
+      "social.example:8443",
     );
+    expect(budgetHost(new URL("https://social.example:443/actor"))).toBe("social.example");
     expect(budgetHost(new URL("http://social.example/actor"))).toBe("social.example");
   });
 });

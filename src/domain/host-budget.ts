@@ -86,12 +86,14 @@ export const DEFAULT_HOST_BUDGETS: HostBudgets = {
 };
 
 /**
- * The remote host a budget is kept for: the hostname, lower case, without
- * the port (another port on the same name is the same server, and the
- * federation policy matches hostnames the same way).
+ * The remote host a budget is kept for: host name and port, lower case (as
+ * `URL.host` has them, the default port left out). With the port, servers
+ * sharing one name on one machine (several instances on loopback) each get
+ * their own budget; a flooder gains no more from many ports than from many
+ * subdomains, which a domain block covers.
  */
 export function budgetHost(url: URL): string {
-  return url.hostname.toLowerCase();
+  return url.host.toLowerCase();
 }
 
 /** Whether an inbox body's `type` says it is a Follow (compacted, prefixed or full IRI). */
