@@ -7,7 +7,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     CREATE TABLE host_budgets (
       bucket text PRIMARY KEY,
       tokens double precision NOT NULL,
-      updated_at timestamptz NOT NULL
+      updated_at timestamptz NOT NULL,
+      -- Bumped by every write: a write based on an older read changes nothing.
+      version integer NOT NULL DEFAULT 0
     )`.execute(db);
   await sql`CREATE INDEX host_budgets_by_update ON host_budgets (updated_at)`.execute(db);
 

@@ -391,6 +391,7 @@ export interface HostBudgetsTable {
   bucket: string;
   tokens: number;
   updated_at: Timestamp;
+  version: Generated<number>;
 }
 
 export interface Database {

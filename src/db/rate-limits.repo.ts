@@ -51,11 +51,17 @@ export async function deleteOldWindows(
   await db.deleteFrom("rate_limit_hits").where("window_start", "<", toDate(before)).execute();
 }
 
+/** Optimistic attempts before taking the bucket's row lock. */
+const OPTIMISTIC_ATTEMPTS = 2;
+
 /**
  * Takes one token from `bucket` (domain/host-budget.ts) and stores what is
- * left. The row is locked for the read and the write, so requests in several
- * processes spending from one bucket each see the other's spending; a bucket
- * not yet stored starts full.
+ * left, so that requests in several processes spend from one budget; a
+ * bucket not yet stored starts full. Cheap on purpose (it runs for every
+ * inbox POST): a read, then a write only when a token was taken, guarded
+ * by the version read (no transaction); a refusal writes nothing, since the
+ * refill is computed from the stored state. When another request wrote in
+ * between, it tries again, and after that takes the row lock.
  */
 export async function takeBucketToken(
   db: Kysely<Database>,
@@ -63,41 +69,80 @@ export async function takeBucketToken(
   rule: TokenBucketRule,
   now: Temporal.Instant,
 ): Promise<TokenBucketDecision> {
-  const nowMs = now.epochMilliseconds;
-  return db.transaction().execute(async (tx) => {
-    const row = await tx
+  for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+    const row = await db
       .selectFrom("host_budgets")
-      .select(["tokens", "updated_at"])
+      .select(["tokens", "updated_at", "version"])
       .where("bucket", "=", bucket)
-      .forUpdate()
       .executeTakeFirst();
+    const decision = takeToken(
+      row === undefined ? null : stateOf(row),
+      rule,
+      now.epochMilliseconds,
+    );
+    if (!decision.allowed) return decision;
     if (row === undefined) {
-      const decision = takeToken(null, rule, nowMs);
-      // Two first requests at once: the second adds its token to the first's.
-      await tx
+      const inserted = await db
         .insertInto("host_budgets")
         .values({ bucket, tokens: decision.state.tokens, updated_at: toDate(now) })
-        .onConflict((oc) =>
-          oc.column("bucket").doUpdateSet({ tokens: sql`GREATEST(host_budgets.tokens - 1, 0)` }),
-        )
-        .execute();
-      return decision;
+        .onConflict((oc) => oc.column("bucket").doNothing())
+        .returning("bucket")
+        .executeTakeFirst();
+      if (inserted !== undefined) return decision;
+    } else {
+      const updated = await db
+        .updateTable("host_budgets")
+        .set({
+          tokens: decision.state.tokens,
+          updated_at: new Date(decision.state.atMs),
+          version: nextVersion(row.version),
+        })
+        .where("bucket", "=", bucket)
+        .where("version", "=", row.version)
+        .executeTakeFirst();
+      if (updated.numUpdatedRows === 1n) return decision;
     }
-    const decision = takeToken(
-      { tokens: Number(row.tokens), atMs: new Date(row.updated_at).getTime() },
-      rule,
-      nowMs,
-    );
-    await tx
-      .updateTable("host_budgets")
-      .set({
-        tokens: decision.state.tokens,
-        updated_at: new Date(decision.state.atMs),
-      })
+  }
+  return takeBucketTokenLocked(db, bucket, rule, now);
+}
+
+/** The same under the row's lock, for a bucket many requests spend from at once. */
+async function takeBucketTokenLocked(
+  db: Kysely<Database>,
+  bucket: string,
+  rule: TokenBucketRule,
+  now: Temporal.Instant,
+): Promise<TokenBucketDecision> {
+  return db.transaction().execute(async (tx) => {
+    // The row exists: the optimistic attempts found or inserted it.
+    const row = await tx
+      .selectFrom("host_budgets")
+      .select(["tokens", "updated_at", "version"])
       .where("bucket", "=", bucket)
-      .execute();
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const decision = takeToken(stateOf(row), rule, now.epochMilliseconds);
+    if (decision.allowed) {
+      await tx
+        .updateTable("host_budgets")
+        .set({
+          tokens: decision.state.tokens,
+          updated_at: new Date(decision.state.atMs),
+          version: nextVersion(row.version),
+        })
+        .where("bucket", "=", bucket)
+        .execute();
+    }
     return decision;
   });
+}
+
+function stateOf(row: { tokens: number; updated_at: Date | string }) {
+  return { tokens: Number(row.tokens), atMs: new Date(row.updated_at).getTime() };
+}
+
+function nextVersion(version: number): number {
+  return (version + 1) % 1_000_000_000;
 }
 
 /** Forgets buckets untouched since `before` (by then full again: as good as absent). */
