@@ -315,10 +315,8 @@ export async function createInstance(
         // Changes committed before a crash are still waiting to be federated.
         await runJob("relay", relayOutboxes);
         await runJob("expiry", () => expireDueProposals(proposalDeps));
-        const housekeeping = async () => {
-          await pruneRelayed(database.db, clock().subtract(RELAYED_CHANGES_KEPT));
-          await security.pruneBudgets();
-        };
+        const housekeeping = () =>
+          pruneRelayed(database.db, clock().subtract(RELAYED_CHANGES_KEPT));
         timers.push(
           setInterval(
             () => void runJob("expiry", () => expireDueProposals(proposalDeps)),
@@ -327,6 +325,11 @@ export async function createInstance(
           setInterval(() => void runJob("relay", relayOutboxes), RELAY_INTERVAL_MS),
           setInterval(() => void runJob("housekeeping", housekeeping), HOUSEKEEPING_INTERVAL_MS),
           setInterval(() => void runJob("reconciliation", reconcile), reconciliation.intervalMs),
+          // Buckets idle long enough to be full again are as good as absent.
+          setInterval(
+            () => void runJob("budgets", security.pruneBudgets),
+            HOUSEKEEPING_INTERVAL_MS,
+          ),
         );
       }
       ready = true;
