@@ -44,6 +44,8 @@ export interface FederationDeps {
   readonly forgetActor: (actorId: URL) => Promise<void>;
   /** Start the queue workers in this process (false for a web-only process). */
   readonly manuallyStartQueue?: boolean;
+  /** Follow requests waiting per remote host and group (default: domain/host-budget.ts). */
+  readonly pendingFollowsPerHost?: number;
 }
 
 export type AppFederation = Federation<void>;

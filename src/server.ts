@@ -31,6 +31,7 @@ import { pruneRelayed } from "./db/relayed-changes.repo.ts";
 import { pruneUndone } from "./db/undone-activities.repo.ts";
 import { type ParkingRule, parkingFor } from "./domain/delivery-answer.ts";
 import type { Group } from "./domain/group.ts";
+import { DEFAULT_HOST_BUDGETS, type HostBudgets } from "./domain/host-budget.ts";
 import {
   type ReconciliationOptions,
   type ReconciliationReport,
@@ -120,6 +121,8 @@ export interface InstanceOptions {
     /** Slots for deliveries and for received activities (default QUEUE_CONCURRENCY / INBOX_CONCURRENCY). */
     readonly inboxConcurrency?: number;
   };
+  /** Budgets per remote host (tests make them small); domain/host-budget.ts has the defaults. */
+  readonly budgets?: Partial<HostBudgets>;
 }
 
 /** One instance: its database, federation and HTTP handler, not yet listening. */
@@ -153,8 +156,10 @@ export async function createInstance(
   const forgetActor = async (actorId: URL) => {
     await forgetDepartedActor({ db: database.db, clock }, actorId);
   };
+  const budgets: HostBudgets = { ...DEFAULT_HOST_BUDGETS, ...options.budgets };
   const security = createFederationSecurity({
     db: database.db,
+    budgets,
     config,
     kv,
     policy: federationPolicy,
@@ -202,6 +207,7 @@ export async function createInstance(
     refreshActor: (actorId) => security.refreshActor(actorId),
     forgetActor,
     manuallyStartQueue: true,
+    pendingFollowsPerHost: budgets.pendingFollowsPerHost,
   };
   const federation = buildFederation(federationDeps);
   const reconciliation = reconciliationOptions(options.jobs?.reconciliation);
@@ -326,6 +332,11 @@ export async function createInstance(
           setInterval(() => void runJob("relay", relayOutboxes), RELAY_INTERVAL_MS),
           setInterval(() => void runJob("housekeeping", housekeeping), HOUSEKEEPING_INTERVAL_MS),
           setInterval(() => void runJob("reconciliation", reconcile), reconciliation.intervalMs),
+          // Buckets idle long enough to be full again are as good as absent.
+          setInterval(
+            () => void runJob("budgets", security.pruneBudgets),
+            HOUSEKEEPING_INTERVAL_MS,
+          ),
         );
       }
       ready = true;

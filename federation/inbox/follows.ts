@@ -6,11 +6,13 @@ import {
   removeFollower,
   removeFollowerByFollowId,
   upsertFollower,
+  upsertPendingFollowerWithinLimit,
 } from "../../src/db/followers.repo.ts";
 import { answerFollowing } from "../../src/db/following.repo.ts";
 import { findGroupByHandle, findGroupById } from "../../src/db/groups.repo.ts";
-import { insertNotification } from "../../src/db/notifications.repo.ts";
+import { addCoalescedNotification } from "../../src/db/notifications.repo.ts";
 import type { Group } from "../../src/domain/group.ts";
+import { budgetHost, DEFAULT_HOST_BUDGETS } from "../../src/domain/host-budget.ts";
 import { newId } from "../../src/domain/ids.ts";
 import type { FederationDeps } from "../federation.ts";
 import { backfillFromOutbox } from "./backfill.ts";
@@ -63,30 +65,47 @@ export async function onFollowed(
       return;
     }
   }
-  const candidateId = newId();
-  const follower = await upsertFollower(
-    deps.db,
-    {
-      id: candidateId,
-      groupId: group.id,
-      actorId: actor.id.href,
-      inboxUrl: actor.inboxId.href,
-      sharedInboxUrl: sharedInbox?.href ?? null,
-      followActivityId: follow.id.href,
-      state: group.followPolicy === "open" ? "accepted" : "pending",
-    },
-    deps.clock(),
-  );
+  const host = budgetHost(actor.id);
+  const candidate = {
+    id: newId(),
+    groupId: group.id,
+    actorId: actor.id.href,
+    inboxUrl: actor.inboxId.href,
+    sharedInboxUrl: sharedInbox?.href ?? null,
+    followActivityId: follow.id.href,
+    state: group.followPolicy === "open" ? ("accepted" as const) : ("pending" as const),
+  };
+  const follower =
+    group.followPolicy === "open"
+      ? await upsertFollower(deps.db, candidate, deps.clock())
+      : await upsertPendingFollowerWithinLimit(deps.db, candidate, deps.clock(), {
+          host,
+          waiting: deps.pendingFollowsPerHost ?? DEFAULT_HOST_BUDGETS.pendingFollowsPerHost,
+        });
+  if (follower === null) {
+    // Neither stored nor answered: a Reject per request would make this
+    // server an amplifier for whoever floods it. The sender got its 202;
+    // once coordinators have answered the waiting ones, a new Follow counts.
+    logger.info("Dropped Follow {id}: too many follow requests from {host} wait for {group}", {
+      id: follow.id.href,
+      host,
+      group: group.handle,
+    });
+    return;
+  }
   if (follower.state !== "accepted") {
-    // A new request (not a repeated Follow) is something to look at.
-    if (follower.id === candidateId) {
-      await insertNotification(
+    // A new request (not a repeated Follow) is something to look at; many
+    // from one host are one notification that counts them.
+    if (follower.id === candidate.id) {
+      await addCoalescedNotification(
         deps.db,
         group.id,
         {
           kind: "follow-request",
           subjectId: follower.id,
+          coalesceKey: `follow-request:${host}`,
           summary: `${actor.id.href} asks to follow`,
+          summaryOf: (count) => `${count} new follow requests from ${host}`,
         },
         deps.clock(),
       );

@@ -13,6 +13,7 @@ import type { Kysely } from "kysely";
 import type { Config } from "../../src/config.ts";
 import type { Database } from "../../src/db/database.ts";
 import { toDate } from "../../src/db/time.ts";
+import { DEFAULT_HOST_BUDGETS, type HostBudgets } from "../../src/domain/host-budget.ts";
 import type { AppFederation } from "../federation.ts";
 import { inboxRecipient, type VerifiedInboxPost } from "../inbox-intake.ts";
 import { SOFTWARE_VERSION } from "../nodeinfo.ts";
@@ -23,6 +24,7 @@ import {
   type HostPolicy,
   isSignedRequest,
 } from "./domain-screen.ts";
+import { createInboxBudgets } from "./host-budgets.ts";
 import { type InboxScreenFailure, screenInboxRequest } from "./inbox-guard.ts";
 import { checkClaimedKeyOrigins, checkKeyOwnership } from "./key-ownership.ts";
 import { createKeyRefresh, isGone, RefetchTooSoon, withoutFragment } from "./key-refresh.ts";
@@ -114,6 +116,8 @@ export interface FederationSecurity {
    * `Update` of itself. Never throws.
    */
   refreshActor(actorId: URL): Promise<void>;
+  /** Forgets per-host budgets idle long enough to be full again (housekeeping). */
+  pruneBudgets(): Promise<void>;
 }
 
 /**
@@ -140,6 +144,8 @@ export function createFederationSecurity(deps: {
   schedule?: (attempt: number) => Temporal.Duration | null;
   /** Deadlines of every outgoing request; tests shorten them. */
   deadlines?: RequestDeadlines;
+  /** Budgets per remote host (default DEFAULT_HOST_BUDGETS); tests make them small. */
+  budgets?: HostBudgets;
 }): FederationSecurity {
   const { allowPrivateAddress } = deps.config;
   // The production deadlines for the process; the queue's handlers run in
@@ -193,6 +199,10 @@ export function createFederationSecurity(deps: {
       }
     };
   const schedule = deps.schedule ?? deliveryBackoff;
+  const budgets = createInboxBudgets({
+    db: deps.db,
+    budgets: deps.budgets ?? DEFAULT_HOST_BUDGETS,
+  });
   const isDelivery = (message: unknown) => (message as { type?: unknown }).type === "outbox";
   const guard = createDeliveryGuard({
     allowPrivateAddress,
@@ -384,6 +394,22 @@ export function createFederationSecurity(deps: {
         const failure = invalidSignature();
         return refusal(failure.status, failure.error, failure.message);
       }
+      // The signer is now known (every claimed key is on the actor's origin,
+      // checked above): its host's budgets, before the dearer ownership check.
+      const overBudget = await budgets.spend(
+        screened.keyIds[0]!,
+        screened.json as Readonly<Record<string, unknown>>,
+      );
+      if (overBudget !== null) {
+        logger.info("Refused an inbox POST from {host}: {error}", {
+          host: screened.keyIds[0]!.host,
+          error: overBudget.error,
+        });
+        return Response.json(
+          { error: overBudget.error, message: overBudget.message },
+          { status: 429, headers: { "retry-after": String(overBudget.retryAfterSeconds) } },
+        );
+      }
       const ownership = await checkKeyOwnership(
         screened.json,
         screened.keyIds,
@@ -409,6 +435,7 @@ export function createFederationSecurity(deps: {
       };
     },
     refreshActor: (actorId) => refetchQuietly(actorId),
+    pruneBudgets: () => budgets.prune(),
   };
 
   async function refetchQuietly(actorId: URL): Promise<void> {

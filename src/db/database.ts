@@ -275,6 +275,9 @@ export interface NotificationsTable {
   summary: string;
   created_at: Timestamp;
   read_at: Timestamp | null;
+  /** Alike events share one unread notification under this key (and count up). */
+  coalesce_key: string | null;
+  count: Generated<number>;
 }
 
 export interface PendingMessagesTable {
@@ -399,6 +402,14 @@ export interface RateLimitHitsTable {
   hits: number;
 }
 
+/** A token bucket per remote host (domain/host-budget.ts). */
+export interface HostBudgetsTable {
+  bucket: string;
+  tokens: number;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
 export interface Database {
   groups: GroupsTable;
   group_keys: GroupKeysTable;
@@ -427,6 +438,7 @@ export interface Database {
   pending_incident_messages: PendingIncidentMessagesTable;
   intake_requests: IntakeRequestsTable;
   rate_limit_hits: RateLimitHitsTable;
+  host_budgets: HostBudgetsTable;
   accounts: AccountsTable;
   account_groups: AccountGroupsTable;
   invitations: InvitationsTable;

@@ -195,3 +195,67 @@ export async function deleteFollowerById(db: Kysely<Database>, id: string): Prom
   const result = await db.deleteFrom("followers").where("id", "=", id).executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
+
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * How many follow requests to `groupId` wait for a coordinator from actors
+ * whose ids are on `host` (`URL.host`: name, and port unless the default).
+ */
+export async function countPendingFromHost(
+  db: Kysely<Database>,
+  groupId: string,
+  host: string,
+): Promise<number> {
+  const patterns = ["https", "http"].map((scheme) => `${scheme}://${likeLiteral(host)}/%`);
+  const row = await db
+    .selectFrom("followers")
+    .select((eb) => eb.fn.countAll<string>().as("count"))
+    .where("group_id", "=", groupId)
+    .where("state", "=", "pending")
+    .where((eb) => eb.or(patterns.map((pattern) => eb("actor_id", "like", pattern))))
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/** Whether `actorId` already follows or asks to follow `groupId`. */
+export async function hasFollowerRow(
+  db: Kysely<Database>,
+  groupId: string,
+  actorId: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom("followers")
+    .select("id")
+    .where("group_id", "=", groupId)
+    .where("actor_id", "=", actorId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Records a follow request unless `host` already has `limit` requests
+ * waiting for the group (a repeated Follow of a waiting actor still passes).
+ * Null when refused. Requests from one host to one group take turns (an
+ * advisory lock), so concurrent ones cannot all slip under the limit.
+ */
+export async function upsertPendingFollowerWithinLimit(
+  db: Kysely<Database>,
+  follower: Omit<Follower, "createdAt">,
+  now: Temporal.Instant,
+  limit: { host: string; waiting: number },
+): Promise<Follower | null> {
+  return db.transaction().execute(async (tx) => {
+    const key = `pending-follows:${follower.groupId}:${limit.host}`;
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${key}))`.execute(tx);
+    if (
+      (await countPendingFromHost(tx, follower.groupId, limit.host)) >= limit.waiting &&
+      !(await hasFollowerRow(tx, follower.groupId, follower.actorId))
+    ) {
+      return null;
+    }
+    return upsertFollower(tx, follower, now);
+  });
+}

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { newId } from "../domain/ids.ts";
 import type { Database, NotificationsTable } from "./database.ts";
 import { toDate, toInstant, toInstantOrNull } from "./time.ts";
@@ -35,6 +35,57 @@ export async function insertNotification(
       read_at: null,
     })
     .execute();
+}
+
+/**
+ * Records one of many alike events (follow requests from one host) as one
+ * unread notification per `coalesceKey` that counts them: the first is
+ * stored with `summary`, each later one until the group reads it adds one
+ * to the count and rewrites the summary with `summaryOf(count)`. Returns the
+ * count. One statement, so concurrent events each count once.
+ */
+export async function addCoalescedNotification(
+  db: Kysely<Database>,
+  groupId: string,
+  n: {
+    kind: NotificationKind;
+    subjectId: string;
+    coalesceKey: string;
+    summary: string;
+    summaryOf: (count: number) => string;
+  },
+  now: Temporal.Instant,
+): Promise<number> {
+  const row = await db
+    .insertInto("notifications")
+    .values({
+      id: newId(now.epochMilliseconds),
+      group_id: groupId,
+      kind: n.kind,
+      subject_id: n.subjectId,
+      summary: n.summary,
+      created_at: toDate(now),
+      read_at: null,
+      coalesce_key: n.coalesceKey,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(["group_id", "coalesce_key"])
+        .where("read_at", "is", null)
+        .where("coalesce_key", "is not", null)
+        .doUpdateSet({ count: sql`notifications.count + 1` }),
+    )
+    .returning(["id", "count"])
+    .executeTakeFirstOrThrow();
+  if (row.count > 1) {
+    await db
+      .updateTable("notifications")
+      .set({ summary: n.summaryOf(row.count) })
+      .where("id", "=", row.id)
+      .where("count", "=", row.count)
+      .execute();
+  }
+  return row.count;
 }
 
 /** Newest first, keyset-paginated by id (UUIDv7 ids are time-ordered). */

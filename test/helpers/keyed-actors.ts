@@ -38,8 +38,11 @@ export interface KeyedActor {
 
 export interface KeyedActorServer {
   readonly origin: URL;
-  /** A new actor `name` with one fresh RSA key `#main-key`. */
-  actor(name: string): Promise<KeyedActor>;
+  /**
+   * A new actor `name` with one RSA key `#main-key`: fresh, or `pair` (many
+   * actors sharing one pair are cheap to make by the hundred).
+   */
+  actor(name: string, options?: { pair?: CryptoKeyPair }): Promise<KeyedActor>;
   close(): Promise<void>;
 }
 
@@ -91,13 +94,17 @@ export async function startKeyedActorServer(host: string): Promise<KeyedActorSer
 
   return {
     origin,
-    async actor(name) {
+    async actor(name, options = {}) {
       const id = new URL(`/users/${name}`, origin);
       const inbox = new URL(`/users/${name}/inbox`, origin);
       const actor = {
         id,
         inbox,
-        keys: [await newRsaKey(new URL(`${id.href}#main-key`))],
+        keys: [
+          options.pair === undefined
+            ? await newRsaKey(new URL(`${id.href}#main-key`))
+            : { id: new URL(`${id.href}#main-key`), pair: options.pair },
+        ],
         gone: false,
         reads: 0,
         received: [] as Record<string, unknown>[],
