@@ -15,6 +15,7 @@ import { createIncidentGateway } from "../federation/incident-gateway.ts";
 import { keyPairGenerator } from "../federation/keys.ts";
 import { createPeerGateway } from "../federation/peer-gateway.ts";
 import { createProposalPublisher } from "../federation/publisher.ts";
+import type { HostLookup } from "../federation/security/outbound/address-policy.ts";
 import type { RequestDeadlines } from "../federation/security/outbound/fetch-guard.ts";
 import { destinationOf, laneOf } from "../federation/security/outbound/queue-lanes.ts";
 import { answerUnparseableActivity } from "../federation/security/unparseable.ts";
@@ -117,6 +118,11 @@ export interface InstanceOptions {
     /** Slots for deliveries and for received activities (default QUEUE_CONCURRENCY / INBOX_CONCURRENCY). */
     readonly inboxConcurrency?: number;
   };
+  /**
+   * How federation resolves host names when it connects (tests map names
+   * to loopback servers). Default: the system resolver.
+   */
+  readonly lookup?: HostLookup;
 }
 
 /** One instance: its database, federation and HTTP handler, not yet listening. */
@@ -158,6 +164,7 @@ export async function createInstance(
     onActorGone: forgetActor,
     ...(options.retry ? { schedule: (attempt: number) => options.retry!.delayFor(attempt) } : {}),
     ...(options.delivery?.deadlines ? { deadlines: options.delivery.deadlines } : {}),
+    ...(options.lookup ? { lookup: options.lookup } : {}),
   });
   const parking = options.delivery?.parking ?? PARKING;
   const queue = security.guardQueue(
@@ -208,7 +215,7 @@ export async function createInstance(
     reconciliation,
     crypto.randomUUID(),
   );
-  const reconcile = () => reconciler.run();
+  const reconcile = () => security.runOutbound(() => reconciler.run());
   const isAllowed = (url: URL) => federationPolicy.isAllowed(url);
   const publisher = createProposalPublisher(federation, { db: database.db, urls, isAllowed });
   const peers = createPeerGateway(federation, { db: database.db, urls, isAllowed });
@@ -289,7 +296,7 @@ export async function createInstance(
 
   async function runJob(name: string, job: () => Promise<unknown>): Promise<void> {
     try {
-      await job();
+      await security.runOutbound(job);
     } catch (error) {
       logger.error("Background job {name} failed: {error}", { name, error });
     }
@@ -299,7 +306,9 @@ export async function createInstance(
     urls,
     database,
     federation,
-    fetch: async (request, env) => app.fetch(request, env),
+    // What a request leads Fedify to fetch (a follow's WebFinger lookup, …)
+    // goes through this instance's federation network.
+    fetch: async (request, env) => security.runOutbound(() => app.fetch(request, env)),
     reconcile,
     async startWorkers() {
       // A web process only queues work; worker processes (ROLE=worker, or
@@ -330,6 +339,7 @@ export async function createInstance(
       await reconciler.settled();
       await queueRunning?.catch(() => {});
       await federationPolicy.close();
+      await security.close();
       if (ownsDatabase) await database.close();
     },
   };

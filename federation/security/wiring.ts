@@ -26,6 +26,7 @@ import {
 import { type InboxScreenFailure, screenInboxRequest } from "./inbox-guard.ts";
 import { checkClaimedKeyOrigins, checkKeyOwnership } from "./key-ownership.ts";
 import { createKeyRefresh, isGone, RefetchTooSoon, withoutFragment } from "./key-refresh.ts";
+import type { HostLookup } from "./outbound/address-policy.ts";
 import {
   type DeliveryFailureFacts,
   describeDeliveryFailure,
@@ -37,8 +38,8 @@ import {
   REMOTE_DOCUMENT_TTL,
 } from "./outbound/document-loader.ts";
 import {
+  createOutboundNetwork,
   DEFAULT_DEADLINES,
-  installFetchGuard,
   type RequestDeadlines,
 } from "./outbound/fetch-guard.ts";
 import {
@@ -114,6 +115,14 @@ export interface FederationSecurity {
    * `Update` of itself. Never throws.
    */
   refreshActor(actorId: URL): Promise<void>;
+  /**
+   * Runs `work` so that the requests Fedify makes in it with the global
+   * `fetch` (deliveries, WebFinger) go through this instance's network: its
+   * addresses checked when connecting, its policy, its deadlines.
+   */
+  runOutbound<T>(work: () => T): T;
+  /** Closes the network's connections. */
+  close(): Promise<void>;
 }
 
 /**
@@ -140,16 +149,23 @@ export function createFederationSecurity(deps: {
   schedule?: (attempt: number) => Temporal.Duration | null;
   /** Deadlines of every outgoing request; tests shorten them. */
   deadlines?: RequestDeadlines;
+  /** How host names are resolved when connecting; tests map names to loopback. */
+  lookup?: HostLookup;
 }): FederationSecurity {
   const { allowPrivateAddress } = deps.config;
-  // The production deadlines for the process; the queue's handlers run in
-  // this instance's own (guardQueue), which tests shorten.
-  installFetchGuard({ allowPrivateAddress });
+  const isHostAllowed: HostPolicy = (url) => deps.policy.isAllowed(url);
+  const network = createOutboundNetwork({
+    allowPrivateAddress,
+    isHostAllowed,
+    deadlines: deps.deadlines ?? DEFAULT_DEADLINES,
+    ...(deps.lookup ? { lookup: deps.lookup } : {}),
+  });
   const userAgent = `Bayanihan/${SOFTWARE_VERSION} (+${deps.config.origin.href})`;
-  const loaders = createOutboundLoaderFactories({ allowPrivateAddress, kv: deps.kv, userAgent });
+  const outbound = { allowPrivateAddress, userAgent, fetch: network.fetch, isHostAllowed };
+  const loaders = createOutboundLoaderFactories({ ...outbound, kv: deps.kv });
   const keyRefresh = createKeyRefresh({
     // The same bounded loader, without the KV document cache in front.
-    load: createDocumentLoaderFactory({ allowPrivateAddress, userAgent })(),
+    load: createDocumentLoaderFactory(outbound)(),
     kv: deps.kv,
     minInterval: KEY_REFETCH_INTERVAL,
     documentTtl: REMOTE_DOCUMENT_TTL,
@@ -196,6 +212,7 @@ export function createFederationSecurity(deps: {
   const isDelivery = (message: unknown) => (message as { type?: unknown }).type === "outbox";
   const guard = createDeliveryGuard({
     allowPrivateAddress,
+    ...(deps.lookup ? { lookup: deps.lookup } : {}),
     isHostAllowed: (inbox) => deps.policy.isAllowed(inbox),
     revalidatePolicy: () => deps.policy.revalidate(),
     onRefused: (inbox, reason) =>
@@ -319,7 +336,7 @@ export function createFederationSecurity(deps: {
             return false;
           },
         },
-        { userAgent, deadlines: deps.deadlines ?? DEFAULT_DEADLINES },
+        { userAgent, run: network.run },
       ),
 
     async screenInbox(request, federation) {
@@ -409,6 +426,8 @@ export function createFederationSecurity(deps: {
       };
     },
     refreshActor: (actorId) => refetchQuietly(actorId),
+    runOutbound: (work) => network.run(work),
+    close: () => network.close(),
   };
 
   async function refetchQuietly(actorId: URL): Promise<void> {
