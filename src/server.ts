@@ -23,6 +23,11 @@ import { createFederationSecurity } from "../federation/security/wiring.ts";
 import type { Config } from "./config.ts";
 import { CachedKvStore } from "./db/cached-kv-store.ts";
 import { type DatabaseHandle, openPGlite, openPostgres } from "./db/connect.ts";
+import {
+  MAX_REMOTE_TOMBSTONES,
+  pruneDeletedRemoteObjects,
+  REMOTE_TOMBSTONE_TTL,
+} from "./db/deleted-remote-objects.repo.ts";
 import { findGroupByHandle } from "./db/groups.repo.ts";
 import { KyselyKvStore } from "./db/kv-store.ts";
 import { KyselyMessageQueue } from "./db/message-queue.ts";
@@ -318,8 +323,14 @@ export async function createInstance(
         // Changes committed before a crash are still waiting to be federated.
         await runJob("relay", relayOutboxes);
         await runJob("expiry", () => expireDueProposals(proposalDeps));
-        const housekeeping = () =>
-          pruneRelayed(database.db, clock().subtract(RELAYED_CHANGES_KEPT));
+        const housekeeping = async () => {
+          await pruneRelayed(database.db, clock().subtract(RELAYED_CHANGES_KEPT));
+          await pruneDeletedRemoteObjects(
+            database.db,
+            clock().subtract(REMOTE_TOMBSTONE_TTL),
+            MAX_REMOTE_TOMBSTONES,
+          );
+        };
         timers.push(
           setInterval(
             () => void runJob("expiry", () => expireDueProposals(proposalDeps)),

@@ -296,6 +296,11 @@ export interface RelayedChangesTable {
   relayed_at: Timestamp;
 }
 
+export interface DeletedRemoteObjectsTable {
+  object_id: string;
+  deleted_at: Timestamp;
+}
+
 export interface SharesTable {
   id: string;
   group_id: string;
@@ -399,6 +404,7 @@ export interface Database {
   remote_shares: RemoteSharesTable;
   shares: SharesTable;
   relayed_changes: RelayedChangesTable;
+  deleted_remote_objects: DeletedRemoteObjectsTable;
   job_leases: JobLeasesTable;
   federation_settings: FederationSettingsTable;
   domain_policies: DomainPoliciesTable;
