@@ -15,6 +15,7 @@ import { createIncidentGateway } from "../federation/incident-gateway.ts";
 import { keyPairGenerator } from "../federation/keys.ts";
 import { createPeerGateway } from "../federation/peer-gateway.ts";
 import { createProposalPublisher } from "../federation/publisher.ts";
+import type { HostLookup } from "../federation/security/outbound/address-policy.ts";
 import type { RequestDeadlines } from "../federation/security/outbound/fetch-guard.ts";
 import { destinationOf, laneOf } from "../federation/security/outbound/queue-lanes.ts";
 import { answerUnparseableActivity } from "../federation/security/unparseable.ts";
@@ -22,6 +23,11 @@ import { createFederationSecurity } from "../federation/security/wiring.ts";
 import type { Config } from "./config.ts";
 import { CachedKvStore } from "./db/cached-kv-store.ts";
 import { type DatabaseHandle, openPGlite, openPostgres } from "./db/connect.ts";
+import {
+  MAX_REMOTE_TOMBSTONES,
+  pruneDeletedRemoteObjects,
+  REMOTE_TOMBSTONE_TTL,
+} from "./db/deleted-remote-objects.repo.ts";
 import { findGroupByHandle } from "./db/groups.repo.ts";
 import { probeDatabase } from "./db/health.ts";
 import { KyselyKvStore } from "./db/kv-store.ts";
@@ -123,6 +129,11 @@ export interface InstanceOptions {
   };
   /** Budgets per remote host (tests make them small); domain/host-budget.ts has the defaults. */
   readonly budgets?: Partial<HostBudgets>;
+  /**
+   * How federation resolves host names when it connects (tests map names
+   * to loopback servers). Default: the system resolver.
+   */
+  readonly lookup?: HostLookup;
 }
 
 /** One instance: its database, federation and HTTP handler, not yet listening. */
@@ -166,6 +177,7 @@ export async function createInstance(
     onActorGone: forgetActor,
     ...(options.retry ? { schedule: (attempt: number) => options.retry!.delayFor(attempt) } : {}),
     ...(options.delivery?.deadlines ? { deadlines: options.delivery.deadlines } : {}),
+    ...(options.lookup ? { lookup: options.lookup } : {}),
   });
   const parking = options.delivery?.parking ?? PARKING;
   const queue = security.guardQueue(
@@ -217,7 +229,7 @@ export async function createInstance(
     reconciliation,
     crypto.randomUUID(),
   );
-  const reconcile = () => reconciler.run();
+  const reconcile = () => security.runOutbound(() => reconciler.run());
   const isAllowed = (url: URL) => federationPolicy.isAllowed(url);
   const publisher = createProposalPublisher(federation, { db: database.db, urls, isAllowed });
   const peers = createPeerGateway(federation, { db: database.db, urls, isAllowed });
@@ -299,7 +311,7 @@ export async function createInstance(
 
   async function runJob(name: string, job: () => Promise<unknown>): Promise<void> {
     try {
-      await job();
+      await security.runOutbound(job);
     } catch (error) {
       logger.error("Background job {name} failed: {error}", { name, error });
     }
@@ -309,7 +321,9 @@ export async function createInstance(
     urls,
     database,
     federation,
-    fetch: async (request, env) => app.fetch(request, env),
+    // What a request leads Fedify to fetch (a follow's WebFinger lookup, …)
+    // goes through this instance's federation network.
+    fetch: async (request, env) => security.runOutbound(() => app.fetch(request, env)),
     reconcile,
     async startWorkers() {
       // A web process only queues work; worker processes (ROLE=worker, or
@@ -323,6 +337,11 @@ export async function createInstance(
           const before = clock().subtract(RELAYED_CHANGES_KEPT);
           await pruneRelayed(database.db, before);
           await pruneUndone(database.db, before);
+          await pruneDeletedRemoteObjects(
+            database.db,
+            clock().subtract(REMOTE_TOMBSTONE_TTL),
+            MAX_REMOTE_TOMBSTONES,
+          );
         };
         timers.push(
           setInterval(
@@ -348,6 +367,7 @@ export async function createInstance(
       await reconciler.settled();
       await queueRunning?.catch(() => {});
       await federationPolicy.close();
+      await security.close();
       if (ownsDatabase) await database.close();
     },
   };

@@ -16,9 +16,9 @@ import { type InstanceOptions, type RunningServer, startServer } from "../../src
 export type Engine = "pglite" | "postgres";
 
 /**
- * The process's fetch before any instance starts: instances install a guard
- * around the global fetch for their own outgoing requests (installFetchGuard),
- * and the benchmark's client requests should not pay for it.
+ * The benchmark's client fetch. Instances no longer replace the global fetch
+ * (their requests go through their own dispatcher, fetch-guard.ts); this is
+ * kept so client requests stay apart from whatever an instance does.
  */
 export const clientFetch: typeof fetch = globalThis.fetch;
 

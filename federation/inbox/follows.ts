@@ -20,6 +20,11 @@ import { onUnannounced } from "./proposals.ts";
 
 const logger = getLogger(["bayanihan", "federation", "inbox"]);
 
+/** A document loader for what an activity embeds only: it never fetches. */
+const neverFetch = async (url: string): Promise<never> => {
+  throw new FetchError(url, "An Undo's object is not fetched");
+};
+
 async function targetGroup(
   ctx: InboxContext<void>,
   objectId: URL | null,
@@ -133,8 +138,15 @@ export async function onUndone(
   if (undo.actorId === null || undo.objectId === null) return;
   // Mastodon embeds the Follow; others send only its id. Only an embedded
   // Follow by the same actor, or the id of a Follow we stored for this actor,
-  // counts.
-  const object = await undo.getObject({ ...ctx, suppressError: true }).catch(() => null);
+  // counts. An object given by URL is never fetched: an Undo is judged by
+  // ids, and would otherwise make us request any URL a sender names.
+  const object = await undo
+    .getObject({
+      documentLoader: neverFetch,
+      contextLoader: ctx.contextLoader,
+      suppressError: true,
+    })
+    .catch(() => null);
   if (object instanceof Follow) {
     if (object.actorId?.href !== undo.actorId.href) return;
     const group = await targetGroup(ctx, object.objectId, deps);

@@ -20,7 +20,9 @@ import {
   forgetGone,
   GONE,
   readObject,
+  rememberDeletion,
   storeFetched,
+  wasDeletedRemotely,
 } from "./received-objects.ts";
 
 const logger = getLogger(["bayanihan", "federation", "inbox", "proposals"]);
@@ -115,6 +117,10 @@ async function receive(
   if (handle === null) {
     return drop(kind, activity.id, `no group here follows ${actorId.href}`);
   }
+  // A Create or Update delayed past the Delete: the object stays deleted.
+  if (await wasDeletedRemotely(deps, objectId.href)) {
+    return drop(kind, activity.id, `${objectId.href} was deleted by its origin`);
+  }
   const fetched = await fetchRemoteObject(ctx, kind, objectId, handle, deps);
   if (fetched === GONE) return forgetGone(deps, kind, objectId);
   if (fetched === null) return;
@@ -167,6 +173,9 @@ export async function onDeleted(
   if (objectId.origin !== actorId.origin) {
     return drop("Delete", del.id, `object ${objectId.href} is not on ${actorId.origin}`);
   }
+  // Remembered even without a copy here: a Create arriving after it must not
+  // bring the object back (only the object's own origin can delete it).
+  await rememberDeletion(deps, objectId);
   // The author check is in the query: another actor's Delete matches no row.
   const deleted = await deleteRemoteProposal(deps.db, objectId.href, actorId.href);
   if (!deleted) drop("Delete", del.id, "no object of this actor with that id");

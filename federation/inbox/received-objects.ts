@@ -2,6 +2,11 @@ import type { Context } from "@fedify/fedify";
 import { FetchError } from "@fedify/vocab-runtime";
 import { getLogger } from "@logtape/logtape";
 import {
+  isDeletedRemotely,
+  REMOTE_TOMBSTONE_TTL,
+  recordRemoteDeletion,
+} from "../../src/db/deleted-remote-objects.repo.ts";
+import {
   addIncidentTag,
   deleteRemoteCopy,
   type StoreOutcome,
@@ -156,8 +161,22 @@ async function authorLabel(
   }
 }
 
+/**
+ * Whether the object's origin deleted it (within the tombstones' 30 days):
+ * then no Create, Update or share brings it back.
+ */
+export async function wasDeletedRemotely(deps: FederationDeps, objectId: string): Promise<boolean> {
+  return isDeletedRemotely(deps.db, objectId, deps.clock().subtract(REMOTE_TOMBSTONE_TTL));
+}
+
+/** Remembers that the object's origin deleted it (see wasDeletedRemotely). */
+export async function rememberDeletion(deps: FederationDeps, objectId: URL): Promise<void> {
+  await recordRemoteDeletion(deps.db, objectId.href, deps.clock());
+}
+
 /** The origin says the object is gone: our copy goes, whoever told us. */
 export async function forgetGone(deps: FederationDeps, kind: string, objectId: URL): Promise<void> {
+  await rememberDeletion(deps, objectId);
   const removed = await deleteRemoteCopy(deps.db, objectId.href);
   drop(kind, objectId, removed ? "gone at its origin; our copy is removed" : "gone at its origin");
 }
@@ -165,7 +184,8 @@ export async function forgetGone(deps: FederationDeps, kind: string, objectId: U
 /**
  * Stores a fetched object with the incident tag we keep of it and its
  * author's name, and lets an incident owner re-share the new version.
- * Null when another author holds the object id.
+ * Null when another author holds the object id, or its origin deleted it
+ * (a tombstone: what arrives after a Delete does not bring it back).
  */
 export async function storeFetched(
   ctx: Context<void>,
@@ -173,6 +193,10 @@ export async function storeFetched(
   fetched: RemoteProposal,
   via: { handle: string; announcedBy: string | null },
 ): Promise<{ id: string; outcome: StoreOutcome } | null> {
+  if (await wasDeletedRemotely(deps, fetched.objectId)) {
+    drop("store", new URL(fetched.objectId), "its origin deleted it");
+    return null;
+  }
   const tag = await keptIncidentTag(ctx, deps, fetched, via);
   const proposal = {
     ...fetched,

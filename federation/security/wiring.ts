@@ -28,6 +28,7 @@ import { createInboxBudgets } from "./host-budgets.ts";
 import { type InboxScreenFailure, screenInboxRequest } from "./inbox-guard.ts";
 import { checkClaimedKeyOrigins, checkKeyOwnership } from "./key-ownership.ts";
 import { createKeyRefresh, isGone, RefetchTooSoon, withoutFragment } from "./key-refresh.ts";
+import type { HostLookup } from "./outbound/address-policy.ts";
 import {
   type DeliveryFailureFacts,
   describeDeliveryFailure,
@@ -39,8 +40,8 @@ import {
   REMOTE_DOCUMENT_TTL,
 } from "./outbound/document-loader.ts";
 import {
+  createOutboundNetwork,
   DEFAULT_DEADLINES,
-  installFetchGuard,
   type RequestDeadlines,
 } from "./outbound/fetch-guard.ts";
 import {
@@ -118,6 +119,14 @@ export interface FederationSecurity {
   refreshActor(actorId: URL): Promise<void>;
   /** Forgets per-host budgets idle long enough to be full again (housekeeping). */
   pruneBudgets(): Promise<void>;
+  /**
+   * Runs `work` so that the requests Fedify makes in it with the global
+   * `fetch` (deliveries, WebFinger) go through this instance's network: its
+   * addresses checked when connecting, its policy, its deadlines.
+   */
+  runOutbound<T>(work: () => T): T;
+  /** Closes the network's connections. */
+  close(): Promise<void>;
 }
 
 /**
@@ -146,16 +155,23 @@ export function createFederationSecurity(deps: {
   deadlines?: RequestDeadlines;
   /** Budgets per remote host (default DEFAULT_HOST_BUDGETS); tests make them small. */
   budgets?: HostBudgets;
+  /** How host names are resolved when connecting; tests map names to loopback. */
+  lookup?: HostLookup;
 }): FederationSecurity {
   const { allowPrivateAddress } = deps.config;
-  // The production deadlines for the process; the queue's handlers run in
-  // this instance's own (guardQueue), which tests shorten.
-  installFetchGuard({ allowPrivateAddress });
+  const isHostAllowed: HostPolicy = (url) => deps.policy.isAllowed(url);
+  const network = createOutboundNetwork({
+    allowPrivateAddress,
+    isHostAllowed,
+    deadlines: deps.deadlines ?? DEFAULT_DEADLINES,
+    ...(deps.lookup ? { lookup: deps.lookup } : {}),
+  });
   const userAgent = `Bayanihan/${SOFTWARE_VERSION} (+${deps.config.origin.href})`;
-  const loaders = createOutboundLoaderFactories({ allowPrivateAddress, kv: deps.kv, userAgent });
+  const outbound = { allowPrivateAddress, userAgent, fetch: network.fetch, isHostAllowed };
+  const loaders = createOutboundLoaderFactories({ ...outbound, kv: deps.kv });
   const keyRefresh = createKeyRefresh({
     // The same bounded loader, without the KV document cache in front.
-    load: createDocumentLoaderFactory({ allowPrivateAddress, userAgent })(),
+    load: createDocumentLoaderFactory(outbound)(),
     kv: deps.kv,
     minInterval: KEY_REFETCH_INTERVAL,
     documentTtl: REMOTE_DOCUMENT_TTL,
@@ -206,6 +222,7 @@ export function createFederationSecurity(deps: {
   const isDelivery = (message: unknown) => (message as { type?: unknown }).type === "outbox";
   const guard = createDeliveryGuard({
     allowPrivateAddress,
+    ...(deps.lookup ? { lookup: deps.lookup } : {}),
     isHostAllowed: (inbox) => deps.policy.isAllowed(inbox),
     revalidatePolicy: () => deps.policy.revalidate(),
     onRefused: (inbox, reason) =>
@@ -329,7 +346,7 @@ export function createFederationSecurity(deps: {
             return false;
           },
         },
-        { userAgent, deadlines: deps.deadlines ?? DEFAULT_DEADLINES },
+        { userAgent, run: network.run },
       ),
 
     async screenInbox(request, federation) {
@@ -436,6 +453,8 @@ export function createFederationSecurity(deps: {
     },
     refreshActor: (actorId) => refetchQuietly(actorId),
     pruneBudgets: () => budgets.prune(),
+    runOutbound: (work) => network.run(work),
+    close: () => network.close(),
   };
 
   async function refetchQuietly(actorId: URL): Promise<void> {

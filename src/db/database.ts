@@ -315,6 +315,11 @@ export interface UndoneActivitiesTable {
   undone_at: Timestamp;
 }
 
+export interface DeletedRemoteObjectsTable {
+  object_id: string;
+  deleted_at: Timestamp;
+}
+
 export interface SharesTable {
   id: string;
   group_id: string;
@@ -428,6 +433,7 @@ export interface Database {
   shares: SharesTable;
   relayed_changes: RelayedChangesTable;
   undone_activities: UndoneActivitiesTable;
+  deleted_remote_objects: DeletedRemoteObjectsTable;
   job_leases: JobLeasesTable;
   federation_settings: FederationSettingsTable;
   domain_policies: DomainPoliciesTable;

@@ -3,6 +3,7 @@ import {
   type DomainPolicyEntry,
   type FederationMode,
   hostOf,
+  isHostWithin,
 } from "../domain/federation-policy.ts";
 import type { Database, DomainPoliciesTable } from "./database.ts";
 import { toDate, toInstant } from "./time.ts";
@@ -112,7 +113,8 @@ export interface RemovedWithHost {
 
 /**
  * Deletes everything the instance holds from or with `domain` (a canonical
- * host, see normalizeDomain), matching hosts exactly as the policy does:
+ * host, see normalizeDomain), matching hosts as a block does (the domain and
+ * every subdomain; IP literals exactly):
  * the followers (of any group) and follows whose actor is there, the needs,
  * offers and posts received from there (by author or by object id), and the
  * shares its actors made, its groups' participations in incidents and the
@@ -161,7 +163,7 @@ async function removeIncidentCopiesOnHost(db: Kysely<Database>, domain: string):
     .select(["id", "owner_actor_id"])
     .where("group_id", "is", null)
     .execute();
-  const ids = copies.filter((row) => hostOf(row.owner_actor_id) === domain).map((row) => row.id);
+  const ids = copies.filter((row) => onHost(row.owner_actor_id, domain)).map((row) => row.id);
   for (let i = 0; i < ids.length; i += DELETE_CHUNK) {
     await db
       .deleteFrom("incidents")
@@ -172,6 +174,12 @@ async function removeIncidentCopiesOnHost(db: Kysely<Database>, domain: string):
 }
 
 const DELETE_CHUNK = 1000;
+
+/** Whether a URL's host is `domain` or, as a block covers them, one of its subdomains. */
+function onHost(url: string, domain: string): boolean {
+  const host = hostOf(url);
+  return host !== null && isHostWithin(host, domain);
+}
 
 type HostTable =
   | "followers"
@@ -189,7 +197,7 @@ async function removeOnHost(
   domain: string,
 ): Promise<number> {
   // The SQL filter only narrows the candidates (a host name appears as such
-  // in a URL); the exact decision is the domain's own host parsing. IP
+  // in a URL, a subdomain's too); the exact decision is the domain's own host parsing. IP
   // literals can be spelt several ways in a URL, so they are not narrowed.
   const isName = /^[a-z0-9_.-]+$/.test(domain) && !/^[\d.]+$/.test(domain);
   // biome-ignore lint/suspicious/noExplicitAny: the columns differ by table; each exists in its table.
@@ -204,7 +212,7 @@ async function removeOnHost(
   }
   const rows = (await query.execute()) as Record<string, string>[];
   const keys = rows
-    .filter((row) => urlColumns.some((column) => hostOf(row[column]!) === domain))
+    .filter((row) => urlColumns.some((column) => onHost(row[column]!, domain)))
     .map((row) => row[key]!);
   for (let i = 0; i < keys.length; i += DELETE_CHUNK) {
     await tableDb

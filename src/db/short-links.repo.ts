@@ -5,7 +5,7 @@ import type { Database } from "./database.ts";
 /** Where a short link (domain/short-link.ts) leads. */
 export type ShortLinkTarget =
   | { readonly kind: "local"; readonly purpose: Purpose; readonly id: string }
-  | { readonly kind: "remote"; readonly url: string };
+  | { readonly kind: "remote"; readonly objectId: string; readonly url: string | null };
 
 /**
  * The row-id suffix a code names, as the short-code indexes spell it
@@ -45,5 +45,5 @@ export async function findShortLinkTarget(
     .limit(1)
     .executeTakeFirst();
   if (remote === undefined) return null;
-  return { kind: "remote", url: remote.url ?? remote.object_id };
+  return { kind: "remote", objectId: remote.object_id, url: remote.url };
 }

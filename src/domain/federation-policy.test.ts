@@ -3,6 +3,7 @@ import {
   type FederationPolicy,
   hostOf,
   isAllowed,
+  isHostWithin,
   isUrlAllowed,
   normalizeDomain,
   policyOf,
@@ -105,11 +106,30 @@ describe("isAllowed", () => {
     expect(isUrlAllowed("http://[::ffff:127.0.0.3]/inbox", open)).toBe(false);
   });
 
-  it("matches the host exactly: subdomains and parents are not included", () => {
-    expect(isAllowed("social.evil.example", open)).toBe(true);
+  it("a block covers every subdomain, but not parents or look-alikes", () => {
+    expect(isAllowed("social.evil.example", open)).toBe(false);
+    expect(isAllowed("a.b.evil.example", open)).toBe(false);
+    expect(isAllowed("A.B.EVIL.example.:8443", open)).toBe(false);
+    expect(isUrlAllowed("https://x.evil.example/users/a", allowlist)).toBe(false);
     expect(isAllowed("example", open)).toBe(true);
     expect(isAllowed("notevil.example", open)).toBe(true);
+    expect(isAllowed("evil.example.org", open)).toBe(true);
+  });
+
+  it("an allow entry and an IP literal match their exact host only", () => {
     expect(isAllowed("social.friend.example", allowlist)).toBe(false);
+    expect(isAllowed("friend.example", allowlist)).toBe(true);
+    expect(isAllowed("127.0.0.4", open)).toBe(true);
+    const blockedV6 = policyOf("open", [{ domain: "2001:db8::1", policy: "block" }]);
+    expect(isAllowed("[2001:db8::1]", blockedV6)).toBe(false);
+    expect(isAllowed("[2001:db8::2]", blockedV6)).toBe(true);
+  });
+
+  it("isHostWithin follows the same rule", () => {
+    expect(isHostWithin("a.b.evil.example", "evil.example")).toBe(true);
+    expect(isHostWithin("evil.example", "evil.example")).toBe(true);
+    expect(isHostWithin("notevil.example", "evil.example")).toBe(false);
+    expect(isHostWithin("1.127.0.0.3", "127.0.0.3")).toBe(false);
   });
 
   it("refuses what cannot be read as a host", () => {

@@ -5,9 +5,11 @@
  * - `allowlist` mode federates only with `allow`ed domains (a `block` entry
  *   still wins, though an entry is either one or the other).
  *
- * A domain entry is a host name or an IP address and matches a remote URL's
- * host exactly: the port is ignored and subdomains are NOT included
- * (`example.com` does not cover `social.example.com`). Hosts are compared in
+ * A domain entry is a host name or an IP address; the port is ignored. A
+ * `block` entry for a name covers the name and every subdomain
+ * (`evil.example` blocks `a.b.evil.example`), as in Mastodon: a blocked
+ * server can otherwise come back under any name of its own. An `allow`
+ * entry matches its exact host only, and IP literals match exactly. Hosts are compared in
  * one canonical form, the one WHATWG URL parsing gives (lower case, IDNA
  * A-labels, IPv4 in dotted decimal, IPv6 compressed), without IPv6 brackets,
  * without a trailing dot, and with IPv4-mapped IPv6 addresses as IPv4, so
@@ -104,7 +106,7 @@ export function normalizeDomain(input: string): NormalizedDomain {
   }
   if (text.includes("*")) {
     return fail(
-      "Wildcards are not supported: an entry matches exactly one host name (subdomains are not included).",
+      "Wildcards are not needed: a block covers every subdomain; an allow entry matches one exact host name.",
     );
   }
   if (/[\s/?#@\\]/.test(text)) {
@@ -143,10 +145,34 @@ export function normalizeDomain(input: string): NormalizedDomain {
 export function isAllowed(host: string, policy: FederationPolicy): boolean {
   const normalized = normalizeHostForMatch(host);
   if (normalized === null) return false;
-  const entry = policy.entries.get(normalized);
-  if (entry === "block") return false;
-  if (policy.mode === "allowlist") return entry === "allow";
+  if (isBlockedHost(normalized, policy)) return false;
+  if (policy.mode === "allowlist") return policy.entries.get(normalized) === "allow";
   return true;
+}
+
+/**
+ * Whether a block entry covers the canonical `host`: the host itself or, for
+ * a name, one of its parent domains. One map lookup per label (a name has at
+ * most 127), whatever the number of entries.
+ */
+export function isBlockedHost(host: string, policy: FederationPolicy): boolean {
+  if (policy.entries.get(host) === "block") return true;
+  // IP literals match exactly: 1.2.3.4 is no subdomain of 2.3.4.
+  if (host.includes(":") || IPV4.test(host)) return false;
+  for (let dot = host.indexOf("."); dot !== -1; dot = host.indexOf(".", dot + 1)) {
+    if (policy.entries.get(host.slice(dot + 1)) === "block") return true;
+  }
+  return false;
+}
+
+/**
+ * Whether the canonical `host` is `domain` or one of its subdomains, as a
+ * block entry for `domain` covers it (exact for IP literals).
+ */
+export function isHostWithin(host: string, domain: string): boolean {
+  if (host === domain) return true;
+  if (domain.includes(":") || IPV4.test(domain)) return false;
+  return host.endsWith(`.${domain}`);
 }
 
 /** Whether the instance federates with the host of `target` (an http(s) URL). */

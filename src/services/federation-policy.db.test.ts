@@ -63,7 +63,8 @@ describe(`federation policy service (${testEngine})`, () => {
     const added = await policy.addDomain({ domain: "SPAM.example:443", policy: "block" });
     expect(added).toMatchObject({ ok: true, entry: { domain: "spam.example" } });
     expect(await policy.isAllowed("https://spam.example/users/a")).toBe(false);
-    expect(await policy.isAllowed("https://sub.spam.example/users/a")).toBe(true);
+    // A block covers subdomains.
+    expect(await policy.isAllowed("https://sub.spam.example/users/a")).toBe(false);
 
     await policy.setMode("allowlist");
     expect(await policy.isAllowed("https://friend.example/users/a")).toBe(false);
@@ -264,13 +265,15 @@ describe(`federation policy service (${testEngine})`, () => {
     await policy.removeDomain("twice.example");
   });
 
-  it("a block deletes the followers and follows on that exact host, in one transaction", async () => {
+  it("a block deletes the followers and follows on that host and its subdomains, in one transaction", async () => {
     const now = new Date();
     const actors = [
       "https://blocked.example/users/a",
       "https://BLOCKED.example:8443/users/b",
       "https://sub.blocked.example/users/c",
+      "https://a.b.blocked.example/users/e",
       "https://notblocked.example/users/blocked.example",
+      "https://blocked.example.org/users/f",
       "http://[::ffff:127.0.0.9]/users/d",
     ];
     await handle.db
@@ -308,7 +311,7 @@ describe(`federation policy service (${testEngine})`, () => {
 
     const policy = await service();
     const blocked = await policy.addDomain({ domain: "blocked.example", policy: "block" });
-    expect(blocked).toMatchObject({ ok: true, removed: { followers: 2, following: 2 } });
+    expect(blocked).toMatchObject({ ok: true, removed: { followers: 4, following: 4 } });
     const ip = await policy.addDomain({ domain: "127.0.0.9", policy: "block" });
     expect(ip).toMatchObject({ ok: true, removed: { followers: 1, following: 1 } });
     const left = async (table: "followers" | "following") =>
@@ -316,14 +319,14 @@ describe(`federation policy service (${testEngine})`, () => {
         (r) => r.actor_id,
       );
     const expected = [
+      "https://blocked.example.org/users/f",
       "https://notblocked.example/users/blocked.example",
-      "https://sub.blocked.example/users/c",
     ];
     expect(await left("followers")).toEqual(expected);
     expect(await left("following")).toEqual(expected);
     // An allow entry removes nothing.
     expect(
-      await policy.addDomain({ domain: "sub.blocked.example", policy: "allow" }),
+      await policy.addDomain({ domain: "blocked.example.org", policy: "allow" }),
     ).toMatchObject({ ok: true, removed: { followers: 0, following: 0 } });
     expect(await left("followers")).toEqual(expected);
   });

@@ -21,6 +21,16 @@ export type FollowResult =
   | { ok: true; following: Following }
   | { ok: false; error: "not-found" | "refused" | "self" };
 
+/** The server an account (`user@host`, or an actor URL) is on, as a URL; null if neither. */
+function accountHost(account: string): URL | null {
+  const text = account.trim();
+  if (/^https?:\/\//i.test(text)) return URL.canParse(text) ? new URL(text) : null;
+  const handle = /^@?[^@\s]+@([^@\s/?#]+)$/.exec(text);
+  return handle !== null && URL.canParse(`https://${handle[1]}/`)
+    ? new URL(`https://${handle[1]}/`)
+    : null;
+}
+
 /**
  * Follows another group: record the intent (pending), then send the Follow.
  * The remote Accept or Reject moves the state on (federation/inbox/follows.ts).
@@ -30,6 +40,9 @@ export async function followRemoteGroup(
   group: Group,
   account: string,
 ): Promise<FollowResult> {
+  // The host the account names is judged before anything is fetched from it.
+  const named = accountHost(account);
+  if (named !== null && !(await deps.isAllowed(named))) return { ok: false, error: "refused" };
   const target = await deps.peers.resolveActor(account);
   if (target === null) return { ok: false, error: "not-found" };
   if (target.id === deps.actorIdOf(group)) return { ok: false, error: "self" };

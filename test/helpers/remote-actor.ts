@@ -50,7 +50,14 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export async function startRemoteActor(host = "127.0.0.2"): Promise<RemoteActor> {
+/**
+ * `name`: the host name its ids use instead of `host` (the instance under
+ * test must resolve it to `host`, see InstanceOptions.lookup).
+ */
+export async function startRemoteActor(
+  host = "127.0.0.2",
+  options: { name?: string } = {},
+): Promise<RemoteActor> {
   const received: ReceivedActivity[] = [];
   const wire: string[] = [];
   const gets: string[] = [];
@@ -87,7 +94,9 @@ export async function startRemoteActor(host = "127.0.0.2"): Promise<RemoteActor>
     res.end(Buffer.from(await response.arrayBuffer()));
   });
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const origin = new URL(`http://${host}:${(server.address() as AddressInfo).port}`);
+  const origin = new URL(
+    `http://${options.name ?? host}:${(server.address() as AddressInfo).port}`,
+  );
 
   // Test-only peer: loopback addresses are the whole point here.
   federation = createFederation<void>({

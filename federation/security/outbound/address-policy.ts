@@ -4,11 +4,11 @@
  * POST to, so without this check any follower could point us at the cloud
  * metadata endpoint, the database or another internal service (SSRF).
  *
- * Limitation, by design of `fetch`: the address is checked here and resolved
- * again by `fetch` when it connects, so a DNS server that answers differently
- * the second time (DNS rebinding) is not stopped. Closing that needs a
- * connect-time check (a custom undici dispatcher), which Node does not expose
- * without the `undici` package.
+ * `assertPublicUrl` judges a URL ahead of time (the delivery guard drops
+ * queued deliveries to private inboxes with it); the check that counts is
+ * made when connecting, on the address connected to (fetch-guard.ts), so a
+ * DNS server that answers differently the second time (DNS rebinding) does
+ * not get through.
  */
 
 import { lookup as dnsLookup } from "node:dns/promises";
@@ -23,7 +23,8 @@ export type DisallowedUrlReason =
   | "local-hostname"
   | "non-public-address"
   | "no-address"
-  | "lookup-failed";
+  | "lookup-failed"
+  | "refused-host";
 
 /**
  * A `FetchError` so that Fedify treats a refusal like any other failed fetch

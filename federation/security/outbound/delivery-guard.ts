@@ -5,17 +5,14 @@
  * answers change). It also applies the instance's federation policy, so a
  * blocked (or, in allowlist mode, not allowed) host receives nothing.
  *
- * What this cannot cover, because it happens inside Fedify's `fetch`:
- * - redirects: Fedify's delivery follows up to 20 redirects itself and
- *   re-POSTs the signed body to each new location without any address check;
- * - DNS rebinding between this check and the connection (see address-policy);
- * - deliveries that bypass the queue (`sendActivity(..., { immediate: true })`
- *   or a federation without a queue).
+ * The address checked here is checked again when connecting, on the address
+ * connected to (fetch-guard.ts), which also refuses the redirects Fedify's
+ * delivery would follow. Not covered: deliveries that bypass the queue
+ * (`sendActivity(..., { immediate: true })` or a federation without a queue).
  */
 
 import type { MessageQueue } from "@fedify/fedify";
 import { assertPublicUrl, DisallowedUrlError, type HostLookup } from "./address-policy.ts";
-import { type RequestDeadlines, withDeadlines } from "./fetch-guard.ts";
 
 export interface DeliveryGuardOptions {
   allowPrivateAddress: boolean;
@@ -180,8 +177,11 @@ export interface ReceivedActivityGate {
 export interface OutboundRequestSettings {
   /** Sent with every delivery (Fedify sends none of its own). */
   readonly userAgent?: string;
-  /** For every request a handler makes: deliveries, and the fetches of received activities. */
-  readonly deadlines?: RequestDeadlines;
+  /**
+   * Runs a handler so that every request it makes (deliveries, and the
+   * fetches of received activities) goes through federation's network.
+   */
+  readonly run?: <T>(work: () => T) => T;
 }
 
 export function guardMessageQueue(
@@ -191,9 +191,7 @@ export function guardMessageQueue(
   outbound: OutboundRequestSettings = {},
 ): MessageQueue {
   const handle = (handler: (message: unknown) => Promise<void> | void, message: unknown) =>
-    outbound.deadlines === undefined
-      ? handler(message)
-      : withDeadlines(outbound.deadlines, () => handler(message));
+    outbound.run === undefined ? handler(message) : outbound.run(() => handler(message));
   return {
     ...(queue.nativeRetrial === undefined ? {} : { nativeRetrial: queue.nativeRetrial }),
     enqueue: (message, options) => queue.enqueue(message, options),

@@ -13,7 +13,9 @@ import {
   createAuthenticatedDocumentLoaderFactory,
   createDocumentLoaderFactory,
   DEFAULT_MAX_BYTES,
+  RefusedDocumentError,
 } from "./document-loader.ts";
+import { createOutboundNetwork, type OutboundNetwork } from "./fetch-guard.ts";
 import {
   type LoopbackServer,
   note,
@@ -29,8 +31,10 @@ async function server(...args: Parameters<typeof startServer>): Promise<Loopback
   servers.push(started);
   return started;
 }
+const networks: OutboundNetwork[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
+  await Promise.all(networks.splice(0).map((n) => n.close()));
 });
 
 const loopbackLoader = (extra: Partial<Parameters<typeof createDocumentLoaderFactory>[0]> = {}) =>
@@ -71,24 +75,19 @@ describe("address policy in the loader", () => {
     const entry = await server((_req, res) => {
       res.writeHead(302, { Location: internal.url("/latest/meta-data") }).end();
     });
-    // public.example passes the address check and is then routed to the
-    // loopback entry server, as a real public host would be reached.
-    const lookup: HostLookup = async (host) =>
-      host === "public.example" ? ["93.184.215.14"] : ["10.0.0.5"];
+    // public.example stands for a real public host: routed to the loopback
+    // entry server unchecked; everything else goes through a strict network.
+    const strict = createOutboundNetwork({ allowPrivateAddress: false });
+    networks.push(strict);
     const routed: typeof fetch = (input, init) => {
       const request = new Request(input, init);
       const url = new URL(request.url);
-      if (url.hostname === "public.example") {
-        url.hostname = "127.0.0.1";
-        url.port = String(entry.port);
-      }
+      if (url.hostname !== "public.example") return strict.fetch(request, init);
+      url.hostname = "127.0.0.1";
+      url.port = String(entry.port);
       return fetch(new Request(url, request), init);
     };
-    const load = createDocumentLoaderFactory({
-      allowPrivateAddress: false,
-      lookup,
-      fetch: routed,
-    })();
+    const load = createDocumentLoaderFactory({ allowPrivateAddress: false, fetch: routed })();
     const error = await failure(load("http://public.example/notes/1"));
     expect(error).toBeInstanceOf(DisallowedUrlError);
     expect(entry.requests).toHaveLength(1);
@@ -109,7 +108,7 @@ describe("bounded loading (private addresses allowed, as on a test machine)", ()
     expect(target.requests[0]!.headers["user-agent"]).toMatch(/Fedify/);
   });
 
-  it("accepts ld+json with a profile and plain application/json (contexts, JRD)", async () => {
+  it("accepts ld+json with a profile; plain application/json only as a JSON-LD context", async () => {
     const target = await server((req, res) =>
       sendJson(
         res,
@@ -121,7 +120,29 @@ describe("bounded loading (private addresses allowed, as on a test machine)", ()
     );
     const load = loopbackLoader();
     await expect(load(target.url("/ld"))).resolves.toMatchObject({ document: { path: "/ld" } });
-    await expect(load(target.url("/jrd"))).resolves.toMatchObject({ document: { path: "/jrd" } });
+    // An object or an actor served as plain JSON is not ActivityPub.
+    const refused = await failure(load(target.url("/actor")));
+    expect(refused).toBeInstanceOf(RefusedDocumentError);
+    expect(refused.message).toMatch(/content type: application\/json/);
+    const contexts = loopbackLoader({ accept: "context" });
+    await expect(contexts(target.url("/context"))).resolves.toMatchObject({
+      document: { path: "/context" },
+    });
+  });
+
+  it("keeps what it read as a context apart from documents in the cache", async () => {
+    const target = await server((req, res) =>
+      sendJson(res, { id: `http://x${req.url}`, type: "Person" }, "application/json"),
+    );
+    const kv = new MemoryKvStore();
+    const contexts = createDocumentLoaderFactory({
+      allowPrivateAddress: true,
+      kv,
+      accept: "context",
+    })();
+    const documents = createDocumentLoaderFactory({ allowPrivateAddress: true, kv })();
+    await contexts(target.url("/users/a"));
+    expect(await failure(documents(target.url("/users/a")))).toBeInstanceOf(RefusedDocumentError);
   });
 
   it("refuses text/html and responses without a content type", async () => {
@@ -318,6 +339,42 @@ describe("authenticated loader", () => {
     await load(target.url("/notes/private"));
     expect(target.requests).toHaveLength(3);
     expect(target.requests[2]!.headers["signature-input"]).toBeUndefined();
+  });
+
+  it("asks the federation policy at every hop: no request, signed or not, for a refused host", async () => {
+    const blocked = await server((_req, res) => sendJson(res, note("from the blocked host")));
+    const entry = await server((_req, res) => {
+      res.writeHead(302, { Location: `http://sub.blocked.example:${blocked.port}/notes/1` }).end();
+    });
+    // Both names are served on loopback; the network itself is not told the policy,
+    // so only the loader's own check stands between the redirect and the blocked host.
+    const plain = createOutboundNetwork({
+      allowPrivateAddress: true,
+      lookup: async () => ["127.0.0.1"],
+    });
+    networks.push(plain);
+    const sent: { url: string; signed: boolean }[] = [];
+    const recording: typeof fetch = (input, init) => {
+      const request = new Request(input, init);
+      sent.push({
+        url: request.url,
+        signed: request.headers.has("signature-input") || request.headers.has("signature"),
+      });
+      return plain.fetch(request, init);
+    };
+    const load = createAuthenticatedDocumentLoaderFactory({
+      allowPrivateAddress: true,
+      fetch: recording,
+      isHostAllowed: async (url) => !/(^|\.)blocked\.example$/.test(url.hostname),
+    })({ keyId, privateKey: keys.privateKey });
+    const error = await failure(load(`http://friend.example:${entry.port}/notes/1`));
+    expect(error).toBeInstanceOf(DisallowedUrlError);
+    expect((error as DisallowedUrlError).reason).toBe("refused-host");
+    expect(entry.requests).toHaveLength(1);
+    expect(blocked.requests).toHaveLength(0);
+    // Nothing was signed for the blocked host: every request made was to the entry.
+    expect(sent.map((s) => new URL(s.url).hostname)).toEqual(["friend.example"]);
+    expect(sent[0]!.signed).toBe(true);
   });
 
   it("applies the same address policy and limits", async () => {

@@ -9,6 +9,17 @@
  * combined with custom factories, so our factories apply our own address
  * policy (ALLOW_PRIVATE_ADDRESS) and ignore the `allowPrivateAddress` that
  * Fedify passes in (always `false` here, as we never set Fedify's option).
+ *
+ * Every hop of a load (the first URL and each redirect) is put to the
+ * federation policy before anything is sent or signed: a redirect to a
+ * refused host is not followed, and no signature of ours is made for it.
+ * The addresses are checked when connecting (fetch-guard.ts).
+ *
+ * Objects and actors must be served as ActivityPub
+ * (`application/activity+json` or `application/ld+json`); plain
+ * `application/json` is accepted only by the context loader (JSON-LD
+ * contexts are often served so), whose cache is kept apart, so a document
+ * once read as a context is never taken for an object.
  */
 
 import {
@@ -29,7 +40,8 @@ import {
   preloadedContexts,
   type RemoteDocument,
 } from "@fedify/vocab-runtime";
-import { assertPublicUrl, type HostLookup } from "./address-policy.ts";
+import { DisallowedUrlError, type HostLookup } from "./address-policy.ts";
+import { createOutboundNetwork } from "./fetch-guard.ts";
 
 /**
  * What a server sent and this loader refuses: too large, not JSON, a
@@ -46,11 +58,15 @@ export const DEFAULT_MAX_REDIRECTS = 3;
 export const ACCEPT_HEADER =
   'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"';
 
-// application/json is needed for JSON-LD contexts served as plain JSON and
-// for JRD; HTML and everything else is refused rather than guessed at.
-const ACCEPTED_MEDIA_TYPES: ReadonlySet<string> = new Set([
+// What an object or an actor may be served as. HTML and everything else is
+// refused rather than guessed at.
+const ACTIVITYPUB_MEDIA_TYPES: ReadonlySet<string> = new Set([
   "application/activity+json",
   "application/ld+json",
+]);
+// JSON-LD contexts are often served as plain JSON.
+const CONTEXT_MEDIA_TYPES: ReadonlySet<string> = new Set([
+  ...ACTIVITYPUB_MEDIA_TYPES,
   "application/json",
 ]);
 
@@ -64,12 +80,20 @@ export interface BoundedLoaderOptions {
   maxRedirects?: number;
   /** Overrides the `User-Agent` Fedify asks for (`Fedify/… (+origin)`). */
   userAgent?: string;
+  /** Without `fetch`: how the loader's own network resolves names. */
   lookup?: HostLookup;
   /**
-   * A connect-time-checking fetch can be plugged in here later; tests use it
-   * to route a public-looking host name to a loopback server.
+   * Federation's fetch (fetch-guard.ts: addresses checked when connecting,
+   * deadlines). Default: a network of the loader's own.
    */
   fetch?: typeof globalThis.fetch;
+  /**
+   * The federation policy, asked for every hop before it is requested (and,
+   * for authenticated loads, signed).
+   */
+  isHostAllowed?: (url: URL) => Promise<boolean>;
+  /** `context`: plain `application/json` is accepted too (JSON-LD contexts only). */
+  accept?: "activitypub" | "context";
 }
 
 export interface DocumentLoaderFactoryConfig extends BoundedLoaderOptions {
@@ -100,7 +124,8 @@ interface LoadSettings {
   readonly maxBytes: number;
   readonly maxRedirects: number;
   readonly userAgent: string;
-  readonly policy: { allowPrivateAddress: boolean; lookup?: HostLookup };
+  readonly isHostAllowed: (url: URL) => Promise<boolean>;
+  readonly mediaTypes: ReadonlySet<string>;
   readonly fetch: typeof globalThis.fetch;
   /** Sends one hop; set for authenticated loads to sign each hop anew. */
   readonly send?: (request: Request, signal: AbortSignal) => Promise<Response>;
@@ -108,6 +133,25 @@ interface LoadSettings {
 
 /** Same key prefix as Fedify's built-in cache, so both share entries. */
 const REMOTE_DOCUMENT_PREFIX = ["_fedify", "remoteDocument"] as const;
+/** Contexts apart: what was read as plain JSON must never be served as an object. */
+const REMOTE_CONTEXT_PREFIX = ["bayanihan", "remoteContext"] as const;
+
+const allowEveryHost = async () => true;
+
+/** The loader's fetch: the one given, else one network per options object. */
+const ownFetches = new WeakMap<BoundedLoaderOptions, typeof globalThis.fetch>();
+function fetchFor(options: BoundedLoaderOptions): typeof globalThis.fetch {
+  if (options.fetch !== undefined) return options.fetch;
+  let own = ownFetches.get(options);
+  if (own === undefined) {
+    own = createOutboundNetwork({
+      allowPrivateAddress: options.allowPrivateAddress,
+      ...(options.lookup ? { lookup: options.lookup } : {}),
+    }).fetch;
+    ownFetches.set(options, own);
+  }
+  return own;
+}
 
 function settingsFor(
   options: BoundedLoaderOptions,
@@ -121,11 +165,9 @@ function settingsFor(
     userAgent:
       options.userAgent ??
       (typeof fedifyAgent === "string" ? fedifyAgent : getUserAgent(fedifyAgent)),
-    policy: {
-      allowPrivateAddress: options.allowPrivateAddress,
-      ...(options.lookup ? { lookup: options.lookup } : {}),
-    },
-    fetch: options.fetch ?? globalThis.fetch,
+    isHostAllowed: options.isHostAllowed ?? allowEveryHost,
+    mediaTypes: options.accept === "context" ? CONTEXT_MEDIA_TYPES : ACTIVITYPUB_MEDIA_TYPES,
+    fetch: fetchFor(options),
   };
 }
 
@@ -213,7 +255,17 @@ async function load(
   }
   try {
     for (let redirects = 0; ; redirects++) {
-      await untilAborted(assertPublicUrl(current, settings.policy), signal);
+      if (current.protocol !== "http:" && current.protocol !== "https:") {
+        throw new DisallowedUrlError(current, "unsupported-scheme", current.protocol);
+      }
+      // Before the request is made or signed, for the first URL and every redirect.
+      if (!(await untilAborted(settings.isHostAllowed(current), signal))) {
+        throw new DisallowedUrlError(
+          current,
+          "refused-host",
+          `the federation policy refuses ${current.hostname}`,
+        );
+      }
       const request = new Request(current, {
         method: "GET",
         headers: { Accept: ACCEPT_HEADER, "User-Agent": settings.userAgent },
@@ -245,7 +297,7 @@ async function load(
         throw new FetchError(current, `HTTP ${response.status}`, bare);
       }
       const mediaType = mediaTypeOf(response);
-      if (mediaType === null || !ACCEPTED_MEDIA_TYPES.has(mediaType)) {
+      if (mediaType === null || !settings.mediaTypes.has(mediaType)) {
         await discardBody(response);
         throw new RefusedDocumentError(
           current,
@@ -270,10 +322,21 @@ async function load(
       throw new FetchError(current, `Timed out after ${settings.timeoutMs} ms`);
     }
     if (error instanceof FetchError) throw error;
+    // fetch() wraps what the connection refused ("fetch failed"): the refusal is the answer.
+    const refusal = disallowedIn(error);
+    if (refusal !== null) throw refusal;
     const wrapped = new FetchError(current, error instanceof Error ? error.message : String(error));
     wrapped.cause = error;
     throw wrapped;
   }
+}
+
+function disallowedIn(error: unknown): DisallowedUrlError | null {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth++) {
+    if (cause instanceof DisallowedUrlError) return cause;
+    cause = cause.cause;
+  }
+  return null;
 }
 
 /**
@@ -305,7 +368,7 @@ export function createDocumentLoaderFactory(
     return kvCache({
       loader,
       kv: options.kv,
-      prefix: [...REMOTE_DOCUMENT_PREFIX],
+      prefix: [...(options.accept === "context" ? REMOTE_CONTEXT_PREFIX : REMOTE_DOCUMENT_PREFIX)],
       rules: CACHE_RULES,
     });
   };
@@ -390,10 +453,9 @@ export function createOutboundLoaderFactories(
   options: DocumentLoaderFactoryConfig &
     Pick<AuthenticatedLoaderConfig, "specDeterminer" | "firstKnock">,
 ): OutboundLoaderFactories {
-  const factory = createDocumentLoaderFactory(options);
   return {
-    documentLoaderFactory: factory,
-    contextLoaderFactory: factory,
+    documentLoaderFactory: createDocumentLoaderFactory({ ...options, accept: "activitypub" }),
+    contextLoaderFactory: createDocumentLoaderFactory({ ...options, accept: "context" }),
     authenticatedDocumentLoaderFactory: createAuthenticatedDocumentLoaderFactory(options),
   };
 }

@@ -40,7 +40,7 @@ const DomainPolicyInputSchema = z
   .strictObject({
     domain: z.string().min(1).max(300).openapi({
       description:
-        "A host name (Unicode or punycode) or an IP address; a port is ignored. Matches exactly that host: subdomains are not included.",
+        "A host name (Unicode or punycode) or an IP address; a port is ignored. A block covers the host and every subdomain; an allow entry matches exactly that host; IP literals match exactly.",
       example: "spam.example",
     }),
     policy: z.enum(["allow", "block"]),

@@ -5,7 +5,7 @@ import { findIncident, listParticipants } from "../../db/incidents.repo.ts";
 import { findShortLinkTarget } from "../../db/short-links.repo.ts";
 import { isCategorySlug } from "../../domain/categories.ts";
 import { isId } from "../../domain/ids.ts";
-import { isShortCode } from "../../domain/short-link.ts";
+import { isShortCode, remoteLinkTarget } from "../../domain/short-link.ts";
 import { boardListings } from "../../services/boards.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
@@ -118,7 +118,10 @@ export function registerBoardPages(app: Hono, deps: WebDeps): void {
     const target = isShortCode(code) ? await findShortLinkTarget(db, code) : null;
     if (target === null) return notFound(c);
     const to =
-      target.kind === "local" ? urls.proposalPage(target.purpose, target.id).href : target.url;
+      target.kind === "local"
+        ? urls.proposalPage(target.purpose, target.id).href
+        : remoteLinkTarget(target.objectId, target.url);
+    if (to === null) return notFound(c);
     return c.redirect(to, 302);
   });
 }
