@@ -171,6 +171,7 @@ export async function createInstance(
   const security = createFederationSecurity({
     db: database.db,
     budgets,
+    clock,
     config,
     kv,
     policy: federationPolicy,

@@ -155,6 +155,8 @@ export function createFederationSecurity(deps: {
   deadlines?: RequestDeadlines;
   /** Budgets per remote host (default DEFAULT_HOST_BUDGETS); tests make them small. */
   budgets?: HostBudgets;
+  /** The instance's clock: budgets refill by it (tests hold it still). */
+  clock?: () => Temporal.Instant;
   /** How host names are resolved when connecting; tests map names to loopback. */
   lookup?: HostLookup;
 }): FederationSecurity {
@@ -218,6 +220,7 @@ export function createFederationSecurity(deps: {
   const budgets = createInboxBudgets({
     db: deps.db,
     budgets: deps.budgets ?? DEFAULT_HOST_BUDGETS,
+    ...(deps.clock ? { now: deps.clock } : {}),
   });
   const isDelivery = (message: unknown) => (message as { type?: unknown }).type === "outbox";
   const guard = createDeliveryGuard({
