@@ -20,6 +20,7 @@
  * ids we return are then exactly those Fedify will try.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
+import { findUnstorableText, mayHoldUnstorableEscape } from "../../src/domain/storable-text.ts";
 import {
   type DictionaryMember,
   type Parameters,
@@ -690,13 +691,24 @@ function parseJsonBody(
     return refuse(400, "json_too_deep", `The JSON body nests deeper than ${maxDepth} levels.`);
   }
   let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(utf8.decode(body));
+    text = utf8.decode(body);
+    json = JSON.parse(text);
   } catch {
     return refuse(400, "invalid_json", "The body is not valid UTF-8 JSON.");
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     return refuse(400, "invalid_json", "The body must be a JSON object (one activity).");
+  }
+  // U+0000 or a lone surrogate would fail (500) where the activity is stored.
+  const unstorable = mayHoldUnstorableEscape(text) ? findUnstorableText(json) : null;
+  if (unstorable !== null) {
+    return refuse(
+      400,
+      "invalid_text",
+      `The activity holds U+0000 or a lone surrogate (at "${unstorable}"), which this server cannot store.`,
+    );
   }
   return { ok: true, json };
 }
