@@ -16,6 +16,7 @@ const OPTIONS = {
   maxBodyBytes: LIMIT,
   signatureWindow: Temporal.Duration.from({ hours: 1 }),
   now: () => NOW,
+  authority: "bayanihan.example",
 };
 const INBOX = "https://bayanihan.example/users/pantry/inbox";
 const ACTOR_ID = "https://remote.example/users/alice";
@@ -123,7 +124,11 @@ describe("screenInboxRequest", () => {
       hostname: "127.0.0.1",
       port: 0,
       fetch: async (request) => {
-        const result = await screenInboxRequest(request, { ...OPTIONS, now: undefined });
+        const result = await screenInboxRequest(request, {
+          ...OPTIONS,
+          now: undefined,
+          authority: undefined,
+        });
         return result.ok
           ? new Response(null, { status: 202 })
           : Response.json({ error: result.error }, { status: result.status });
@@ -225,6 +230,14 @@ describe("screenInboxRequest", () => {
         "signature_insufficient",
       ],
       [
+        "draft-cavage signature that does not cover host (it would be as good on any instance)",
+        {
+          signature: `keyId="${KEY_ID.href}",algorithm="rsa-sha256",headers="(request-target) date digest",signature="YWJj"`,
+        },
+        401,
+        "signature_insufficient",
+      ],
+      [
         "draft-cavage signature with an unsupported algorithm",
         {
           signature: `keyId="${KEY_ID.href}",algorithm="hmac-sha256",headers="(request-target) host date digest",signature="YWJj"`,
@@ -261,6 +274,16 @@ describe("screenInboxRequest", () => {
         {
           "signature-input": `sig1=("@method" "@target-uri");keyid="${KEY_ID.href}";created=${NOW.epochMilliseconds / 1000}`,
           signature: "sig1=:YWJj:",
+        },
+        401,
+        "signature_insufficient",
+      ],
+      [
+        "RFC 9421 signature covering neither @authority nor @target-uri",
+        {
+          "signature-input": `sig1=("@method" "@request-target" "host" "content-digest");keyid="${KEY_ID.href}";created=${NOW.epochMilliseconds / 1000}`,
+          signature: "sig1=:YWJj:",
+          "content-digest": "sha-256=:YWJj:",
         },
         401,
         "signature_insufficient",
@@ -388,6 +411,25 @@ describe("screenInboxRequest", () => {
     };
     expect(await verifyRequest(changed, { documentLoader, currentTime: NOW })).toBeNull();
   });
+
+  it.each(SPECS)(
+    "refuses a request addressed to another host, before reading it (%s)",
+    async (spec) => {
+      // Signed for another instance and replayed here with its Host intact.
+      const request = await signRequest(
+        new Request("https://other.example/users/pantry/inbox", {
+          method: "POST",
+          headers: { "content-type": "application/activity+json" },
+          body: JSON.stringify(activity),
+        }),
+        keyPair.privateKey,
+        KEY_ID,
+        { spec, currentTime: NOW },
+      );
+      expectRefusal(await screenInboxRequest(request, OPTIONS), 421, "misdirected_request");
+      expect(request.bodyUsed).toBe(false);
+    },
+  );
 
   it("refuses requests other than POST", async () => {
     const request = new Request(INBOX, { method: "GET" });

@@ -20,6 +20,7 @@
  * ids we return are then exactly those Fedify will try.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
+import { findUnstorableText, mayHoldUnstorableEscape } from "../../src/domain/storable-text.ts";
 import {
   type DictionaryMember,
   type Parameters,
@@ -46,11 +47,18 @@ export interface InboxScreenOptions {
    * refused request the reading, hashing and parsing of its body.
    */
   beforeBody?: (keyIds: URL[]) => Promise<InboxScreenFailure | null>;
+  /**
+   * This instance's host (`host[:port]` of its origin). A request whose URL
+   * (built from its Host header) names another host was meant for another
+   * server: a signed request captured there and replayed here, Host and all,
+   * would otherwise verify, since the host it signs is the one it carries.
+   */
+  authority?: string;
 }
 
 export type InboxScreenFailure = {
   ok: false;
-  status: 400 | 401 | 403 | 413 | 415;
+  status: 400 | 401 | 403 | 413 | 415 | 421;
   /** A stable machine-readable code, e.g. "payload_too_large". */
   error: string;
   /** An English explanation, safe to send back to the peer. */
@@ -88,12 +96,17 @@ const ACCEPTED_MEDIA_TYPES = new Set([
 /** Mastodon accepts these; Fedify ignores the parameter and always verifies RSA. */
 const DRAFT_ALGORITHMS = new Set(["rsa-sha256", "hs2019"]);
 /**
- * Fedify 2.3.6 refuses a draft-cavage signature unless it covers all three
- * (Mastodon would accept `(created)` instead of `date`, or omit
- * `(request-target)`, but such a request could never pass Fedify, so it is
- * cheaper to refuse it here, before Fedify parses the body).
+ * Fedify 2.3.6 refuses a draft-cavage signature unless it covers
+ * `(request-target)`, `date` and `digest` (Mastodon would accept `(created)`
+ * instead of `date`, or omit `(request-target)`, but such a request could
+ * never pass Fedify, so it is cheaper to refuse it here, before Fedify parses
+ * the body). `host` is ours: a signature that does not cover it is as valid
+ * on any other instance with the same path (`/inbox`), so a request captured
+ * on its way to one could be replayed to another. Mastodon signs
+ * `(request-target) host date digest`; Fedify signs every header it sends,
+ * `host` among them.
  */
-const DRAFT_REQUIRED_HEADERS = ["(request-target)", "date", "digest"];
+const DRAFT_REQUIRED_HEADERS = ["(request-target)", "host", "date", "digest"];
 const DRAFT_PSEUDO_HEADERS = new Set(["(request-target)", "(created)", "(expires)"]);
 /** Algorithms Fedify's RFC 9421 verifier knows; any other `alg` makes it fail. */
 const RFC9421_ALGORITHMS = new Set([
@@ -172,6 +185,14 @@ export async function screenInboxRequest(
   }
   if (declaredLength !== null && declaredLength > options.maxBodyBytes) {
     return tooLarge(options.maxBodyBytes);
+  }
+
+  if (options.authority !== undefined && new URL(request.url).host !== options.authority) {
+    return refuse(
+      421,
+      "misdirected_request",
+      `This server is ${options.authority}; the request was addressed to another host.`,
+    );
   }
 
   const contentType = request.headers.get("content-type") ?? "";
@@ -450,6 +471,11 @@ function readRfc9421Signature(
     if (!components.includes("@target-uri") && !components.includes("@request-target")) {
       missing.push("@target-uri");
     }
+    // The host, as `host` is for draft-cavage: without it the signature
+    // would be as good on another instance (see DRAFT_REQUIRED_HEADERS).
+    if (!components.includes("@target-uri") && !components.includes("@authority")) {
+      missing.push("@authority");
+    }
     if (!components.includes("content-digest")) missing.push("content-digest");
     if (missing.length > 0) {
       return insufficient(`The signature must cover ${missing.join(", ")}.`);
@@ -665,13 +691,24 @@ function parseJsonBody(
     return refuse(400, "json_too_deep", `The JSON body nests deeper than ${maxDepth} levels.`);
   }
   let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(utf8.decode(body));
+    text = utf8.decode(body);
+    json = JSON.parse(text);
   } catch {
     return refuse(400, "invalid_json", "The body is not valid UTF-8 JSON.");
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     return refuse(400, "invalid_json", "The body must be a JSON object (one activity).");
+  }
+  // U+0000 or a lone surrogate would fail (500) where the activity is stored.
+  const unstorable = mayHoldUnstorableEscape(text) ? findUnstorableText(json) : null;
+  if (unstorable !== null) {
+    return refuse(
+      400,
+      "invalid_text",
+      `The activity holds U+0000 or a lone surrogate (at "${unstorable}"), which this server cannot store.`,
+    );
   }
   return { ok: true, json };
 }

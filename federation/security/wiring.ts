@@ -370,6 +370,7 @@ export function createFederationSecurity(deps: {
       const screened = await screenInboxRequest(request, {
         maxBodyBytes: MAX_INBOX_BODY_BYTES,
         signatureWindow: SIGNATURE_WINDOW,
+        authority: deps.config.origin.host,
         async beforeBody(keyIds) {
           const refusedKey = await firstRefused(keyIds, deps.policy.isAllowed);
           if (refusedKey !== null) return domainFailure(refusedKey, "inbox POST");

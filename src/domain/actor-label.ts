@@ -4,6 +4,7 @@
  * pages and written into exports, so they are read defensively: plain text
  * only, control characters dropped, whitespace collapsed, lengths capped.
  */
+import { cleanName } from "./names.ts";
 
 export interface ActorLabel {
   /** The display name (`name`), or null if the actor gives none. */
@@ -14,15 +15,11 @@ export interface ActorLabel {
 
 export const ACTOR_NAME_MAX = 100;
 const USERNAME = /^[A-Za-z0-9_.-]{1,64}$/;
-// Controls become spaces; format characters (bidirectional overrides,
-// zero-width spaces) go: nothing a name needs, and what an impostor would use
-// to disguise one. The zero-width joiner stays, for emoji sequences.
-const CONTROL = /\p{Cc}/gu;
-const FORMAT = /[\p{Cf}--[\u200d]]/gv;
 
+/** Cleaned as local names are (names.ts), then cut to ACTOR_NAME_MAX. */
 function plainName(value: unknown): string | null {
   if (typeof value !== "string") return null;
-  const cleaned = value.replace(CONTROL, " ").replace(FORMAT, "").replace(/\s+/g, " ").trim();
+  const cleaned = cleanName(value);
   if (cleaned === "") return null;
   const chars = [...cleaned];
   return chars.length <= ACTOR_NAME_MAX

@@ -1,5 +1,6 @@
 import type { FollowPolicy } from "./group.ts";
 import { isValidHandle } from "./handle.ts";
+import { cleanName } from "./names.ts";
 
 /** The limits the API's group schema also applies. */
 export const GROUP_LIMITS = { name: 100, summary: 2000 } as const;
@@ -33,7 +34,7 @@ export function checkGroupInput(raw: {
   | { ok: true; input: CheckedGroupInput }
   | { ok: false; problems: Partial<Record<GroupField, GroupProblem>> } {
   const handle = raw.handle.trim();
-  const name = raw.name.trim();
+  const name = cleanName(raw.name);
   const summary = raw.summary.trim();
   const problems: Partial<Record<GroupField, GroupProblem>> = {};
   if (!isValidHandle(handle)) problems.handle = "handle-invalid";

@@ -1,4 +1,5 @@
 import { type Coordinates, haversineKm, inBoundingBox } from "./geo.ts";
+import { cleanName } from "./names.ts";
 
 /**
  * A disaster incident: a named area and time window that collectives on
@@ -138,10 +139,10 @@ function areaProblems(area: IncidentArea): IncidentProblem[] {
   return problems;
 }
 
-/** Checks an incident, reporting every problem at once; trims the name. */
+/** Checks an incident, reporting every problem at once; cleans the name (names.ts). */
 export function validateIncident(input: IncidentDraft): IncidentValidation {
   const problems: IncidentProblem[] = [];
-  const name = input.name.trim();
+  const name = cleanName(input.name);
   if (name.length < INCIDENT_LIMITS.nameMin || name.length > INCIDENT_LIMITS.nameMax) {
     problems.push({
       field: "name",

@@ -4,6 +4,7 @@ import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { CATEGORIES } from "../domain/categories.ts";
+import { findUnstorableText } from "../domain/storable-text.ts";
 import { UNITS } from "../domain/units.ts";
 import { registerWebPages, securityHeaders } from "../web/index.ts";
 import { registerAdminFederationRoutes } from "./api/admin-federation.ts";
@@ -107,6 +108,29 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
       },
     }),
   );
+  // Parsed once here (Hono keeps the parsed body for the route's validator),
+  // so that every route refuses text the database cannot hold, not each one.
+  app.use("/api/*", async (c, next) => {
+    if (!["POST", "PUT", "PATCH"].includes(c.req.method)) return next();
+    if (!(c.req.header("content-type") ?? "").toLowerCase().includes("json")) return next();
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch (error) {
+      if (error instanceof SyntaxError) return next(); // the validator answers invalid_json
+      throw error;
+    }
+    const at = findUnstorableText(body);
+    if (at !== null) {
+      throw new ApiError(
+        400,
+        "invalid_request",
+        "The request holds U+0000 or a lone surrogate, which cannot be stored",
+        { path: at },
+      );
+    }
+    return next();
+  });
   app.get("/api/v1/categories", (c) =>
     c.json({ items: CATEGORIES.map((cat) => ({ ...cat })), units: [...UNITS] }),
   );

@@ -2,6 +2,7 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { pickClientAddress } from "../domain/rate-limit.ts";
+import { findUnstorableText } from "../domain/storable-text.ts";
 import type { InstanceUrls } from "../urls.ts";
 import { pageContext } from "./context.ts";
 import { renderDocument } from "./layout.ts";
@@ -10,9 +11,15 @@ import { MessagePage } from "./pages/message.ts";
 /** Forms are small: the largest (ask for help) is under 3 KB when full. */
 export const MAX_FORM_BYTES = 16 * 1024;
 
-/** Refuses an oversized form before reading it, with a page in the reader's language. */
+/**
+ * Every form's reading: an oversized form is refused before it is read, and
+ * one holding U+0000 or a lone surrogate (which the database cannot store)
+ * once it is parsed, each with a page in the reader's language. The parsed
+ * form is kept by Hono for the route's own `parseBody()` (hence the same
+ * options: Hono keeps the first parse, whatever a later call asks).
+ */
 export function formBodyLimit(urls: InstanceUrls): MiddlewareHandler {
-  return bodyLimit({
+  const limit = bodyLimit({
     maxSize: MAX_FORM_BYTES,
     onError: (c) => {
       c.header("Connection", "close");
@@ -23,6 +30,24 @@ export function formBodyLimit(urls: InstanceUrls): MiddlewareHandler {
       );
     },
   });
+  return (c, next) =>
+    limit(c, async () => {
+      const type = (c.req.header("content-type") ?? "").toLowerCase();
+      const isForm =
+        type.startsWith("application/x-www-form-urlencoded") ||
+        type.startsWith("multipart/form-data");
+      if (isForm && findUnstorableText(await c.req.parseBody()) !== null) {
+        const page = pageContext(c, urls);
+        c.res = c.html(
+          renderDocument(
+            MessagePage({ page, title: page.t.unstorableText, text: page.t.unstorableText }),
+          ),
+          400,
+        );
+        return;
+      }
+      await next();
+    });
 }
 
 /**

@@ -35,6 +35,8 @@ export interface RemoteActor {
   unfollow(target: { id: URL; inbox: URL }, follow: Follow): Promise<void>;
   /** POSTs raw JSON signed with alice's RSA key, for activities Fedify would not build. */
   postSigned(url: URL, json: unknown): Promise<Response>;
+  /** Alice's RSA key, for tests that sign requests by hand (headers Fedify would not choose). */
+  rsaKey(): Promise<{ privateKey: CryptoKey; keyId: URL }>;
   /** A GET signed with alice's key (authorized fetch), through Fedify's authenticated loader. */
   fetchSigned(url: URL | string): Promise<unknown>;
   /** Serves `json` at `path` on this server (GET), for objects Fedify has no dispatcher for. */
@@ -172,6 +174,10 @@ export async function startRemoteActor(
         body: JSON.stringify(json),
       });
       return fetch(await signRequest(request, rsa!.privateKey, rsa!.keyId, { spec: "rfc9421" }));
+    },
+    async rsaKey() {
+      const [rsa] = await ctx.getActorKeyPairs("alice");
+      return { privateKey: rsa!.privateKey, keyId: rsa!.keyId };
     },
     async fetchSigned(url) {
       const loader = await ctx.getDocumentLoader({ identifier: "alice" });

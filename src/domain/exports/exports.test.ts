@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseCsvStrict } from "../../../test/helpers/csv.ts";
+import { htmlElements, htmlTextContent, readRss } from "../../../test/helpers/feed-reader.ts";
 import { validateSchema } from "../../../test/helpers/json-schema.ts";
 import { child, childrenNamed, parseXml, textOf } from "../../../test/helpers/xml.ts";
 import { type Listing, listingFromProposal, listingFromRemote } from "../listing.ts";
@@ -9,7 +10,7 @@ import type { Proposal } from "../proposal.ts";
 import type { StoredRemoteProposal } from "../remote-proposal.ts";
 import { csvField, plainNumber } from "./csv.ts";
 import { type ExportDocument, isoSeconds } from "./document.ts";
-import { atomFeed, rfc822, rssFeed } from "./feeds.ts";
+import { atomFeed, htmlText, rfc822, rssFeed } from "./feeds.ts";
 import { listingFeature, listingsGeoJson } from "./geojson.ts";
 import { groupsNeedsProfile, offersWantsProfiles } from "./murmurations.ts";
 import { COLUMNS, listingsCsv, listingsHxl } from "./table.ts";
@@ -437,7 +438,8 @@ describe("RSS and Atom", () => {
     expect(rss.attributes.version).toBe("2.0");
     const channel = child(rss, "channel");
     expect(textOf(child(channel, "title"))).toBe("City Food: needs & offers");
-    expect(textOf(child(channel, "description"))).toBe("What <City Food> needs");
+    // Descriptions are HTML (RSS 2.0): the text escaped once more.
+    expect(textOf(child(channel, "description"))).toBe("What &lt;City Food&gt; needs");
     expect(child(channel, "atom:link").attributes).toEqual({
       href: `${ORIGIN}/groups/food/feed.atom`,
       rel: "self",
@@ -453,9 +455,32 @@ describe("RSS and Atom", () => {
       expect(textOf(child(item, "link"))).toBe(listings[i]!.url);
       expect(textOf(child(item, "pubDate"))).toBe(rfc822(listings[i]!.publishedAt));
       // The control character and U+FFFF are dropped, the rest kept.
-      expect(textOf(child(item, "description"))).toContain(`about ${TRICKY[i]}`);
+      expect(textOf(child(item, "description"))).toContain(`about ${htmlText(TRICKY[i]!)}`);
       const description = textOf(child(item, "description"));
       expect(description.includes("\u0001") || description.includes("\uFFFF")).toBe(false);
+    });
+  });
+
+  it("a feed reader that renders descriptions as HTML finds no element in them, only the text", async () => {
+    const hostile = [
+      '<img src=x onerror="alert(1)">',
+      "<script>alert(1)</script>",
+      "&lt;img src=x onerror=alert(1)&gt;",
+      "<![CDATA[<b>x</b>]]>",
+      "]]><img src=x>",
+      "<a href='javascript:alert(1)'>click</a> &amp; more",
+    ];
+    const listings = hostile.map((text, i) =>
+      listing({ title: text, description: text, createdAt: t0.add({ minutes: 10 - i }) }),
+    );
+    const document = { ...doc(listings), description: '<svg onload="alert(1)">' };
+    const reader = await readRss(rssFeed(document));
+    expect(htmlElements(reader.channelDescription)).toEqual([]);
+    expect(htmlTextContent(reader.channelDescription)).toBe('<svg onload="alert(1)">');
+    expect(reader.descriptions).toHaveLength(hostile.length);
+    reader.descriptions.forEach((html, i) => {
+      expect(htmlElements(html)).toEqual([]);
+      expect(htmlTextContent(html)).toContain(hostile[i]);
     });
   });
 

@@ -8,7 +8,30 @@ import { element, emptyElement } from "./xml.ts";
  * `id`) is the listing's ActivityPub object id, which never changes; Atom's
  * `updated` moves with each edit or status change so readers show it again.
  * All text is plain text, XML-escaped; no HTML is emitted.
+ *
+ * RSS 2.0 defines `<description>` as entity-encoded HTML, and feed readers
+ * decode it once and render the result as markup. Plain text escaped for XML
+ * only would reach them as live markup (a remote need saying
+ * `<img src=x onerror=…>` would become an element), so descriptions are
+ * escaped for HTML first and then for XML: a reader that decodes the HTML gets
+ * the text back, nothing more. (CDATA around the HTML-escaped text would read
+ * the same; escaping twice keeps one path, which also drops what XML cannot
+ * hold.) Titles are left as text, as RSS readers treat them; Atom states the
+ * type (`type="text"`) and needs none of this.
  */
+
+const HTML_ENTITIES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+/** Plain text as HTML that shows exactly that text: no element, no entity of its own. */
+export function htmlText(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c] as string);
+}
 
 /** The lines under the title: what a reader needs to act on it without opening the page. */
 export function entryText(listing: Listing): string {
@@ -53,7 +76,7 @@ export function rssFeed(document: ExportDocument): string {
       "<item>",
       element("title", l.title),
       element("link", l.url),
-      element("description", entryText(l)),
+      element("description", htmlText(entryText(l))),
       element("guid", l.objectId, { isPermaLink: "false" }),
       element("category", l.category?.label),
       element("pubDate", rfc822(l.publishedAt)),
@@ -65,7 +88,10 @@ export function rssFeed(document: ExportDocument): string {
     '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>',
     element("title", document.title),
     element("link", document.pageUrl),
-    element("description", document.description === "" ? document.title : document.description),
+    element(
+      "description",
+      htmlText(document.description === "" ? document.title : document.description),
+    ),
     emptyElement("atom:link", {
       href: document.selfUrl,
       rel: "self",

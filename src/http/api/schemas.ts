@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { CATEGORY_SLUGS } from "../../domain/categories.ts";
 import { HANDLE_PATTERN } from "../../domain/handle.ts";
+import { cleanName } from "../../domain/names.ts";
 import { UNITS } from "../../domain/units.ts";
 import { DistanceKmField, NearQueryParams } from "./near.ts";
 
@@ -40,7 +41,13 @@ export const GroupInputSchema = z
       .string()
       .regex(HANDLE_PATTERN, "handle must match [a-z0-9_]{1,30}")
       .openapi({ example: "food" }),
-    name: z.string().trim().min(1).max(100).openapi({ example: "City A Food Collective" }),
+    // Cleaned as every name is (domain/names.ts), then measured.
+    name: z
+      .string()
+      .overwrite(cleanName)
+      .min(1)
+      .max(100)
+      .openapi({ example: "City A Food Collective" }),
     summary: z.string().max(2000).optional(),
     followPolicy: z.enum(["open", "approval"]).optional(),
   })

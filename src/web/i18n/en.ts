@@ -164,6 +164,8 @@ export const en = {
   rateLimited:
     "Many requests were sent from this connection in the last hour, so we paused it. Please try again later or contact the collective directly.",
   tooLarge: "The form was too large to send. Please shorten your text.",
+  unstorableText:
+    "The form holds a character that cannot be saved (a null character or a broken one). Please retype the text.",
   crossSite: "This form must be sent from this site.",
   receivedRequest: "Your request was received",
   receivedOffer: "Your offer was received",

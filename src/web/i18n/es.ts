@@ -158,6 +158,8 @@ export const es: Messages = {
   rateLimited:
     "Se enviaron muchos pedidos desde esta conexión en la última hora y la pausamos. Inténtalo más tarde o contacta directamente al colectivo.",
   tooLarge: "El formulario es demasiado grande. Acorta el texto, por favor.",
+  unstorableText:
+    "El formulario contiene un carácter que no se puede guardar (un carácter nulo o roto). Vuelve a escribir el texto, por favor.",
   crossSite: "Este formulario debe enviarse desde este sitio.",
   receivedRequest: "Recibimos tu pedido",
   receivedOffer: "Recibimos tu oferta",

@@ -22,7 +22,7 @@ import { requireSignIn } from "../session.ts";
 export const formField = (form: Record<string, unknown>, name: string): string =>
   typeof form[name] === "string" ? (form[name] as string) : "";
 
-/** What every form POST goes through first: the size limit, then the same-origin check. */
+/** What every form POST goes through first: the size limit and storable text, then the same-origin check. */
 export const formGuards = (urls: InstanceUrls) =>
   [formBodyLimit(urls), sameOriginForms(urls)] as const;
 
