@@ -71,6 +71,7 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle {
   const client = postgres(options.url, {
     max: options.maxConnections ?? 10,
     onnotice: () => {},
+    infer: true,
     connection: {
       ...(options.schema ? { search_path: options.schema } : {}),
       ...(options.applicationName ? { application_name: options.applicationName } : {}),
