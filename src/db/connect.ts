@@ -40,9 +40,10 @@ export interface PostgresOptions {
  * LISTENs on `scopedChannel` (notify.ts) through postgres.js. postgres.js
  * listens again on a new connection when its LISTEN connection closes, and
  * then calls the third callback (as it did once the first LISTEN was in
- * place): that re-listen counts as a notification. After such a reconnect
- * its unlisten() no longer reaches the re-created subscription, hence the
- * flag.
+ * place): that re-listen counts as a notification. The flag keeps a
+ * notification or re-listen that races unlisten() from reaching a listener
+ * that is gone (postgres.js 3.x's unlisten() did not reach a re-created
+ * subscription at all).
  */
 export async function listenWithPostgres(
   client: postgres.Sql,
@@ -71,6 +72,10 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle {
   const client = postgres(options.url, {
     max: options.maxConnections ?? 10,
     onnotice: () => {},
+    // postgres.js 4 lets the server type parameters; `infer` keeps 3.x's
+    // typing from JavaScript values (a Date as timestamptz, a boolean as
+    // boolean...), which the queries here were written against.
+    infer: true,
     connection: {
       ...(options.schema ? { search_path: options.schema } : {}),
       ...(options.applicationName ? { application_name: options.applicationName } : {}),
