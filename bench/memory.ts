@@ -26,6 +26,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Kysely } from "kysely";
 import { openPGlite, openPostgres } from "../src/db/connect.ts";
@@ -60,7 +61,7 @@ export interface MemoryOptions {
   /** How long the server is left alone before an idle measurement. */
   readonly settleMs: number;
   readonly sampleMs: number;
-  /** Extra options for the server's `node` (e.g. --max-old-space-size=200). */
+  /** Options for the server's `node` after those of `npm start` (e.g. --max-old-space-size=200). */
   readonly nodeArgs: readonly string[];
 }
 
@@ -102,6 +103,18 @@ export interface MemoryResult {
 }
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** The node options of `npm start` (package.json: "node [options] src/main.ts"). */
+export function startOptions(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+    scripts: { start: string };
+  };
+  const words = pkg.scripts.start.trim().split(/\s+/);
+  if (words[0] !== "node" || words.at(-1) !== "src/main.ts") {
+    throw new Error(`Unexpected start script: ${pkg.scripts.start}`);
+  }
+  return words.slice(1, -1);
+}
 const PROBE = fileURLToPath(new URL("./lib/memory-probe.ts", import.meta.url));
 
 /** A server process with the memory probe loaded. */
@@ -129,7 +142,9 @@ export class ProbedServer {
     nodeArgs: readonly string[],
   ): Promise<ProbedServer> {
     const origin = `http://127.0.0.1:${port}`;
-    const child = spawn(process.execPath, [...nodeArgs, "--import", PROBE, "src/main.ts"], {
+    // As `npm start` runs it, with the benchmark's extra options after its own.
+    const args = [...startOptions(), ...nodeArgs, "--import", PROBE, "src/main.ts"];
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -144,7 +159,9 @@ export class ProbedServer {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     const server = new ProbedServer(child, origin);
-    const deadline = Date.now() + 120_000;
+    // A first start creates the database (initdb) in a process of its own;
+    // on a busy machine that alone can take a minute.
+    const deadline = Date.now() + 300_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`The server exited (${child.exitCode})`);
       try {
@@ -152,7 +169,7 @@ export class ProbedServer {
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline) throw new Error("The server did not start within 120 s");
+      if (Date.now() > deadline) throw new Error("The server did not start within 300 s");
       await sleep(200);
     }
   }
