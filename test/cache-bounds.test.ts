@@ -90,7 +90,25 @@ describe("the memory cache in front of the KV store", () => {
     expect(highestEntries).toBeLessThanOrEqual(CACHED_KV_DEFAULTS.maxEntries);
     expect(highestBytes).toBeLessThanOrEqual(CACHED_KV_DEFAULTS.maxBytes);
     expect(highestEntries).toBeGreaterThan(0);
-  });
+  }, 180_000);
+
+  it("stays within its byte bound under a flood of 100,000 large remote documents", async () => {
+    // A store that keeps nothing, so only the cache's own memory grows.
+    const inner = new MemoryKvStore();
+    inner.set = async () => {};
+    const cache = new CachedKvStore(inner);
+    const padding = "p".repeat(4_000);
+    let highestBytes = 0;
+    for (let i = 0; i < FLOOD; i++) {
+      const document = { ...actorDocument(i), summary: padding };
+      await cache.set(["_fedify", "remoteDocument", document.id], { document });
+      highestBytes = Math.max(highestBytes, cache.usage.bytes);
+    }
+    // Here the bytes bind before the entry count does.
+    expect(highestBytes).toBeLessThanOrEqual(CACHED_KV_DEFAULTS.maxBytes);
+    expect(cache.usage.entries).toBeLessThan(CACHED_KV_DEFAULTS.maxEntries);
+    expect(highestBytes).toBeGreaterThan(CACHED_KV_DEFAULTS.maxBytes * 0.9);
+  }, 180_000);
 });
 
 describe("the signature flavour remembered per server", () => {
