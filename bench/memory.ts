@@ -121,7 +121,7 @@ const PROBE = fileURLToPath(new URL("./lib/memory-probe.ts", import.meta.url));
 export class ProbedServer {
   readonly child: ChildProcess;
   readonly origin: string;
-  #waiting: ((sample: MemorySample) => void)[] = [];
+  #waiting: { resolve(sample: MemorySample): void; reject(error: Error): void }[] = [];
   readonly #unregister: () => void;
 
   private constructor(child: ChildProcess, origin: string) {
@@ -131,7 +131,15 @@ export class ProbedServer {
       if (message?.type !== "memory") return;
       const waiting = this.#waiting;
       this.#waiting = [];
-      for (const resolve of waiting) resolve(message);
+      for (const waiter of waiting) waiter.resolve(message);
+    });
+    // A server that dies must fail the benchmark, not leave it waiting.
+    child.once("exit", (code, signal) => {
+      const waiting = this.#waiting;
+      this.#waiting = [];
+      for (const waiter of waiting) {
+        waiter.reject(new Error(`The server exited (${code ?? signal})`));
+      }
     });
     this.#unregister = onCleanup(() => this.stop());
   }
@@ -177,7 +185,7 @@ export class ProbedServer {
   sample(): Promise<MemorySample> {
     return new Promise((resolve, reject) => {
       if (!this.child.connected) return reject(new Error("The server is gone"));
-      this.#waiting.push(resolve);
+      this.#waiting.push({ resolve, reject });
       this.child.send({ type: "memory" });
     });
   }
