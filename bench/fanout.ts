@@ -138,7 +138,7 @@ interface Arrival {
 }
 
 /** The parent's side of bench/inbox-farm.ts. */
-class InboxFarm {
+export class InboxFarm {
   readonly child: ChildProcess;
   ports: readonly number[] = [];
   hangingPorts: readonly number[] = [];
@@ -252,7 +252,7 @@ class InboxFarm {
 
 // ---------------------------------------------------------------------------
 
-async function insertFollowers(
+export async function insertFollowers(
   db: Kysely<Database>,
   group: string,
   ports: readonly number[],
@@ -286,7 +286,7 @@ async function insertFollowers(
 
 let needSequence = 0;
 
-async function postNeed(
+export async function postNeed(
   instance: BenchInstance,
   handle: string,
 ): Promise<{ objectId: string; apiMs: number; startedAt: number }> {

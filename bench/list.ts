@@ -99,7 +99,11 @@ export function inlineParameters(query: CompiledQuery): string {
 // ---------------------------------------------------------------------------
 // Data
 
-async function insertNeeds(db: Kysely<Database>, group: string, count: number): Promise<void> {
+export async function insertNeeds(
+  db: Kysely<Database>,
+  group: string,
+  count: number,
+): Promise<void> {
   const categories = sql.raw(`ARRAY[${CATEGORY_SLUGS.map((c) => `'${c}'`).join(",")}]`);
   const batch = 20_000;
   for (let from = 1; from <= count; from += batch) {

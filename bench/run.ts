@@ -10,6 +10,10 @@
  *   npm run bench -- near         # ?near=lat,lon&km=15 latency with 100,000 needs in five cities
  *   npm run bench -- board        # incident and allies boards with 100,000 local and 50,000
  *                                 # received needs, with and without near
+ *   npm run bench -- memory       # the server process's RSS (PGlite: WASM memory, JS heap, rest)
+ *                                 # idle, with 10,000 needs, under the inbox load (5 rounds) and
+ *                                 # a 10,000-follower fan-out; --node=--max-old-space-size=200
+ *                                 # passes options to the server's node
  *   npm run bench -- network      # convergence: 10 instances (own processes, PGlite), chains of
  *                                 # re-shares up to 4 hops, 200 needs, 1,000 changes; --kill=60
  *                                 # kills a mid-chain instance for 60 s at 40 % of the changes
@@ -45,6 +49,15 @@ import { cleanupAll, type Engine, POSTGRES_URL, postgresAvailable } from "./lib/
 import { configureBenchLogging } from "./lib/logging.ts";
 import { max, median, min, ms, percentile, table } from "./lib/stats.ts";
 import { DEFAULT_LIST, type ListOptions, type ListResult, runList } from "./list.ts";
+import {
+  DEFAULT_MEMORY,
+  MEMORY_TARGETS,
+  type MemoryOptions,
+  type MemoryResult,
+  mb,
+  otherBytes,
+  runMemory,
+} from "./memory.ts";
 import { DEFAULT_NEAR, type NearOptions, type NearResult, runNear } from "./near.ts";
 import { DEFAULT_NETWORK, type NetworkOptions, networkSummary, runNetwork } from "./network.ts";
 import {
@@ -55,7 +68,16 @@ import {
   runRefusal,
 } from "./refusal.ts";
 
-const BENCHMARKS = ["fanout", "inbox", "refusal", "list", "near", "board", "network"] as const;
+const BENCHMARKS = [
+  "fanout",
+  "inbox",
+  "refusal",
+  "list",
+  "near",
+  "board",
+  "network",
+  "memory",
+] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 interface Args {
@@ -72,6 +94,7 @@ interface Args {
   rate: number | null;
   hanging: number | null;
   killSeconds: number | null;
+  nodeArgs: string[];
 }
 
 function usage(message: string): never {
@@ -104,6 +127,7 @@ function parseArgs(argv: readonly string[]): Args {
     rate: null,
     hanging: null,
     killSeconds: null,
+    nodeArgs: [],
   };
   for (const arg of argv) {
     const option = /^--([a-z]+)=(.*)$/.exec(arg);
@@ -151,6 +175,9 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       case "kill":
         args.killSeconds = value === "0" ? 0 : positive(name, value);
+        break;
+      case "node":
+        args.nodeArgs.push(...value.split(",").filter((option) => option !== ""));
         break;
       case "kinds":
         args.kinds = value.split(",").filter((kind) => kind !== "");
@@ -444,6 +471,45 @@ function refusalTable(results: readonly RefusalResult[], targetMs: number): stri
   return table(rows);
 }
 
+function memoryTable(results: readonly MemoryResult[]): string {
+  const rows = [
+    [
+      "engine",
+      "phase",
+      "RSS MB",
+      "WASM MB (resident/size)",
+      "JS heap MB (used/total)",
+      "other MB",
+      "target",
+    ],
+  ];
+  for (const r of results) {
+    for (const phase of r.phases) {
+      const s = phase.sample;
+      const target = MEMORY_TARGETS[r.engine][phase.kind];
+      const rss = s.rss / 2 ** 20;
+      rows.push([
+        r.engine,
+        phase.name,
+        mb(s.rss),
+        s.wasmSize > 0 ? `${mb(s.wasmResident)}/${mb(s.wasmSize)}` : "-",
+        `${mb(s.heapUsed)}/${mb(s.heapTotal)}`,
+        mb(otherBytes(s)),
+        `${phase.kind} ≤ ${target}${rss <= target ? " ok" : " OVER"}`,
+      ]);
+    }
+  }
+  return table(rows);
+}
+
+/** RSS after the last inbox round against the first: at most 10 % more. */
+function growthLine(result: MemoryResult): string {
+  const first = result.afterRounds[0] ?? Number.NaN;
+  const last = result.afterRounds.at(-1) ?? Number.NaN;
+  const ratio = last / first;
+  return `${result.engine}: RSS after each inbox round ${result.afterRounds.map(mb).join(", ")} MB; last/first ${ratio.toFixed(2)}${ratio <= 1.1 ? " ok" : " OVER"} (target ≤ 1.10)`;
+}
+
 /** The load average, with a warning when other work competes for the CPUs. */
 function loadLine(cores: number): string {
   const [one, five] = os.loadavg() as [number, number, number];
@@ -644,6 +710,32 @@ async function main(): Promise<void> {
         table([["measure", "value"], ...networkSummary(result)]),
         `p99 / 30 s target: ${(p99 / 30_000).toFixed(2)}${p99 <= 30_000 ? " ok" : " OVER"}; stale copies: ${result.staleCopies}${result.staleCopies === 0 ? " ok" : " OVER"}`,
         `(network took ${((performance.now() - t) / 1000).toFixed(0)} s; load after: ${loadLine(cpus.length)})`,
+      ].join("\n"),
+    );
+  }
+
+  if (args.benchmarks.includes("memory")) {
+    const options: MemoryOptions = {
+      ...DEFAULT_MEMORY,
+      engines,
+      ...(args.requests !== null ? { inboxRequests: args.requests } : {}),
+      ...(args.runs !== null ? { inboxRounds: args.runs } : {}),
+      ...(args.needs !== null ? { needs: args.needs } : {}),
+      nodeArgs: args.nodeArgs,
+    };
+    console.log(
+      `\n== Memory: the server process's RSS, idle, with ${options.needs.toLocaleString("en")} needs, ${options.inboxRounds} inbox rounds of ${options.inboxRequests}, fan-out to ${options.fanoutFollowers.toLocaleString("en")} followers ==`,
+    );
+    console.log(`Load before: ${loadLine(cpus.length)}`);
+    const t = performance.now();
+    const results = await runMemory(options, log);
+    summary.push(
+      [
+        `Memory (the server process only, ${options.settleMs / 1000} s after each start or load for idle figures; peaks sampled every ${options.sampleMs} ms; node options: ${options.nodeArgs.join(" ") || "none"}):`,
+        memoryTable(results),
+        ...results.map((r) => growthLine(r)),
+        ...results.flatMap((r) => r.notes.map((n) => `${r.engine}: ${n}`)),
+        `(memory took ${((performance.now() - t) / 1000).toFixed(0)} s; load after: ${loadLine(cpus.length)})`,
       ].join("\n"),
     );
   }

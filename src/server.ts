@@ -1,5 +1,8 @@
+import { fork } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { type ServerType, serve } from "@hono/node-server";
 import { getLogger } from "@logtape/logtape";
 import type { MiddlewareHandler } from "hono";
@@ -99,7 +102,28 @@ export async function openDatabase(config: Config): Promise<DatabaseHandle> {
   }
   const dataDir = path.resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true });
+  if (!existsSync(path.join(dataDir, "PG_VERSION"))) await prepareDataDir(dataDir);
   return openPGlite({ dataDir });
+}
+
+const PREPARE_DATA_DIR = fileURLToPath(new URL("./cli/prepare-data-dir.ts", import.meta.url));
+
+/**
+ * Creates a new embedded database, with its migrations applied, in a process
+ * of its own. PGlite's initdb runs a second WASM module with a memory of its
+ * own, and creating the schema touches much more memory than serving it:
+ * done in this process, it stayed resident (about 420 MB idle on a first
+ * start against 300 MB on every later one, BENCHMARKS.md "Memory").
+ */
+async function prepareDataDir(dataDir: string): Promise<void> {
+  const child = fork(PREPARE_DATA_DIR, [dataDir], { execArgv: [], stdio: "inherit" });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (exitCode) => resolve(exitCode));
+  });
+  if (code !== 0) {
+    throw new Error(`Preparing the database in ${dataDir} failed (exit code ${code})`);
+  }
 }
 
 export interface InstanceOptions {

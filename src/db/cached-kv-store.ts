@@ -41,6 +41,15 @@ export interface CachedKvStoreOptions {
   readonly maxAgeMs?: number;
   /** Entries kept (least recently used dropped first). Default 5,000. */
   readonly maxEntries?: number;
+  /**
+   * Total size of the values kept, counted as the length of their JSON
+   * (least recently used dropped first; a larger value alone is not kept).
+   * The entry count alone does not bound memory: a remote document may be
+   * up to a megabyte (DEFAULT_MAX_BYTES of the document loader), and a
+   * flood of distinct actors would fill every slot. Default 8 MB, which
+   * costs about two to three times as much of the JS heap.
+   */
+  readonly maxBytes?: number;
   /** For tests. */
   readonly now?: () => number;
 }
@@ -51,6 +60,20 @@ interface Entry {
   readonly until: number;
   /** Whether the value was written without a TTL (for skipUnchangedWrites). */
   readonly permanent: boolean;
+  /** Its JSON length (maxBytes). */
+  readonly size: number;
+}
+
+/** The cache's bounds when none are given (ARCHITECTURE.md, "Memory"). */
+export const CACHED_KV_DEFAULTS = { maxEntries: 5_000, maxBytes: 8 * 1024 * 1024 } as const;
+
+/** A value's size as maxBytes counts it: its JSON length (0 if it has none). */
+function sizeOf(value: unknown): number {
+  try {
+    return JSON.stringify(value)?.length ?? 0;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
 }
 
 /**
@@ -86,14 +109,17 @@ export class CachedKvStore implements KvStore {
   readonly #rules: readonly HotKeyRule[];
   readonly #maxAgeMs: number;
   readonly #maxEntries: number;
+  readonly #maxBytes: number;
   readonly #now: () => number;
   readonly #entries = new Map<string, Entry>();
+  #bytes = 0;
 
   constructor(inner: KvStore, options: CachedKvStoreOptions = {}) {
     this.#inner = inner;
     this.#rules = options.rules ?? FEDIFY_HOT_KEYS;
     this.#maxAgeMs = options.maxAgeMs ?? 60_000;
-    this.#maxEntries = options.maxEntries ?? 5_000;
+    this.#maxEntries = options.maxEntries ?? CACHED_KV_DEFAULTS.maxEntries;
+    this.#maxBytes = options.maxBytes ?? CACHED_KV_DEFAULTS.maxBytes;
     this.#now = options.now ?? Date.now;
   }
 
@@ -101,11 +127,23 @@ export class CachedKvStore implements KvStore {
     return this.#rules.find((rule) => startsWith(key, rule.prefix));
   }
 
+  /** Entries and their total size now (for tests and the memory benchmark). */
+  get usage(): { readonly entries: number; readonly bytes: number } {
+    return { entries: this.#entries.size, bytes: this.#bytes };
+  }
+
+  #forget(encoded: string): void {
+    const entry = this.#entries.get(encoded);
+    if (entry === undefined) return;
+    this.#entries.delete(encoded);
+    this.#bytes -= entry.size;
+  }
+
   #fresh(encoded: string): Entry | undefined {
     const entry = this.#entries.get(encoded);
     if (entry === undefined) return undefined;
     if (entry.until <= this.#now()) {
-      this.#entries.delete(encoded);
+      this.#forget(encoded);
       return undefined;
     }
     // Most recently used last, so the first key is the one to evict.
@@ -119,16 +157,20 @@ export class CachedKvStore implements KvStore {
     const now = this.#now();
     const ttlMs = options?.ttl?.total({ unit: "millisecond" });
     const until = now + Math.min(this.#maxAgeMs, ttlMs ?? Number.POSITIVE_INFINITY);
+    this.#forget(encoded);
     if (until <= now) return;
-    this.#entries.delete(encoded);
+    const size = sizeOf(value);
+    if (size > this.#maxBytes) return;
     this.#entries.set(encoded, {
       // A copy of what the caller gave: it may go on changing its own.
       value: deepFreeze(structuredClone(value)),
       until,
       permanent: options !== null && ttlMs == null,
+      size,
     });
-    if (this.#entries.size > this.#maxEntries) {
-      this.#entries.delete(this.#entries.keys().next().value!);
+    this.#bytes += size;
+    while (this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes) {
+      this.#forget(this.#entries.keys().next().value!);
     }
   }
 
@@ -155,13 +197,13 @@ export class CachedKvStore implements KvStore {
       const entry = this.#fresh(encoded);
       if (entry?.permanent && isDeepStrictEqual(entry.value, value)) return;
     }
-    this.#entries.delete(encoded);
+    this.#forget(encoded);
     await this.#inner.set(key, value, options);
     if (value !== undefined) this.#remember(encoded, value, options);
   }
 
   async delete(key: KvKey): Promise<void> {
-    this.#entries.delete(JSON.stringify(key));
+    this.#forget(JSON.stringify(key));
     await this.#inner.delete(key);
   }
 
@@ -173,7 +215,7 @@ export class CachedKvStore implements KvStore {
   ): Promise<boolean> {
     if (this.#inner.cas === undefined) throw new TypeError("The inner KV store has no cas()");
     // Whatever the outcome, the database decides: forget our copy.
-    this.#entries.delete(JSON.stringify(key));
+    this.#forget(JSON.stringify(key));
     return this.#inner.cas(key, expectedValue, newValue, options);
   }
 

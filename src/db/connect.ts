@@ -104,6 +104,33 @@ export interface PGliteOptions {
   dataDir?: string;
   /** A tarball made by `PGlite.dumpDataDir()`, to start from a prepared database. */
   loadDataDir?: Blob;
+  /**
+   * PostgreSQL settings passed at start (`-c name=value`), on top of
+   * PGLITE_SETTINGS.
+   */
+  settings?: Readonly<Record<string, string>>;
+}
+
+/**
+ * PGlite starts with a server's defaults, sized for a machine of its own:
+ * shared_buffers = 128MB lives inside the WASM memory, which never shrinks,
+ * so the process grew to about 190 MB of WASM memory (150 MB resident)
+ * before doing anything. One connection on a data directory of tens of MB
+ * does not need that: 16MB keeps the WASM memory at its initial 128 MB
+ * (about 30 MB of it resident when idle), and reads beyond it are served
+ * by the operating system's file cache. Measured in BENCHMARKS.md
+ * ("Memory"), with the list latencies checked against their target.
+ */
+export const PGLITE_SETTINGS: Readonly<Record<string, string>> = {
+  shared_buffers: "16MB",
+};
+
+/** PGlite's start parameters with `settings` added as `-c name=value`. */
+export function pgliteStartParams(settings: Readonly<Record<string, string>>): string[] {
+  return [
+    ...PGlite.defaultStartParams,
+    ...Object.entries(settings).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
+  ];
 }
 
 export interface PGliteHandle extends DatabaseHandle {
@@ -112,6 +139,7 @@ export interface PGliteHandle extends DatabaseHandle {
 
 export async function openPGlite(options: PGliteOptions = {}): Promise<PGliteHandle> {
   const pglite = await PGlite.create({
+    startParams: pgliteStartParams({ ...PGLITE_SETTINGS, ...options.settings }),
     ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
     ...(options.loadDataDir !== undefined ? { loadDataDir: options.loadDataDir } : {}),
   });
