@@ -283,6 +283,7 @@ export async function createInstance(
     isReady: () => ready,
     trustProxy: config.trustProxy,
     mapTiles: config.mapTiles,
+    timeZone: config.timeZone,
   });
 
   const workers = new AbortController();

@@ -405,7 +405,7 @@ export const en = {
     textKey: (origin: string) =>
       `Each need: what it is (group); how much is still needed; where; needed by; its short link, after ${origin}.`,
     textGroups: "Groups",
-    timesUtc: "Times are in UTC.",
+    timesIn: (zone: string) => `Times are in ${zone}.`,
     kindNeed: "Need",
     kindOffer: "Offer",
     incidentHeading: (name: string) => `Incident: ${name}`,

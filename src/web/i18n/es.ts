@@ -400,7 +400,7 @@ export const es: Messages = {
     textKey: (origin) =>
       `Cada necesidad: qué es (grupo); cuánto falta todavía; dónde; para cuándo; su enlace corto, tras ${origin}.`,
     textGroups: "Grupos",
-    timesUtc: "Las horas están en UTC.",
+    timesIn: (zone) => `Las horas están en ${zone}.`,
     kindNeed: "Necesidad",
     kindOffer: "Oferta",
     incidentHeading: (name) => `Emergencia: ${name}`,

@@ -7,7 +7,7 @@ import type {
   IncidentFormInput,
   IncidentFormProblems,
 } from "../../services/workspace-incidents.ts";
-import type { PageContext } from "../context.ts";
+import { type PageContext, zoneOf } from "../context.ts";
 import { formatInstant } from "../format.ts";
 import type { Messages } from "../i18n/en.ts";
 import { ConfirmStepPage } from "./confirm-step.ts";
@@ -46,6 +46,7 @@ export function IncidentsPage({
   input?: string | undefined;
 }) {
   const { t, locale } = page;
+  const zone = zoneOf(page, group);
   const heading = t.incidentsHeading(group.name);
   const base = `/workspace/groups/${group.handle}/incidents`;
   return WorkspacePage({
@@ -97,8 +98,8 @@ export function IncidentsPage({
                   "div",
                   { class: "meta" },
                   t.incidentWhen(
-                    formatInstant(incident.startsAt, locale),
-                    incident.endsAt === null ? null : formatInstant(incident.endsAt, locale),
+                    formatInstant(incident.startsAt, locale, zone),
+                    incident.endsAt === null ? null : formatInstant(incident.endsAt, locale, zone),
                   ),
                 ),
                 entry.role === "owner"

@@ -10,7 +10,7 @@ import {
   TERMINAL_STATUSES,
 } from "../../domain/proposal.ts";
 import type { IncidentRefusal } from "../../services/proposals.ts";
-import type { PageContext } from "../context.ts";
+import { type PageContext, zoneOf } from "../context.ts";
 import { formatInstant } from "../format.ts";
 import { ConfirmStepPage } from "./confirm-step.ts";
 import { IntakeFields } from "./intake-form.ts";
@@ -39,6 +39,7 @@ export function PostsPage({
   notice?: string | undefined;
 }) {
   const { t, locale, urls } = page;
+  const zone = zoneOf(page, group);
   const base = `/workspace/groups/${group.handle}/posts`;
   return WorkspacePage({
     page,
@@ -75,7 +76,7 @@ export function PostsPage({
                   { class: "meta" },
                   `${t.status}: `,
                   h("span", { "data-status": p.status }, t.statuses[p.status]),
-                  ` · ${formatInstant(p.createdAt, locale)}`,
+                  ` · ${formatInstant(p.createdAt, locale, zone)}`,
                   p.audience === "followers" ? ` · ${t.audiences.followers}` : null,
                   coverageLine(p),
                 ),
