@@ -1,6 +1,7 @@
 import { type Child, jsx as h } from "hono/jsx";
 import type { Group } from "../../domain/group.ts";
 import { INCIDENT_LIMITS } from "../../domain/incident.ts";
+import { canonicalTimeZone, selectableTimeZones } from "../../domain/time-zone.ts";
 import type {
   GroupIncidentEntry,
   IncidentFormField,
@@ -199,6 +200,7 @@ export function OpenIncidentPage({
   group: Group;
   values: IncidentFormInput;
   problems: IncidentFormProblems;
+  /** The collective's zone, chosen unless another is picked. */
   defaultZone: string;
 }) {
   const { t } = page;
@@ -304,15 +306,18 @@ export function OpenIncidentPage({
         field(
           "timeZone",
           t.incidentTimeZone,
-          (a) =>
-            h("input", {
-              ...a,
-              type: "text",
-              autocapitalize: "none",
-              spellcheck: "false",
-              placeholder: defaultZone,
-              value: values.timeZone,
-            }),
+          (a) => {
+            // A list, not a typed name: the collective's zone is chosen
+            // unless the coordinator picks another.
+            const chosen = canonicalTimeZone(values.timeZone) ?? defaultZone;
+            return h(
+              "select",
+              a,
+              selectableTimeZones().map((zone) =>
+                h("option", { value: zone, selected: zone === chosen }, zone),
+              ),
+            );
+          },
           t.incidentTimeZoneHint(defaultZone),
         ),
         field("startsAt", t.incidentStartsAt, (a) =>

@@ -10,7 +10,7 @@ import {
   TERMINAL_STATUSES,
 } from "../../domain/proposal.ts";
 import type { IncidentRefusal } from "../../services/proposals.ts";
-import { type PageContext, zoneOf } from "../context.ts";
+import { collectivePage, type PageContext, zoneOf } from "../context.ts";
 import { formatInstant } from "../format.ts";
 import { ConfirmStepPage } from "./confirm-step.ts";
 import { IntakeFields } from "./intake-form.ts";
@@ -137,6 +137,7 @@ export function PostFormPage({
   problems,
   formError,
   today,
+  group,
   incidents,
   incident,
   incidentRefused,
@@ -149,6 +150,8 @@ export function PostFormPage({
   problems: Partial<Record<IntakeField, IntakeProblem>>;
   formError?: string | undefined;
   today: Temporal.PlainDate;
+  /** The collective: its zone is where a picked day ends. */
+  group: Group;
   incidents: readonly IncidentChoice[];
   /** The selected incident's object id, "" for none. */
   incident: string;
@@ -173,7 +176,7 @@ export function PostFormPage({
         { method: "post", action, class: "stack" },
         csrfInput(csrf),
         IntakeFields({
-          page,
+          page: collectivePage(page, group),
           purpose,
           values,
           problems,

@@ -7,7 +7,7 @@ import type {
   IntakeRequest,
 } from "../../domain/intake.ts";
 import { deadlineDate } from "../../domain/time-zone.ts";
-import { zoneOf } from "../context.ts";
+import { collectivePage, zoneOf } from "../context.ts";
 import { formatDeadline, formatInstant, formatQuantity } from "../format.ts";
 import { isLocale, LOCALE_NAMES } from "../i18n/locale.ts";
 import { IntakeFields } from "./intake-form.ts";
@@ -93,7 +93,7 @@ export function TriagePage({
           { method: "post", action: `${base}/${r.id}/publish`, class: "stack" },
           csrfInput(csrf),
           IntakeFields({
-            page,
+            page: collectivePage(page, group),
             purpose: r.purpose,
             values: editing?.values ?? publishDefaults(r),
             problems: editing?.problems ?? {},

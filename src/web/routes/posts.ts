@@ -103,7 +103,7 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
       c,
       urls,
       PostFormPage,
-      { problems: {}, today: today(c), ...props },
+      { problems: {}, today: today(c), group: c.get("group"), ...props },
       status,
     );
   };
