@@ -228,7 +228,9 @@ describe("incidents in the workspace", () => {
     expect(page.body).toContain(`href="/incidents/${lena.id}"`);
     expect(page.body).toContain(`href="/workspace/groups/food/incidents/${lena.id}/close"`);
     expect(page.body).toContain('data-role="owner"');
-    expect(page.body).toContain("From November 20, 2026 at 2:00 PM UTC to December 21, 2026 at 12:30 AM UTC");
+    expect(page.body).toContain(
+      "From November 20, 2026 at 2:00 PM UTC to December 21, 2026 at 12:30 AM UTC",
+    );
 
     // Without a zone the times are UTC, as the form says.
     const utc = await post(a, cookieFood, "/workspace/groups/food/incidents/new", {
