@@ -55,6 +55,16 @@ describe("renderProposalObject", () => {
     expect(content).toContain("Food &lt;Collective&gt;");
   });
 
+  it("writes a deadline picked as a date as that date, not the instant it ends", () => {
+    const picked = {
+      ...need,
+      expiresAt: Temporal.Instant.from("2026-12-01T10:00:00Z"),
+      expiresOn: Temporal.PlainDate.from("2026-12-01"),
+    };
+    const content = renderProposalObject(group, picked, urls).content as string;
+    expect(content).toContain("Needed by: 2026-12-01<br>");
+  });
+
   it("never carries the private contact nor exact coordinates", () => {
     const json = JSON.stringify(renderProposalObject(group, need, urls));
     expect(json).not.toContain("secret phone");

@@ -175,7 +175,8 @@ export function renderProposalContent(
   facts.push(URGENCY_WORDS[proposal.urgency]);
   if (proposal.expiresAt !== null) {
     facts.push(
-      `${proposal.purpose === "request" ? "Needed by" : "Available until"}: ${formatInstant(proposal.expiresAt)}`,
+      // A date picked as a date is that date for every reader, wherever they are.
+      `${proposal.purpose === "request" ? "Needed by" : "Available until"}: ${proposal.expiresOn?.toString() ?? formatInstant(proposal.expiresAt)}`,
     );
   }
   facts.push(`Status: ${STATUS_WORDS[proposal.status]}`);

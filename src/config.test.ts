@@ -16,7 +16,16 @@ describe("loadConfig", () => {
       role: "all",
       trustProxy: false,
       mapTiles: null,
+      timeZone: "UTC",
     });
+  });
+
+  it("reads TIME_ZONE as a canonical IANA zone and refuses one that does not exist", () => {
+    expect(loadConfig({ TIME_ZONE: "asia/manila" }).timeZone).toBe("Asia/Manila");
+    expect(loadConfig({ TIME_ZONE: "Pacific/Kiritimati" }).timeZone).toBe("Pacific/Kiritimati");
+    for (const bad of ["Mars/Olympus_Mons", "+08:00", "GMT+8 Manila"]) {
+      expect(() => loadConfig({ TIME_ZONE: bad })).toThrow(/TIME_ZONE must be an IANA time zone/);
+    }
   });
 
   it("reads a map tile server, with a default attribution naming its host", () => {

@@ -7,6 +7,8 @@
  * them all in one go.
  */
 
+import { canonicalTimeZone } from "./domain/time-zone.ts";
+
 export type LogLevel = "debug" | "info" | "warning" | "error";
 /**
  * What this process does: `web` serves HTTP (and queues work), `worker` runs
@@ -35,6 +37,8 @@ export interface Config {
   trustProxy: boolean;
   /** Where board maps take their background tiles from; null: markers on a plain background. */
   mapTiles: MapTiles | null;
+  /** IANA zone pages show times in when a collective has no zone of its own. */
+  timeZone: string;
 }
 
 /**
@@ -183,6 +187,19 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     problems.push("MAP_TILE_ATTRIBUTION is set but MAP_TILE_URL is not");
   }
 
+  let timeZone = "UTC";
+  const rawTimeZone = value("TIME_ZONE");
+  if (rawTimeZone !== undefined) {
+    const zone = canonicalTimeZone(rawTimeZone);
+    if (zone === null) {
+      problems.push(
+        `TIME_ZONE must be an IANA time zone such as Asia/Manila or UTC, got ${JSON.stringify(rawTimeZone)}`,
+      );
+    } else {
+      timeZone = zone;
+    }
+  }
+
   if (problems.length > 0) throw new ConfigurationError(problems);
   return {
     port,
@@ -196,6 +213,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     role,
     trustProxy,
     mapTiles,
+    timeZone,
   };
 }
 

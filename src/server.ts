@@ -328,6 +328,7 @@ export async function createInstance(
     databaseAnswers: probeDatabase(database.db),
     trustProxy: config.trustProxy,
     mapTiles: config.mapTiles,
+    timeZone: config.timeZone,
   });
 
   const workers = new AbortController();

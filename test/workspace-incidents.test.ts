@@ -129,8 +129,8 @@ describe("incidents in the workspace", () => {
   it("re-renders a bad incident with every problem next to its field, storing nothing", async () => {
     const form = await get(a, cookieFood, "/workspace/groups/food/incidents/new");
     expect(form.status).toBe(200);
-    // The form says which zone an empty time zone field means.
-    expect(form.body).toContain("they are read in UTC, this instance");
+    // The form says which zone is chosen unless another is picked.
+    expect(form.body).toContain("The collective&#39;s zone, UTC, is chosen");
     const csrf = csrfIn(form.body);
     const bad = {
       ...circle,
@@ -228,7 +228,9 @@ describe("incidents in the workspace", () => {
     expect(page.body).toContain(`href="/incidents/${lena.id}"`);
     expect(page.body).toContain(`href="/workspace/groups/food/incidents/${lena.id}/close"`);
     expect(page.body).toContain('data-role="owner"');
-    expect(page.body).toContain("From Nov 20, 2026, 2:00 PM UTC to Dec 21, 2026, 12:30 AM UTC");
+    expect(page.body).toContain(
+      "From November 20, 2026 at 2:00 PM UTC to December 21, 2026 at 12:30 AM UTC",
+    );
 
     // Without a zone the times are UTC, as the form says.
     const utc = await post(a, cookieFood, "/workspace/groups/food/incidents/new", {

@@ -11,6 +11,8 @@ export interface GroupsTable {
   name: string;
   summary: string;
   follow_policy: "open" | "approval";
+  /** IANA zone; null: the instance's TIME_ZONE. */
+  time_zone: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -55,6 +57,8 @@ export interface ProposalsTable {
   longitude: number | null;
   urgency: "low" | "normal" | "high" | "critical";
   expires_at: Timestamp | null;
+  /** `YYYY-MM-DD`: the date the deadline was picked as, or null. */
+  expires_on: ColumnType<string | null, string | null | undefined, string | null>;
   audience: "public" | "followers";
   contact: string | null;
   status: "open" | "pledged" | "fulfilled" | "closed" | "expired";
@@ -355,6 +359,8 @@ export interface IntakeRequestsTable {
   location_name: string | null;
   urgency: "low" | "normal" | "high" | "critical";
   expires_at: Timestamp | null;
+  /** `YYYY-MM-DD`: the date the person picked, or null. */
+  expires_on: ColumnType<string | null, string | null | undefined, string | null>;
   contact: string;
   language: string;
   state: "new" | "published" | "declined" | "withdrawn";

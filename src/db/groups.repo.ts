@@ -11,6 +11,7 @@ function toGroup(row: Selectable<GroupsTable>): Group {
     name: row.name,
     summary: row.summary,
     followPolicy: row.follow_policy,
+    timeZone: row.time_zone,
     createdAt: toInstant(row.created_at),
     updatedAt: toInstant(row.updated_at),
   };
@@ -42,6 +43,7 @@ export async function insertGroup(
         name: group.name,
         summary: group.summary,
         follow_policy: group.followPolicy,
+        time_zone: group.timeZone ?? null,
         created_at: toDate(group.createdAt),
         updated_at: toDate(group.updatedAt),
       })
@@ -104,4 +106,20 @@ export async function findGroupKeys(
     privateJwk: r.private_jwk,
     publicJwk: r.public_jwk,
   }));
+}
+
+/** Sets a group's zone (null: the instance's); the updated group, or null when it is gone. */
+export async function updateGroupTimeZone(
+  db: Kysely<Database>,
+  groupId: string,
+  timeZone: string | null,
+  now: Temporal.Instant,
+): Promise<Group | null> {
+  const row = await db
+    .updateTable("groups")
+    .set({ time_zone: timeZone, updated_at: toDate(now) })
+    .where("id", "=", groupId)
+    .returningAll()
+    .executeTakeFirst();
+  return row === undefined ? null : toGroup(row);
 }

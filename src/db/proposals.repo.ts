@@ -30,6 +30,8 @@ export function toProposal(row: Selectable<ProposalsTable>): Proposal {
           },
     urgency: row.urgency,
     expiresAt: toInstantOrNull(row.expires_at),
+    // Some reads select the columns they need, without this one.
+    expiresOn: row.expires_on == null ? null : Temporal.PlainDate.from(row.expires_on),
     audience: row.audience,
     contact: row.contact,
     status: row.status,
@@ -63,6 +65,7 @@ function toRow(p: Proposal) {
     location_exact: p.location?.exact === true,
     urgency: p.urgency,
     expires_at: p.expiresAt === null ? null : toDate(p.expiresAt),
+    expires_on: p.expiresOn?.toString() ?? null,
     audience: p.audience,
     contact: p.contact,
     status: p.status,

@@ -7,6 +7,8 @@ export interface Group {
   readonly name: string;
   readonly summary: string;
   readonly followPolicy: FollowPolicy;
+  /** The IANA zone its pages show times in; absent or null: the instance's `TIME_ZONE`. */
+  readonly timeZone?: string | null;
   readonly createdAt: Temporal.Instant;
   readonly updatedAt: Temporal.Instant;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canWithdraw, type IntakeInput, neededByDate, validateIntake } from "./intake.ts";
+import { canWithdraw, type IntakeInput, validateIntake } from "./intake.ts";
 
 const today = Temporal.PlainDate.from("2026-11-28");
 const input = (over: Partial<IntakeInput> = {}): IntakeInput => ({
@@ -28,6 +28,7 @@ describe("intake validation", () => {
         place: null,
         urgency: "normal",
         neededBy: null,
+        neededOn: null,
         contact: "0917 000 0000",
       },
     });
@@ -75,12 +76,19 @@ describe("intake validation", () => {
     });
   });
 
-  it("shows a deadline as the date it was read from", () => {
-    const result = validateIntake(input({ neededBy: "2026-12-04" }), today);
-    expect(result.ok && neededByDate(result.draft.neededBy!).toString()).toBe("2026-12-04");
-    expect(neededByDate(Temporal.Instant.from("2026-12-04T18:00:00Z")).toString()).toBe(
-      "2026-12-04",
-    );
+  it("keeps a picked date, ending at the end of that day in the collective's zone", () => {
+    const result = validateIntake(input({ neededBy: "2026-12-04" }), today, {
+      timeZone: "Asia/Manila",
+    });
+    expect(result.ok && result.draft.neededOn?.toString()).toBe("2026-12-04");
+    expect(result.ok && result.draft.neededBy?.toString()).toBe("2026-12-04T16:00:00Z");
+  });
+
+  it("refuses a year past 9999", () => {
+    expect(validateIntake(input({ neededBy: "30000-01-01" }), today)).toMatchObject({
+      ok: false,
+      problems: { neededBy: "invalid-date" },
+    });
   });
 
   it("lets a person withdraw only what nobody acted on yet", () => {

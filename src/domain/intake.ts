@@ -1,5 +1,6 @@
 import { type CategorySlug, isCategorySlug } from "./categories.ts";
 import type { Purpose, Quantity, Urgency } from "./proposal.ts";
+import { endOfDay, parsePickedDate } from "./time-zone.ts";
 import { isUnit } from "./units.ts";
 
 /**
@@ -16,7 +17,10 @@ export interface IntakeDraft {
   readonly quantity: Quantity | null;
   readonly place: string | null;
   readonly urgency: Urgency;
+  /** When it runs out: the end of `neededOn` in the collective's zone. */
   readonly neededBy: Temporal.Instant | null;
+  /** The date the person picked; shown as that date in every zone. */
+  readonly neededOn: Temporal.PlainDate | null;
   /** Private: how the collective can reach the person. Never published. "" when none. */
   readonly contact: string;
 }
@@ -86,7 +90,7 @@ export type IntakeValidation =
 export function validateIntake(
   input: IntakeInput,
   today: Temporal.PlainDate,
-  options: { readonly contactRequired: boolean } = { contactRequired: true },
+  options: { readonly contactRequired?: boolean; readonly timeZone?: string } = {},
 ): IntakeValidation {
   const problems: Partial<Record<IntakeField, IntakeProblem>> = {};
   const text = (field: "title" | "description" | "place" | "contact", required: boolean) => {
@@ -100,7 +104,7 @@ export function validateIntake(
   const place = text("place", false);
   // A coordinator publishing a request leaves the contact empty unless they
   // choose to keep one privately with the need.
-  const contact = text("contact", options.contactRequired);
+  const contact = text("contact", options.contactRequired ?? true);
 
   if (!isCategorySlug(input.category)) problems.category = "unknown-category";
   const urgency = input.urgency === "" ? "normal" : input.urgency;
@@ -117,13 +121,17 @@ export function validateIntake(
   }
 
   let neededBy: Temporal.Instant | null = null;
+  let neededOn: Temporal.PlainDate | null = null;
   const rawDate = input.neededBy.trim();
   if (rawDate !== "") {
-    const date = parseDate(rawDate);
+    const date = parsePickedDate(rawDate);
     if (date === null) problems.neededBy = "invalid-date";
     else if (Temporal.PlainDate.compare(date, today) < 0) problems.neededBy = "date-in-past";
-    // "Needed by the 4th" means until that day ends.
-    else neededBy = date.add({ days: 1 }).toZonedDateTime("UTC").toInstant();
+    else {
+      // "Needed by the 4th" means until that day ends where the collective is.
+      neededOn = date;
+      neededBy = endOfDay(date, options.timeZone ?? "UTC");
+    }
   }
 
   if (Object.keys(problems).length > 0) return { ok: false, problems };
@@ -137,6 +145,7 @@ export function validateIntake(
       place: place === "" ? null : place,
       urgency: urgency as Urgency,
       neededBy,
+      neededOn,
       contact,
     },
   };
@@ -152,27 +161,6 @@ function parseAmount(raw: string): string | null {
     .replace(/^0+(?=\d)/, "")
     .replace(/(\.\d*?)0+$/, "$1")
     .replace(/\.$/, "");
-}
-
-function parseDate(raw: string): Temporal.PlainDate | null {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw)) return null;
-  try {
-    return Temporal.PlainDate.from(raw, { overflow: "reject" });
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The calendar date a form shows for a deadline: the inverse of how a
- * "needed by" date is read (the end of that day, i.e. the next midnight UTC),
- * and the plain UTC date for deadlines set to other times through the API.
- */
-export function neededByDate(at: Temporal.Instant): Temporal.PlainDate {
-  const zoned = at.toZonedDateTimeISO("UTC");
-  const midnight =
-    zoned.hour === 0 && zoned.minute === 0 && zoned.second === 0 && zoned.millisecond === 0;
-  return midnight ? zoned.toPlainDate().subtract({ days: 1 }) : zoned.toPlainDate();
 }
 
 /** A person may withdraw what nobody has acted on yet; after that the collective must be asked. */

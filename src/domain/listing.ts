@@ -33,6 +33,8 @@ export interface Listing {
   readonly publishedAt: Temporal.Instant;
   readonly updatedAt: Temporal.Instant;
   readonly expiresAt: Temporal.Instant | null;
+  /** The date our deadline was picked as (shown as that date); absent for received copies. */
+  readonly expiresOn?: Temporal.PlainDate | null;
   readonly origin: ListingOrigin;
   /** Followed groups that re-shared it (actor ids); empty for our own. */
   readonly sharedBy: readonly string[];
@@ -105,6 +107,7 @@ export function listingFromProposal(proposal: Proposal, refs: LocalListingRefs):
     publishedAt: proposal.createdAt,
     updatedAt: proposal.updatedAt,
     expiresAt: proposal.expiresAt,
+    expiresOn: proposal.expiresOn ?? null,
     origin: refs.origin,
     sharedBy: [],
     notConfirmedSince: null,

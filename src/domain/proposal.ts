@@ -37,6 +37,13 @@ export interface Proposal {
   readonly location: Location | null;
   readonly urgency: Urgency;
   readonly expiresAt: Temporal.Instant | null;
+  /**
+   * The date the deadline was picked as, on a form that picks dates only
+   * (absent or null: set as an instant through the API). Shown as that same
+   * date in every zone; `expiresAt` is the end of that day in the
+   * collective's zone.
+   */
+  readonly expiresOn?: Temporal.PlainDate | null;
   readonly audience: Audience;
   /** Private: shown to the group's coordinators only, never federated. */
   readonly contact: string | null;
@@ -63,6 +70,8 @@ export interface ProposalDraft {
   readonly location: Location | null;
   readonly urgency: Urgency;
   readonly expiresAt: Temporal.Instant | null;
+  /** The date it was picked as (absent or null: an instant); see `Proposal.expiresOn`. */
+  readonly expiresOn?: Temporal.PlainDate | null;
   readonly audience: Audience;
   readonly contact: string | null;
   /** The object id of an incident the group owns or has joined (absent or null: none). */
@@ -138,6 +147,10 @@ export function applyChanges(
   const next: Proposal = {
     ...proposal,
     ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)),
+    // A new instant without a picked date (an API edit) is no longer that date.
+    ...(changes.expiresAt !== undefined && changes.expiresOn === undefined
+      ? { expiresOn: null }
+      : {}),
   };
   const changed = !proposalsEqual(proposal, next);
   return {
@@ -204,6 +217,7 @@ function proposalsEqual(a: Proposal, b: Proposal): boolean {
     (a.incident ?? null) === (b.incident ?? null) &&
     JSON.stringify(a.quantity) === JSON.stringify(b.quantity) &&
     JSON.stringify(a.location) === JSON.stringify(b.location) &&
-    (a.expiresAt?.epochMilliseconds ?? null) === (b.expiresAt?.epochMilliseconds ?? null)
+    (a.expiresAt?.epochMilliseconds ?? null) === (b.expiresAt?.epochMilliseconds ?? null) &&
+    (a.expiresOn?.toString() ?? null) === (b.expiresOn?.toString() ?? null)
   );
 }

@@ -10,6 +10,8 @@ export interface GroupInput {
   readonly name: string;
   readonly summary: string;
   readonly followPolicy: FollowPolicy;
+  /** A canonical IANA zone (see `canonicalTimeZone`); absent or null: the instance's. */
+  readonly timeZone?: string | null;
 }
 
 export type CreateGroupResult = { ok: true; group: Group } | { ok: false; error: "handle-taken" };

@@ -18,6 +18,7 @@ import {
   validateIntake,
 } from "../domain/intake.ts";
 import type { Purpose } from "../domain/proposal.ts";
+import { collectiveZone, todayIn } from "../domain/time-zone.ts";
 import type { Clock } from "./ports.ts";
 import { consumeRateLimit, type RateLimit } from "./rate-limit.ts";
 
@@ -32,6 +33,8 @@ export const INTAKE_RATE_LIMIT: RateLimit = { name: "intake", limit: 20, windowS
 export interface IntakeDeps {
   readonly db: Kysely<Database>;
   readonly clock: Clock;
+  /** The instance's zone (TIME_ZONE), for collectives without one; absent: UTC. */
+  readonly timeZone?: string;
 }
 
 export type SubmitResult =
@@ -56,7 +59,8 @@ export async function submitIntake(
   meta: { readonly language: string; readonly clientKey: string },
 ): Promise<SubmitResult> {
   const now = deps.clock();
-  const validation = validateIntake(input, now.toZonedDateTimeISO("UTC").toPlainDate());
+  const timeZone = collectiveZone(group, deps.timeZone);
+  const validation = validateIntake(input, todayIn(now, timeZone), { timeZone });
   if (!validation.ok) return { ok: false, reason: "invalid", problems: validation.problems };
   const decision = await consumeRateLimit(deps, INTAKE_RATE_LIMIT, meta.clientKey);
   if (!decision.allowed) {

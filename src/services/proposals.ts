@@ -45,6 +45,8 @@ export interface ProposalDeps {
    * they wait in the outbox for the periodic relay.
    */
   readonly conversations?: ConversationGateway;
+  /** The instance's zone (TIME_ZONE), for collectives without one; absent: UTC. */
+  readonly timeZone?: string;
 }
 
 /**

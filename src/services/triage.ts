@@ -13,6 +13,7 @@ import {
   validateIntake,
 } from "../domain/intake.ts";
 import type { Proposal } from "../domain/proposal.ts";
+import { collectiveZone, todayIn } from "../domain/time-zone.ts";
 import { createProposal, type ProposalDeps } from "./proposals.ts";
 
 /** The requests waiting for a coordinator of `group`, oldest first. */
@@ -46,8 +47,10 @@ export async function publishIntake(
   if (request === null) return { ok: false, reason: "not-found" };
   if (request.state !== "new") return { ok: false, reason: "already-triaged" };
   const now = deps.clock();
-  const validation = validateIntake(edited, now.toZonedDateTimeISO("UTC").toPlainDate(), {
+  const timeZone = collectiveZone(group, deps.timeZone);
+  const validation = validateIntake(edited, todayIn(now, timeZone), {
     contactRequired: false,
+    timeZone,
   });
   if (!validation.ok) return { ok: false, reason: "invalid", problems: validation.problems };
   const draft = validation.draft;
@@ -62,6 +65,7 @@ export async function publishIntake(
     location: draft.place === null ? null : { name: draft.place, latitude: null, longitude: null },
     urgency: draft.urgency,
     expiresAt: draft.neededBy,
+    expiresOn: draft.neededOn,
     audience: "public",
     contact: draft.contact === "" ? null : draft.contact,
   });

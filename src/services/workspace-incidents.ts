@@ -15,6 +15,7 @@ import {
   incidentTagRefusal,
   validateIncident,
 } from "../domain/incident.ts";
+import { canonicalTimeZone } from "../domain/time-zone.ts";
 import { type IncidentDeps, openIncident } from "./incidents.ts";
 
 /**
@@ -99,13 +100,7 @@ function formFieldOf(field: string, code: IncidentProblemCode): IncidentFormFiel
 
 /** The zone the times are read in: the form's, else the instance's default. */
 export function zoneOf(input: IncidentFormInput, defaultZone: string): string | null {
-  const zone = input.timeZone.trim() === "" ? defaultZone : input.timeZone.trim();
-  try {
-    // Temporal knows the IANA zones and canonicalises their spelling.
-    return Temporal.Now.zonedDateTimeISO(zone).timeZoneId;
-  } catch {
-    return null;
-  }
+  return canonicalTimeZone(input.timeZone.trim() === "" ? defaultZone : input.timeZone);
 }
 
 /**

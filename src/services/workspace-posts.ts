@@ -4,7 +4,6 @@ import {
   type IntakeField,
   type IntakeInput,
   type IntakeProblem,
-  neededByDate,
   validateIntake,
 } from "../domain/intake.ts";
 import type {
@@ -15,6 +14,7 @@ import type {
   ProposalDraft,
   Purpose,
 } from "../domain/proposal.ts";
+import { collectiveZone, deadlineDate, todayIn } from "../domain/time-zone.ts";
 import {
   createProposal,
   editProposal,
@@ -40,9 +40,9 @@ export type PostFormResult =
       readonly error: ChangeError | { type: "conflict" } | { type: IncidentRefusal };
     };
 
-function validate(deps: ProposalDeps, input: IntakeInput) {
-  const today = deps.clock().toZonedDateTimeISO("UTC").toPlainDate();
-  return validateIntake(input, today, { contactRequired: false });
+function validate(deps: ProposalDeps, zone: string, input: IntakeInput) {
+  const today = todayIn(deps.clock(), zone);
+  return validateIntake(input, today, { contactRequired: false, timeZone: zone });
 }
 
 /** `incident`: the object id of the incident to tag it with, or null for none. */
@@ -55,6 +55,7 @@ function toDraft(draft: IntakeDraft, audience: Audience, incident: string | null
     location: draft.place === null ? null : { name: draft.place, latitude: null, longitude: null },
     urgency: draft.urgency,
     expiresAt: draft.neededBy,
+    expiresOn: draft.neededOn,
     audience,
     contact: draft.contact === "" ? null : draft.contact,
     incident,
@@ -69,7 +70,7 @@ export async function createPostFromForm(
   audience: Audience,
   incident: string | null = null,
 ): Promise<PostFormResult> {
-  const validation = validate(deps, input);
+  const validation = validate(deps, collectiveZone(group, deps.timeZone), input);
   if (!validation.ok) return { ok: false, reason: "invalid", problems: validation.problems };
   const created = await createProposal(
     deps,
@@ -85,8 +86,11 @@ export async function createPostFromForm(
   return { ok: true, proposal: created.proposal };
 }
 
-/** The form's starting values for an existing need or offer. */
-export function formValuesOf(p: Proposal): IntakeInput {
+/**
+ * The form's starting values for an existing need or offer; `zone` is the
+ * collective's, for a deadline set to a time of day through the API.
+ */
+export function formValuesOf(p: Proposal, zone: string): IntakeInput {
   return {
     title: p.title,
     description: p.description,
@@ -95,7 +99,8 @@ export function formValuesOf(p: Proposal): IntakeInput {
     quantityUnit: p.quantity?.unit ?? "one",
     place: p.location?.name ?? "",
     urgency: p.urgency,
-    neededBy: p.expiresAt === null ? "" : neededByDate(p.expiresAt).toString(),
+    neededBy:
+      p.expiresAt === null ? "" : deadlineDate(p.expiresAt, p.expiresOn ?? null, zone).toString(),
     contact: p.contact ?? "",
   };
 }
@@ -107,19 +112,25 @@ export function formValuesOf(p: Proposal): IntakeInput {
  */
 export async function editPostFromForm(
   deps: ProposalDeps,
+  group: Group,
   proposal: Proposal,
   input: IntakeInput,
   audience: Audience,
   incident: string | null = proposal.incident ?? null,
 ): Promise<PostFormResult> {
-  const validation = validate(deps, input);
+  const zone = collectiveZone(group, deps.timeZone);
+  const before = formValuesOf(proposal, zone);
+  const dateUnchanged = input.neededBy.trim() === before.neededBy;
+  // An unchanged date may be today or (with a time of day) already past
+  // today's start: it is kept, not checked again as a new pick.
+  const validation = validate(deps, zone, dateUnchanged ? { ...input, neededBy: "" } : input);
   if (!validation.ok) return { ok: false, reason: "invalid", problems: validation.problems };
   const draft = toDraft(validation.draft, audience, incident);
-  const before = formValuesOf(proposal);
   const changes: ProposalChanges = {
     ...draft,
     location: input.place.trim() === before.place ? proposal.location : draft.location,
-    expiresAt: input.neededBy.trim() === before.neededBy ? proposal.expiresAt : draft.expiresAt,
+    expiresAt: dateUnchanged ? proposal.expiresAt : draft.expiresAt,
+    expiresOn: dateUnchanged ? (proposal.expiresOn ?? null) : draft.expiresOn,
   };
   const result = await editProposal(deps, proposal, changes);
   return result.ok

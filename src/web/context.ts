@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
+import { collectiveZone } from "../domain/time-zone.ts";
 import type { InstanceUrls } from "../urls.ts";
 import type { Messages } from "./i18n/en.ts";
 import { isLocale, type Locale, messagesFor, negotiateLocale } from "./i18n/locale.ts";
@@ -11,6 +12,32 @@ export interface PageContext {
   readonly urls: InstanceUrls;
   /** The current path and query, for the language switch's links. */
   readonly currentUrl: URL;
+  /**
+   * The zone this page shows times in: the instance's TIME_ZONE, or a
+   * collective's own for a page of that collective (`collectivePage`, or
+   * `zoneOf(page, group)` where a component has the group at hand).
+   */
+  readonly timeZone: string;
+}
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** The instance's TIME_ZONE, set for every page by `registerWebPages`. */
+    instanceTimeZone: string;
+  }
+}
+
+/** A collective's page: its times in the collective's zone. */
+export function collectivePage(
+  page: PageContext,
+  group: { readonly timeZone?: string | null } | null,
+): PageContext {
+  return group === null ? page : { ...page, timeZone: zoneOf(page, group) };
+}
+
+/** The zone a collective's page shows times in: its own, else the page's (the instance's). */
+export function zoneOf(page: PageContext, group: { readonly timeZone?: string | null }): string {
+  return collectiveZone(group, page.timeZone);
 }
 
 const LANG_COOKIE = "lang";
@@ -38,5 +65,11 @@ export function pageContext(c: Context, urls: InstanceUrls): PageContext {
   // The page is different per language: caches must keep them apart.
   c.header("Vary", "Accept, Accept-Language, Cookie");
   c.header("Content-Language", locale);
-  return { locale, t: messagesFor(locale), urls, currentUrl: new URL(c.req.url) };
+  return {
+    locale,
+    t: messagesFor(locale),
+    urls,
+    currentUrl: new URL(c.req.url),
+    timeZone: c.get("instanceTimeZone") ?? "UTC",
+  };
 }

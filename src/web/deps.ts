@@ -35,6 +35,8 @@ export interface WebDeps {
   readonly federationPolicy: FederationPolicyService;
   /** Whether a reverse proxy's `X-Forwarded-For` names the client (TRUST_PROXY). */
   readonly trustProxy: boolean;
+  /** The instance's IANA zone (TIME_ZONE): pages not tied to a collective show times in it. */
+  readonly timeZone: string;
   /** Background tiles for board maps (MAP_TILE_URL), or null: markers on a plain background. */
   readonly mapTiles: { readonly template: string; readonly attribution: string } | null;
 }

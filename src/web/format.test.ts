@@ -1,14 +1,44 @@
 import { describe, expect, it } from "vitest";
-import { formatDate, formatInstant, formatQuantity } from "./format.ts";
+import {
+  formatDate,
+  formatDeadline,
+  formatInstant,
+  formatInstantCompact,
+  formatQuantity,
+  zoneAbbreviation,
+} from "./format.ts";
 
 describe("formatting", () => {
-  const instant = Temporal.Instant.from("2026-12-04T18:00:00Z");
+  const instant = Temporal.Instant.from("2026-12-09T16:00:00Z");
 
-  it("writes dates in the reader's language, in UTC", () => {
-    expect(formatDate(instant, "en")).toBe("December 4, 2026");
-    expect(formatDate(instant, "es")).toBe("4 de diciembre de 2026");
-    expect(formatInstant(instant, "en")).toContain("6:00");
-    expect(formatInstant(instant, "es")).toContain("18:00");
+  it("writes an instant in the given zone, with the zone's abbreviation, one format per language", () => {
+    expect(formatInstant(instant, "en", "UTC")).toBe("December 9, 2026 at 4:00 PM UTC");
+    expect(formatInstant(instant, "es", "Asia/Manila")).toBe(
+      "10 de diciembre de 2026 a las 0:00 GMT+8",
+    );
+    expect(formatInstant(instant, "en", "America/New_York")).toBe(
+      "December 9, 2026 at 11:00 AM EST",
+    );
+    expect(zoneAbbreviation(instant, "es", "Europe/Madrid")).toBe("CET");
+  });
+
+  it("writes a date as that date, whatever the zone", () => {
+    const date = Temporal.PlainDate.from("2026-12-09");
+    expect(formatDate(date, "en")).toBe("December 9, 2026");
+    expect(formatDate(date, "es")).toBe("9 de diciembre de 2026");
+    for (const zone of ["Etc/GMT+12", "Pacific/Kiritimati", "UTC"]) {
+      const expiresAt = date.add({ days: 1 }).toZonedDateTime({ timeZone: zone }).toInstant();
+      expect(formatDeadline({ expiresAt, expiresOn: date }, "en", zone)).toBe("December 9, 2026");
+    }
+    // A deadline set as an instant is shown as one, in the zone asked for.
+    expect(formatDeadline({ expiresAt: instant, expiresOn: null }, "en", "UTC")).toBe(
+      "December 9, 2026 at 4:00 PM UTC",
+    );
+  });
+
+  it("keeps the text page's short form, in the zone", () => {
+    expect(formatInstantCompact(instant, "en", "UTC")).toBe("Dec 9 16:00");
+    expect(formatInstantCompact(instant, "es", "Asia/Manila")).toBe("10 dic 00:00");
   });
 
   it("writes quantities with localized numbers and units", () => {

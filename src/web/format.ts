@@ -2,22 +2,121 @@ import type { Unit } from "../domain/units.ts";
 import type { Locale } from "./i18n/locale.ts";
 
 /**
- * Dates and numbers in the reader's language. Instants are shown in UTC with
- * the zone named: the server does not know the reader's time zone, and a
- * deadline shown in the wrong zone without saying so is worse than UTC.
+ * Every date, time and number a page shows is written here, one format per
+ * language, so pages never disagree.
+ *
+ * Times are shown in a zone: the collective's for pages that belong to one,
+ * the instance's `TIME_ZONE` for the others (see `PageContext.timeZone` and
+ * `domain/time-zone.collectiveZone`), always with the zone's abbreviation
+ * from Intl ("GMT+8", "CET", "UTC"), so nobody reads a deadline in the
+ * wrong zone without being told. Temporal does the arithmetic; Intl writes
+ * the names. Formatters are cached per language and zone: building one is
+ * what costs, and a board writes hundreds of times.
  */
-export function formatInstant(instant: Temporal.Instant, locale: Locale): string {
-  const text = instant
-    .toZonedDateTimeISO("UTC")
-    .toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" });
-  return `${text} UTC`;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(locale: Locale, zone: string, withTime: boolean): Intl.DateTimeFormat {
+  const key = `${locale} ${zone} ${withTime}`;
+  let found = formatters.get(key);
+  if (found === undefined) {
+    found = new Intl.DateTimeFormat(locale, {
+      timeZone: zone,
+      day: "numeric",
+      month: "long",
+      year: "numeric",
+      ...(withTime ? { hour: "numeric", minute: "2-digit", timeZoneName: "short" } : {}),
+    });
+    formatters.set(key, found);
+  }
+  return found;
 }
 
-export function formatDate(instant: Temporal.Instant, locale: Locale): string {
-  return instant
-    .toZonedDateTimeISO("UTC")
-    .toPlainDate()
-    .toLocaleString(locale, { dateStyle: "long" });
+/** An instant in `zone`: "December 9, 2026 at 4:00 PM UTC", "9 de diciembre de 2026 a las 0:00 GMT+8". */
+export function formatInstant(instant: Temporal.Instant, locale: Locale, zone: string): string {
+  return formatter(locale, zone, true).format(new Date(instant.epochMilliseconds));
+}
+
+/**
+ * A calendar date, the same in every zone: "December 9, 2026",
+ * "9 de diciembre de 2026".
+ */
+export function formatDate(date: Temporal.PlainDate, locale: Locale): string {
+  // Noon UTC of that date, written in UTC: no zone can move it to another day.
+  const at = new Date(0);
+  at.setUTCFullYear(date.year, date.month - 1, date.day);
+  at.setUTCHours(12);
+  return formatter(locale, "UTC", false).format(at);
+}
+
+/** The date an instant falls on in `zone`, written as `formatDate` writes dates. */
+export function formatDay(instant: Temporal.Instant, locale: Locale, zone: string): string {
+  return formatDate(instant.toZonedDateTimeISO(zone).toPlainDate(), locale);
+}
+
+/**
+ * A need's or offer's deadline: the date it was picked as when it was picked
+ * as a date (the same date in every zone), else the instant in `zone`.
+ */
+export function formatDeadline(
+  deadline: {
+    readonly expiresAt: Temporal.Instant;
+    readonly expiresOn?: Temporal.PlainDate | null | undefined;
+  },
+  locale: Locale,
+  zone: string,
+): string {
+  return deadline.expiresOn != null
+    ? formatDate(deadline.expiresOn, locale)
+    : formatInstant(deadline.expiresAt, locale, zone);
+}
+
+const compactFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function compactFormatter(locale: Locale, zone: string, withTime: boolean): Intl.DateTimeFormat {
+  const key = `${locale} ${zone} ${withTime}`;
+  let found = compactFormatters.get(key);
+  if (found === undefined) {
+    found = new Intl.DateTimeFormat(
+      locale,
+      withTime
+        ? { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }
+        : { timeZone: zone, day: "numeric", month: "short" },
+    );
+    compactFormatters.set(key, found);
+  }
+  return found;
+}
+
+/**
+ * The one short form, for the incident's text page only (every byte counts
+ * there, and the page names the zone once at the top): "Dec 24 09:00",
+ * "24 dic 09:00", 24-hour in every language.
+ */
+export function formatInstantCompact(
+  instant: Temporal.Instant,
+  locale: Locale,
+  zone: string,
+): string {
+  const at = new Date(instant.epochMilliseconds);
+  const day = compactFormatter(locale, zone, false).format(at).replace(/\.$/, "");
+  return `${day} ${compactFormatter(locale, zone, true).format(at)}`;
+}
+
+/** A picked date in the text page's short form: "Dec 24", "24 dic". */
+export function formatDateCompact(date: Temporal.PlainDate, locale: Locale): string {
+  const at = new Date(0);
+  at.setUTCFullYear(date.year, date.month - 1, date.day);
+  at.setUTCHours(12);
+  return compactFormatter(locale, "UTC", false).format(at).replace(/\.$/, "");
+}
+
+/** The zone's abbreviation at `instant` ("GMT+8", "CET", "UTC"), as the formats above write it. */
+export function zoneAbbreviation(instant: Temporal.Instant, locale: Locale, zone: string): string {
+  const part = formatter(locale, zone, true)
+    .formatToParts(new Date(instant.epochMilliseconds))
+    .find((p) => p.type === "timeZoneName");
+  return part?.value ?? zone;
 }
 
 export function formatNumber(value: number | string, locale: Locale): string {

@@ -21,6 +21,11 @@ export { securityHeaders } from "./security-headers.ts";
 /** Mounts the server-rendered pages and their stylesheet. */
 export function registerWebPages(app: Hono, deps: WebDeps): void {
   app.get(STYLESHEET_PATH, () => stylesheetResponse());
+  // Every page reads the instance's zone through its PageContext.
+  app.use(async (c, next) => {
+    c.set("instanceTimeZone", deps.timeZone);
+    await next();
+  });
   registerPublicPages(app, deps);
   registerBoardPages(app, deps);
   registerIntakePages(app, deps);

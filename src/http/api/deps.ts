@@ -30,4 +30,6 @@ export interface ApiDeps {
   readonly federationPolicy: FederationPolicyService;
   /** Whether a reverse proxy's `X-Forwarded-For` names the client (TRUST_PROXY), for rate limits. */
   readonly trustProxy: boolean;
+  /** The instance's IANA zone (TIME_ZONE): a collective without a zone of its own uses it. */
+  readonly timeZone: string;
 }

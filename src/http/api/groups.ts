@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { findGroupByHandle, listGroups } from "../../db/groups.repo.ts";
+import { findGroupByHandle, listGroups, updateGroupTimeZone } from "../../db/groups.repo.ts";
 import { createGroup } from "../../services/groups.ts";
-import { identifyCaller, requireAdmin } from "../auth.ts";
+import { identifyCaller, requireAdmin, requireCoordinator } from "../auth.ts";
 import { ApiError, notFound } from "../errors.ts";
 import type { ApiDeps } from "./deps.ts";
 import {
@@ -9,6 +9,7 @@ import {
   errorResponses,
   GroupInputSchema,
   GroupSchema,
+  GroupUpdateSchema,
   HandleParam,
 } from "./schemas.ts";
 import { groupView } from "./views.ts";
@@ -42,9 +43,10 @@ export function registerGroupRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         name: input.name,
         summary: input.summary ?? "",
         followPolicy: input.followPolicy ?? "open",
+        timeZone: input.timeZone ?? null,
       });
       if (!result.ok) throw new ApiError(409, "conflict", `The handle "${input.handle}" is taken`);
-      return c.json(groupView(result.group, deps.urls), 201);
+      return c.json(groupView(result.group, deps.urls, deps.timeZone), 201);
     },
   );
 
@@ -62,7 +64,7 @@ export function registerGroupRoutes(app: OpenAPIHono, deps: ApiDeps): void {
     }),
     async (c) => {
       const groups = await listGroups(deps.db);
-      return c.json({ items: groups.map((g) => groupView(g, deps.urls)) }, 200);
+      return c.json({ items: groups.map((g) => groupView(g, deps.urls, deps.timeZone)) }, 200);
     },
   );
 
@@ -83,7 +85,41 @@ export function registerGroupRoutes(app: OpenAPIHono, deps: ApiDeps): void {
     async (c) => {
       const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
       if (group === null) throw notFound("Group");
-      return c.json(groupView(group, deps.urls), 200);
+      return c.json(groupView(group, deps.urls, deps.timeZone), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/api/v1/groups/{handle}",
+      summary: "Change a collective's time zone (instance admin or the group's coordinator)",
+      security: [{ bearer: [] }],
+      request: {
+        params: HandleParam,
+        body: { required: true, content: { "application/json": { schema: GroupUpdateSchema } } },
+      },
+      responses: {
+        200: {
+          description: "The collective",
+          content: { "application/json": { schema: GroupSchema } },
+        },
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const caller = await identifyCaller(c, deps);
+      const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
+      if (group === null) throw notFound("Group");
+      requireCoordinator(caller, group);
+      const updated = await updateGroupTimeZone(
+        deps.db,
+        group.id,
+        c.req.valid("json").timeZone,
+        deps.clock(),
+      );
+      if (updated === null) throw notFound("Group");
+      return c.json(groupView(updated, deps.urls, deps.timeZone), 200);
     },
   );
 }

@@ -2,12 +2,14 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { findGroupByHandle } from "../../db/groups.repo.ts";
 import { listNearbyProposals, listProposals } from "../../db/proposals.repo.ts";
 import type { CategorySlug } from "../../domain/categories.ts";
+import type { Group } from "../../domain/group.ts";
 import type {
   ChangeError,
   ProposalChanges,
   ProposalDraft,
   Purpose,
 } from "../../domain/proposal.ts";
+import { collectiveZone, endOfDay, todayIn } from "../../domain/time-zone.ts";
 import { describeQuantity, type Unit } from "../../domain/units.ts";
 import {
   createProposal,
@@ -163,6 +165,7 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         if (group === null) throw notFound("Group");
         requireCoordinator(caller, group);
         const input = c.req.valid("json");
+        const deadline = readDeadline(input, group, deps);
         const draft: ProposalDraft = {
           title: input.title,
           description: input.description ?? "",
@@ -170,7 +173,8 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
           quantity: input.quantity === undefined ? null : toQuantity(input.quantity),
           location: input.location === undefined ? null : toLocation(input.location),
           urgency: input.urgency ?? "normal",
-          expiresAt: input.expiresAt === undefined ? null : toInstant(input.expiresAt),
+          expiresAt: deadline?.expiresAt ?? null,
+          expiresOn: deadline?.expiresOn ?? null,
           audience: input.audience ?? "public",
           contact: input.contact === undefined || input.contact === "" ? null : input.contact,
           incident: input.incident ?? null,
@@ -335,8 +339,10 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
           changes.location = input.location === null ? null : toLocation(input.location);
         }
         if (input.urgency !== undefined) changes.urgency = input.urgency;
-        if (input.expiresAt !== undefined) {
-          changes.expiresAt = input.expiresAt === null ? null : toInstant(input.expiresAt);
+        const deadline = readDeadline(input, group, deps);
+        if (deadline !== undefined) {
+          changes.expiresAt = deadline?.expiresAt ?? null;
+          changes.expiresOn = deadline?.expiresOn ?? null;
         }
         if (input.audience !== undefined) changes.audience = input.audience;
         if (input.contact !== undefined) {
@@ -376,4 +382,31 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       },
     );
   }
+}
+
+/**
+ * The deadline a request sets: `expiresAt` as an instant, or `expiresOn` as a
+ * date that runs out at the end of that day in the collective's zone.
+ * undefined: neither given; null: cleared.
+ */
+function readDeadline(
+  input: { expiresAt?: string | null | undefined; expiresOn?: string | undefined },
+  group: Group,
+  deps: { clock: () => Temporal.Instant; timeZone: string },
+): { expiresAt: Temporal.Instant; expiresOn: Temporal.PlainDate | null } | null | undefined {
+  if (input.expiresOn !== undefined) {
+    if (input.expiresAt !== undefined) {
+      throw new ApiError(400, "invalid_request", "Give expiresAt or expiresOn, not both");
+    }
+    const zone = collectiveZone(group, deps.timeZone);
+    const date = Temporal.PlainDate.from(input.expiresOn);
+    if (Temporal.PlainDate.compare(date, todayIn(deps.clock(), zone)) < 0) {
+      throw new ApiError(400, "invalid_request", `expiresOn: must not be before today in ${zone}`);
+    }
+    return { expiresAt: endOfDay(date, zone), expiresOn: date };
+  }
+  if (input.expiresAt === undefined) return undefined;
+  return input.expiresAt === null
+    ? null
+    : { expiresAt: toInstant(input.expiresAt), expiresOn: null };
 }

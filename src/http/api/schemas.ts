@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { CATEGORY_SLUGS } from "../../domain/categories.ts";
 import { HANDLE_PATTERN } from "../../domain/handle.ts";
 import { cleanName } from "../../domain/names.ts";
+import { canonicalTimeZone } from "../../domain/time-zone.ts";
 import { UNITS } from "../../domain/units.ts";
 import { DistanceKmField, NearQueryParams } from "./near.ts";
 
@@ -35,6 +36,16 @@ export const IdParam = z.object({
   id: z.uuid().openapi({ param: { name: "id", in: "path" } }),
 });
 
+/** An IANA zone name, read into its canonical spelling; anything else is a 400 naming the field. */
+export const TimeZoneField = z
+  .string()
+  .max(64)
+  .refine((name) => canonicalTimeZone(name) !== null, {
+    message: "must be an IANA time zone such as Asia/Manila or UTC",
+  })
+  .transform((name) => canonicalTimeZone(name) as string)
+  .openapi({ type: "string", example: "Asia/Manila" });
+
 export const GroupInputSchema = z
   .strictObject({
     handle: z
@@ -50,8 +61,17 @@ export const GroupInputSchema = z
       .openapi({ example: "City A Food Collective" }),
     summary: z.string().max(2000).optional(),
     followPolicy: z.enum(["open", "approval"]).optional(),
+    /** Absent: the instance's TIME_ZONE. */
+    timeZone: TimeZoneField.optional(),
   })
   .openapi("GroupInput");
+
+export const GroupUpdateSchema = z
+  .strictObject({
+    /** null: follow the instance's TIME_ZONE again. */
+    timeZone: TimeZoneField.nullable(),
+  })
+  .openapi("GroupUpdate");
 
 export const GroupSchema = z
   .object({
@@ -62,6 +82,11 @@ export const GroupSchema = z
     actorId: z.url(),
     url: z.url(),
     account: z.string().openapi({ example: "food@aid.example" }),
+    timeZone: z.string().openapi({
+      description:
+        "The IANA zone the collective's pages show times in (its own, else the instance's TIME_ZONE)",
+      example: "Asia/Manila",
+    }),
     createdAt: z.string(),
   })
   .openapi("Group");
@@ -95,6 +120,11 @@ const LocationSchema = z
 export const Instant = z.iso
   .datetime({ offset: true })
   .openapi({ example: "2026-12-04T18:00:00Z" });
+/**
+ * A deadline as a calendar date (`2026-12-09`): it runs out at the end of
+ * that day in the collective's zone. Instead of `expiresAt`, not with it.
+ */
+const PickedDate = z.iso.date().openapi({ example: "2026-12-09" });
 const Urgency = z.enum(["low", "normal", "high", "critical"]);
 const Audience = z.enum(["public", "followers"]);
 const Status = z.enum(["open", "pledged", "fulfilled", "closed", "expired"]);
@@ -118,6 +148,7 @@ export const ProposalInputSchema = z
     location: LocationSchema.optional(),
     urgency: Urgency.optional(),
     expiresAt: Instant.optional(),
+    expiresOn: PickedDate.optional(),
     audience: Audience.optional(),
     contact: z.string().trim().max(500).optional().openapi({
       description: "Private: shown to the group's coordinators only, never federated.",
@@ -135,6 +166,7 @@ export const ProposalPatchSchema = z
     location: LocationSchema.nullable().optional(),
     urgency: Urgency.optional(),
     expiresAt: Instant.nullable().optional(),
+    expiresOn: PickedDate.optional(),
     audience: Audience.optional(),
     contact: z.string().trim().max(500).nullable().optional(),
     status: Status.exclude(["expired"]).optional(),
@@ -170,6 +202,10 @@ export const ProposalSchema = z
       .nullable(),
     urgency: Urgency,
     expiresAt: z.string().nullable(),
+    expiresOn: z.string().nullable().openapi({
+      description:
+        "The date the deadline was picked as (YYYY-MM-DD), the same in every zone; expiresAt is the end of that day in the collective's zone. null: set as an instant.",
+    }),
     audience: Audience,
     status: Status,
     previousId: z

@@ -2,9 +2,11 @@ import type { Group } from "../../domain/group.ts";
 import { sharedLocation } from "../../domain/location.ts";
 import { coverageOf } from "../../domain/pledging.ts";
 import type { Proposal } from "../../domain/proposal.ts";
+import { collectiveZone } from "../../domain/time-zone.ts";
 import type { InstanceUrls } from "../../urls.ts";
 
-export function groupView(group: Group, urls: InstanceUrls) {
+/** `instanceZone`: the instance's TIME_ZONE, the zone of a group without its own. */
+export function groupView(group: Group, urls: InstanceUrls, instanceZone: string) {
   return {
     handle: group.handle,
     name: group.name,
@@ -13,6 +15,7 @@ export function groupView(group: Group, urls: InstanceUrls) {
     actorId: urls.group(group.handle).href,
     url: urls.group(group.handle).href,
     account: `${group.handle}@${urls.origin.host}`,
+    timeZone: collectiveZone(group, instanceZone),
     createdAt: group.createdAt.toString(),
   };
 }
@@ -37,6 +40,7 @@ export function proposalView(
     location: options.includePrivate ? proposal.location : sharedLocation(proposal.location),
     urgency: proposal.urgency,
     expiresAt: proposal.expiresAt?.toString() ?? null,
+    expiresOn: proposal.expiresOn?.toString() ?? null,
     audience: proposal.audience,
     status: proposal.status,
     previousId: proposal.previousId,

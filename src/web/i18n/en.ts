@@ -139,6 +139,7 @@ export const en = {
   fieldPlaceHint: "A neighbourhood or a landmark is enough.",
   fieldUrgency: "How urgent is it?",
   fieldNeededBy: "Needed by (optional)",
+  fieldDateHint: (zone: string) => `Until the end of that day, ${zone} time.`,
   fieldAvailableUntil: "Available until (optional)",
   fieldContact: "How can the collective reach you?",
   fieldContactHint:
@@ -407,7 +408,7 @@ export const en = {
     textKey: (origin: string) =>
       `Each need: what it is (group); how much is still needed; where; needed by; its short link, after ${origin}.`,
     textGroups: "Groups",
-    timesUtc: "Times are in UTC.",
+    timesIn: (zone: string) => `Times are in ${zone}.`,
     kindNeed: "Need",
     kindOffer: "Offer",
     incidentHeading: (name: string) => `Incident: ${name}`,
@@ -645,13 +646,13 @@ export const en = {
   incidentEndsAt: "Ends (optional)",
   incidentTimeZone: "Time zone",
   incidentTimeZoneHint: (zone: string) =>
-    `The start and end are read as times in this zone, an IANA name like America/Mexico_City. Left empty, they are read in ${zone}, this instance's default.`,
+    `The start and end are times in this zone. The collective's zone, ${zone}, is chosen unless you pick another.`,
   openIncidentButton: "Open the incident",
   incidentProblems: {
     required: "Fill this in.",
     "not-a-number": "Type a number, like 14.6.",
     "bad-datetime": "Choose a date and time.",
-    "bad-time-zone": "Unknown time zone. Use an IANA name like America/Mexico_City or UTC.",
+    "bad-time-zone": "Unknown time zone. Pick one from the list.",
     "name-length": "Type a name of at most 200 characters.",
     "description-too-long": "Use at most 5000 characters.",
     "latitude-range": "A latitude is between -90 and 90.",

@@ -132,6 +132,7 @@ export const es: Messages = {
   fieldPlaceHint: "Basta con un barrio o un punto de referencia.",
   fieldUrgency: "¿Qué tan urgente es?",
   fieldNeededBy: "Se necesita antes de (opcional)",
+  fieldDateHint: (zone) => `Hasta el final de ese día, hora de ${zone}.`,
   fieldAvailableUntil: "Disponible hasta (opcional)",
   fieldContact: "¿Cómo puede contactarte el colectivo?",
   fieldContactHint:
@@ -402,7 +403,7 @@ export const es: Messages = {
     textKey: (origin) =>
       `Cada necesidad: qué es (grupo); cuánto falta todavía; dónde; para cuándo; su enlace corto, tras ${origin}.`,
     textGroups: "Grupos",
-    timesUtc: "Las horas están en UTC.",
+    timesIn: (zone) => `Las horas están en ${zone}.`,
     kindNeed: "Necesidad",
     kindOffer: "Oferta",
     incidentHeading: (name) => `Emergencia: ${name}`,
@@ -640,13 +641,13 @@ export const es: Messages = {
   incidentEndsAt: "Termina (opcional)",
   incidentTimeZone: "Zona horaria",
   incidentTimeZoneHint: (zone) =>
-    `El inicio y el fin se leen como horas de esta zona, un nombre IANA como America/Mexico_City. Si la dejas vacía, se leen en ${zone}, la zona predeterminada de esta instancia.`,
+    `El inicio y el fin son horas de esta zona. Está elegida la zona del colectivo, ${zone}, salvo que elijas otra.`,
   openIncidentButton: "Abrir el incidente",
   incidentProblems: {
     required: "Rellena este campo.",
     "not-a-number": "Escribe un número, como 14.6.",
     "bad-datetime": "Elige una fecha y una hora.",
-    "bad-time-zone": "Zona horaria desconocida. Usa un nombre IANA como America/Mexico_City o UTC.",
+    "bad-time-zone": "Zona horaria desconocida. Elige una de la lista.",
     "name-length": "Escribe un nombre de 200 caracteres como máximo.",
     "description-too-long": "Usa 5000 caracteres como máximo.",
     "latitude-range": "Una latitud está entre -90 y 90.",

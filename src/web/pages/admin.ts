@@ -75,6 +75,7 @@ export function FederationPage({
   input?: { domain: string; policy: string; reason: string } | undefined;
 }) {
   const { t, locale } = page;
+  const zone = page.timeZone;
   const base = "/workspace/admin/federation";
   return WorkspacePage({
     page,
@@ -125,7 +126,7 @@ export function FederationPage({
                 h("strong", null, d.domain),
                 ` · ${t.policies[d.policy]}`,
                 d.reason === null ? null : ` · ${d.reason}`,
-                h("div", { class: "meta" }, formatInstant(d.createdAt, locale)),
+                h("div", { class: "meta" }, formatInstant(d.createdAt, locale, zone)),
                 h(
                   "form",
                   { method: "post", action: `${base}/domains/remove` },
@@ -384,6 +385,7 @@ export function AccountsPage({
   notice?: string | undefined;
 }) {
   const { t, locale } = page;
+  const zone = page.timeZone;
   const nameOf = new Map(groups.map((g) => [g.id, g.name]));
   const base = "/workspace/admin/accounts";
   const action = (id: string, path: string, text: string, label: string) =>
@@ -421,7 +423,7 @@ export function AccountsPage({
                       : t.accountCoordinates(
                           a.groupIds.map((id) => nameOf.get(id) ?? id).join(", "),
                         ),
-                  ` · ${formatInstant(a.account.createdAt, locale)}`,
+                  ` · ${formatInstant(a.account.createdAt, locale, zone)}`,
                   ` · ${t.accountSessions(a.liveSessions)}`,
                   a.revokedAt === null
                     ? null

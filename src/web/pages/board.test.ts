@@ -9,6 +9,7 @@ const page: PageContext = {
   t: messagesFor("en"),
   urls: instanceUrls(new URL("https://aid.example")),
   currentUrl: new URL("https://aid.example/incidents/x"),
+  timeZone: "UTC",
 };
 
 describe("the board pages' parts", () => {

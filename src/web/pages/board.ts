@@ -5,7 +5,7 @@ import type { NearQuery } from "../../domain/near.ts";
 import type { Purpose } from "../../domain/proposal.ts";
 import type { BoardItem } from "../../services/boards.ts";
 import type { PageContext } from "../context.ts";
-import { formatDate, formatInstant, formatKm, formatQuantity } from "../format.ts";
+import { formatDeadline, formatInstant, formatKm, formatQuantity } from "../format.ts";
 import { BoardMap, type MapMarker, type MapTiles } from "./board-map.ts";
 
 /**
@@ -226,7 +226,7 @@ export function BoardList({ page, items }: { page: PageContext; items: readonly 
             distanceKm === undefined ? null : t.distanceAway(formatKm(distanceKm, locale)),
             listing.expiresAt === null
               ? null
-              : `${need ? t.neededBy : t.availableUntil} ${formatDate(listing.expiresAt, locale)}`,
+              : `${need ? t.neededBy : t.availableUntil} ${formatDeadline({ expiresAt: listing.expiresAt, expiresOn: listing.expiresOn }, locale, page.timeZone)}`,
           ]
             .filter((part) => part !== null)
             .join(" · "),
@@ -252,7 +252,7 @@ export function StaleMark({ page, since }: { page: PageContext; since: Temporal.
     h(
       "span",
       { class: "tag stale", "data-stale": "true" },
-      page.t.notConfirmedSince(formatInstant(since, page.locale)),
+      page.t.notConfirmedSince(formatInstant(since, page.locale, page.timeZone)),
     ),
   ];
 }

@@ -1,5 +1,6 @@
 import { jsx as h } from "hono/jsx";
 import type { Follower, Following, Group } from "../../domain/group.ts";
+import { zoneOf } from "../context.ts";
 import { formatInstant } from "../format.ts";
 import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
@@ -29,6 +30,7 @@ export function FollowingPage({
   input?: string | undefined;
 }) {
   const { t, locale } = page;
+  const zone = zoneOf(page, group);
   const heading = t.followingHeading(group.name);
   const base = `/workspace/groups/${group.handle}/following`;
   return WorkspacePage({
@@ -88,7 +90,7 @@ export function FollowingPage({
                   "div",
                   { class: "meta" },
                   h("span", { "data-state": f.state }, t.followingStates[f.state]),
-                  ` · ${formatInstant(f.updatedAt, locale)}`,
+                  ` · ${formatInstant(f.updatedAt, locale, zone)}`,
                 ),
                 h(
                   "form",
@@ -127,6 +129,7 @@ export function FollowersPage({
   notice?: string | undefined;
 }) {
   const { t, locale } = page;
+  const zone = zoneOf(page, group);
   const heading = t.followersHeading(group.name);
   const base = `/workspace/groups/${group.handle}/follow-requests`;
   return WorkspacePage({
@@ -151,7 +154,7 @@ export function FollowersPage({
                       "li",
                       { id: `r-${r.id}` },
                       actorLink(r.actorId),
-                      h("div", { class: "meta" }, formatInstant(r.createdAt, locale)),
+                      h("div", { class: "meta" }, formatInstant(r.createdAt, locale, zone)),
                       h(
                         "div",
                         { class: "actions" },
@@ -192,7 +195,7 @@ export function FollowersPage({
                 "li",
                 null,
                 actorLink(f.actorId),
-                h("div", { class: "meta" }, formatInstant(f.createdAt, locale)),
+                h("div", { class: "meta" }, formatInstant(f.createdAt, locale, zone)),
               ),
             ),
           ),

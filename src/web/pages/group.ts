@@ -4,7 +4,7 @@ import type { Group } from "../../domain/group.ts";
 import { sharedLocation } from "../../domain/location.ts";
 import type { NearQuery } from "../../domain/near.ts";
 import type { Proposal, Purpose, Urgency } from "../../domain/proposal.ts";
-import type { PageContext } from "../context.ts";
+import { collectivePage, type PageContext } from "../context.ts";
 import { Layout } from "../layout.ts";
 import { BoardMap, type MapMarker, type MapTiles } from "./board-map.ts";
 import { NearNotice, nearParameter } from "./near-notice.ts";
@@ -102,7 +102,7 @@ export function GroupPage({
             "section",
             { "aria-labelledby": "needs" },
             h("h2", { id: "needs" }, t.openNeeds),
-            ProposalList({ page, ...needs }),
+            ProposalList({ page: collectivePage(page, group), ...needs }),
           ),
       offers === null
         ? null
@@ -110,7 +110,7 @@ export function GroupPage({
             "section",
             { "aria-labelledby": "offers" },
             h("h2", { id: "offers" }, t.openOffers),
-            ProposalList({ page, ...offers }),
+            ProposalList({ page: collectivePage(page, group), ...offers }),
           ),
       FollowBox({ page, base, follow }),
       OpenData({ page, handle: group.handle }),

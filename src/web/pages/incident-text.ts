@@ -4,6 +4,7 @@ import type { Incident } from "../../domain/incident.ts";
 import { shortCodeOf } from "../../domain/short-link.ts";
 import type { BoardItem } from "../../services/boards.ts";
 import type { PageContext } from "../context.ts";
+import { formatDateCompact, formatInstantCompact, zoneAbbreviation } from "../format.ts";
 import { groupLabel, remainingText } from "./board.ts";
 
 /**
@@ -11,7 +12,7 @@ import { groupLabel, remainingText } from "./board.ts";
  * someone reading them out over the phone: no stylesheet, no map, no image,
  * no script, one short numbered block per need. Every byte counts (200 needs
  * stay under 20 KB, test/incident-pages.test.ts), so what repeats is said
- * once at the top: what each block holds, that times are UTC, the instance's
+ * once at the top: what each block holds, the zone times are in, the instance's
  * address the short links (`/go/3f9a2c71be`) follow, and a letter for each
  * group. Long titles and places are cut. The blocks themselves are written
  * as text (escaped here), without the optional `</li>`.
@@ -25,14 +26,6 @@ function cut(text: string, max: number): string {
 
 function escapeText(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
-}
-
-/** "Dec 24 09:00" (UTC; "24 dic 09:00" in Spanish): short, 24-hour in every language. */
-function shortDate(instant: Temporal.Instant, locale: string): string {
-  const date = new Date(instant.epochMilliseconds);
-  const day = date.toLocaleDateString(locale, { timeZone: "UTC", day: "numeric", month: "short" });
-  const time = date.toISOString().slice(11, 16);
-  return `${day.replace(/\.$/, "")} ${time}`;
 }
 
 /** A, B, …, Z, AA, AB, …: the groups' letters, in order of first appearance. */
@@ -59,6 +52,7 @@ export function IncidentTextPage({
   now: Temporal.Instant;
 }) {
   const { t, locale, urls } = page;
+  const zone = page.timeZone;
   const heading = t.board.textHeading(incident.name);
   const letters = new Map<string, string>();
   for (const { listing } of items) {
@@ -70,7 +64,11 @@ export function IncidentTextPage({
       const details = [
         remainingText(listing, page),
         listing.location?.name ? cut(listing.location.name, PLACE_MAX) : null,
-        listing.expiresAt === null ? null : shortDate(listing.expiresAt, locale),
+        listing.expiresAt === null
+          ? null
+          : listing.expiresOn != null
+            ? formatDateCompact(listing.expiresOn, locale)
+            : formatInstantCompact(listing.expiresAt, locale, zone),
         urls.shortLink(shortCodeOf(rowId)).pathname,
       ].filter((part) => part !== null);
       const title = cut(listing.title, TITLE_MAX);
@@ -96,7 +94,13 @@ export function IncidentTextPage({
         null,
         h("h1", null, heading),
         incident.status === "closed" ? h("p", null, t.board.closedBanner) : null,
-        h("p", null, t.board.generatedAt(`${shortDate(now, locale)} UTC`), " ", t.board.timesUtc),
+        h(
+          "p",
+          null,
+          t.board.generatedAt(formatInstantCompact(now, locale, zone)),
+          " ",
+          t.board.timesIn(`${zoneAbbreviation(now, locale, zone)} (${zone})`),
+        ),
         items.length === 0
           ? h("p", null, t.board.textNone)
           : [

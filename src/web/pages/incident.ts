@@ -62,13 +62,14 @@ export function actorGroupView(actorId: string): IncidentGroupView {
 export function IncidentPage(props: IncidentPageProps) {
   const { page, incident, path, owner, participants, filters, items, truncated, mapTiles } = props;
   const { t, locale, urls } = page;
+  const zone = page.timeZone;
   const closed = incident.status === "closed";
   const when =
     incident.endsAt === null
-      ? t.board.fromOn(formatInstant(incident.startsAt, locale))
+      ? t.board.fromOn(formatInstant(incident.startsAt, locale, zone))
       : t.board.fromTo(
-          formatInstant(incident.startsAt, locale),
-          formatInstant(incident.endsAt, locale),
+          formatInstant(incident.startsAt, locale, zone),
+          formatInstant(incident.endsAt, locale, zone),
         );
   const exports: readonly (readonly [string, URL])[] = [
     [`CSV (${t.openDataSpreadsheet})`, urls.incidentExport(incident.id, "listings.csv")],

@@ -1,13 +1,14 @@
 import { type Child, jsx as h } from "hono/jsx";
 import type { Group } from "../../domain/group.ts";
 import { INCIDENT_LIMITS } from "../../domain/incident.ts";
+import { canonicalTimeZone, selectableTimeZones } from "../../domain/time-zone.ts";
 import type {
   GroupIncidentEntry,
   IncidentFormField,
   IncidentFormInput,
   IncidentFormProblems,
 } from "../../services/workspace-incidents.ts";
-import type { PageContext } from "../context.ts";
+import { type PageContext, zoneOf } from "../context.ts";
 import { formatInstant } from "../format.ts";
 import type { Messages } from "../i18n/en.ts";
 import { ConfirmStepPage } from "./confirm-step.ts";
@@ -46,6 +47,7 @@ export function IncidentsPage({
   input?: string | undefined;
 }) {
   const { t, locale } = page;
+  const zone = zoneOf(page, group);
   const heading = t.incidentsHeading(group.name);
   const base = `/workspace/groups/${group.handle}/incidents`;
   return WorkspacePage({
@@ -97,8 +99,8 @@ export function IncidentsPage({
                   "div",
                   { class: "meta" },
                   t.incidentWhen(
-                    formatInstant(incident.startsAt, locale),
-                    incident.endsAt === null ? null : formatInstant(incident.endsAt, locale),
+                    formatInstant(incident.startsAt, locale, zone),
+                    incident.endsAt === null ? null : formatInstant(incident.endsAt, locale, zone),
                   ),
                 ),
                 entry.role === "owner"
@@ -198,6 +200,7 @@ export function OpenIncidentPage({
   group: Group;
   values: IncidentFormInput;
   problems: IncidentFormProblems;
+  /** The collective's zone, chosen unless another is picked. */
   defaultZone: string;
 }) {
   const { t } = page;
@@ -303,15 +306,18 @@ export function OpenIncidentPage({
         field(
           "timeZone",
           t.incidentTimeZone,
-          (a) =>
-            h("input", {
-              ...a,
-              type: "text",
-              autocapitalize: "none",
-              spellcheck: "false",
-              placeholder: defaultZone,
-              value: values.timeZone,
-            }),
+          (a) => {
+            // A list, not a typed name: the collective's zone is chosen
+            // unless the coordinator picks another.
+            const chosen = canonicalTimeZone(values.timeZone) ?? defaultZone;
+            return h(
+              "select",
+              a,
+              selectableTimeZones().map((zone) =>
+                h("option", { value: zone, selected: zone === chosen }, zone),
+              ),
+            );
+          },
           t.incidentTimeZoneHint(defaultZone),
         ),
         field("startsAt", t.incidentStartsAt, (a) =>

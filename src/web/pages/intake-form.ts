@@ -8,8 +8,10 @@ import {
   type IntakeProblem,
 } from "../../domain/intake.ts";
 import type { Purpose } from "../../domain/proposal.ts";
+import { endOfDay, MAX_YEAR } from "../../domain/time-zone.ts";
 import { UNITS } from "../../domain/units.ts";
-import type { PageContext } from "../context.ts";
+import { collectivePage, type PageContext } from "../context.ts";
+import { zoneAbbreviation } from "../format.ts";
 import { Layout } from "../layout.ts";
 import { FormField } from "./form-field.ts";
 import { URGENCIES } from "./group.ts";
@@ -49,6 +51,7 @@ export function IntakeFields(props: {
   readonly problems: Partial<Record<IntakeField, IntakeProblem>>;
   readonly today: Temporal.PlainDate;
   /** Keeps ids unique when a page has several of these forms. */
+  // `page` is the collective's (collectivePage): its zone is the dates' zone.
   readonly idPrefix: string;
   readonly contact: { readonly label: string; readonly hint: string; readonly required: boolean };
 }): Child[] {
@@ -146,8 +149,21 @@ export function IntakeFields(props: {
         }),
       t.fieldPlaceHint,
     ),
-    field("neededBy", isRequest ? t.fieldNeededBy : t.fieldAvailableUntil, (a) =>
-      h("input", { ...a, type: "date", min: today.toString(), value: values.neededBy }),
+    field(
+      "neededBy",
+      isRequest ? t.fieldNeededBy : t.fieldAvailableUntil,
+      (a) =>
+        h("input", {
+          ...a,
+          type: "date",
+          min: today.toString(),
+          max: `${MAX_YEAR}-12-31`,
+          value: values.neededBy,
+        }),
+      // The page is the collective's: its zone is where the day ends.
+      t.fieldDateHint(
+        `${page.timeZone} (${zoneAbbreviation(endOfDay(today, page.timeZone), page.locale, page.timeZone)})`,
+      ),
     ),
     field(
       "description",
@@ -192,7 +208,7 @@ export function IntakeFormPage(props: IntakeFormProps) {
           "accept-charset": "utf-8",
         },
         IntakeFields({
-          page,
+          page: collectivePage(page, group),
           purpose,
           values,
           problems,

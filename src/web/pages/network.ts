@@ -4,6 +4,7 @@ import type { Pledge } from "../../domain/pledge.ts";
 import type { QuantityProblem } from "../../domain/pledging.ts";
 import type { StoredRemoteProposal } from "../../domain/remote-proposal.ts";
 import { isUnit } from "../../domain/units.ts";
+import { zoneOf } from "../context.ts";
 import { formatInstant } from "../format.ts";
 import { StaleMark } from "./board.ts";
 import { ConfirmStepPage } from "./confirm-step.ts";
@@ -49,6 +50,7 @@ export function NetworkPage({
   pager?: Child;
 }) {
   const { t, locale } = page;
+  const zone = zoneOf(page, group);
   const heading = t.networkHeading(group.name);
   const action = `/workspace/groups/${group.handle}/pledges`;
   return WorkspacePage({
@@ -88,7 +90,7 @@ export function NetworkPage({
                   item.remainingAmount === null || item.quantity === null
                     ? null
                     : ` · ${t.stillNeeded(quantityText(page, item.remainingAmount, item.quantity.unit))}`,
-                  ` · ${formatInstant(item.publishedAt, locale)}`,
+                  ` · ${formatInstant(item.publishedAt, locale, zone)}`,
                   StaleMark({ page, since: item.stale ? item.confirmedAt : null }),
                 ),
                 item.summaryText === "" ? null : h("p", null, item.summaryText),
@@ -207,6 +209,7 @@ export function PledgesPage({
   pager?: Child;
 }) {
   const { t, locale } = page;
+  const zone = zoneOf(page, group);
   const heading = t.pledgesHeading(group.name);
   return WorkspacePage({
     page,
@@ -231,7 +234,7 @@ export function PledgesPage({
                 h(
                   "div",
                   { class: "meta" },
-                  `${formatInstant(p.createdAt, locale)} · `,
+                  `${formatInstant(p.createdAt, locale, zone)} · `,
                   h("span", { "data-state": p.state }, t.pledgeStates[p.state]),
                   p.quantity === null
                     ? null

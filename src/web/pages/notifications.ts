@@ -1,6 +1,7 @@
 import { type Child, jsx as h } from "hono/jsx";
 import type { Notification } from "../../db/notifications.repo.ts";
 import type { Group } from "../../domain/group.ts";
+import { zoneOf } from "../context.ts";
 import { formatInstant } from "../format.ts";
 import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
@@ -21,6 +22,7 @@ export function NotificationsPage({
   pager?: Child;
 }) {
   const { t, locale } = page;
+  const zone = zoneOf(page, group);
   const base = `/workspace/groups/${group.handle}`;
   const newest = notifications[0];
   const hasUnread = notifications.some((n) => n.readAt === null);
@@ -56,7 +58,7 @@ export function NotificationsPage({
                 h(
                   "div",
                   { class: "meta" },
-                  `${t.notificationKinds[n.kind]} · ${formatInstant(n.createdAt, locale)}`,
+                  `${t.notificationKinds[n.kind]} · ${formatInstant(n.createdAt, locale, zone)}`,
                   n.readAt === null ? h("strong", null, ` · ${t.unread}`) : null,
                 ),
                 h("p", null, n.summary),

@@ -10,7 +10,7 @@ import {
   TERMINAL_STATUSES,
 } from "../../domain/proposal.ts";
 import type { IncidentRefusal } from "../../services/proposals.ts";
-import type { PageContext } from "../context.ts";
+import { collectivePage, type PageContext, zoneOf } from "../context.ts";
 import { formatInstant } from "../format.ts";
 import { ConfirmStepPage } from "./confirm-step.ts";
 import { IntakeFields } from "./intake-form.ts";
@@ -39,6 +39,7 @@ export function PostsPage({
   notice?: string | undefined;
 }) {
   const { t, locale, urls } = page;
+  const zone = zoneOf(page, group);
   const base = `/workspace/groups/${group.handle}/posts`;
   return WorkspacePage({
     page,
@@ -75,7 +76,7 @@ export function PostsPage({
                   { class: "meta" },
                   `${t.status}: `,
                   h("span", { "data-status": p.status }, t.statuses[p.status]),
-                  ` · ${formatInstant(p.createdAt, locale)}`,
+                  ` · ${formatInstant(p.createdAt, locale, zone)}`,
                   p.audience === "followers" ? ` · ${t.audiences.followers}` : null,
                   coverageLine(p),
                 ),
@@ -136,6 +137,7 @@ export function PostFormPage({
   problems,
   formError,
   today,
+  group,
   incidents,
   incident,
   incidentRefused,
@@ -148,6 +150,8 @@ export function PostFormPage({
   problems: Partial<Record<IntakeField, IntakeProblem>>;
   formError?: string | undefined;
   today: Temporal.PlainDate;
+  /** The collective: its zone is where a picked day ends. */
+  group: Group;
   incidents: readonly IncidentChoice[];
   /** The selected incident's object id, "" for none. */
   incident: string;
@@ -172,7 +176,7 @@ export function PostFormPage({
         { method: "post", action, class: "stack" },
         csrfInput(csrf),
         IntakeFields({
-          page,
+          page: collectivePage(page, group),
           purpose,
           values,
           problems,

@@ -1,8 +1,8 @@
 import { jsx as h } from "hono/jsx";
 import type { Group } from "../../domain/group.ts";
 import type { Proposal } from "../../domain/proposal.ts";
-import type { PageContext } from "../context.ts";
-import { formatDate, formatQuantity } from "../format.ts";
+import { type PageContext, zoneOf } from "../context.ts";
+import { formatDeadline, formatInstant, formatQuantity } from "../format.ts";
 import { Layout } from "../layout.ts";
 
 /**
@@ -21,12 +21,13 @@ export function PrintPage({
   now: Temporal.Instant;
 }) {
   const { t, locale, urls } = page;
+  const zone = zoneOf(page, group);
   return Layout({
     page,
     title: t.printHeading(group.name),
     children: [
       h("h1", null, t.printHeading(group.name)),
-      h("p", { class: "meta" }, t.printedOn(formatDate(now, locale))),
+      h("p", { class: "meta" }, t.printedOn(formatInstant(now, locale, zone))),
       needs.length === 0
         ? h("p", null, t.noneRightNow)
         : h(
@@ -49,7 +50,7 @@ export function PrintPage({
                     p.location?.name ?? null,
                     p.expiresAt === null
                       ? null
-                      : `${t.neededBy} ${formatDate(p.expiresAt, locale)}`,
+                      : `${t.neededBy} ${formatDeadline({ expiresAt: p.expiresAt, expiresOn: p.expiresOn }, locale, zone)}`,
                   ]
                     .filter((part) => part !== null)
                     .join(" · "),

@@ -1,7 +1,7 @@
 import { jsx as h } from "hono/jsx";
 import type { Proposal } from "../../domain/proposal.ts";
 import type { PageContext } from "../context.ts";
-import { formatDate, formatKm, formatQuantity } from "../format.ts";
+import { formatDeadline, formatKm, formatQuantity } from "../format.ts";
 
 /**
  * One line per need or offer: what, how much, how urgent, until when, and
@@ -40,7 +40,7 @@ export function ProposalList({
               : null,
             p.expiresAt === null
               ? null
-              : `${p.purpose === "request" ? t.neededBy : t.availableUntil} ${formatDate(p.expiresAt, locale)}`,
+              : `${p.purpose === "request" ? t.neededBy : t.availableUntil} ${formatDeadline({ expiresAt: p.expiresAt, expiresOn: p.expiresOn }, locale, page.timeZone)}`,
           ]
             .filter((part) => part !== null)
             .join(" · "),

@@ -3,8 +3,8 @@ import type { Group } from "../../domain/group.ts";
 import { coverageOf } from "../../domain/pledging.ts";
 import type { Proposal } from "../../domain/proposal.ts";
 import { takesResponses } from "../../domain/response.ts";
-import type { PageContext } from "../context.ts";
-import { formatInstant, formatQuantity } from "../format.ts";
+import { type PageContext, zoneOf } from "../context.ts";
+import { formatDeadline, formatInstant, formatQuantity } from "../format.ts";
 import { Layout } from "../layout.ts";
 import { HONEYPOT_FIELD } from "./intake-form.ts";
 
@@ -31,6 +31,7 @@ export function ProposalPage({
   help?: HelpForm;
 }) {
   const { t, locale, urls } = page;
+  const zone = zoneOf(page, group);
   const noun = p.purpose === "request" ? t.need : t.offer;
   const fact = (term: string, value: string) => [h("dt", null, term), h("dd", null, value)];
   return Layout({
@@ -51,9 +52,9 @@ export function ProposalPage({
           ? null
           : fact(
               p.purpose === "request" ? t.neededBy : t.availableUntil,
-              formatInstant(p.expiresAt, locale),
+              formatDeadline({ expiresAt: p.expiresAt, expiresOn: p.expiresOn }, locale, zone),
             ),
-        fact(t.postedOn, formatInstant(p.createdAt, locale)),
+        fact(t.postedOn, formatInstant(p.createdAt, locale, zone)),
       ),
       p.description
         .split(/\n\s*\n/)

@@ -1,8 +1,8 @@
 import { jsx as h } from "hono/jsx";
 import type { Group } from "../../domain/group.ts";
 import { canWithdraw, type IntakeRequest } from "../../domain/intake.ts";
-import type { PageContext } from "../context.ts";
-import { formatInstant, formatQuantity } from "../format.ts";
+import { type PageContext, zoneOf } from "../context.ts";
+import { formatDeadline, formatInstant, formatQuantity } from "../format.ts";
 import { Layout } from "../layout.ts";
 
 /** The private status page behind `/requests/{token}`: state, what was sent, withdraw. */
@@ -20,6 +20,7 @@ export function RequestStatusPage({
   problem?: string | undefined;
 }) {
   const { t, locale } = page;
+  const zone = zoneOf(page, group);
   const heading =
     r.purpose === "request" ? t.statusHeadingRequest(group.name) : t.statusHeadingOffer(group.name);
   const fact = (term: string, value: string) => [h("dt", null, term), h("dd", null, value)];
@@ -59,10 +60,10 @@ export function RequestStatusPage({
           ? null
           : fact(
               r.purpose === "request" ? t.neededBy : t.availableUntil,
-              formatInstant(r.neededBy, locale),
+              formatDeadline({ expiresAt: r.neededBy, expiresOn: r.neededOn }, locale, zone),
             ),
         fact(t.yourContact, r.contact),
-        fact(t.sentOn, formatInstant(r.createdAt, locale)),
+        fact(t.sentOn, formatInstant(r.createdAt, locale, zone)),
       ),
       r.description === "" ? null : h("p", null, r.description),
       canWithdraw(r.state)

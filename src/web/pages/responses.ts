@@ -6,7 +6,7 @@ import { type Proposal, TERMINAL_STATUSES } from "../../domain/proposal.ts";
 import type { Response } from "../../domain/response.ts";
 import { isUnit } from "../../domain/units.ts";
 import type { CandidateParty } from "../../services/matching.ts";
-import type { PageContext } from "../context.ts";
+import { type PageContext, zoneOf } from "../context.ts";
 import { formatInstant, formatNumber, formatQuantity } from "../format.ts";
 import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
@@ -59,6 +59,7 @@ export function ResponsesPage({
   matches: readonly Match<CandidateParty>[];
 }) {
   const { t, urls, locale } = page;
+  const zone = zoneOf(page, group);
   const heading = t.responsesHeading(proposal.title);
   const coverage = coverageText(page, proposal);
   const base = `/workspace/groups/${group.handle}`;
@@ -124,7 +125,7 @@ export function ResponsesPage({
       h(
         "div",
         { class: "meta" },
-        `${t.sources[r.source]} · ${who} · ${formatInstant(r.createdAt, locale)} · `,
+        `${t.sources[r.source]} · ${who} · ${formatInstant(r.createdAt, locale, zone)} · `,
         h("span", { "data-state": r.state }, t.responseStates[r.state]),
       ),
       r.content

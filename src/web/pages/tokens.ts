@@ -13,7 +13,10 @@ export const tokensPath = (group: Group) => `/workspace/admin/groups/${group.han
 
 /** What a token is called on the pages: its label, or when it was issued. */
 export function tokenName(page: PageContext, token: TokenRecord): string {
-  return token.label ?? page.t.tokenUnlabelled(formatInstant(token.createdAt, page.locale));
+  return (
+    token.label ??
+    page.t.tokenUnlabelled(formatInstant(token.createdAt, page.locale, page.timeZone))
+  );
 }
 
 /** A form that came back: which form (the new token's, or a token's label) and what was wrong. */
@@ -88,11 +91,11 @@ export function TokensPage({
                 h(
                   "div",
                   { class: "meta" },
-                  t.tokenIssuedAt(formatInstant(token.createdAt, locale)),
+                  t.tokenIssuedAt(formatInstant(token.createdAt, locale, page.timeZone)),
                   " · ",
                   token.lastUsedAt === null
                     ? t.tokenNeverUsed
-                    : t.tokenLastUsed(formatInstant(token.lastUsedAt, locale)),
+                    : t.tokenLastUsed(formatInstant(token.lastUsedAt, locale, page.timeZone)),
                 ),
                 h(
                   "form",

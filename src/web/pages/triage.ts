@@ -1,13 +1,14 @@
 import { type Child, jsx as h } from "hono/jsx";
 import type { Group } from "../../domain/group.ts";
-import {
-  type IntakeField,
-  type IntakeInput,
-  type IntakeProblem,
-  type IntakeRequest,
-  neededByDate,
+import type {
+  IntakeField,
+  IntakeInput,
+  IntakeProblem,
+  IntakeRequest,
 } from "../../domain/intake.ts";
-import { formatInstant, formatQuantity } from "../format.ts";
+import { deadlineDate } from "../../domain/time-zone.ts";
+import { collectivePage, zoneOf } from "../context.ts";
+import { formatDeadline, formatInstant, formatQuantity } from "../format.ts";
 import { isLocale, LOCALE_NAMES } from "../i18n/locale.ts";
 import { IntakeFields } from "./intake-form.ts";
 
@@ -30,7 +31,8 @@ export function publishDefaults(r: IntakeRequest): IntakeInput {
     quantityUnit: r.quantity?.unit ?? "one",
     place: r.place ?? "",
     urgency: r.urgency,
-    neededBy: r.neededBy === null ? "" : neededByDate(r.neededBy).toString(),
+    // Requests sent before dates were kept as dates ended at midnight UTC.
+    neededBy: r.neededBy === null ? "" : deadlineDate(r.neededBy, r.neededOn, "UTC").toString(),
     contact: "",
   };
 }
@@ -52,6 +54,7 @@ export function TriagePage({
   edit?: TriageEdit | undefined;
 }) {
   const { t, locale } = page;
+  const zone = zoneOf(page, group);
   const base = `/workspace/groups/${group.handle}/triage`;
   const item = (r: IntakeRequest): Child => {
     const editing = edit?.id === r.id ? edit : undefined;
@@ -70,10 +73,15 @@ export function TriagePage({
           ? null
           : fact(t.quantity, formatQuantity(r.quantity.amount, r.quantity.unit, locale)),
         r.place === null ? null : fact(t.where, r.place),
-        r.neededBy === null ? null : fact(t.neededBy, formatInstant(r.neededBy, locale)),
+        r.neededBy === null
+          ? null
+          : fact(
+              t.neededBy,
+              formatDeadline({ expiresAt: r.neededBy, expiresOn: r.neededOn }, locale, zone),
+            ),
         fact(t.personContact, r.contact),
         fact(t.language, isLocale(r.language) ? LOCALE_NAMES[r.language] : r.language),
-        fact(t.sentOn, formatInstant(r.createdAt, locale)),
+        fact(t.sentOn, formatInstant(r.createdAt, locale, zone)),
       ),
       r.description === "" ? null : h("p", null, r.description),
       h(
@@ -85,7 +93,7 @@ export function TriagePage({
           { method: "post", action: `${base}/${r.id}/publish`, class: "stack" },
           csrfInput(csrf),
           IntakeFields({
-            page,
+            page: collectivePage(page, group),
             purpose: r.purpose,
             values: editing?.values ?? publishDefaults(r),
             problems: editing?.problems ?? {},

@@ -7,7 +7,7 @@ import { isCategorySlug } from "../../domain/categories.ts";
 import { isId } from "../../domain/ids.ts";
 import { isShortCode, remoteLinkTarget } from "../../domain/short-link.ts";
 import { boardListings } from "../../services/boards.ts";
-import { pageContext } from "../context.ts";
+import { collectivePage, pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
 import { AlliesBoardPage } from "../pages/allies-board.ts";
@@ -60,7 +60,8 @@ export function registerBoardPages(app: Hono, deps: WebDeps): void {
     const participants = (await listParticipants(db, incident.id, "accepted")).map((p) =>
       actorGroupView(p.actorId),
     );
-    const page = pageContext(c, urls);
+    // Our own incident's times in its collective's zone; a copy's in the instance's.
+    const page = collectivePage(pageContext(c, urls), ownGroup);
     return c.html(
       renderDocument(
         IncidentPage({
@@ -87,7 +88,8 @@ export function registerBoardPages(app: Hono, deps: WebDeps): void {
       { kind: "incident", incidentObjectId: incident.objectId },
       { purpose: "request" },
     );
-    const page = pageContext(c, urls);
+    const ownGroup = incident.groupId === null ? null : await findGroupById(db, incident.groupId);
+    const page = collectivePage(pageContext(c, urls), ownGroup);
     return c.html(
       renderDocument(IncidentTextPage({ page, incident, items: board.items, now: deps.clock() })),
     );
@@ -98,7 +100,7 @@ export function registerBoardPages(app: Hono, deps: WebDeps): void {
     if (group === null) return notFound(c);
     const filters = readFilters(c);
     const board = await boardListings(db, urls, { kind: "allies", groupId: group.id }, filters);
-    const page = pageContext(c, urls);
+    const page = collectivePage(pageContext(c, urls), group);
     return c.html(
       renderDocument(
         AlliesBoardPage({

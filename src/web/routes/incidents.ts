@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { findIncident } from "../../db/incidents.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import { isId } from "../../domain/ids.ts";
+import { collectiveZone } from "../../domain/time-zone.ts";
 import { closeOwnIncident, type IncidentDeps, joinIncident } from "../../services/incidents.ts";
 import {
   EMPTY_INCIDENT_FORM,
@@ -29,12 +30,6 @@ import {
   notFoundPage,
   workspaceHtml,
 } from "./shared.ts";
-
-/**
- * The zone an incident's start and end are read in when the form names none.
- * The instance has no zone setting: UTC, said so on the form.
- */
-export const DEFAULT_INCIDENT_TIME_ZONE = "UTC";
 
 const JOIN_STATUS = {
   format: 422,
@@ -99,7 +94,7 @@ export function registerIncidentPages(app: Hono, deps: WebDeps): void {
       c,
       urls,
       OpenIncidentPage,
-      { group, values, problems, defaultZone: DEFAULT_INCIDENT_TIME_ZONE },
+      { group, values, problems, defaultZone: collectiveZone(group, deps.timeZone) },
       Object.keys(problems).length === 0 ? 200 : 422,
     );
   };
@@ -118,7 +113,7 @@ export function registerIncidentPages(app: Hono, deps: WebDeps): void {
       serviceDeps,
       group,
       values,
-      DEFAULT_INCIDENT_TIME_ZONE,
+      collectiveZone(group, deps.timeZone),
     );
     if (!result.ok) return renderOpenForm(c, group, values, result.problems);
     return c.redirect(`/workspace/groups/${group.handle}/incidents?done=opened`, 303);

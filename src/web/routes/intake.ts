@@ -5,6 +5,7 @@ import type { Group } from "../../domain/group.ts";
 import type { IntakeField, IntakeInput, IntakeProblem } from "../../domain/intake.ts";
 import type { Purpose } from "../../domain/proposal.ts";
 import { addressBucket } from "../../domain/rate-limit.ts";
+import { collectiveZone, todayIn } from "../../domain/time-zone.ts";
 import { findIntakeByToken, submitIntake, withdrawIntake } from "../../services/intake.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
@@ -23,7 +24,8 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
   const guards = formGuards(urls);
 
   const notFound = (c: Context) => notFoundPage(c, urls);
-  const today = () => deps.clock().toZonedDateTimeISO("UTC").toPlainDate();
+  /** Today where the collective is: the earliest date its form offers. */
+  const today = (group: Group) => todayIn(deps.clock(), collectiveZone(group, deps.timeZone));
 
   const renderForm = (
     c: Context,
@@ -37,7 +39,7 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
     const page = pageContext(c, urls);
     return c.html(
       renderDocument(
-        IntakeFormPage({ page, group, purpose, values, problems, formError, today: today() }),
+        IntakeFormPage({ page, group, purpose, values, problems, formError, today: today(group) }),
       ),
       status,
     );

@@ -5,6 +5,7 @@ import { listProposals } from "../../db/proposals.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import type { IntakeField, IntakeInput, IntakeProblem } from "../../domain/intake.ts";
 import type { Audience, Proposal, Purpose } from "../../domain/proposal.ts";
+import { collectiveZone, todayIn } from "../../domain/time-zone.ts";
 import { deleteProposal, editProposal, type IncidentRefusal } from "../../services/proposals.ts";
 import { taggableIncidents } from "../../services/workspace-incidents.ts";
 import {
@@ -83,7 +84,9 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     Object.fromEntries(
       Object.keys(EMPTY_INTAKE).map((k) => [k, formField(form, k)]),
     ) as unknown as IntakeInput;
-  const today = () => deps.clock().toZonedDateTimeISO("UTC").toPlainDate();
+  /** Today where the collective is: the earliest date its form offers. */
+  const today = (c: Context) =>
+    todayIn(deps.clock(), collectiveZone(c.get("group"), deps.timeZone));
 
   const renderPostForm = (
     c: Context,
@@ -96,7 +99,13 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
       },
     status: 200 | 409 | 422 = 200,
   ) => {
-    return workspaceHtml(c, urls, PostFormPage, { problems: {}, today: today(), ...props }, status);
+    return workspaceHtml(
+      c,
+      urls,
+      PostFormPage,
+      { problems: {}, today: today(c), group: c.get("group"), ...props },
+      status,
+    );
   };
 
   /** After a failed save: the form again, with the person's input and what went wrong. */
@@ -221,7 +230,7 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     const { group, proposal } = found;
     return renderPostForm(c, {
       ...editPostForm(c, group, proposal),
-      values: formValuesOf(proposal),
+      values: formValuesOf(proposal, collectiveZone(group, deps.timeZone)),
       audience: proposal.audience,
       incidents: await incidentChoices(group, proposal),
       incident: proposal.incident ?? "",
@@ -235,7 +244,7 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     const typed = typedPost(await c.req.parseBody());
     const { values, audience, incident } = typed;
     const tag = incident === "" ? null : incident;
-    const result = await editPostFromForm(deps, proposal, values, audience, tag);
+    const result = await editPostFromForm(deps, group, proposal, values, audience, tag);
     if (result.ok) return c.redirect(`/workspace/groups/${group.handle}/posts?done=saved`, 303);
     return formFailure(c, result, {
       ...editPostForm(c, group, proposal),

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import type { Group } from "../../domain/group.ts";
 import { isId } from "../../domain/ids.ts";
 import type { IntakeInput } from "../../domain/intake.ts";
+import { collectiveZone, todayIn } from "../../domain/time-zone.ts";
 import { declineIntake, listTriageQueue, publishIntake } from "../../services/triage.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
@@ -29,7 +30,7 @@ export function registerTriagePages(app: Hono, deps: WebDeps): void {
     extra: { notice?: string; edit?: TriageEdit } = {},
   ) => {
     const requests = await listTriageQueue(deps, group);
-    const today = deps.clock().toZonedDateTimeISO("UTC").toPlainDate();
+    const today = todayIn(deps.clock(), collectiveZone(group, deps.timeZone));
     return workspaceHtml(
       c,
       urls,
