@@ -46,6 +46,8 @@ export const en = {
   nearShowing: (km: string, place: string) =>
     `Nearest first: only what has a place within ${km} of ${place}. Distances are to the place as shown (about 1 km precision).`,
   nearClear: "Show everything",
+  nearUnknownPlace: (name: string) =>
+    `near: no place called "${name}" is known here; showing everything. Try a town or city, or latitude,longitude.`,
   nearInvalid: (problem: string) =>
     `The place in this link could not be read (${problem}); showing everything.`,
   distanceAway: (km: string) => `${km} away`,

@@ -39,6 +39,8 @@ export const es: Messages = {
   nearShowing: (km, place) =>
     `Primero lo más cercano: solo lo que tiene un lugar a menos de ${km} de ${place}. Las distancias son al lugar tal como se muestra (precisión de 1 km aproximadamente).`,
   nearClear: "Mostrar todo",
+  nearUnknownPlace: (name) =>
+    `near: no conocemos ningún lugar llamado «${name}»; se muestra todo. Pruebe con un pueblo o una ciudad, o con latitud,longitud.`,
   nearInvalid: (problem) =>
     `No se pudo leer el lugar de este enlace (${problem}); se muestra todo.`,
   distanceAway: (km) => `a ${km}`,
