@@ -161,7 +161,25 @@ export const en = {
     "unit-locked": "Pledges were accepted in this unit, so it cannot change.",
     "below-pledged":
       "Accepted pledges already cover more than this; keep at least what is pledged.",
+    "place-unknown":
+      "No place of this name is known here. Try a town or city, paste a map link, or write latitude, longitude.",
+    "place-ambiguous": "Several places have this name: choose one below.",
+    "place-not-a-map-link":
+      "This link is not a map link. Paste a link from OpenStreetMap or Google Maps, or a geo: link.",
+    "place-no-point":
+      "This map link has no point in it (short links cannot be opened offline). Open it and copy the full address, or write latitude, longitude.",
   } satisfies Record<IntakeProblem, string>,
+  fieldPlaceCoordinator: "Where (optional)",
+  fieldPlaceCoordinatorHint:
+    "A town, one of the collective's places, a map link (OpenStreetMap, Google Maps, geo:) or latitude, longitude. You will see what was understood before it is saved.",
+  placeUnderstood: "The place as understood",
+  placeChoose: "Which place did you mean?",
+  placeCheck: "Check the place, then save again.",
+  placeSourceSaved: "one of the collective's places",
+  placeSourceLink: "from the map link",
+  placeSourceCoordinates: "from the coordinates",
+  placeSourceGazetteer: "town or city",
+  placeSourceText: "as written, not on the map",
   honeypotFilled: "This form could not be sent. Please leave the last field empty and try again.",
   rateLimited:
     "Many requests were sent from this connection in the last hour, so we paused it. Please try again later or contact the collective directly.",

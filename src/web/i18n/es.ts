@@ -154,7 +154,25 @@ export const es: Messages = {
     "unit-locked": "Ya se aceptaron compromisos en esta unidad, así que no puede cambiar.",
     "below-pledged":
       "Los compromisos aceptados ya cubren más que esto; deja al menos lo comprometido.",
+    "place-unknown":
+      "No conocemos ningún lugar con este nombre. Prueba con un pueblo o una ciudad, pega un enlace de mapa o escribe latitud, longitud.",
+    "place-ambiguous": "Varios lugares tienen este nombre: elige uno abajo.",
+    "place-not-a-map-link":
+      "Este enlace no es de un mapa. Pega un enlace de OpenStreetMap o Google Maps, o un enlace geo:.",
+    "place-no-point":
+      "Este enlace de mapa no contiene un punto (los enlaces cortos no se pueden abrir sin conexión). Ábrelo y copia la dirección completa, o escribe latitud, longitud.",
   },
+  fieldPlaceCoordinator: "Dónde (opcional)",
+  fieldPlaceCoordinatorHint:
+    "Un pueblo, uno de los lugares del colectivo, un enlace de mapa (OpenStreetMap, Google Maps, geo:) o latitud, longitud. Verás lo que se entendió antes de guardarlo.",
+  placeUnderstood: "El lugar tal como se entendió",
+  placeChoose: "¿Qué lugar quisiste decir?",
+  placeCheck: "Revisa el lugar y vuelve a guardar.",
+  placeSourceSaved: "uno de los lugares del colectivo",
+  placeSourceLink: "del enlace de mapa",
+  placeSourceCoordinates: "de las coordenadas",
+  placeSourceGazetteer: "pueblo o ciudad",
+  placeSourceText: "tal como está escrito, fuera del mapa",
   honeypotFilled:
     "No se pudo enviar el formulario. Deja vacío el último campo e inténtalo de nuevo.",
   rateLimited:

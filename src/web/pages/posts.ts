@@ -9,6 +9,7 @@ import {
   type Purpose,
   TERMINAL_STATUSES,
 } from "../../domain/proposal.ts";
+import type { PlaceStep } from "../../services/place-input.ts";
 import type { IncidentRefusal } from "../../services/proposals.ts";
 import type { PageContext } from "../context.ts";
 import { formatInstant } from "../format.ts";
@@ -139,6 +140,7 @@ export function PostFormPage({
   incidents,
   incident,
   incidentRefused,
+  placeStep,
 }: WorkspaceView & {
   purpose: Purpose;
   heading: string;
@@ -153,6 +155,8 @@ export function PostFormPage({
   incident: string;
   /** Why the chosen incident tag was refused, to say it next to the select. */
   incidentRefused?: IncidentRefusal | undefined;
+  /** The place as understood, once the form was sent with one. */
+  placeStep?: PlaceStep | undefined;
 }) {
   const { t } = page;
   const hasProblems =
@@ -179,6 +183,8 @@ export function PostFormPage({
           today,
           idPrefix: "f-",
           contact: { label: t.privateContact, hint: t.privateContactHint, required: false },
+          // Coordinators' place field: a name, a map link or coordinates.
+          placeStep: placeStep ?? { kind: "empty" },
         }),
         h(
           "fieldset",

@@ -7,6 +7,7 @@ import {
   type IntakeRequest,
   neededByDate,
 } from "../../domain/intake.ts";
+import type { PlaceStep } from "../../services/place-input.ts";
 import { formatInstant, formatQuantity } from "../format.ts";
 import { isLocale, LOCALE_NAMES } from "../i18n/locale.ts";
 import { IntakeFields } from "./intake-form.ts";
@@ -18,6 +19,8 @@ export interface TriageEdit {
   readonly id: string;
   readonly values: IntakeInput;
   readonly problems: Partial<Record<IntakeField, IntakeProblem>>;
+  /** The place as understood, to check or choose before publishing. */
+  readonly placeStep?: PlaceStep | undefined;
 }
 
 /** A request as the coordinator's publish form starts: everything but the contact. */
@@ -92,6 +95,7 @@ export function TriagePage({
             today,
             idPrefix: `p-${r.id}-`,
             contact: { label: t.privateContact, hint: t.privateContactHint, required: false },
+            placeStep: editing?.placeStep ?? { kind: "empty" },
           }),
           h("div", null, h("button", { type: "submit" }, t.publish)),
         ),
