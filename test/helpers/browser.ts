@@ -28,7 +28,9 @@ export interface TestBrowser {
  * One Chromium per test file, on a fresh profile. A missing Chromium is an
  * error, never a skip: the browser tests are how the pages are known to work.
  */
-export async function launchBrowser(): Promise<TestBrowser> {
+export async function launchBrowser(
+  options: { javaScriptEnabled?: boolean } = {},
+): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
       `Chromium is missing at ${CHROMIUM_PATH}: install it with "apt-get install -y chromium" (.ci/run does)`,
@@ -43,6 +45,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
     viewport: { width: 390, height: 844 },
     deviceScaleFactor: 1,
     locale: "en-GB",
+    javaScriptEnabled: options.javaScriptEnabled ?? true,
   });
   // Fail a step with its own message well before the test's timeout.
   context.setDefaultTimeout(8_000);
