@@ -131,4 +131,52 @@ describe("places: the gazetteer and near=<place name>", () => {
     );
     expect(long.status).toBe(400);
   });
+
+  it("keeps a collective's own named places for its coordinators", async () => {
+    const other = await instance.api("POST", "/api/v1/groups", { handle: "other", name: "Other" });
+    expect(other.status).toBe(201);
+    const token = (await (await instance.api("POST", "/api/v1/groups/qc/tokens")).json()).token;
+    const otherToken = (await (await instance.api("POST", "/api/v1/groups/other/tokens")).json())
+      .token;
+    const clinic = { name: "Rizal Street clinic", latitude: 14.6201, longitude: 121.0533 };
+    const made = await instance.api("POST", "/api/v1/groups/qc/places", clinic, token);
+    expect(made.status).toBe(201);
+    const saved = await made.json();
+    expect(saved).toMatchObject(clinic);
+
+    const same = { ...clinic, name: "RIZAL street CLINIC" };
+    const taken = await instance.api("POST", "/api/v1/groups/qc/places", same, token);
+    expect(taken.status).toBe(409);
+    for (const bad of [
+      { ...clinic, latitude: 91 },
+      { ...clinic, name: "" },
+      { ...clinic, name: "x".repeat(10_000) },
+      { name: "No point" },
+    ]) {
+      expect((await instance.api("POST", "/api/v1/groups/qc/places", bad, token)).status).toBe(400);
+    }
+    expect((await instance.api("POST", "/api/v1/groups/qc/places", clinic, null)).status).toBe(401);
+    expect(
+      (await instance.api("POST", "/api/v1/groups/qc/places", clinic, otherToken)).status,
+    ).toBe(403);
+    expect(
+      (await instance.api("GET", "/api/v1/groups/qc/places", undefined, otherToken)).status,
+    ).toBe(403);
+    const list = await (
+      await instance.api("GET", "/api/v1/groups/qc/places", undefined, token)
+    ).json();
+    expect(list.items).toEqual([saved]);
+
+    const path = `/api/v1/groups/qc/places/${saved.id}`;
+    expect((await instance.api("DELETE", path, undefined, otherToken)).status).toBe(403);
+    expect((await instance.api("DELETE", `/api/v1/groups/other/places/${saved.id}`)).status).toBe(
+      404,
+    );
+    expect((await instance.api("DELETE", path, undefined, token)).status).toBe(204);
+    expect((await instance.api("DELETE", path, undefined, token)).status).toBe(404);
+    const after = await (
+      await instance.api("GET", "/api/v1/groups/qc/places", undefined, token)
+    ).json();
+    expect(after.items).toEqual([]);
+  });
 });

@@ -10,6 +10,9 @@ export interface GroupPlace {
   readonly longitude: number;
 }
 
+/** A place's name: a landmark, not a description. */
+export const GROUP_PLACE_NAME_MAX = 120;
+
 /** A group keeps a few dozen places at most: they are listed whole, by name. */
 export const MAX_GROUP_PLACES = 200;
 

@@ -16,7 +16,7 @@ import { registerIncidentRoutes } from "./api/incidents.ts";
 import { registerInvitationRoutes } from "./api/invitations.ts";
 import { registerMatchRoutes } from "./api/matches.ts";
 import { registerNetworkRoutes } from "./api/network.ts";
-import { registerPlaceRoutes } from "./api/places.ts";
+import { registerGroupPlaceRoutes, registerPlaceRoutes } from "./api/places.ts";
 import { registerPledgeRoutes } from "./api/pledges.ts";
 import { registerProposalRoutes } from "./api/proposals.ts";
 import { registerResponseRoutes } from "./api/responses.ts";
@@ -116,6 +116,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
   registerIncidentRoutes(app, deps);
   registerBoardExportRoutes(app, deps);
   registerPlaceRoutes(app, deps);
+  registerGroupPlaceRoutes(app, deps);
   app.doc31("/api/openapi.json", {
     openapi: "3.1.0",
     info: {

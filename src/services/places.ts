@@ -86,8 +86,13 @@ function* rowsOf(data: Buffer, regions: ReadonlyMap<string, string>): Generator<
     const otherNames = [column(2)];
     if (population >= OTHER_NAMES_FROM_POPULATION && tabs[3]! > tabs[2]! + 1) {
       for (const name of text(3).split(",")) {
-        // Latin-script spellings only: the forms are searched in are.
-        if (name.length <= 60 && /^[a-z0-9 ]+$/.test(normalizePlaceName(name))) {
+        // Latin-script spellings only (the forms are searched in them), and
+        // no codes: "ABC" is Albacete's airport, not a name anyone types for it.
+        if (
+          name.length <= 60 &&
+          !/^[A-Z0-9]{2,5}$/.test(name) &&
+          /^[a-z0-9 ]+$/.test(normalizePlaceName(name))
+        ) {
           otherNames.push(name);
         }
       }

@@ -180,6 +180,22 @@ export const en = {
   placeSourceCoordinates: "from the coordinates",
   placeSourceGazetteer: "town or city",
   placeSourceText: "as written, not on the map",
+  groupPlaces: "Places",
+  groupPlacesHeading: (group: string) => `Places of ${group}`,
+  groupPlacesIntro:
+    "Places the collective uses often. The need and offer forms offer them first when their name is typed.",
+  groupPlacesEmpty: "No places yet.",
+  addPlace: "Add a place",
+  placeName: "Name",
+  placeWhere: "Where",
+  placeWhereHint: "A map link (OpenStreetMap, Google Maps, geo:) or latitude, longitude.",
+  placeWhereNoPoint:
+    "Paste a map link with a point in it (OpenStreetMap, Google Maps, geo:) or write latitude, longitude.",
+  placeNameTaken: "The collective already has a place of this name.",
+  placeSaved: "Place saved.",
+  placeDeleted: "Place deleted.",
+  placesFull: "The collective has as many places as it can keep; delete one first.",
+  deletePlace: (name: string) => `Delete ${name}`,
   honeypotFilled: "This form could not be sent. Please leave the last field empty and try again.",
   rateLimited:
     "Many requests were sent from this connection in the last hour, so we paused it. Please try again later or contact the collective directly.",

@@ -173,6 +173,22 @@ export const es: Messages = {
   placeSourceCoordinates: "de las coordenadas",
   placeSourceGazetteer: "pueblo o ciudad",
   placeSourceText: "tal como está escrito, fuera del mapa",
+  groupPlaces: "Lugares",
+  groupPlacesHeading: (group) => `Lugares de ${group}`,
+  groupPlacesIntro:
+    "Lugares que el colectivo usa a menudo. Los formularios de necesidades y ofertas los proponen primero cuando se escribe su nombre.",
+  groupPlacesEmpty: "Todavía no hay lugares.",
+  addPlace: "Añadir un lugar",
+  placeName: "Nombre",
+  placeWhere: "Dónde",
+  placeWhereHint: "Un enlace de mapa (OpenStreetMap, Google Maps, geo:) o latitud, longitud.",
+  placeWhereNoPoint:
+    "Pega un enlace de mapa que contenga un punto (OpenStreetMap, Google Maps, geo:) o escribe latitud, longitud.",
+  placeNameTaken: "El colectivo ya tiene un lugar con este nombre.",
+  placeSaved: "Lugar guardado.",
+  placeDeleted: "Lugar eliminado.",
+  placesFull: "El colectivo tiene tantos lugares como puede guardar; elimina uno primero.",
+  deletePlace: (name) => `Eliminar ${name}`,
   honeypotFilled:
     "No se pudo enviar el formulario. Deja vacío el último campo e inténtalo de nuevo.",
   rateLimited:

@@ -55,6 +55,11 @@ export function PostsPage({
         text: t.incidents,
         button: "secondary",
       },
+      {
+        href: `/workspace/groups/${group.handle}/places`,
+        text: t.groupPlaces,
+        button: "secondary",
+      },
     ],
     children: [
       proposals.length === 0
