@@ -42,6 +42,11 @@ describe("in a browser", () => {
     browser = await launchBrowser();
     page = await browser.context.newPage();
     instance = await startTestInstance();
+    // The place gazetteer is read on first use, seconds on a busy machine:
+    // now, rather than inside the triage click's deadline.
+    expect((await instance.api("GET", "/api/v1/places?q=Manila", undefined, null)).status).toBe(
+      200,
+    );
     await instance.api("POST", "/api/v1/groups", {
       handle: "food",
       name: "Barangay Food Collective",

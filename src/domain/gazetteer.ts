@@ -118,32 +118,38 @@ export function buildGazetteer(
   const lat = Float64Array.from(latitudes);
   const lon = Float64Array.from(longitudes);
   const pop = Float64Array.from(populations);
-  const regionKeys = new Map<string, string>();
-  const countryKeys = new Map<string, readonly string[]>();
-  const regionKey = (region: string) => {
-    let key = regionKeys.get(region);
-    if (key === undefined) {
-      key = normalizePlaceName(region);
-      regionKeys.set(region, key);
-    }
-    return key;
-  };
-  const countryKey = (code: string) => {
-    let known = countryKeys.get(code);
-    if (known === undefined) {
-      known = [code.toLowerCase(), ...countryNames(code)];
-      countryKeys.set(code, known);
-    }
-    return known;
-  };
-
-  /** A qualifier ("Bulacan", "PH", "Philippines") matches a place's region or country. */
-  const qualifies = (place: number, qualifiers: readonly string[]) =>
-    qualifiers.every((q) => {
-      if (regionKey(regions[place]!).startsWith(q)) return true;
-      const known = countryKey(countries[place]!);
-      return known[0] === q || known.slice(1).some((n) => n.startsWith(q));
+  // Countries and regions as small numbers, so that a qualifier after a
+  // comma is worked out once per query over the few thousand regions and
+  // the check per place is two array reads.
+  const intern = (values: readonly string[]) => {
+    const ids = new Map<string, number>();
+    const of = Uint32Array.from(values, (v) => {
+      let id = ids.get(v);
+      if (id === undefined) {
+        id = ids.size;
+        ids.set(v, id);
+      }
+      return id;
     });
+    return { of, distinct: [...ids.keys()] };
+  };
+  const countryIds = intern(countries);
+  const regionIds = intern(regions);
+  const countryMatchKeys = countryIds.distinct.map((code) => ({
+    code: code.toLowerCase(),
+    names: countryNames(code),
+  }));
+  const regionMatchKeys = regionIds.distinct.map(normalizePlaceName);
+
+  /** Per qualifier ("Bulacan", "PH", "Philippines"): which countries and regions it names. */
+  const qualifierMatches = (qualifiers: readonly string[]) =>
+    qualifiers.map((q) => ({
+      countries: countryMatchKeys.map((c) => c.code === q || c.names.some((n) => n.startsWith(q))),
+      regions: regionMatchKeys.map((r) => r !== "" && r.startsWith(q)),
+    }));
+  // Places already offered in this search: stamped with the search's number, never cleared.
+  const seenIn = new Uint32Array(names.length);
+  let searchNumber = 0;
 
   const better = (a: { place: number; exact: boolean }, b: { place: number; exact: boolean }) =>
     a.exact !== b.exact ? a.exact : pop[a.place]! > pop[b.place]!;
@@ -166,20 +172,25 @@ export function buildGazetteer(
     const [head = "", ...rest] = query.split(",");
     const prefix = normalizePlaceName(head);
     if (prefix === "") return [];
-    const qualifiers = rest.map(normalizePlaceName).filter((q) => q !== "");
+    const qualifiers = qualifierMatches(rest.map(normalizePlaceName).filter((q) => q !== ""));
+    const qualifies = (place: number) =>
+      qualifiers.every(
+        (q) =>
+          q.countries[countryIds.of[place]!] === true || q.regions[regionIds.of[place]!] === true,
+      );
+    const stamp = ++searchNumber;
     const lo = lowerBound(prefix);
     // Past the last key that starts with the prefix.
     const hi = lowerBound(`${prefix}\u{10ffff}`);
     // Best `limit` so far, best first: a short insertion list beats sorting the range.
     const best: { place: number; exact: boolean }[] = [];
-    const seen = new Set<number>();
     const offer = (entry: number) => {
       const place = keyPlace[entry]!;
       // Keys equal to the prefix sort first, so a place's exact name is met
       // before any longer one: a place met again has nothing better to add.
-      if (seen.has(place)) return;
-      seen.add(place);
-      if (qualifiers.length > 0 && !qualifies(place, qualifiers)) return;
+      if (seenIn[place] === stamp) return;
+      seenIn[place] = stamp;
+      if (qualifiers.length > 0 && !qualifies(place)) return;
       const candidate = { place, exact: isExact(entry, prefix) };
       if (best.length === limit && !better(candidate, best[limit - 1]!)) return;
       let at = best.length;
