@@ -58,7 +58,8 @@ describe("placing needs in a browser without JavaScript", () => {
     await page.getByLabel("Password again").fill("a long passphrase");
     await page.getByRole("button", { name: "Create my account" }).click();
     await page.locator("h1", { hasText: "Workspace" }).waitFor();
-  });
+    // Two browsers and the gazetteer's first read: longer than most hooks on a busy machine.
+  }, 180_000);
   afterAll(async () => {
     await browser?.close();
     await checker?.close();
