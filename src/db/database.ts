@@ -421,8 +421,18 @@ export interface HostBudgetsTable {
   version: Generated<number>;
 }
 
+export interface GroupPlacesTable {
+  id: string;
+  group_id: string;
+  name: string;
+  latitude: number;
+  longitude: number;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
   groups: GroupsTable;
+  group_places: GroupPlacesTable;
   group_keys: GroupKeysTable;
   api_tokens: ApiTokensTable;
   sign_in_backoff: SignInBackoffTable;

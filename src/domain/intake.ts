@@ -65,7 +65,15 @@ export type IntakeProblem =
   /** An edit only: accepted pledges were counted in the unit. */
   | "unit-locked"
   /** An edit only: the quantity would fall below what accepted pledges cover. */
-  | "below-pledged";
+  | "below-pledged"
+  /** Coordinators' forms: no place of this name is known. */
+  | "place-unknown"
+  /** Coordinators' forms: several places have this name and none was chosen. */
+  | "place-ambiguous"
+  /** Coordinators' forms: a link, but not a map link this reads. */
+  | "place-not-a-map-link"
+  /** Coordinators' forms: a map link with no point in it (a short link, a search). */
+  | "place-no-point";
 
 /** Size limits: enough for a real request, small enough that the queue cannot be flooded with novels. */
 export const INTAKE_LIMITS = {

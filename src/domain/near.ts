@@ -15,7 +15,14 @@ export interface NearQuery {
   readonly center: Coordinates;
   /** Largest distance, km, from `center` to the shared point. */
   readonly km: number;
+  /** The place `near` named, when it named one rather than giving coordinates. */
+  readonly place?: string | undefined;
 }
+
+/** A place name to the point it means (the gazetteer's best match), or null if none. */
+export type PlaceFinder = (
+  name: string,
+) => { readonly label: string; readonly point: Coordinates } | null;
 
 /** The radius when `near` comes without `km`: a short drive, the scale of a town. */
 export const DEFAULT_NEAR_KM = 25;
@@ -27,7 +34,13 @@ export type NearParameter = "near" | "km";
 
 export type NearParse =
   | { readonly ok: true; readonly near: NearQuery | null }
-  | { readonly ok: false; readonly parameter: NearParameter; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly parameter: NearParameter;
+      readonly message: string;
+      /** The name `near` gave that no place has. */
+      readonly unknownPlace?: string;
+    };
 
 // Plain decimal degrees: no exponent, no hex, no "Infinity", nothing Number() would also take.
 const DECIMAL = String.raw`[+-]?(?:\d{1,3}(?:\.\d{1,12})?|\.\d{1,12})`;
@@ -39,12 +52,15 @@ const KM_PATTERN = /^\s*(\+?(?:\d{1,6}(?:\.\d{1,6})?|\.\d{1,6}))\s*$/;
  * `near` alone takes `DEFAULT_NEAR_KM`; `km` alone is an error, as it would
  * otherwise be silently ignored.
  */
-export function parseNear(input: {
-  readonly near?: string | undefined;
-  readonly km?: string | undefined;
-}): NearParse {
-  const fail = (parameter: NearParameter, message: string): NearParse => ({
-    ok: false,
+export function parseNear(
+  input: {
+    readonly near?: string | undefined;
+    readonly km?: string | undefined;
+  },
+  findPlace?: PlaceFinder,
+): NearParse {
+  const fail = (parameter: NearParameter, message: string) => ({
+    ok: false as const,
     parameter,
     message,
   });
@@ -54,11 +70,32 @@ export function parseNear(input: {
       : fail("km", "km needs near=latitude,longitude to measure from");
   }
   const point = NEAR_PATTERN.exec(input.near);
-  if (point === null) {
-    return fail("near", 'near must be "latitude,longitude" in decimal degrees, e.g. 14.6,121.0');
+  let latitude: number;
+  let longitude: number;
+  let place: string | undefined;
+  if (point !== null) {
+    latitude = Number(point[1]);
+    longitude = Number(point[2]);
+  } else {
+    // Digits and signs only: a mistyped point, not a name to look up.
+    if (findPlace === undefined || !/\p{L}/u.test(input.near)) {
+      return fail(
+        "near",
+        findPlace === undefined
+          ? 'near must be "latitude,longitude" in decimal degrees, e.g. 14.6,121.0'
+          : 'near must be a place name or "latitude,longitude" in decimal degrees, e.g. 14.6,121.0',
+      );
+    }
+    const found = findPlace(input.near.trim());
+    if (found === null) {
+      return {
+        ...fail("near", `near: no place called "${input.near.trim()}" is known`),
+        unknownPlace: input.near.trim(),
+      };
+    }
+    ({ latitude, longitude } = found.point);
+    place = found.label;
   }
-  const latitude = Number(point[1]);
-  const longitude = Number(point[2]);
   if (latitude < -90 || latitude > 90) {
     return fail("near", "near: latitude must be between -90 and 90");
   }
@@ -74,7 +111,10 @@ export function parseNear(input: {
     if (km > MAX_NEAR_KM) return fail("km", `km must be at most ${MAX_NEAR_KM}`);
   }
   // -0 and 0 are the same place; keep the value plain for SQL parameters.
-  return { ok: true, near: { center: { latitude: latitude + 0, longitude: longitude + 0 }, km } };
+  return {
+    ok: true,
+    near: { center: { latitude: latitude + 0, longitude: longitude + 0 }, km, place },
+  };
 }
 
 /**

@@ -17,6 +17,7 @@ import { registerIncidentRoutes } from "./api/incidents.ts";
 import { registerInvitationRoutes } from "./api/invitations.ts";
 import { registerMatchRoutes } from "./api/matches.ts";
 import { registerNetworkRoutes } from "./api/network.ts";
+import { registerGroupPlaceRoutes, registerPlaceRoutes } from "./api/places.ts";
 import { registerPledgeRoutes } from "./api/pledges.ts";
 import { registerProposalRoutes } from "./api/proposals.ts";
 import { registerResponseRoutes } from "./api/responses.ts";
@@ -147,6 +148,8 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
   registerExportRoutes(app, deps);
   registerIncidentRoutes(app, deps);
   registerBoardExportRoutes(app, deps);
+  registerPlaceRoutes(app, deps);
+  registerGroupPlaceRoutes(app, deps);
   app.doc31("/api/openapi.json", {
     openapi: "3.1.0",
     info: {

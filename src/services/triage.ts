@@ -12,7 +12,7 @@ import {
   type IntakeRequest,
   validateIntake,
 } from "../domain/intake.ts";
-import type { Proposal } from "../domain/proposal.ts";
+import type { Location, Proposal } from "../domain/proposal.ts";
 import { collectiveZone, todayIn } from "../domain/time-zone.ts";
 import { createProposal, type ProposalDeps } from "./proposals.ts";
 
@@ -42,6 +42,8 @@ export async function publishIntake(
   group: Group,
   intakeId: string,
   edited: IntakeInput,
+  /** The place the coordinator's place step settled on; without it, the typed name. */
+  location?: Location | null,
 ): Promise<PublishResult> {
   const request = await findIntakeRequest(deps.db, group.id, intakeId);
   if (request === null) return { ok: false, reason: "not-found" };
@@ -62,7 +64,12 @@ export async function publishIntake(
     description: draft.description,
     category: draft.category,
     quantity: draft.quantity,
-    location: draft.place === null ? null : { name: draft.place, latitude: null, longitude: null },
+    location:
+      location !== undefined
+        ? location
+        : draft.place === null
+          ? null
+          : { name: draft.place, latitude: null, longitude: null },
     urgency: draft.urgency,
     expiresAt: draft.neededBy,
     expiresOn: draft.neededOn,

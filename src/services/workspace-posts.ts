@@ -9,6 +9,7 @@ import {
 import type {
   Audience,
   ChangeError,
+  Location,
   Proposal,
   ProposalChanges,
   ProposalDraft,
@@ -45,14 +46,28 @@ function validate(deps: ProposalDeps, zone: string, input: IntakeInput) {
   return validateIntake(input, today, { contactRequired: false, timeZone: zone });
 }
 
-/** `incident`: the object id of the incident to tag it with, or null for none. */
-function toDraft(draft: IntakeDraft, audience: Audience, incident: string | null): ProposalDraft {
+/**
+ * `incident`: the object id of the incident to tag it with, or null for none.
+ * `location`: the place the form's place step settled on; without one, the
+ * typed name alone, as the public form keeps it.
+ */
+function toDraft(
+  draft: IntakeDraft,
+  audience: Audience,
+  incident: string | null,
+  location?: Location | null,
+): ProposalDraft {
   return {
     title: draft.title,
     description: draft.description,
     category: draft.category,
     quantity: draft.quantity,
-    location: draft.place === null ? null : { name: draft.place, latitude: null, longitude: null },
+    location:
+      location !== undefined
+        ? location
+        : draft.place === null
+          ? null
+          : { name: draft.place, latitude: null, longitude: null },
     urgency: draft.urgency,
     expiresAt: draft.neededBy,
     expiresOn: draft.neededOn,
@@ -69,6 +84,7 @@ export async function createPostFromForm(
   input: IntakeInput,
   audience: Audience,
   incident: string | null = null,
+  location?: Location | null,
 ): Promise<PostFormResult> {
   const validation = validate(deps, collectiveZone(group, deps.timeZone), input);
   if (!validation.ok) return { ok: false, reason: "invalid", problems: validation.problems };
@@ -76,7 +92,7 @@ export async function createPostFromForm(
     deps,
     group,
     purpose,
-    toDraft(validation.draft, audience, incident),
+    toDraft(validation.draft, audience, incident, location),
   );
   if (!created.ok) {
     return created.error === "expiry-in-past"
@@ -117,6 +133,7 @@ export async function editPostFromForm(
   input: IntakeInput,
   audience: Audience,
   incident: string | null = proposal.incident ?? null,
+  location?: Location | null,
 ): Promise<PostFormResult> {
   const zone = collectiveZone(group, deps.timeZone);
   const before = formValuesOf(proposal, zone);
@@ -125,7 +142,7 @@ export async function editPostFromForm(
   // today's start: it is kept, not checked again as a new pick.
   const validation = validate(deps, zone, dateUnchanged ? { ...input, neededBy: "" } : input);
   if (!validation.ok) return { ok: false, reason: "invalid", problems: validation.problems };
-  const draft = toDraft(validation.draft, audience, incident);
+  const draft = toDraft(validation.draft, audience, incident, location);
   const changes: ProposalChanges = {
     ...draft,
     location: input.place.trim() === before.place ? proposal.location : draft.location,

@@ -164,3 +164,13 @@ export function formatQuantity(amount: string, unit: Unit, locale: Locale): stri
   const symbol = SYMBOLS[unit];
   return symbol === undefined ? number : `${number} ${symbol}`;
 }
+
+/**
+ * A point as people paste it back into a map: decimal points in every
+ * language (a decimal comma would read as the separator), four decimals
+ * (about 10 m), trailing zeros dropped.
+ */
+export function formatCoordinates(latitude: number, longitude: number): string {
+  const plain = (x: number) => String(Number(x.toFixed(4)));
+  return `${plain(latitude)}, ${plain(longitude)}`;
+}

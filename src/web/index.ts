@@ -8,6 +8,7 @@ import { registerFollowPages } from "./routes/follows.ts";
 import { registerIncidentPages } from "./routes/incidents.ts";
 import { registerIntakePages } from "./routes/intake.ts";
 import { registerNotificationPages } from "./routes/notifications.ts";
+import { registerGroupPlacePages } from "./routes/places.ts";
 import { registerPledgePages } from "./routes/pledges.ts";
 import { registerPostPages } from "./routes/posts.ts";
 import { registerPublicPages } from "./routes/public.ts";
@@ -32,6 +33,7 @@ export function registerWebPages(app: Hono, deps: WebDeps): void {
   registerAccountPages(app, deps);
   registerTriagePages(app, deps);
   registerPostPages(app, deps);
+  registerGroupPlacePages(app, deps);
   registerResponsePages(app, deps);
   registerNotificationPages(app, deps);
   registerPledgePages(app, deps);

@@ -6,6 +6,7 @@ import {
   parseNear,
   roundDistanceKm,
 } from "../../domain/near.ts";
+import { findNearPlace } from "../../services/places.ts";
 import { ApiError } from "../errors.ts";
 import { encodeDistanceCursor } from "./pagination.ts";
 
@@ -21,8 +22,8 @@ export const NearQueryParams = {
     .optional()
     .openapi({
       description:
-        "latitude,longitude in decimal degrees: only items with coordinates, within km of " +
-        "this point, nearest first, each with distanceKm. Distances are measured to the place " +
+        "latitude,longitude in decimal degrees, or a place name (its best match in " +
+        "/api/v1/places): only items with coordinates, within km of this point, nearest first, each with distanceKm. Distances are measured to the place " +
         "as shown publicly (rounded to about 1 km unless marked exact).",
       example: "14.5995,120.9842",
     }),
@@ -47,7 +48,7 @@ export const DistanceKmField = z
 
 /** The parsed filter, null without `near`; a 400 naming the parameter otherwise. */
 export function nearFromQuery(query: { near?: string | undefined; km?: string | undefined }) {
-  const parsed = parseNear(query);
+  const parsed = parseNear(query, findNearPlace);
   if (!parsed.ok) {
     throw new ApiError(400, "invalid_request", parsed.message, {
       issues: [{ path: parsed.parameter, message: parsed.message }],

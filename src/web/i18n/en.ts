@@ -46,6 +46,8 @@ export const en = {
   nearShowing: (km: string, place: string) =>
     `Nearest first: only what has a place within ${km} of ${place}. Distances are to the place as shown (about 1 km precision).`,
   nearClear: "Show everything",
+  nearUnknownPlace: (name: string) =>
+    `near: no place called "${name}" is known here; showing everything. Try a town or city, or latitude,longitude.`,
   nearInvalid: (problem: string) =>
     `The place in this link could not be read (${problem}); showing everything.`,
   distanceAway: (km: string) => `${km} away`,
@@ -160,7 +162,41 @@ export const en = {
     "unit-locked": "Pledges were accepted in this unit, so it cannot change.",
     "below-pledged":
       "Accepted pledges already cover more than this; keep at least what is pledged.",
+    "place-unknown":
+      "No place of this name is known here. Try a town or city, paste a map link, or write latitude, longitude.",
+    "place-ambiguous": "Several places have this name: choose one below.",
+    "place-not-a-map-link":
+      "This link is not a map link. Paste a link from OpenStreetMap or Google Maps, or a geo: link.",
+    "place-no-point":
+      "This map link has no point in it (short links cannot be opened offline). Open it and copy the full address, or write latitude, longitude.",
   } satisfies Record<IntakeProblem, string>,
+  fieldPlaceCoordinator: "Where (optional)",
+  fieldPlaceCoordinatorHint:
+    "A town, one of the collective's places, a map link (OpenStreetMap, Google Maps, geo:) or latitude, longitude. You will see what was understood before it is saved.",
+  placeUnderstood: "The place as understood",
+  placeChoose: "Which place did you mean?",
+  placeCheck: "Check the place, then save again.",
+  placeSourceSaved: "one of the collective's places",
+  placeSourceLink: "from the map link",
+  placeSourceCoordinates: "from the coordinates",
+  placeSourceGazetteer: "town or city",
+  placeSourceText: "as written, not on the map",
+  groupPlaces: "Places",
+  groupPlacesHeading: (group: string) => `Places of ${group}`,
+  groupPlacesIntro:
+    "Places the collective uses often. The need and offer forms offer them first when their name is typed.",
+  groupPlacesEmpty: "No places yet.",
+  addPlace: "Add a place",
+  placeName: "Name",
+  placeWhere: "Where",
+  placeWhereHint: "A map link (OpenStreetMap, Google Maps, geo:) or latitude, longitude.",
+  placeWhereNoPoint:
+    "Paste a map link with a point in it (OpenStreetMap, Google Maps, geo:) or write latitude, longitude.",
+  placeNameTaken: "The collective already has a place of this name.",
+  placeSaved: "Place saved.",
+  placeDeleted: "Place deleted.",
+  placesFull: "The collective has as many places as it can keep; delete one first.",
+  deletePlace: (name: string) => `Delete ${name}`,
   honeypotFilled: "This form could not be sent. Please leave the last field empty and try again.",
   rateLimited:
     "Many requests were sent from this connection in the last hour, so we paused it. Please try again later or contact the collective directly.",

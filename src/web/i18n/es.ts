@@ -39,6 +39,8 @@ export const es: Messages = {
   nearShowing: (km, place) =>
     `Primero lo más cercano: solo lo que tiene un lugar a menos de ${km} de ${place}. Las distancias son al lugar tal como se muestra (precisión de 1 km aproximadamente).`,
   nearClear: "Mostrar todo",
+  nearUnknownPlace: (name) =>
+    `near: no conocemos ningún lugar llamado «${name}»; se muestra todo. Pruebe con un pueblo o una ciudad, o con latitud,longitud.`,
   nearInvalid: (problem) =>
     `No se pudo leer el lugar de este enlace (${problem}); se muestra todo.`,
   distanceAway: (km) => `a ${km}`,
@@ -153,7 +155,41 @@ export const es: Messages = {
     "unit-locked": "Ya se aceptaron compromisos en esta unidad, así que no puede cambiar.",
     "below-pledged":
       "Los compromisos aceptados ya cubren más que esto; deja al menos lo comprometido.",
+    "place-unknown":
+      "No conocemos ningún lugar con este nombre. Prueba con un pueblo o una ciudad, pega un enlace de mapa o escribe latitud, longitud.",
+    "place-ambiguous": "Varios lugares tienen este nombre: elige uno abajo.",
+    "place-not-a-map-link":
+      "Este enlace no es de un mapa. Pega un enlace de OpenStreetMap o Google Maps, o un enlace geo:.",
+    "place-no-point":
+      "Este enlace de mapa no contiene un punto (los enlaces cortos no se pueden abrir sin conexión). Ábrelo y copia la dirección completa, o escribe latitud, longitud.",
   },
+  fieldPlaceCoordinator: "Dónde (opcional)",
+  fieldPlaceCoordinatorHint:
+    "Un pueblo, uno de los lugares del colectivo, un enlace de mapa (OpenStreetMap, Google Maps, geo:) o latitud, longitud. Verás lo que se entendió antes de guardarlo.",
+  placeUnderstood: "El lugar tal como se entendió",
+  placeChoose: "¿Qué lugar quisiste decir?",
+  placeCheck: "Revisa el lugar y vuelve a guardar.",
+  placeSourceSaved: "uno de los lugares del colectivo",
+  placeSourceLink: "del enlace de mapa",
+  placeSourceCoordinates: "de las coordenadas",
+  placeSourceGazetteer: "pueblo o ciudad",
+  placeSourceText: "tal como está escrito, fuera del mapa",
+  groupPlaces: "Lugares",
+  groupPlacesHeading: (group) => `Lugares de ${group}`,
+  groupPlacesIntro:
+    "Lugares que el colectivo usa a menudo. Los formularios de necesidades y ofertas los proponen primero cuando se escribe su nombre.",
+  groupPlacesEmpty: "Todavía no hay lugares.",
+  addPlace: "Añadir un lugar",
+  placeName: "Nombre",
+  placeWhere: "Dónde",
+  placeWhereHint: "Un enlace de mapa (OpenStreetMap, Google Maps, geo:) o latitud, longitud.",
+  placeWhereNoPoint:
+    "Pega un enlace de mapa que contenga un punto (OpenStreetMap, Google Maps, geo:) o escribe latitud, longitud.",
+  placeNameTaken: "El colectivo ya tiene un lugar con este nombre.",
+  placeSaved: "Lugar guardado.",
+  placeDeleted: "Lugar eliminado.",
+  placesFull: "El colectivo tiene tantos lugares como puede guardar; elimina uno primero.",
+  deletePlace: (name) => `Eliminar ${name}`,
   honeypotFilled:
     "No se pudo enviar el formulario. Deja vacío el último campo e inténtalo de nuevo.",
   rateLimited:

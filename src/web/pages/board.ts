@@ -22,6 +22,7 @@ export interface BoardPageFilters {
   readonly near?: NearQuery | undefined;
   /** What is wrong with the given near/km, said on the page instead of listing everything. */
   readonly nearProblem?: string | undefined;
+  readonly nearUnknownPlace?: string | undefined;
   /** near and km as typed, so the form shows them back. */
   readonly nearInput?: { readonly near: string; readonly km: string } | undefined;
 }

@@ -25,6 +25,7 @@ export interface GroupFilters {
   readonly near?: NearQuery | undefined;
   /** The link's near/km could not be read: why (the list is then unfiltered by place). */
   readonly nearProblem?: string | undefined;
+  readonly nearUnknownPlace?: string | undefined;
 }
 
 /** A list as the page shows it: the items and, for a near list, their distances by id. */

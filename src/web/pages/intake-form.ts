@@ -10,8 +10,9 @@ import {
 import type { Purpose } from "../../domain/proposal.ts";
 import { endOfDay, MAX_YEAR } from "../../domain/time-zone.ts";
 import { UNITS } from "../../domain/units.ts";
+import type { PlaceCandidate, PlaceStep } from "../../services/place-input.ts";
 import { collectivePage, type PageContext } from "../context.ts";
-import { zoneAbbreviation } from "../format.ts";
+import { formatCoordinates, zoneAbbreviation } from "../format.ts";
 import { Layout } from "../layout.ts";
 import { FormField } from "./form-field.ts";
 import { URGENCIES } from "./group.ts";
@@ -54,8 +55,13 @@ export function IntakeFields(props: {
   // `page` is the collective's (collectivePage): its zone is the dates' zone.
   readonly idPrefix: string;
   readonly contact: { readonly label: string; readonly hint: string; readonly required: boolean };
+  /**
+   * Coordinators' forms: the place is read as a name, a map link or
+   * coordinates, and what was understood is shown to pick from before saving.
+   */
+  readonly placeStep?: PlaceStep | undefined;
 }): Child[] {
-  const { page, purpose, values, problems, today, idPrefix, contact } = props;
+  const { page, purpose, values, problems, today, idPrefix, contact, placeStep } = props;
   const { t } = page;
   const isRequest = purpose === "request";
 
@@ -139,7 +145,7 @@ export function IntakeFields(props: {
     ),
     field(
       "place",
-      t.fieldPlace,
+      placeStep === undefined ? t.fieldPlace : t.fieldPlaceCoordinator,
       (a) =>
         h("input", {
           ...a,
@@ -147,8 +153,9 @@ export function IntakeFields(props: {
           maxlength: INTAKE_LIMITS.place,
           value: values.place,
         }),
-      t.fieldPlaceHint,
+      placeStep === undefined ? t.fieldPlaceHint : t.fieldPlaceCoordinatorHint,
     ),
+    placeStep?.kind === "choose" ? PlaceChoices({ page, step: placeStep, idPrefix }) : null,
     field(
       "neededBy",
       isRequest ? t.fieldNeededBy : t.fieldAvailableUntil,
@@ -237,4 +244,56 @@ export function IntakeFormPage(props: IntakeFormProps) {
       ),
     ],
   });
+}
+
+/**
+ * What the "where" was understood as: one choice checked when it is clear
+ * (a map link, coordinates, a name with one obvious place), none when the
+ * name is ambiguous. Saving again stores the checked one.
+ */
+function PlaceChoices({
+  page,
+  step,
+  idPrefix,
+}: {
+  page: PageContext;
+  step: Extract<PlaceStep, { kind: "choose" }>;
+  idPrefix: string;
+}): Child {
+  const { t } = page;
+  const checked = step.picked?.key ?? step.preselected;
+  const source = (c: PlaceCandidate) =>
+    ({
+      saved: t.placeSourceSaved,
+      gazetteer: t.placeSourceGazetteer,
+      link: t.placeSourceLink,
+      coordinates: t.placeSourceCoordinates,
+      text: t.placeSourceText,
+    })[c.source];
+  const describe = (c: PlaceCandidate) =>
+    c.latitude === null || c.longitude === null
+      ? `${c.name} (${source(c)})`
+      : `${c.name} (${formatCoordinates(c.latitude, c.longitude)}; ${source(c)})`;
+  return h(
+    "fieldset",
+    { class: "place-choices" },
+    h("legend", null, step.candidates.length === 1 ? t.placeUnderstood : t.placeChoose),
+    step.picked === null ? h("p", { class: "hint" }, t.placeCheck) : null,
+    step.candidates.map((c, i) =>
+      h(
+        "div",
+        null,
+        h("input", {
+          type: "radio",
+          name: "placePick",
+          value: c.key,
+          id: `${idPrefix}placePick-${i}`,
+          checked: c.key === checked ? true : undefined,
+          class: "choice",
+        }),
+        " ",
+        h("label", { for: `${idPrefix}placePick-${i}`, class: "choice" }, describe(c)),
+      ),
+    ),
+  );
 }

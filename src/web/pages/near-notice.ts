@@ -20,10 +20,21 @@ export function NearNotice({
 }: {
   page: PageContext;
   base: string;
-  filters: { readonly near?: NearQuery | undefined; readonly nearProblem?: string | undefined };
+  filters: {
+    readonly near?: NearQuery | undefined;
+    readonly nearProblem?: string | undefined;
+    readonly nearUnknownPlace?: string | undefined;
+  };
   showing: (km: string, place: string) => string;
 }) {
   const { t, locale } = page;
+  if (filters.nearUnknownPlace !== undefined) {
+    return h(
+      "p",
+      { class: "notice", role: "status" },
+      t.nearUnknownPlace(filters.nearUnknownPlace),
+    );
+  }
   if (filters.nearProblem !== undefined) {
     return h("p", { class: "notice", role: "status" }, t.nearInvalid(filters.nearProblem));
   }
@@ -31,7 +42,7 @@ export function NearNotice({
   return h(
     "p",
     { class: "notice", role: "status" },
-    showing(formatKm(filters.near.km, locale), nearParameter(filters.near)),
+    showing(formatKm(filters.near.km, locale), filters.near.place ?? nearParameter(filters.near)),
     " ",
     h("a", { href: base }, t.nearClear),
   );

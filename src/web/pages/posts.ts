@@ -9,6 +9,7 @@ import {
   type Purpose,
   TERMINAL_STATUSES,
 } from "../../domain/proposal.ts";
+import type { PlaceStep } from "../../services/place-input.ts";
 import type { IncidentRefusal } from "../../services/proposals.ts";
 import { collectivePage, type PageContext, zoneOf } from "../context.ts";
 import { formatInstant } from "../format.ts";
@@ -53,6 +54,11 @@ export function PostsPage({
       {
         href: `/workspace/groups/${group.handle}/incidents`,
         text: t.incidents,
+        button: "secondary",
+      },
+      {
+        href: `/workspace/groups/${group.handle}/places`,
+        text: t.groupPlaces,
         button: "secondary",
       },
     ],
@@ -141,6 +147,7 @@ export function PostFormPage({
   incidents,
   incident,
   incidentRefused,
+  placeStep,
 }: WorkspaceView & {
   purpose: Purpose;
   heading: string;
@@ -157,6 +164,8 @@ export function PostFormPage({
   incident: string;
   /** Why the chosen incident tag was refused, to say it next to the select. */
   incidentRefused?: IncidentRefusal | undefined;
+  /** The place as understood, once the form was sent with one. */
+  placeStep?: PlaceStep | undefined;
 }) {
   const { t } = page;
   const hasProblems =
@@ -183,6 +192,8 @@ export function PostFormPage({
           today,
           idPrefix: "f-",
           contact: { label: t.privateContact, hint: t.privateContactHint, required: false },
+          // Coordinators' place field: a name, a map link or coordinates.
+          placeStep: placeStep ?? { kind: "empty" },
         }),
         h(
           "fieldset",

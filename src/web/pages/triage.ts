@@ -7,6 +7,7 @@ import type {
   IntakeRequest,
 } from "../../domain/intake.ts";
 import { deadlineDate } from "../../domain/time-zone.ts";
+import type { PlaceStep } from "../../services/place-input.ts";
 import { collectivePage, zoneOf } from "../context.ts";
 import { formatDeadline, formatInstant, formatQuantity } from "../format.ts";
 import { isLocale, LOCALE_NAMES } from "../i18n/locale.ts";
@@ -19,6 +20,8 @@ export interface TriageEdit {
   readonly id: string;
   readonly values: IntakeInput;
   readonly problems: Partial<Record<IntakeField, IntakeProblem>>;
+  /** The place as understood, to check or choose before publishing. */
+  readonly placeStep?: PlaceStep | undefined;
 }
 
 /** A request as the coordinator's publish form starts: everything but the contact. */
@@ -100,6 +103,7 @@ export function TriagePage({
             today,
             idPrefix: `p-${r.id}-`,
             contact: { label: t.privateContact, hint: t.privateContactHint, required: false },
+            placeStep: editing?.placeStep ?? { kind: "empty" },
           }),
           h("div", null, h("button", { type: "submit" }, t.publish)),
         ),

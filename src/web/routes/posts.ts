@@ -4,8 +4,9 @@ import { findIncidentByObjectId } from "../../db/incidents.repo.ts";
 import { listProposals } from "../../db/proposals.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import type { IntakeField, IntakeInput, IntakeProblem } from "../../domain/intake.ts";
-import type { Audience, Proposal, Purpose } from "../../domain/proposal.ts";
+import type { Audience, Location, Proposal, Purpose } from "../../domain/proposal.ts";
 import { collectiveZone, todayIn } from "../../domain/time-zone.ts";
+import { groupPlaceStep, type PlaceStep, placeDecision } from "../../services/place-input.ts";
 import { deleteProposal, editProposal, type IncidentRefusal } from "../../services/proposals.ts";
 import { taggableIncidents } from "../../services/workspace-incidents.ts";
 import {
@@ -42,6 +43,8 @@ interface TypedPost {
   readonly audience: Audience;
   /** An incident's object id, "" for none. */
   readonly incident: string;
+  /** The place as understood from what was typed, when the form has shown it. */
+  readonly placeStep?: PlaceStep | undefined;
 }
 
 /** A group's needs and offers: writing, editing and moving their status. */
@@ -206,15 +209,54 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     });
   });
 
+  /**
+   * The place step of a form: what the typed place was understood as. Not
+   * ready (a problem, an ambiguous name, or nothing picked yet): the form
+   * again, showing it, and nothing stored.
+   */
+  const placeOf = async (group: Group, typed: TypedPost, pick: string) => {
+    const step = await groupPlaceStep(db, group.id, typed.values.place, pick);
+    return { step, decision: placeDecision(step) };
+  };
+
   app.post("/workspace/groups/:handle/posts/new", ...guards, ...coordinators, async (c) => {
     const group = c.get("group");
     const form = newPostForm(c, group);
-    const typed = typedPost(await c.req.parseBody());
+    const body = await c.req.parseBody();
+    const typed = typedPost(body);
     const { values, audience, incident } = typed;
+    const place = await placeOf(group, typed, formField(body, "placePick"));
+    if (!place.decision.ready) {
+      const { problem } = place.decision;
+      return renderPostForm(
+        c,
+        {
+          ...form,
+          ...typed,
+          placeStep: place.step,
+          problems: problem === undefined ? {} : { place: problem },
+          incidents: await incidentChoices(group),
+        },
+        problem === undefined ? 200 : 422,
+      );
+    }
     const tag = incident === "" ? null : incident;
-    const result = await createPostFromForm(deps, group, form.purpose, values, audience, tag);
+    const result = await createPostFromForm(
+      deps,
+      group,
+      form.purpose,
+      values,
+      audience,
+      tag,
+      place.decision.location,
+    );
     if (result.ok) return c.redirect(`/workspace/groups/${group.handle}/posts?done=saved`, 303);
-    return formFailure(c, result, { ...form, ...typed, incidents: await incidentChoices(group) });
+    return formFailure(c, result, {
+      ...form,
+      ...typed,
+      placeStep: place.step,
+      incidents: await incidentChoices(group),
+    });
   });
 
   /** The route's group and its live need or offer `:id`. */
@@ -241,10 +283,33 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     const found = await coordinatedProposal(c);
     if (found === null) return notFoundPage(c, urls);
     const { group, proposal } = found;
-    const typed = typedPost(await c.req.parseBody());
+    const body = await c.req.parseBody();
+    const typed = typedPost(body);
     const { values, audience, incident } = typed;
+    // An unchanged place keeps what is stored (its coordinates too): no step.
+    let location: Location | null | undefined;
+    if (
+      values.place.trim() !== formValuesOf(proposal, collectiveZone(group, deps.timeZone)).place
+    ) {
+      const place = await placeOf(group, typed, formField(body, "placePick"));
+      if (!place.decision.ready) {
+        const { problem } = place.decision;
+        return renderPostForm(
+          c,
+          {
+            ...editPostForm(c, group, proposal),
+            ...typed,
+            placeStep: place.step,
+            problems: problem === undefined ? {} : { place: problem },
+            incidents: await incidentChoices(group, proposal),
+          },
+          problem === undefined ? 200 : 422,
+        );
+      }
+      location = place.decision.location;
+    }
     const tag = incident === "" ? null : incident;
-    const result = await editPostFromForm(deps, group, proposal, values, audience, tag);
+    const result = await editPostFromForm(deps, group, proposal, values, audience, tag, location);
     if (result.ok) return c.redirect(`/workspace/groups/${group.handle}/posts?done=saved`, 303);
     return formFailure(c, result, {
       ...editPostForm(c, group, proposal),

@@ -213,12 +213,13 @@ function readFilters(c: Context): GroupFilters {
   const purpose = c.req.query("purpose");
   const category = c.req.query("category");
   const urgency = c.req.query("urgency");
-  const { near, nearProblem } = readNearQuery(c);
+  const { near, nearProblem, nearUnknownPlace } = readNearQuery(c);
   return {
     purpose: purpose === "request" || purpose === "offer" ? purpose : undefined,
     category: category !== undefined && isCategorySlug(category) ? category : undefined,
     urgency: URGENCIES.includes(urgency as Urgency) ? (urgency as Urgency) : undefined,
     near,
     nearProblem,
+    nearUnknownPlace,
   };
 }

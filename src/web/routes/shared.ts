@@ -9,6 +9,7 @@ import type { Group } from "../../domain/group.ts";
 import { isId } from "../../domain/ids.ts";
 import { type NearQuery, parseNear } from "../../domain/near.ts";
 import type { Proposal } from "../../domain/proposal.ts";
+import { findNearPlace } from "../../services/places.ts";
 import type { InstanceUrls } from "../../urls.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
@@ -132,16 +133,18 @@ export function doneNotice(
 export function readNearQuery(c: Context): {
   near: NearQuery | undefined;
   nearProblem: string | undefined;
+  nearUnknownPlace: string | undefined;
   nearInput: { near: string; km: string };
 } {
   const given = (name: string) => {
     const value = c.req.query(name)?.trim();
     return value === undefined || value === "" ? undefined : value.slice(0, 100);
   };
-  const parsed = parseNear({ near: given("near"), km: given("km") });
+  const parsed = parseNear({ near: given("near"), km: given("km") }, findNearPlace);
   return {
     near: parsed.ok ? (parsed.near ?? undefined) : undefined,
     nearProblem: parsed.ok ? undefined : parsed.message,
+    nearUnknownPlace: parsed.ok ? undefined : parsed.unknownPlace,
     nearInput: { near: given("near") ?? "", km: given("km") ?? "" },
   };
 }

@@ -4,6 +4,7 @@ import type { Group } from "../../domain/group.ts";
 import { isId } from "../../domain/ids.ts";
 import type { IntakeInput } from "../../domain/intake.ts";
 import { collectiveZone, todayIn } from "../../domain/time-zone.ts";
+import { groupPlaceStep, placeDecision } from "../../services/place-input.ts";
 import { declineIntake, listTriageQueue, publishIntake } from "../../services/triage.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
@@ -62,11 +63,24 @@ export function registerTriagePages(app: Hono, deps: WebDeps): void {
       const values = Object.fromEntries(
         Object.keys(EMPTY_INTAKE).map((k) => [k, formField(form, k)]),
       ) as unknown as IntakeInput;
-      const result = await publishIntake(deps, group, id, values);
+      const placeStep = await groupPlaceStep(
+        deps.db,
+        group.id,
+        values.place,
+        formField(form, "placePick"),
+      );
+      const place = placeDecision(placeStep);
+      if (!place.ready) {
+        const problems = place.problem === undefined ? {} : { place: place.problem };
+        return renderTriage(c, group, { edit: { id, values, problems, placeStep } });
+      }
+      const result = await publishIntake(deps, group, id, values, place.location);
       const base = `/workspace/groups/${group.handle}/triage`;
       if (result.ok) return c.redirect(`${base}?done=published`, 303);
       if (result.reason === "invalid") {
-        return renderTriage(c, group, { edit: { id, values, problems: result.problems } });
+        return renderTriage(c, group, {
+          edit: { id, values, problems: result.problems, placeStep },
+        });
       }
       if (result.reason === "not-found") return notFoundPage(c, urls);
       return c.redirect(`${base}?done=taken`, 303);
