@@ -1,5 +1,5 @@
 import { type CategorySlug, isCategorySlug } from "./categories.ts";
-import type { Purpose, Quantity, Urgency } from "./proposal.ts";
+import type { Location, Purpose, Quantity, Urgency } from "./proposal.ts";
 import { endOfDay, parsePickedDate } from "./time-zone.ts";
 import { isUnit } from "./units.ts";
 
@@ -23,6 +23,18 @@ export interface IntakeDraft {
   readonly neededOn: Temporal.PlainDate | null;
   /** Private: how the collective can reach the person. Never published. "" when none. */
   readonly contact: string;
+}
+
+/**
+ * Where a draft is published: the place picked on the form (undefined when
+ * the form made no place step), else its typed place name, not on the map.
+ */
+export function draftLocation(
+  draft: IntakeDraft,
+  picked: Location | null | undefined,
+): Location | null {
+  if (picked !== undefined) return picked;
+  return draft.place === null ? null : { name: draft.place, latitude: null, longitude: null };
 }
 
 export interface IntakeRequest extends IntakeDraft {

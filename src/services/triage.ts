@@ -6,6 +6,7 @@ import {
 } from "../db/intake.repo.ts";
 import type { Group } from "../domain/group.ts";
 import {
+  draftLocation,
   type IntakeField,
   type IntakeInput,
   type IntakeProblem,
@@ -64,12 +65,7 @@ export async function publishIntake(
     description: draft.description,
     category: draft.category,
     quantity: draft.quantity,
-    location:
-      location !== undefined
-        ? location
-        : draft.place === null
-          ? null
-          : { name: draft.place, latitude: null, longitude: null },
+    location: draftLocation(draft, location),
     urgency: draft.urgency,
     expiresAt: draft.neededBy,
     expiresOn: draft.neededOn,

@@ -1,5 +1,6 @@
 import type { Group } from "../domain/group.ts";
 import {
+  draftLocation,
   type IntakeDraft,
   type IntakeField,
   type IntakeInput,
@@ -62,12 +63,7 @@ function toDraft(
     description: draft.description,
     category: draft.category,
     quantity: draft.quantity,
-    location:
-      location !== undefined
-        ? location
-        : draft.place === null
-          ? null
-          : { name: draft.place, latitude: null, longitude: null },
+    location: draftLocation(draft, location),
     urgency: draft.urgency,
     expiresAt: draft.neededBy,
     expiresOn: draft.neededOn,
