@@ -143,15 +143,15 @@ describe(`board and short-link indexes (${testEngine})`, () => {
     expect(localPlans[0]).not.toContain("Seq Scan");
 
     const remote = await idOf("remote_proposals", "kind = 'proposal'");
-    const { object_id } = await db
+    const { object_id, url } = await db
       .selectFrom("remote_proposals")
-      .select("object_id")
+      .select(["object_id", "url"])
       .where("id", "=", remote)
       .executeTakeFirstOrThrow();
     const remotePlans = await plansOf(async (watched) => {
       found = await findShortLinkTarget(watched, shortCodeOf(remote));
     });
-    expect(found).toEqual({ kind: "remote", url: object_id });
+    expect(found).toEqual({ kind: "remote", objectId: object_id, url });
     // Both sides asked (ours first), each through its own index.
     expect(remotePlans).toHaveLength(2);
     expect(remotePlans[1]).toContain("remote_proposals_short_code");

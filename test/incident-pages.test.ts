@@ -248,7 +248,9 @@ describe("incident board pages", () => {
       expect(page).toContain("2.4 km away");
       expect(page).toContain('name="near" type="text" inputmode="text" value="14.6,120.98"');
     }
-    const unreadable = await html(a, `${pagePath(a)}?near=north&km=5`);
+    // A place name is read as a place ("north" is North, South Carolina);
+    // one that no place has is not.
+    const unreadable = await html(a, `${pagePath(a)}?near=Qwxzplace%20Nowhere&km=5`);
     expect(unreadable).toMatch(/<p class="notice" role="status">[^<]*near/);
     expect(boardLinks(unreadable)).toHaveLength(5);
     expect(unreadable).not.toContain("km away");
