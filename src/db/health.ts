@@ -17,27 +17,36 @@ export function createDatabaseProbe(
   ping: () => Promise<unknown>,
   timeoutMs: number = DATABASE_PROBE_TIMEOUT_MS,
 ): () => Promise<boolean> {
-  let inFlight: { readonly answer: Promise<boolean>; readonly startedAt: number } | null = null;
+  let inFlight: { readonly answer: Promise<boolean>; startedAt: number; expired: boolean } | null =
+    null;
   return () => {
     const now = performance.now();
-    if (inFlight === null || now - inFlight.startedAt >= timeoutMs) {
+    // `expired` as well as the age: a timer may fire a fraction of a
+    // millisecond before performance.now() says the timeout has passed.
+    if (inFlight === null || inFlight.expired || now - inFlight.startedAt >= timeoutMs) {
       const probe = {
         answer: ping().then(
           () => true,
           () => false,
         ),
         startedAt: now,
+        expired: false,
       };
       inFlight = probe;
       void probe.answer.finally(() => {
         if (inFlight === probe) inFlight = null;
       });
     }
-    const { answer } = inFlight;
+    const current = inFlight;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
+      timer = setTimeout(() => {
+        // A caller gave up on this query: the next check sends a new one.
+        if (performance.now() - current.startedAt >= timeoutMs - 1) current.expired = true;
+        resolve(false);
+      }, timeoutMs);
     });
+    const { answer } = current;
     return Promise.race([answer, timedOut]).finally(() => clearTimeout(timer));
   };
 }
