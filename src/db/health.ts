@@ -41,8 +41,10 @@ export function createDatabaseProbe(
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => {
-        // A caller gave up on this query: the next check sends a new one.
-        if (performance.now() - current.startedAt >= timeoutMs - 1) current.expired = true;
+        // A caller gave up on this query, which it joined no earlier than
+        // the query started: it is past its timeout, and the next check
+        // sends a new one.
+        current.expired = true;
         resolve(false);
       }, timeoutMs);
     });
