@@ -1,7 +1,7 @@
 /**
  * The CPU an instance spends refusing bad inbox POSTs, through its real HTTP
  * server: Node's HTTP parser, Hono, our inbox screen and, for a bad signature,
- * Fedify's verification. Target: ≤ 0.5 ms of CPU per refusal.
+ * Fedify's verification. Target: ≤ 0.25 ms of CPU per refusal.
  *
  * Each kind of request is sent `requests` times (after a warm-up) by a client
  * in another process (bench/lib/load-client.ts); the instance's process CPU
@@ -40,7 +40,7 @@ export const DEFAULT_REFUSAL: RefusalOptions = {
   runs: 3,
   warmup: 300,
   inFlight: 8,
-  targetMs: 0.5,
+  targetMs: 0.25,
 };
 
 export interface RefusalCase {

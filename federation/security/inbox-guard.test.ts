@@ -431,6 +431,45 @@ describe("screenInboxRequest", () => {
     },
   );
 
+  it.each(SPECS)(
+    "refuses a small body that does not match its digest without judging the signer (%s)",
+    async (spec) => {
+      const template = await signed(spec);
+      const forged = JSON.stringify({ ...activity, id: "https://remote.example/activities/2" });
+      const request = withBody(template, forged, {
+        "content-length": String(Buffer.byteLength(forged)),
+      });
+      const judged: URL[][] = [];
+      const result = await screenInboxRequest(request, {
+        ...OPTIONS,
+        async judgeSigner(keyIds) {
+          judged.push(keyIds);
+          return null;
+        },
+      });
+      expectRefusal(result, 401, "digest_mismatch");
+      // The signer's verification is the dear part; a mismatch never pays it.
+      expect(judged).toEqual([]);
+    },
+  );
+
+  it("judges the signer of a large body before reading any of it", async () => {
+    const template = await signed("rfc9421");
+    const size = 512 * 1024;
+    const { stream, meter } = meteredStream(size);
+    const request = withBody(template, stream, { "content-length": String(size) });
+    const result = await screenInboxRequest(request, {
+      ...OPTIONS,
+      async judgeSigner(keyIds) {
+        expect(keyIds.map((id) => id.href)).toEqual([KEY_ID.href]);
+        return { ok: false, status: 403, error: "blocked_domain", message: "Blocked." };
+      },
+    });
+    expectRefusal(result, 403, "blocked_domain");
+    expect(meter.pulled).toBeLessThanOrEqual(64 * 1024); // at most the stream's own read-ahead
+    expect(request.bodyUsed).toBe(false);
+  });
+
   it("refuses requests other than POST", async () => {
     const request = new Request(INBOX, { method: "GET" });
     expectRefusal(await screenInboxRequest(request, OPTIONS), 400, "method_not_post");

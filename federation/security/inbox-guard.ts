@@ -41,12 +41,13 @@ export interface InboxScreenOptions {
    */
   maxJsonDepth?: number;
   /**
-   * Runs once the headers have passed, before the body is read, with the key
-   * ids the signature claims: a refusal it returns is the answer. Judging the
-   * signer (policy, a forged signature under a cached key) here spares a
-   * refused request the reading, hashing and parsing of its body.
+   * Runs once the headers have passed, with the key ids the signature
+   * claims: a refusal it returns is the answer. It runs before a large body
+   * is read (after a small one has matched its digest) and before any body is
+   * parsed, so judging the signer here (policy, a forged signature under a
+   * cached key) spares a refused request the dearer work.
    */
-  beforeBody?: (keyIds: URL[]) => Promise<InboxScreenFailure | null>;
+  judgeSigner?: (keyIds: URL[]) => Promise<InboxScreenFailure | null>;
   /**
    * This instance's host (`host[:port]` of its origin). A request whose URL
    * (built from its Host header) names another host was meant for another
@@ -82,6 +83,12 @@ export type InboxScreenResult =
   | InboxScreenFailure;
 
 const DEFAULT_MAX_JSON_DEPTH = 64;
+/**
+ * Bodies declared at most this large are read and checked against their
+ * digest before the signer is judged: hashing 64 KiB costs about 40 µs,
+ * less than one RSA verification. Real activities are a few kilobytes.
+ */
+const SMALL_BODY_BYTES = 64 * 1024;
 /** Real signature headers are a few hundred bytes; this bounds parsing work. */
 const MAX_SIGNATURE_HEADER_LENGTH = 8192;
 /** Mastodon sends one signature; Fedify one per Accept-Signature challenge. */
@@ -211,17 +218,30 @@ export async function screenInboxRequest(
   const timeProblem = checkSignatureTime(request.headers, claims, options);
   if (timeProblem !== null) return timeProblem;
 
-  const early = await options.beforeBody?.(claims.keyIds);
+  // Which comes first, the signer (an RSA verification, ~70 µs for a
+  // 4096-bit key) or the digest (reading and hashing the body): whichever is
+  // cheaper for this request. A small body declared up front costs a few
+  // microseconds to hash, so a body that does not match its digest is
+  // refused before any verification; a large or undeclared one is read only
+  // once the signer has passed.
+  const bodyFirst = declaredLength !== null && declaredLength <= SMALL_BODY_BYTES;
+  let body: Uint8Array<ArrayBuffer> | null = null;
+  if (bodyFirst) {
+    body = await readBodyUpTo(request, options.maxBodyBytes, declaredLength);
+    if (body === null) return tooLarge(options.maxBodyBytes);
+    const digestProblem = checkBodyDigest(request.headers, claims, body);
+    if (digestProblem !== null) return digestProblem;
+  }
+
+  const early = await options.judgeSigner?.(claims.keyIds);
   if (early != null) return early;
 
-  const body = await readBodyUpTo(request, options.maxBodyBytes);
-  if (body === null) return tooLarge(options.maxBodyBytes);
-
-  const digestProblem =
-    claims.digestHeader === "digest"
-      ? checkDigest(request.headers.get("digest")!, body)
-      : checkContentDigest(request.headers.get("content-digest")!, body);
-  if (digestProblem !== null) return digestProblem;
+  if (body === null) {
+    body = await readBodyUpTo(request, options.maxBodyBytes, declaredLength);
+    if (body === null) return tooLarge(options.maxBodyBytes);
+    const digestProblem = checkBodyDigest(request.headers, claims, body);
+    if (digestProblem !== null) return digestProblem;
+  }
 
   const parsed = parseJsonBody(body, options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH);
   if (!parsed.ok) return parsed;
@@ -244,6 +264,16 @@ export async function screenInboxRequest(
     json: parsed.json,
     keyIds: claims.keyIds,
   };
+}
+
+function checkBodyDigest(
+  headers: Headers,
+  claims: SignatureClaims,
+  body: Uint8Array,
+): InboxScreenFailure | null {
+  return claims.digestHeader === "digest"
+    ? checkDigest(headers.get("digest")!, body)
+    : checkContentDigest(headers.get("content-digest")!, body);
 }
 
 function tooLarge(limit: number): InboxScreenFailure {
@@ -562,7 +592,16 @@ function checkSignatureTime(
 async function readBodyUpTo(
   request: Request,
   limit: number,
+  declaredLength: number | null,
 ): Promise<Uint8Array<ArrayBuffer> | null> {
+  if (declaredLength !== null && declaredLength <= limit) {
+    // The HTTP parser stops at the declared length, so the whole body can be
+    // read at once; on the Node server this also skips building a
+    // ReadableStream and a WHATWG Request around it (a tenth of a refusal's
+    // CPU). Checked again in case the request came from elsewhere.
+    const whole = new Uint8Array(await request.arrayBuffer());
+    return whole.byteLength > limit ? null : whole;
+  }
   if (request.body === null) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array<ArrayBuffer>[] = [];

@@ -371,7 +371,7 @@ export function createFederationSecurity(deps: {
         maxBodyBytes: MAX_INBOX_BODY_BYTES,
         signatureWindow: SIGNATURE_WINDOW,
         authority: deps.config.origin.host,
-        async beforeBody(keyIds) {
+        async judgeSigner(keyIds) {
           const refusedKey = await firstRefused(keyIds, deps.policy.isAllowed);
           if (refusedKey !== null) return domainFailure(refusedKey, "inbox POST");
           early = signatures.verifyWithCachedKey(request);
