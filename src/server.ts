@@ -22,7 +22,10 @@ import type { HostLookup } from "../federation/security/outbound/address-policy.
 import type { RequestDeadlines } from "../federation/security/outbound/fetch-guard.ts";
 import { destinationOf, laneOf } from "../federation/security/outbound/queue-lanes.ts";
 import { answerUnparseableActivity } from "../federation/security/unparseable.ts";
-import { createFederationSecurity } from "../federation/security/wiring.ts";
+import {
+  createFederationSecurity,
+  type FederationSecurity,
+} from "../federation/security/wiring.ts";
 import type { Config } from "./config.ts";
 import { CachedKvStore } from "./db/cached-kv-store.ts";
 import { type DatabaseHandle, openPGlite, openPostgres } from "./db/connect.ts";
@@ -54,6 +57,9 @@ import type { Clock } from "./services/ports.ts";
 import { expireDueProposals, relayPendingActivities } from "./services/proposals.ts";
 import { relayPendingMessages } from "./services/responses.ts";
 import { type InstanceUrls, instanceUrls } from "./urls.ts";
+
+/** An inbox POST screened (verified, or its refusal), or any other request as it came. */
+type ScreenedRequest = Awaited<ReturnType<FederationSecurity["screenInbox"]>>;
 
 const logger = getLogger(["bayanihan", "server"]);
 
@@ -281,8 +287,11 @@ export async function createInstance(
     groupExists: async (handle) => (await findGroupByHandle(database.db, handle)) !== null,
   });
   let ready = false;
+  /** What `fetch` made of an inbox POST before handing it to the HTTP app. */
+  const screenedBeforeRouting = new WeakMap<Request, ScreenedRequest>();
   const federationMiddleware: MiddlewareHandler = async (c, next) => {
-    const screened = await security.screenInbox(c.req.raw, federation);
+    const screened =
+      screenedBeforeRouting.get(c.req.raw) ?? (await security.screenInbox(c.req.raw, federation));
     if (screened instanceof Response) return screened;
     let request: Request;
     if (screened instanceof Request) {
@@ -349,7 +358,20 @@ export async function createInstance(
     federation,
     // What a request leads Fedify to fetch (a follow's WebFinger lookup, …)
     // goes through this instance's federation network.
-    fetch: async (request, env) => security.runOutbound(() => app.fetch(request, env)),
+    fetch: async (request, env) =>
+      security.runOutbound(async () => {
+        // Inbox POSTs are screened before the HTTP app routes them: most of
+        // the refused ones are floods, and routing, middleware and the
+        // app's context were a tenth of a refusal's CPU (BENCHMARKS.md).
+        // Should the screen fail, the app screens again and answers the
+        // error as it answers every other.
+        if (request.method === "POST") {
+          const screened = await security.screenInbox(request, federation).catch(() => null);
+          if (screened instanceof Response) return screened;
+          if (screened !== null) screenedBeforeRouting.set(request, screened);
+        }
+        return app.fetch(request, env);
+      }),
     reconcile,
     async startWorkers() {
       // A web process only queues work; worker processes (ROLE=worker, or
