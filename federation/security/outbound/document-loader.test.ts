@@ -108,6 +108,21 @@ describe("bounded loading (private addresses allowed, as on a test machine)", ()
     expect(target.requests[0]!.headers["user-agent"]).toMatch(/Fedify/);
   });
 
+  it("refuses a document holding U+0000 or a lone surrogate, which no database can store", async () => {
+    const target = await server((req, res) => {
+      const text = req.url === "/nul" ? "Rice\\u0000" : req.url === "/surrogate" ? "\\ud800" : "ok";
+      res.writeHead(200, { "content-type": "application/activity+json" });
+      res.end(`{"id":"http://x${req.url}","type":"Note","content":"${text}"}`);
+    });
+    const load = loopbackLoader();
+    for (const path of ["/nul", "/surrogate"]) {
+      const refused = await failure(load(target.url(path)));
+      expect(refused).toBeInstanceOf(RefusedDocumentError);
+      expect(refused.message).toMatch(/U\+0000 or a lone surrogate/);
+    }
+    await expect(load(target.url("/fine"))).resolves.toMatchObject({ document: { content: "ok" } });
+  });
+
   it("accepts ld+json with a profile; plain application/json only as a JSON-LD context", async () => {
     const target = await server((req, res) =>
       sendJson(

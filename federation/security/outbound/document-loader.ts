@@ -40,6 +40,7 @@ import {
   preloadedContexts,
   type RemoteDocument,
 } from "@fedify/vocab-runtime";
+import { findUnstorableText, mayHoldUnstorableEscape } from "../../../src/domain/storable-text.ts";
 import { DisallowedUrlError, type HostLookup } from "./address-policy.ts";
 import { createOutboundNetwork } from "./fetch-guard.ts";
 
@@ -305,14 +306,21 @@ async function load(
         );
       }
       const body = await readBounded(response, current, settings.maxBytes);
+      const text = new TextDecoder().decode(body);
       let document: unknown;
       try {
-        document = JSON.parse(new TextDecoder().decode(body));
+        document = JSON.parse(text);
       } catch {
         throw new RefusedDocumentError(current, "Response is not valid JSON");
       }
       if (typeof document !== "object" || document === null) {
         throw new RefusedDocumentError(current, "Response is not a JSON object or array");
+      }
+      // Neither database can store such a string, so an object holding one
+      // would fail every time its activity was handled: refused here, once,
+      // as the inbox refuses an activity holding one.
+      if (mayHoldUnstorableEscape(text) && findUnstorableText(document) !== null) {
+        throw new RefusedDocumentError(current, "Document holds U+0000 or a lone surrogate");
       }
       return { contextUrl: null, document, documentUrl: current.href };
     }
