@@ -53,7 +53,7 @@ import { createHttpApp } from "./http/app.ts";
 import { forgetDepartedActor } from "./services/departed-actors.ts";
 import { createFederationPolicyService } from "./services/federation-policy.ts";
 import { relayPendingIncidentMessages } from "./services/incidents.ts";
-import type { Clock } from "./services/ports.ts";
+import type { Clock, KeyPairGenerator } from "./services/ports.ts";
 import { expireDueProposals, relayPendingActivities } from "./services/proposals.ts";
 import { relayPendingMessages } from "./services/responses.ts";
 import { type InstanceUrls, instanceUrls } from "./urls.ts";
@@ -164,6 +164,8 @@ export interface InstanceOptions {
    * to loopback servers). Default: the system resolver.
    */
   readonly lookup?: HostLookup;
+  /** Where new collectives' key pairs come from (tests hand out pre-made ones). */
+  readonly keys?: KeyPairGenerator;
 }
 
 /** One instance: its database, federation and HTTP handler, not yet listening. */
@@ -323,7 +325,7 @@ export async function createInstance(
     db: database.db,
     urls,
     clock,
-    keys: keyPairGenerator,
+    keys: options.keys ?? keyPairGenerator,
     publisher,
     conversations,
     adminToken: config.adminToken,

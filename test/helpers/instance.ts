@@ -3,6 +3,7 @@ import { type Config, loadConfig } from "../../src/config.ts";
 import type { DatabaseHandle } from "../../src/db/connect.ts";
 import { type InstanceOptions, type RunningServer, startServer } from "../../src/server.ts";
 import { createTestDatabase } from "./database.ts";
+import { pooledKeyPairGenerator } from "./test-keys.ts";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
 
@@ -42,6 +43,7 @@ export async function startTestInstance(
   });
   const database = await createTestDatabase();
   const server = await startServer(config, {
+    keys: pooledKeyPairGenerator,
     ...options,
     database,
     queue: { pollIntervalMs: 200, ...options.queue },

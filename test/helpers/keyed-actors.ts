@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { generateCryptoKeyPair, signRequest } from "@fedify/fedify";
+import { signRequest } from "@fedify/fedify";
+import { testKeyPair } from "./test-keys.ts";
 
 export type SignatureSpec = "rfc9421" | "draft-cavage-http-signatures-12";
 
@@ -59,7 +60,7 @@ async function pem(key: CryptoKey): Promise<string> {
 }
 
 export function newRsaKey(id: URL): Promise<ListedKey> {
-  return generateCryptoKeyPair("RSASSA-PKCS1-v1_5").then((pair) => ({ id, pair }));
+  return testKeyPair("RSASSA-PKCS1-v1_5").then((pair) => ({ id, pair }));
 }
 
 /** A server on its own loopback address; its actors count reads of their documents. */

@@ -1,13 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  createFederation,
-  type Federation,
-  generateCryptoKeyPair,
-  MemoryKvStore,
-  signRequest,
-} from "@fedify/fedify";
+import { createFederation, type Federation, MemoryKvStore, signRequest } from "@fedify/fedify";
 import { Activity, Endpoints, Follow, Person, Undo } from "@fedify/vocab";
+import { testKeyPair } from "./test-keys.ts";
 
 export interface ReceivedActivity {
   /** The activity as Fedify parsed it, after verifying its signature. */
@@ -63,10 +58,7 @@ export async function startRemoteActor(
   const received: ReceivedActivity[] = [];
   const wire: string[] = [];
   const gets: string[] = [];
-  const keys = await Promise.all([
-    generateCryptoKeyPair("RSASSA-PKCS1-v1_5"),
-    generateCryptoKeyPair("Ed25519"),
-  ]);
+  const keys = await Promise.all([testKeyPair("RSASSA-PKCS1-v1_5"), testKeyPair("Ed25519")]);
   let federation: Federation<void> | null = null;
   const documents = new Map<string, string>();
 
