@@ -1,16 +1,19 @@
 import {
   changeIntakeState,
+  declineIntakeRequest,
   findIntakeRequest,
   listIntakeRequests,
   setIntakeProposal,
 } from "../db/intake.repo.ts";
 import type { Group } from "../domain/group.ts";
 import {
+  type DeclineProblem,
   draftLocation,
   type IntakeField,
   type IntakeInput,
   type IntakeProblem,
   type IntakeRequest,
+  validateDecline,
   validateIntake,
 } from "../domain/intake.ts";
 import type { Location, Proposal } from "../domain/proposal.ts";
@@ -82,13 +85,31 @@ export async function publishIntake(
   return { ok: true, proposal: created.proposal };
 }
 
+/**
+ * Declines a waiting request with a reason from the fixed list and an
+ * optional note, both shown to the person on their private page.
+ */
 export async function declineIntake(
   deps: ProposalDeps,
   group: Group,
   intakeId: string,
-): Promise<{ ok: true } | { ok: false; reason: "not-found" | "already-triaged" }> {
+  input: { readonly reason: string; readonly note: string },
+): Promise<
+  | { ok: true }
+  | { ok: false; reason: "not-found" | "already-triaged" }
+  | { ok: false; reason: "invalid"; problems: DeclineProblem }
+> {
   const request = await findIntakeRequest(deps.db, group.id, intakeId);
   if (request === null) return { ok: false, reason: "not-found" };
-  const changed = await changeIntakeState(deps.db, request.id, "new", "declined", deps.clock());
+  if (request.state !== "new") return { ok: false, reason: "already-triaged" };
+  const checked = validateDecline(input.reason, input.note);
+  if (!checked.ok) return { ok: false, reason: "invalid", problems: checked.problems };
+  const changed = await declineIntakeRequest(
+    deps.db,
+    request.id,
+    checked.reason,
+    checked.note,
+    deps.clock(),
+  );
   return changed ? { ok: true } : { ok: false, reason: "already-triaged" };
 }

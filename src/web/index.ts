@@ -4,6 +4,7 @@ import type { WebDeps } from "./deps.ts";
 import { registerAccountPages } from "./routes/accounts.ts";
 import { registerAdminPages } from "./routes/admin.ts";
 import { registerBoardPages } from "./routes/boards.ts";
+import { registerContactWaysPages } from "./routes/contact-ways.ts";
 import { registerFollowPages } from "./routes/follows.ts";
 import { registerIncidentPages } from "./routes/incidents.ts";
 import { registerIntakePages } from "./routes/intake.ts";
@@ -34,6 +35,7 @@ export function registerWebPages(app: Hono, deps: WebDeps): void {
   registerTriagePages(app, deps);
   registerPostPages(app, deps);
   registerGroupPlacePages(app, deps);
+  registerContactWaysPages(app, deps);
   registerResponsePages(app, deps);
   registerNotificationPages(app, deps);
   registerPledgePages(app, deps);

@@ -1,16 +1,20 @@
 import { type Child, jsx as h } from "hono/jsx";
 import type { Group } from "../../domain/group.ts";
-import type {
-  IntakeField,
-  IntakeInput,
-  IntakeProblem,
-  IntakeRequest,
+import {
+  DECLINE_NOTE_MAX,
+  DECLINE_REASONS,
+  type DeclineProblem,
+  type IntakeField,
+  type IntakeInput,
+  type IntakeProblem,
+  type IntakeRequest,
 } from "../../domain/intake.ts";
 import { deadlineDate } from "../../domain/time-zone.ts";
 import type { PlaceStep } from "../../services/place-input.ts";
 import { collectivePage, zoneOf } from "../context.ts";
 import { formatDeadline, formatInstant, formatQuantity } from "../format.ts";
 import { isLocale, LOCALE_NAMES } from "../i18n/locale.ts";
+import { FormField } from "./form-field.ts";
 import { IntakeFields } from "./intake-form.ts";
 
 import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
@@ -22,6 +26,14 @@ export interface TriageEdit {
   readonly problems: Partial<Record<IntakeField, IntakeProblem>>;
   /** The place as understood, to check or choose before publishing. */
   readonly placeStep?: PlaceStep | undefined;
+}
+
+/** A decline form sent back: what was chosen and typed, and what is wrong with it. */
+export interface DeclineEdit {
+  readonly id: string;
+  readonly reason: string;
+  readonly note: string;
+  readonly problems: DeclineProblem;
 }
 
 /** A request as the coordinator's publish form starts: everything but the contact. */
@@ -49,12 +61,14 @@ export function TriagePage({
   today,
   notice,
   edit,
+  declineEdit,
 }: WorkspaceView & {
   group: Group;
   requests: readonly IntakeRequest[];
   today: Temporal.PlainDate;
   notice?: string | undefined;
   edit?: TriageEdit | undefined;
+  declineEdit?: DeclineEdit | undefined;
 }) {
   const { t, locale } = page;
   const zone = zoneOf(page, group);
@@ -108,11 +122,49 @@ export function TriagePage({
           h("div", null, h("button", { type: "submit" }, t.publish)),
         ),
       ),
+      DeclineForm(r),
+    );
+  };
+  const DeclineForm = (r: IntakeRequest): Child => {
+    const declining = declineEdit?.id === r.id ? declineEdit : undefined;
+    const problems = declining?.problems ?? {};
+    return h(
+      "details",
+      { open: declining === undefined ? undefined : true },
+      h("summary", null, t.decline),
       h(
         "form",
-        { method: "post", action: `${base}/${r.id}/decline` },
+        { method: "post", action: `${base}/${r.id}/decline`, class: "stack" },
         csrfInput(csrf),
-        h("button", { type: "submit", class: "secondary" }, t.decline),
+        FormField({
+          id: `d-${r.id}-reason`,
+          name: "reason",
+          label: t.declineReasonLabel,
+          problem: problems.reason === undefined ? undefined : t.declineReasonRequired,
+          control: (a) =>
+            h(
+              "select",
+              { ...a, required: true },
+              h("option", { value: "" }, "—"),
+              DECLINE_REASONS.map((reason) =>
+                h(
+                  "option",
+                  { value: reason, selected: declining?.reason === reason ? true : undefined },
+                  t.declineReasons[reason],
+                ),
+              ),
+            ),
+        }),
+        FormField({
+          id: `d-${r.id}-note`,
+          name: "note",
+          label: t.declineNoteLabel,
+          hint: t.declineNoteHint,
+          problem: problems.note === undefined ? undefined : t.problems["too-long"],
+          control: (a) =>
+            h("textarea", { ...a, maxlength: DECLINE_NOTE_MAX, rows: 2 }, declining?.note ?? ""),
+        }),
+        h("div", null, h("button", { type: "submit", class: "secondary" }, t.decline)),
       ),
     );
   };

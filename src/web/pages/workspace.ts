@@ -55,6 +55,9 @@ export function WorkspaceHomePage({
                 " · ",
                 h("a", { href: `/workspace/groups/${g.handle}/incidents` }, t.incidents),
                 " · ",
+                h("a", { href: `/workspace/groups/${g.handle}/contact` }, t.contactWays),
+                " · ",
+
                 NotificationsLink({ page, group: g, unread: unread.get(g.id) ?? 0 }),
               ),
             ),

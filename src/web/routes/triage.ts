@@ -9,7 +9,7 @@ import { declineIntake, listTriageQueue, publishIntake } from "../../services/tr
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { EMPTY_INTAKE } from "../pages/intake-form.ts";
-import { type TriageEdit, TriagePage } from "../pages/triage.ts";
+import { type DeclineEdit, type TriageEdit, TriagePage } from "../pages/triage.ts";
 import {
   doneNotice,
   formField,
@@ -28,7 +28,7 @@ export function registerTriagePages(app: Hono, deps: WebDeps): void {
   const renderTriage = async (
     c: Context,
     group: Group,
-    extra: { notice?: string; edit?: TriageEdit } = {},
+    extra: { notice?: string; edit?: TriageEdit; declineEdit?: DeclineEdit } = {},
   ) => {
     const requests = await listTriageQueue(deps, group);
     const today = todayIn(deps.clock(), collectiveZone(group, deps.timeZone));
@@ -37,7 +37,7 @@ export function registerTriagePages(app: Hono, deps: WebDeps): void {
       urls,
       TriagePage,
       { group, requests, today, ...extra },
-      extra.edit === undefined ? 200 : 422,
+      extra.edit === undefined && extra.declineEdit === undefined ? 200 : 422,
     );
   };
 
@@ -95,8 +95,15 @@ export function registerTriagePages(app: Hono, deps: WebDeps): void {
       const group = c.get("group");
       const id = c.req.param("id");
       if (!isId(id)) return notFoundPage(c, urls);
-      const result = await declineIntake(deps, group, id);
+      const form = await c.req.parseBody();
+      const input = { reason: formField(form, "reason"), note: formField(form, "note") };
+      const result = await declineIntake(deps, group, id, input);
       if (!result.ok && result.reason === "not-found") return notFoundPage(c, urls);
+      if (!result.ok && result.reason === "invalid") {
+        return renderTriage(c, group, {
+          declineEdit: { id, ...input, problems: result.problems },
+        });
+      }
       const base = `/workspace/groups/${group.handle}/triage`;
       return c.redirect(`${base}?done=${result.ok ? "declined" : "taken"}`, 303);
     },
