@@ -9,6 +9,7 @@ import { registerFollowPages } from "./routes/follows.ts";
 import { registerIncidentPages } from "./routes/incidents.ts";
 import { registerIntakePages } from "./routes/intake.ts";
 import { registerNotificationPages } from "./routes/notifications.ts";
+import { registerPartnerLinkPages } from "./routes/partner-links.ts";
 import { registerGroupPlacePages } from "./routes/places.ts";
 import { registerPledgePages } from "./routes/pledges.ts";
 import { registerPostPages } from "./routes/posts.ts";
@@ -36,6 +37,7 @@ export function registerWebPages(app: Hono, deps: WebDeps): void {
   registerPostPages(app, deps);
   registerGroupPlacePages(app, deps);
   registerContactWaysPages(app, deps);
+  registerPartnerLinkPages(app, deps);
   registerResponsePages(app, deps);
   registerNotificationPages(app, deps);
   registerPledgePages(app, deps);

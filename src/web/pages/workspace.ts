@@ -57,6 +57,8 @@ export function WorkspaceHomePage({
                 " · ",
                 h("a", { href: `/workspace/groups/${g.handle}/contact` }, t.contactWays),
                 " · ",
+                h("a", { href: `/workspace/groups/${g.handle}/partner-links` }, t.partnerLinks),
+                " · ",
 
                 NotificationsLink({ page, group: g, unread: unread.get(g.id) ?? 0 }),
               ),
