@@ -184,6 +184,34 @@ describe("the help request's journey", () => {
     expect(Number(count.n)).toBe(0);
   });
 
+  it("flags likely duplicates for the coordinator, with a link to the other request", async () => {
+    const send = async (fields: Record<string, string>) => {
+      await instance.database.db.deleteFrom("rate_limit_hits").execute();
+      await ask(fields);
+    };
+    await send({ title: "Diapers size 3", contact: "Tomas, 0919 555 1212" });
+    await send({ title: "Baby wipes", contact: "tomas 0919-555-1212" });
+    await send({ title: "Blankets for the cold nights", contact: "Ana, 0920 000 1111" });
+    await send({ title: "Blankets for cold nights", contact: "Jun, 0921 000 2222" });
+    await send({ title: "Drinking water", contact: "Pia, 0922 000 3333" });
+    const html = (await get("/workspace/groups/food/triage")).body;
+    const idOf = (title: string) =>
+      new RegExp(`<li id="r-([0-9a-f-]{36})"><h2>Request for help: ${title}<`).exec(html)![1]!;
+    const itemOf = (title: string) => {
+      const start = html.indexOf(`<li id="r-${idOf(title)}">`);
+      return html.slice(start, html.indexOf("<details", start));
+    };
+    expect(itemOf("Baby wipes")).toContain(`data-duplicate-of="${idOf("Diapers size 3")}"`);
+    expect(itemOf("Baby wipes")).toContain(
+      `<a href="#r-${idOf("Diapers size 3")}">of “Diapers size 3”</a> (same contact; waiting)`,
+    );
+    expect(itemOf("Diapers size 3")).toContain(`href="#r-${idOf("Baby wipes")}"`);
+    expect(itemOf("Blankets for cold nights")).toContain(
+      `<a href="#r-${idOf("Blankets for the cold nights")}">of “Blankets for the cold nights”</a> (similar text; waiting)`,
+    );
+    expect(itemOf("Drinking water")).not.toContain("data-duplicate-of");
+  });
+
   it("erases a contact the configured days after the request ended, and says when", async () => {
     await instance.database.db.deleteFrom("rate_limit_hits").execute();
     const token = await ask({ title: "To withdraw", contact: "Rosa, 0918 777 0000" });

@@ -259,6 +259,26 @@ export async function listIntakeRequests(
   return rows.map(toIntakeRequest);
 }
 
+/** A group's requests sent between two instants, in any state (at most `limit`, newest first). */
+export async function listIntakeRequestsSentBetween(
+  db: Kysely<Database>,
+  groupId: string,
+  from: Temporal.Instant,
+  to: Temporal.Instant,
+  limit: number,
+): Promise<IntakeRequest[]> {
+  const rows = await db
+    .selectFrom("intake_requests")
+    .selectAll()
+    .where("group_id", "=", groupId)
+    .where("created_at", ">=", toDate(from))
+    .where("created_at", "<=", toDate(to))
+    .orderBy("created_at", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map(toIntakeRequest);
+}
+
 /**
  * The language the public form was shown in when a person asked for (or
  * offered) what became this need or offer, or what it continues; null when

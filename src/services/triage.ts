@@ -3,6 +3,7 @@ import {
   declineIntakeRequest,
   findIntakeRequest,
   listIntakeRequests,
+  listIntakeRequestsSentBetween,
   setIntakeProposal,
 } from "../db/intake.repo.ts";
 import type { Group } from "../domain/group.ts";
@@ -16,6 +17,11 @@ import {
   validateDecline,
   validateIntake,
 } from "../domain/intake.ts";
+import {
+  DUPLICATE_WINDOW_HOURS,
+  type DuplicateReason,
+  findLikelyDuplicates,
+} from "../domain/intake-duplicates.ts";
 import type { Location, Proposal } from "../domain/proposal.ts";
 import { collectiveZone, todayIn } from "../domain/time-zone.ts";
 import { createProposal, type ProposalDeps } from "./proposals.ts";
@@ -23,6 +29,59 @@ import { createProposal, type ProposalDeps } from "./proposals.ts";
 /** The requests waiting for a coordinator of `group`, oldest first. */
 export function listTriageQueue(deps: ProposalDeps, group: Group): Promise<IntakeRequest[]> {
   return listIntakeRequests(deps.db, group.id, "new", 100);
+}
+
+/** Another request a queued one may repeat, as the triage page names it. */
+export interface DuplicateOf {
+  readonly id: string;
+  readonly title: string;
+  readonly state: IntakeRequest["state"];
+  readonly purpose: IntakeRequest["purpose"];
+  readonly proposalId: string | null;
+  readonly reasons: readonly DuplicateReason[];
+}
+
+/** Requests of the group this many: enough for a day of a busy collective. */
+const DUPLICATE_POOL = 500;
+
+/**
+ * For each queued request, the group's other requests (any state) sent
+ * within a day of it with the same contact or nearly the same text.
+ */
+export async function findTriageDuplicates(
+  deps: ProposalDeps,
+  group: Group,
+  queue: readonly IntakeRequest[],
+): Promise<Map<string, DuplicateOf[]>> {
+  const result = new Map<string, DuplicateOf[]>();
+  if (queue.length === 0) return result;
+  const times = queue.map((r) => r.createdAt.epochMilliseconds);
+  const window = { hours: DUPLICATE_WINDOW_HOURS };
+  const pool = await listIntakeRequestsSentBetween(
+    deps.db,
+    group.id,
+    Temporal.Instant.fromEpochMilliseconds(Math.min(...times)).subtract(window),
+    Temporal.Instant.fromEpochMilliseconds(Math.max(...times)).add(window),
+    DUPLICATE_POOL,
+  );
+  const byId = new Map(pool.map((r) => [r.id, r]));
+  for (const [id, flags] of findLikelyDuplicates(queue, pool)) {
+    result.set(
+      id,
+      flags.map((flag) => {
+        const other = byId.get(flag.otherId)!;
+        return {
+          id: other.id,
+          title: other.title,
+          state: other.state,
+          purpose: other.purpose,
+          proposalId: other.proposalId,
+          reasons: flag.reasons,
+        };
+      }),
+    );
+  }
+  return result;
 }
 
 export type PublishResult =

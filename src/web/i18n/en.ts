@@ -276,6 +276,12 @@ export const en = {
   partnerCreatedOn: (date: string) => `created ${date}`,
   partnerRevokedOn: (date: string) => `revoked ${date}`,
   partnerLinksFull: "The collective has as many partner links as it can keep.",
+  intakeStateShort: {
+    new: "waiting",
+    published: "published",
+    declined: "declined",
+    withdrawn: "withdrawn",
+  } satisfies Record<IntakeState, string>,
   possibleDuplicate: "Possible duplicate",
   duplicateSameContact: "same contact",
   duplicateSimilarText: "similar text",

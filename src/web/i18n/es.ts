@@ -269,6 +269,12 @@ export const es: Messages = {
   partnerCreatedOn: (date) => `creado el ${date}`,
   partnerRevokedOn: (date) => `revocado el ${date}`,
   partnerLinksFull: "El colectivo tiene tantos enlaces de socios como puede guardar.",
+  intakeStateShort: {
+    new: "en espera",
+    published: "publicado",
+    declined: "rechazado",
+    withdrawn: "retirado",
+  },
   possibleDuplicate: "Posible duplicado",
   duplicateSameContact: "mismo contacto",
   duplicateSimilarText: "texto parecido",

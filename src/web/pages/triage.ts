@@ -11,6 +11,7 @@ import {
 } from "../../domain/intake.ts";
 import { deadlineDate } from "../../domain/time-zone.ts";
 import type { PlaceStep } from "../../services/place-input.ts";
+import type { DuplicateOf } from "../../services/triage.ts";
 import { collectivePage, zoneOf } from "../context.ts";
 import { formatDeadline, formatInstant, formatQuantity } from "../format.ts";
 import { isLocale, LOCALE_NAMES } from "../i18n/locale.ts";
@@ -58,6 +59,7 @@ export function TriagePage({
   csrf,
   group,
   requests,
+  duplicates,
   today,
   notice,
   edit,
@@ -65,6 +67,8 @@ export function TriagePage({
 }: WorkspaceView & {
   group: Group;
   requests: readonly IntakeRequest[];
+  /** Per queued request, the others it may repeat. */
+  duplicates?: ReadonlyMap<string, readonly DuplicateOf[]> | undefined;
   today: Temporal.PlainDate;
   notice?: string | undefined;
   edit?: TriageEdit | undefined;
@@ -80,6 +84,7 @@ export function TriagePage({
       "li",
       { id: `r-${r.id}` },
       h("h2", null, `${r.purpose === "request" ? t.kindRequest : t.kindOffer}: ${r.title}`),
+      DuplicateNotice(duplicates?.get(r.id) ?? []),
       h("h3", null, t.fromPerson),
       h(
         "dl",
@@ -125,6 +130,35 @@ export function TriagePage({
       DeclineForm(r),
     );
   };
+  const queued = new Set(requests.map((r) => r.id));
+  const DuplicateNotice = (others: readonly DuplicateOf[]): Child =>
+    others.length === 0
+      ? null
+      : h(
+          "ul",
+          { class: "notice duplicates", "aria-label": t.possibleDuplicate },
+          others.map((other) => {
+            const why = other.reasons
+              .map((reason) =>
+                reason === "same-contact" ? t.duplicateSameContact : t.duplicateSimilarText,
+              )
+              .join(", ");
+            // Another queued request is on this page; a published one has its page.
+            const href = queued.has(other.id)
+              ? `#r-${other.id}`
+              : other.proposalId === null
+                ? null
+                : page.urls.proposalPage(other.purpose, other.proposalId).pathname;
+            const name = t.duplicateOf(other.title);
+            return h(
+              "li",
+              { "data-duplicate-of": other.id },
+              h("strong", null, `${t.possibleDuplicate} `),
+              href === null ? name : h("a", { href }, name),
+              ` (${why}; ${t.intakeStateShort[other.state]})`,
+            );
+          }),
+        );
   const DeclineForm = (r: IntakeRequest): Child => {
     const declining = declineEdit?.id === r.id ? declineEdit : undefined;
     const problems = declining?.problems ?? {};

@@ -5,7 +5,12 @@ import { isId } from "../../domain/ids.ts";
 import type { IntakeInput } from "../../domain/intake.ts";
 import { collectiveZone, todayIn } from "../../domain/time-zone.ts";
 import { groupPlaceStep, placeDecision } from "../../services/place-input.ts";
-import { declineIntake, listTriageQueue, publishIntake } from "../../services/triage.ts";
+import {
+  declineIntake,
+  findTriageDuplicates,
+  listTriageQueue,
+  publishIntake,
+} from "../../services/triage.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { EMPTY_INTAKE } from "../pages/intake-form.ts";
@@ -31,12 +36,13 @@ export function registerTriagePages(app: Hono, deps: WebDeps): void {
     extra: { notice?: string; edit?: TriageEdit; declineEdit?: DeclineEdit } = {},
   ) => {
     const requests = await listTriageQueue(deps, group);
+    const duplicates = await findTriageDuplicates(deps, group, requests);
     const today = todayIn(deps.clock(), collectiveZone(group, deps.timeZone));
     return workspaceHtml(
       c,
       urls,
       TriagePage,
-      { group, requests, today, ...extra },
+      { group, requests, duplicates, today, ...extra },
       extra.edit === undefined && extra.declineEdit === undefined ? 200 : 422,
     );
   };
