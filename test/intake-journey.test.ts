@@ -222,6 +222,17 @@ describe("the help request's journey", () => {
     );
     const withdrawn = await postForm(url(`/requests/${token}/withdraw`), {});
     expect(withdrawn.status).toBe(303);
+    // The request published earlier ends when its need is fulfilled.
+    const published = await instance.database.db
+      .selectFrom("intake_requests")
+      .select("proposal_id")
+      .where("title", "=", "Published one")
+      .executeTakeFirstOrThrow();
+    await instance.database.db
+      .updateTable("proposals")
+      .set({ status: "fulfilled", updated_at: new Date(now.epochMilliseconds) })
+      .where("id", "=", published.proposal_id!)
+      .execute();
     const scheduled = (await get(`/requests/${token}?lang=en`)).body;
     expect(scheduled).toContain('data-erasure="scheduled"');
     expect(scheduled).toContain("Your contact details will be erased on");
@@ -230,8 +241,10 @@ describe("the help request's journey", () => {
     now = now.add({ hours: 24 });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await contactOf("To withdraw")).toBe("Rosa, 0918 777 0000");
+    expect(await contactOf("Published one")).toBe("Lea, 0917 333 4444");
     now = now.add({ hours: 24, minutes: 1 });
     await expect.poll(() => contactOf("To withdraw"), { timeout: 10_000 }).toBe("");
+    expect(await contactOf("Published one")).toBe("");
     expect(await contactOf("Still waiting")).toBe("Ben, 0918 111 0000");
     const erased = (await get(`/requests/${token}`)).body;
     expect(erased).toContain('data-erasure="erased"');
