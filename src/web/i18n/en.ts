@@ -213,9 +213,6 @@ export const en = {
     "They contact you, or publish it without your contact details so that neighbours can help.",
   nextFollow: "You can see what happens, or withdraw it, at your private link below.",
   privateLink: "Your private link",
-  privateLinkHint:
-    "Save or bookmark this link now: we cannot show it again. Anyone who has it can see and withdraw your request, so share it only with people you trust.",
-  openStatus: "See your request",
   privateLinkKeep:
     "This page's address is your private link: bookmark it or write it down. Anyone who has it can see and withdraw your request, so share it only with people you trust.",
   contactPhone: "Phone",

@@ -206,9 +206,6 @@ export const es: Messages = {
     "Te contactan, o lo publican sin tus datos de contacto para que el vecindario pueda ayudar.",
   nextFollow: "Puedes ver qué pasa, o retirarlo, en tu enlace privado de abajo.",
   privateLink: "Tu enlace privado",
-  privateLinkHint:
-    "Guarda este enlace ahora: no podemos volver a mostrarlo. Quien lo tenga puede ver y retirar tu pedido; compártelo solo con personas de confianza.",
-  openStatus: "Ver tu pedido",
   privateLinkKeep:
     "La dirección de esta página es tu enlace privado: guárdala en favoritos o anótala. Quien la tenga puede ver y retirar tu pedido; compártela solo con personas de confianza.",
   contactPhone: "Teléfono",
