@@ -305,9 +305,18 @@ describe("intake without an account", () => {
     await submit({ ...form, title: "Corrected", formToken: other });
     await submit({ ...form, title: "Corrected", formToken: other });
     expect(await count()).toBe(before + 2);
+    // Two taps at once: one request, both answers lead to it.
+    const { formToken: tapped } = await openForm();
+    const [a, b] = await Promise.all([
+      submit({ ...form, title: "Tapped twice", formToken: tapped }),
+      submit({ ...form, title: "Tapped twice", formToken: tapped }),
+    ]);
+    expect(a.token).toBe(b.token);
+    expect(await count()).toBe(before + 3);
   });
 
   it("keeps the private link when the language is switched on the request's page", async () => {
+    await instance.database.db.deleteFrom("rate_limit_hits").execute();
     const { formToken } = await openForm();
     const { token } = await submit({ ...form, title: "Agua", formToken });
     const page = await (
