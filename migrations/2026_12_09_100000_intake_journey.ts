@@ -45,9 +45,15 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`CREATE INDEX intake_partner_links_group ON intake_partner_links (group_id, created_at)`.execute(
     db,
   );
+  // Which partner link a request came through, so coordinators see a
+  // link's use (and can revoke one that is abused).
+  await sql`
+    ALTER TABLE intake_requests ADD COLUMN partner_link_id text
+      REFERENCES intake_partner_links (id) ON DELETE SET NULL`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`ALTER TABLE intake_requests DROP COLUMN IF EXISTS partner_link_id`.execute(db);
   await sql`DROP TABLE IF EXISTS intake_partner_links`.execute(db);
   await sql`DROP TABLE IF EXISTS group_contact_ways`.execute(db);
   await sql`DROP INDEX IF EXISTS intake_requests_contact_kept`.execute(db);

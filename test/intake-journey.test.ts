@@ -165,6 +165,12 @@ describe("the help request's journey", () => {
       );
     }
 
+    // The coordinators see which requests came through which partner.
+    const triage = (await get("/workspace/groups/food/triage")).body;
+    const item = triage.slice(triage.indexOf("Request for help: Shelter one"));
+    expect(item.slice(0, item.indexOf("</dl>"))).toContain(
+      "<dt>Sent through partner link</dt><dd>San Roque shelter</dd>",
+    );
     const id = /<li id="pl-([0-9a-f-]{36})"/.exec(list)![1]!;
     const revoked = await post(`/workspace/groups/food/partner-links/${id}/revoke`, {
       _csrf: csrf,

@@ -377,6 +377,8 @@ export interface IntakeRequestsTable {
     "outside-area" | "cannot-provide" | "duplicate" | "other" | null
   >;
   decline_note: ColumnType<string, string | undefined, string>;
+  /** The partner link it came through, if any. */
+  partner_link_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** When the person's contact was erased (the contact is then ""). */
   contact_erased_at: ColumnType<
     Date | null,

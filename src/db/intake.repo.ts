@@ -30,6 +30,7 @@ function toIntakeRequest(row: Selectable<IntakeRequestsTable>): IntakeRequest {
     declineReason: row.decline_reason ?? null,
     declineNote: row.decline_note ?? "",
     contactErasedAt: toInstantOrNull(row.contact_erased_at ?? null),
+    partnerLinkId: row.partner_link_id ?? null,
   };
 }
 
@@ -69,6 +70,7 @@ export async function insertIntakeRequest(
       created_at: toDate(request.createdAt),
       updated_at: toDate(request.updatedAt),
       form_token_digest: formTokenDigest,
+      partner_link_id: request.partnerLinkId ?? null,
     })
     .onConflict((oc) =>
       oc.column("form_token_digest").where("form_token_digest", "is not", null).doNothing(),

@@ -82,6 +82,15 @@ export async function isLivePartnerLink(
   groupId: string,
   token: string,
 ): Promise<boolean> {
+  return (await findLivePartnerLinkId(db, groupId, token)) !== null;
+}
+
+/** The id of the group's live (not revoked) link with this token, or null. */
+export async function findLivePartnerLinkId(
+  db: Kysely<Database>,
+  groupId: string,
+  token: string,
+): Promise<string | null> {
   const row = await db
     .selectFrom("intake_partner_links")
     .select("id")
@@ -89,5 +98,5 @@ export async function isLivePartnerLink(
     .where("token", "=", token)
     .where("revoked_at", "is", null)
     .executeTakeFirst();
-  return row !== undefined;
+  return row?.id ?? null;
 }

@@ -53,6 +53,8 @@ export interface IntakeRequest extends IntakeDraft {
   readonly declineNote?: string;
   /** When the person's contact was erased (`contact` is then ""). */
   readonly contactErasedAt?: Temporal.Instant | null;
+  /** The collective's partner link it was sent through, if any. */
+  readonly partnerLinkId?: string | null;
 }
 
 /** Why a coordinator declines a request: a fixed list, so the person reads it in their language. */

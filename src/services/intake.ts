@@ -11,7 +11,7 @@ import {
   findIntakeRequestByTokenDigest,
   insertIntakeRequest,
 } from "../db/intake.repo.ts";
-import { isLivePartnerLink } from "../db/partner-links.repo.ts";
+import { findLivePartnerLinkId } from "../db/partner-links.repo.ts";
 import type { ContactWays } from "../domain/contact-ways.ts";
 import type { Group } from "../domain/group.ts";
 import { newId } from "../domain/ids.ts";
@@ -103,11 +103,11 @@ export async function submitIntake(
   const timeZone = collectiveZone(group, deps.timeZone);
   const validation = validateIntake(input, todayIn(now, timeZone), { timeZone });
   if (!validation.ok) return { ok: false, reason: "invalid", problems: validation.problems };
-  const partner =
-    meta.partnerToken !== undefined &&
-    meta.partnerToken !== "" &&
-    (await isLivePartnerLink(deps.db, group.id, meta.partnerToken));
-  if (!partner) {
+  const partnerLinkId =
+    meta.partnerToken === undefined || meta.partnerToken === ""
+      ? null
+      : await findLivePartnerLinkId(deps.db, group.id, meta.partnerToken);
+  if (partnerLinkId === null) {
     const limit = intakeRateLimit(deps.intakeLimitPerHour ?? DEFAULT_INTAKE_LIMIT_PER_HOUR);
     const decision = await consumeRateLimit(deps, limit, meta.clientKey);
     if (!decision.allowed) {
@@ -126,6 +126,7 @@ export async function submitIntake(
     proposalId: null,
     createdAt: now,
     updatedAt: now,
+    partnerLinkId,
   };
   const inserted = await insertIntakeRequest(
     deps.db,

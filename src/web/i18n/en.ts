@@ -279,6 +279,7 @@ export const en = {
     declined: "declined",
     withdrawn: "withdrawn",
   } satisfies Record<IntakeState, string>,
+  sentThrough: "Sent through partner link",
   possibleDuplicate: "Possible duplicate",
   duplicateSameContact: "same contact",
   duplicateSimilarText: "similar text",

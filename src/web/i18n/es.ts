@@ -272,6 +272,7 @@ export const es: Messages = {
     declined: "rechazado",
     withdrawn: "retirado",
   },
+  sentThrough: "Enviado por enlace de socio",
   possibleDuplicate: "Posible duplicado",
   duplicateSameContact: "mismo contacto",
   duplicateSimilarText: "texto parecido",

@@ -60,6 +60,7 @@ export function TriagePage({
   group,
   requests,
   duplicates,
+  partners,
   today,
   notice,
   edit,
@@ -69,6 +70,8 @@ export function TriagePage({
   requests: readonly IntakeRequest[];
   /** Per queued request, the others it may repeat. */
   duplicates?: ReadonlyMap<string, readonly DuplicateOf[]> | undefined;
+  /** The group's partner links' labels by id: whom a request came through. */
+  partners?: ReadonlyMap<string, string> | undefined;
   today: Temporal.PlainDate;
   notice?: string | undefined;
   edit?: TriageEdit | undefined;
@@ -104,6 +107,9 @@ export function TriagePage({
         fact(t.personContact, r.contact),
         fact(t.language, isLocale(r.language) ? LOCALE_NAMES[r.language] : r.language),
         fact(t.sentOn, formatInstant(r.createdAt, locale, zone)),
+        r.partnerLinkId == null
+          ? null
+          : fact(t.sentThrough, partners?.get(r.partnerLinkId) ?? t.partnerLinks),
       ),
       r.description === "" ? null : h("p", null, r.description),
       h(

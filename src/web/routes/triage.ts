@@ -4,6 +4,7 @@ import type { Group } from "../../domain/group.ts";
 import { isId } from "../../domain/ids.ts";
 import type { IntakeInput } from "../../domain/intake.ts";
 import { collectiveZone, todayIn } from "../../domain/time-zone.ts";
+import { listGroupPartnerLinks } from "../../services/partner-links.ts";
 import { groupPlaceStep, placeDecision } from "../../services/place-input.ts";
 import {
   declineIntake,
@@ -37,12 +38,15 @@ export function registerTriagePages(app: Hono, deps: WebDeps): void {
   ) => {
     const requests = await listTriageQueue(deps, group);
     const duplicates = await findTriageDuplicates(deps, group, requests);
+    const partners = new Map(
+      (await listGroupPartnerLinks(deps, group)).map((link) => [link.id, link.label]),
+    );
     const today = todayIn(deps.clock(), collectiveZone(group, deps.timeZone));
     return workspaceHtml(
       c,
       urls,
       TriagePage,
-      { group, requests, duplicates, today, ...extra },
+      { group, requests, duplicates, partners, today, ...extra },
       extra.edit === undefined && extra.declineEdit === undefined ? 200 : 422,
     );
   };
