@@ -17,7 +17,23 @@ describe("loadConfig", () => {
       trustProxy: false,
       mapTiles: null,
       timeZone: "UTC",
+      intakeLimitPerHour: 20,
+      contactRetentionDays: 30,
     });
+  });
+
+  it("reads the help form's per-address limit and how long contacts are kept", () => {
+    const config = loadConfig({ INTAKE_LIMIT_PER_HOUR: "200", INTAKE_CONTACT_RETENTION_DAYS: "7" });
+    expect(config.intakeLimitPerHour).toBe(200);
+    expect(config.contactRetentionDays).toBe(7);
+    for (const bad of ["0", "-1", "2.5", "lots", "100001"]) {
+      expect(() => loadConfig({ INTAKE_LIMIT_PER_HOUR: bad })).toThrow(
+        /INTAKE_LIMIT_PER_HOUR must be a whole number from 1 to 100000/,
+      );
+    }
+    expect(() => loadConfig({ INTAKE_CONTACT_RETENTION_DAYS: "0" })).toThrow(
+      /INTAKE_CONTACT_RETENTION_DAYS must be a whole number from 1 to 3650/,
+    );
   });
 
   it("reads TIME_ZONE as a canonical IANA zone and refuses one that does not exist", () => {

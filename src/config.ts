@@ -39,6 +39,10 @@ export interface Config {
   mapTiles: MapTiles | null;
   /** IANA zone pages show times in when a collective has no zone of its own. */
   timeZone: string;
+  /** Help requests accepted per client address and hour (partner links are not counted). */
+  intakeLimitPerHour: number;
+  /** Days a person's contact is kept after their request was closed, declined or withdrawn. */
+  contactRetentionDays: number;
 }
 
 /**
@@ -200,6 +204,19 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     }
   }
 
+  const positiveInteger = (name: string, fallback: number, max: number): number => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    const parsed = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isInteger(parsed) || parsed < 1 || parsed > max) {
+      problems.push(`${name} must be a whole number from 1 to ${max}, got ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    return parsed;
+  };
+  const intakeLimitPerHour = positiveInteger("INTAKE_LIMIT_PER_HOUR", 20, 100_000);
+  const contactRetentionDays = positiveInteger("INTAKE_CONTACT_RETENTION_DAYS", 30, 3650);
+
   if (problems.length > 0) throw new ConfigurationError(problems);
   return {
     port,
@@ -214,6 +231,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     trustProxy,
     mapTiles,
     timeZone,
+    intakeLimitPerHour,
+    contactRetentionDays,
   };
 }
 

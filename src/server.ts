@@ -53,6 +53,7 @@ import { createHttpApp } from "./http/app.ts";
 import { forgetDepartedActor } from "./services/departed-actors.ts";
 import { createFederationPolicyService } from "./services/federation-policy.ts";
 import { relayPendingIncidentMessages } from "./services/incidents.ts";
+import { eraseOldContacts } from "./services/intake.ts";
 import type { Clock, KeyPairGenerator } from "./services/ports.ts";
 import { expireDueProposals, relayPendingActivities } from "./services/proposals.ts";
 import { relayPendingMessages } from "./services/responses.ts";
@@ -191,6 +192,8 @@ export async function createInstance(
   await migrateToLatest(database.db, database.schema);
 
   const clock = options.clock ?? (() => Temporal.Now.instant());
+  // Instants add hours, not days: a day here is 24 hours.
+  const contactRetention = Temporal.Duration.from({ hours: config.contactRetentionDays * 24 });
   const urls = instanceUrls(config.origin);
   // Each inbox request reads the sender's actor document and key, and each
   // delivery the receiver's signature flavour: kept in memory, not re-read.
@@ -340,11 +343,19 @@ export async function createInstance(
     trustProxy: config.trustProxy,
     mapTiles: config.mapTiles,
     timeZone: config.timeZone,
+    intakeLimitPerHour: config.intakeLimitPerHour,
+    contactRetention,
   });
 
   const workers = new AbortController();
   const timers: NodeJS.Timeout[] = [];
   let queueRunning: Promise<void> | null = null;
+
+  /** The minute's sweep: needs and offers past their time, then contacts kept long enough. */
+  const expire = async () => {
+    await expireDueProposals(proposalDeps);
+    await eraseOldContacts({ db: database.db, clock }, contactRetention);
+  };
 
   async function runJob(name: string, job: () => Promise<unknown>): Promise<void> {
     try {
@@ -382,7 +393,7 @@ export async function createInstance(
         queueRunning = federation.startQueue(undefined, { signal: workers.signal });
         // Changes committed before a crash are still waiting to be federated.
         await runJob("relay", relayOutboxes);
-        await runJob("expiry", () => expireDueProposals(proposalDeps));
+        await runJob("expiry", expire);
         const housekeeping = async () => {
           const before = clock().subtract(RELAYED_CHANGES_KEPT);
           await pruneRelayed(database.db, before);
@@ -394,10 +405,7 @@ export async function createInstance(
           );
         };
         timers.push(
-          setInterval(
-            () => void runJob("expiry", () => expireDueProposals(proposalDeps)),
-            expirySweepMs,
-          ),
+          setInterval(() => void runJob("expiry", expire), expirySweepMs),
           setInterval(() => void runJob("relay", relayOutboxes), RELAY_INTERVAL_MS),
           setInterval(() => void runJob("housekeeping", housekeeping), HOUSEKEEPING_INTERVAL_MS),
           setInterval(() => void runJob("reconciliation", reconcile), reconciliation.intervalMs),

@@ -181,7 +181,10 @@ describe("coordinator workspace", () => {
         quantityAmount: "6",
         quantityUnit: "one",
       });
-      return /\/requests\/([A-Za-z0-9_-]{43})/.exec(res.body)![1]!;
+      expect(res.status).toBe(303);
+      return /^\/requests\/([A-Za-z0-9_-]{43})\?received=1$/.exec(
+        res.headers.location as string,
+      )![1]!;
     };
     const first = await ask("Formula for a baby");
     const second = await ask("Something we cannot do");
@@ -243,9 +246,27 @@ describe("coordinator workspace", () => {
     const twice = await post(`${base}/${firstId}/publish`, { ...fields, _csrf: csrf }, { cookie });
     expect(twice.headers.location).toBe(`${base}?done=taken`);
 
-    const declined = await post(`${base}/${secondId}/decline`, { _csrf: csrf }, { cookie });
+    // A reason from the list is asked for, next to its field; nothing changes without one.
+    const noReason = await post(`${base}/${secondId}/decline`, { _csrf: csrf }, { cookie });
+    expect(noReason.status).toBe(422);
+    expect(noReason.body).toContain(
+      `<p class="error" id="d-${secondId}-reason-error">Please choose a reason from the list.</p>`,
+    );
+    expect(await (await get(`/requests/${second}`)).text()).toContain('data-state="new"');
+    const declined = await post(
+      `${base}/${secondId}/decline`,
+      { _csrf: csrf, reason: "outside-area", note: "Try the parish kitchen on Rizal St." },
+      { cookie },
+    );
     expect(declined.headers.location).toBe(`${base}?done=declined`);
-    expect(await (await get(`/requests/${second}`)).text()).toContain('data-state="declined"');
+    const declinedPage = await (await get(`/requests/${second}`)).text();
+    expect(declinedPage).toContain('data-state="declined"');
+    expect(declinedPage).toContain('data-reason="outside-area"');
+    expect(declinedPage).toContain("It is outside the area the collective serves.");
+    expect(declinedPage).toContain("Try the parish kitchen on Rizal St.");
+    expect(declinedPage).toContain('<a href="/">Other collectives on this site</a>');
+    const inSpanish = await (await get(`/requests/${second}?lang=es`)).text();
+    expect(inSpanish).toContain("Está fuera de la zona que atiende el colectivo.");
     expect((await post(`/requests/${second}/withdraw`, {})).status).toBe(409);
   });
 

@@ -369,6 +369,40 @@ export interface IntakeRequestsTable {
   proposal_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** sha256 of the one-time token of the form it came from; null for older rows. */
+  form_token_digest: ColumnType<string | null, string | null | undefined, string | null>;
+  decline_reason: ColumnType<
+    "outside-area" | "cannot-provide" | "duplicate" | "other" | null,
+    "outside-area" | "cannot-provide" | "duplicate" | "other" | null | undefined,
+    "outside-area" | "cannot-provide" | "duplicate" | "other" | null
+  >;
+  decline_note: ColumnType<string, string | undefined, string>;
+  /** The partner link it came through, if any. */
+  partner_link_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When the person's contact was erased (the contact is then ""). */
+  contact_erased_at: ColumnType<
+    Date | null,
+    Date | string | null | undefined,
+    Date | string | null
+  >;
+}
+
+export interface GroupContactWaysTable {
+  group_id: string;
+  phone: string;
+  email: string;
+  address: string;
+  hours: string;
+  updated_at: Timestamp;
+}
+
+export interface IntakePartnerLinksTable {
+  id: string;
+  group_id: string;
+  label: string;
+  token: string;
+  created_at: Timestamp;
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface AccountsTable {
@@ -459,6 +493,8 @@ export interface Database {
   pending_messages: PendingMessagesTable;
   pending_incident_messages: PendingIncidentMessagesTable;
   intake_requests: IntakeRequestsTable;
+  group_contact_ways: GroupContactWaysTable;
+  intake_partner_links: IntakePartnerLinksTable;
   rate_limit_hits: RateLimitHitsTable;
   host_budgets: HostBudgetsTable;
   accounts: AccountsTable;

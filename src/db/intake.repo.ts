@@ -27,6 +27,10 @@ function toIntakeRequest(row: Selectable<IntakeRequestsTable>): IntakeRequest {
     proposalId: row.proposal_id,
     createdAt: toInstant(row.created_at),
     updatedAt: toInstant(row.updated_at),
+    declineReason: row.decline_reason ?? null,
+    declineNote: row.decline_note ?? "",
+    contactErasedAt: toInstantOrNull(row.contact_erased_at ?? null),
+    partnerLinkId: row.partner_link_id ?? null,
   };
 }
 
@@ -34,12 +38,17 @@ function trimDecimal(value: string): string {
   return value.includes(".") ? value.replace(/\.?0+$/, "") : value;
 }
 
+/**
+ * Stores a new request; false when a request from the same form (its
+ * one-time token's digest) is already stored, which is then left as it is.
+ */
 export async function insertIntakeRequest(
   db: Kysely<Database>,
   request: IntakeRequest,
   statusTokenDigest: string,
-): Promise<void> {
-  await db
+  formTokenDigest: string | null = null,
+): Promise<boolean> {
+  const result = await db
     .insertInto("intake_requests")
     .values({
       id: request.id,
@@ -60,8 +69,122 @@ export async function insertIntakeRequest(
       status_token_digest: statusTokenDigest,
       created_at: toDate(request.createdAt),
       updated_at: toDate(request.updatedAt),
+      form_token_digest: formTokenDigest,
+      partner_link_id: request.partnerLinkId ?? null,
     })
-    .execute();
+    .onConflict((oc) =>
+      oc.column("form_token_digest").where("form_token_digest", "is not", null).doNothing(),
+    )
+    .returning("id")
+    .executeTakeFirst();
+  return result !== undefined;
+}
+
+/** The request sent from the form with this one-time token (its digest), if any. */
+export async function findIntakeRequestByFormTokenDigest(
+  db: Kysely<Database>,
+  digest: string,
+): Promise<IntakeRequest | null> {
+  const row = await db
+    .selectFrom("intake_requests")
+    .selectAll()
+    .where("form_token_digest", "=", digest)
+    .executeTakeFirst();
+  return row === undefined ? null : toIntakeRequest(row);
+}
+
+/** Declines a waiting request with its reason; false if it was no longer waiting (a race). */
+export async function declineIntakeRequest(
+  db: Kysely<Database>,
+  id: string,
+  reason: NonNullable<IntakeRequest["declineReason"]>,
+  note: string,
+  at: Temporal.Instant,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("intake_requests")
+    .set({ state: "declined", decline_reason: reason, decline_note: note, updated_at: toDate(at) })
+    .where("id", "=", id)
+    .where("state", "=", "new")
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/**
+ * Erases the contact of every request that ended before `endedBefore`:
+ * declined or withdrawn then, or published as a need or offer that was
+ * fulfilled, closed or expired then (or deleted). Returns how many.
+ */
+export async function eraseEndedContacts(
+  db: Kysely<Database>,
+  endedBefore: Temporal.Instant,
+  now: Temporal.Instant,
+): Promise<number> {
+  const cutoff = toDate(endedBefore);
+  const result = await db
+    .updateTable("intake_requests")
+    .set({ contact: "", contact_erased_at: toDate(now) })
+    .where("contact_erased_at", "is", null)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("state", "in", ["declined", "withdrawn"]), eb("updated_at", "<=", cutoff)]),
+        eb.and([
+          eb("state", "=", "published"),
+          eb.or([
+            eb.exists(
+              eb
+                .selectFrom("proposals")
+                .select(eb.lit(1).as("one"))
+                .whereRef("proposals.id", "=", "intake_requests.proposal_id")
+                .where((p) =>
+                  p.or([
+                    p.and([
+                      p("proposals.status", "in", ["fulfilled", "closed", "expired"]),
+                      p("proposals.updated_at", "<=", cutoff),
+                    ]),
+                    p("proposals.deleted_at", "<=", cutoff),
+                  ]),
+                ),
+            ),
+            eb.and([
+              eb("updated_at", "<=", cutoff),
+              eb.not(
+                eb.exists(
+                  eb
+                    .selectFrom("proposals")
+                    .select(eb.lit(1).as("one"))
+                    .whereRef("proposals.id", "=", "intake_requests.proposal_id"),
+                ),
+              ),
+            ]),
+          ]),
+        ]),
+      ]),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * When the request ended, for its erasure date: the decline or withdrawal,
+ * or the end of the need or offer it was published as; null while going on.
+ */
+export async function findIntakeEnd(
+  db: Kysely<Database>,
+  request: IntakeRequest,
+): Promise<Temporal.Instant | null> {
+  if (request.state === "declined" || request.state === "withdrawn") return request.updatedAt;
+  if (request.state !== "published" || request.proposalId === null) return null;
+  const proposal = await db
+    .selectFrom("proposals")
+    .select(["status", "updated_at", "deleted_at"])
+    .where("id", "=", request.proposalId)
+    .executeTakeFirst();
+  if (proposal === undefined) return request.updatedAt;
+  if (proposal.deleted_at !== null) return toInstant(proposal.deleted_at);
+  return ["fulfilled", "closed", "expired"].includes(proposal.status)
+    ? toInstant(proposal.updated_at)
+    : null;
 }
 
 export async function findIntakeRequestByTokenDigest(
@@ -133,6 +256,26 @@ export async function listIntakeRequests(
     .where("state", "=", state)
     .orderBy("created_at")
     .orderBy("id")
+    .limit(limit)
+    .execute();
+  return rows.map(toIntakeRequest);
+}
+
+/** A group's requests sent between two instants, in any state (at most `limit`, newest first). */
+export async function listIntakeRequestsSentBetween(
+  db: Kysely<Database>,
+  groupId: string,
+  from: Temporal.Instant,
+  to: Temporal.Instant,
+  limit: number,
+): Promise<IntakeRequest[]> {
+  const rows = await db
+    .selectFrom("intake_requests")
+    .selectAll()
+    .where("group_id", "=", groupId)
+    .where("created_at", ">=", toDate(from))
+    .where("created_at", "<=", toDate(to))
+    .orderBy("created_at", "desc")
     .limit(limit)
     .execute();
   return rows.map(toIntakeRequest);

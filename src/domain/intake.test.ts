@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { canWithdraw, type IntakeInput, validateIntake } from "./intake.ts";
+import {
+  canWithdraw,
+  contactErasure,
+  type IntakeInput,
+  validateDecline,
+  validateIntake,
+} from "./intake.ts";
 
 const today = Temporal.PlainDate.from("2026-11-28");
 const input = (over: Partial<IntakeInput> = {}): IntakeInput => ({
@@ -95,5 +101,37 @@ describe("intake validation", () => {
     expect(canWithdraw("new")).toBe(true);
     expect(canWithdraw("published")).toBe(false);
     expect(canWithdraw("declined")).toBe(false);
+  });
+});
+
+describe("declining and erasing", () => {
+  it("takes a reason from the list and a short note", () => {
+    expect(validateDecline("outside-area", "  Try the parish.  ")).toEqual({
+      ok: true,
+      reason: "outside-area",
+      note: "Try the parish.",
+    });
+    expect(validateDecline("", "")).toEqual({ ok: false, problems: { reason: "required" } });
+    expect(validateDecline("because", "x".repeat(501))).toEqual({
+      ok: false,
+      problems: { reason: "required", note: "too-long" },
+    });
+  });
+
+  it("erases the contact the retention after the request ended", () => {
+    const ended = Temporal.Instant.from("2026-12-09T10:00:00Z");
+    const retention = Temporal.Duration.from({ hours: 30 * 24 });
+    expect(contactErasure({ contactErasedAt: null }, null, retention)).toEqual({
+      kind: "kept-while-open",
+    });
+    expect(contactErasure({ contactErasedAt: null }, ended, retention)).toEqual({
+      kind: "scheduled",
+      at: Temporal.Instant.from("2027-01-08T10:00:00Z"),
+    });
+    const erased = Temporal.Instant.from("2027-01-08T10:01:00Z");
+    expect(contactErasure({ contactErasedAt: erased }, ended, retention)).toEqual({
+      kind: "erased",
+      at: erased,
+    });
   });
 });

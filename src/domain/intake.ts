@@ -47,6 +47,57 @@ export interface IntakeRequest extends IntakeDraft {
   readonly proposalId: string | null;
   readonly createdAt: Temporal.Instant;
   readonly updatedAt: Temporal.Instant;
+  /** Why a coordinator declined it; null unless declined (or declined before reasons were kept). */
+  readonly declineReason?: DeclineReason | null;
+  /** What the coordinator added to the reason; "" when nothing. */
+  readonly declineNote?: string;
+  /** When the person's contact was erased (`contact` is then ""). */
+  readonly contactErasedAt?: Temporal.Instant | null;
+  /** The collective's partner link it was sent through, if any. */
+  readonly partnerLinkId?: string | null;
+}
+
+/** Why a coordinator declines a request: a fixed list, so the person reads it in their language. */
+export const DECLINE_REASONS = ["outside-area", "cannot-provide", "duplicate", "other"] as const;
+export type DeclineReason = (typeof DECLINE_REASONS)[number];
+export const DECLINE_NOTE_MAX = 500;
+
+export type DeclineProblem = { readonly reason?: "required"; readonly note?: "too-long" };
+
+/** The coordinator's decline form: a reason from the list, an optional note. */
+export function validateDecline(
+  reason: string,
+  note: string,
+):
+  | { readonly ok: true; readonly reason: DeclineReason; readonly note: string }
+  | { readonly ok: false; readonly problems: DeclineProblem } {
+  const trimmed = note.trim();
+  const known = (DECLINE_REASONS as readonly string[]).includes(reason);
+  const problems: { reason?: "required"; note?: "too-long" } = {};
+  if (!known) problems.reason = "required";
+  if (trimmed.length > DECLINE_NOTE_MAX) problems.note = "too-long";
+  if (problems.reason !== undefined || problems.note !== undefined) return { ok: false, problems };
+  return { ok: true, reason: reason as DeclineReason, note: trimmed };
+}
+
+/**
+ * When the person's contact is (or was) erased: `retention` after the
+ * request ended — declined, withdrawn, or its published need or offer
+ * closed. `endedAt` is that moment, null while it is still going.
+ */
+export type ContactErasure =
+  | { readonly kind: "erased"; readonly at: Temporal.Instant }
+  | { readonly kind: "scheduled"; readonly at: Temporal.Instant }
+  | { readonly kind: "kept-while-open" };
+
+export function contactErasure(
+  request: Pick<IntakeRequest, "contactErasedAt">,
+  endedAt: Temporal.Instant | null,
+  retention: Temporal.Duration,
+): ContactErasure {
+  if (request.contactErasedAt != null) return { kind: "erased", at: request.contactErasedAt };
+  if (endedAt === null) return { kind: "kept-while-open" };
+  return { kind: "scheduled", at: endedAt.add(retention) };
 }
 
 /** The form's fields as typed, before validation (every value a string). */

@@ -40,6 +40,10 @@ export interface HttpDeps extends ApiDeps {
   readonly trustProxy: boolean;
   /** The map tile server pages may load images from (MAP_TILE_URL), or null. */
   readonly mapTiles: { readonly template: string; readonly attribution: string } | null;
+  /** Help requests accepted per client address and hour (INTAKE_LIMIT_PER_HOUR). */
+  readonly intakeLimitPerHour?: number;
+  /** How long a person's contact is kept after their request ended. */
+  readonly contactRetention?: Temporal.Duration;
 }
 
 export function createHttpApp(deps: HttpDeps): OpenAPIHono {

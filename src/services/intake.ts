@@ -1,12 +1,18 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
+import { findContactWays } from "../db/contact-ways.repo.ts";
 import type { Database } from "../db/database.ts";
 import { findGroupById } from "../db/groups.repo.ts";
 import {
   changeIntakeState,
+  eraseEndedContacts,
+  findIntakeEnd,
+  findIntakeRequestByFormTokenDigest,
   findIntakeRequestByTokenDigest,
   insertIntakeRequest,
 } from "../db/intake.repo.ts";
+import { findLivePartnerLinkId } from "../db/partner-links.repo.ts";
+import type { ContactWays } from "../domain/contact-ways.ts";
 import type { Group } from "../domain/group.ts";
 import { newId } from "../domain/ids.ts";
 import {
@@ -28,17 +34,34 @@ import { consumeRateLimit, type RateLimit } from "./rate-limit.ts";
  * centre's connection, and a person in a crisis must never be turned away by
  * a number; it stops floods, not people.
  */
-export const INTAKE_RATE_LIMIT: RateLimit = { name: "intake", limit: 20, windowSeconds: 3600 };
+export const DEFAULT_INTAKE_LIMIT_PER_HOUR = 20;
+
+export function intakeRateLimit(perHour: number): RateLimit {
+  return { name: "intake", limit: perHour, windowSeconds: 3600 };
+}
+
+export const INTAKE_RATE_LIMIT: RateLimit = intakeRateLimit(DEFAULT_INTAKE_LIMIT_PER_HOUR);
+
+/** How long a person's contact is kept after their request ended, by default. */
+export const DEFAULT_CONTACT_RETENTION_DAYS = 30;
 
 export interface IntakeDeps {
   readonly db: Kysely<Database>;
   readonly clock: Clock;
   /** The instance's zone (TIME_ZONE), for collectives without one; absent: UTC. */
   readonly timeZone?: string;
+  /** Accepted submissions per client address and hour (INTAKE_LIMIT_PER_HOUR); absent: 20. */
+  readonly intakeLimitPerHour?: number;
 }
 
 export type SubmitResult =
-  | { readonly ok: true; readonly request: IntakeRequest; readonly statusToken: string }
+  | {
+      readonly ok: true;
+      readonly request: IntakeRequest;
+      readonly statusToken: string;
+      /** The same form was sent before: `request` is that first one, nothing new was stored. */
+      readonly duplicate: boolean;
+    }
   | {
       readonly ok: false;
       readonly reason: "invalid";
@@ -56,17 +79,43 @@ export async function submitIntake(
   group: Group,
   purpose: Purpose,
   input: IntakeInput,
-  meta: { readonly language: string; readonly clientKey: string },
+  meta: {
+    readonly language: string;
+    readonly clientKey: string;
+    /** The form's one-time token (newFormToken); absent or malformed: no duplicate check. */
+    readonly formToken?: string | undefined;
+    /** A partner link's token: a live one of the group skips the per-address limit. */
+    readonly partnerToken?: string | undefined;
+  },
 ): Promise<SubmitResult> {
+  const formToken =
+    meta.formToken !== undefined && TOKEN_PATTERN.test(meta.formToken) ? meta.formToken : null;
+  const formDigest = formToken === null ? null : digestFormToken(formToken);
+  if (formToken !== null && formDigest !== null) {
+    // A reload, a double tap, the back button: the same form leads to the
+    // request it already made, whatever its fields say now.
+    const first = await findIntakeRequestByFormTokenDigest(deps.db, formDigest);
+    if (first !== null) {
+      return { ok: true, request: first, statusToken: statusTokenFor(formToken), duplicate: true };
+    }
+  }
   const now = deps.clock();
   const timeZone = collectiveZone(group, deps.timeZone);
   const validation = validateIntake(input, todayIn(now, timeZone), { timeZone });
   if (!validation.ok) return { ok: false, reason: "invalid", problems: validation.problems };
-  const decision = await consumeRateLimit(deps, INTAKE_RATE_LIMIT, meta.clientKey);
-  if (!decision.allowed) {
-    return { ok: false, reason: "rate-limited", retryAfterSeconds: decision.retryAfterSeconds };
+  const partnerLinkId =
+    meta.partnerToken === undefined || meta.partnerToken === ""
+      ? null
+      : await findLivePartnerLinkId(deps.db, group.id, meta.partnerToken);
+  if (partnerLinkId === null) {
+    const limit = intakeRateLimit(deps.intakeLimitPerHour ?? DEFAULT_INTAKE_LIMIT_PER_HOUR);
+    const decision = await consumeRateLimit(deps, limit, meta.clientKey);
+    if (!decision.allowed) {
+      return { ok: false, reason: "rate-limited", retryAfterSeconds: decision.retryAfterSeconds };
+    }
   }
-  const statusToken = randomBytes(32).toString("base64url");
+  const statusToken =
+    formToken === null ? randomBytes(32).toString("base64url") : statusTokenFor(formToken);
   const request: IntakeRequest = {
     id: newId(now.epochMilliseconds),
     groupId: group.id,
@@ -77,15 +126,79 @@ export async function submitIntake(
     proposalId: null,
     createdAt: now,
     updatedAt: now,
+    partnerLinkId,
   };
-  await insertIntakeRequest(deps.db, request, digestStatusToken(statusToken));
-  return { ok: true, request, statusToken };
+  const inserted = await insertIntakeRequest(
+    deps.db,
+    request,
+    digestStatusToken(statusToken),
+    formDigest,
+  );
+  if (!inserted && formDigest !== null) {
+    // Two submissions of one form at once: the other one was stored first.
+    const first = await findIntakeRequestByFormTokenDigest(deps.db, formDigest);
+    if (first !== null) return { ok: true, request: first, statusToken, duplicate: true };
+  }
+  return { ok: true, request, statusToken, duplicate: false };
 }
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
+/** A new one-time token for a form: sending the form twice makes one request. */
+export function newFormToken(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+function digestFormToken(token: string): string {
+  return createHash("sha256").update(`form:${token}`).digest("hex");
+}
+
+/**
+ * The private link's token of the request a form made: derived from the
+ * form's token, so sending the form again can lead to the same page while
+ * only digests are stored.
+ */
+function statusTokenFor(formToken: string): string {
+  return createHmac("sha256", formToken).update("request-status").digest("base64url");
+}
+
 export function digestStatusToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
+}
+
+/** Everything the private status page shows. */
+export interface RequestStatus {
+  readonly request: IntakeRequest;
+  readonly group: Group;
+  /** How the public can reach the collective (all "" when it published none). */
+  readonly contactWays: ContactWays;
+  /** When the request ended (declined, withdrawn, its need closed); null while going on. */
+  readonly endedAt: Temporal.Instant | null;
+}
+
+export async function findRequestStatus(
+  db: Kysely<Database>,
+  token: string,
+): Promise<RequestStatus | null> {
+  const found = await findIntakeByToken(db, token);
+  if (found === null) return null;
+  const [contactWays, endedAt] = await Promise.all([
+    findContactWays(db, found.group.id),
+    findIntakeEnd(db, found.request),
+  ]);
+  return { ...found, contactWays, endedAt };
+}
+
+/**
+ * Erases the contact of every request that ended more than `retention`
+ * ago; the periodic job runs it with the expiry sweep.
+ */
+export function eraseOldContacts(
+  deps: { readonly db: Kysely<Database>; readonly clock: Clock },
+  retention: Temporal.Duration,
+): Promise<number> {
+  const now = deps.clock();
+  return eraseEndedContacts(deps.db, now.subtract(retention), now);
 }
 
 /** The request behind a private link, with its group; null for an unknown or malformed token. */

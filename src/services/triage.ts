@@ -1,18 +1,27 @@
 import {
   changeIntakeState,
+  declineIntakeRequest,
   findIntakeRequest,
   listIntakeRequests,
+  listIntakeRequestsSentBetween,
   setIntakeProposal,
 } from "../db/intake.repo.ts";
 import type { Group } from "../domain/group.ts";
 import {
+  type DeclineProblem,
   draftLocation,
   type IntakeField,
   type IntakeInput,
   type IntakeProblem,
   type IntakeRequest,
+  validateDecline,
   validateIntake,
 } from "../domain/intake.ts";
+import {
+  DUPLICATE_WINDOW_HOURS,
+  type DuplicateReason,
+  findLikelyDuplicates,
+} from "../domain/intake-duplicates.ts";
 import type { Location, Proposal } from "../domain/proposal.ts";
 import { collectiveZone, todayIn } from "../domain/time-zone.ts";
 import { createProposal, type ProposalDeps } from "./proposals.ts";
@@ -20,6 +29,59 @@ import { createProposal, type ProposalDeps } from "./proposals.ts";
 /** The requests waiting for a coordinator of `group`, oldest first. */
 export function listTriageQueue(deps: ProposalDeps, group: Group): Promise<IntakeRequest[]> {
   return listIntakeRequests(deps.db, group.id, "new", 100);
+}
+
+/** Another request a queued one may repeat, as the triage page names it. */
+export interface DuplicateOf {
+  readonly id: string;
+  readonly title: string;
+  readonly state: IntakeRequest["state"];
+  readonly purpose: IntakeRequest["purpose"];
+  readonly proposalId: string | null;
+  readonly reasons: readonly DuplicateReason[];
+}
+
+/** Requests of the group this many: enough for a day of a busy collective. */
+const DUPLICATE_POOL = 500;
+
+/**
+ * For each queued request, the group's other requests (any state) sent
+ * within a day of it with the same contact or nearly the same text.
+ */
+export async function findTriageDuplicates(
+  deps: ProposalDeps,
+  group: Group,
+  queue: readonly IntakeRequest[],
+): Promise<Map<string, DuplicateOf[]>> {
+  const result = new Map<string, DuplicateOf[]>();
+  if (queue.length === 0) return result;
+  const times = queue.map((r) => r.createdAt.epochMilliseconds);
+  const window = { hours: DUPLICATE_WINDOW_HOURS };
+  const pool = await listIntakeRequestsSentBetween(
+    deps.db,
+    group.id,
+    Temporal.Instant.fromEpochMilliseconds(Math.min(...times)).subtract(window),
+    Temporal.Instant.fromEpochMilliseconds(Math.max(...times)).add(window),
+    DUPLICATE_POOL,
+  );
+  const byId = new Map(pool.map((r) => [r.id, r]));
+  for (const [id, flags] of findLikelyDuplicates(queue, pool)) {
+    result.set(
+      id,
+      flags.map((flag) => {
+        const other = byId.get(flag.otherId)!;
+        return {
+          id: other.id,
+          title: other.title,
+          state: other.state,
+          purpose: other.purpose,
+          proposalId: other.proposalId,
+          reasons: flag.reasons,
+        };
+      }),
+    );
+  }
+  return result;
 }
 
 export type PublishResult =
@@ -82,13 +144,31 @@ export async function publishIntake(
   return { ok: true, proposal: created.proposal };
 }
 
+/**
+ * Declines a waiting request with a reason from the fixed list and an
+ * optional note, both shown to the person on their private page.
+ */
 export async function declineIntake(
   deps: ProposalDeps,
   group: Group,
   intakeId: string,
-): Promise<{ ok: true } | { ok: false; reason: "not-found" | "already-triaged" }> {
+  input: { readonly reason: string; readonly note: string },
+): Promise<
+  | { ok: true }
+  | { ok: false; reason: "not-found" | "already-triaged" }
+  | { ok: false; reason: "invalid"; problems: DeclineProblem }
+> {
   const request = await findIntakeRequest(deps.db, group.id, intakeId);
   if (request === null) return { ok: false, reason: "not-found" };
-  const changed = await changeIntakeState(deps.db, request.id, "new", "declined", deps.clock());
+  if (request.state !== "new") return { ok: false, reason: "already-triaged" };
+  const checked = validateDecline(input.reason, input.note);
+  if (!checked.ok) return { ok: false, reason: "invalid", problems: checked.problems };
+  const changed = await declineIntakeRequest(
+    deps.db,
+    request.id,
+    checked.reason,
+    checked.note,
+    deps.clock(),
+  );
   return changed ? { ok: true } : { ok: false, reason: "already-triaged" };
 }

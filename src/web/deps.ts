@@ -37,6 +37,10 @@ export interface WebDeps {
   readonly trustProxy: boolean;
   /** The instance's IANA zone (TIME_ZONE): pages not tied to a collective show times in it. */
   readonly timeZone: string;
+  /** Help requests accepted per client address and hour (INTAKE_LIMIT_PER_HOUR). */
+  readonly intakeLimitPerHour?: number;
+  /** How long a person's contact is kept after their request ended (INTAKE_CONTACT_RETENTION_DAYS). */
+  readonly contactRetention?: Temporal.Duration;
   /** Background tiles for board maps (MAP_TILE_URL), or null: markers on a plain background. */
   readonly mapTiles: { readonly template: string; readonly attribution: string } | null;
 }

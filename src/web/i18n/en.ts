@@ -1,5 +1,6 @@
 import type { CategorySlug } from "../../domain/categories.ts";
-import type { IntakeProblem, IntakeState } from "../../domain/intake.ts";
+import type { ContactWayProblem } from "../../domain/contact-ways.ts";
+import type { DeclineReason, IntakeProblem, IntakeState } from "../../domain/intake.ts";
 import type { ProposalStatus, Urgency } from "../../domain/proposal.ts";
 import type { Unit } from "../../domain/units.ts";
 
@@ -212,9 +213,77 @@ export const en = {
     "They contact you, or publish it without your contact details so that neighbours can help.",
   nextFollow: "You can see what happens, or withdraw it, at your private link below.",
   privateLink: "Your private link",
-  privateLinkHint:
-    "Save or bookmark this link now: we cannot show it again. Anyone who has it can see and withdraw your request, so share it only with people you trust.",
-  openStatus: "See your request",
+  privateLinkKeep:
+    "This page's address is your private link: bookmark it or write it down. Anyone who has it can see and withdraw your request, so share it only with people you trust.",
+  contactPhone: "Phone",
+  contactEmail: "Email",
+  contactAddress: "Address",
+  contactHours: "Hours",
+  contactTheCollective: (group: string) => `How to reach ${group}`,
+  noContactWays:
+    "The collective has not published a phone, email or address yet. Keep this page: they will reach you at the contact you gave.",
+  declinedWhy: "Why it was declined",
+  declineReasons: {
+    "outside-area": "It is outside the area the collective serves.",
+    "cannot-provide": "The collective cannot provide this.",
+    duplicate: "It repeats a request the collective already has.",
+    other: "Another reason.",
+  } satisfies Record<DeclineReason, string>,
+  declineReasonNone: "The collective did not say why.",
+  whereElse: "Where else to turn",
+  whereElseIntro:
+    "You can ask the collective what else it can do, or ask another collective on this site.",
+  otherCollectives: "Other collectives on this site",
+  contactErasedValue: "(erased)",
+  contactErased: (date: string) => `Your contact details were erased on ${date}.`,
+  contactErasedOn: (date: string) => `Your contact details will be erased on ${date}.`,
+  contactKeptWhileOpen: (days: number) =>
+    `Your contact details are kept while this is open, and erased ${days} days after it is closed, declined or withdrawn.`,
+  declineReasonLabel: "Why decline?",
+  declineReasonRequired: "Please choose a reason from the list.",
+  declineNoteLabel: "A note for the person (optional)",
+  declineNoteHint: "They read it on their private page, for example where else to ask.",
+  contactWays: "Contact ways",
+  contactWaysHeading: (group: string) => `How the public reaches ${group}`,
+  contactWaysIntro:
+    "Shown on the collective's public page and to people who asked for help, wherever a page says to contact the collective. Leave a field empty to hide it.",
+  contactWaysSaved: "Contact ways saved.",
+  saveContactWays: "Save contact ways",
+  contactPhoneHint: "Digits, spaces and + ( ) - . / only, for example +63 917 555 0101.",
+  contactEmailHint: "For example help@collective.example.",
+  contactAddressHint: "Where people can come, on one or more lines.",
+  contactHoursHint: "For example: Mon–Sat 8:00–17:00.",
+  contactWayProblems: {
+    "too-long": "This is too long; please shorten it.",
+    "invalid-email": "Write an email address such as help@collective.example.",
+    "invalid-phone": "Write a phone number with digits, spaces and + ( ) - . / only.",
+  } satisfies Record<ContactWayProblem, string>,
+  partnerLinks: "Partner links",
+  partnerLinksHeading: (group: string) => `Partner links of ${group}`,
+  partnerLinksIntro:
+    "A link to the help form for a partner (a shelter, a clinic) where many people share one connection: requests sent through it are not counted against the per-connection limit. Revoke a link as soon as it leaks or the partnership ends.",
+  partnerLinksEmpty: "No partner links yet.",
+  partnerLabel: "Partner",
+  partnerLabelHint: "Who the link is for, for example: San Roque evacuation centre.",
+  createPartnerLink: "Create a partner link",
+  partnerLinkCreated: "Partner link created.",
+  partnerLinkRevoked: "Partner link revoked.",
+  revokePartnerLink: (label: string) => `Revoke the link of ${label}`,
+  revoke: "Revoke",
+  partnerCreatedOn: (date: string) => `created ${date}`,
+  partnerRevokedOn: (date: string) => `revoked ${date}`,
+  partnerLinksFull: "The collective has as many partner links as it can keep.",
+  intakeStateShort: {
+    new: "waiting",
+    published: "published",
+    declined: "declined",
+    withdrawn: "withdrawn",
+  } satisfies Record<IntakeState, string>,
+  sentThrough: "Sent through partner link",
+  possibleDuplicate: "Possible duplicate",
+  duplicateSameContact: "same contact",
+  duplicateSimilarText: "similar text",
+  duplicateOf: (title: string) => `of “${title}”`,
   statusHeadingRequest: (group: string) => `Your request to ${group}`,
   statusHeadingOffer: (group: string) => `Your offer to ${group}`,
   state: "State",

@@ -1,5 +1,6 @@
 import { jsx as h } from "hono/jsx";
 import { CATEGORY_SLUGS, type CategorySlug } from "../../domain/categories.ts";
+import { type ContactWays, hasContactWays } from "../../domain/contact-ways.ts";
 import type { Group } from "../../domain/group.ts";
 import { sharedLocation } from "../../domain/location.ts";
 import type { NearQuery } from "../../domain/near.ts";
@@ -7,6 +8,7 @@ import type { Proposal, Purpose, Urgency } from "../../domain/proposal.ts";
 import { collectivePage, type PageContext } from "../context.ts";
 import { Layout } from "../layout.ts";
 import { BoardMap, type MapMarker, type MapTiles } from "./board-map.ts";
+import { ContactWaysList } from "./contact-ways.ts";
 import { NearNotice, nearParameter } from "./near-notice.ts";
 import { ProposalList } from "./proposal-list.ts";
 
@@ -45,6 +47,8 @@ export interface GroupPageProps {
   readonly follow?: { readonly account: string; readonly error: string } | undefined;
   /** Background tiles for the map, or null for a plain background. */
   readonly mapTiles: MapTiles | null;
+  /** How the public reaches the collective, as its coordinators published it. */
+  readonly contactWays?: ContactWays | undefined;
 }
 
 export function GroupPage({
@@ -55,6 +59,7 @@ export function GroupPage({
   offers,
   follow,
   mapTiles,
+  contactWays,
 }: GroupPageProps) {
   const { t, urls } = page;
   const base = urls.group(group.handle).pathname;
@@ -85,6 +90,14 @@ export function GroupPage({
         h("a", { class: "button secondary", href: `${base}/offer` }, t.offerHelp),
         h("a", { class: "button secondary", href: `${base}/print` }, t.printView),
       ),
+      contactWays === undefined || !hasContactWays(contactWays)
+        ? null
+        : h(
+            "section",
+            { "aria-labelledby": "contact-ways" },
+            h("h2", { id: "contact-ways" }, t.contactTheCollective(group.name)),
+            ContactWaysList({ page, ways: contactWays }),
+          ),
       h(
         "p",
         { class: "no-print" },

@@ -19,6 +19,10 @@ import { URGENCIES } from "./group.ts";
 
 /** The hidden field that people never see and form-filling robots do. */
 export const HONEYPOT_FIELD = "website";
+/** The form's one-time token: sending the same form twice makes one request. */
+export const FORM_TOKEN_FIELD = "formToken";
+/** A partner link's token, carried from the link into the form. */
+export const PARTNER_FIELD = "partner";
 
 export const EMPTY_INTAKE: IntakeInput = {
   title: "",
@@ -42,6 +46,10 @@ export interface IntakeFormProps {
   readonly formError?: string | undefined;
   /** Today's date, the earliest a "needed by" may be. */
   readonly today: Temporal.PlainDate;
+  /** This form's one-time token. */
+  readonly formToken: string;
+  /** The partner link it was opened through, or null. */
+  readonly partner: string | null;
 }
 
 /** The request's fields, shared by the public form and the coordinators' publish form. */
@@ -188,7 +196,7 @@ export function IntakeFields(props: {
  * done in under a minute on a phone.
  */
 export function IntakeFormPage(props: IntakeFormProps) {
-  const { page, group, purpose, values, problems, formError, today } = props;
+  const { page, group, purpose, values, problems, formError, today, formToken, partner } = props;
   const { t } = page;
   const isRequest = purpose === "request";
   const heading = isRequest ? t.askHeading(group.name) : t.offerHeading(group.name);
@@ -214,6 +222,10 @@ export function IntakeFormPage(props: IntakeFormProps) {
           class: "stack",
           "accept-charset": "utf-8",
         },
+        h("input", { type: "hidden", name: FORM_TOKEN_FIELD, value: formToken }),
+        partner === null
+          ? null
+          : h("input", { type: "hidden", name: PARTNER_FIELD, value: partner }),
         IntakeFields({
           page: collectivePage(page, group),
           purpose,

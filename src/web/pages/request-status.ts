@@ -1,29 +1,60 @@
 import { jsx as h } from "hono/jsx";
+import type { ContactWays } from "../../domain/contact-ways.ts";
+import { hasContactWays } from "../../domain/contact-ways.ts";
 import type { Group } from "../../domain/group.ts";
-import { canWithdraw, type IntakeRequest } from "../../domain/intake.ts";
+import { canWithdraw, contactErasure, type IntakeRequest } from "../../domain/intake.ts";
 import { type PageContext, zoneOf } from "../context.ts";
 import { formatDeadline, formatInstant, formatQuantity } from "../format.ts";
 import { Layout } from "../layout.ts";
+import { ContactWaysList } from "./contact-ways.ts";
 
-/** The private status page behind `/requests/{token}`: state, what was sent, withdraw. */
+/**
+ * The private status page behind `/requests/{token}`: the request's own
+ * page, where the form leads once it was sent. It shows the state, the
+ * private link (the address of this very page, so switching language keeps
+ * it), what was sent, why it was declined and where else to turn, how to
+ * reach the collective, when the contact is erased, and the withdraw button.
+ */
 export function RequestStatusPage({
   page,
   group,
   request: r,
   token,
+  contactWays,
+  endedAt,
+  retention,
+  received,
   problem,
 }: {
   page: PageContext;
   group: Group;
   request: IntakeRequest;
   token: string;
+  contactWays: ContactWays;
+  endedAt: Temporal.Instant | null;
+  retention: Temporal.Duration;
+  /** Just sent: say so, and what happens next. */
+  received: boolean;
   problem?: string | undefined;
 }) {
-  const { t, locale } = page;
+  const { t, locale, urls } = page;
   const zone = zoneOf(page, group);
-  const heading =
-    r.purpose === "request" ? t.statusHeadingRequest(group.name) : t.statusHeadingOffer(group.name);
+  const heading = received
+    ? r.purpose === "request"
+      ? t.receivedRequest
+      : t.receivedOffer
+    : r.purpose === "request"
+      ? t.statusHeadingRequest(group.name)
+      : t.statusHeadingOffer(group.name);
   const fact = (term: string, value: string) => [h("dt", null, term), h("dd", null, value)];
+  const statusUrl = urls.requestStatusPage(token);
+  const erasure = contactErasure(r, endedAt, retention);
+  const contactSection = [
+    h("h2", { id: "contact-collective" }, t.contactTheCollective(group.name)),
+    hasContactWays(contactWays)
+      ? ContactWaysList({ page, ways: contactWays })
+      : h("p", null, t.noContactWays),
+  ];
   return Layout({
     page,
     title: heading,
@@ -46,6 +77,46 @@ export function RequestStatusPage({
               ),
             ],
       ),
+      received && r.state === "new"
+        ? [
+            h("h2", null, t.whatHappensNext),
+            h(
+              "ol",
+              null,
+              h("li", null, t.nextRead(group.name)),
+              h("li", null, t.nextAct),
+              h("li", null, t.nextFollow),
+            ),
+          ]
+        : null,
+      h("h2", { id: "private-link" }, t.privateLink),
+      h("p", { class: "secret", "aria-labelledby": "private-link" }, statusUrl.href),
+      h("p", null, t.privateLinkKeep),
+      r.state === "declined"
+        ? [
+            h("h2", { id: "declined" }, t.declinedWhy),
+            h(
+              "p",
+              { "data-reason": r.declineReason ?? "" },
+              r.declineReason == null ? t.declineReasonNone : t.declineReasons[r.declineReason],
+            ),
+            r.declineNote === undefined || r.declineNote === ""
+              ? null
+              : h("p", { class: "decline-note" }, r.declineNote),
+            h("h2", null, t.whereElse),
+            h("p", null, t.whereElseIntro),
+            h(
+              "ul",
+              null,
+              h(
+                "li",
+                null,
+                h("a", { href: "#contact-collective" }, t.contactTheCollective(group.name)),
+              ),
+              h("li", null, h("a", { href: "/" }, t.otherCollectives)),
+            ),
+          ]
+        : null,
       h(
         "dl",
         { class: "facts" },
@@ -62,8 +133,17 @@ export function RequestStatusPage({
               r.purpose === "request" ? t.neededBy : t.availableUntil,
               formatDeadline({ expiresAt: r.neededBy, expiresOn: r.neededOn }, locale, zone),
             ),
-        fact(t.yourContact, r.contact),
+        fact(t.yourContact, erasure.kind === "erased" ? t.contactErasedValue : r.contact),
         fact(t.sentOn, formatInstant(r.createdAt, locale, zone)),
+      ),
+      h(
+        "p",
+        { id: "contact-erasure", "data-erasure": erasure.kind },
+        erasure.kind === "erased"
+          ? t.contactErased(formatInstant(erasure.at, locale, zone))
+          : erasure.kind === "scheduled"
+            ? t.contactErasedOn(formatInstant(erasure.at, locale, zone))
+            : t.contactKeptWhileOpen(Math.round(retention.total("hours") / 24)),
       ),
       r.description === "" ? null : h("p", null, r.description),
       canWithdraw(r.state)
@@ -76,6 +156,7 @@ export function RequestStatusPage({
         : r.state === "withdrawn"
           ? null
           : h("p", null, t.cannotWithdraw),
+      contactSection,
     ],
   });
 }

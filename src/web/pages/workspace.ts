@@ -55,6 +55,11 @@ export function WorkspaceHomePage({
                 " · ",
                 h("a", { href: `/workspace/groups/${g.handle}/incidents` }, t.incidents),
                 " · ",
+                h("a", { href: `/workspace/groups/${g.handle}/contact` }, t.contactWays),
+                " · ",
+                h("a", { href: `/workspace/groups/${g.handle}/partner-links` }, t.partnerLinks),
+                " · ",
+
                 NotificationsLink({ page, group: g, unread: unread.get(g.id) ?? 0 }),
               ),
             ),

@@ -1,17 +1,29 @@
 import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { findGroupByHandle } from "../../db/groups.repo.ts";
+import { isLivePartnerLink } from "../../db/partner-links.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import type { IntakeField, IntakeInput, IntakeProblem } from "../../domain/intake.ts";
 import type { Purpose } from "../../domain/proposal.ts";
 import { addressBucket } from "../../domain/rate-limit.ts";
 import { collectiveZone, todayIn } from "../../domain/time-zone.ts";
-import { findIntakeByToken, submitIntake, withdrawIntake } from "../../services/intake.ts";
+import {
+  DEFAULT_CONTACT_RETENTION_DAYS,
+  findRequestStatus,
+  newFormToken,
+  submitIntake,
+  withdrawIntake,
+} from "../../services/intake.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
-import { EMPTY_INTAKE, HONEYPOT_FIELD, IntakeFormPage } from "../pages/intake-form.ts";
-import { IntakeReceivedPage } from "../pages/intake-received.ts";
+import {
+  EMPTY_INTAKE,
+  FORM_TOKEN_FIELD,
+  HONEYPOT_FIELD,
+  IntakeFormPage,
+  PARTNER_FIELD,
+} from "../pages/intake-form.ts";
 import { RequestStatusPage } from "../pages/request-status.ts";
 import { clientAddress } from "../request-guards.ts";
 import { formGuards, notFoundPage } from "./shared.ts";
@@ -27,23 +39,46 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
   /** Today where the collective is: the earliest date its form offers. */
   const today = (group: Group) => todayIn(deps.clock(), collectiveZone(group, deps.timeZone));
 
+  const retention =
+    deps.contactRetention ?? Temporal.Duration.from({ hours: DEFAULT_CONTACT_RETENTION_DAYS * 24 });
+
+  /** The form's one-time token and partner link ride along in hidden fields. */
+  interface Hidden {
+    readonly formToken: string;
+    readonly partner: string | null;
+  }
+
   const renderForm = (
     c: Context,
     group: Group,
     purpose: Purpose,
     values: IntakeInput,
+    hidden: Hidden,
     problems: Partial<Record<IntakeField, IntakeProblem>> = {},
     formError?: string,
     status: 200 | 422 | 429 = 200,
   ) => {
     const page = pageContext(c, urls);
+    // The one-time token is this visitor's: never from a shared cache.
+    c.header("Cache-Control", "no-store");
     return c.html(
       renderDocument(
-        IntakeFormPage({ page, group, purpose, values, problems, formError, today: today(group) }),
+        IntakeFormPage({
+          page,
+          group,
+          purpose,
+          values,
+          problems,
+          formError,
+          today: today(group),
+          ...hidden,
+        }),
       ),
       status,
     );
   };
+  const field = (form: Record<string, unknown>, name: string) =>
+    typeof form[name] === "string" ? (form[name] as string) : "";
 
   for (const [path, purpose] of [
     ["ask", "request"],
@@ -51,7 +86,14 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
   ] as const) {
     app.get(`/groups/:handle/${path}`, async (c) => {
       const group = await findGroupByHandle(db, c.req.param("handle"));
-      return group === null ? notFound(c) : renderForm(c, group, purpose, EMPTY_INTAKE);
+      if (group === null) return notFound(c);
+      // A revoked (or mistyped) partner link is the ordinary form.
+      const partnerToken = c.req.query("partner") ?? "";
+      const partner =
+        partnerToken !== "" && (await isLivePartnerLink(db, group.id, partnerToken))
+          ? partnerToken
+          : null;
+      return renderForm(c, group, purpose, EMPTY_INTAKE, { formToken: newFormToken(), partner });
     });
 
     app.post(`/groups/:handle/${path}`, ...guards, async (c) => {
@@ -62,45 +104,47 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
         INTAKE_FIELDS.map((f) => [f, typeof form[f] === "string" ? form[f] : ""]),
       ) as unknown as IntakeInput;
       const page = pageContext(c, urls);
+      const sentToken = field(form, FORM_TOKEN_FIELD);
+      const partnerToken = field(form, PARTNER_FIELD);
+      const hidden: Hidden = {
+        // A form from before one-time tokens gets one now, for its next try.
+        formToken: /^[A-Za-z0-9_-]{43}$/.test(sentToken) ? sentToken : newFormToken(),
+        partner: partnerToken === "" ? null : partnerToken,
+      };
       const trap = form[HONEYPOT_FIELD];
       if (typeof trap === "string" && trap !== "") {
-        return renderForm(c, group, purpose, values, {}, page.t.honeypotFilled, 422);
+        return renderForm(c, group, purpose, values, hidden, {}, page.t.honeypotFilled, 422);
       }
       const result = await submitIntake(deps, group, purpose, values, {
         language: page.locale,
         clientKey: addressBucket(clientAddress(c, deps.trustProxy)),
+        formToken: sentToken,
+        partnerToken,
       });
       if (!result.ok) {
         if (result.reason === "rate-limited") {
           c.header("Retry-After", String(result.retryAfterSeconds));
-          return renderForm(c, group, purpose, values, {}, page.t.rateLimited, 429);
+          return renderForm(c, group, purpose, values, hidden, {}, page.t.rateLimited, 429);
         }
-        return renderForm(c, group, purpose, values, result.problems, undefined, 422);
+        return renderForm(c, group, purpose, values, hidden, result.problems, undefined, 422);
       }
-      // Shown once, never cached: the link is the person's only key.
+      // Post/redirect/get: the request's own page, whose address is the
+      // private link; reloading it asks nothing again, and the language
+      // switch keeps it.
       c.header("Cache-Control", "no-store");
-      return c.html(
-        renderDocument(
-          IntakeReceivedPage({
-            page,
-            group,
-            purpose,
-            statusUrl: urls.requestStatusPage(result.statusToken),
-          }),
-        ),
-        201,
-      );
+      return c.redirect(`/requests/${result.statusToken}?received=1`, 303);
     });
   }
 
   const renderStatus = async (c: Context, token: string, problem?: string) => {
-    const found = await findIntakeByToken(db, token);
+    const found = await findRequestStatus(db, token);
     if (found === null) return notFound(c);
     c.header("Cache-Control", "no-store");
     c.header("X-Robots-Tag", "noindex");
     const page = pageContext(c, urls);
+    const received = c.req.query("received") === "1";
     return c.html(
-      renderDocument(RequestStatusPage({ page, ...found, token, problem })),
+      renderDocument(RequestStatusPage({ page, ...found, token, problem, retention, received })),
       problem === undefined ? 200 : 409,
     );
   };

@@ -1,5 +1,6 @@
 import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { findContactWays } from "../../db/contact-ways.repo.ts";
 import { findGroupByHandle, findGroupById, listGroups } from "../../db/groups.repo.ts";
 import { findProposal, listNearbyProposals, listProposals } from "../../db/proposals.repo.ts";
 import { isCategorySlug } from "../../domain/categories.ts";
@@ -62,9 +63,19 @@ export function registerPublicPages(app: Hono, deps: WebDeps): void {
       };
     };
     const [needs, offers] = await Promise.all([list("request"), list("offer")]);
+    const contactWays = await findContactWays(db, group.id);
     return c.html(
       renderDocument(
-        GroupPage({ page, group, filters, needs, offers, follow, mapTiles: deps.mapTiles }),
+        GroupPage({
+          page,
+          group,
+          filters,
+          needs,
+          offers,
+          follow,
+          mapTiles: deps.mapTiles,
+          contactWays,
+        }),
       ),
       follow === undefined ? 200 : 422,
     );

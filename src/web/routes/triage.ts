@@ -4,12 +4,18 @@ import type { Group } from "../../domain/group.ts";
 import { isId } from "../../domain/ids.ts";
 import type { IntakeInput } from "../../domain/intake.ts";
 import { collectiveZone, todayIn } from "../../domain/time-zone.ts";
+import { listGroupPartnerLinks } from "../../services/partner-links.ts";
 import { groupPlaceStep, placeDecision } from "../../services/place-input.ts";
-import { declineIntake, listTriageQueue, publishIntake } from "../../services/triage.ts";
+import {
+  declineIntake,
+  findTriageDuplicates,
+  listTriageQueue,
+  publishIntake,
+} from "../../services/triage.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { EMPTY_INTAKE } from "../pages/intake-form.ts";
-import { type TriageEdit, TriagePage } from "../pages/triage.ts";
+import { type DeclineEdit, type TriageEdit, TriagePage } from "../pages/triage.ts";
 import {
   doneNotice,
   formField,
@@ -28,16 +34,20 @@ export function registerTriagePages(app: Hono, deps: WebDeps): void {
   const renderTriage = async (
     c: Context,
     group: Group,
-    extra: { notice?: string; edit?: TriageEdit } = {},
+    extra: { notice?: string; edit?: TriageEdit; declineEdit?: DeclineEdit } = {},
   ) => {
     const requests = await listTriageQueue(deps, group);
+    const duplicates = await findTriageDuplicates(deps, group, requests);
+    const partners = new Map(
+      (await listGroupPartnerLinks(deps, group)).map((link) => [link.id, link.label]),
+    );
     const today = todayIn(deps.clock(), collectiveZone(group, deps.timeZone));
     return workspaceHtml(
       c,
       urls,
       TriagePage,
-      { group, requests, today, ...extra },
-      extra.edit === undefined ? 200 : 422,
+      { group, requests, duplicates, partners, today, ...extra },
+      extra.edit === undefined && extra.declineEdit === undefined ? 200 : 422,
     );
   };
 
@@ -95,8 +105,15 @@ export function registerTriagePages(app: Hono, deps: WebDeps): void {
       const group = c.get("group");
       const id = c.req.param("id");
       if (!isId(id)) return notFoundPage(c, urls);
-      const result = await declineIntake(deps, group, id);
+      const form = await c.req.parseBody();
+      const input = { reason: formField(form, "reason"), note: formField(form, "note") };
+      const result = await declineIntake(deps, group, id, input);
       if (!result.ok && result.reason === "not-found") return notFoundPage(c, urls);
+      if (!result.ok && result.reason === "invalid") {
+        return renderTriage(c, group, {
+          declineEdit: { id, ...input, problems: result.problems },
+        });
+      }
       const base = `/workspace/groups/${group.handle}/triage`;
       return c.redirect(`${base}?done=${result.ok ? "declined" : "taken"}`, 303);
     },
