@@ -1,3 +1,5 @@
+import { decodeHTMLStrict } from "entities";
+
 /**
  * Remote HTML to plain text, for storing what other servers send: tags are
  * dropped (with the contents of script/style-like elements), entities are
@@ -150,57 +152,14 @@ const LINE_ELEMENTS = new Set(["li", "tr", "dt", "dd", "figcaption"]);
 
 const ENTITY = /&(?:#(\d{1,8})|#[xX]([0-9a-fA-F]{1,7})|([a-zA-Z][a-zA-Z0-9]{1,31}));?/y;
 
-const NAMED_ENTITIES: Record<string, string> = {
-  amp: "&",
-  lt: "<",
-  gt: ">",
-  quot: '"',
-  apos: "'",
-  nbsp: " ",
-  ensp: " ",
-  emsp: " ",
-  thinsp: " ",
-  ndash: "–",
-  mdash: "—",
-  hellip: "…",
-  lsquo: "‘",
-  rsquo: "’",
-  sbquo: "‚",
-  ldquo: "“",
-  rdquo: "”",
-  bdquo: "„",
-  laquo: "«",
-  raquo: "»",
-  bull: "•",
-  middot: "·",
-  copy: "©",
-  reg: "®",
-  trade: "™",
-  deg: "°",
-  euro: "€",
-  pound: "£",
-  yen: "¥",
-  cent: "¢",
-  times: "×",
-  divide: "÷",
-  plusmn: "±",
-  frac12: "½",
-  frac14: "¼",
-  frac34: "¾",
-  sup2: "²",
-  sup3: "³",
-  micro: "µ",
-  para: "¶",
-  sect: "§",
-  shy: "",
-};
-
 function decodeEntity(match: RegExpExecArray): string | null {
   const [text, decimal, hex, name] = match;
   if (name !== undefined) {
-    // Named references need their semicolon; unknown ones stay as text.
-    if (!text.endsWith(";") || !Object.hasOwn(NAMED_ENTITIES, name.toLowerCase())) return null;
-    return NAMED_ENTITIES[name.toLowerCase()]!;
+    // Named references need their semicolon (HTML's full list, all 2,231 of
+    // them: `&ntilde;` as much as `&amp;`); unknown ones stay as text.
+    if (!text.endsWith(";")) return null;
+    const decoded = decodeHTMLStrict(text);
+    return decoded === text ? null : decoded;
   }
   const code = decimal !== undefined ? Number.parseInt(decimal, 10) : Number.parseInt(hex!, 16);
   if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return "\uFFFD";

@@ -440,6 +440,14 @@ describe("htmlToText", () => {
     expect(htmlToText("<p>one</p><p>two</p>", 100, { singleLine: true })).toBe("one two");
   });
 
+  it("decodes every named reference HTML defines, not a chosen few", () => {
+    expect(htmlToText("Ni&ntilde;os &Eacute;xodo &oacute;&rarr;&check; 5&nbsp;&frac12;", 100)).toBe(
+      "Niños Éxodo ó→✓ 5 ½",
+    );
+    // Case matters in HTML, and a name needs its semicolon here.
+    expect(htmlToText("&NTILDE; &ntilde &notaname;", 100)).toBe("&NTILDE; &ntilde &notaname;");
+  });
+
   it("treats a lone < as text and drops unclosed tags", () => {
     expect(htmlToText("1 < 2 and 3 <4", 100)).toBe("1 < 2 and 3 <4");
     expect(htmlToText("before <a href='x>y'>link</a> after", 100)).toBe("before link after");
