@@ -243,7 +243,11 @@ describe("coordinator workspace", () => {
     const twice = await post(`${base}/${firstId}/publish`, { ...fields, _csrf: csrf }, { cookie });
     expect(twice.headers.location).toBe(`${base}?done=taken`);
 
-    const declined = await post(`${base}/${secondId}/decline`, { _csrf: csrf }, { cookie });
+    const declined = await post(
+      `${base}/${secondId}/decline`,
+      { _csrf: csrf, confirm: "1" },
+      { cookie },
+    );
     expect(declined.headers.location).toBe(`${base}?done=declined`);
     expect(await (await get(`/requests/${second}`)).text()).toContain('data-state="declined"');
     expect((await post(`/requests/${second}/withdraw`, {})).status).toBe(409);
@@ -261,7 +265,7 @@ describe("coordinator workspace", () => {
     const base = "/workspace/groups/food/posts";
     const action = `${base}/${proposal.id}/status`;
     expect((await post(action, { status: "fulfilled" }, { cookie })).status).toBe(403);
-    const done = await post(action, { status: "fulfilled", _csrf: csrf }, { cookie });
+    const done = await post(action, { status: "fulfilled", _csrf: csrf, confirm: "1" }, { cookie });
     expect(done.headers.location).toBe(`${base}?done=changed`);
     expect(await (await get(`/needs/${proposal.id}`)).text()).toContain("<dd>Fulfilled</dd>");
     const back = await post(action, { status: "pledged", _csrf: csrf }, { cookie });
@@ -536,7 +540,7 @@ describe("coordinator workspace", () => {
     expect(fedPage).toContain('value="open" id="mode-open" checked=""');
     const mode = await post(
       `${fed}/mode`,
-      { mode: "allowlist", _csrf: adminCsrf },
+      { mode: "allowlist", _csrf: adminCsrf, confirm: "1" },
       { cookie: admin },
     );
     expect(mode.headers.location).toBe(`${fed}?done=saved`);
@@ -544,7 +548,13 @@ describe("coordinator workspace", () => {
       "allowlist",
     );
     await post(`${fed}/mode`, { mode: "open", _csrf: adminCsrf }, { cookie: admin });
-    const block = { domain: "Spam.Example", policy: "block", reason: "floods", _csrf: adminCsrf };
+    const block = {
+      domain: "Spam.Example",
+      policy: "block",
+      reason: "floods",
+      _csrf: adminCsrf,
+      confirm: "1",
+    };
     const blocked = await post(`${fed}/domains`, block, { cookie: admin });
     expect(blocked.status).toBe(200);
     expect(blocked.body).toContain("Blocked. 0 followers and 0 follows");

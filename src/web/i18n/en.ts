@@ -551,6 +551,40 @@ export const en = {
   deleteButton: "Delete for good",
   deleteCancel: "Keep it",
   deleteNotConfirmed: "Tick the box to confirm.",
+  tickToConfirm: "Tick the box to confirm.",
+  confirmCancel: "Go back",
+  declineHeading: (title: string) => `Decline “${title}”?`,
+  declineText:
+    "The person's status link will say that the collective could not take it on, and it leaves the queue. It cannot be undone.",
+  declineConfirm: "Yes, decline this request",
+  statusStepHeading: {
+    fulfilled: (title: string) => `Mark “${title}” fulfilled?`,
+    closed: (title: string) => `Close “${title}”?`,
+  },
+  statusStepText: {
+    fulfilled:
+      "It leaves the open lists, every answer still waiting is declined, and every server that received it is told. It cannot be reopened.",
+    closed:
+      "It leaves the open lists, every answer still waiting is declined, and every server that received it is told. It cannot be reopened.",
+  },
+  statusStepConfirm: {
+    fulfilled: "Yes, it is fulfilled",
+    closed: "Yes, close it",
+  },
+  withdrawHeading: (title: string) => `Withdraw “${title}”?`,
+  withdrawText:
+    "The collective will not act on it any more. It cannot be undone: to ask again, send a new request.",
+  withdrawConfirm: "Yes, withdraw it",
+  blockStepHeading: (domain: string) => `Block ${domain}?`,
+  blockStepText: (domain: string) =>
+    `Nothing more is sent to or taken from ${domain} and its subdomains, and at once, for good: its followers of our collectives and our collectives' follows of its groups are removed, the needs, offers and re-shares received from it are deleted, its groups leave our incidents and the copies of its incidents are deleted.`,
+  blockStepConfirm: "Yes, block this server and delete what came from it",
+  blockStepButton: "Block",
+  emptyAllowlistHeading: "Allowlist mode with no server allowed?",
+  emptyAllowlistText:
+    "No server is allowed yet: in allowlist mode this instance would stop federating with every other server. Nothing would be sent or received until servers are allowed.",
+  emptyAllowlistConfirm: "Yes, stop federating until I allow servers",
+  emptyAllowlistButton: "Switch to allowlist mode",
   deleted: "Deleted.",
   collectivesHeading: "Collectives",
   collectivesEmpty: "No collectives yet.",

@@ -548,6 +548,40 @@ export const es: Messages = {
   deleteButton: "Eliminar definitivamente",
   deleteCancel: "Conservarlo",
   deleteNotConfirmed: "Marca la casilla para confirmar.",
+  tickToConfirm: "Marca la casilla para confirmar.",
+  confirmCancel: "Volver",
+  declineHeading: (title) => `¿Rechazar «${title}»?`,
+  declineText:
+    "El enlace de seguimiento de la persona dirá que el colectivo no pudo asumirlo, y sale de la cola. No se puede deshacer.",
+  declineConfirm: "Sí, rechazar esta solicitud",
+  statusStepHeading: {
+    fulfilled: (title) => `¿Marcar «${title}» como cubierta?`,
+    closed: (title) => `¿Cerrar «${title}»?`,
+  },
+  statusStepText: {
+    fulfilled:
+      "Sale de las listas abiertas, se rechaza cada respuesta que aún espera y se avisa a cada servidor que la recibió. No se puede reabrir.",
+    closed:
+      "Sale de las listas abiertas, se rechaza cada respuesta que aún espera y se avisa a cada servidor que la recibió. No se puede reabrir.",
+  },
+  statusStepConfirm: {
+    fulfilled: "Sí, está cubierta",
+    closed: "Sí, cerrarla",
+  },
+  withdrawHeading: (title) => `¿Retirar «${title}»?`,
+  withdrawText:
+    "El colectivo ya no actuará sobre ella. No se puede deshacer: para pedir de nuevo, envía una solicitud nueva.",
+  withdrawConfirm: "Sí, retirarla",
+  blockStepHeading: (domain) => `¿Bloquear ${domain}?`,
+  blockStepText: (domain) =>
+    `No se envía ni se recibe nada más de ${domain} ni de sus subdominios y, en el acto y para siempre: se quitan sus seguidores de nuestros colectivos y los seguimientos de nuestros colectivos a sus grupos, se eliminan las necesidades, ofertas y recomparticiones recibidas de él, sus grupos salen de nuestros incidentes y se eliminan las copias de sus incidentes.`,
+  blockStepConfirm: "Sí, bloquear este servidor y eliminar lo que vino de él",
+  blockStepButton: "Bloquear",
+  emptyAllowlistHeading: "¿Modo lista de permitidos sin ningún servidor permitido?",
+  emptyAllowlistText:
+    "Aún no hay ningún servidor permitido: en modo lista de permitidos esta instancia dejaría de federar con todos los demás servidores. No se enviaría ni recibiría nada hasta permitir servidores.",
+  emptyAllowlistConfirm: "Sí, dejar de federar hasta que permita servidores",
+  emptyAllowlistButton: "Cambiar a modo lista de permitidos",
   deleted: "Eliminado.",
   collectivesHeading: "Colectivos",
   collectivesEmpty: "Todavía no hay colectivos.",

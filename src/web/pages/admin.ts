@@ -5,6 +5,7 @@ import type { Group } from "../../domain/group.ts";
 import { GROUP_LIMITS, type GroupField, type GroupProblem } from "../../domain/group-input.ts";
 import type { PageContext } from "../context.ts";
 import { formatInstant } from "../format.ts";
+import { ConfirmStepPage } from "./confirm-step.ts";
 import { FormField } from "./form-field.ts";
 import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
@@ -460,5 +461,51 @@ export function AccountsPage({
             ),
           ),
     ],
+  });
+}
+
+/** The step before blocking a server: what is deleted at once, for good. */
+export function BlockDomainPage({
+  domain,
+  carry,
+  notConfirmed,
+  ...view
+}: WorkspaceView & {
+  domain: string;
+  carry: Readonly<Record<string, string>>;
+  notConfirmed: boolean;
+}) {
+  const { t } = view.page;
+  const base = "/workspace/admin/federation";
+  return ConfirmStepPage({
+    ...view,
+    title: t.blockStepHeading(domain),
+    text: t.blockStepText(domain),
+    action: `${base}/domains`,
+    box: { id: "block-confirm", label: t.blockStepConfirm, notTicked: t.tickToConfirm },
+    notConfirmed,
+    carry,
+    button: t.blockStepButton,
+    cancel: { href: base, text: t.confirmCancel },
+  });
+}
+
+/** The warning before allowlist mode with no server allowed: federation would stop altogether. */
+export function EmptyAllowlistPage({
+  notConfirmed,
+  ...view
+}: WorkspaceView & { notConfirmed: boolean }) {
+  const { t } = view.page;
+  const base = "/workspace/admin/federation";
+  return ConfirmStepPage({
+    ...view,
+    title: t.emptyAllowlistHeading,
+    text: t.emptyAllowlistText,
+    action: `${base}/mode`,
+    box: { id: "allowlist-confirm", label: t.emptyAllowlistConfirm, notTicked: t.tickToConfirm },
+    notConfirmed,
+    carry: { mode: "allowlist" },
+    button: t.emptyAllowlistButton,
+    cancel: { href: base, text: t.confirmCancel },
   });
 }

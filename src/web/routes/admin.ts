@@ -1,6 +1,7 @@
 import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { findGroupByHandle, listGroups } from "../../db/groups.repo.ts";
+import { normalizeDomain } from "../../domain/federation-policy.ts";
 import { checkGroupInput } from "../../domain/group-input.ts";
 import { isId } from "../../domain/ids.ts";
 import {
@@ -14,12 +15,15 @@ import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import {
   AccountsPage,
+  BlockDomainPage,
   type CollectiveInput,
   CollectivesPage,
+  EmptyAllowlistPage,
   FederationPage,
   InvitationsPage,
 } from "../pages/admin.ts";
 import {
+  confirmation,
   doneNotice,
   formField,
   formGuards,
@@ -74,8 +78,27 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
   });
 
   app.post("/workspace/admin/federation/mode", ...guards, ...admins, async (c) => {
-    const mode = formField(await c.req.parseBody(), "mode");
+    const form = await c.req.parseBody();
+    const mode = formField(form, "mode");
     if (mode !== "open" && mode !== "allowlist") return renderFederation(c, {}, 422);
+    const confirmed = confirmation(form);
+    if (mode === "allowlist" && !confirmed.confirmed) {
+      // Allowlist mode with no server allowed stops all federation: said first.
+      const [current, domains] = await Promise.all([
+        deps.federationPolicy.mode(),
+        deps.federationPolicy.domains(),
+      ]);
+      if (current !== "allowlist" && !domains.some((d) => d.policy === "allow")) {
+        const { notTicked } = confirmed;
+        return workspaceHtml(
+          c,
+          urls,
+          EmptyAllowlistPage,
+          { notConfirmed: notTicked },
+          notTicked ? 422 : 200,
+        );
+      }
+    }
     await deps.federationPolicy.setMode(mode);
     return c.redirect("/workspace/admin/federation?done=saved", 303);
   });
@@ -90,6 +113,24 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
     };
     if (input.policy !== "allow" && input.policy !== "block") {
       return renderFederation(c, { input, problem: t.domainInvalid }, 422);
+    }
+    const confirmed = confirmation(form);
+    if (input.policy === "block" && !confirmed.confirmed) {
+      // A block deletes at once: the step says what, unless the rule is refused anyway.
+      const normalized = normalizeDomain(input.domain);
+      const exists =
+        normalized.ok &&
+        (await deps.federationPolicy.domains()).some((d) => d.domain === normalized.domain);
+      if (normalized.ok && !exists) {
+        const { carry, notTicked } = confirmed;
+        return workspaceHtml(
+          c,
+          urls,
+          BlockDomainPage,
+          { domain: normalized.domain, carry, notConfirmed: notTicked },
+          notTicked ? 422 : 200,
+        );
+      }
     }
     const result = await deps.federationPolicy.addDomain({
       domain: input.domain,

@@ -14,10 +14,11 @@ import type { InstanceUrls } from "../../urls.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
+import { CONFIRM_STEP_FIELD } from "../pages/confirm-step.ts";
 import { MessagePage } from "../pages/message.ts";
 import type { WorkspaceView } from "../pages/workspace-page.ts";
 import { formBodyLimit, sameOriginForms } from "../request-guards.ts";
-import { requireSignIn } from "../session.ts";
+import { CSRF_FIELD, requireSignIn } from "../session.ts";
 
 /** A text field of a parsed form; "" when absent or a file. */
 export const formField = (form: Record<string, unknown>, name: string): string =>
@@ -147,4 +148,32 @@ export function readNearQuery(c: Context): {
     nearUnknownPlace: parsed.ok ? undefined : parsed.unknownPlace,
     nearInput: { near: given("near") ?? "", km: given("km") ?? "" },
   };
+}
+
+/** What a form whose action needs a ticked box said. */
+export type Confirmation =
+  | { readonly confirmed: true }
+  | {
+      readonly confirmed: false;
+      /** It came back from the step itself without the box: the step says so. */
+      readonly notTicked: boolean;
+      /** The form's other fields, for the step to send again. */
+      readonly carry: Readonly<Record<string, string>>;
+    };
+
+/**
+ * Reads the confirmation of a form that cannot be undone. A POST without
+ * the ticked box changes nothing: the route shows the step (`ConfirmStepPage`)
+ * with the fields it came with, so a list's plain button leads to the step
+ * and the step's form to the action.
+ */
+export function confirmation(form: Record<string, unknown>): Confirmation {
+  if (formField(form, "confirm") === "1") return { confirmed: true };
+  const carry: Record<string, string> = {};
+  for (const [name, value] of Object.entries(form)) {
+    if (typeof value !== "string") continue;
+    if (name === CSRF_FIELD || name === "confirm" || name === CONFIRM_STEP_FIELD) continue;
+    carry[name] = value;
+  }
+  return { confirmed: false, notTicked: formField(form, CONFIRM_STEP_FIELD) === "1", carry };
 }

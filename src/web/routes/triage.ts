@@ -1,5 +1,6 @@
 import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { findIntakeRequest } from "../../db/intake.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import { isId } from "../../domain/ids.ts";
 import type { IntakeInput } from "../../domain/intake.ts";
@@ -9,8 +10,9 @@ import { declineIntake, listTriageQueue, publishIntake } from "../../services/tr
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { EMPTY_INTAKE } from "../pages/intake-form.ts";
-import { type TriageEdit, TriagePage } from "../pages/triage.ts";
+import { DeclineIntakePage, type TriageEdit, TriagePage } from "../pages/triage.ts";
 import {
+  confirmation,
   doneNotice,
   formField,
   formGuards,
@@ -95,6 +97,20 @@ export function registerTriagePages(app: Hono, deps: WebDeps): void {
       const group = c.get("group");
       const id = c.req.param("id");
       if (!isId(id)) return notFoundPage(c, urls);
+      const confirmed = confirmation(await c.req.parseBody());
+      if (!confirmed.confirmed) {
+        // Nothing changes until the box is ticked: the step, with what the form sent.
+        const request = await findIntakeRequest(deps.db, group.id, id);
+        if (request === null) return notFoundPage(c, urls);
+        const { carry, notTicked } = confirmed;
+        return workspaceHtml(
+          c,
+          urls,
+          DeclineIntakePage,
+          { group, request, carry, notConfirmed: notTicked },
+          notTicked ? 422 : 200,
+        );
+      }
       const result = await declineIntake(deps, group, id);
       if (!result.ok && result.reason === "not-found") return notFoundPage(c, urls);
       const base = `/workspace/groups/${group.handle}/triage`;
