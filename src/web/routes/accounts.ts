@@ -12,7 +12,7 @@ import { InvitationPage, LoginPage } from "../pages/account-forms.ts";
 import { WorkspaceHomePage } from "../pages/workspace.ts";
 import { clientAddress } from "../request-guards.ts";
 import { clearSessionCookie, requireSignIn, sessionId, setSessionCookie } from "../session.ts";
-import { formField, formGuards, messagePage, workspaceHtml } from "./shared.ts";
+import { formField, formGuards, messagePage, workspaceHtml, workspaceMenu } from "./shared.ts";
 
 /** Only our own paths: `next` must not send a coordinator to another site after sign-in. */
 function safeNext(next: string): string {
@@ -25,7 +25,7 @@ export function registerAccountPages(app: Hono, deps: WebDeps): void {
   const guards = formGuards(urls);
   const message = (c: Context, title: string, text: string, status: 403 | 404 | 409 | 410) =>
     messagePage(c, urls, title, text, status);
-  const signedIn = requireSignIn(deps);
+  const signedIn = [requireSignIn(deps), workspaceMenu(deps)] as const;
   app.get("/invitations/:token", async (c) => {
     const page = pageContext(c, urls);
     c.header("Cache-Control", "no-store");
@@ -119,14 +119,14 @@ export function registerAccountPages(app: Hono, deps: WebDeps): void {
     );
   });
 
-  app.post("/logout", ...guards, signedIn, async (c) => {
+  app.post("/logout", ...guards, ...signedIn, async (c) => {
     const id = sessionId(c, urls);
     if (id !== undefined) await logout(deps, id);
     clearSessionCookie(c, urls);
     return c.redirect("/", 303);
   });
 
-  app.get("/workspace", signedIn, async (c) => {
+  app.get("/workspace", ...signedIn, async (c) => {
     const { groupIds } = c.get("signedIn");
     const groups = (await Promise.all(groupIds.map((id) => findGroupById(db, id)))).filter(
       (g): g is Group => g !== null,

@@ -3,7 +3,8 @@ import type { Child } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/database.ts";
-import { findGroupByHandle } from "../../db/groups.repo.ts";
+import { findGroupByHandle, findGroupById } from "../../db/groups.repo.ts";
+import { countNewIntakeRequests } from "../../db/intake.repo.ts";
 import { findProposal } from "../../db/proposals.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import { isId } from "../../domain/ids.ts";
@@ -53,6 +54,37 @@ declare module "hono" {
   }
 }
 
+/** Past this many collectives, the menu leads to the workspace's list of them instead. */
+const MENU_GROUPS = 3;
+
+/**
+ * Loads what every signed-in page's menu shows: the page's own collective,
+ * or the account's (when they are few), each with its untriaged requests.
+ */
+export function workspaceMenu(deps: WebDeps): MiddlewareHandler {
+  return async (c, next) => {
+    const { groupIds } = c.get("signedIn");
+    const current = c.get("group") as Group | undefined;
+    const groups =
+      current !== undefined
+        ? [current]
+        : groupIds.length <= MENU_GROUPS
+          ? (await Promise.all(groupIds.map((id) => findGroupById(deps.db, id)))).filter(
+              (g): g is Group => g !== null,
+            )
+          : [];
+    const counts = await countNewIntakeRequests(
+      deps.db,
+      groups.map((g) => g.id),
+    );
+    c.set(
+      "menuGroups",
+      groups.map((g) => ({ handle: g.handle, name: g.name, newRequests: counts.get(g.id) ?? 0 })),
+    );
+    await next();
+  };
+}
+
 /**
  * What a route of one group's workspace (`/workspace/groups/:handle/…`)
  * goes through: `requireSignIn`, then the group must be one the account
@@ -60,12 +92,12 @@ declare module "hono" {
  * not-found page, as for a group that does not exist.
  */
 export function groupCoordinators(deps: WebDeps) {
-  return [requireSignIn(deps), requireCoordinatedGroup(deps)] as const;
+  return [requireSignIn(deps), requireCoordinatedGroup(deps), workspaceMenu(deps)] as const;
 }
 
 /** What an instance admins' route goes through: to anyone else the page is not there. */
 export function instanceAdmins(deps: WebDeps) {
-  return [requireSignIn(deps), requireAdmin(deps.urls)] as const;
+  return [requireSignIn(deps), requireAdmin(deps.urls), workspaceMenu(deps)] as const;
 }
 
 function requireCoordinatedGroup(deps: WebDeps): MiddlewareHandler {
