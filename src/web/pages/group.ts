@@ -1,4 +1,5 @@
 import { jsx as h } from "hono/jsx";
+import type { StoredIncident } from "../../db/incidents.repo.ts";
 import { CATEGORY_SLUGS, type CategorySlug } from "../../domain/categories.ts";
 import type { Group } from "../../domain/group.ts";
 import { sharedLocation } from "../../domain/location.ts";
@@ -6,6 +7,7 @@ import type { NearQuery } from "../../domain/near.ts";
 import type { Proposal, Purpose, Urgency } from "../../domain/proposal.ts";
 import { collectivePage, type PageContext } from "../context.ts";
 import { Layout } from "../layout.ts";
+import { ActiveIncidents, type IncidentLink } from "./active-incidents.ts";
 import { BoardMap, type MapMarker, type MapTiles } from "./board-map.ts";
 import { NearNotice, nearParameter } from "./near-notice.ts";
 import { ProposalList } from "./proposal-list.ts";
@@ -45,6 +47,10 @@ export interface GroupPageProps {
   readonly follow?: { readonly account: string; readonly error: string } | undefined;
   /** Background tiles for the map, or null for a plain background. */
   readonly mapTiles: MapTiles | null;
+  /** Open incidents the collective opened or takes part in. */
+  readonly incidents: readonly StoredIncident[];
+  /** Where the listed needs' incident tags lead, by object id. */
+  readonly incidentLinks: ReadonlyMap<string, IncidentLink>;
 }
 
 export function GroupPage({
@@ -55,6 +61,8 @@ export function GroupPage({
   offers,
   follow,
   mapTiles,
+  incidents,
+  incidentLinks,
 }: GroupPageProps) {
   const { t, urls } = page;
   const base = urls.group(group.handle).pathname;
@@ -90,6 +98,7 @@ export function GroupPage({
         { class: "no-print" },
         h("a", { href: urls.alliesBoard(group.handle).pathname }, t.board.alliesLink),
       ),
+      ActiveIncidents({ page: collectivePage(page, group), incidents }),
       FilterForm({ page, base, filters }),
       NearNotice({ page, base, filters, showing: page.t.nearShowing }),
       MapSection({
@@ -103,7 +112,7 @@ export function GroupPage({
             "section",
             { "aria-labelledby": "needs" },
             h("h2", { id: "needs" }, t.openNeeds),
-            ProposalList({ page: collectivePage(page, group), ...needs }),
+            ProposalList({ page: collectivePage(page, group), ...needs, incidents: incidentLinks }),
           ),
       offers === null
         ? null
@@ -111,7 +120,11 @@ export function GroupPage({
             "section",
             { "aria-labelledby": "offers" },
             h("h2", { id: "offers" }, t.openOffers),
-            ProposalList({ page: collectivePage(page, group), ...offers }),
+            ProposalList({
+              page: collectivePage(page, group),
+              ...offers,
+              incidents: incidentLinks,
+            }),
           ),
       FollowBox({ page, base, follow }),
       OpenData({ page, handle: group.handle }),
