@@ -82,7 +82,7 @@ describe(`workspace menu and sign-in link (${testEngine})`, () => {
       const menu = menuOf(page.body)!;
       expect(menu).toContain('<a href="/workspace"');
       expect(menu).toContain('data-new="2">New requests (2)</a>');
-      for (const link of ["posts", "following", "incidents"]) {
+      for (const link of ["posts", "following", "incidents", "settings"]) {
         expect(menu).toContain(`href="/workspace/groups/food/${link}"`);
       }
       // The page itself is marked in the menu.

@@ -555,6 +555,20 @@ export const en = {
   incidentSince: (when: string) => `Since ${when}`,
   taggedIncident: "Incident",
   homeCollectives: "Collectives",
+  menuSettings: "Settings",
+  settingsHeading: (group: string) => `Settings of ${group}`,
+  settingsIntro:
+    "How the collective shows itself here and on the fediverse. A new name, summary or follow policy is sent to its followers' servers.",
+  settingsTimeZone: "Time zone (optional)",
+  settingsTimeZoneHint: (instanceZone: string) =>
+    `An IANA zone name such as Asia/Manila; empty: this server's (${instanceZone}).`,
+  settingsProblems: {
+    "name-missing": "Give the collective a name.",
+    "name-too-long": "Use at most 100 characters.",
+    "summary-too-long": "Use at most 2000 characters.",
+    "follow-policy-invalid": "Choose one of the two.",
+    "time-zone-unknown": "This is not a time zone name; try one like Asia/Manila or Europe/Madrid.",
+  },
   workspaceMenu: "Workspace menu",
   menuNewRequests: (count: number) => (count === 0 ? "New requests" : `New requests (${count})`),
   menuFollows: "Follows",

@@ -552,6 +552,21 @@ export const es: Messages = {
   incidentSince: (when) => `Desde ${when}`,
   taggedIncident: "Incidente",
   homeCollectives: "Colectivos",
+  menuSettings: "Ajustes",
+  settingsHeading: (group) => `Ajustes de ${group}`,
+  settingsIntro:
+    "Cómo se presenta el colectivo aquí y en el fediverso. Un nombre, resumen o política de seguimiento nuevos se envían a los servidores de sus seguidores.",
+  settingsTimeZone: "Zona horaria (opcional)",
+  settingsTimeZoneHint: (instanceZone) =>
+    `Un nombre de zona IANA como America/Mexico_City; vacío: la de este servidor (${instanceZone}).`,
+  settingsProblems: {
+    "name-missing": "Dale un nombre al colectivo.",
+    "name-too-long": "Usa como máximo 100 caracteres.",
+    "summary-too-long": "Usa como máximo 2000 caracteres.",
+    "follow-policy-invalid": "Elige una de las dos.",
+    "time-zone-unknown":
+      "Esto no es el nombre de una zona horaria; prueba uno como America/Lima o Europe/Madrid.",
+  },
   workspaceMenu: "Menú del espacio de trabajo",
   menuNewRequests: (count) => (count === 0 ? "Pedidos nuevos" : `Pedidos nuevos (${count})`),
   menuFollows: "Seguimientos",

@@ -120,6 +120,7 @@ function WorkspaceMenu({ page, account }: Pick<WorkspaceView, "page" | "account"
             link(`${base}/posts`, t.posts),
             link(`${base}/following`, t.menuFollows),
             link(`${base}/incidents`, t.incidents),
+            link(`${base}/settings`, t.menuSettings),
             account.isAdmin
               ? link(`/workspace/admin/groups/${g.handle}/tokens`, t.menuTokens)
               : null,
