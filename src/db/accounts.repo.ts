@@ -52,6 +52,48 @@ export async function findInvitationByDigest(
   };
 }
 
+/** An invitation link not used yet (expired or not): the admins' list. */
+export interface OpenInvitationRow {
+  readonly id: string;
+  readonly groupId: string | null;
+  readonly createdAt: Temporal.Instant;
+  readonly expiresAt: Temporal.Instant;
+}
+
+/** Invitations no account was created from yet, newest first (at most `limit`). */
+export async function listOpenInvitations(
+  db: Kysely<Database>,
+  limit: number,
+): Promise<OpenInvitationRow[]> {
+  const rows = await db
+    .selectFrom("invitations")
+    .select(["id", "group_id", "created_at", "expires_at"])
+    .where("accepted_at", "is", null)
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    groupId: row.group_id,
+    createdAt: toInstant(row.created_at),
+    expiresAt: toInstant(row.expires_at),
+  }));
+}
+
+/**
+ * Revokes an invitation no account was created from: the row goes, so its
+ * link finds nothing. False when there was no such unused invitation.
+ */
+export async function deleteOpenInvitation(db: Kysely<Database>, id: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom("invitations")
+    .where("id", "=", id)
+    .where("accepted_at", "is", null)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
 export type AcceptOutcome = "created" | "username-taken" | "invitation-used";
 
 /**

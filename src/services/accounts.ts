@@ -6,6 +6,7 @@ import {
   createAccountFromInvitation,
   deleteAccountSessions,
   deleteExpiredSessions,
+  deleteOpenInvitation,
   deleteSession,
   findAccountForLogin,
   findInvitationByDigest,
@@ -14,6 +15,7 @@ import {
   insertSession,
   listAccountGroupIds,
   listAccountOverviews,
+  listOpenInvitations,
   setAccountRevoked,
 } from "../db/accounts.repo.ts";
 import type { Database } from "../db/database.ts";
@@ -54,6 +56,41 @@ export async function createInvitation(
   };
   await insertInvitation(deps.db, invitation);
   return { id: invitation.id, token, expiresAt: invitation.expiresAt };
+}
+
+/** An invitation link waiting to be used, as the admins' page lists it. */
+export interface OpenInvitation {
+  readonly id: string;
+  /** The collective it makes a coordinator of; null: an instance admin. */
+  readonly group: Group | null;
+  readonly createdAt: Temporal.Instant;
+  readonly expiresAt: Temporal.Instant;
+  readonly expired: boolean;
+}
+
+/** How many unused invitations the admins' page lists. */
+const OPEN_INVITATIONS_LISTED = 100;
+
+/** The invitations no account was created from yet, newest first, expired ones marked. */
+export async function listUnusedInvitations(deps: AccountDeps): Promise<OpenInvitation[]> {
+  const now = deps.clock();
+  const [rows, groups] = await Promise.all([
+    listOpenInvitations(deps.db, OPEN_INVITATIONS_LISTED),
+    listGroups(deps.db),
+  ]);
+  const byId = new Map(groups.map((g) => [g.id, g]));
+  return rows.map((row) => ({
+    id: row.id,
+    group: row.groupId === null ? null : (byId.get(row.groupId) ?? null),
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    expired: Temporal.Instant.compare(row.expiresAt, now) <= 0,
+  }));
+}
+
+/** Revokes an unused invitation: its link no longer opens anything. False when there is none. */
+export function revokeInvitation(deps: AccountDeps, id: string): Promise<boolean> {
+  return deleteOpenInvitation(deps.db, id);
 }
 
 export type InvitationLookup =

@@ -3,6 +3,7 @@ import type { AccountOverview } from "../../db/accounts.repo.ts";
 import type { DomainPolicyEntry, FederationMode } from "../../domain/federation-policy.ts";
 import type { Group } from "../../domain/group.ts";
 import { GROUP_LIMITS, type GroupField, type GroupProblem } from "../../domain/group-input.ts";
+import type { OpenInvitation } from "../../services/accounts.ts";
 import type { PageContext } from "../context.ts";
 import { formatInstant } from "../format.ts";
 import { ConfirmStepPage } from "./confirm-step.ts";
@@ -16,17 +17,23 @@ export function InvitationsPage({
   csrf,
   groups,
   created,
+  open = [],
+  notice,
 }: WorkspaceView & {
   groups: readonly Group[];
   created?: URL | undefined;
+  /** Links not used yet, each revocable. */
+  open?: readonly OpenInvitation[];
+  notice?: string | undefined;
 }) {
-  const { t } = page;
+  const { t, locale } = page;
   return WorkspacePage({
     page,
     account,
     csrf,
     title: t.inviteHeading,
     nav: AdminNav({ page }),
+    notice,
     children: [
       created === undefined
         ? null
@@ -54,6 +61,43 @@ export function InvitationsPage({
         ),
         h("div", null, h("button", { type: "submit" }, t.inviteCreate)),
       ),
+      h("h2", null, t.openInvitationsHeading),
+      open.length === 0
+        ? h("p", null, t.openInvitationsEmpty)
+        : h(
+            "ul",
+            { class: "items", id: "open-invitations" },
+            open.map((i) => {
+              const target = i.group === null ? t.inviteAdminOption : i.group.name;
+              return h(
+                "li",
+                { "data-invitation": i.id },
+                h("strong", null, target),
+                h(
+                  "div",
+                  { class: "meta" },
+                  `${t.invitationCreatedOn(formatInstant(i.createdAt, locale, page.timeZone))} · `,
+                  i.expired
+                    ? t.invitationExpiredOn(formatInstant(i.expiresAt, locale, page.timeZone))
+                    : t.invitationExpiresOn(formatInstant(i.expiresAt, locale, page.timeZone)),
+                ),
+                h(
+                  "form",
+                  { method: "post", action: `/workspace/admin/invitations/${i.id}/revoke` },
+                  csrfInput(csrf),
+                  h(
+                    "button",
+                    {
+                      type: "submit",
+                      class: "secondary",
+                      "aria-label": t.revokeInvitationFor(target),
+                    },
+                    t.revokeInvitation,
+                  ),
+                ),
+              );
+            }),
+          ),
     ],
   });
 }

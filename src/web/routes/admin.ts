@@ -7,6 +7,8 @@ import { isId } from "../../domain/ids.ts";
 import {
   createInvitation,
   listAccounts,
+  listUnusedInvitations,
+  revokeInvitation,
   setAccountAccess,
   signOutEverywhere,
 } from "../../services/accounts.ts";
@@ -40,8 +42,16 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
   const admins = instanceAdmins(deps);
 
   app.get("/workspace/admin/invitations", ...admins, async (c) => {
-    const groups = await listGroups(db);
-    return workspaceHtml(c, urls, InvitationsPage, { groups });
+    const { t } = pageContext(c, urls);
+    const [groups, open] = await Promise.all([listGroups(db), listUnusedInvitations(deps)]);
+    const notice = doneNotice(c, { revoked: t.invitationRevoked });
+    return workspaceHtml(c, urls, InvitationsPage, { groups, open, notice });
+  });
+
+  app.post("/workspace/admin/invitations/:id/revoke", ...guards, ...admins, async (c) => {
+    const id = c.req.param("id") ?? "";
+    if (!isId(id) || !(await revokeInvitation(deps, id))) return notFoundPage(c, urls);
+    return c.redirect("/workspace/admin/invitations?done=revoked", 303);
   });
 
   app.post("/workspace/admin/invitations", ...guards, ...admins, async (c) => {
@@ -51,9 +61,9 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
       : null;
     if (target !== "admin" && group === null) return notFoundPage(c, urls);
     const invitation = await createInvitation(deps, group);
-    const groups = await listGroups(db);
+    const [groups, open] = await Promise.all([listGroups(db), listUnusedInvitations(deps)]);
     const created = urls.invitationPage(invitation.token);
-    return workspaceHtml(c, urls, InvitationsPage, { groups, created }, 201);
+    return workspaceHtml(c, urls, InvitationsPage, { groups, created, open }, 201);
   });
 
   const renderFederation = async (
