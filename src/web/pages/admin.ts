@@ -424,10 +424,13 @@ export function AccountsPage({
   accounts,
   groups,
   notice,
+  resetLink,
 }: WorkspaceView & {
   accounts: readonly AccountOverview[];
   groups: readonly Group[];
   notice?: string | undefined;
+  /** A password reset link just issued: shown once, above the list. */
+  resetLink?: { readonly username: string; readonly url: URL } | undefined;
 }) {
   const { t, locale } = page;
   const zone = page.timeZone;
@@ -448,6 +451,14 @@ export function AccountsPage({
     nav: AdminNav({ page }),
     notice,
     children: [
+      resetLink === undefined
+        ? null
+        : h(
+            "div",
+            { class: "notice", role: "status" },
+            h("p", null, t.resetLinkCreated(resetLink.username)),
+            h("p", { class: "secret" }, resetLink.url.href),
+          ),
       accounts.length === 0
         ? h("p", null, t.accountsEmpty)
         : h(
@@ -487,6 +498,14 @@ export function AccountsPage({
                             t.signOutEverywhere,
                             t.signOutEverywhereNamed(a.account.username),
                           ),
+                      a.revokedAt === null
+                        ? action(
+                            a.account.id,
+                            "reset-link",
+                            t.resetLinkButton,
+                            t.resetLinkNamed(a.account.username),
+                          )
+                        : null,
                       a.revokedAt === null
                         ? action(
                             a.account.id,

@@ -105,6 +105,7 @@ function WorkspaceMenu({ page, account }: Pick<WorkspaceView, "page" | "account"
       "ul",
       null,
       link("/workspace", t.workspace),
+      link("/workspace/account", t.ownAccountHeading),
       groups.map((g) => {
         const base = `/workspace/groups/${g.handle}`;
         return h(

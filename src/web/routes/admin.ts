@@ -6,6 +6,7 @@ import { checkGroupInput } from "../../domain/group-input.ts";
 import { isId } from "../../domain/ids.ts";
 import {
   createInvitation,
+  issuePasswordReset,
   listAccounts,
   listUnusedInvitations,
   revokeInvitation,
@@ -217,6 +218,23 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
     const ended = isId(id) ? await signOutEverywhere(deps, id) : null;
     if (ended === null) return notFoundPage(c, urls);
     return c.redirect(`/workspace/admin/accounts?done=signed-out&ended=${ended}`, 303);
+  });
+
+  app.post("/workspace/admin/accounts/:id/reset-link", ...guards, ...admins, async (c) => {
+    const id = c.req.param("id") ?? "";
+    const issued = isId(id) ? await issuePasswordReset(deps, id) : null;
+    if (issued === null) return notFoundPage(c, urls);
+    const [accounts, groups] = await Promise.all([listAccounts(deps), listGroups(db)]);
+    const username = accounts.find((a) => a.account.id === id)?.account.username ?? "";
+    // Shown once, never cached: the link is the person's key to their account.
+    c.header("Cache-Control", "no-store");
+    return workspaceHtml(
+      c,
+      urls,
+      AccountsPage,
+      { accounts, groups, resetLink: { username, url: urls.passwordResetPage(issued.token) } },
+      201,
+    );
   });
 
   for (const access of ["revoke", "restore"] as const) {
