@@ -124,4 +124,54 @@ describe(`finding an incident in a browser without JavaScript (${testEngine})`, 
     await page.getByRole("link", { name: "Coordinators: sign in" }).click();
     expect(new URL(page.url()).pathname).toBe("/login");
   });
+
+  it("draws the workspace menu and the new workspace pages accessibly", async () => {
+    const invitation = await (
+      await instance.api("POST", "/api/v1/admin/invitations", { admin: true })
+    ).json();
+    await page.goto(invitation.url);
+    await page.getByLabel("Username").fill("root");
+    await page.getByLabel("Password", { exact: true }).fill("an admin passphrase");
+    await page.getByLabel("Password again").fill("an admin passphrase");
+    await page.getByRole("button", { name: "Create my account" }).click();
+    await page.locator("h1", { hasText: "Workspace" }).waitFor();
+    const menu = page.getByRole("navigation", { name: "Workspace menu" });
+    await checkShownPage();
+
+    await menu.getByRole("link", { name: "Settings" }).first().click();
+    expect(await page.locator("h1").textContent()).toBe("Settings of Barangay Food");
+    await page.getByLabel("Time zone (optional)").fill("Nowhere/Land");
+    await page.getByRole("button", { name: "Save" }).click();
+    expect(await page.locator("#s-timeZone-error").textContent()).toContain("not a time zone");
+    await checkShownPage();
+
+    await menu.getByRole("link", { name: "Your account" }).click();
+    await page.getByLabel("Current password").fill("wrong password!");
+    await page.getByLabel("New password", { exact: true }).fill("a new admin passphrase");
+    await page.getByLabel("New password again").fill("a new admin passphrase");
+    await page.getByRole("button", { name: "Change the password" }).click();
+    expect(await page.locator("#current-error").textContent()).toBe(
+      "This is not your current password.",
+    );
+    await checkShownPage();
+
+    await page.goto(url("/workspace/admin/invitations"));
+    await page.getByLabel("Account for").selectOption("group:water");
+    await page.getByRole("button", { name: "Create the link" }).click();
+    expect(await page.locator("#open-invitations li").count()).toBe(1);
+    await checkShownPage();
+
+    await page.goto(url("/workspace/admin/federation"));
+    await page.getByLabel("Allowlist: only with servers allowed below").check();
+    await page.getByRole("button", { name: "Save" }).click();
+    expect(await page.locator("h1").textContent()).toBe("Allowlist mode with no server allowed?");
+    await checkShownPage();
+
+    const reset = await (
+      await instance.api("POST", "/api/v1/admin/password-resets", { username: "root" })
+    ).json();
+    await page.goto(reset.url);
+    expect(await page.locator("h1").textContent()).toBe("Set a new password");
+    await checkShownPage();
+  });
 });
