@@ -1,7 +1,10 @@
+import type { Context } from "@fedify/fedify";
 import { Create, Endpoints, Group as GroupActor, Update } from "@fedify/vocab";
 import { countAcceptedFollowers } from "../src/db/followers.repo.ts";
 import { findGroupByHandle, findGroupKeys } from "../src/db/groups.repo.ts";
 import { countPublicProposals, listProposals } from "../src/db/proposals.repo.ts";
+import type { Group } from "../src/domain/group.ts";
+import type { InstanceUrls } from "../src/urls.ts";
 import type { AppFederation, FederationDeps } from "./federation.ts";
 import { paragraphs } from "./html.ts";
 import { importKeyPair } from "./keys.ts";
@@ -17,25 +20,7 @@ export function registerActors(federation: AppFederation, deps: FederationDeps):
   federation
     .setActorDispatcher("/groups/{identifier}", async (ctx, identifier) => {
       const group = await findGroupByHandle(db, identifier);
-      if (group === null) return null;
-      const keys = await ctx.getActorKeyPairs(identifier);
-      return new GroupActor({
-        id: ctx.getActorUri(identifier),
-        preferredUsername: group.handle,
-        name: group.name,
-        summary: paragraphs(group.summary),
-        url: urls.group(group.handle),
-        published: group.createdAt,
-        inbox: ctx.getInboxUri(identifier),
-        outbox: ctx.getOutboxUri(identifier),
-        followers: ctx.getFollowersUri(identifier),
-        endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
-        publicKey: keys[0]?.cryptographicKey ?? null,
-        assertionMethods: keys.map((k) => k.multikey),
-        discoverable: true,
-        indexable: true,
-        manuallyApprovesFollowers: group.followPolicy === "approval",
-      });
+      return group === null ? null : groupActor(ctx, urls, group);
     })
     // WebFinger's acct:handle@host names the group by its handle, which is
     // also its identifier in our URLs (without a mapper Fedify assumes so,
@@ -110,6 +95,33 @@ export function registerActors(federation: AppFederation, deps: FederationDeps):
       const group = await findGroupByHandle(db, identifier);
       return group === null ? null : countPublicProposals(db, group.id);
     });
+}
+
+/** A collective's actor document: what the dispatcher serves and an actor `Update` embeds. */
+export async function groupActor(
+  ctx: Context<void>,
+  urls: InstanceUrls,
+  group: Group,
+): Promise<GroupActor> {
+  const identifier = group.handle;
+  const keys = await ctx.getActorKeyPairs(identifier);
+  return new GroupActor({
+    id: ctx.getActorUri(identifier),
+    preferredUsername: group.handle,
+    name: group.name,
+    summary: paragraphs(group.summary),
+    url: urls.group(group.handle),
+    published: group.createdAt,
+    inbox: ctx.getInboxUri(identifier),
+    outbox: ctx.getOutboxUri(identifier),
+    followers: ctx.getFollowersUri(identifier),
+    endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+    publicKey: keys[0]?.cryptographicKey ?? null,
+    assertionMethods: keys.map((k) => k.multikey),
+    discoverable: true,
+    indexable: true,
+    manuallyApprovesFollowers: group.followPolicy === "approval",
+  });
 }
 
 function encodeCursor(createdAt: Temporal.Instant, id: string): string {

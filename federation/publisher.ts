@@ -7,8 +7,9 @@ import { findGroupById } from "../src/db/groups.repo.ts";
 import { findIncidentByObjectId } from "../src/db/incidents.repo.ts";
 import type { Group } from "../src/domain/group.ts";
 import type { Proposal } from "../src/domain/proposal.ts";
-import type { ProposalPublisher } from "../src/services/ports.ts";
+import type { GroupActorPublisher, ProposalPublisher } from "../src/services/ports.ts";
 import type { InstanceUrls } from "../src/urls.ts";
+import { groupActor } from "./actors.ts";
 import type { AppFederation } from "./federation.ts";
 import { incidentRecipients, uniqueRecipients } from "./incident-recipients.ts";
 import { reshareToParticipants } from "./incident-reshare.ts";
@@ -129,6 +130,40 @@ export function createProposalPublisher(
           ...addressing(group, proposal),
         }),
         "delete",
+      );
+    },
+  };
+}
+
+/**
+ * Tells a collective's followers that its actor changed (name, summary,
+ * follow policy): an `Update` embedding the current actor document, as
+ * Mastodon expects, whose id carries the version so a second send of the
+ * same change is deduplicated. Receivers read the actor again from its id.
+ */
+export function createGroupActorPublisher(
+  federation: AppFederation,
+  deps: { db: Kysely<Database>; urls: InstanceUrls; isAllowed: (url: URL) => Promise<boolean> },
+): GroupActorPublisher {
+  const { urls } = deps;
+  return {
+    async updated(group) {
+      const recipients = uniqueRecipients(await followerInboxes(deps.db, group.id, deps.isAllowed));
+      if (recipients.length === 0) return;
+      const ctx = federation.createContext(urls.origin, undefined);
+      const actorId = urls.group(group.handle);
+      await ctx.sendActivity(
+        { identifier: group.handle },
+        recipients,
+        new Update({
+          id: new URL(`${actorId.href}#update-${group.updatedAt.epochMilliseconds}`),
+          actor: actorId,
+          object: await groupActor(ctx, urls, group),
+          updated: group.updatedAt,
+          tos: [new URL(PUBLIC_AUDIENCE)],
+          ccs: [urls.groupFollowers(group.handle)],
+        }),
+        { preferSharedInbox: true, orderingKey: actorId.href },
       );
     },
   };

@@ -17,7 +17,7 @@ import { createInboxIntake } from "../federation/inbox-intake.ts";
 import { createIncidentGateway } from "../federation/incident-gateway.ts";
 import { keyPairGenerator } from "../federation/keys.ts";
 import { createPeerGateway } from "../federation/peer-gateway.ts";
-import { createProposalPublisher } from "../federation/publisher.ts";
+import { createGroupActorPublisher, createProposalPublisher } from "../federation/publisher.ts";
 import type { HostLookup } from "../federation/security/outbound/address-policy.ts";
 import type { RequestDeadlines } from "../federation/security/outbound/fetch-guard.ts";
 import { destinationOf, laneOf } from "../federation/security/outbound/queue-lanes.ts";
@@ -268,6 +268,7 @@ export async function createInstance(
   const reconcile = () => security.runOutbound(() => reconciler.run());
   const isAllowed = (url: URL) => federationPolicy.isAllowed(url);
   const publisher = createProposalPublisher(federation, { db: database.db, urls, isAllowed });
+  const groupActors = createGroupActorPublisher(federation, { db: database.db, urls, isAllowed });
   const peers = createPeerGateway(federation, { db: database.db, urls, isAllowed });
   const conversations = createConversationGateway(federation, { urls });
   const incidents = createIncidentGateway(federation, { db: database.db, urls, isAllowed });
@@ -330,6 +331,7 @@ export async function createInstance(
     clock,
     keys: options.keys ?? keyPairGenerator,
     publisher,
+    groupActors,
     conversations,
     adminToken: config.adminToken,
     peers,

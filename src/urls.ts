@@ -35,6 +35,8 @@ export interface InstanceUrls {
   requestStatusPage(token: string): URL;
   /** Where an invited coordinator creates their account (private). */
   invitationPage(token: string): URL;
+  /** A one-time link with which an account's owner sets a new password. */
+  passwordResetPage(token: string): URL;
   /** A group's open-data export (`listings.csv`, …; see README "Open data"). */
   groupExport(handle: string, file: string): URL;
   /** The same for what the group receives from followed groups. */
@@ -95,6 +97,7 @@ export function instanceUrls(origin: URL): InstanceUrls {
     },
     requestStatusPage: (token) => at(`/requests/${token}`),
     invitationPage: (token) => at(`/invitations/${token}`),
+    passwordResetPage: (token) => at(`/password-reset/${token}`),
     groupExport: (handle, file) => at(`/api/v1/groups/${handle}/exports/${file}`),
     networkExport: (handle, file) => at(`/api/v1/groups/${handle}/network/exports/${file}`),
     groupFeed: (handle, format) => at(`/groups/${handle}/feed.${format}`),

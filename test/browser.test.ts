@@ -133,6 +133,14 @@ describe("in a browser", () => {
     await screenshot("request-status");
 
     await page.getByRole("button", { name: "Retirar" }).click();
+    // Withdrawing cannot be undone: a step with a box to tick comes first.
+    await expect.poll(() => page.locator("h1").textContent()).toMatch(/^¿Retirar «/);
+    await expectAccessible();
+    await page.getByRole("button", { name: "Retirar" }).click();
+    // The browser refuses to send the form without the required box.
+    expect(await page.locator("h1").textContent()).toMatch(/^¿Retirar «/);
+    await page.getByLabel("Sí, retirarla").check();
+    await page.getByRole("button", { name: "Retirar" }).click();
     await expect
       .poll(() => page.locator("[data-state]").getAttribute("data-state"))
       .toBe("withdrawn");
@@ -170,7 +178,11 @@ describe("in a browser", () => {
     await expect.poll(() => page.locator("h1").textContent()).toBe("Workspace");
     await expectAccessible();
 
-    await page.getByRole("link", { name: "New requests" }).click();
+    // The workspace menu counts the request waiting to be triaged, and leads to it.
+    await page
+      .getByRole("navigation", { name: "Workspace menu" })
+      .getByRole("link", { name: "New requests (1)" })
+      .click();
     const item = page.locator("li", { hasText: "Wheelchair to borrow" });
     expect(await item.textContent()).toContain("Lola, via the parish office");
     await item.locator("summary").first().click();
@@ -203,6 +215,12 @@ describe("in a browser", () => {
       .locator("li", { hasText: "Wheelchair to borrow" })
       .getByRole("button", { name: "Mark fulfilled" })
       .click();
+    await expect
+      .poll(() => page.locator("h1").textContent())
+      .toBe("Mark “Wheelchair to borrow for a month (Purok 3)” fulfilled?");
+    await expectAccessible();
+    await page.getByLabel("Yes, it is fulfilled").check();
+    await page.getByRole("button", { name: "Mark fulfilled" }).click();
     await expect.poll(() => page.locator("[role=status]").textContent()).toBe("Status changed.");
     await page.goto(needUrl);
     expect(await page.locator("dl.facts").textContent()).toContain("Fulfilled");
@@ -230,7 +248,21 @@ describe("in a browser", () => {
     await page.getByRole("link", { name: "Federation policy" }).click();
     await page.getByLabel("Server (domain)").fill("spam.example");
     await page.getByRole("button", { name: "Add the rule" }).click();
+    // A block deletes at once: the step says what, and nothing is stored before the box is ticked.
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Block spam.example?");
+    expect(await page.locator("main").textContent()).toContain(
+      "the needs, offers and re-shares received from it are deleted",
+    );
+    await expectAccessible();
+    expect(
+      (await (await instance.api("GET", "/api/v1/admin/federation/domains")).json()).items,
+    ).toEqual([]);
+    await page.getByLabel("Yes, block this server and delete what came from it").check();
+    await page.getByRole("button", { name: "Block", exact: true }).click();
     await expect.poll(() => page.locator("[role=status]").textContent()).toContain("Blocked.");
+    expect(
+      (await (await instance.api("GET", "/api/v1/admin/federation/domains")).json()).items,
+    ).toEqual([expect.objectContaining({ domain: "spam.example", policy: "block" })]);
     await expectAccessible();
     await screenshot("federation-policy");
 
@@ -351,7 +383,9 @@ describe("in a browser", () => {
 
     // The unread count in the navigation, then the notification itself.
     await page.getByRole("link", { name: "Notifications (1 unread)" }).click();
-    expect(await page.locator("main li").first().textContent()).toContain("New answer to “Rice”");
+    expect(await page.locator("main ul.items li").first().textContent()).toContain(
+      "New answer to “Rice”",
+    );
     await expectAccessible();
     await screenshot("notifications");
     await page.getByRole("link", { name: "Open" }).click();
@@ -414,6 +448,8 @@ describe("in a browser", () => {
       .locator("li", { hasText: "Rice" })
       .getByRole("button", { name: "Mark fulfilled" })
       .click();
+    await page.getByLabel("Yes, it is fulfilled").check();
+    await page.getByRole("button", { name: "Mark fulfilled" }).click();
     await expect.poll(() => page.locator("[role=status]").textContent()).toBe("Status changed.");
     await page.goto(riceUrl);
     expect(await page.locator("dl.facts").textContent()).toContain("Fulfilled");

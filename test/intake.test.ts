@@ -115,7 +115,7 @@ describe("intake without an account", () => {
 
     const withdrawn = await post(
       `/requests/${token}/withdraw`,
-      {},
+      { confirm: "1" },
       { origin: instance.config.origin.origin },
     );
     expect(withdrawn.status).toBe(303);
@@ -141,7 +141,7 @@ describe("intake without an account", () => {
       .set({ state: "declined" })
       .where("title", "=", "Van")
       .execute();
-    const res = await post(`/requests/${token}/withdraw`, {});
+    const res = await post(`/requests/${token}/withdraw`, { confirm: "1" });
     expect(res.status).toBe(409);
     expect(res.body).toContain("can no longer be withdrawn");
     const row = await instance.database.db

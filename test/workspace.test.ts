@@ -255,7 +255,12 @@ describe("coordinator workspace", () => {
     expect(await (await get(`/requests/${second}`)).text()).toContain('data-state="new"');
     const declined = await post(
       `${base}/${secondId}/decline`,
-      { _csrf: csrf, reason: "outside-area", note: "Try the parish kitchen on Rizal St." },
+      {
+        _csrf: csrf,
+        reason: "outside-area",
+        note: "Try the parish kitchen on Rizal St.",
+        confirm: "1",
+      },
       { cookie },
     );
     expect(declined.headers.location).toBe(`${base}?done=declined`);
@@ -282,7 +287,7 @@ describe("coordinator workspace", () => {
     const base = "/workspace/groups/food/posts";
     const action = `${base}/${proposal.id}/status`;
     expect((await post(action, { status: "fulfilled" }, { cookie })).status).toBe(403);
-    const done = await post(action, { status: "fulfilled", _csrf: csrf }, { cookie });
+    const done = await post(action, { status: "fulfilled", _csrf: csrf, confirm: "1" }, { cookie });
     expect(done.headers.location).toBe(`${base}?done=changed`);
     expect(await (await get(`/needs/${proposal.id}`)).text()).toContain("<dd>Fulfilled</dd>");
     const back = await post(action, { status: "pledged", _csrf: csrf }, { cookie });
@@ -557,7 +562,7 @@ describe("coordinator workspace", () => {
     expect(fedPage).toContain('value="open" id="mode-open" checked=""');
     const mode = await post(
       `${fed}/mode`,
-      { mode: "allowlist", _csrf: adminCsrf },
+      { mode: "allowlist", _csrf: adminCsrf, confirm: "1" },
       { cookie: admin },
     );
     expect(mode.headers.location).toBe(`${fed}?done=saved`);
@@ -565,7 +570,13 @@ describe("coordinator workspace", () => {
       "allowlist",
     );
     await post(`${fed}/mode`, { mode: "open", _csrf: adminCsrf }, { cookie: admin });
-    const block = { domain: "Spam.Example", policy: "block", reason: "floods", _csrf: adminCsrf };
+    const block = {
+      domain: "Spam.Example",
+      policy: "block",
+      reason: "floods",
+      _csrf: adminCsrf,
+      confirm: "1",
+    };
     const blocked = await post(`${fed}/domains`, block, { cookie: admin });
     expect(blocked.status).toBe(200);
     expect(blocked.body).toContain("Blocked. 0 followers and 0 follows");

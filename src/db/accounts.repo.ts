@@ -52,6 +52,48 @@ export async function findInvitationByDigest(
   };
 }
 
+/** An invitation link not used yet (expired or not): the admins' list. */
+export interface OpenInvitationRow {
+  readonly id: string;
+  readonly groupId: string | null;
+  readonly createdAt: Temporal.Instant;
+  readonly expiresAt: Temporal.Instant;
+}
+
+/** Invitations no account was created from yet, newest first (at most `limit`). */
+export async function listOpenInvitations(
+  db: Kysely<Database>,
+  limit: number,
+): Promise<OpenInvitationRow[]> {
+  const rows = await db
+    .selectFrom("invitations")
+    .select(["id", "group_id", "created_at", "expires_at"])
+    .where("accepted_at", "is", null)
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    groupId: row.group_id,
+    createdAt: toInstant(row.created_at),
+    expiresAt: toInstant(row.expires_at),
+  }));
+}
+
+/**
+ * Revokes an invitation no account was created from: the row goes, so its
+ * link finds nothing. False when there was no such unused invitation.
+ */
+export async function deleteOpenInvitation(db: Kysely<Database>, id: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom("invitations")
+    .where("id", "=", id)
+    .where("accepted_at", "is", null)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
 export type AcceptOutcome = "created" | "username-taken" | "invitation-used";
 
 /**
@@ -292,6 +334,132 @@ export async function setAccountRevoked(
     if (revokedAt !== null) {
       await trx.deleteFrom("sessions").where("account_id", "=", accountId).execute();
     }
+    return true;
+  });
+}
+
+/** An account's password hash, for checking the current password before a change; null when revoked or gone. */
+export async function findPasswordHash(
+  db: Kysely<Database>,
+  accountId: string,
+): Promise<string | null> {
+  const row = await db
+    .selectFrom("accounts")
+    .select("password_hash")
+    .where("id", "=", accountId)
+    .where("revoked_at", "is", null)
+    .executeTakeFirst();
+  return row?.password_hash ?? null;
+}
+
+/**
+ * Sets an account's password hash and ends its sessions but `keepSession`
+ * (the digest of the one that made the change, if any), together.
+ */
+export async function setPasswordHash(
+  db: Kysely<Database>,
+  accountId: string,
+  passwordHash: string,
+  now: Temporal.Instant,
+  keepSession: string | null,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable("accounts")
+      .set({ password_hash: passwordHash, updated_at: toDate(now) })
+      .where("id", "=", accountId)
+      .execute();
+    let sessions = trx.deleteFrom("sessions").where("account_id", "=", accountId);
+    if (keepSession !== null) sessions = sessions.where("id_digest", "!=", keepSession);
+    await sessions.execute();
+  });
+}
+
+export async function insertPasswordReset(
+  db: Kysely<Database>,
+  reset: {
+    id: string;
+    accountId: string;
+    tokenDigest: string;
+    createdAt: Temporal.Instant;
+    expiresAt: Temporal.Instant;
+  },
+): Promise<void> {
+  await db
+    .insertInto("password_resets")
+    .values({
+      id: reset.id,
+      account_id: reset.accountId,
+      token_digest: reset.tokenDigest,
+      created_at: toDate(reset.createdAt),
+      expires_at: toDate(reset.expiresAt),
+    })
+    .execute();
+}
+
+export interface PasswordResetRow {
+  readonly id: string;
+  readonly accountId: string;
+  readonly username: string;
+  readonly expiresAt: Temporal.Instant;
+  readonly usedAt: Temporal.Instant | null;
+}
+
+/** A reset link by its token's digest, with the account's username; null when unknown or the account is revoked. */
+export async function findPasswordResetByDigest(
+  db: Kysely<Database>,
+  digest: string,
+): Promise<PasswordResetRow | null> {
+  const row = await db
+    .selectFrom("password_resets")
+    .innerJoin("accounts", "accounts.id", "password_resets.account_id")
+    .select([
+      "password_resets.id",
+      "password_resets.account_id",
+      "accounts.username",
+      "password_resets.expires_at",
+      "password_resets.used_at",
+    ])
+    .where("password_resets.token_digest", "=", digest)
+    .where("accounts.revoked_at", "is", null)
+    .executeTakeFirst();
+  if (row === undefined) return null;
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    username: row.username,
+    expiresAt: toInstant(row.expires_at),
+    usedAt: row.used_at === null ? null : toInstant(row.used_at),
+  };
+}
+
+/**
+ * Uses a reset link: sets the password and ends every session of the
+ * account, only if the link is still unused and unexpired (a race uses it
+ * once). False when it was not.
+ */
+export async function usePasswordReset(
+  db: Kysely<Database>,
+  resetId: string,
+  passwordHash: string,
+  now: Temporal.Instant,
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const claimed = await trx
+      .updateTable("password_resets")
+      .set({ used_at: toDate(now) })
+      .where("id", "=", resetId)
+      .where("used_at", "is", null)
+      .where("expires_at", ">", toDate(now))
+      .returning("account_id")
+      .executeTakeFirst();
+    if (claimed === undefined) return false;
+    await trx
+      .updateTable("accounts")
+      .set({ password_hash: passwordHash, updated_at: toDate(now) })
+      .where("id", "=", claimed.account_id)
+      .execute();
+    await trx.deleteFrom("sessions").where("account_id", "=", claimed.account_id).execute();
     return true;
   });
 }

@@ -433,6 +433,15 @@ export interface InvitationsTable {
   account_id: string | null;
 }
 
+export interface PasswordResetsTable {
+  id: string;
+  account_id: string;
+  token_digest: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
 export interface SessionsTable {
   id_digest: string;
   account_id: string;
@@ -500,6 +509,7 @@ export interface Database {
   accounts: AccountsTable;
   account_groups: AccountGroupsTable;
   invitations: InvitationsTable;
+  password_resets: PasswordResetsTable;
   sessions: SessionsTable;
   incidents: IncidentsTable;
   incident_participants: IncidentParticipantsTable;

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from "kysely";
-import type { Group } from "../domain/group.ts";
+import type { FollowPolicy, Group } from "../domain/group.ts";
 import type { Database, GroupsTable } from "./database.ts";
 import { jsonb } from "./json.ts";
 import { toDate, toInstant } from "./time.ts";
@@ -118,6 +118,33 @@ export async function updateGroupTimeZone(
   const row = await db
     .updateTable("groups")
     .set({ time_zone: timeZone, updated_at: toDate(now) })
+    .where("id", "=", groupId)
+    .returningAll()
+    .executeTakeFirst();
+  return row === undefined ? null : toGroup(row);
+}
+
+/** Sets a group's name, summary, follow policy and zone; the updated group, or null when it is gone. */
+export async function updateGroupSettings(
+  db: Kysely<Database>,
+  groupId: string,
+  settings: {
+    readonly name: string;
+    readonly summary: string;
+    readonly followPolicy: FollowPolicy;
+    readonly timeZone: string | null;
+  },
+  now: Temporal.Instant,
+): Promise<Group | null> {
+  const row = await db
+    .updateTable("groups")
+    .set({
+      name: settings.name,
+      summary: settings.summary,
+      follow_policy: settings.followPolicy,
+      time_zone: settings.timeZone,
+      updated_at: toDate(now),
+    })
     .where("id", "=", groupId)
     .returningAll()
     .executeTakeFirst();

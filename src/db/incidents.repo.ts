@@ -152,6 +152,62 @@ export async function findIncidentByObjectId(
   return row === undefined ? null : toIncident(row);
 }
 
+/**
+ * The incidents known by these object ids (a need's tag), by object id;
+ * an id with no stored incident is absent.
+ */
+export async function findIncidentsByObjectIds(
+  db: Kysely<Database>,
+  objectIds: readonly string[],
+): Promise<Map<string, StoredIncident>> {
+  const unique = [...new Set(objectIds)];
+  if (unique.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("incidents")
+    .selectAll()
+    .where("object_id", "in", unique)
+    .execute();
+  return new Map(rows.map((row) => [row.object_id, toIncident(row)]));
+}
+
+/**
+ * Open incidents not past their end that one of our groups opened or takes
+ * part in (accepted) — with `groupId`, that group — latest start first.
+ */
+export async function listActiveIncidents(
+  db: Kysely<Database>,
+  scope: { readonly groupId?: string },
+  now: Temporal.Instant,
+  limit: number,
+): Promise<StoredIncident[]> {
+  const rows = await db
+    .selectFrom("incidents")
+    .selectAll()
+    .where("status", "=", "open")
+    .where((eb) => eb.or([eb("ends_at", "is", null), eb("ends_at", ">", toDate(now))]))
+    .where((eb) => {
+      const participation = eb
+        .selectFrom("incident_participants")
+        .select("incident_participants.incident_id")
+        .whereRef("incident_participants.incident_id", "=", "incidents.id")
+        .where("incident_participants.state", "=", "accepted");
+      return scope.groupId === undefined
+        ? eb.or([
+            eb("group_id", "is not", null),
+            eb.exists(participation.where("incident_participants.group_id", "is not", null)),
+          ])
+        : eb.or([
+            eb("group_id", "=", scope.groupId),
+            eb.exists(participation.where("incident_participants.group_id", "=", scope.groupId)),
+          ]);
+    })
+    .orderBy("starts_at", "desc")
+    .orderBy("id", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map(toIncident);
+}
+
 /** Changes our own incident, if nobody changed it since it was read. */
 export async function updateOwnIncident(
   db: Kysely<Database>,

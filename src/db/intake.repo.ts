@@ -242,6 +242,22 @@ export async function changeIntakeState(
   return result.numUpdatedRows > 0n;
 }
 
+/** How many requests wait untriaged (`new`) in each of these groups; a group with none is absent. */
+export async function countNewIntakeRequests(
+  db: Kysely<Database>,
+  groupIds: readonly string[],
+): Promise<Map<string, number>> {
+  if (groupIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("intake_requests")
+    .select((eb) => ["group_id", eb.fn.countAll<string>().as("count")])
+    .where("group_id", "in", groupIds)
+    .where("state", "=", "new")
+    .groupBy("group_id")
+    .execute();
+  return new Map(rows.map((r) => [r.group_id, Number(r.count)]));
+}
+
 /** A group's queue, oldest first: the first to ask is the first to be read. */
 export async function listIntakeRequests(
   db: Kysely<Database>,

@@ -30,3 +30,15 @@ export function checkNewAccount(input: {
   else if (input.password !== input.passwordAgain) problems.passwordAgain = "password-mismatch";
   return problems;
 }
+
+/** A new password typed twice: long enough, not too long, the same both times. */
+export function checkNewPassword(input: {
+  password: string;
+  passwordAgain: string;
+}): Partial<Record<"password" | "passwordAgain", AccountProblem>> {
+  const problems: Partial<Record<"password" | "passwordAgain", AccountProblem>> = {};
+  if (input.password.length < PASSWORD_MIN_LENGTH) problems.password = "password-short";
+  else if (input.password.length > PASSWORD_MAX_LENGTH) problems.password = "password-long";
+  else if (input.password !== input.passwordAgain) problems.passwordAgain = "password-mismatch";
+  return problems;
+}

@@ -1,6 +1,7 @@
 import type { FollowPolicy } from "./group.ts";
 import { isValidHandle } from "./handle.ts";
 import { cleanName } from "./names.ts";
+import { canonicalTimeZone } from "./time-zone.ts";
 
 /** The limits the API's group schema also applies. */
 export const GROUP_LIMITS = { name: 100, summary: 2000 } as const;
@@ -49,6 +50,60 @@ export function checkGroupInput(raw: {
       name,
       summary,
       followPolicy: raw.followPolicy === "approval" ? "approval" : "open",
+    },
+  };
+}
+
+export type SettingsField = "name" | "summary" | "followPolicy" | "timeZone";
+export type SettingsProblem =
+  | "name-missing"
+  | "name-too-long"
+  | "summary-too-long"
+  | "follow-policy-invalid"
+  | "time-zone-unknown";
+
+/** A collective's settings as its coordinators may change them. */
+export interface CheckedGroupSettings {
+  readonly name: string;
+  readonly summary: string;
+  readonly followPolicy: FollowPolicy;
+  /** A canonical IANA zone; null: the instance's. */
+  readonly timeZone: string | null;
+}
+
+/**
+ * Reads a collective's settings from a form's text fields, every problem at
+ * once, by the same limits as a new collective. An empty zone is the
+ * instance's; any other must be an IANA zone name.
+ */
+export function checkGroupSettings(raw: {
+  name: string;
+  summary: string;
+  followPolicy: string;
+  timeZone: string;
+}):
+  | { ok: true; settings: CheckedGroupSettings }
+  | { ok: false; problems: Partial<Record<SettingsField, SettingsProblem>> } {
+  const name = cleanName(raw.name);
+  const summary = raw.summary.trim();
+  const zoneText = raw.timeZone.trim();
+  const timeZone = zoneText === "" ? null : canonicalTimeZone(zoneText);
+  const problems: Partial<Record<SettingsField, SettingsProblem>> = {};
+  if (name === "") problems.name = "name-missing";
+  else if (name.length > GROUP_LIMITS.name) problems.name = "name-too-long";
+  if (summary.length > GROUP_LIMITS.summary) problems.summary = "summary-too-long";
+  if (raw.followPolicy !== "open" && raw.followPolicy !== "approval") {
+    problems.followPolicy = "follow-policy-invalid";
+  }
+  if (zoneText !== "" && timeZone === null) problems.timeZone = "time-zone-unknown";
+  if (Object.keys(problems).length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    settings: {
+      name,
+      summary,
+      followPolicy: raw.followPolicy === "approval" ? "approval" : "open",
+      timeZone,
     },
   };
 }

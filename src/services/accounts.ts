@@ -6,19 +6,31 @@ import {
   createAccountFromInvitation,
   deleteAccountSessions,
   deleteExpiredSessions,
+  deleteOpenInvitation,
   deleteSession,
   findAccountForLogin,
   findInvitationByDigest,
+  findPasswordHash,
+  findPasswordResetByDigest,
   findSession,
   insertInvitation,
+  insertPasswordReset,
   insertSession,
   listAccountGroupIds,
   listAccountOverviews,
+  listOpenInvitations,
   setAccountRevoked,
+  setPasswordHash,
+  usePasswordReset,
 } from "../db/accounts.repo.ts";
 import type { Database } from "../db/database.ts";
 import { findGroupById, listGroups } from "../db/groups.repo.ts";
-import { type Account, type AccountProblem, checkNewAccount } from "../domain/account.ts";
+import {
+  type Account,
+  type AccountProblem,
+  checkNewAccount,
+  checkNewPassword,
+} from "../domain/account.ts";
 import type { Group } from "../domain/group.ts";
 import { newId } from "../domain/ids.ts";
 import { decoyHash, hashPassword, verifyPassword } from "./passwords.ts";
@@ -54,6 +66,41 @@ export async function createInvitation(
   };
   await insertInvitation(deps.db, invitation);
   return { id: invitation.id, token, expiresAt: invitation.expiresAt };
+}
+
+/** An invitation link waiting to be used, as the admins' page lists it. */
+export interface OpenInvitation {
+  readonly id: string;
+  /** The collective it makes a coordinator of; null: an instance admin. */
+  readonly group: Group | null;
+  readonly createdAt: Temporal.Instant;
+  readonly expiresAt: Temporal.Instant;
+  readonly expired: boolean;
+}
+
+/** How many unused invitations the admins' page lists. */
+const OPEN_INVITATIONS_LISTED = 100;
+
+/** The invitations no account was created from yet, newest first, expired ones marked. */
+export async function listUnusedInvitations(deps: AccountDeps): Promise<OpenInvitation[]> {
+  const now = deps.clock();
+  const [rows, groups] = await Promise.all([
+    listOpenInvitations(deps.db, OPEN_INVITATIONS_LISTED),
+    listGroups(deps.db),
+  ]);
+  const byId = new Map(groups.map((g) => [g.id, g]));
+  return rows.map((row) => ({
+    id: row.id,
+    group: row.groupId === null ? null : (byId.get(row.groupId) ?? null),
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    expired: Temporal.Instant.compare(row.expiresAt, now) <= 0,
+  }));
+}
+
+/** Revokes an unused invitation: its link no longer opens anything. False when there is none. */
+export function revokeInvitation(deps: AccountDeps, id: string): Promise<boolean> {
+  return deleteOpenInvitation(deps.db, id);
 }
 
 export type InvitationLookup =
@@ -220,4 +267,113 @@ export async function setAccountAccess(
   const done = await setAccountRevoked(deps.db, accountId, access === "revoke" ? now : null, now);
   if (!done) return "not-found";
   return access === "revoke" ? "revoked" : "restored";
+}
+
+/** How long a password reset link stays usable. */
+export const PASSWORD_RESET_LIFETIME = Temporal.Duration.from({ hours: 24 });
+
+export type PasswordField = "current" | "password" | "passwordAgain";
+export type PasswordProblem = AccountProblem | "current-wrong";
+
+/**
+ * A signed-in coordinator changes their password: the current one must be
+ * right and the new one typed twice. Every other session of the account
+ * ends; the one that made the change (`sessionId`, the cookie's value) stays.
+ */
+export async function changePassword(
+  deps: AccountDeps,
+  account: Account,
+  sessionId: string,
+  input: { current: string; password: string; passwordAgain: string },
+): Promise<
+  { ok: true } | { ok: false; problems: Partial<Record<PasswordField, PasswordProblem>> }
+> {
+  const hash = await findPasswordHash(deps.db, account.id);
+  const problems: Partial<Record<PasswordField, PasswordProblem>> = checkNewPassword(input);
+  // Always a verification, so a wrong current password costs what a right one does.
+  const right = await verifyPassword(input.current.slice(0, 1000), hash ?? (await decoyHash()));
+  if (!right || hash === null) problems.current = "current-wrong";
+  if (Object.keys(problems).length > 0) return { ok: false, problems };
+  await setPasswordHash(
+    deps.db,
+    account.id,
+    await hashPassword(input.password),
+    deps.clock(),
+    digest(sessionId),
+  );
+  return { ok: true };
+}
+
+/**
+ * A one-time link with which the account's owner sets a new password,
+ * valid for PASSWORD_RESET_LIFETIME. Null when there is no such account
+ * (or its access is revoked).
+ */
+export async function issuePasswordReset(
+  deps: AccountDeps,
+  accountId: string,
+): Promise<{ token: string; expiresAt: Temporal.Instant } | null> {
+  if ((await findPasswordHash(deps.db, accountId)) === null) return null;
+  const now = deps.clock();
+  const token = secret();
+  const expiresAt = now.add(PASSWORD_RESET_LIFETIME);
+  await insertPasswordReset(deps.db, {
+    id: newId(now.epochMilliseconds),
+    accountId,
+    tokenDigest: digest(token),
+    createdAt: now,
+    expiresAt,
+  });
+  return { token, expiresAt };
+}
+
+export type PasswordResetLookup =
+  | {
+      readonly state: "open";
+      readonly id: string;
+      readonly accountId: string;
+      readonly username: string;
+    }
+  | { readonly state: "used" | "expired" | "missing" };
+
+export async function findPasswordReset(
+  deps: AccountDeps,
+  token: string,
+): Promise<PasswordResetLookup> {
+  if (!SECRET_PATTERN.test(token)) return { state: "missing" };
+  const reset = await findPasswordResetByDigest(deps.db, digest(token));
+  if (reset === null) return { state: "missing" };
+  if (reset.usedAt !== null) return { state: "used" };
+  if (Temporal.Instant.compare(reset.expiresAt, deps.clock()) <= 0) return { state: "expired" };
+  return { state: "open", id: reset.id, accountId: reset.accountId, username: reset.username };
+}
+
+/**
+ * Sets a new password with a reset link, once: every session of the account
+ * ends, and the person is signed in anew.
+ */
+export async function resetPassword(
+  deps: AccountDeps,
+  token: string,
+  input: { password: string; passwordAgain: string },
+): Promise<
+  | { readonly ok: true; readonly session: NewSession }
+  | {
+      readonly ok: false;
+      readonly problems: Partial<Record<"password" | "passwordAgain", AccountProblem>>;
+    }
+  | { readonly ok: false; readonly state: "used" | "expired" | "missing" }
+> {
+  const reset = await findPasswordReset(deps, token);
+  if (reset.state !== "open") return { ok: false, state: reset.state };
+  const problems = checkNewPassword(input);
+  if (Object.keys(problems).length > 0) return { ok: false, problems };
+  const used = await usePasswordReset(
+    deps.db,
+    reset.id,
+    await hashPassword(input.password),
+    deps.clock(),
+  );
+  if (!used) return { ok: false, state: "used" };
+  return { ok: true, session: await startSession(deps, reset.accountId) };
 }

@@ -17,6 +17,12 @@ export interface ProposalPublisher {
   deleted(group: Group, proposal: Proposal): Promise<void>;
 }
 
+/** Tells a collective's followers that its actor (name, summary, follow policy) changed. */
+export interface GroupActorPublisher {
+  /** Queue delivery of an `Update` of the group's actor, as it is now. */
+  updated(group: Group): Promise<void>;
+}
+
 export interface KeyPairGenerator {
   /** One RSA (for HTTP signatures Mastodon verifies) and one Ed25519 pair (for integrity proofs). */
   generate(): Promise<

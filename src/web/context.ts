@@ -18,12 +18,23 @@ export interface PageContext {
    * `zoneOf(page, group)` where a component has the group at hand).
    */
   readonly timeZone: string;
+  /** On a signed-in page: the collectives its workspace menu leads to. */
+  readonly workspaceMenu?: readonly MenuGroup[] | undefined;
+}
+
+/** A collective in the workspace menu, with how many requests wait untriaged. */
+export interface MenuGroup {
+  readonly handle: string;
+  readonly name: string;
+  readonly newRequests: number;
 }
 
 declare module "hono" {
   interface ContextVariableMap {
     /** The instance's TIME_ZONE, set for every page by `registerWebPages`. */
     instanceTimeZone: string;
+    /** Set on signed-in routes (`routes/shared.workspaceMenu`): the collectives of the page's menu. */
+    menuGroups: readonly MenuGroup[];
   }
 }
 
@@ -71,5 +82,6 @@ export function pageContext(c: Context, urls: InstanceUrls): PageContext {
     urls,
     currentUrl: new URL(c.req.url),
     timeZone: c.get("instanceTimeZone") ?? "UTC",
+    workspaceMenu: c.get("menuGroups"),
   };
 }

@@ -5,6 +5,7 @@ import type { FederationPolicyService } from "../services/federation-policy.ts";
 import type {
   Clock,
   ConversationGateway,
+  GroupActorPublisher,
   IncidentGateway,
   KeyPairGenerator,
   PeerGateway,
@@ -19,6 +20,8 @@ export interface WebDeps {
   readonly clock: Clock;
   /** Publishing a triaged request federates it like any need. */
   readonly publisher: ProposalPublisher;
+  /** A collective's changed settings reach its followers as an actor `Update`. */
+  readonly groupActors: GroupActorPublisher;
   /** Answers to responders (accepted, declined) go out through it. */
   readonly conversations: ConversationGateway;
   /** Following, unfollowing, answering follow requests and re-sharing, as the API does. */

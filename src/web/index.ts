@@ -15,6 +15,7 @@ import { registerPledgePages } from "./routes/pledges.ts";
 import { registerPostPages } from "./routes/posts.ts";
 import { registerPublicPages } from "./routes/public.ts";
 import { registerResponsePages } from "./routes/responses.ts";
+import { registerSettingsPages } from "./routes/settings.ts";
 import { registerTokenPages } from "./routes/tokens.ts";
 import { registerTriagePages } from "./routes/triage.ts";
 
@@ -45,4 +46,5 @@ export function registerWebPages(app: Hono, deps: WebDeps): void {
   registerIncidentPages(app, deps);
   registerAdminPages(app, deps);
   registerTokenPages(app, deps);
+  registerSettingsPages(app, deps);
 }

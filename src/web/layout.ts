@@ -78,7 +78,22 @@ export function Layout({ page, title, alternate, feeds, children }: LayoutProps)
         ),
       ),
       h("main", { id: "main" }, children),
-      h("footer", null, h("p", null, t.footer, " ", h("a", { href: "/" }, t.home))),
+      h(
+        "footer",
+        null,
+        h(
+          "p",
+          null,
+          t.footer,
+          " ",
+          h("a", { href: "/" }, t.home),
+          " · ",
+          // Signed-in pages lead back to the workspace; every other page to signing in.
+          page.workspaceMenu === undefined
+            ? h("a", { href: "/login" }, t.footerSignIn)
+            : h("a", { href: "/workspace" }, t.workspace),
+        ),
+      ),
     ),
   );
 }

@@ -1,7 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { findAccountForLogin } from "../../db/accounts.repo.ts";
 import { findGroupByHandle } from "../../db/groups.repo.ts";
 import { HANDLE_PATTERN } from "../../domain/handle.ts";
-import { createInvitation } from "../../services/accounts.ts";
+import { createInvitation, issuePasswordReset } from "../../services/accounts.ts";
 import { identifyCaller, requireAdmin } from "../auth.ts";
 import { ApiError } from "../errors.ts";
 import type { ApiDeps } from "./deps.ts";
@@ -32,7 +33,59 @@ const InvitationSchema = z
   })
   .openapi("Invitation");
 
+const PasswordResetInputSchema = z
+  .strictObject({ username: z.string().min(1).max(100).openapi({ example: "maria" }) })
+  .openapi("PasswordResetInput");
+
+const PasswordResetSchema = z
+  .object({
+    username: z.string(),
+    url: z.url().openapi({
+      description: "Give this link to the account's owner; it is shown once and works once.",
+    }),
+    expiresAt: z.string(),
+  })
+  .openapi("PasswordReset");
+
 export function registerInvitationRoutes(app: OpenAPIHono, deps: ApiDeps): void {
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/admin/password-resets",
+      summary:
+        "Make a one-time link with which an account's owner sets a new password (instance admin)",
+      security: [{ bearer: [] }],
+      request: {
+        body: {
+          required: true,
+          content: { "application/json": { schema: PasswordResetInputSchema } },
+        },
+      },
+      responses: {
+        201: {
+          description: "The reset link (valid 24 hours, used once)",
+          content: { "application/json": { schema: PasswordResetSchema } },
+        },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      requireAdmin(await identifyCaller(c, deps));
+      const username = c.req.valid("json").username.trim().toLowerCase();
+      const found = await findAccountForLogin(deps.db, username);
+      const issued = found === null ? null : await issuePasswordReset(deps, found.account.id);
+      if (issued === null) throw new ApiError(404, "not_found", `No account "${username}"`);
+      return c.json(
+        {
+          username,
+          url: deps.urls.passwordResetPage(issued.token).href,
+          expiresAt: issued.expiresAt.toString(),
+        },
+        201,
+      );
+    },
+  );
+
   app.openapi(
     createRoute({
       method: "post",

@@ -3,8 +3,9 @@ import type { Group } from "../../domain/group.ts";
 import type { PageContext } from "../context.ts";
 import { Layout } from "../layout.ts";
 import { FormField } from "./form-field.ts";
+import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
-type Field = "username" | "password" | "passwordAgain";
+type Field = "username" | "password" | "passwordAgain" | "current";
 
 function input(
   id: Field,
@@ -123,6 +124,111 @@ export function InvitationPage({
           problems.passwordAgain,
         ),
         h("div", null, h("button", { type: "submit" }, t.createAccount)),
+      ),
+    ],
+  });
+}
+
+/** A signed-in coordinator's own account: changing the password. */
+export function OwnAccountPage({
+  page,
+  account,
+  csrf,
+  problems,
+  notice,
+}: WorkspaceView & {
+  problems: Partial<Record<"current" | "password" | "passwordAgain", string>>;
+  notice?: string | undefined;
+}) {
+  const { t } = page;
+  return WorkspacePage({
+    page,
+    account,
+    csrf,
+    title: t.ownAccountHeading,
+    notice,
+    children: [
+      h("h2", null, t.changePasswordHeading),
+      h("p", null, t.changePasswordIntro),
+      Object.keys(problems).length === 0
+        ? null
+        : h("div", { class: "notice problem", role: "alert" }, t.problemSummary),
+      h(
+        "form",
+        { method: "post", action: "/workspace/account/password", class: "stack" },
+        csrfInput(csrf),
+        // For password managers: which account the new password belongs to.
+        h("input", {
+          type: "hidden",
+          name: "username",
+          autocomplete: "username",
+          value: account.username,
+        }),
+        input(
+          "current",
+          t.currentPassword,
+          { type: "password", autocomplete: "current-password", maxlength: 200 },
+          problems.current,
+        ),
+        input(
+          "password",
+          t.newPassword,
+          { type: "password", autocomplete: "new-password", minlength: 10, maxlength: 200 },
+          problems.password,
+          t.passwordHint,
+        ),
+        input(
+          "passwordAgain",
+          t.newPasswordAgain,
+          { type: "password", autocomplete: "new-password", maxlength: 200 },
+          problems.passwordAgain,
+        ),
+        h("div", null, h("button", { type: "submit" }, t.changePasswordButton)),
+      ),
+    ],
+  });
+}
+
+/** Setting a new password with a reset link an admin gave. */
+export function PasswordResetPage({
+  page,
+  token,
+  username,
+  problems,
+}: {
+  page: PageContext;
+  token: string;
+  username: string;
+  problems: Partial<Record<"password" | "passwordAgain", string>>;
+}) {
+  const { t } = page;
+  return Layout({
+    page,
+    title: t.resetHeading,
+    children: [
+      h("h1", null, t.resetHeading),
+      h("p", null, t.resetIntro(username)),
+      Object.keys(problems).length === 0
+        ? null
+        : h("div", { class: "notice problem", role: "alert" }, t.problemSummary),
+      h(
+        "form",
+        { method: "post", action: `/password-reset/${token}`, class: "stack" },
+        h("input", { type: "hidden", name: "username", autocomplete: "username", value: username }),
+        input(
+          "password",
+          t.newPassword,
+          { type: "password", autocomplete: "new-password", minlength: 10, maxlength: 200 },
+          problems.password,
+          t.passwordHint,
+        ),
+        input(
+          "passwordAgain",
+          t.newPasswordAgain,
+          { type: "password", autocomplete: "new-password", maxlength: 200 },
+          problems.passwordAgain,
+        ),
+        h("div", null, h("button", { type: "submit" }, t.resetButton)),
       ),
     ],
   });

@@ -3,8 +3,10 @@ import type { AccountOverview } from "../../db/accounts.repo.ts";
 import type { DomainPolicyEntry, FederationMode } from "../../domain/federation-policy.ts";
 import type { Group } from "../../domain/group.ts";
 import { GROUP_LIMITS, type GroupField, type GroupProblem } from "../../domain/group-input.ts";
+import type { OpenInvitation } from "../../services/accounts.ts";
 import type { PageContext } from "../context.ts";
 import { formatInstant } from "../format.ts";
+import { ConfirmStepPage } from "./confirm-step.ts";
 import { FormField } from "./form-field.ts";
 import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
@@ -15,17 +17,23 @@ export function InvitationsPage({
   csrf,
   groups,
   created,
+  open = [],
+  notice,
 }: WorkspaceView & {
   groups: readonly Group[];
   created?: URL | undefined;
+  /** Links not used yet, each revocable. */
+  open?: readonly OpenInvitation[];
+  notice?: string | undefined;
 }) {
-  const { t } = page;
+  const { t, locale } = page;
   return WorkspacePage({
     page,
     account,
     csrf,
     title: t.inviteHeading,
     nav: AdminNav({ page }),
+    notice,
     children: [
       created === undefined
         ? null
@@ -53,6 +61,43 @@ export function InvitationsPage({
         ),
         h("div", null, h("button", { type: "submit" }, t.inviteCreate)),
       ),
+      h("h2", null, t.openInvitationsHeading),
+      open.length === 0
+        ? h("p", null, t.openInvitationsEmpty)
+        : h(
+            "ul",
+            { class: "items", id: "open-invitations" },
+            open.map((i) => {
+              const target = i.group === null ? t.inviteAdminOption : i.group.name;
+              return h(
+                "li",
+                { "data-invitation": i.id },
+                h("strong", null, target),
+                h(
+                  "div",
+                  { class: "meta" },
+                  `${t.invitationCreatedOn(formatInstant(i.createdAt, locale, page.timeZone))} · `,
+                  i.expired
+                    ? t.invitationExpiredOn(formatInstant(i.expiresAt, locale, page.timeZone))
+                    : t.invitationExpiresOn(formatInstant(i.expiresAt, locale, page.timeZone)),
+                ),
+                h(
+                  "form",
+                  { method: "post", action: `/workspace/admin/invitations/${i.id}/revoke` },
+                  csrfInput(csrf),
+                  h(
+                    "button",
+                    {
+                      type: "submit",
+                      class: "secondary",
+                      "aria-label": t.revokeInvitationFor(target),
+                    },
+                    t.revokeInvitation,
+                  ),
+                ),
+              );
+            }),
+          ),
     ],
   });
 }
@@ -379,10 +424,13 @@ export function AccountsPage({
   accounts,
   groups,
   notice,
+  resetLink,
 }: WorkspaceView & {
   accounts: readonly AccountOverview[];
   groups: readonly Group[];
   notice?: string | undefined;
+  /** A password reset link just issued: shown once, above the list. */
+  resetLink?: { readonly username: string; readonly url: URL } | undefined;
 }) {
   const { t, locale } = page;
   const zone = page.timeZone;
@@ -403,6 +451,14 @@ export function AccountsPage({
     nav: AdminNav({ page }),
     notice,
     children: [
+      resetLink === undefined
+        ? null
+        : h(
+            "div",
+            { class: "notice", role: "status" },
+            h("p", null, t.resetLinkCreated(resetLink.username)),
+            h("p", { class: "secret" }, resetLink.url.href),
+          ),
       accounts.length === 0
         ? h("p", null, t.accountsEmpty)
         : h(
@@ -445,6 +501,14 @@ export function AccountsPage({
                       a.revokedAt === null
                         ? action(
                             a.account.id,
+                            "reset-link",
+                            t.resetLinkButton,
+                            t.resetLinkNamed(a.account.username),
+                          )
+                        : null,
+                      a.revokedAt === null
+                        ? action(
+                            a.account.id,
                             "revoke",
                             t.revokeAccess,
                             t.revokeAccessNamed(a.account.username),
@@ -460,5 +524,51 @@ export function AccountsPage({
             ),
           ),
     ],
+  });
+}
+
+/** The step before blocking a server: what is deleted at once, for good. */
+export function BlockDomainPage({
+  domain,
+  carry,
+  notConfirmed,
+  ...view
+}: WorkspaceView & {
+  domain: string;
+  carry: Readonly<Record<string, string>>;
+  notConfirmed: boolean;
+}) {
+  const { t } = view.page;
+  const base = "/workspace/admin/federation";
+  return ConfirmStepPage({
+    ...view,
+    title: t.blockStepHeading(domain),
+    text: t.blockStepText(domain),
+    action: `${base}/domains`,
+    box: { id: "block-confirm", label: t.blockStepConfirm, notTicked: t.tickToConfirm },
+    notConfirmed,
+    carry,
+    button: t.blockStepButton,
+    cancel: { href: base, text: t.confirmCancel },
+  });
+}
+
+/** The warning before allowlist mode with no server allowed: federation would stop altogether. */
+export function EmptyAllowlistPage({
+  notConfirmed,
+  ...view
+}: WorkspaceView & { notConfirmed: boolean }) {
+  const { t } = view.page;
+  const base = "/workspace/admin/federation";
+  return ConfirmStepPage({
+    ...view,
+    title: t.emptyAllowlistHeading,
+    text: t.emptyAllowlistText,
+    action: `${base}/mode`,
+    box: { id: "allowlist-confirm", label: t.emptyAllowlistConfirm, notTicked: t.tickToConfirm },
+    notConfirmed,
+    carry: { mode: "allowlist" },
+    button: t.emptyAllowlistButton,
+    cancel: { href: base, text: t.confirmCancel },
   });
 }

@@ -1,4 +1,5 @@
 import { jsx as h } from "hono/jsx";
+import type { StoredIncident } from "../../db/incidents.repo.ts";
 import { CATEGORY_SLUGS, type CategorySlug } from "../../domain/categories.ts";
 import { type ContactWays, hasContactWays } from "../../domain/contact-ways.ts";
 import type { Group } from "../../domain/group.ts";
@@ -7,6 +8,7 @@ import type { NearQuery } from "../../domain/near.ts";
 import type { Proposal, Purpose, Urgency } from "../../domain/proposal.ts";
 import { collectivePage, type PageContext } from "../context.ts";
 import { Layout } from "../layout.ts";
+import { ActiveIncidents, type IncidentLink } from "./active-incidents.ts";
 import { BoardMap, type MapMarker, type MapTiles } from "./board-map.ts";
 import { ContactWaysList } from "./contact-ways.ts";
 import { NearNotice, nearParameter } from "./near-notice.ts";
@@ -49,6 +51,10 @@ export interface GroupPageProps {
   readonly mapTiles: MapTiles | null;
   /** How the public reaches the collective, as its coordinators published it. */
   readonly contactWays?: ContactWays | undefined;
+  /** Open incidents the collective opened or takes part in. */
+  readonly incidents: readonly StoredIncident[];
+  /** Where the listed needs' incident tags lead, by object id. */
+  readonly incidentLinks: ReadonlyMap<string, IncidentLink>;
 }
 
 export function GroupPage({
@@ -60,6 +66,8 @@ export function GroupPage({
   follow,
   mapTiles,
   contactWays,
+  incidents,
+  incidentLinks,
 }: GroupPageProps) {
   const { t, urls } = page;
   const base = urls.group(group.handle).pathname;
@@ -103,6 +111,7 @@ export function GroupPage({
         { class: "no-print" },
         h("a", { href: urls.alliesBoard(group.handle).pathname }, t.board.alliesLink),
       ),
+      ActiveIncidents({ page: collectivePage(page, group), incidents }),
       FilterForm({ page, base, filters }),
       NearNotice({ page, base, filters, showing: page.t.nearShowing }),
       MapSection({
@@ -116,7 +125,7 @@ export function GroupPage({
             "section",
             { "aria-labelledby": "needs" },
             h("h2", { id: "needs" }, t.openNeeds),
-            ProposalList({ page: collectivePage(page, group), ...needs }),
+            ProposalList({ page: collectivePage(page, group), ...needs, incidents: incidentLinks }),
           ),
       offers === null
         ? null
@@ -124,7 +133,11 @@ export function GroupPage({
             "section",
             { "aria-labelledby": "offers" },
             h("h2", { id: "offers" }, t.openOffers),
-            ProposalList({ page: collectivePage(page, group), ...offers }),
+            ProposalList({
+              page: collectivePage(page, group),
+              ...offers,
+              incidents: incidentLinks,
+            }),
           ),
       FollowBox({ page, base, follow }),
       OpenData({ page, handle: group.handle }),

@@ -1,9 +1,20 @@
 import { jsx as h } from "hono/jsx";
+import type { StoredIncident } from "../../db/incidents.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import type { PageContext } from "../context.ts";
 import { Layout } from "../layout.ts";
+import { ActiveIncidents } from "./active-incidents.ts";
 
-export function HomePage({ page, groups }: { page: PageContext; groups: readonly Group[] }) {
+export function HomePage({
+  page,
+  groups,
+  incidents,
+}: {
+  page: PageContext;
+  groups: readonly Group[];
+  /** Open incidents our collectives opened or take part in. */
+  incidents: readonly StoredIncident[];
+}) {
   const { t, urls } = page;
   const host = urls.origin.host;
   return Layout({
@@ -12,6 +23,8 @@ export function HomePage({ page, groups }: { page: PageContext; groups: readonly
     children: [
       h("h1", null, t.homeHeading(host)),
       h("p", null, t.homeIntro),
+      ActiveIncidents({ page, incidents }),
+      incidents.length === 0 ? null : h("h2", null, t.homeCollectives),
       groups.length === 0
         ? h("p", null, t.noGroups)
         : h(

@@ -294,3 +294,31 @@ export function DeletePostPage({
     cancel: { href: base, text: t.deleteCancel },
   });
 }
+
+/** The step before ending a need or offer by hand: fulfilled or closed, it cannot be reopened. */
+export function StatusChangePage({
+  group,
+  proposal,
+  status,
+  notConfirmed,
+  ...view
+}: WorkspaceView & {
+  group: Group;
+  proposal: Proposal;
+  status: "fulfilled" | "closed";
+  notConfirmed: boolean;
+}) {
+  const { t } = view.page;
+  const base = `/workspace/groups/${group.handle}/posts`;
+  return ConfirmStepPage({
+    ...view,
+    title: t.statusStepHeading[status](proposal.title),
+    text: t.statusStepText[status],
+    action: `${base}/${proposal.id}/status`,
+    box: { id: "status-confirm", label: t.statusStepConfirm[status], notTicked: t.tickToConfirm },
+    notConfirmed,
+    carry: { status },
+    button: t.markAs[status],
+    cancel: { href: base, text: t.confirmCancel },
+  });
+}

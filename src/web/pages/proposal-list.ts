@@ -2,6 +2,7 @@ import { jsx as h } from "hono/jsx";
 import type { Proposal } from "../../domain/proposal.ts";
 import type { PageContext } from "../context.ts";
 import { formatDeadline, formatKm, formatQuantity } from "../format.ts";
+import { type IncidentLink, IncidentTag } from "./active-incidents.ts";
 
 /**
  * One line per need or offer: what, how much, how urgent, until when, and
@@ -11,13 +12,17 @@ export function ProposalList({
   page,
   items,
   distances,
+  incidents,
 }: {
   page: PageContext;
   items: readonly Proposal[];
   distances?: ReadonlyMap<string, number> | undefined;
+  /** Where each incident tag leads, by the incident's object id. */
+  incidents?: ReadonlyMap<string, IncidentLink> | undefined;
 }) {
   const { t, locale, urls } = page;
   if (items.length === 0) return h("p", null, t.noneRightNow);
+  const incidentOf = (p: Proposal) => (p.incident == null ? undefined : incidents?.get(p.incident));
   return h(
     "ul",
     { class: "items" },
@@ -45,6 +50,9 @@ export function ProposalList({
             .filter((part) => part !== null)
             .join(" · "),
         ),
+        incidentOf(p) === undefined
+          ? null
+          : h("div", { class: "meta" }, IncidentTag({ page, link: incidentOf(p)! })),
       ),
     ),
   );

@@ -6,6 +6,7 @@ import { takesResponses } from "../../domain/response.ts";
 import { type PageContext, zoneOf } from "../context.ts";
 import { formatDeadline, formatInstant, formatQuantity } from "../format.ts";
 import { Layout } from "../layout.ts";
+import type { IncidentLink } from "./active-incidents.ts";
 import { HONEYPOT_FIELD } from "./intake-form.ts";
 
 /** What the "I can help" form shows again after a problem. */
@@ -24,11 +25,14 @@ export function ProposalPage({
   proposal: p,
   group,
   help = EMPTY_HELP,
+  incident = null,
 }: {
   page: PageContext;
   proposal: Proposal;
   group: Group;
   help?: HelpForm;
+  /** Where its incident tag leads, when it has one we know. */
+  incident?: IncidentLink | null;
 }) {
   const { t, locale, urls } = page;
   const zone = zoneOf(page, group);
@@ -55,6 +59,12 @@ export function ProposalPage({
               formatDeadline({ expiresAt: p.expiresAt, expiresOn: p.expiresOn }, locale, zone),
             ),
         fact(t.postedOn, formatInstant(p.createdAt, locale, zone)),
+        incident === null
+          ? null
+          : [
+              h("dt", null, t.taggedIncident),
+              h("dd", null, h("a", { href: incident.href }, incident.name)),
+            ],
       ),
       p.description
         .split(/\n\s*\n/)

@@ -15,6 +15,7 @@ import type { DuplicateOf } from "../../services/triage.ts";
 import { collectivePage, zoneOf } from "../context.ts";
 import { formatDeadline, formatInstant, formatQuantity } from "../format.ts";
 import { isLocale, LOCALE_NAMES } from "../i18n/locale.ts";
+import { ConfirmStepPage } from "./confirm-step.ts";
 import { FormField } from "./form-field.ts";
 import { IntakeFields } from "./intake-form.ts";
 
@@ -220,5 +221,33 @@ export function TriagePage({
         ? h("p", null, t.triageEmpty)
         : h("ol", { class: "items" }, requests.map(item)),
     ],
+  });
+}
+
+/** The step before declining a request: the person's status page will say so, and it cannot be undone. */
+export function DeclineIntakePage({
+  group,
+  request,
+  carry,
+  notConfirmed,
+  ...view
+}: WorkspaceView & {
+  group: Group;
+  request: IntakeRequest;
+  carry: Readonly<Record<string, string>>;
+  notConfirmed: boolean;
+}) {
+  const { t } = view.page;
+  const base = `/workspace/groups/${group.handle}/triage`;
+  return ConfirmStepPage({
+    ...view,
+    title: t.declineHeading(request.title),
+    text: t.declineText,
+    action: `${base}/${request.id}/decline`,
+    box: { id: "decline-confirm", label: t.declineConfirm, notTicked: t.tickToConfirm },
+    notConfirmed,
+    carry,
+    button: t.decline,
+    cancel: { href: base, text: t.confirmCancel },
   });
 }

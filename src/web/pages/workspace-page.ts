@@ -57,6 +57,7 @@ export function WorkspacePage({
     children: [
       h("h1", null, title),
       SignOut({ page, account, csrf }),
+      WorkspaceMenu({ page, account }),
       nav ?? null,
       notice === undefined ? null : h("p", { class: "notice", role: "status" }, notice),
       actions.length === 0 ? null : ActionLinks(actions),
@@ -78,6 +79,56 @@ function SignOut({ page, account, csrf }: WorkspaceView) {
     h("p", { class: "meta" }, t.signedInAs(account.username)),
     csrfInput(csrf),
     h("button", { type: "submit", class: "secondary" }, t.signOut),
+  );
+}
+
+/**
+ * The way around the workspace from every signed-in page: its start page,
+ * and for the page's collective (or the account's few) the new requests
+ * with how many wait, the needs and offers, follows, incidents, settings
+ * and, for admins, its tokens.
+ */
+function WorkspaceMenu({ page, account }: Pick<WorkspaceView, "page" | "account">) {
+  const { t } = page;
+  const here = page.currentUrl.pathname;
+  const link = (href: string, text: string, extra: Record<string, string> = {}) =>
+    h(
+      "li",
+      null,
+      h("a", { href, "aria-current": href === here ? "page" : undefined, ...extra }, text),
+    );
+  const groups = page.workspaceMenu ?? [];
+  return h(
+    "nav",
+    { "aria-label": t.workspaceMenu, class: "menu no-print" },
+    h(
+      "ul",
+      null,
+      link("/workspace", t.workspace),
+      link("/workspace/account", t.ownAccountHeading),
+      groups.map((g) => {
+        const base = `/workspace/groups/${g.handle}`;
+        return h(
+          "li",
+          { class: "menu-collective" },
+          h("span", { class: "menu-group" }, g.name),
+          h(
+            "ul",
+            null,
+            link(`${base}/triage`, t.menuNewRequests(g.newRequests), {
+              "data-new": String(g.newRequests),
+            }),
+            link(`${base}/posts`, t.posts),
+            link(`${base}/following`, t.menuFollows),
+            link(`${base}/incidents`, t.incidents),
+            link(`${base}/settings`, t.menuSettings),
+            account.isAdmin
+              ? link(`/workspace/admin/groups/${g.handle}/tokens`, t.menuTokens)
+              : null,
+          ),
+        );
+      }),
+    ),
   );
 }
 

@@ -4,15 +4,35 @@ import { findGroupById } from "../../db/groups.repo.ts";
 import { countUnreadNotifications } from "../../db/notifications.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import { addressBucket } from "../../domain/rate-limit.ts";
-import { acceptInvitation, findInvitation, login, logout } from "../../services/accounts.ts";
+import {
+  acceptInvitation,
+  changePassword,
+  findInvitation,
+  findPasswordReset,
+  login,
+  logout,
+  resetPassword,
+} from "../../services/accounts.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
-import { InvitationPage, LoginPage } from "../pages/account-forms.ts";
+import {
+  InvitationPage,
+  LoginPage,
+  OwnAccountPage,
+  PasswordResetPage,
+} from "../pages/account-forms.ts";
 import { WorkspaceHomePage } from "../pages/workspace.ts";
 import { clientAddress } from "../request-guards.ts";
 import { clearSessionCookie, requireSignIn, sessionId, setSessionCookie } from "../session.ts";
-import { formField, formGuards, messagePage, workspaceHtml } from "./shared.ts";
+import {
+  doneNotice,
+  formField,
+  formGuards,
+  messagePage,
+  workspaceHtml,
+  workspaceMenu,
+} from "./shared.ts";
 
 /** Only our own paths: `next` must not send a coordinator to another site after sign-in. */
 function safeNext(next: string): string {
@@ -25,7 +45,7 @@ export function registerAccountPages(app: Hono, deps: WebDeps): void {
   const guards = formGuards(urls);
   const message = (c: Context, title: string, text: string, status: 403 | 404 | 409 | 410) =>
     messagePage(c, urls, title, text, status);
-  const signedIn = requireSignIn(deps);
+  const signedIn = [requireSignIn(deps), workspaceMenu(deps)] as const;
   app.get("/invitations/:token", async (c) => {
     const page = pageContext(c, urls);
     c.header("Cache-Control", "no-store");
@@ -119,14 +139,82 @@ export function registerAccountPages(app: Hono, deps: WebDeps): void {
     );
   });
 
-  app.post("/logout", ...guards, signedIn, async (c) => {
+  app.post("/logout", ...guards, ...signedIn, async (c) => {
     const id = sessionId(c, urls);
     if (id !== undefined) await logout(deps, id);
     clearSessionCookie(c, urls);
     return c.redirect("/", 303);
   });
 
-  app.get("/workspace", signedIn, async (c) => {
+  app.get("/workspace/account", ...signedIn, (c) => {
+    const notice = doneNotice(c, { "password-changed": pageContext(c, urls).t.passwordChanged });
+    return workspaceHtml(c, urls, OwnAccountPage, { problems: {}, notice });
+  });
+
+  app.post("/workspace/account/password", ...guards, ...signedIn, async (c) => {
+    const page = pageContext(c, urls);
+    const form = await c.req.parseBody();
+    const result = await changePassword(deps, c.get("signedIn").account, sessionId(c, urls) ?? "", {
+      current: formField(form, "current"),
+      password: formField(form, "password"),
+      passwordAgain: formField(form, "passwordAgain"),
+    });
+    if (result.ok) return c.redirect("/workspace/account?done=password-changed", 303);
+    const problems = Object.fromEntries(
+      Object.entries(result.problems).map(([k, v]) => [
+        k,
+        v === "current-wrong" ? page.t.currentPasswordWrong : page.t.accountProblems[v],
+      ]),
+    );
+    return workspaceHtml(c, urls, OwnAccountPage, { problems }, 422);
+  });
+
+  /** The answer to a reset link that cannot be used (any more). */
+  const resetRefused = (c: Context, state: "used" | "expired" | "missing") => {
+    const { t } = pageContext(c, urls);
+    if (state === "missing") return message(c, t.notFound, t.notFoundText, 404);
+    const text = state === "used" ? t.resetUsed : t.resetExpired;
+    return message(c, text, text, 410);
+  };
+
+  app.get("/password-reset/:token", async (c) => {
+    c.header("Cache-Control", "no-store");
+    c.header("Referrer-Policy", "no-referrer");
+    const token = c.req.param("token");
+    const reset = await findPasswordReset(deps, token);
+    if (reset.state !== "open") return resetRefused(c, reset.state);
+    const page = pageContext(c, urls);
+    return c.html(
+      renderDocument(PasswordResetPage({ page, token, username: reset.username, problems: {} })),
+    );
+  });
+
+  app.post("/password-reset/:token", ...guards, async (c) => {
+    c.header("Cache-Control", "no-store");
+    const page = pageContext(c, urls);
+    const token = c.req.param("token");
+    const form = await c.req.parseBody();
+    const result = await resetPassword(deps, token, {
+      password: formField(form, "password"),
+      passwordAgain: formField(form, "passwordAgain"),
+    });
+    if (result.ok) {
+      setSessionCookie(c, urls, result.session);
+      return c.redirect("/workspace/account?done=password-changed", 303);
+    }
+    if ("state" in result) return resetRefused(c, result.state);
+    const reset = await findPasswordReset(deps, token);
+    if (reset.state !== "open") return resetRefused(c, reset.state);
+    const problems = Object.fromEntries(
+      Object.entries(result.problems).map(([k, v]) => [k, page.t.accountProblems[v]]),
+    );
+    return c.html(
+      renderDocument(PasswordResetPage({ page, token, username: reset.username, problems })),
+      422,
+    );
+  });
+
+  app.get("/workspace", ...signedIn, async (c) => {
     const { groupIds } = c.get("signedIn");
     const groups = (await Promise.all(groupIds.map((id) => findGroupById(db, id)))).filter(
       (g): g is Group => g !== null,

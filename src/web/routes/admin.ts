@@ -1,11 +1,15 @@
 import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { findGroupByHandle, listGroups } from "../../db/groups.repo.ts";
+import { normalizeDomain } from "../../domain/federation-policy.ts";
 import { checkGroupInput } from "../../domain/group-input.ts";
 import { isId } from "../../domain/ids.ts";
 import {
   createInvitation,
+  issuePasswordReset,
   listAccounts,
+  listUnusedInvitations,
+  revokeInvitation,
   setAccountAccess,
   signOutEverywhere,
 } from "../../services/accounts.ts";
@@ -14,12 +18,15 @@ import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import {
   AccountsPage,
+  BlockDomainPage,
   type CollectiveInput,
   CollectivesPage,
+  EmptyAllowlistPage,
   FederationPage,
   InvitationsPage,
 } from "../pages/admin.ts";
 import {
+  confirmation,
   doneNotice,
   formField,
   formGuards,
@@ -36,8 +43,16 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
   const admins = instanceAdmins(deps);
 
   app.get("/workspace/admin/invitations", ...admins, async (c) => {
-    const groups = await listGroups(db);
-    return workspaceHtml(c, urls, InvitationsPage, { groups });
+    const { t } = pageContext(c, urls);
+    const [groups, open] = await Promise.all([listGroups(db), listUnusedInvitations(deps)]);
+    const notice = doneNotice(c, { revoked: t.invitationRevoked });
+    return workspaceHtml(c, urls, InvitationsPage, { groups, open, notice });
+  });
+
+  app.post("/workspace/admin/invitations/:id/revoke", ...guards, ...admins, async (c) => {
+    const id = c.req.param("id") ?? "";
+    if (!isId(id) || !(await revokeInvitation(deps, id))) return notFoundPage(c, urls);
+    return c.redirect("/workspace/admin/invitations?done=revoked", 303);
   });
 
   app.post("/workspace/admin/invitations", ...guards, ...admins, async (c) => {
@@ -47,9 +62,9 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
       : null;
     if (target !== "admin" && group === null) return notFoundPage(c, urls);
     const invitation = await createInvitation(deps, group);
-    const groups = await listGroups(db);
+    const [groups, open] = await Promise.all([listGroups(db), listUnusedInvitations(deps)]);
     const created = urls.invitationPage(invitation.token);
-    return workspaceHtml(c, urls, InvitationsPage, { groups, created }, 201);
+    return workspaceHtml(c, urls, InvitationsPage, { groups, created, open }, 201);
   });
 
   const renderFederation = async (
@@ -74,8 +89,27 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
   });
 
   app.post("/workspace/admin/federation/mode", ...guards, ...admins, async (c) => {
-    const mode = formField(await c.req.parseBody(), "mode");
+    const form = await c.req.parseBody();
+    const mode = formField(form, "mode");
     if (mode !== "open" && mode !== "allowlist") return renderFederation(c, {}, 422);
+    const confirmed = confirmation(form);
+    if (mode === "allowlist" && !confirmed.confirmed) {
+      // Allowlist mode with no server allowed stops all federation: said first.
+      const [current, domains] = await Promise.all([
+        deps.federationPolicy.mode(),
+        deps.federationPolicy.domains(),
+      ]);
+      if (current !== "allowlist" && !domains.some((d) => d.policy === "allow")) {
+        const { notTicked } = confirmed;
+        return workspaceHtml(
+          c,
+          urls,
+          EmptyAllowlistPage,
+          { notConfirmed: notTicked },
+          notTicked ? 422 : 200,
+        );
+      }
+    }
     await deps.federationPolicy.setMode(mode);
     return c.redirect("/workspace/admin/federation?done=saved", 303);
   });
@@ -90,6 +124,24 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
     };
     if (input.policy !== "allow" && input.policy !== "block") {
       return renderFederation(c, { input, problem: t.domainInvalid }, 422);
+    }
+    const confirmed = confirmation(form);
+    if (input.policy === "block" && !confirmed.confirmed) {
+      // A block deletes at once: the step says what, unless the rule is refused anyway.
+      const normalized = normalizeDomain(input.domain);
+      const exists =
+        normalized.ok &&
+        (await deps.federationPolicy.domains()).some((d) => d.domain === normalized.domain);
+      if (normalized.ok && !exists) {
+        const { carry, notTicked } = confirmed;
+        return workspaceHtml(
+          c,
+          urls,
+          BlockDomainPage,
+          { domain: normalized.domain, carry, notConfirmed: notTicked },
+          notTicked ? 422 : 200,
+        );
+      }
     }
     const result = await deps.federationPolicy.addDomain({
       domain: input.domain,
@@ -166,6 +218,23 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
     const ended = isId(id) ? await signOutEverywhere(deps, id) : null;
     if (ended === null) return notFoundPage(c, urls);
     return c.redirect(`/workspace/admin/accounts?done=signed-out&ended=${ended}`, 303);
+  });
+
+  app.post("/workspace/admin/accounts/:id/reset-link", ...guards, ...admins, async (c) => {
+    const id = c.req.param("id") ?? "";
+    const issued = isId(id) ? await issuePasswordReset(deps, id) : null;
+    if (issued === null) return notFoundPage(c, urls);
+    const [accounts, groups] = await Promise.all([listAccounts(deps), listGroups(db)]);
+    const username = accounts.find((a) => a.account.id === id)?.account.username ?? "";
+    // Shown once, never cached: the link is the person's key to their account.
+    c.header("Cache-Control", "no-store");
+    return workspaceHtml(
+      c,
+      urls,
+      AccountsPage,
+      { accounts, groups, resetLink: { username, url: urls.passwordResetPage(issued.token) } },
+      201,
+    );
   });
 
   for (const access of ["revoke", "restore"] as const) {

@@ -3,12 +3,18 @@ import type { Context } from "hono";
 import { findGroupByHandle } from "../../db/groups.repo.ts";
 import { isLivePartnerLink } from "../../db/partner-links.repo.ts";
 import type { Group } from "../../domain/group.ts";
-import type { IntakeField, IntakeInput, IntakeProblem } from "../../domain/intake.ts";
+import {
+  canWithdraw,
+  type IntakeField,
+  type IntakeInput,
+  type IntakeProblem,
+} from "../../domain/intake.ts";
 import type { Purpose } from "../../domain/proposal.ts";
 import { addressBucket } from "../../domain/rate-limit.ts";
 import { collectiveZone, todayIn } from "../../domain/time-zone.ts";
 import {
   DEFAULT_CONTACT_RETENTION_DAYS,
+  findIntakeByToken,
   findRequestStatus,
   newFormToken,
   submitIntake,
@@ -25,8 +31,9 @@ import {
   PARTNER_FIELD,
 } from "../pages/intake-form.ts";
 import { RequestStatusPage } from "../pages/request-status.ts";
+import { WithdrawStepPage } from "../pages/withdraw-step.ts";
 import { clientAddress } from "../request-guards.ts";
-import { formGuards, notFoundPage } from "./shared.ts";
+import { confirmation, formGuards, notFoundPage } from "./shared.ts";
 
 const INTAKE_FIELDS: readonly IntakeField[] = Object.keys(EMPTY_INTAKE) as IntakeField[];
 
@@ -153,6 +160,25 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
 
   app.post("/requests/:token/withdraw", ...guards, async (c) => {
     const token = c.req.param("token");
+    const confirmed = confirmation(await c.req.parseBody());
+    if (!confirmed.confirmed) {
+      // Nothing changes until the box is ticked: the step, with what the form sent.
+      const found = await findIntakeByToken(db, token);
+      if (found === null) return notFound(c);
+      if (!canWithdraw(found.request.state)) {
+        return renderStatus(c, token, pageContext(c, urls).t.cannotWithdraw);
+      }
+      c.header("Cache-Control", "no-store");
+      c.header("X-Robots-Tag", "noindex");
+      const { carry, notTicked } = confirmed;
+      const page = pageContext(c, urls);
+      return c.html(
+        renderDocument(
+          WithdrawStepPage({ page, request: found.request, token, carry, notConfirmed: notTicked }),
+        ),
+        notTicked ? 422 : 200,
+      );
+    }
     const result = await withdrawIntake(deps, token);
     if (!result.ok && result.error === "not-found") return notFound(c);
     if (!result.ok) return renderStatus(c, token, pageContext(c, urls).t.cannotWithdraw);

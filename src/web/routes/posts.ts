@@ -4,7 +4,13 @@ import { findIncidentByObjectId } from "../../db/incidents.repo.ts";
 import { listProposals } from "../../db/proposals.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import type { IntakeField, IntakeInput, IntakeProblem } from "../../domain/intake.ts";
-import type { Audience, Location, Proposal, Purpose } from "../../domain/proposal.ts";
+import {
+  type Audience,
+  canChangeStatus,
+  type Location,
+  type Proposal,
+  type Purpose,
+} from "../../domain/proposal.ts";
 import { collectiveZone, todayIn } from "../../domain/time-zone.ts";
 import { groupPlaceStep, type PlaceStep, placeDecision } from "../../services/place-input.ts";
 import { deleteProposal, editProposal, type IncidentRefusal } from "../../services/proposals.ts";
@@ -18,9 +24,16 @@ import {
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { EMPTY_INTAKE } from "../pages/intake-form.ts";
-import { DeletePostPage, type IncidentChoice, PostFormPage, PostsPage } from "../pages/posts.ts";
+import {
+  DeletePostPage,
+  type IncidentChoice,
+  PostFormPage,
+  PostsPage,
+  StatusChangePage,
+} from "../pages/posts.ts";
 import { quantityText } from "../pages/responses.ts";
 import {
+  confirmation,
   doneNotice,
   formField,
   formGuards,
@@ -74,10 +87,24 @@ export function registerPostPages(app: Hono, deps: WebDeps): void {
     const group = c.get("group");
     const proposal = await liveProposalOf(db, group, c.req.param("id"));
     if (proposal === null) return notFoundPage(c, urls);
-    const status = formField(await c.req.parseBody(), "status");
+    const form = await c.req.parseBody();
+    const status = formField(form, "status");
     const base = `/workspace/groups/${group.handle}/posts`;
     if (status !== "pledged" && status !== "fulfilled" && status !== "closed") {
       return c.redirect(`${base}?done=refused`, 303);
+    }
+    if (!canChangeStatus(proposal.status, status)) return c.redirect(`${base}?done=refused`, 303);
+    // Ending it cannot be undone: nothing changes before the box is ticked.
+    const confirmed = confirmation(form);
+    if (status !== "pledged" && status !== proposal.status && !confirmed.confirmed) {
+      const { notTicked } = confirmed;
+      return workspaceHtml(
+        c,
+        urls,
+        StatusChangePage,
+        { group, proposal, status, notConfirmed: notTicked },
+        notTicked ? 422 : 200,
+      );
     }
     const result = await editProposal(deps, proposal, { status });
     return c.redirect(`${base}?done=${result.ok ? "changed" : "refused"}`, 303);

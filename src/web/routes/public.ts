@@ -2,18 +2,20 @@ import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { findContactWays } from "../../db/contact-ways.repo.ts";
 import { findGroupByHandle, findGroupById, listGroups } from "../../db/groups.repo.ts";
+import { findIncidentsByObjectIds, listActiveIncidents } from "../../db/incidents.repo.ts";
 import { findProposal, listNearbyProposals, listProposals } from "../../db/proposals.repo.ts";
 import { isCategorySlug } from "../../domain/categories.ts";
 import type { Group } from "../../domain/group.ts";
 import { isId } from "../../domain/ids.ts";
 import { roundDistanceKm } from "../../domain/near.ts";
-import type { Purpose, Urgency } from "../../domain/proposal.ts";
+import type { Proposal, Purpose, Urgency } from "../../domain/proposal.ts";
 import { addressBucket } from "../../domain/rate-limit.ts";
 import { remoteFollowUrl } from "../../services/remote-follow.ts";
 import { createLocalResponse } from "../../services/responses.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
+import type { IncidentLink } from "../pages/active-incidents.ts";
 import { type GroupFilters, GroupPage, type ListedProposals, URGENCIES } from "../pages/group.ts";
 import { HomePage } from "../pages/home.ts";
 import { HONEYPOT_FIELD } from "../pages/intake-form.ts";
@@ -22,6 +24,9 @@ import { PrintPage } from "../pages/print.ts";
 import { type HelpForm, ProposalPage } from "../pages/proposal.ts";
 import { clientAddress, formBodyLimit, sameOriginForms } from "../request-guards.ts";
 import { notFoundPage, readNearQuery } from "./shared.ts";
+
+/** How many active incidents the home page and a group page list. */
+const ACTIVE_INCIDENTS_LIMIT = 20;
 
 /** How many open needs (and offers) a group page lists. */
 export const GROUP_PAGE_LIMIT = 50;
@@ -34,8 +39,26 @@ export function registerPublicPages(app: Hono, deps: WebDeps): void {
 
   app.get("/", async (c) => {
     const page = pageContext(c, urls);
-    return c.html(renderDocument(HomePage({ page, groups: await listGroups(db) })));
+    const [groups, incidents] = await Promise.all([
+      listGroups(db),
+      listActiveIncidents(db, {}, deps.clock(), ACTIVE_INCIDENTS_LIMIT),
+    ]);
+    return c.html(renderDocument(HomePage({ page, groups, incidents })));
   });
+
+  /** Where the incident tags of these needs and offers lead: each incident's page here. */
+  const incidentLinksOf = async (
+    proposals: readonly Proposal[],
+  ): Promise<Map<string, IncidentLink>> => {
+    const tags = proposals.flatMap((p) => (p.incident == null ? [] : [p.incident]));
+    const found = await findIncidentsByObjectIds(db, tags);
+    return new Map(
+      [...found].map(([objectId, incident]) => [
+        objectId,
+        { href: urls.incidentPage(incident.id).pathname, name: incident.name },
+      ]),
+    );
+  };
 
   const renderGroup = async (
     c: Context,
@@ -62,8 +85,16 @@ export function registerPublicPages(app: Hono, deps: WebDeps): void {
         distances: new Map(nearby.map((n) => [n.proposal.id, roundDistanceKm(n.distanceKm)])),
       };
     };
-    const [needs, offers] = await Promise.all([list("request"), list("offer")]);
+    const [needs, offers, incidents] = await Promise.all([
+      list("request"),
+      list("offer"),
+      listActiveIncidents(db, { groupId: group.id }, deps.clock(), ACTIVE_INCIDENTS_LIMIT),
+    ]);
     const contactWays = await findContactWays(db, group.id);
+    const incidentLinks = await incidentLinksOf([
+      ...(needs?.items ?? []),
+      ...(offers?.items ?? []),
+    ]);
     return c.html(
       renderDocument(
         GroupPage({
@@ -75,6 +106,8 @@ export function registerPublicPages(app: Hono, deps: WebDeps): void {
           follow,
           mapTiles: deps.mapTiles,
           contactWays,
+          incidents,
+          incidentLinks,
         }),
       ),
       follow === undefined ? 200 : 422,
@@ -142,7 +175,12 @@ export function registerPublicPages(app: Hono, deps: WebDeps): void {
     const group = await findGroupById(db, found.proposal.groupId);
     if (group === null) return notFound(c);
     const page = pageContext(c, urls);
-    return c.html(renderDocument(ProposalPage({ page, proposal: found.proposal, group })));
+    const incident = (await incidentLinksOf([found.proposal])).get(found.proposal.incident ?? "");
+    return c.html(
+      renderDocument(
+        ProposalPage({ page, proposal: found.proposal, group, incident: incident ?? null }),
+      ),
+    );
   };
   app.get("/needs/:id", proposalPage("request"));
   app.get("/offers/:id", proposalPage("offer"));

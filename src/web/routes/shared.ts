@@ -3,7 +3,8 @@ import type { Child } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/database.ts";
-import { findGroupByHandle } from "../../db/groups.repo.ts";
+import { findGroupByHandle, findGroupById } from "../../db/groups.repo.ts";
+import { countNewIntakeRequests } from "../../db/intake.repo.ts";
 import { findProposal } from "../../db/proposals.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import { isId } from "../../domain/ids.ts";
@@ -14,10 +15,11 @@ import type { InstanceUrls } from "../../urls.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
+import { CONFIRM_STEP_FIELD } from "../pages/confirm-step.ts";
 import { MessagePage } from "../pages/message.ts";
 import type { WorkspaceView } from "../pages/workspace-page.ts";
 import { formBodyLimit, sameOriginForms } from "../request-guards.ts";
-import { requireSignIn } from "../session.ts";
+import { CSRF_FIELD, requireSignIn } from "../session.ts";
 
 /** A text field of a parsed form; "" when absent or a file. */
 export const formField = (form: Record<string, unknown>, name: string): string =>
@@ -52,6 +54,37 @@ declare module "hono" {
   }
 }
 
+/** Past this many collectives, the menu leads to the workspace's list of them instead. */
+const MENU_GROUPS = 3;
+
+/**
+ * Loads what every signed-in page's menu shows: the page's own collective,
+ * or the account's (when they are few), each with its untriaged requests.
+ */
+export function workspaceMenu(deps: WebDeps): MiddlewareHandler {
+  return async (c, next) => {
+    const { groupIds } = c.get("signedIn");
+    const current = c.get("group") as Group | undefined;
+    const groups =
+      current !== undefined
+        ? [current]
+        : groupIds.length <= MENU_GROUPS
+          ? (await Promise.all(groupIds.map((id) => findGroupById(deps.db, id)))).filter(
+              (g): g is Group => g !== null,
+            )
+          : [];
+    const counts = await countNewIntakeRequests(
+      deps.db,
+      groups.map((g) => g.id),
+    );
+    c.set(
+      "menuGroups",
+      groups.map((g) => ({ handle: g.handle, name: g.name, newRequests: counts.get(g.id) ?? 0 })),
+    );
+    await next();
+  };
+}
+
 /**
  * What a route of one group's workspace (`/workspace/groups/:handle/…`)
  * goes through: `requireSignIn`, then the group must be one the account
@@ -59,12 +92,12 @@ declare module "hono" {
  * not-found page, as for a group that does not exist.
  */
 export function groupCoordinators(deps: WebDeps) {
-  return [requireSignIn(deps), requireCoordinatedGroup(deps)] as const;
+  return [requireSignIn(deps), requireCoordinatedGroup(deps), workspaceMenu(deps)] as const;
 }
 
 /** What an instance admins' route goes through: to anyone else the page is not there. */
 export function instanceAdmins(deps: WebDeps) {
-  return [requireSignIn(deps), requireAdmin(deps.urls)] as const;
+  return [requireSignIn(deps), requireAdmin(deps.urls), workspaceMenu(deps)] as const;
 }
 
 function requireCoordinatedGroup(deps: WebDeps): MiddlewareHandler {
@@ -147,4 +180,32 @@ export function readNearQuery(c: Context): {
     nearUnknownPlace: parsed.ok ? undefined : parsed.unknownPlace,
     nearInput: { near: given("near") ?? "", km: given("km") ?? "" },
   };
+}
+
+/** What a form whose action needs a ticked box said. */
+export type Confirmation =
+  | { readonly confirmed: true }
+  | {
+      readonly confirmed: false;
+      /** It came back from the step itself without the box: the step says so. */
+      readonly notTicked: boolean;
+      /** The form's other fields, for the step to send again. */
+      readonly carry: Readonly<Record<string, string>>;
+    };
+
+/**
+ * Reads the confirmation of a form that cannot be undone. A POST without
+ * the ticked box changes nothing: the route shows the step (`ConfirmStepPage`)
+ * with the fields it came with, so a list's plain button leads to the step
+ * and the step's form to the action.
+ */
+export function confirmation(form: Record<string, unknown>): Confirmation {
+  if (formField(form, "confirm") === "1") return { confirmed: true };
+  const carry: Record<string, string> = {};
+  for (const [name, value] of Object.entries(form)) {
+    if (typeof value !== "string") continue;
+    if (name === CSRF_FIELD || name === "confirm" || name === CONFIRM_STEP_FIELD) continue;
+    carry[name] = value;
+  }
+  return { confirmed: false, notTicked: formField(form, CONFIRM_STEP_FIELD) === "1", carry };
 }

@@ -1,8 +1,9 @@
 import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { findIntakeRequest } from "../../db/intake.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import { isId } from "../../domain/ids.ts";
-import type { IntakeInput } from "../../domain/intake.ts";
+import { type IntakeInput, validateDecline } from "../../domain/intake.ts";
 import { collectiveZone, todayIn } from "../../domain/time-zone.ts";
 import { listGroupPartnerLinks } from "../../services/partner-links.ts";
 import { groupPlaceStep, placeDecision } from "../../services/place-input.ts";
@@ -15,8 +16,14 @@ import {
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { EMPTY_INTAKE } from "../pages/intake-form.ts";
-import { type DeclineEdit, type TriageEdit, TriagePage } from "../pages/triage.ts";
 import {
+  type DeclineEdit,
+  DeclineIntakePage,
+  type TriageEdit,
+  TriagePage,
+} from "../pages/triage.ts";
+import {
+  confirmation,
   doneNotice,
   formField,
   formGuards,
@@ -107,6 +114,27 @@ export function registerTriagePages(app: Hono, deps: WebDeps): void {
       if (!isId(id)) return notFoundPage(c, urls);
       const form = await c.req.parseBody();
       const input = { reason: formField(form, "reason"), note: formField(form, "note") };
+      const checked = validateDecline(input.reason, input.note);
+      if (!checked.ok) {
+        // The reason first, next to its field: the step would only carry the gap.
+        return renderTriage(c, group, {
+          declineEdit: { id, ...input, problems: checked.problems },
+        });
+      }
+      const confirmed = confirmation(form);
+      if (!confirmed.confirmed) {
+        // Nothing changes until the box is ticked: the step, with the reason and note carried.
+        const request = await findIntakeRequest(deps.db, group.id, id);
+        if (request === null) return notFoundPage(c, urls);
+        const { carry, notTicked } = confirmed;
+        return workspaceHtml(
+          c,
+          urls,
+          DeclineIntakePage,
+          { group, request, carry, notConfirmed: notTicked },
+          notTicked ? 422 : 200,
+        );
+      }
       const result = await declineIntake(deps, group, id, input);
       if (!result.ok && result.reason === "not-found") return notFoundPage(c, urls);
       if (!result.ok && result.reason === "invalid") {
