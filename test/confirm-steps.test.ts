@@ -42,8 +42,8 @@ describe(`confirmation steps (${testEngine})`, () => {
       { title, category: "food", contact: "Ana, 0917", urgency: "normal", quantityUnit: "one" },
       { origin: origin().origin },
     );
-    expect(res.status).toBe(201);
-    const token = /\/requests\/([A-Za-z0-9_-]{43})/.exec(res.body)![1]!;
+    expect(res.status).toBe(303);
+    const token = /\/requests\/([A-Za-z0-9_-]{43})/.exec(String(res.headers.location))![1]!;
     const row = await instance.database.db
       .selectFrom("intake_requests")
       .select("id")
@@ -81,20 +81,21 @@ describe(`confirmation steps (${testEngine})`, () => {
   it("declines a request only once the box is ticked", async () => {
     const { id, token } = await ask("Rice for 4 families");
     const action = `/workspace/groups/food/triage/${id}/decline`;
-    const step = await post(coordinator, action, {});
+    const reason = { reason: "cannot-provide" };
+    const step = await post(coordinator, action, reason);
     expect(step.status).toBe(200);
     expect(step.body).toContain("Decline “Rice for 4 families”?");
     expect(step.body).toContain('name="confirming" value="1"');
     expect(step.body).not.toContain('class="error"');
     expect(await intakeState(id)).toBe("new");
 
-    const unticked = await post(coordinator, action, { confirming: "1" });
+    const unticked = await post(coordinator, action, { ...reason, confirming: "1" });
     expect(unticked.status).toBe(422);
     expect(unticked.body).toContain('id="decline-confirm-error"');
     expect(unticked.body).toContain("Tick the box to confirm.");
     expect(await intakeState(id)).toBe("new");
 
-    const done = await post(coordinator, action, { confirming: "1", confirm: "1" });
+    const done = await post(coordinator, action, { ...reason, confirming: "1", confirm: "1" });
     expect(done.status).toBe(303);
     expect(done.headers.location).toBe("/workspace/groups/food/triage?done=declined");
     expect(await intakeState(id)).toBe("declined");
@@ -105,9 +106,12 @@ describe(`confirmation steps (${testEngine})`, () => {
   it("carries the decline form's other fields through the step", async () => {
     const { id } = await ask("Blankets");
     const step = await post(coordinator, `/workspace/groups/food/triage/${id}/decline`, {
-      reason: "out-of-area",
+      reason: "outside-area",
+      note: "Try the parish kitchen",
     });
-    expect(step.body).toContain('name="reason" value="out-of-area"');
+    expect(step.status).toBe(200);
+    expect(step.body).toContain('name="reason" value="outside-area"');
+    expect(step.body).toContain('name="note" value="Try the parish kitchen"');
     // The session's token once in the step's form (and once in the sign-out form), not carried twice.
     expect(step.body.match(/name="_csrf"/g)).toHaveLength(2);
     expect(await intakeState(id)).toBe("new");

@@ -84,6 +84,10 @@ describe("asking for help on a small phone without JavaScript", () => {
     ]);
 
     await page.getByRole("button", { name: "Retirar" }).click();
+    // A step of its own asks to confirm: nothing is withdrawn until the box is ticked.
+    await page.getByLabel("Sí, retirarla").check();
+    await expectAccessibleAndNarrow();
+    await page.getByRole("button", { name: "Retirar" }).click();
     await expect
       .poll(() => page.locator("[data-state]").getAttribute("data-state"))
       .toBe("withdrawn");
@@ -151,6 +155,8 @@ describe("asking for help on a small phone without JavaScript", () => {
       .fill("Ya tenemos tu primer pedido.");
     await expectAccessibleAndNarrow();
     await second.getByRole("button", { name: "Decline" }).click();
+    await page.getByLabel("Yes, decline this request").check();
+    await page.getByRole("button", { name: "Decline" }).click();
     await expect.poll(() => page.locator("[role=status]").textContent()).toBe("Declined.");
 
     await page.goto(`${statusLink}?lang=es`);

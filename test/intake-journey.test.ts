@@ -226,7 +226,7 @@ describe("the help request's journey", () => {
     expect((await get(`/requests/${token}`)).body).toContain(
       "erased 2 days after it is closed, declined or withdrawn",
     );
-    const withdrawn = await postForm(url(`/requests/${token}/withdraw`), {});
+    const withdrawn = await postForm(url(`/requests/${token}/withdraw`), { confirm: "1" });
     expect(withdrawn.status).toBe(303);
     // The request published earlier ends when its need is fulfilled.
     const published = await instance.database.db

@@ -67,8 +67,8 @@ describe(`workspace menu and sign-in link (${testEngine})`, () => {
     expect(none).not.toContain("Other collective");
     expect(none).not.toContain("/tokens");
 
-    expect((await ask("Rice")).status).toBe(201);
-    expect((await ask("Water")).status).toBe(201);
+    expect((await ask("Rice")).status).toBe(303);
+    expect((await ask("Water")).status).toBe(303);
     for (const path of [
       "/workspace",
       "/workspace/groups/food/triage",
