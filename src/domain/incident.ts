@@ -253,11 +253,13 @@ export interface BoardEntry {
   readonly urgency: string | null;
   readonly expiresAt: Temporal.Instant | null;
   readonly publishedAt: Temporal.Instant;
+  /** Nothing still needed (or available): after every item that still needs help. */
+  readonly covered?: boolean | undefined;
 }
 
 /**
- * Board order: urgency (critical > high > normal > low > unknown), then
- * needed-by soonest (none last), then newest. Each object once: the first
+ * Board order: what still needs help before what is fully pledged, then
+ * urgency (critical > high > normal > low > unknown), then needed-by soonest (none last), then newest. Each object once: the first
  * occurrence of an object id wins. At most `limit` entries.
  */
 export function arrangeBoard<T extends BoardEntry>(items: readonly T[], limit: number): T[] {
@@ -270,6 +272,8 @@ export function arrangeBoard<T extends BoardEntry>(items: readonly T[], limit: n
   const rank = (u: string | null) => (u === null ? UNKNOWN_URGENCY_RANK : (URGENCY_RANK[u] ?? 4));
   return unique
     .sort((a, b) => {
+      const byCovered = Number(a.covered === true) - Number(b.covered === true);
+      if (byCovered !== 0) return byCovered;
       const byUrgency = rank(a.urgency) - rank(b.urgency);
       if (byUrgency !== 0) return byUrgency;
       if (a.expiresAt !== null && b.expiresAt !== null) {

@@ -90,6 +90,9 @@ export const en = {
   helpThanksText:
     "Your message went to the collective's coordinators. If you left a way to reach you, they will get in touch.",
   helpEnded: "This no longer takes offers of help.",
+  helpCovered:
+    "Fully pledged: others have promised all of it, so nothing more is needed right now. Thank you for looking.",
+  helpTaken: "Fully taken: all of it has been promised to people who asked for it.",
   statuses: {
     open: "Open",
     pledged: "Pledged",
@@ -468,6 +471,9 @@ export const en = {
     remaining: "still needed",
     remainingOffer: "still available",
     unknownUrgency: "Urgency not given",
+    fullyPledged: "Fully pledged",
+    fullyTaken: "Fully taken",
+    textCovered: "fully pledged",
     textVersion: "Text version (for slow connections and reading out)",
     alliesLink: "My allies: our board with the groups we follow",
     alliesHeading: (group: string) => `${group}: my allies`,

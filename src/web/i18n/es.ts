@@ -83,6 +83,9 @@ export const es: Messages = {
   helpThanksText:
     "Tu mensaje llegó a quienes coordinan el colectivo. Si dejaste cómo contactarte, se pondrán en contacto.",
   helpEnded: "Ya no se aceptan ofrecimientos de ayuda para esto.",
+  helpCovered:
+    "Cubierta por completo: otras personas ya se comprometieron a dar todo, así que por ahora no hace falta más. Gracias por mirar.",
+  helpTaken: "Agotada: todo ya está comprometido con quienes lo pidieron.",
   statuses: {
     open: "Abierta",
     pledged: "Comprometida",
@@ -464,6 +467,9 @@ export const es: Messages = {
     remaining: "faltan",
     remainingOffer: "quedan disponibles",
     unknownUrgency: "Urgencia sin indicar",
+    fullyPledged: "Cubierta por completo",
+    fullyTaken: "Agotada",
+    textCovered: "cubierta",
     textVersion: "Versión de texto (para conexiones lentas y para leer en voz alta)",
     alliesLink: "Mis aliados: nuestro tablero con los grupos que seguimos",
     alliesHeading: (group) => `${group}: mis aliados`,

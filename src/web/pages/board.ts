@@ -1,6 +1,6 @@
 import { jsx as h } from "hono/jsx";
 import { CATEGORY_SLUGS, type CategorySlug } from "../../domain/categories.ts";
-import type { Listing, ListingOrigin } from "../../domain/listing.ts";
+import { type Listing, type ListingOrigin, listingFullyPledged } from "../../domain/listing.ts";
 import type { NearQuery } from "../../domain/near.ts";
 import type { Purpose } from "../../domain/proposal.ts";
 import type { BoardItem } from "../../services/boards.ts";
@@ -162,6 +162,11 @@ export function remainingText(listing: Listing, page: PageContext): string | nul
   return formatQuantity(q.remaining ?? q.amount, q.unit, page.locale);
 }
 
+/** "Fully pledged" (a need) or "Fully taken" (an offer): nothing is left to give. */
+export function coveredText(listing: Pick<Listing, "purpose">, page: PageContext): string {
+  return listing.purpose === "request" ? page.t.board.fullyPledged : page.t.board.fullyTaken;
+}
+
 export function BoardMapSection({
   page,
   items,
@@ -201,18 +206,23 @@ export function BoardList({ page, items }: { page: PageContext; items: readonly 
     "ol",
     { class: "items board" },
     items.map(({ listing, distanceKm }) => {
+      const covered = listingFullyPledged(listing);
       const remaining = remainingText(listing, page);
       const need = listing.purpose === "request";
       return h(
         "li",
-        null,
+        covered ? { "data-covered": "true" } : null,
         h("a", { href: itemHref(listing) }, listing.title),
         " ",
-        listing.urgency === null
-          ? h("span", { class: "tag" }, t.board.unknownUrgency)
-          : h("span", { class: `tag ${listing.urgency}` }, t.urgencies[listing.urgency]),
-        " ",
-        h("span", { class: "tag" }, t.statuses[listing.status]),
+        covered
+          ? h("span", { class: "tag covered" }, coveredText(listing, page))
+          : [
+              listing.urgency === null
+                ? h("span", { class: "tag" }, t.board.unknownUrgency)
+                : h("span", { class: `tag ${listing.urgency}` }, t.urgencies[listing.urgency]),
+              " ",
+              h("span", { class: "tag" }, t.statuses[listing.status]),
+            ],
         StaleMark({ page, since: listing.notConfirmedSince }),
         h(
           "div",
@@ -220,9 +230,11 @@ export function BoardList({ page, items }: { page: PageContext; items: readonly 
           [
             need ? t.board.kindNeed : t.board.kindOffer,
             listing.category === null ? null : t.categories[listing.category.slug],
-            remaining === null
+            listing.quantity === null
               ? null
-              : `${remaining} ${need ? t.board.remaining : t.board.remainingOffer}`,
+              : covered
+                ? formatQuantity(listing.quantity.amount, listing.quantity.unit, locale)
+                : `${remaining} ${need ? t.board.remaining : t.board.remainingOffer}`,
             listing.location?.name || null,
             distanceKm === undefined ? null : t.distanceAway(formatKm(distanceKm, locale)),
             listing.expiresAt === null

@@ -1,6 +1,7 @@
 import { raw } from "hono/html";
 import { jsx as h } from "hono/jsx";
 import type { Incident } from "../../domain/incident.ts";
+import { listingFullyPledged } from "../../domain/listing.ts";
 import { shortCodeOf } from "../../domain/short-link.ts";
 import type { BoardItem } from "../../services/boards.ts";
 import type { PageContext } from "../context.ts";
@@ -62,7 +63,7 @@ export function IncidentTextPage({
   const blocks = items
     .map(({ listing, rowId }) => {
       const details = [
-        remainingText(listing, page),
+        listingFullyPledged(listing) ? t.board.textCovered : remainingText(listing, page),
         listing.location?.name ? cut(listing.location.name, PLACE_MAX) : null,
         listing.expiresAt === null
           ? null
