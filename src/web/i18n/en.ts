@@ -444,8 +444,9 @@ export const en = {
       `Only what has a place within ${km} of ${place}, still most urgent first. Distances are to the place as shown (about 1 km precision).`,
     nearLabel: "Near (latitude, longitude)",
     kmLabel: "Within (km)",
-    textKey: (origin: string) =>
-      `Each need: what it is (group); how much is still needed; where; needed by; its short link, after ${origin}.`,
+    textKey: (linkBase: string) =>
+      `Each need: what it is (group); how much is still needed; where (#1, #2…: see Places); needed by; its code: open ${linkBase} followed by the code to see it.`,
+    textPlaces: "Places",
     textGroups: "Groups",
     timesIn: (zone: string) => `Times are in ${zone}.`,
     kindNeed: "Need",

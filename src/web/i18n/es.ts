@@ -439,8 +439,9 @@ export const es: Messages = {
       `Solo lo que tiene un lugar a menos de ${km} de ${place}, lo más urgente primero. Las distancias son al lugar tal como se muestra (precisión de 1 km aproximadamente).`,
     nearLabel: "Cerca de (latitud, longitud)",
     kmLabel: "A menos de (km)",
-    textKey: (origin) =>
-      `Cada necesidad: qué es (grupo); cuánto falta todavía; dónde; para cuándo; su enlace corto, tras ${origin}.`,
+    textKey: (linkBase) =>
+      `Cada necesidad: qué es (grupo); cuánto falta todavía; dónde (#1, #2…: ver Lugares); para cuándo; su código: abre ${linkBase} seguido del código para verla.`,
+    textPlaces: "Lugares",
     textGroups: "Grupos",
     timesIn: (zone) => `Las horas están en ${zone}.`,
     kindNeed: "Necesidad",
