@@ -261,7 +261,7 @@ describe("incident board pages", () => {
     for (const instance of [a, b]) {
       const page = await html(instance, pagePath(instance));
       const markers = [
-        ...page.matchAll(/<a href="([^"]+)" aria-label="([^"]+)"><circle class="marker/g),
+        ...page.matchAll(/<a href="([^"]+)" aria-label="([^"]+)"><(?:circle|path) class="marker/g),
       ].map((m) => m[2]!.replace(/ \(.*\)$/, ""));
       expect(markers.sort()).toEqual(
         ["Drinking water for 300 families", "Generator on loan", "Insulin coolers"].sort(),

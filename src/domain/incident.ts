@@ -1,4 +1,4 @@
-import { type Coordinates, haversineKm, inBoundingBox } from "./geo.ts";
+import { type Coordinates, destinationPoint, haversineKm, inBoundingBox } from "./geo.ts";
 import { cleanName } from "./names.ts";
 
 /**
@@ -236,6 +236,27 @@ export function incidentHashtag(name: string): string {
     .filter(Boolean);
   const tag = words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join("");
   return tag === "" ? "Incident" : tag.slice(0, 60);
+}
+
+/**
+ * The incident's area as a closed outline to draw: a circle as `steps`
+ * points on its edge, a box as its four corners (an east edge west of the
+ * west one, across the antimeridian, one turn further east so the outline
+ * does not go round the world).
+ */
+export function incidentAreaOutline(area: IncidentArea, steps = 48): Coordinates[] {
+  if (area.kind === "circle") {
+    return Array.from({ length: steps }, (_, i) =>
+      destinationPoint(area.center, area.radiusKm, (360 * i) / steps),
+    );
+  }
+  const east = area.east < area.west ? area.east + 360 : area.east;
+  return [
+    { latitude: area.north, longitude: area.west },
+    { latitude: area.north, longitude: east },
+    { latitude: area.south, longitude: east },
+    { latitude: area.south, longitude: area.west },
+  ];
 }
 
 /** Board order: most urgent first; unknown urgency (some remote objects) last. */

@@ -491,6 +491,8 @@ export const en = {
     title: (count: number) =>
       count === 1 ? "Map of 1 place on this board" : `Map of ${count} places on this board`,
     legend: "Urgency",
+    shapes: "Shapes",
+    area: "Incident area",
     noPlaces: "None of these has a place on the map.",
     unlocated: (count: number) =>
       count === 1

@@ -487,6 +487,8 @@ export const es: Messages = {
     title: (count) =>
       count === 1 ? "Mapa de 1 lugar de este tablero" : `Mapa de ${count} lugares de este tablero`,
     legend: "Urgencia",
+    shapes: "Formas",
+    area: "Zona del incidente",
     noPlaces: "Ninguna tiene un lugar en el mapa.",
     unlocated: (count) =>
       count === 1

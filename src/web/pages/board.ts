@@ -1,5 +1,6 @@
 import { jsx as h } from "hono/jsx";
 import { CATEGORY_SLUGS, type CategorySlug } from "../../domain/categories.ts";
+import { type IncidentArea, incidentAreaOutline } from "../../domain/incident.ts";
 import { type Listing, type ListingOrigin, listingFullyPledged } from "../../domain/listing.ts";
 import type { NearQuery } from "../../domain/near.ts";
 import type { Purpose } from "../../domain/proposal.ts";
@@ -171,10 +172,13 @@ export function BoardMapSection({
   page,
   items,
   tiles,
+  area = null,
 }: {
   page: PageContext;
   items: readonly BoardItem[];
   tiles: MapTiles | null;
+  /** An incident's area, drawn on its map. */
+  area?: IncidentArea | null;
 }) {
   if (items.length === 0) return null;
   const markers: MapMarker[] = [];
@@ -188,6 +192,7 @@ export function BoardMapSection({
       href: itemHref(listing),
       // Some remote objects give no urgency: drawn as the default one.
       urgency: listing.urgency ?? "normal",
+      purpose: listing.purpose,
     });
   }
   if (markers.length === 0) return null;
@@ -195,7 +200,13 @@ export function BoardMapSection({
     "section",
     { "aria-labelledby": "map", class: "no-print" },
     h("h2", { id: "map" }, page.t.map.heading),
-    BoardMap({ page, markers, tiles, unlocated: items.length - markers.length }),
+    BoardMap({
+      page,
+      markers,
+      tiles,
+      unlocated: items.length - markers.length,
+      area: area === null ? null : incidentAreaOutline(area),
+    }),
   );
 }
 
