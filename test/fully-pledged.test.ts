@@ -119,6 +119,9 @@ describe("fully pledged needs", () => {
     const html = await page(`/needs/${water.id}`);
     expect(html).not.toContain(`action="/needs/${water.id}/help"`);
     expect(html).toContain("Fully pledged: others have promised all of it");
+    expect(html).toContain("<dd>All 40 pledged</dd>");
+    expect(html).toContain("<dd>Fully pledged</dd>");
+    expect(html).not.toContain("still needed");
     const rice = needs.get("Rice for the Tumana shelter")!;
     expect(await page(`/needs/${rice.id}`)).toContain(`action="/needs/${rice.id}/help"`);
     const before = (

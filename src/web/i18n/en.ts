@@ -75,6 +75,7 @@ export const en = {
   postedBy: "Posted by",
   coverage: (pledged: string, total: string, remaining: string) =>
     `${pledged} of ${total} pledged, ${remaining} still needed`,
+  coverageAll: (total: string) => `All ${total} pledged`,
   helpHeading: "I can help",
   helpIntro:
     "Tell the collective what you can do. Only its coordinators see your message and how to reach you; they will get in touch. You can also reply to this post from a fediverse account.",
@@ -387,6 +388,7 @@ export const en = {
   },
   pledgedOf: (pledged: string, remaining: string) =>
     `${pledged} pledged, ${remaining} still needed`,
+  pledgedAll: (pledged: string) => `${pledged} pledged, all of it`,
   notifications: "Notifications",
   notificationsHeading: (group: string) => `Notifications for ${group}`,
   notificationsUnread: (count: number) => `Notifications (${count} unread)`,

@@ -68,6 +68,7 @@ export const es: Messages = {
   postedBy: "Publicado por",
   coverage: (pledged, total, remaining) =>
     `${pledged} de ${total} comprometidos, faltan ${remaining}`,
+  coverageAll: (total) => `Comprometido todo: ${total}`,
   helpHeading: "Puedo ayudar",
   helpIntro:
     "Cuéntale al colectivo qué puedes hacer. Solo sus coordinadoras y coordinadores ven tu mensaje y cómo contactarte; se pondrán en contacto. También puedes responder a esta publicación desde una cuenta del fediverso.",
@@ -382,6 +383,7 @@ export const es: Messages = {
       `Solo faltan ${remaining}. Marca la casilla de abajo para aceptar más de todos modos.`,
   },
   pledgedOf: (pledged: string, remaining: string) => `${pledged} comprometido, faltan ${remaining}`,
+  pledgedAll: (pledged: string) => `${pledged} comprometido, todo`,
   notifications: "Avisos",
   notificationsHeading: (group: string) => `Avisos de ${group}`,
   notificationsUnread: (count: number) => `Avisos (${count} sin leer)`,

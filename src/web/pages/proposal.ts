@@ -90,11 +90,13 @@ export function ProposalPage({
     const text =
       coverage.pledged === "0"
         ? total
-        : t.coverage(
-            formatQuantity(coverage.pledged, unit, locale),
-            total,
-            formatQuantity(coverage.remaining, unit, locale),
-          );
+        : isFullyPledged(p)
+          ? t.coverageAll(total)
+          : t.coverage(
+              formatQuantity(coverage.pledged, unit, locale),
+              total,
+              formatQuantity(coverage.remaining, unit, locale),
+            );
     return fact(t.quantity, text);
   }
 }
