@@ -46,6 +46,7 @@ describe("fully pledged needs", () => {
     for (const [title, urgency, amount] of [
       ["Water jugs for the covered court", "critical", 40],
       ["Rice for the Tumana shelter", "low", 25],
+      ["Tarpaulins for the chapel roof", "critical", 2],
     ] as const) {
       const res = await instance.api(
         "POST",
@@ -62,25 +63,30 @@ describe("fully pledged needs", () => {
       expect(res.status).toBe(201);
       needs.set(title, await res.json());
     }
-    // Someone offers all 40 jugs through the page; the coordinator accepts all of them.
-    const water = needs.get("Water jugs for the covered court")!;
-    const help = await postForm(new URL(`/needs/${water.id}/help`, instance.config.origin), {
-      message: "We can bring 40 jugs",
-      contact: "",
-    });
-    expect(help.status).toBe(201);
-    const [answer] = (
-      await (
-        await instance.api("GET", `/api/v1/needs/${water.id}/responses`, undefined, token)
-      ).json()
-    ).items;
-    const accepted = await instance.api(
-      "POST",
-      `/api/v1/responses/${answer.id}/accept`,
-      { quantity: { amount: 40, unit: "one" } },
-      token,
-    );
-    expect(accepted.status).toBe(200);
+    // Someone offers all of it through the page; the coordinator accepts all of it.
+    for (const [title, amount] of [
+      ["Water jugs for the covered court", 40],
+      ["Tarpaulins for the chapel roof", 2],
+    ] as const) {
+      const need = needs.get(title)!;
+      const help = await postForm(new URL(`/needs/${need.id}/help`, instance.config.origin), {
+        message: `We can bring ${amount}`,
+        contact: "",
+      });
+      expect(help.status).toBe(201);
+      const [answer] = (
+        await (
+          await instance.api("GET", `/api/v1/needs/${need.id}/responses`, undefined, token)
+        ).json()
+      ).items;
+      const accepted = await instance.api(
+        "POST",
+        `/api/v1/responses/${answer.id}/accept`,
+        { quantity: { amount, unit: "one" } },
+        token,
+      );
+      expect(accepted.status).toBe(200);
+    }
   });
   afterAll(async () => {
     await instance?.stop();
@@ -91,6 +97,7 @@ describe("fully pledged needs", () => {
       const html = await page(path);
       expect(titlesIn(html), path).toEqual([
         "Rice for the Tumana shelter",
+        "Tarpaulins for the chapel roof",
         "Water jugs for the covered court",
       ]);
       const water = html.slice(html.indexOf(">Water jugs for the covered court<"));
@@ -101,6 +108,16 @@ describe("fully pledged needs", () => {
       expect(item).toContain("40");
       expect(await page(path, "es")).toContain("Cubierta por completo");
     }
+  });
+
+  it("never pushes an open need off a board cut short", async () => {
+    // Two fully pledged critical needs would fill a board of one, read most urgent first.
+    const res = await instance.api("GET", `/api/v1/incidents/${incidentId}/board?limit=1`);
+    expect(res.status).toBe(200);
+    const board = await res.json();
+    expect(board.items.map((i: { title: string }) => i.title)).toEqual([
+      "Rice for the Tumana shelter",
+    ]);
   });
 
   it("says so on the text page, after the open one", async () => {
