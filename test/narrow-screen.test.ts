@@ -1,5 +1,6 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newId } from "../src/domain/ids.ts";
 import { launchBrowser, type TestBrowser } from "./helpers/browser.ts";
 import { postForm } from "./helpers/form-post.ts";
 import { startTestInstance, type TestInstance } from "./helpers/instance.ts";
@@ -73,6 +74,83 @@ describe("on a 360 px wide phone without script", () => {
       latitude: 14.6,
       longitude: 120.98,
     });
+    // A group on another instance that this one follows: its need (with a
+    // long name as it arrived) is on the network page and the allies board,
+    // and a pledge to it on the pledges pages.
+    const db = instance.database.db;
+    const group = await db
+      .selectFrom("groups")
+      .select("id")
+      .where("handle", "=", "food")
+      .executeTakeFirstOrThrow();
+    const actor = `https://far.example/groups/${"r".repeat(60)}`;
+    const now = new Date();
+    await db
+      .insertInto("following")
+      .values({
+        id: newId(),
+        group_id: group.id,
+        actor_id: actor,
+        inbox_url: `${actor}/inbox`,
+        shared_inbox_url: null,
+        follow_activity_id: `${actor}#follow`,
+        state: "accepted",
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    const remoteId = newId();
+    const objectId = `https://far.example/objects/${remoteId}`;
+    await db
+      .insertInto("remote_proposals")
+      .values({
+        id: remoteId,
+        object_id: objectId,
+        origin_actor_id: actor,
+        origin_actor_name: `Relief ${"y".repeat(90)}`,
+        origin_actor_handle: null,
+        kind: "proposal",
+        purpose: "request",
+        title: `Boats ${longLink(190)}`,
+        summary_text: `See ${longLink(300)}`,
+        category: "transport",
+        category_uri: "urn:bayanihan:category:transport",
+        quantity_amount: "3",
+        quantity_unit: "one",
+        remaining_amount: "3",
+        location_name: longLink(200),
+        latitude: 14.6,
+        longitude: 120.98,
+        urgency: "high",
+        status: "open",
+        expires_at: null,
+        url: `https://far.example/needs/${remoteId}`,
+        published_at: now,
+        remote_updated_at: now,
+        received_at: now,
+        incident_object_id: incident.objectId,
+      })
+      .execute();
+    ids.pledge = newId();
+    await db
+      .insertInto("pledges")
+      .values({
+        id: ids.pledge,
+        group_id: group.id,
+        object_id: objectId,
+        intent_id: `${objectId}#primary`,
+        target_actor_id: actor,
+        offer_id: `https://aid.example/offers/${ids.pledge}`,
+        quantity_amount: "1",
+        quantity_unit: "one",
+        message: `We have one: ${longLink(300)}`,
+        state: "pending",
+        reason: null,
+        agreement_id: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
     const token = await api("POST", "/api/v1/groups/food/tokens", { label: longLink(100) });
     expect(token.token).toBeTruthy();
     ids.tokenId = (await api("GET", "/api/v1/groups/food/tokens")).items[0].id;
@@ -109,6 +187,10 @@ describe("on a 360 px wide phone without script", () => {
   });
 
   it("keeps every public and workspace page within the screen's width", async () => {
+    // The received need and the pledge are on the pages that list them.
+    expect(await page.goto(url("/workspace/groups/food/network")).then((r) => r?.text())).toContain(
+      "Boats https://relief.example.org/",
+    );
     const g = "/workspace/groups/food";
     const pages = [
       "/",
@@ -136,6 +218,7 @@ describe("on a 360 px wide phone without script", () => {
       `${g}/responses/${ids.response}`,
       `${g}/notifications`,
       `${g}/pledges`,
+      `${g}/pledges/${ids.pledge}/withdraw`,
       `${g}/network`,
       `${g}/following`,
       `${g}/followers`,
