@@ -25,8 +25,9 @@ logger.info("Starting Bayanihan ({role}), public origin {origin}", {
 });
 if (config.adminToken === null) {
   logger.warn(
-    "ADMIN_TOKEN is not set: nobody is instance admin, so the API cannot create collectives or " +
-      "invitations. Set ADMIN_TOKEN to a secret of at least 16 characters and restart to administer this instance.",
+    "ADMIN_TOKEN is not set: nothing can use the API as instance admin (create collectives, invite " +
+      "the first coordinators and admins); only admin accounts invited before can, at /workspace. " +
+      "Set ADMIN_TOKEN to a secret of at least 16 characters and restart to get that access.",
   );
 }
 
