@@ -1,7 +1,7 @@
 import { type Child, jsx as h } from "hono/jsx";
 import type { Group } from "../../domain/group.ts";
 import type { Pledge } from "../../domain/pledge.ts";
-import type { QuantityProblem } from "../../domain/pledging.ts";
+import { isFullyCovered, type QuantityProblem } from "../../domain/pledging.ts";
 import type { StoredRemoteProposal } from "../../domain/remote-proposal.ts";
 import { isUnit } from "../../domain/units.ts";
 import { zoneOf } from "../context.ts";
@@ -89,7 +89,9 @@ export function NetworkPage({
                   h("span", { "data-status": item.status }, t.statuses[item.status]),
                   item.remainingAmount === null || item.quantity === null
                     ? null
-                    : ` · ${t.stillNeeded(quantityText(page, item.remainingAmount, item.quantity.unit))}`,
+                    : isFullyCovered(item.remainingAmount)
+                      ? ` · ${item.purpose === "offer" ? t.board.fullyTaken : t.board.fullyPledged}`
+                      : ` · ${t.stillNeeded(quantityText(page, item.remainingAmount, item.quantity.unit))}`,
                   ` · ${formatInstant(item.publishedAt, locale, zone)}`,
                   StaleMark({ page, since: item.stale ? item.confirmedAt : null }),
                 ),
