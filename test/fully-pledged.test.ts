@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newId } from "../src/domain/ids.ts";
 import { postForm } from "./helpers/form-post.ts";
 import { startTestInstance, type TestInstance } from "./helpers/instance.ts";
 
@@ -158,5 +159,96 @@ describe("fully pledged needs", () => {
       ).json()
     ).items.length;
     expect(after).toBe(before);
+  });
+
+  it("offers no pledge form for an allied group's need that is fully pledged", async () => {
+    const db = instance.database.db;
+    const group = await db
+      .selectFrom("groups")
+      .select("id")
+      .where("handle", "=", "aid")
+      .executeTakeFirstOrThrow();
+    const actor = "https://far.example/groups/relief";
+    const now = new Date();
+    await db
+      .insertInto("following")
+      .values({
+        id: newId(),
+        group_id: group.id,
+        actor_id: actor,
+        inbox_url: `${actor}/inbox`,
+        shared_inbox_url: null,
+        follow_activity_id: `${actor}#follow`,
+        state: "accepted",
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    for (const [title, remaining] of [
+      ["Boats for the flooded streets", "0"],
+      ["Life vests for the rescue team", "4"],
+    ] as const) {
+      const id = newId();
+      await db
+        .insertInto("remote_proposals")
+        .values({
+          id,
+          object_id: `https://far.example/objects/${id}`,
+          origin_actor_id: actor,
+          origin_actor_name: "Relief",
+          origin_actor_handle: null,
+          kind: "proposal",
+          purpose: "request",
+          title,
+          summary_text: "",
+          category: "transport",
+          category_uri: "urn:bayanihan:category:transport",
+          quantity_amount: "5",
+          quantity_unit: "one",
+          remaining_amount: remaining,
+          location_name: null,
+          latitude: null,
+          longitude: null,
+          urgency: "critical",
+          status: "pledged",
+          expires_at: null,
+          url: `https://far.example/needs/${id}`,
+          published_at: now,
+          remote_updated_at: now,
+          received_at: now,
+        })
+        .execute();
+    }
+    const invitation = await (
+      await instance.api("POST", "/api/v1/admin/invitations", { group: "aid" })
+    ).json();
+    const joined = await postForm(new URL(invitation.url), {
+      username: "maria",
+      password: "a long passphrase",
+      passwordAgain: "a long passphrase",
+    });
+    expect(joined.status).toBe(303);
+    const cookie = [joined.headers["set-cookie"] ?? []]
+      .flat()
+      .find((c) => c.startsWith("session="))!
+      .split(";")[0]!;
+    const html = await (
+      await fetch(new URL("/workspace/groups/aid/network", instance.config.origin), {
+        headers: { cookie },
+      })
+    ).text();
+    const itemOf = (title: string) => {
+      const start = html.indexOf(title);
+      expect(start, title).toBeGreaterThan(-1);
+      return html.slice(start, html.indexOf("</li>", start));
+    };
+    const boats = itemOf("Boats for the flooded streets");
+    expect(boats).toContain("Fully pledged");
+    const pledgeForm = 'action="/workspace/groups/aid/pledges"';
+    expect(boats).not.toContain(pledgeForm);
+    expect(boats).not.toContain("still needed");
+    const vests = itemOf("Life vests for the rescue team");
+    expect(vests).toContain("4 still needed");
+    expect(vests).toContain(pledgeForm);
   });
 });

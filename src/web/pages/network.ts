@@ -24,9 +24,11 @@ export interface PledgeProblem {
   readonly message: string;
 }
 
-/** Whether an allied group's need or offer still takes pledges. */
+/** Whether an allied group's need or offer still takes pledges: live, and not all pledged. */
 const takesPledges = (item: StoredRemoteProposal) =>
-  item.kind === "proposal" && (item.status === "open" || item.status === "pledged");
+  item.kind === "proposal" &&
+  (item.status === "open" || item.status === "pledged") &&
+  !isFullyCovered(item.remainingAmount);
 
 /** The needs and offers of groups this one follows, each with a pledge form while open. */
 export function NetworkPage({
