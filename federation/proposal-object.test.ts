@@ -110,6 +110,13 @@ describe("renderProposalObject", () => {
     expect(object.content).toContain("Status: Pledged");
   });
 
+  it("says a need whose quantity is all pledged is fully pledged, not that 0 is still needed", () => {
+    const covered = { ...need, pledgedAmount: "2.5", status: "pledged" as const };
+    const object = renderProposalObject(group, covered, urls);
+    expect(object.content).toContain("pledged 2.5 kg of 2.5 kg: fully pledged");
+    expect(object.content).not.toContain("still needed");
+  });
+
   it("links a reopened need to the one it continues", () => {
     const object = renderProposalObject(group, need, {
       ...urls,

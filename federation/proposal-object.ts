@@ -2,7 +2,7 @@ import { categoryBySlug } from "../src/domain/categories.ts";
 import type { Group } from "../src/domain/group.ts";
 import { incidentHashtag } from "../src/domain/incident.ts";
 import { sharedLocation } from "../src/domain/location.ts";
-import { coverageOf } from "../src/domain/pledging.ts";
+import { coverageOf, isFullyCovered } from "../src/domain/pledging.ts";
 import type { Proposal, ProposalStatus, Urgency } from "../src/domain/proposal.ts";
 import { describeQuantity } from "../src/domain/units.ts";
 import { escapeHtml, paragraphs } from "./html.ts";
@@ -164,8 +164,12 @@ export function renderProposalContent(
     const line = [`Quantity: ${escapeHtml(describeQuantity(coverage.total.amount, unit))}`];
     if (coverage.pledged !== "0") {
       const still = proposal.purpose === "request" ? "still needed" : "still available";
+      const full = proposal.purpose === "request" ? "fully pledged" : "fully taken";
+      const pledgedOfTotal = `pledged ${escapeHtml(describeQuantity(coverage.pledged, unit))} of ${escapeHtml(describeQuantity(coverage.total.amount, unit))}`;
       line.push(
-        `pledged ${escapeHtml(describeQuantity(coverage.pledged, unit))} of ${escapeHtml(describeQuantity(coverage.total.amount, unit))}, ${escapeHtml(describeQuantity(coverage.remaining, unit))} ${still}`,
+        isFullyCovered(coverage.remaining)
+          ? `${pledgedOfTotal}: ${full}`
+          : `${pledgedOfTotal}, ${escapeHtml(describeQuantity(coverage.remaining, unit))} ${still}`,
       );
     }
     facts.push(line.join(" — "));

@@ -105,12 +105,35 @@ const HOUSEKEEPING_INTERVAL_MS = 60 * 60_000;
 
 export async function openDatabase(config: Config): Promise<DatabaseHandle> {
   if (config.databaseUrl !== null) {
+    logger.info("Database: PostgreSQL at {server} (DATABASE_URL)", {
+      server: describePostgresUrl(config.databaseUrl),
+    });
     return openPostgres({ url: config.databaseUrl, applicationName: `bayanihan ${config.role}` });
   }
   const dataDir = path.resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true });
-  if (!existsSync(path.join(dataDir, "PG_VERSION"))) await prepareDataDir(dataDir);
+  if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
+    logger.info("Database: creating a new embedded database in {dataDir} (DATA_DIR)", { dataDir });
+    await prepareDataDir(dataDir);
+    logger.info("Database: created, with every migration applied");
+  } else {
+    logger.info("Database: embedded (PGlite) in {dataDir} (DATA_DIR)", { dataDir });
+  }
   return openPGlite({ dataDir });
+}
+
+/**
+ * A PostgreSQL URL as a log may show it: user, host, port and database,
+ * never the password (nor query parameters, which may carry one).
+ */
+export function describePostgresUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    const user = u.username === "" ? "" : `${decodeURIComponent(u.username)}@`;
+    return `${user}${u.host || "localhost"}${u.pathname === "/" ? "" : u.pathname}`;
+  } catch {
+    return "(an unreadable URL)";
+  }
 }
 
 const PREPARE_DATA_DIR = fileURLToPath(new URL("./cli/prepare-data-dir.ts", import.meta.url));
@@ -189,7 +212,16 @@ export async function createInstance(
 ): Promise<Instance> {
   const database = options.database ?? (await openDatabase(config));
   const ownsDatabase = options.database === undefined;
-  await migrateToLatest(database.db, database.schema);
+  const migrations = await migrateToLatest(database.db, database.schema);
+  const applied = (migrations.results ?? []).filter((r) => r.status === "Success");
+  if (applied.length === 0) {
+    logger.info("Database schema is up to date: no migration pending");
+  } else {
+    logger.info("Migrations: applied {count}, up to {last}", {
+      count: applied.length,
+      last: applied.at(-1)!.migrationName,
+    });
+  }
 
   const clock = options.clock ?? (() => Temporal.Now.instant());
   // Instants add hours, not days: a day here is 24 hours.
@@ -458,11 +490,18 @@ export async function startServer(
                 ),
               )
       : instance.fetch;
-  const { server, port } = await new Promise<{ server: ServerType; port: number }>((resolve) => {
+  const listening = await new Promise<{ server: ServerType; port: number } | Error>((resolve) => {
     const server = serve({ fetch, hostname: config.host, port: config.port }, (info) =>
       resolve({ server, port: info.port }),
     );
+    // EADDRINUSE, EACCES: said by the caller, after the database is closed.
+    server.once("error", (error) => resolve(error));
   });
+  if (listening instanceof Error) {
+    await instance.stop();
+    throw listening;
+  }
+  const { server, port } = listening;
   await instance.startWorkers();
   return {
     instance,

@@ -173,8 +173,10 @@ describe(`board and short-link indexes (${testEngine})`, () => {
     const plans = await plansOf(async (watched) => {
       rows = await listBoard(watched, { scope: { kind: "allies", groupId: "g1" }, limit: 200 });
     });
-    // The local side is the first statement; the remote side is the second.
-    expect(plans).toHaveLength(2);
+    // The local side is the first statement (full: no second read of its
+    // fully pledged rows); the remote side follows, once or twice.
+    expect(plans.length).toBeGreaterThanOrEqual(2);
+    expect(plans.length).toBeLessThanOrEqual(3);
     expect(plans[0]).toContain("proposals_board");
     expect(plans[0]).not.toMatch(/Seq Scan on proposals|Sort/);
 

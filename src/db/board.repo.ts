@@ -16,8 +16,9 @@ import { REMOTE_PLACE, toStored } from "./remote-proposals.repo.ts";
  * - `allies`: this instance's groups' needs and offers and one group's
  *   network feed (what the groups it follows published or re-shared).
  *
- * Each side is read in board order (urgency, then needed-by soonest, none
- * last, then newest) and capped at `limit`; the caller merges the two and
+ * Each side is read in board order (what still needs help before what is
+ * fully pledged, then urgency, then needed-by soonest, none last, then
+ * newest) and capped at `limit`; the caller merges the two and
  * cuts the result to `limit` again. There is no cursor: a board is a
  * working view of the most pressing items, capped at BOARD_MAX_ITEMS.
  * The order is read off indexes that hold it (migrations/…_board_gaps.ts):
@@ -67,6 +68,31 @@ const LIVE: readonly ProposalStatus[] = ["open", "pledged"];
 const urgencyRank = (column: string) => sql<number>`CASE ${sql.ref(column)}
   WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 WHEN 'low' THEN 3 ELSE 4 END`;
 
+/**
+ * Fully pledged: a quantity, and nothing of it still needed (or available).
+ * Never null, so that NOT of it is the rest.
+ */
+const LOCAL_COVERED = sql<boolean>`(proposals.quantity_amount IS NOT NULL
+  AND proposals.pledged_amount >= proposals.quantity_amount)`;
+const REMOTE_COVERED = sql<boolean>`COALESCE(remote_proposals.quantity_amount IS NOT NULL
+  AND remote_proposals.remaining_amount <= 0, false)`;
+
+/**
+ * What still needs help first, then what is fully pledged: each read in
+ * board order, the second only for the room the first left, so covered
+ * items never push open ones past the cap (domain/incident.arrangeBoard
+ * puts them last too). Both reads keep the board indexes' order; the
+ * condition is a filter on it.
+ */
+async function stillNeededFirst<Row>(
+  limit: number,
+  read: (covered: boolean, n: number) => Promise<Row[]>,
+): Promise<Row[]> {
+  const open = await read(false, limit);
+  if (open.length >= limit) return open;
+  return [...open, ...(await read(true, limit - open.length))];
+}
+
 export async function listBoard(db: Kysely<Database>, q: BoardQuery): Promise<BoardRows> {
   const limit = Math.min(Math.max(1, q.limit), BOARD_MAX_ITEMS);
   const statuses = q.status === undefined ? LIVE : [q.status];
@@ -85,18 +111,21 @@ export async function listBoard(db: Kysely<Database>, q: BoardQuery): Promise<Bo
   if (q.purpose !== undefined) local = local.where("proposals.purpose", "=", q.purpose);
   if (q.category !== undefined) local = local.where("proposals.category", "=", q.category);
   const near = q.near ?? null;
-  const localRows = await (near === null
-    ? local.select(sql<number | null>`NULL::float8`.as("distance_km"))
-    : local
-        .where(withinKm(PROPOSAL_PLACE, near))
-        .select(sharedDistanceKm(PROPOSAL_PLACE, near).as("distance_km"))
-  )
-    .orderBy(urgencyRank("proposals.urgency"))
-    .orderBy(sql`proposals.expires_at ASC NULLS LAST`)
-    .orderBy("proposals.created_at", "desc")
-    .orderBy("proposals.id", "desc")
-    .limit(limit)
-    .execute();
+  const localRows = await stillNeededFirst(limit, (covered, n) =>
+    (near === null
+      ? local.select(sql<number | null>`NULL::float8`.as("distance_km"))
+      : local
+          .where(withinKm(PROPOSAL_PLACE, near))
+          .select(sharedDistanceKm(PROPOSAL_PLACE, near).as("distance_km"))
+    )
+      .where(covered ? LOCAL_COVERED : sql<boolean>`NOT ${LOCAL_COVERED}`)
+      .orderBy(urgencyRank("proposals.urgency"))
+      .orderBy(sql`proposals.expires_at ASC NULLS LAST`)
+      .orderBy("proposals.created_at", "desc")
+      .orderBy("proposals.id", "desc")
+      .limit(n)
+      .execute(),
+  );
 
   let remote = db
     .selectFrom("remote_proposals")
@@ -130,18 +159,21 @@ export async function listBoard(db: Kysely<Database>, q: BoardQuery): Promise<Bo
   if (q.category !== undefined) {
     remote = remote.where("remote_proposals.category", "=", q.category);
   }
-  const remoteRows = await (near === null
-    ? remote.select(sql<number | null>`NULL::float8`.as("distance_km"))
-    : remote
-        .where(withinKm(REMOTE_PLACE, near))
-        .select(sharedDistanceKm(REMOTE_PLACE, near).as("distance_km"))
-  )
-    .orderBy(urgencyRank("remote_proposals.urgency"))
-    .orderBy(sql`remote_proposals.expires_at ASC NULLS LAST`)
-    .orderBy("remote_proposals.published_at", "desc")
-    .orderBy("remote_proposals.id", "desc")
-    .limit(limit)
-    .execute();
+  const remoteRows = await stillNeededFirst(limit, (covered, n) =>
+    (near === null
+      ? remote.select(sql<number | null>`NULL::float8`.as("distance_km"))
+      : remote
+          .where(withinKm(REMOTE_PLACE, near))
+          .select(sharedDistanceKm(REMOTE_PLACE, near).as("distance_km"))
+    )
+      .where(covered ? REMOTE_COVERED : sql<boolean>`NOT ${REMOTE_COVERED}`)
+      .orderBy(urgencyRank("remote_proposals.urgency"))
+      .orderBy(sql`remote_proposals.expires_at ASC NULLS LAST`)
+      .orderBy("remote_proposals.published_at", "desc")
+      .orderBy("remote_proposals.id", "desc")
+      .limit(n)
+      .execute(),
+  );
 
   const distances = new Map<string, number>();
   for (const row of [...localRows, ...remoteRows]) {

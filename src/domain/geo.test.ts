@@ -3,6 +3,7 @@ import {
   boundingBox,
   type Coordinates,
   coarsen,
+  destinationPoint,
   haversineKm,
   inBoundingBox,
   MAX_SURFACE_DISTANCE_KM,
@@ -116,5 +117,24 @@ describe("boundingBox", () => {
       maxLatitude: 90,
       longitudes: null,
     });
+  });
+});
+
+describe("destinationPoint", () => {
+  test("lies the given distance away, in the given direction", () => {
+    const manila = { latitude: 14.6, longitude: 120.98 };
+    for (const bearing of [0, 45, 90, 180, 270]) {
+      const there = destinationPoint(manila, 30, bearing);
+      expect(haversineKm(manila, there)).toBeCloseTo(30, 6);
+    }
+    expect(destinationPoint(manila, 30, 0).latitude).toBeGreaterThan(manila.latitude);
+    expect(destinationPoint(manila, 30, 90).longitude).toBeGreaterThan(manila.longitude);
+  });
+
+  test("wraps across the antimeridian", () => {
+    const fiji = { latitude: -17.7, longitude: 179.9 };
+    const east = destinationPoint(fiji, 50, 90);
+    expect(east.longitude).toBeLessThan(-179);
+    expect(haversineKm(fiji, east)).toBeCloseTo(50, 6);
   });
 });

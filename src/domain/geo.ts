@@ -15,6 +15,28 @@ export const MAX_SURFACE_DISTANCE_KM = Math.PI * EARTH_RADIUS_KM;
 const RADIANS = Math.PI / 180;
 
 /**
+ * The point `km` away from `start` along the great circle that leaves it at
+ * `bearing` degrees clockwise from north; longitude in (-180, 180].
+ */
+export function destinationPoint(start: Coordinates, km: number, bearing: number): Coordinates {
+  const angle = km / EARTH_RADIUS_KM;
+  const lat1 = start.latitude * RADIANS;
+  const lon1 = start.longitude * RADIANS;
+  const theta = bearing * RADIANS;
+  const lat2 = Math.asin(
+    Math.sin(lat1) * Math.cos(angle) + Math.cos(lat1) * Math.sin(angle) * Math.cos(theta),
+  );
+  const lon2 =
+    lon1 +
+    Math.atan2(
+      Math.sin(theta) * Math.sin(angle) * Math.cos(lat1),
+      Math.cos(angle) - Math.sin(lat1) * Math.sin(lat2),
+    );
+  const longitude = ((((lon2 / RADIANS + 180) % 360) + 360) % 360) - 180;
+  return { latitude: lat2 / RADIANS, longitude: longitude === -180 ? 180 : longitude };
+}
+
+/**
  * Great-circle distance in km (haversine). Longitudes are taken modulo 360,
  * so two points either side of the antimeridian are as near as they are.
  */

@@ -218,6 +218,24 @@ describe("arrangeBoard", () => {
     ]);
   });
 
+  test("fully pledged items come after every one that still needs help", () => {
+    const board = arrangeBoard(
+      [
+        { ...entry("critical-covered", "critical", "2026-11-21T00:00:00Z"), covered: true },
+        entry("low-open", "low", null),
+        { ...entry("high-covered", "high", null), covered: true },
+        entry("critical-open", "critical", null),
+      ],
+      100,
+    );
+    expect(board.map((e) => e.objectId)).toEqual([
+      "critical-open",
+      "low-open",
+      "critical-covered",
+      "high-covered",
+    ]);
+  });
+
   test("cut to the limit", () => {
     const many = Array.from({ length: 10 }, (_, i) => entry(`o${i}`, "high", null));
     expect(arrangeBoard(many, 3)).toHaveLength(3);

@@ -1,4 +1,4 @@
-import { type Coordinates, haversineKm, inBoundingBox } from "./geo.ts";
+import { type Coordinates, destinationPoint, haversineKm, inBoundingBox } from "./geo.ts";
 import { cleanName } from "./names.ts";
 
 /**
@@ -238,6 +238,27 @@ export function incidentHashtag(name: string): string {
   return tag === "" ? "Incident" : tag.slice(0, 60);
 }
 
+/**
+ * The incident's area as a closed outline to draw: a circle as `steps`
+ * points on its edge, a box as its four corners (an east edge west of the
+ * west one, across the antimeridian, one turn further east so the outline
+ * does not go round the world).
+ */
+export function incidentAreaOutline(area: IncidentArea, steps = 48): Coordinates[] {
+  if (area.kind === "circle") {
+    return Array.from({ length: steps }, (_, i) =>
+      destinationPoint(area.center, area.radiusKm, (360 * i) / steps),
+    );
+  }
+  const east = area.east < area.west ? area.east + 360 : area.east;
+  return [
+    { latitude: area.north, longitude: area.west },
+    { latitude: area.north, longitude: east },
+    { latitude: area.south, longitude: east },
+    { latitude: area.south, longitude: area.west },
+  ];
+}
+
 /** Board order: most urgent first; unknown urgency (some remote objects) last. */
 export const URGENCY_RANK: Readonly<Record<string, number>> = {
   critical: 0,
@@ -253,11 +274,13 @@ export interface BoardEntry {
   readonly urgency: string | null;
   readonly expiresAt: Temporal.Instant | null;
   readonly publishedAt: Temporal.Instant;
+  /** Nothing still needed (or available): after every item that still needs help. */
+  readonly covered?: boolean | undefined;
 }
 
 /**
- * Board order: urgency (critical > high > normal > low > unknown), then
- * needed-by soonest (none last), then newest. Each object once: the first
+ * Board order: what still needs help before what is fully pledged, then
+ * urgency (critical > high > normal > low > unknown), then needed-by soonest (none last), then newest. Each object once: the first
  * occurrence of an object id wins. At most `limit` entries.
  */
 export function arrangeBoard<T extends BoardEntry>(items: readonly T[], limit: number): T[] {
@@ -270,6 +293,8 @@ export function arrangeBoard<T extends BoardEntry>(items: readonly T[], limit: n
   const rank = (u: string | null) => (u === null ? UNKNOWN_URGENCY_RANK : (URGENCY_RANK[u] ?? 4));
   return unique
     .sort((a, b) => {
+      const byCovered = Number(a.covered === true) - Number(b.covered === true);
+      if (byCovered !== 0) return byCovered;
       const byUrgency = rank(a.urgency) - rank(b.urgency);
       if (byUrgency !== 0) return byUrgency;
       if (a.expiresAt !== null && b.expiresAt !== null) {

@@ -1,7 +1,7 @@
 import { type Category, categoryBySlug } from "./categories.ts";
 import { coarsenCoordinate } from "./geo.ts";
 import { sharedLocation } from "./location.ts";
-import { coverageOf } from "./pledging.ts";
+import { coverageOf, isFullyCovered } from "./pledging.ts";
 import type { Proposal, ProposalStatus, Purpose, Urgency } from "./proposal.ts";
 import type { StoredRemoteProposal } from "./remote-proposal.ts";
 import type { Unit } from "./units.ts";
@@ -70,6 +70,11 @@ export interface ListingOrigin {
    */
   readonly name: string | null;
   readonly handle: string | null;
+}
+
+/** Its quantity is all pledged: nothing is still needed (or available). */
+export function listingFullyPledged(listing: Pick<Listing, "quantity">): boolean {
+  return listing.quantity !== null && isFullyCovered(listing.quantity.remaining);
 }
 
 /** Where a local proposal lives; the caller builds these with the instance's URLs. */

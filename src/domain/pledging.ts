@@ -42,6 +42,25 @@ export function coverageOf(
   };
 }
 
+/**
+ * Nothing is still needed (or, for an offer, still available): it has a
+ * quantity and pledges cover all of it. Such an item still shows, but below
+ * the ones that need help, as covered, and takes no more offers of help.
+ * An item without a quantity (or a remote one that did not say what is left)
+ * is never "fully pledged": nobody can tell.
+ */
+export function isFullyCovered(remaining: string | null | undefined): boolean {
+  if (remaining === null || remaining === undefined) return false;
+  const left = parseDecimal(remaining);
+  return left !== null && compare(left, ZERO) <= 0;
+}
+
+/** A local need or offer whose quantity is all pledged (see isFullyCovered). */
+export function isFullyPledged(proposal: Pick<Proposal, "quantity" | "pledgedAmount">): boolean {
+  const coverage = coverageOf(proposal);
+  return coverage !== null && isFullyCovered(coverage.remaining);
+}
+
 /** 1 for a whole amount; otherwise one unit of its last decimal place (2.5 → 0.1, 0.25 → 0.01). */
 export function stepFor(amount: string): string {
   const fraction = amount.split(".")[1] ?? "";

@@ -5,7 +5,12 @@ import { listGroups } from "../db/groups.repo.ts";
 import type { CategorySlug } from "../domain/categories.ts";
 import type { Group } from "../domain/group.ts";
 import { arrangeBoard, type BoardEntry, type Incident } from "../domain/incident.ts";
-import { type Listing, listingFromProposal, listingFromRemote } from "../domain/listing.ts";
+import {
+  type Listing,
+  listingFromProposal,
+  listingFromRemote,
+  listingFullyPledged,
+} from "../domain/listing.ts";
 import { type NearQuery, roundDistanceKm } from "../domain/near.ts";
 import type { ProposalStatus, Purpose } from "../domain/proposal.ts";
 import type { ExportDataset, ExportUrls } from "./exports.ts";
@@ -39,7 +44,10 @@ export interface BoardItem {
 }
 
 export interface BoardListings {
-  /** Board order: urgency, then needed-by soonest, then newest; each object once. */
+  /**
+   * Board order: what still needs help first (fully pledged items last), then
+   * urgency, then needed-by soonest, then newest; each object once.
+   */
   readonly items: readonly BoardItem[];
   /** More matched than `limit`: the most pressing `limit` are shown. */
   readonly truncated: boolean;
@@ -76,6 +84,7 @@ export async function boardListings(
       urgency: listing.urgency,
       expiresAt: listing.expiresAt,
       publishedAt: listing.publishedAt,
+      covered: listingFullyPledged(listing),
     });
   // Our groups' names, for the exports' group column (the board rows carry handles).
   const names = new Map((await listGroups(db)).map((g) => [g.handle, g.name]));

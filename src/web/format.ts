@@ -165,6 +165,18 @@ export function formatQuantity(amount: string, unit: Unit, locale: Locale): stri
   return symbol === undefined ? number : `${number} ${symbol}`;
 }
 
+/** The same in the fewest characters ("300 L", "25 kg", "40"): the text page's form. */
+export function formatQuantityShort(amount: string, unit: Unit, locale: Locale): string {
+  const intlUnit = INTL_UNITS[unit];
+  if (intlUnit === undefined) return formatQuantity(amount, unit, locale);
+  return new Intl.NumberFormat(locale, {
+    style: "unit",
+    unit: intlUnit,
+    unitDisplay: "short",
+    maximumFractionDigits: 6,
+  }).format(Number(amount));
+}
+
 /**
  * A point as people paste it back into a map: decimal points in every
  * language (a decimal comma would read as the separator), four decimals

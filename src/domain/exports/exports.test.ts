@@ -10,7 +10,7 @@ import type { Proposal } from "../proposal.ts";
 import type { StoredRemoteProposal } from "../remote-proposal.ts";
 import { csvField, plainNumber } from "./csv.ts";
 import { type ExportDocument, isoSeconds } from "./document.ts";
-import { atomFeed, htmlText, rfc822, rssFeed } from "./feeds.ts";
+import { atomFeed, entryText, feedQuantity, htmlText, rfc822, rssFeed } from "./feeds.ts";
 import { listingFeature, listingsGeoJson } from "./geojson.ts";
 import { groupsNeedsProfile, offersWantsProfiles } from "./murmurations.ts";
 import { COLUMNS, listingsCsv, listingsHxl } from "./table.ts";
@@ -421,6 +421,28 @@ describe("Murmurations", () => {
 });
 
 describe("RSS and Atom", () => {
+  it("say quantities with their unit, countable things as items", () => {
+    expect(feedQuantity("40", "one")).toBe("40 items");
+    expect(feedQuantity("1", "one")).toBe("1 item");
+    expect(feedQuantity("20", "litre")).toBe("20 litres");
+    expect(feedQuantity("2.5", "kilogram")).toBe("2.5 kg");
+    const counted = entryText(listing({ quantity: { amount: "40", unit: "one" } }));
+    expect(counted).toContain(" · 40 items");
+    expect(counted).not.toMatch(/\bone\b/);
+    const partly = entryText(
+      listing({ quantity: { amount: "20", unit: "litre" }, pledgedAmount: "5", status: "pledged" }),
+    );
+    expect(partly).toContain("20 litres (15 litres still needed)");
+    const covered = entryText(
+      listing({ quantity: { amount: "40", unit: "one" }, pledgedAmount: "40", status: "pledged" }),
+    );
+    expect(covered).toContain("40 items (fully pledged)");
+    const offer = entryText(
+      listing({ purpose: "offer", quantity: { amount: "3", unit: "hour" }, pledgedAmount: "1" }),
+    );
+    expect(offer).toContain("3 hours (2 hours still available)");
+  });
+
   const tricky = () =>
     TRICKY.map((title, i) =>
       listing({

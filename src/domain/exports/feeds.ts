@@ -1,4 +1,6 @@
 import { type Listing, purposeWord } from "../listing.ts";
+import { isFullyCovered } from "../pledging.ts";
+import { describeQuantity, type Unit } from "../units.ts";
 import { type ExportDocument, FEED_ENTRY_CAP, isoSeconds, lastUpdated } from "./document.ts";
 import { element, emptyElement } from "./xml.ts";
 
@@ -40,17 +42,33 @@ export function entryText(listing: Listing): string {
   ];
   if (listing.category !== null) facts.push(listing.category.label);
   if (listing.urgency !== null) facts.push(`urgency: ${listing.urgency}`);
-  if (listing.quantity !== null) {
+  const q = listing.quantity;
+  if (q !== null) {
+    const need = purposeWord(listing.purpose) === "need";
     const remaining =
-      listing.quantity.remaining === null || listing.quantity.remaining === listing.quantity.amount
+      q.remaining === null || q.remaining === q.amount
         ? ""
-        : ` (${listing.quantity.remaining} still open)`;
-    facts.push(`${listing.quantity.amount} ${listing.quantity.unit}${remaining}`);
+        : isFullyCovered(q.remaining)
+          ? need
+            ? " (fully pledged)"
+            : " (fully taken)"
+          : ` (${feedQuantity(q.remaining, q.unit)} ${need ? "still needed" : "still available"})`;
+    facts.push(`${feedQuantity(q.amount, q.unit)}${remaining}`);
   }
   if (listing.location !== null) facts.push(listing.location.name);
   if (listing.expiresAt !== null) facts.push(`until ${isoSeconds(listing.expiresAt)}`);
   const summary = listing.summary.trim();
   return summary === "" ? facts.join(" · ") : `${facts.join(" · ")}\n\n${summary}`;
+}
+
+/**
+ * An amount with its unit as a reader says it: "20 litres", "2.5 kg", and
+ * countable things ("one", FEP-0837's unit for them) as "40 items", never
+ * "40 one".
+ */
+export function feedQuantity(amount: string, unit: Unit): string {
+  if (unit === "one") return `${amount} ${Number(amount) === 1 ? "item" : "items"}`;
+  return describeQuantity(amount, unit);
 }
 
 /** Indexed by Date#getUTCDay: Sunday first. */

@@ -76,6 +76,7 @@ export const en = {
   postedBy: "Posted by",
   coverage: (pledged: string, total: string, remaining: string) =>
     `${pledged} of ${total} pledged, ${remaining} still needed`,
+  coverageAll: (total: string) => `All ${total} pledged`,
   helpHeading: "I can help",
   helpIntro:
     "Tell the collective what you can do. Only its coordinators see your message and how to reach you; they will get in touch. You can also reply to this post from a fediverse account.",
@@ -91,6 +92,9 @@ export const en = {
   helpThanksText:
     "Your message went to the collective's coordinators. If you left a way to reach you, they will get in touch.",
   helpEnded: "This no longer takes offers of help.",
+  helpCovered:
+    "Fully pledged: others have promised all of it, so nothing more is needed right now. Thank you for looking.",
+  helpTaken: "Fully taken: all of it has been promised to people who asked for it.",
   statuses: {
     open: "Open",
     pledged: "Pledged",
@@ -453,6 +457,7 @@ export const en = {
   },
   pledgedOf: (pledged: string, remaining: string) =>
     `${pledged} pledged, ${remaining} still needed`,
+  pledgedAll: (pledged: string) => `${pledged} pledged, all of it`,
   notifications: "Notifications",
   notificationsHeading: (group: string) => `Notifications for ${group}`,
   notificationsUnread: (count: number) => `Notifications (${count} unread)`,
@@ -510,8 +515,9 @@ export const en = {
       `Only what has a place within ${km} of ${place}, still most urgent first. Distances are to the place as shown (about 1 km precision).`,
     nearLabel: "Near (latitude, longitude)",
     kmLabel: "Within (km)",
-    textKey: (origin: string) =>
-      `Each need: what it is (group); how much is still needed; where; needed by; its short link, after ${origin}.`,
+    textKey: (linkBase: string) =>
+      `Each need: what it is (group); how much is still needed; where (#1, #2…: see Places); needed by; its code: open ${linkBase} followed by the code to see it.`,
+    textPlaces: "Places",
     textGroups: "Groups",
     timesIn: (zone: string) => `Times are in ${zone}.`,
     kindNeed: "Need",
@@ -537,6 +543,9 @@ export const en = {
     remaining: "still needed",
     remainingOffer: "still available",
     unknownUrgency: "Urgency not given",
+    fullyPledged: "Fully pledged",
+    fullyTaken: "Fully taken",
+    textCovered: "fully pledged",
     textVersion: "Text version (for slow connections and reading out)",
     alliesLink: "My allies: our board with the groups we follow",
     alliesHeading: (group: string) => `${group}: my allies`,
@@ -553,6 +562,8 @@ export const en = {
     title: (count: number) =>
       count === 1 ? "Map of 1 place on this board" : `Map of ${count} places on this board`,
     legend: "Urgency",
+    shapes: "Shapes",
+    area: "Incident area",
     noPlaces: "None of these has a place on the map.",
     unlocated: (count: number) =>
       count === 1

@@ -68,6 +68,7 @@ export const es: Messages = {
   postedBy: "Publicado por",
   coverage: (pledged, total, remaining) =>
     `${pledged} de ${total} comprometidos, faltan ${remaining}`,
+  coverageAll: (total) => `Comprometido todo: ${total}`,
   helpHeading: "Puedo ayudar",
   helpIntro:
     "Cuéntale al colectivo qué puedes hacer. Solo sus coordinadoras y coordinadores ven tu mensaje y cómo contactarte; se pondrán en contacto. También puedes responder a esta publicación desde una cuenta del fediverso.",
@@ -83,6 +84,9 @@ export const es: Messages = {
   helpThanksText:
     "Tu mensaje llegó a quienes coordinan el colectivo. Si dejaste cómo contactarte, se pondrán en contacto.",
   helpEnded: "Ya no se aceptan ofrecimientos de ayuda para esto.",
+  helpCovered:
+    "Cubierta por completo: otras personas ya se comprometieron a dar todo, así que por ahora no hace falta más. Gracias por mirar.",
+  helpTaken: "Agotada: todo ya está comprometido con quienes lo pidieron.",
   statuses: {
     open: "Abierta",
     pledged: "Comprometida",
@@ -447,6 +451,7 @@ export const es: Messages = {
       `Solo faltan ${remaining}. Marca la casilla de abajo para aceptar más de todos modos.`,
   },
   pledgedOf: (pledged: string, remaining: string) => `${pledged} comprometido, faltan ${remaining}`,
+  pledgedAll: (pledged: string) => `${pledged} comprometido, todo`,
   notifications: "Avisos",
   notificationsHeading: (group: string) => `Avisos de ${group}`,
   notificationsUnread: (count: number) => `Avisos (${count} sin leer)`,
@@ -504,8 +509,9 @@ export const es: Messages = {
       `Solo lo que tiene un lugar a menos de ${km} de ${place}, lo más urgente primero. Las distancias son al lugar tal como se muestra (precisión de 1 km aproximadamente).`,
     nearLabel: "Cerca de (latitud, longitud)",
     kmLabel: "A menos de (km)",
-    textKey: (origin) =>
-      `Cada necesidad: qué es (grupo); cuánto falta todavía; dónde; para cuándo; su enlace corto, tras ${origin}.`,
+    textKey: (linkBase) =>
+      `Cada necesidad: qué es (grupo); cuánto falta todavía; dónde (#1, #2…: ver Lugares); para cuándo; su código: abre ${linkBase} seguido del código para verla.`,
+    textPlaces: "Lugares",
     textGroups: "Grupos",
     timesIn: (zone) => `Las horas están en ${zone}.`,
     kindNeed: "Necesidad",
@@ -532,6 +538,9 @@ export const es: Messages = {
     remaining: "faltan",
     remainingOffer: "quedan disponibles",
     unknownUrgency: "Urgencia sin indicar",
+    fullyPledged: "Cubierta por completo",
+    fullyTaken: "Agotada",
+    textCovered: "cubierta",
     textVersion: "Versión de texto (para conexiones lentas y para leer en voz alta)",
     alliesLink: "Mis aliados: nuestro tablero con los grupos que seguimos",
     alliesHeading: (group) => `${group}: mis aliados`,
@@ -548,6 +557,8 @@ export const es: Messages = {
     title: (count) =>
       count === 1 ? "Mapa de 1 lugar de este tablero" : `Mapa de ${count} lugares de este tablero`,
     legend: "Urgencia",
+    shapes: "Formas",
+    area: "Zona del incidente",
     noPlaces: "Ninguna tiene un lugar en el mapa.",
     unlocated: (count) =>
       count === 1

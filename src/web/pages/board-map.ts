@@ -1,5 +1,6 @@
 import { jsx as h } from "hono/jsx";
-import type { Urgency } from "../../domain/proposal.ts";
+import type { Coordinates } from "../../domain/geo.ts";
+import type { Purpose, Urgency } from "../../domain/proposal.ts";
 import {
   fitViewport,
   gridStep,
@@ -16,7 +17,10 @@ import type { PageContext } from "../context.ts";
  * background tiles. Without tiles the markers sit on a plain background with
  * a graticule, so the map works offline and in tests. Every marker is a link
  * with a text label, and the page lists the same items below, so the map is
- * never the only way to reach them.
+ * never the only way to reach them. Needs are circles and offers diamonds
+ * (shape, not only colour, tells them apart); the colour is the urgency; a
+ * legend under the map says both, and an incident's area is drawn as a
+ * dashed outline the map is fitted to.
  */
 
 export interface MapMarker {
@@ -26,6 +30,8 @@ export interface MapMarker {
   readonly title: string;
   readonly href: string;
   readonly urgency: Urgency;
+  /** A need (circle) or an offer (diamond). */
+  readonly purpose: Purpose;
 }
 
 export interface MapTiles {
@@ -47,15 +53,18 @@ export function BoardMap({
   markers,
   tiles,
   unlocated,
+  area = null,
 }: {
   page: PageContext;
   markers: readonly MapMarker[];
   tiles: MapTiles | null;
   /** Items on the board without a place: said under the map, listed below it. */
   unlocated: number;
+  /** An incident's area as an outline (domain/incident.incidentAreaOutline), drawn under the markers. */
+  area?: readonly Coordinates[] | null;
 }) {
   const { t } = page;
-  const viewport = fitViewport(markers, WIDTH, HEIGHT, PADDING);
+  const viewport = fitViewport([...markers, ...(area ?? [])], WIDTH, HEIGHT, PADDING);
   if (viewport === null) return h("p", { class: "map-empty" }, t.map.noPlaces);
   const ordered = [...markers].sort(
     (a, b) => DRAW_ORDER.indexOf(a.urgency) - DRAW_ORDER.indexOf(b.urgency),
@@ -72,22 +81,42 @@ export function BoardMap({
       },
       h("title", { id: "map-title" }, t.map.title(markers.length)),
       tiles === null ? Graticule({ viewport }) : Tiles({ viewport, tiles }),
+      area == null || area.length === 0
+        ? null
+        : h("polygon", {
+            class: "incident-area",
+            "aria-hidden": "true",
+            points: area
+              .map((point) => {
+                const at = toViewport(viewport, point);
+                return `${at.x.toFixed(1)},${at.y.toFixed(1)}`;
+              })
+              .join(" "),
+          }),
       ordered.map((marker) => {
         const at = toViewport(viewport, marker);
-        const label = `${marker.title} (${t.urgencies[marker.urgency]})`;
+        const kind = marker.purpose === "request" ? t.board.kindNeed : t.board.kindOffer;
+        const label = `${marker.title} (${kind}, ${t.urgencies[marker.urgency]})`;
+        const title = h("title", null, label);
+        const x = at.x.toFixed(1);
+        const y = at.y.toFixed(1);
         return h(
           "a",
           { href: marker.href, "aria-label": label },
-          h(
-            "circle",
-            {
-              class: `marker marker-${marker.urgency}`,
-              cx: at.x.toFixed(1),
-              cy: at.y.toFixed(1),
-              r: MARKER_RADIUS,
-            },
-            h("title", null, label),
-          ),
+          marker.purpose === "request"
+            ? h(
+                "circle",
+                { class: `marker marker-${marker.urgency}`, cx: x, cy: y, r: MARKER_RADIUS },
+                title,
+              )
+            : h(
+                "path",
+                {
+                  class: `marker marker-${marker.urgency} offer-marker`,
+                  d: diamond(at.x, at.y, MARKER_RADIUS * 1.25),
+                },
+                title,
+              ),
         );
       }),
     ),
@@ -106,9 +135,44 @@ export function BoardMap({
           ),
         ),
       ),
+      h(
+        "ul",
+        { class: "legend", "aria-label": t.map.shapes },
+        h("li", null, LegendShape({ kind: "need" }), t.board.kindNeed),
+        h("li", null, LegendShape({ kind: "offer" }), t.board.kindOffer),
+        area == null || area.length === 0
+          ? null
+          : h("li", null, LegendShape({ kind: "area" }), t.map.area),
+      ),
       unlocated === 0 ? null : h("p", null, t.map.unlocated(unlocated)),
       tiles === null ? null : h("p", { class: "meta" }, tiles.attribution),
     ),
+  );
+}
+
+/** A diamond of "radius" r around (x, y), as an SVG path. */
+function diamond(x: number, y: number, r: number): string {
+  const f = (n: number) => n.toFixed(1);
+  return `M${f(x)} ${f(y - r)}L${f(x + r)} ${f(y)}L${f(x)} ${f(y + r)}L${f(x - r)} ${f(y)}Z`;
+}
+
+/** The legend's small drawing of a shape, as on the map (in the ink colour). */
+function LegendShape({ kind }: { kind: "need" | "offer" | "area" }) {
+  return h(
+    "svg",
+    {
+      class: "legend-shape",
+      viewBox: "0 0 16 16",
+      width: 16,
+      height: 16,
+      "aria-hidden": "true",
+      focusable: "false",
+    },
+    kind === "need"
+      ? h("circle", { cx: 8, cy: 8, r: 6 })
+      : kind === "offer"
+        ? h("path", { d: diamond(8, 8, 7) })
+        : h("rect", { class: "incident-area", x: 1.5, y: 3.5, width: 13, height: 9 }),
   );
 }
 

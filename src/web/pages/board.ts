@@ -1,6 +1,7 @@
 import { jsx as h } from "hono/jsx";
 import { CATEGORY_SLUGS, type CategorySlug } from "../../domain/categories.ts";
-import type { Listing, ListingOrigin } from "../../domain/listing.ts";
+import { type IncidentArea, incidentAreaOutline } from "../../domain/incident.ts";
+import { type Listing, type ListingOrigin, listingFullyPledged } from "../../domain/listing.ts";
 import type { NearQuery } from "../../domain/near.ts";
 import type { Purpose } from "../../domain/proposal.ts";
 import type { BoardItem } from "../../services/boards.ts";
@@ -162,14 +163,22 @@ export function remainingText(listing: Listing, page: PageContext): string | nul
   return formatQuantity(q.remaining ?? q.amount, q.unit, page.locale);
 }
 
+/** "Fully pledged" (a need) or "Fully taken" (an offer): nothing is left to give. */
+export function coveredText(listing: Pick<Listing, "purpose">, page: PageContext): string {
+  return listing.purpose === "request" ? page.t.board.fullyPledged : page.t.board.fullyTaken;
+}
+
 export function BoardMapSection({
   page,
   items,
   tiles,
+  area = null,
 }: {
   page: PageContext;
   items: readonly BoardItem[];
   tiles: MapTiles | null;
+  /** An incident's area, drawn on its map. */
+  area?: IncidentArea | null;
 }) {
   if (items.length === 0) return null;
   const markers: MapMarker[] = [];
@@ -183,6 +192,7 @@ export function BoardMapSection({
       href: itemHref(listing),
       // Some remote objects give no urgency: drawn as the default one.
       urgency: listing.urgency ?? "normal",
+      purpose: listing.purpose,
     });
   }
   if (markers.length === 0) return null;
@@ -190,7 +200,13 @@ export function BoardMapSection({
     "section",
     { "aria-labelledby": "map", class: "no-print" },
     h("h2", { id: "map" }, page.t.map.heading),
-    BoardMap({ page, markers, tiles, unlocated: items.length - markers.length }),
+    BoardMap({
+      page,
+      markers,
+      tiles,
+      unlocated: items.length - markers.length,
+      area: area === null ? null : incidentAreaOutline(area),
+    }),
   );
 }
 
@@ -201,18 +217,23 @@ export function BoardList({ page, items }: { page: PageContext; items: readonly 
     "ol",
     { class: "items board" },
     items.map(({ listing, distanceKm }) => {
+      const covered = listingFullyPledged(listing);
       const remaining = remainingText(listing, page);
       const need = listing.purpose === "request";
       return h(
         "li",
-        null,
+        covered ? { "data-covered": "true" } : null,
         h("a", { href: itemHref(listing) }, listing.title),
         " ",
-        listing.urgency === null
-          ? h("span", { class: "tag" }, t.board.unknownUrgency)
-          : h("span", { class: `tag ${listing.urgency}` }, t.urgencies[listing.urgency]),
-        " ",
-        h("span", { class: "tag" }, t.statuses[listing.status]),
+        covered
+          ? h("span", { class: "tag covered" }, coveredText(listing, page))
+          : [
+              listing.urgency === null
+                ? h("span", { class: "tag" }, t.board.unknownUrgency)
+                : h("span", { class: `tag ${listing.urgency}` }, t.urgencies[listing.urgency]),
+              " ",
+              h("span", { class: "tag" }, t.statuses[listing.status]),
+            ],
         StaleMark({ page, since: listing.notConfirmedSince }),
         h(
           "div",
@@ -220,9 +241,11 @@ export function BoardList({ page, items }: { page: PageContext; items: readonly 
           [
             need ? t.board.kindNeed : t.board.kindOffer,
             listing.category === null ? null : t.categories[listing.category.slug],
-            remaining === null
+            listing.quantity === null
               ? null
-              : `${remaining} ${need ? t.board.remaining : t.board.remainingOffer}`,
+              : covered
+                ? formatQuantity(listing.quantity.amount, listing.quantity.unit, locale)
+                : `${remaining} ${need ? t.board.remaining : t.board.remainingOffer}`,
             listing.location?.name || null,
             distanceKm === undefined ? null : t.distanceAway(formatKm(distanceKm, locale)),
             listing.expiresAt === null

@@ -166,6 +166,7 @@ function MapSection({
       title: item.title,
       href: page.urls.proposalPage(item.purpose, item.id).pathname,
       urgency: item.urgency,
+      purpose: item.purpose,
     });
   }
   if (markers.length === 0) return null;

@@ -141,7 +141,7 @@ export function IncidentPage(props: IncidentPageProps) {
         h("p", null, t.board.intro),
         BoardFilterForm({ page, action: path, fields: boardFilterFields(page, filters) }),
         NearNotice({ page, base: path, filters, showing: page.t.board.nearShowing }),
-        BoardMapSection({ page, items, tiles: mapTiles }),
+        BoardMapSection({ page, items, tiles: mapTiles, area: incident.area }),
         truncated ? h("p", { class: "meta" }, t.board.truncated(items.length)) : null,
         BoardList({ page, items }),
       ),

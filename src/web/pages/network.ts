@@ -1,7 +1,7 @@
 import { type Child, jsx as h } from "hono/jsx";
 import type { Group } from "../../domain/group.ts";
 import type { Pledge } from "../../domain/pledge.ts";
-import type { QuantityProblem } from "../../domain/pledging.ts";
+import { isFullyCovered, type QuantityProblem } from "../../domain/pledging.ts";
 import type { StoredRemoteProposal } from "../../domain/remote-proposal.ts";
 import { isUnit } from "../../domain/units.ts";
 import { zoneOf } from "../context.ts";
@@ -24,9 +24,11 @@ export interface PledgeProblem {
   readonly message: string;
 }
 
-/** Whether an allied group's need or offer still takes pledges. */
+/** Whether an allied group's need or offer still takes pledges: live, and not all pledged. */
 const takesPledges = (item: StoredRemoteProposal) =>
-  item.kind === "proposal" && (item.status === "open" || item.status === "pledged");
+  item.kind === "proposal" &&
+  (item.status === "open" || item.status === "pledged") &&
+  !isFullyCovered(item.remainingAmount);
 
 /** The needs and offers of groups this one follows, each with a pledge form while open. */
 export function NetworkPage({
@@ -89,7 +91,9 @@ export function NetworkPage({
                   h("span", { "data-status": item.status }, t.statuses[item.status]),
                   item.remainingAmount === null || item.quantity === null
                     ? null
-                    : ` · ${t.stillNeeded(quantityText(page, item.remainingAmount, item.quantity.unit))}`,
+                    : isFullyCovered(item.remainingAmount)
+                      ? ` · ${item.purpose === "offer" ? t.board.fullyTaken : t.board.fullyPledged}`
+                      : ` · ${t.stillNeeded(quantityText(page, item.remainingAmount, item.quantity.unit))}`,
                   ` · ${formatInstant(item.publishedAt, locale, zone)}`,
                   StaleMark({ page, since: item.stale ? item.confirmedAt : null }),
                 ),

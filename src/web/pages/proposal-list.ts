@@ -1,4 +1,5 @@
 import { jsx as h } from "hono/jsx";
+import { isFullyPledged } from "../../domain/pledging.ts";
 import type { Proposal } from "../../domain/proposal.ts";
 import type { PageContext } from "../context.ts";
 import { formatDeadline, formatKm, formatQuantity } from "../format.ts";
@@ -7,6 +8,8 @@ import { type IncidentLink, IncidentTag } from "./active-incidents.ts";
 /**
  * One line per need or offer: what, how much, how urgent, until when, and
  * how far when the list was asked `near` a place (`distances` by id, km).
+ * Fully pledged ones say so instead of their urgency and come after the
+ * ones that still need help, in the order given otherwise.
  */
 export function ProposalList({
   page,
@@ -26,13 +29,19 @@ export function ProposalList({
   return h(
     "ul",
     { class: "items" },
-    items.map((p) =>
+    [...items.filter((p) => !isFullyPledged(p)), ...items.filter(isFullyPledged)].map((p) =>
       h(
         "li",
-        null,
+        isFullyPledged(p) ? { "data-covered": "true" } : null,
         h("a", { href: urls.proposalPage(p.purpose, p.id).pathname }, p.title),
         " ",
-        h("span", { class: `tag ${p.urgency}` }, t.urgencies[p.urgency]),
+        isFullyPledged(p)
+          ? h(
+              "span",
+              { class: "tag covered" },
+              p.purpose === "request" ? t.board.fullyPledged : t.board.fullyTaken,
+            )
+          : h("span", { class: `tag ${p.urgency}` }, t.urgencies[p.urgency]),
         h(
           "div",
           { class: "meta" },

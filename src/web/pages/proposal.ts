@@ -1,6 +1,6 @@
 import { jsx as h } from "hono/jsx";
 import type { Group } from "../../domain/group.ts";
-import { coverageOf } from "../../domain/pledging.ts";
+import { coverageOf, isFullyPledged } from "../../domain/pledging.ts";
 import type { Proposal } from "../../domain/proposal.ts";
 import { takesResponses } from "../../domain/response.ts";
 import { type PageContext, zoneOf } from "../context.ts";
@@ -47,7 +47,14 @@ export function ProposalPage({
       h(
         "dl",
         { class: "facts" },
-        fact(t.status, t.statuses[p.status]),
+        fact(
+          t.status,
+          takesResponses(p) && isFullyPledged(p)
+            ? p.purpose === "request"
+              ? t.board.fullyPledged
+              : t.board.fullyTaken
+            : t.statuses[p.status],
+        ),
         fact(t.category, t.categories[p.category]),
         quantityFact(),
         p.location === null ? null : fact(t.where, p.location.name),
@@ -77,9 +84,11 @@ export function ProposalPage({
         h("a", { href: urls.group(group.handle).pathname }, group.name),
         ".",
       ),
-      takesResponses(p)
-        ? HelpSection({ page, proposal: p, help })
-        : h("p", { class: "notice" }, t.helpEnded),
+      !takesResponses(p)
+        ? h("p", { class: "notice" }, t.helpEnded)
+        : isFullyPledged(p)
+          ? h("p", { class: "notice" }, p.purpose === "request" ? t.helpCovered : t.helpTaken)
+          : HelpSection({ page, proposal: p, help }),
     ],
   });
 
@@ -91,11 +100,13 @@ export function ProposalPage({
     const text =
       coverage.pledged === "0"
         ? total
-        : t.coverage(
-            formatQuantity(coverage.pledged, unit, locale),
-            total,
-            formatQuantity(coverage.remaining, unit, locale),
-          );
+        : isFullyPledged(p)
+          ? t.coverageAll(total)
+          : t.coverage(
+              formatQuantity(coverage.pledged, unit, locale),
+              total,
+              formatQuantity(coverage.remaining, unit, locale),
+            );
     return fact(t.quantity, text);
   }
 }

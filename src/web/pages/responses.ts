@@ -1,7 +1,7 @@
 import { jsx as h } from "hono/jsx";
 import type { Group } from "../../domain/group.ts";
 import type { Match } from "../../domain/matching.ts";
-import { coverageOf, type QuantityProblem } from "../../domain/pledging.ts";
+import { coverageOf, isFullyCovered, type QuantityProblem } from "../../domain/pledging.ts";
 import { type Proposal, TERMINAL_STATUSES } from "../../domain/proposal.ts";
 import type { Response } from "../../domain/response.ts";
 import { isUnit } from "../../domain/units.ts";
@@ -24,11 +24,17 @@ export function quantityText(page: PageContext, amount: string, unit: string): s
   return isUnit(unit) ? formatQuantity(amount, unit, page.locale) : `${amount} ${unit}`;
 }
 
-/** "5 kilograms pledged, 45 kilograms still needed", or null without a quantity. */
+/**
+ * "5 kilograms pledged, 45 kilograms still needed" ("50 kilograms pledged:
+ * fully pledged" once nothing is), or null without a quantity.
+ */
 export function coverageText(page: PageContext, proposal: Proposal): string | null {
   const coverage = coverageOf(proposal);
   if (coverage === null) return null;
   const unit = coverage.total.unit;
+  if (isFullyCovered(coverage.remaining)) {
+    return page.t.pledgedAll(quantityText(page, coverage.pledged, unit));
+  }
   return page.t.pledgedOf(
     quantityText(page, coverage.pledged, unit),
     quantityText(page, coverage.remaining, unit),

@@ -8,6 +8,7 @@ import { isCategorySlug } from "../../domain/categories.ts";
 import type { Group } from "../../domain/group.ts";
 import { isId } from "../../domain/ids.ts";
 import { roundDistanceKm } from "../../domain/near.ts";
+import { isFullyPledged } from "../../domain/pledging.ts";
 import type { Proposal, Purpose, Urgency } from "../../domain/proposal.ts";
 import { addressBucket } from "../../domain/rate-limit.ts";
 import { remoteFollowUrl } from "../../services/remote-follow.ts";
@@ -209,6 +210,10 @@ export function registerPublicPages(app: Hono, deps: WebDeps): void {
         status,
       );
     if (text(HONEYPOT_FIELD) !== "") return again({ formError: page.t.honeypotFilled }, 422);
+    if (isFullyPledged(proposal)) {
+      const t = page.t;
+      return again({ formError: purpose === "request" ? t.helpCovered : t.helpTaken }, 409);
+    }
     if (help.message === "") return again({ problem: "required" }, 422);
     if (help.message.length > 5000) return again({ problem: "too-long" }, 422);
     const result = await createLocalResponse(deps, group, proposal, {
