@@ -77,8 +77,9 @@ export function createInstanceMetrics(deps: {
     labelNames: ["reason"] as const,
     registers: [registry],
   });
-  for (const outcome of ["delivered", "failed"]) attempts.labels(outcome);
-  for (const reason of ["exhausted", "gone", "refused"]) givenUp.labels(reason);
+  // Every outcome shows from the start, so a rate over it has a first point.
+  for (const outcome of ["delivered", "failed"]) attempts.inc({ outcome }, 0);
+  for (const reason of ["exhausted", "gone", "refused"]) givenUp.inc({ reason }, 0);
 
   // One read per scrape fills the three queue gauges (the registry collects
   // them concurrently: they share the read).

@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testEngine } from "./helpers/database.ts";
+import { type InboxServer, startInboxServer } from "./helpers/inbox-server.ts";
 import { startTestInstance, type TestInstance } from "./helpers/instance.ts";
 import { family, parsePrometheusText, sampleValue } from "./helpers/prometheus.ts";
 
@@ -17,12 +19,20 @@ describe(`metrics (${testEngine})`, () => {
   let plain: TestInstance;
 
   beforeAll(async () => {
-    instance = await startTestInstance({ env: { METRICS_TOKEN } });
+    instance = await startTestInstance({
+      env: { METRICS_TOKEN },
+      // One retry 100 ms later instead of 17 over 72 hours.
+      retry: {
+        delayFor: (attempt) => (attempt < 2 ? Temporal.Duration.from({ milliseconds: 100 }) : null),
+      },
+    });
     plain = await startTestInstance();
   });
+  const inboxes: InboxServer[] = [];
   afterAll(async () => {
     await instance?.stop();
     await plain?.stop();
+    for (const inbox of inboxes) await inbox.close();
   });
 
   const scrape = (token: string | null) =>
@@ -172,4 +182,78 @@ describe(`metrics (${testEngine})`, () => {
       await sql`DELETE FROM fedify_queue_destinations`.execute(db);
     }
   });
+
+  it("counts the activities its inbox accepts and its deliveries by outcome", async () => {
+    const value = async (name: string, labels: Record<string, string> = {}) =>
+      sampleValue(await metrics(), name, labels) ?? Number.NaN;
+    const accepted = "bayanihan_inbox_activities_accepted_total";
+    const attempts = "bayanihan_delivery_attempts_total";
+    const givenUp = "bayanihan_deliveries_given_up_total";
+    const before = {
+      accepted: await value(accepted),
+      delivered: await value(attempts, { outcome: "delivered" }),
+      failed: await value(attempts, { outcome: "failed" }),
+      gone: await value(givenUp, { reason: "gone" }),
+      exhausted: await value(givenUp, { reason: "exhausted" }),
+    };
+
+    // A follow of a group on the other instance: our Follow is delivered,
+    // its Accept comes to our inbox, signed, and is taken in.
+    expect(
+      (await plain.api("POST", "/api/v1/groups", { handle: "water", name: "Water" })).status,
+    ).toBe(201);
+    const follow = await instance.api("POST", "/api/v1/groups/kitchen/following", {
+      account: `${plain.config.origin.origin}/groups/water`,
+    });
+    expect(follow.status).toBe(202);
+    await expect.poll(() => value(accepted), POLL).toBe(before.accepted + 1);
+    await expect
+      .poll(() => value(attempts, { outcome: "delivered" }), POLL)
+      .toBe(before.delivered + 1);
+
+    // A need for a group whose one follower's inbox is gone (410): one
+    // failed attempt, given up on at once.
+    const gone = await startInboxServer(() => 410);
+    inboxes.push(gone);
+    expect(
+      (await instance.api("POST", "/api/v1/groups", { handle: "pantry", name: "Pantry" })).status,
+    ).toBe(201);
+    await addFollower(instance, "pantry", gone.inbox);
+    const need = await instance.api("POST", "/api/v1/groups/pantry/needs", {
+      title: "Rice",
+      category: "food",
+    });
+    expect(need.status).toBe(201);
+    await expect.poll(() => value(givenUp, { reason: "gone" }), POLL).toBe(before.gone + 1);
+    expect(await value(attempts, { outcome: "failed" })).toBe(before.failed + 1);
+    expect(await value(givenUp, { reason: "exhausted" })).toBe(before.exhausted);
+    expect(await value(attempts, { outcome: "delivered" })).toBe(before.delivered + 1);
+  });
 });
+
+const POLL = { timeout: 15_000, interval: 100 } as const;
+
+/** A follower with its inbox at `inbox`, written as if it had followed. */
+async function addFollower(instance: TestInstance, handle: string, inbox: URL): Promise<void> {
+  const db = instance.database.db;
+  const group = await db
+    .selectFrom("groups")
+    .select("id")
+    .where("handle", "=", handle)
+    .executeTakeFirstOrThrow();
+  const now = new Date();
+  await db
+    .insertInto("followers")
+    .values({
+      id: randomUUID(),
+      group_id: group.id,
+      actor_id: new URL(`/users/${handle}-follower`, inbox).href,
+      inbox_url: inbox.href,
+      shared_inbox_url: null,
+      follow_activity_id: null,
+      state: "accepted",
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+}
