@@ -3,7 +3,8 @@
  * instances in one process (tests, benchmarks) each count their own. The
  * composition root creates it and hands plain recording functions to what
  * records (the HTTP app, the inbox screen, the delivery queue), so that only
- * this module knows prom-client.
+ * this module knows prom-client. What describes the process itself (memory,
+ * CPU, event-loop lag) is shared by the instances it runs.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { QueueStats } from "./db/message-queue.ts";
@@ -28,6 +29,21 @@ export interface InstanceMetrics {
   deliveryGivenUp(reason: DeliveryGiveUpReason): void;
 }
 
+/**
+ * process_* and nodejs_* (memory, CPU, event-loop lag, GC) under their usual
+ * names, on a registry of their own made once per process: they describe the
+ * process, whatever instances it runs, and each collection starts an
+ * event-loop monitor and a GC observer that nothing can stop.
+ */
+let processRegistry: Registry | null = null;
+function processMetrics(): Registry {
+  if (processRegistry === null) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 /** Seconds; from a cached page to a slow federation fetch. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -38,8 +54,7 @@ export function createInstanceMetrics(deps: {
   lanes: readonly string[];
 }): InstanceMetrics {
   const registry = new Registry();
-  // process_* and nodejs_*: memory, CPU, event-loop lag, under their usual names.
-  collectDefaultMetrics({ register: registry });
+  const processWide = processMetrics();
 
   const requests = new Counter({
     name: "bayanihan_http_requests_total",
@@ -125,7 +140,7 @@ export function createInstanceMetrics(deps: {
     contentType: registry.contentType,
     async scrape() {
       try {
-        return await registry.metrics();
+        return await Registry.merge([processWide, registry]).metrics();
       } finally {
         reading = null;
       }

@@ -87,6 +87,11 @@ describe(`metrics (${testEngine})`, () => {
         object: `${instance.config.origin.href}groups/kitchen`,
       }),
     });
+    const actor = await fetch(new URL("/groups/kitchen", instance.config.origin), {
+      headers: { accept: "application/activity+json" },
+    });
+    expect(actor.status).toBe(200);
+    expect((await fetch(new URL("/groups/kitchen", instance.config.origin))).status).toBe(200);
     expect(unsigned.status).toBe(401);
     expect(await unsigned.json()).toMatchObject({ error: "signature_missing" });
 
@@ -104,6 +109,13 @@ describe(`metrics (${testEngine})`, () => {
     );
     expect(
       sampleValue(families, requests, { route: "unmatched", method: "GET", status: "404" }),
+    ).toBe(1);
+    // The actor document Fedify answered, and the same address's HTML page.
+    expect(
+      sampleValue(families, requests, { route: "federation", method: "GET", status: "200" }),
+    ).toBe(1);
+    expect(
+      sampleValue(families, requests, { route: "/groups/:handle", method: "GET", status: "200" }),
     ).toBe(1);
     // The refused scrapes of the test before, under the endpoint's own route.
     expect(
@@ -136,6 +148,25 @@ describe(`metrics (${testEngine})`, () => {
       expect(route).toMatch(/^(\/[\w/:.{}*-]*|inbox|federation|unmatched)$/);
     }
   });
+
+  if (testEngine === "postgres") {
+    it("is answered by a worker process too, whose API stays 404", async () => {
+      const worker = await startTestInstance({
+        env: { METRICS_TOKEN, ROLE: "worker", DATABASE_URL: process.env.TEST_DATABASE_URL! },
+      });
+      try {
+        const scraped = await fetch(new URL("/metrics", worker.config.origin), {
+          headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+        });
+        expect(scraped.status).toBe(200);
+        const exposition = parsePrometheusText(await scraped.text());
+        expect(sampleValue(exposition, "bayanihan_queue_messages", { lane: "delivery" })).toBe(0);
+        expect((await worker.api("GET", "/api/v1/categories")).status).toBe(404);
+      } finally {
+        await worker.stop();
+      }
+    });
+  }
 
   it("has the process's memory, CPU and event-loop lag", async () => {
     const families = await metrics();
@@ -189,7 +220,11 @@ describe(`metrics (${testEngine})`, () => {
     const accepted = "bayanihan_inbox_activities_accepted_total";
     const attempts = "bayanihan_delivery_attempts_total";
     const givenUp = "bayanihan_deliveries_given_up_total";
+    const requests = "bayanihan_http_requests_total";
     const before = {
+      inboxPosts:
+        sampleValue(await metrics(), requests, { route: "inbox", method: "POST", status: "202" }) ??
+        0,
       accepted: await value(accepted),
       delivered: await value(attempts, { outcome: "delivered" }),
       failed: await value(attempts, { outcome: "failed" }),
@@ -207,6 +242,10 @@ describe(`metrics (${testEngine})`, () => {
     });
     expect(follow.status).toBe(202);
     await expect.poll(() => value(accepted), POLL).toBe(before.accepted + 1);
+    // The Accept's POST, under the inbox's one route.
+    expect(await value(requests, { route: "inbox", method: "POST", status: "202" })).toBe(
+      before.inboxPosts + 1,
+    );
     await expect
       .poll(() => value(attempts, { outcome: "delivered" }), POLL)
       .toBe(before.delivered + 1);
