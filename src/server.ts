@@ -225,29 +225,28 @@ export async function createInstance(
     ...(options.lookup ? { lookup: options.lookup } : {}),
   });
   const parking = options.delivery?.parking ?? PARKING;
-  const queue = countingDeliveries(
-    security.guardQueue(
-      new KyselyMessageQueue(database, {
-        // Retries in place keep a failed Create ahead of its Update.
-        retry: security.retry,
-        lanes: {
-          delivery: options.queue?.concurrency ?? QUEUE_CONCURRENCY,
-          inbox: options.delivery?.inboxConcurrency ?? INBOX_CONCURRENCY,
-        },
-        laneOf,
-        destinationOf,
-        perDestination: options.delivery?.perDestination ?? PER_DESTINATION,
-        parking: (failures) => parkingFor(failures, parking),
-        // Live workers renew their leases every 5 s; a killed worker's messages
-        // go to another worker after at most 15 s.
-        leaseMs: QUEUE_LEASE_MS,
-        ...(options.queue?.pollIntervalMs !== undefined
-          ? { pollIntervalMs: options.queue.pollIntervalMs }
-          : {}),
-      }),
-    ),
-    metrics,
+  const guardedQueue = security.guardQueue(
+    new KyselyMessageQueue(database, {
+      // Retries in place keep a failed Create ahead of its Update.
+      retry: security.retry,
+      lanes: {
+        delivery: options.queue?.concurrency ?? QUEUE_CONCURRENCY,
+        inbox: options.delivery?.inboxConcurrency ?? INBOX_CONCURRENCY,
+      },
+      laneOf,
+      destinationOf,
+      perDestination: options.delivery?.perDestination ?? PER_DESTINATION,
+      parking: (failures) => parkingFor(failures, parking),
+      // Live workers renew their leases every 5 s; a killed worker's messages
+      // go to another worker after at most 15 s.
+      leaseMs: QUEUE_LEASE_MS,
+      ...(options.queue?.pollIntervalMs !== undefined
+        ? { pollIntervalMs: options.queue.pollIntervalMs }
+        : {}),
+    }),
   );
+  // Outermost: deliveries the guard drops are not counted as attempts.
+  const queue = countingDeliveries(guardedQueue, metrics);
   const federationDeps: FederationDeps = {
     db: database.db,
     urls,
