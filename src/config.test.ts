@@ -19,7 +19,21 @@ describe("loadConfig", () => {
       timeZone: "UTC",
       intakeLimitPerHour: 20,
       contactRetentionDays: 30,
+      metricsToken: null,
     });
+  });
+
+  it("reads METRICS_TOKEN and refuses a short one or one with spaces", () => {
+    expect(loadConfig({ METRICS_TOKEN: " scrape-token-0123456789 " }).metricsToken).toBe(
+      "scrape-token-0123456789",
+    );
+    expect(loadConfig({ METRICS_TOKEN: "  " }).metricsToken).toBeNull();
+    expect(() => loadConfig({ METRICS_TOKEN: "short" })).toThrow(
+      /METRICS_TOKEN must be at least 16 characters long/,
+    );
+    expect(() => loadConfig({ METRICS_TOKEN: "scrape token 0123456789" })).toThrow(
+      /METRICS_TOKEN must not contain spaces/,
+    );
   });
 
   it("reads the help form's per-address limit and how long contacts are kept", () => {

@@ -43,6 +43,8 @@ export interface Config {
   intakeLimitPerHour: number;
   /** Days a person's contact is kept after their request was closed, declined or withdrawn. */
   contactRetentionDays: number;
+  /** Bearer token of `GET /metrics`; null: the endpoint answers 404. */
+  metricsToken: string | null;
 }
 
 /**
@@ -128,6 +130,18 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       problems.push(`ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters long`);
     } else {
       adminToken = rawAdminToken;
+    }
+  }
+
+  let metricsToken: string | null = null;
+  const rawMetricsToken = value("METRICS_TOKEN");
+  if (rawMetricsToken !== undefined) {
+    if (rawMetricsToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+      problems.push(`METRICS_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters long`);
+    } else if (/\s/.test(rawMetricsToken)) {
+      problems.push("METRICS_TOKEN must not contain spaces (it is sent as a bearer token)");
+    } else {
+      metricsToken = rawMetricsToken;
     }
   }
 
@@ -233,6 +247,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     timeZone,
     intakeLimitPerHour,
     contactRetentionDays,
+    metricsToken,
   };
 }
 

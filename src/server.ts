@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { MessageQueue } from "@fedify/fedify";
 import { type ServerType, serve } from "@hono/node-server";
 import { getLogger } from "@logtape/logtape";
 import type { MiddlewareHandler } from "hono";
@@ -13,7 +14,7 @@ import {
   type FederationDeps,
 } from "../federation/federation.ts";
 import { createReconciler } from "../federation/inbox/reconciliation.ts";
-import { createInboxIntake } from "../federation/inbox-intake.ts";
+import { createInboxIntake, inboxRecipient } from "../federation/inbox-intake.ts";
 import { createIncidentGateway } from "../federation/incident-gateway.ts";
 import { keyPairGenerator } from "../federation/keys.ts";
 import { createPeerGateway } from "../federation/peer-gateway.ts";
@@ -37,7 +38,7 @@ import {
 import { findGroupByHandle } from "./db/groups.repo.ts";
 import { probeDatabase } from "./db/health.ts";
 import { KyselyKvStore } from "./db/kv-store.ts";
-import { KyselyMessageQueue } from "./db/message-queue.ts";
+import { KyselyMessageQueue, queueStats } from "./db/message-queue.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import { pruneRelayed } from "./db/relayed-changes.repo.ts";
 import { pruneUndone } from "./db/undone-activities.repo.ts";
@@ -50,6 +51,7 @@ import {
   reconciliationOptions,
 } from "./domain/reconciliation.ts";
 import { createHttpApp } from "./http/app.ts";
+import { createInstanceMetrics, type InstanceMetrics } from "./metrics.ts";
 import { forgetDepartedActor } from "./services/departed-actors.ts";
 import { createFederationPolicyService } from "./services/federation-policy.ts";
 import { relayPendingIncidentMessages } from "./services/incidents.ts";
@@ -235,6 +237,11 @@ export async function createInstance(
     await forgetDepartedActor({ db: database.db, clock }, actorId);
   };
   const budgets: HostBudgets = { ...DEFAULT_HOST_BUDGETS, ...options.budgets };
+  // A registry per instance: several instances share a process in tests.
+  const metrics = createInstanceMetrics({
+    queueStats: () => queueStats(database.db),
+    lanes: ["delivery", "inbox"],
+  });
   const security = createFederationSecurity({
     db: database.db,
     budgets,
@@ -243,12 +250,14 @@ export async function createInstance(
     kv,
     policy: federationPolicy,
     onActorGone: forgetActor,
+    onInboxRefusal: metrics.inboxRefused,
+    onDeliveryGivenUp: metrics.deliveryGivenUp,
     ...(options.retry ? { schedule: (attempt: number) => options.retry!.delayFor(attempt) } : {}),
     ...(options.delivery?.deadlines ? { deadlines: options.delivery.deadlines } : {}),
     ...(options.lookup ? { lookup: options.lookup } : {}),
   });
   const parking = options.delivery?.parking ?? PARKING;
-  const queue = security.guardQueue(
+  const guardedQueue = security.guardQueue(
     new KyselyMessageQueue(database, {
       // Retries in place keep a failed Create ahead of its Update.
       retry: security.retry,
@@ -268,6 +277,8 @@ export async function createInstance(
         : {}),
     }),
   );
+  // Outermost: deliveries the guard drops are not counted as attempts.
+  const queue = countingDeliveries(guardedQueue, metrics);
   const federationDeps: FederationDeps = {
     db: database.db,
     urls,
@@ -336,10 +347,13 @@ export async function createInstance(
       request = screened;
     } else {
       const queued = await intake.accept(screened);
-      if (queued !== null) return queued;
+      if (queued !== null) {
+        if (queued.ok) metrics.inboxAccepted();
+        return queued;
+      }
       request = screened.request;
     }
-    return federation
+    const answer = await federation
       .fetch(request, {
         contextData: undefined,
         onNotFound: async () => {
@@ -356,6 +370,9 @@ export async function createInstance(
         if (answer === null) throw error;
         return answer;
       });
+    // A verified inbox POST Fedify's own handler took in.
+    if (!(screened instanceof Request) && answer.ok) metrics.inboxAccepted();
+    return answer;
   };
   const app = createHttpApp({
     db: database.db,
@@ -379,6 +396,13 @@ export async function createInstance(
     timeZone: config.timeZone,
     intakeLimitPerHour: config.intakeLimitPerHour,
     contactRetention,
+    metrics: {
+      token: config.metricsToken,
+      contentType: metrics.contentType,
+      scrape: metrics.scrape,
+      observeRequest: metrics.observeRequest,
+    },
+    metricsRouteOf: inboxRoute,
   });
 
   const workers = new AbortController();
@@ -413,8 +437,13 @@ export async function createInstance(
         // Should the screen fail, the app screens again and answers the
         // error as it answers every other.
         if (request.method === "POST") {
+          const started = performance.now();
           const screened = await security.screenInbox(request, federation).catch(() => null);
-          if (screened instanceof Response) return screened;
+          if (screened instanceof Response) {
+            const seconds = (performance.now() - started) / 1000;
+            metrics.observeRequest("inbox", "POST", screened.status, seconds);
+            return screened;
+          }
           if (screened !== null) screenedBeforeRouting.set(request, screened);
         }
         return app.fetch(request, env);
@@ -465,11 +494,50 @@ export async function createInstance(
   };
 }
 
+/** Inbox POSTs are counted under one route, whichever inbox they went to. */
+function inboxRoute(request: Request): string | null {
+  if (request.method !== "POST") return null;
+  return inboxRecipient(new URL(request.url).pathname) === undefined ? null : "inbox";
+}
+
+/**
+ * Counts the outcome of every delivery attempt the queue hands Fedify: the
+ * handler returns once the peer took the activity and throws when it did
+ * not. Outermost, so deliveries the guard drops are not counted.
+ */
+function countingDeliveries(queue: MessageQueue, metrics: InstanceMetrics): MessageQueue {
+  const isDelivery = (message: unknown) =>
+    typeof message === "object" &&
+    message !== null &&
+    (message as { type?: unknown }).type === "outbox";
+  return {
+    ...(queue.nativeRetrial === undefined ? {} : { nativeRetrial: queue.nativeRetrial }),
+    enqueue: (message, options) => queue.enqueue(message, options),
+    ...(queue.enqueueMany
+      ? { enqueueMany: (messages, options) => queue.enqueueMany!(messages, options) }
+      : {}),
+    ...(queue.getDepth ? { getDepth: () => queue.getDepth!() } : {}),
+    listen: (handler, options) =>
+      queue.listen(async (message) => {
+        if (!isDelivery(message)) return handler(message);
+        try {
+          await handler(message);
+        } catch (error) {
+          metrics.deliveryAttempted("failed");
+          throw error;
+        }
+        metrics.deliveryAttempted("delivered");
+      }, options),
+  } satisfies MessageQueue;
+}
+
 export interface RunningServer {
   readonly instance: Instance;
   readonly port: number;
   stop(): Promise<void>;
 }
+
+const WORKER_PATHS = new Set(["/healthz", "/metrics"]);
 
 /** Creates an instance and listens on HOST:PORT (PORT 0 picks a free port, for tests). */
 export async function startServer(
@@ -477,11 +545,12 @@ export async function startServer(
   options: InstanceOptions = {},
 ): Promise<RunningServer> {
   const instance = await createInstance(config, options);
-  // A worker answers only its health check: requests belong to web processes.
+  // A worker answers only its health check and its metrics (its deliveries
+  // are counted there): requests belong to web processes.
   const fetch =
     config.role === "worker"
       ? (request: Request, env?: object) =>
-          new URL(request.url).pathname === "/healthz"
+          WORKER_PATHS.has(new URL(request.url).pathname)
             ? instance.fetch(request, env)
             : Promise.resolve(
                 Response.json(

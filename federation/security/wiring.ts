@@ -159,6 +159,10 @@ export function createFederationSecurity(deps: {
   clock?: () => Temporal.Instant;
   /** How host names are resolved when connecting; tests map names to loopback. */
   lookup?: HostLookup;
+  /** Told the error code of every inbox POST the screen refuses (for the metrics). */
+  onInboxRefusal?: (reason: string) => void;
+  /** Told why each delivery given up on for good was (for the metrics). */
+  onDeliveryGivenUp?: (reason: "exhausted" | "gone" | "refused") => void;
 }): FederationSecurity {
   const { allowPrivateAddress } = deps.config;
   const isHostAllowed: HostPolicy = (url) => deps.policy.isAllowed(url);
@@ -236,6 +240,7 @@ export function createFederationSecurity(deps: {
     facts: DeliveryFailureFacts,
     reason: "exhausted" | "gone" | "refused",
   ): Promise<void> {
+    deps.onDeliveryGivenUp?.(reason);
     const row = describeDeliveryFailure(facts);
     logger.warn(
       "Gave up delivering {activityId} to {inbox} after {attempts} attempt(s) ({reason}): {error}",
@@ -251,6 +256,12 @@ export function createFederationSecurity(deps: {
       .insertInto("delivery_failures")
       .values({ ...row, reason, failed_at: toDate(row.failed_at) })
       .execute();
+  }
+
+  /** An inbox POST's refusal, its reason told to `onInboxRefusal`. */
+  function refuse(status: number, error: string, message: string): Response {
+    deps.onInboxRefusal?.(error);
+    return refusal(status, error, message);
   }
 
   return {
@@ -378,20 +389,23 @@ export function createFederationSecurity(deps: {
           return early === "invalid" ? invalidSignature() : null;
         },
       });
-      if (!screened.ok) return refusal(screened.status, screened.error, screened.message);
+      if (!screened.ok) return refuse(screened.status, screened.error, screened.message);
       // The policy before the key-ownership fetch: a refused server costs no
       // outgoing request, and Fedify never sees (nor stores) its activity.
       const refused = await firstRefused(
         [...screened.keyIds, ...claimedActorIds(screened.json)],
         deps.policy.isAllowed,
       );
-      if (refused !== null) return domainRefusal(refused, "inbox POST");
+      if (refused !== null) {
+        const failure = domainFailure(refused, "inbox POST");
+        return refuse(failure.status, failure.error, failure.message);
+      }
       // Free, and before the signature: a key on another host than the actor
       // is refused without fetching it.
       const foreignKey = checkClaimedKeyOrigins(screened.json, screened.keyIds);
       if (foreignKey !== null) {
         logger.info("Refused an inbox POST: {error}", { error: foreignKey.error });
-        return refusal(foreignKey.status, foreignKey.error, foreignKey.message);
+        return refuse(foreignKey.status, foreignKey.error, foreignKey.message);
       }
       // Fedify's context and loaders were a tenth of a forged request's CPU
       // (BENCHMARKS.md), so only a request that needs them builds them.
@@ -413,7 +427,7 @@ export function createFederationSecurity(deps: {
         })));
       if (!verified) {
         const failure = invalidSignature();
-        return refusal(failure.status, failure.error, failure.message);
+        return refuse(failure.status, failure.error, failure.message);
       }
       // The signer is now known (every claimed key is on the actor's origin,
       // checked above): its host's budgets, before the dearer ownership check.
@@ -426,6 +440,7 @@ export function createFederationSecurity(deps: {
           host: screened.keyIds[0]!.host,
           error: overBudget.error,
         });
+        deps.onInboxRefusal?.(overBudget.error);
         return Response.json(
           { error: overBudget.error, message: overBudget.message },
           { status: 429, headers: { "retry-after": String(overBudget.retryAfterSeconds) } },
@@ -443,7 +458,7 @@ export function createFederationSecurity(deps: {
       }
       if (!ownership.ok) {
         logger.info("Refused an inbox POST: {error}", { error: ownership.error });
-        return refusal(ownership.status, ownership.error, ownership.message);
+        return refuse(ownership.status, ownership.error, ownership.message);
       }
       return {
         // Built only if Fedify's handler is to get it (1 % of the inbox's CPU).

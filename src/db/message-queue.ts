@@ -778,3 +778,35 @@ export class KyselyMessageQueue implements MessageQueue {
     }
   }
 }
+
+/** What the queue holds now, for the metrics. */
+export interface QueueStats {
+  readonly lanes: readonly {
+    readonly lane: string;
+    /** Waiting, delayed or in flight. */
+    readonly messages: number;
+    /** Since the oldest was first queued (retries in place keep their row). */
+    readonly oldestAgeSeconds: number;
+  }[];
+  /** Destinations whose deliveries are parked now. */
+  readonly parkedDestinations: number;
+}
+
+/** One read of the queue per lane, and one of the parked destinations. */
+export async function queueStats(db: DatabaseHandle["db"]): Promise<QueueStats> {
+  const lanes = await sql<{ lane: string; messages: string | number; oldest: string | number }>`
+    SELECT lane, count(*) AS messages,
+           greatest(0, EXTRACT(EPOCH FROM now() - min(created_at))) AS oldest
+    FROM fedify_queue GROUP BY lane`.execute(db);
+  const parked = await sql<{ parked: string | number }>`
+    SELECT count(*) AS parked FROM fedify_queue_destinations
+    WHERE parked_until > now()`.execute(db);
+  return {
+    lanes: lanes.rows.map((row) => ({
+      lane: row.lane,
+      messages: Number(row.messages),
+      oldestAgeSeconds: Number(row.oldest),
+    })),
+    parkedDestinations: Number(parked.rows[0]?.parked ?? 0),
+  };
+}

@@ -24,6 +24,7 @@ import { registerProposalRoutes } from "./api/proposals.ts";
 import { registerResponseRoutes } from "./api/responses.ts";
 import { registerTokenRoutes } from "./api/tokens.ts";
 import { ApiError, errorResponse } from "./errors.ts";
+import { type HttpMetrics, registerMetricsRoute, requestMetrics } from "./metrics.ts";
 
 const logger = getLogger(["bayanihan", "http"]);
 
@@ -47,6 +48,13 @@ export interface HttpDeps extends ApiDeps {
   readonly intakeLimitPerHour?: number;
   /** How long a person's contact is kept after their request ended. */
   readonly contactRetention?: Temporal.Duration;
+  /** Request counts and `GET /metrics` (src/metrics.ts); none: nothing is counted. */
+  readonly metrics?: HttpMetrics;
+  /**
+   * The route label of requests the app cannot name by its routes (inbox
+   * POSTs the federation middleware answers), or null.
+   */
+  readonly metricsRouteOf?: (request: Request) => string | null;
 }
 
 export function createHttpApp(deps: HttpDeps): OpenAPIHono {
@@ -90,7 +98,11 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
     );
   });
 
+  if (deps.metrics !== undefined) {
+    app.use(requestMetrics(deps.metrics, deps.metricsRouteOf ?? (() => null)));
+  }
   app.use(securityHeaders({ mapTiles: deps.mapTiles }));
+  if (deps.metrics !== undefined) registerMetricsRoute(app, deps.metrics);
   app.get("/healthz", async (c) => {
     c.header("Cache-Control", "no-store");
     if (!deps.isReady()) return c.json({ status: "starting" }, 503);

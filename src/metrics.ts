@@ -1,0 +1,157 @@
+/**
+ * The instance's Prometheus metrics, on a registry of its own: several
+ * instances in one process (tests, benchmarks) each count their own. The
+ * composition root creates it and hands plain recording functions to what
+ * records (the HTTP app, the inbox screen, the delivery queue), so that only
+ * this module knows prom-client. What describes the process itself (memory,
+ * CPU, event-loop lag) is shared by the instances it runs.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { QueueStats } from "./db/message-queue.ts";
+
+/** Why a delivery was given up on (delivery_failures.reason). */
+export type DeliveryGiveUpReason = "exhausted" | "gone" | "refused";
+
+export interface InstanceMetrics {
+  /** `text/plain; version=0.0.4; charset=utf-8` */
+  readonly contentType: string;
+  /** The exposition text of every metric, the queue's read now. */
+  scrape(): Promise<string>;
+  /** One HTTP request answered: `route` is a pattern (never a raw path). */
+  observeRequest(route: string, method: string, status: number, seconds: number): void;
+  /** An inbox POST whose activity was authenticated and taken in. */
+  inboxAccepted(): void;
+  /** An inbox POST refused by the screen, with its error code (a bounded set). */
+  inboxRefused(reason: string): void;
+  /** One delivery attempt ended: the peer took it, or it failed (retried or given up). */
+  deliveryAttempted(outcome: "delivered" | "failed"): void;
+  /** A delivery given up on for good. */
+  deliveryGivenUp(reason: DeliveryGiveUpReason): void;
+}
+
+/**
+ * process_* and nodejs_* (memory, CPU, event-loop lag, GC) under their usual
+ * names, on a registry of their own made once per process: they describe the
+ * process, whatever instances it runs, and each collection starts an
+ * event-loop monitor and a GC observer that nothing can stop.
+ */
+let processRegistry: Registry | null = null;
+function processMetrics(): Registry {
+  if (processRegistry === null) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/** Seconds; from a cached page to a slow federation fetch. */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export function createInstanceMetrics(deps: {
+  /** The queue's depth per lane and parked destinations (one cheap read, on scrape). */
+  queueStats: () => Promise<QueueStats>;
+  /** Lanes reported even when empty. */
+  lanes: readonly string[];
+}): InstanceMetrics {
+  const registry = new Registry();
+  const processWide = processMetrics();
+
+  const requests = new Counter({
+    name: "bayanihan_http_requests_total",
+    help: "HTTP requests answered, by route pattern, method and status",
+    labelNames: ["route", "method", "status"] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: "bayanihan_http_request_duration_seconds",
+    help: "Time to answer an HTTP request, by route pattern and method",
+    labelNames: ["route", "method"] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const inboxAccepted = new Counter({
+    name: "bayanihan_inbox_activities_accepted_total",
+    help: "Inbox POSTs whose signature and key ownership verified, taken in",
+    registers: [registry],
+  });
+  const inboxRefused = new Counter({
+    name: "bayanihan_inbox_activities_refused_total",
+    help: "Inbox POSTs refused before they were taken in, by error code",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
+  const attempts = new Counter({
+    name: "bayanihan_delivery_attempts_total",
+    help: "Delivery attempts to remote inboxes, by outcome",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
+  const givenUp = new Counter({
+    name: "bayanihan_deliveries_given_up_total",
+    help: "Deliveries given up on for good, by reason (exhausted, gone, refused)",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
+  // Every outcome shows from the start, so a rate over it has a first point.
+  for (const outcome of ["delivered", "failed"]) attempts.inc({ outcome }, 0);
+  for (const reason of ["exhausted", "gone", "refused"]) givenUp.inc({ reason }, 0);
+
+  // One read per scrape fills the three queue gauges (the registry collects
+  // them concurrently: they share the read).
+  let reading: Promise<QueueStats> | null = null;
+  const stats = () => {
+    reading ??= deps.queueStats();
+    return reading;
+  };
+  new Gauge({
+    name: "bayanihan_queue_messages",
+    help: "Messages in the queue (waiting, delayed or in flight), by lane",
+    labelNames: ["lane"] as const,
+    registers: [registry],
+    async collect() {
+      const { lanes } = await stats();
+      this.reset();
+      for (const lane of deps.lanes) this.set({ lane }, 0);
+      for (const row of lanes) this.set({ lane: row.lane }, row.messages);
+    },
+  });
+  new Gauge({
+    name: "bayanihan_queue_oldest_message_age_seconds",
+    help: "Age of the oldest message in the queue, by lane (0 when empty)",
+    labelNames: ["lane"] as const,
+    registers: [registry],
+    async collect() {
+      const { lanes } = await stats();
+      this.reset();
+      for (const lane of deps.lanes) this.set({ lane }, 0);
+      for (const row of lanes) this.set({ lane: row.lane }, row.oldestAgeSeconds);
+    },
+  });
+  new Gauge({
+    name: "bayanihan_delivery_parked_hosts",
+    help: "Delivery destinations parked now after failures in a row",
+    registers: [registry],
+    async collect() {
+      this.set((await stats()).parkedDestinations);
+    },
+  });
+
+  return {
+    contentType: registry.contentType,
+    async scrape() {
+      try {
+        return await Registry.merge([processWide, registry]).metrics();
+      } finally {
+        reading = null;
+      }
+    },
+    observeRequest(route, method, status, seconds) {
+      requests.inc({ route, method, status: String(status) });
+      latency.observe({ route, method }, seconds);
+    },
+    inboxAccepted: () => inboxAccepted.inc(),
+    inboxRefused: (reason) => inboxRefused.inc({ reason }),
+    deliveryAttempted: (outcome) => attempts.inc({ outcome }),
+    deliveryGivenUp: (reason) => givenUp.inc({ reason }),
+  };
+}

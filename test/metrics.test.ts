@@ -1,0 +1,298 @@
+import { randomUUID } from "node:crypto";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testEngine } from "./helpers/database.ts";
+import { type InboxServer, startInboxServer } from "./helpers/inbox-server.ts";
+import { startTestInstance, type TestInstance } from "./helpers/instance.ts";
+import { family, parsePrometheusText, sampleValue } from "./helpers/prometheus.ts";
+
+const METRICS_TOKEN = "scrape-token-0123456789abcdef";
+
+/**
+ * `GET /metrics` on a real instance: the bearer token, the Prometheus text
+ * (parsed, every line checked), and what it counts — requests by route
+ * pattern, refused inbox POSTs by reason, the queue read on scrape. A second
+ * instance in the same process, without METRICS_TOKEN, has no endpoint.
+ */
+describe(`metrics (${testEngine})`, () => {
+  let instance: TestInstance;
+  let plain: TestInstance;
+
+  beforeAll(async () => {
+    instance = await startTestInstance({
+      env: { METRICS_TOKEN },
+      // One retry 100 ms later instead of 17 over 72 hours.
+      retry: {
+        delayFor: (attempt) => (attempt < 2 ? Temporal.Duration.from({ milliseconds: 100 }) : null),
+      },
+    });
+    plain = await startTestInstance();
+  });
+  const inboxes: InboxServer[] = [];
+  afterAll(async () => {
+    await instance?.stop();
+    await plain?.stop();
+    for (const inbox of inboxes) await inbox.close();
+  });
+
+  const scrape = (token: string | null) =>
+    fetch(new URL("/metrics", instance.config.origin), {
+      headers: token === null ? {} : { authorization: `Bearer ${token}` },
+    });
+
+  async function metrics() {
+    const response = await scrape(METRICS_TOKEN);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    return parsePrometheusText(await response.text());
+  }
+
+  it("answers 404 when METRICS_TOKEN is not set", async () => {
+    const response = await fetch(new URL("/metrics", plain.config.origin), {
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
+    expect(response.status).toBe(404);
+  });
+
+  it("refuses a scrape without the token or with a wrong one, with a JSON error", async () => {
+    for (const token of [null, "wrong-token-0123456789abcdef", `${METRICS_TOKEN}x`, "short"]) {
+      const response = await scrape(token);
+      expect(response.status).toBe(401);
+      expect(await response.json()).toMatchObject({ error: "unauthorized" });
+    }
+    const adminToken = await scrape(instance.config.adminToken);
+    expect(adminToken.status).toBe(401);
+  });
+
+  it("counts requests by route pattern and refused inbox POSTs by reason", async () => {
+    const created = await instance.api("POST", "/api/v1/groups", {
+      handle: "kitchen",
+      name: "Community kitchen",
+    });
+    expect(created.status).toBe(201);
+    for (let i = 0; i < 3; i++) {
+      expect((await instance.api("GET", "/api/v1/groups/kitchen")).status).toBe(200);
+    }
+    expect((await instance.api("GET", "/api/v1/groups/absentgroup")).status).toBe(404);
+    expect((await fetch(new URL("/no/such/page/9f3a", instance.config.origin))).status).toBe(404);
+
+    const unsigned = await fetch(new URL("/groups/kitchen/inbox", instance.config.origin), {
+      method: "POST",
+      headers: { "content-type": "application/activity+json" },
+      body: JSON.stringify({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        id: "https://elsewhere.example/follows/1",
+        type: "Follow",
+        actor: "https://elsewhere.example/users/someone",
+        object: `${instance.config.origin.href}groups/kitchen`,
+      }),
+    });
+    const actor = await fetch(new URL("/groups/kitchen", instance.config.origin), {
+      headers: { accept: "application/activity+json" },
+    });
+    expect(actor.status).toBe(200);
+    expect((await fetch(new URL("/groups/kitchen", instance.config.origin))).status).toBe(200);
+    expect(unsigned.status).toBe(401);
+    expect(await unsigned.json()).toMatchObject({ error: "signature_missing" });
+
+    const families = await metrics();
+    const requests = "bayanihan_http_requests_total";
+    expect(family(families, requests).type).toBe("COUNTER");
+    const byGroup = { route: "/api/v1/groups/:handle", method: "GET" };
+    expect(sampleValue(families, requests, { ...byGroup, status: "200" })).toBe(3);
+    expect(sampleValue(families, requests, { ...byGroup, status: "404" })).toBe(1);
+    expect(
+      sampleValue(families, requests, { route: "/api/v1/groups", method: "POST", status: "201" }),
+    ).toBe(1);
+    expect(sampleValue(families, requests, { route: "inbox", method: "POST", status: "401" })).toBe(
+      1,
+    );
+    expect(
+      sampleValue(families, requests, { route: "unmatched", method: "GET", status: "404" }),
+    ).toBe(1);
+    // The actor document Fedify answered, and the same address's HTML page.
+    expect(
+      sampleValue(families, requests, { route: "federation", method: "GET", status: "200" }),
+    ).toBe(1);
+    expect(
+      sampleValue(families, requests, { route: "/groups/:handle", method: "GET", status: "200" }),
+    ).toBe(1);
+    // The refused scrapes of the test before, under the endpoint's own route.
+    expect(
+      sampleValue(families, requests, { route: "/metrics", method: "GET", status: "401" }),
+    ).toBe(5);
+
+    const latency = "bayanihan_http_request_duration_seconds";
+    expect(family(families, latency).type).toBe("HISTOGRAM");
+    expect(sampleValue(families, `${latency}_count`, byGroup)).toBe(4);
+    expect(sampleValue(families, `${latency}_bucket`, { ...byGroup, le: "+Inf" })).toBe(4);
+    expect(sampleValue(families, `${latency}_sum`, byGroup)).toBeGreaterThan(0);
+
+    expect(
+      sampleValue(families, "bayanihan_inbox_activities_refused_total", {
+        reason: "signature_missing",
+      }),
+    ).toBe(1);
+    expect(sampleValue(families, "bayanihan_inbox_activities_accepted_total")).toBe(0);
+
+    // Route labels are patterns: no handle, id or raw path in any label value.
+    const labelValues = families.samples.flatMap((sample) => Object.values(sample.labels));
+    expect(labelValues.length).toBeGreaterThan(0);
+    for (const value of labelValues) {
+      expect(value).not.toMatch(/kitchen|absentgroup|9f3a|elsewhere/);
+    }
+    const routes = new Set(
+      families.samples.filter((s) => s.name === requests).map((s) => s.labels.route),
+    );
+    for (const route of routes) {
+      expect(route).toMatch(/^(\/[\w/:.{}*-]*|inbox|federation|unmatched)$/);
+    }
+  });
+
+  if (testEngine === "postgres") {
+    it("is answered by a worker process too, whose API stays 404", async () => {
+      const worker = await startTestInstance({
+        env: { METRICS_TOKEN, ROLE: "worker", DATABASE_URL: process.env.TEST_DATABASE_URL! },
+      });
+      try {
+        const scraped = await fetch(new URL("/metrics", worker.config.origin), {
+          headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+        });
+        expect(scraped.status).toBe(200);
+        const exposition = parsePrometheusText(await scraped.text());
+        expect(sampleValue(exposition, "bayanihan_queue_messages", { lane: "delivery" })).toBe(0);
+        expect((await worker.api("GET", "/api/v1/categories")).status).toBe(404);
+      } finally {
+        await worker.stop();
+      }
+    });
+  }
+
+  it("has the process's memory, CPU and event-loop lag", async () => {
+    const families = await metrics();
+    expect(sampleValue(families, "process_resident_memory_bytes")).toBeGreaterThan(0);
+    expect(sampleValue(families, "process_cpu_seconds_total")).toBeGreaterThan(0);
+    expect(family(families, "nodejs_eventloop_lag_seconds").type).toBe("GAUGE");
+  });
+
+  it("reads the queue's depth, its oldest message's age by lane and parked hosts on scrape", async () => {
+    const db = instance.database.db;
+    let families = await metrics();
+    expect(sampleValue(families, "bayanihan_queue_messages", { lane: "delivery" })).toBe(0);
+    expect(sampleValue(families, "bayanihan_queue_messages", { lane: "inbox" })).toBe(0);
+    expect(sampleValue(families, "bayanihan_delivery_parked_hosts")).toBe(0);
+
+    // Two deliveries first queued two minutes ago, due in an hour (so no
+    // worker takes them), and a destination parked now.
+    for (let i = 0; i < 2; i++) {
+      await sql`
+        INSERT INTO fedify_queue (message, available_at, created_at, lane, destination)
+        VALUES (${JSON.stringify({ type: "outbox", inbox: "http://192.0.2.1/inbox" })}::jsonb,
+                now() + interval '1 hour', now() - interval '120 seconds', 'delivery', '192.0.2.1')
+      `.execute(db);
+    }
+    await sql`
+      INSERT INTO fedify_queue_destinations (destination, failures, parked_until, updated_at)
+      VALUES ('192.0.2.1', 5, now() + interval '1 hour', now())
+    `.execute(db);
+    try {
+      families = await metrics();
+      expect(sampleValue(families, "bayanihan_queue_messages", { lane: "delivery" })).toBe(2);
+      expect(sampleValue(families, "bayanihan_queue_messages", { lane: "inbox" })).toBe(0);
+      const age = sampleValue(families, "bayanihan_queue_oldest_message_age_seconds", {
+        lane: "delivery",
+      });
+      expect(age).toBeGreaterThanOrEqual(120);
+      expect(age).toBeLessThan(180);
+      expect(
+        sampleValue(families, "bayanihan_queue_oldest_message_age_seconds", { lane: "inbox" }),
+      ).toBe(0);
+      expect(sampleValue(families, "bayanihan_delivery_parked_hosts")).toBe(1);
+    } finally {
+      await sql`DELETE FROM fedify_queue WHERE destination = '192.0.2.1'`.execute(db);
+      await sql`DELETE FROM fedify_queue_destinations`.execute(db);
+    }
+  });
+
+  it("counts the activities its inbox accepts and its deliveries by outcome", async () => {
+    const value = async (name: string, labels: Record<string, string> = {}) =>
+      sampleValue(await metrics(), name, labels) ?? Number.NaN;
+    const accepted = "bayanihan_inbox_activities_accepted_total";
+    const attempts = "bayanihan_delivery_attempts_total";
+    const givenUp = "bayanihan_deliveries_given_up_total";
+    const requests = "bayanihan_http_requests_total";
+    const before = {
+      inboxPosts:
+        sampleValue(await metrics(), requests, { route: "inbox", method: "POST", status: "202" }) ??
+        0,
+      accepted: await value(accepted),
+      delivered: await value(attempts, { outcome: "delivered" }),
+      failed: await value(attempts, { outcome: "failed" }),
+      gone: await value(givenUp, { reason: "gone" }),
+      exhausted: await value(givenUp, { reason: "exhausted" }),
+    };
+
+    // A follow of a group on the other instance: our Follow is delivered,
+    // its Accept comes to our inbox, signed, and is taken in.
+    expect(
+      (await plain.api("POST", "/api/v1/groups", { handle: "water", name: "Water" })).status,
+    ).toBe(201);
+    const follow = await instance.api("POST", "/api/v1/groups/kitchen/following", {
+      account: `${plain.config.origin.origin}/groups/water`,
+    });
+    expect(follow.status).toBe(202);
+    await expect.poll(() => value(accepted), POLL).toBe(before.accepted + 1);
+    // The Accept's POST, under the inbox's one route.
+    expect(await value(requests, { route: "inbox", method: "POST", status: "202" })).toBe(
+      before.inboxPosts + 1,
+    );
+    await expect
+      .poll(() => value(attempts, { outcome: "delivered" }), POLL)
+      .toBe(before.delivered + 1);
+
+    // A need for a group whose one follower's inbox is gone (410): one
+    // failed attempt, given up on at once.
+    const gone = await startInboxServer(() => 410);
+    inboxes.push(gone);
+    expect(
+      (await instance.api("POST", "/api/v1/groups", { handle: "pantry", name: "Pantry" })).status,
+    ).toBe(201);
+    await addFollower(instance, "pantry", gone.inbox);
+    const need = await instance.api("POST", "/api/v1/groups/pantry/needs", {
+      title: "Rice",
+      category: "food",
+    });
+    expect(need.status).toBe(201);
+    await expect.poll(() => value(givenUp, { reason: "gone" }), POLL).toBe(before.gone + 1);
+    expect(await value(attempts, { outcome: "failed" })).toBe(before.failed + 1);
+    expect(await value(givenUp, { reason: "exhausted" })).toBe(before.exhausted);
+    expect(await value(attempts, { outcome: "delivered" })).toBe(before.delivered + 1);
+  });
+});
+
+const POLL = { timeout: 15_000, interval: 100 } as const;
+
+/** A follower with its inbox at `inbox`, written as if it had followed. */
+async function addFollower(instance: TestInstance, handle: string, inbox: URL): Promise<void> {
+  const db = instance.database.db;
+  const group = await db
+    .selectFrom("groups")
+    .select("id")
+    .where("handle", "=", handle)
+    .executeTakeFirstOrThrow();
+  const now = new Date();
+  await db
+    .insertInto("followers")
+    .values({
+      id: randomUUID(),
+      group_id: group.id,
+      actor_id: new URL(`/users/${handle}-follower`, inbox).href,
+      inbox_url: inbox.href,
+      shared_inbox_url: null,
+      follow_activity_id: null,
+      state: "accepted",
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+}
