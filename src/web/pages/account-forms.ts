@@ -24,6 +24,29 @@ function input(
   });
 }
 
+/** A new password and its repetition: the same rules on every form that sets one. */
+function newPasswordInputs(
+  t: PageContext["t"],
+  problems: Partial<Record<"password" | "passwordAgain", string>>,
+  labels: { readonly password: string; readonly again: string },
+) {
+  return [
+    input(
+      "password",
+      labels.password,
+      { type: "password", autocomplete: "new-password", minlength: 10, maxlength: 200 },
+      problems.password,
+      t.passwordHint,
+    ),
+    input(
+      "passwordAgain",
+      labels.again,
+      { type: "password", autocomplete: "new-password", maxlength: 200 },
+      problems.passwordAgain,
+    ),
+  ];
+}
+
 /** Sign in. A failure never says which of the two was wrong. */
 export function LoginPage({
   page,
@@ -110,19 +133,7 @@ export function InvitationPage({
           problems.username,
           t.usernameHint,
         ),
-        input(
-          "password",
-          t.password,
-          { type: "password", autocomplete: "new-password", minlength: 10, maxlength: 200 },
-          problems.password,
-          t.passwordHint,
-        ),
-        input(
-          "passwordAgain",
-          t.passwordAgain,
-          { type: "password", autocomplete: "new-password", maxlength: 200 },
-          problems.passwordAgain,
-        ),
+        ...newPasswordInputs(t, problems, { password: t.password, again: t.passwordAgain }),
         h("div", null, h("button", { type: "submit" }, t.createAccount)),
       ),
     ],
@@ -170,19 +181,7 @@ export function OwnAccountPage({
           { type: "password", autocomplete: "current-password", maxlength: 200 },
           problems.current,
         ),
-        input(
-          "password",
-          t.newPassword,
-          { type: "password", autocomplete: "new-password", minlength: 10, maxlength: 200 },
-          problems.password,
-          t.passwordHint,
-        ),
-        input(
-          "passwordAgain",
-          t.newPasswordAgain,
-          { type: "password", autocomplete: "new-password", maxlength: 200 },
-          problems.passwordAgain,
-        ),
+        ...newPasswordInputs(t, problems, { password: t.newPassword, again: t.newPasswordAgain }),
         h("div", null, h("button", { type: "submit" }, t.changePasswordButton)),
       ),
     ],
@@ -215,19 +214,7 @@ export function PasswordResetPage({
         "form",
         { method: "post", action: `/password-reset/${token}`, class: "stack" },
         h("input", { type: "hidden", name: "username", autocomplete: "username", value: username }),
-        input(
-          "password",
-          t.newPassword,
-          { type: "password", autocomplete: "new-password", minlength: 10, maxlength: 200 },
-          problems.password,
-          t.passwordHint,
-        ),
-        input(
-          "passwordAgain",
-          t.newPasswordAgain,
-          { type: "password", autocomplete: "new-password", maxlength: 200 },
-          problems.passwordAgain,
-        ),
+        ...newPasswordInputs(t, problems, { password: t.newPassword, again: t.newPasswordAgain }),
         h("div", null, h("button", { type: "submit" }, t.resetButton)),
       ),
     ],
