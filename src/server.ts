@@ -49,6 +49,7 @@ import {
 import { createHttpApp } from "./http/app.ts";
 import { forgetDepartedActor } from "./services/departed-actors.ts";
 import { createFederationPolicyService } from "./services/federation-policy.ts";
+import { relayGroupUpdates } from "./services/groups.ts";
 import { relayPendingIncidentMessages } from "./services/incidents.ts";
 import type { Clock } from "./services/ports.ts";
 import { expireDueProposals, relayPendingActivities } from "./services/proposals.ts";
@@ -274,6 +275,7 @@ export async function createInstance(
     await relayPendingActivities(proposalDeps);
     await relayPendingMessages(messageDeps);
     await relayPendingIncidentMessages(incidentMessageDeps);
+    await relayGroupUpdates({ db: database.db, groupActors });
   }
 
   const intake = createInboxIntake({

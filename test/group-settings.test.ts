@@ -147,7 +147,16 @@ describe(`collective settings (${testEngine})`, () => {
     ).json();
     expect(actor).toMatchObject({ name: "Barangay 12 Food", manuallyApprovesFollowers: true });
 
+    // The outbox row written with the change was sent and removed.
+    expect(await a.database.db.selectFrom("pending_group_updates").selectAll().execute()).toEqual(
+      [],
+    );
     // The follower's instance received the Update and read the actor again.
     await expect.poll(storedActorName, { timeout: 20_000 }).toBe("Barangay 12 Food");
+
+    // Only the zone changed: the actor did not, and no Update is recorded.
+    const zoneOnly = await post(coordinator, { ...valid, timeZone: "Asia/Tokyo" });
+    expect(zoneOnly.status).toBe(303);
+    expect(await groupA()).toMatchObject({ timeZone: "Asia/Tokyo", name: "Barangay 12 Food" });
   });
 });
