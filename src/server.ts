@@ -54,6 +54,7 @@ import { createHttpApp } from "./http/app.ts";
 import { createInstanceMetrics, type InstanceMetrics } from "./metrics.ts";
 import { forgetDepartedActor } from "./services/departed-actors.ts";
 import { createFederationPolicyService } from "./services/federation-policy.ts";
+import { relayGroupUpdates } from "./services/groups.ts";
 import { relayPendingIncidentMessages } from "./services/incidents.ts";
 import { eraseOldContacts } from "./services/intake.ts";
 import type { Clock, KeyPairGenerator } from "./services/ports.ts";
@@ -328,6 +329,7 @@ export async function createInstance(
     await relayPendingActivities(proposalDeps);
     await relayPendingMessages(messageDeps);
     await relayPendingIncidentMessages(incidentMessageDeps);
+    await relayGroupUpdates({ db: database.db, groupActors });
   }
 
   const intake = createInboxIntake({

@@ -101,6 +101,14 @@ describe(`confirmation steps (${testEngine})`, () => {
     expect(await intakeState(id)).toBe("declined");
     const status = await get("", `/requests/${token}`);
     expect(status.body).toContain('data-state="declined"');
+    // A declined request cannot be withdrawn: said at once, without a step.
+    const late = await postForm(
+      new URL(`/requests/${token}/withdraw`, origin()),
+      {},
+      { origin: origin().origin },
+    );
+    expect(late.status).toBe(409);
+    expect(late.body).toContain("can no longer be withdrawn");
   });
 
   it("carries the decline form's other fields through the step", async () => {
@@ -148,7 +156,10 @@ describe(`confirmation steps (${testEngine})`, () => {
     expect(done.status).toBe(303);
     expect(await intakeState(id)).toBe("withdrawn");
     // Once it is withdrawn there is nothing to confirm.
-    expect((await send({})).status).toBe(409);
+    const twice = await send({});
+    expect(twice.status).toBe(303);
+    expect(twice.headers.location).toBe(`/requests/${token}`);
+    expect(await intakeState(id)).toBe("withdrawn");
   });
 
   it("marks a need fulfilled or closes it only once the box is ticked", async () => {

@@ -113,7 +113,9 @@ describe(`collective settings (${testEngine})`, () => {
     expect(await groupA()).toMatchObject({ name: "Food collective", followPolicy: "open" });
   });
 
-  it("saves the settings and sends followers an Update of the actor", async () => {
+  it("saves the settings and sends followers an Update of the actor", {
+    timeout: 90_000,
+  }, async () => {
     const follow = await b.api("POST", "/api/v1/groups/relief/following", { account: actorA() });
     expect(follow.status).toBe(202);
     const followId = (await follow.json()).id;
@@ -147,7 +149,41 @@ describe(`collective settings (${testEngine})`, () => {
     ).json();
     expect(actor).toMatchObject({ name: "Barangay 12 Food", manuallyApprovesFollowers: true });
 
+    // The outbox row written with the change was sent and removed.
+    expect(await a.database.db.selectFrom("pending_group_updates").selectAll().execute()).toEqual(
+      [],
+    );
     // The follower's instance received the Update and read the actor again.
     await expect.poll(storedActorName, { timeout: 20_000 }).toBe("Barangay 12 Food");
+
+    // Only the zone changed: the actor did not, and no Update is recorded.
+    const zoneOnly = await post(coordinator, { ...valid, timeZone: "Asia/Tokyo" });
+    expect(zoneOnly.status).toBe(303);
+    expect(await groupA()).toMatchObject({ timeZone: "Asia/Tokyo", name: "Barangay 12 Food" });
+
+    // The API's PATCH is the same use case.
+    const foodToken = (await (await a.api("POST", "/api/v1/groups/food/tokens")).json()).token;
+    for (const body of [{ name: "  " }, { followPolicy: "anyone" }, { name: "x".repeat(101) }]) {
+      const refused = await a.api("PATCH", "/api/v1/groups/food", body, foodToken);
+      expect(refused.status).toBe(400);
+      expect((await refused.json()).error).toBe("invalid_request");
+    }
+    expect((await groupA()).name).toBe("Barangay 12 Food");
+    const patched = await a.api("PATCH", "/api/v1/groups/food", { name: "Kusina 12" }, foodToken);
+    expect(patched.status).toBe(200);
+    expect(await patched.json()).toMatchObject({
+      name: "Kusina 12",
+      followPolicy: "approval",
+      timeZone: "Asia/Tokyo",
+    });
+    // Queued for the followers like the page's change (B reads an actor again at
+    // most once per 30 s, so its copy follows a second change only after that).
+    expect(await a.database.db.selectFrom("pending_group_updates").selectAll().execute()).toEqual(
+      [],
+    );
+    const served = await (
+      await fetch(actorA(), { headers: { accept: "application/activity+json" } })
+    ).json();
+    expect(served.name).toBe("Kusina 12");
   });
 });

@@ -433,6 +433,12 @@ export interface InvitationsTable {
   account_id: string | null;
 }
 
+export interface PendingGroupUpdatesTable {
+  id: string;
+  group_id: string;
+  created_at: Timestamp;
+}
+
 export interface PasswordResetsTable {
   id: string;
   account_id: string;
@@ -510,6 +516,7 @@ export interface Database {
   account_groups: AccountGroupsTable;
   invitations: InvitationsTable;
   password_resets: PasswordResetsTable;
+  pending_group_updates: PendingGroupUpdatesTable;
   sessions: SessionsTable;
   incidents: IncidentsTable;
   incident_participants: IncidentParticipantsTable;

@@ -124,7 +124,11 @@ export async function updateGroupTimeZone(
   return row === undefined ? null : toGroup(row);
 }
 
-/** Sets a group's name, summary, follow policy and zone; the updated group, or null when it is gone. */
+/**
+ * Sets a group's name, summary, follow policy and zone; with `announce`, a
+ * `pending_group_updates` row in the same transaction (the Update of its
+ * actor, sent after the commit). The updated group, or null when it is gone.
+ */
 export async function updateGroupSettings(
   db: Kysely<Database>,
   groupId: string,
@@ -135,18 +139,47 @@ export async function updateGroupSettings(
     readonly timeZone: string | null;
   },
   now: Temporal.Instant,
+  announce: { readonly outboxId: string } | null,
 ): Promise<Group | null> {
-  const row = await db
-    .updateTable("groups")
-    .set({
-      name: settings.name,
-      summary: settings.summary,
-      follow_policy: settings.followPolicy,
-      time_zone: settings.timeZone,
-      updated_at: toDate(now),
-    })
-    .where("id", "=", groupId)
-    .returningAll()
-    .executeTakeFirst();
-  return row === undefined ? null : toGroup(row);
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable("groups")
+      .set({
+        name: settings.name,
+        summary: settings.summary,
+        follow_policy: settings.followPolicy,
+        time_zone: settings.timeZone,
+        updated_at: toDate(now),
+      })
+      .where("id", "=", groupId)
+      .returningAll()
+      .executeTakeFirst();
+    if (row === undefined) return null;
+    if (announce !== null) {
+      await trx
+        .insertInto("pending_group_updates")
+        .values({ id: announce.outboxId, group_id: groupId, created_at: toDate(now) })
+        .execute();
+    }
+    return toGroup(row);
+  });
+}
+
+/** Actor Updates waiting to be sent, oldest first. */
+export async function listPendingGroupUpdates(
+  db: Kysely<Database>,
+  limit: number,
+): Promise<{ id: string; groupId: string }[]> {
+  const rows = await db
+    .selectFrom("pending_group_updates")
+    .select(["id", "group_id"])
+    .orderBy("created_at")
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ id: r.id, groupId: r.group_id }));
+}
+
+export async function deletePendingGroupUpdate(db: Kysely<Database>, id: string): Promise<void> {
+  await db.deleteFrom("pending_group_updates").where("id", "=", id).execute();
 }

@@ -6,7 +6,6 @@ import { HTTPException } from "hono/http-exception";
 import { CATEGORIES } from "../domain/categories.ts";
 import { findUnstorableText } from "../domain/storable-text.ts";
 import { UNITS } from "../domain/units.ts";
-import type { GroupActorPublisher } from "../services/ports.ts";
 import { registerWebPages, securityHeaders } from "../web/index.ts";
 import { registerAdminFederationRoutes } from "./api/admin-federation.ts";
 import { registerBoardExportRoutes } from "./api/board-exports.ts";
@@ -32,8 +31,6 @@ const logger = getLogger(["bayanihan", "http"]);
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface HttpDeps extends ApiDeps {
-  /** A collective's changed settings reach its followers as an actor `Update`. */
-  readonly groupActors: GroupActorPublisher;
   /** Serves ActivityPub (actors, objects, inboxes, WebFinger, NodeInfo) before the HTML routes. */
   readonly federationMiddleware: MiddlewareHandler;
   /** Whether the instance is ready (migrations applied, queue running). */

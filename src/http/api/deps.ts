@@ -5,6 +5,7 @@ import type { FederationPolicyService } from "../../services/federation-policy.t
 import type {
   Clock,
   ConversationGateway,
+  GroupActorPublisher,
   IncidentGateway,
   KeyPairGenerator,
   PeerGateway,
@@ -19,6 +20,8 @@ export interface ApiDeps {
   readonly clock: Clock;
   readonly keys: KeyPairGenerator;
   readonly publisher: ProposalPublisher;
+  /** A collective's changed name, summary or follow policy reach its followers as an actor `Update`. */
+  readonly groupActors: GroupActorPublisher;
   readonly conversations: ConversationGateway;
   readonly adminToken: string | null;
   readonly peers: PeerGateway;

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { findGroupByHandle, listGroups, updateGroupTimeZone } from "../../db/groups.repo.ts";
-import { createGroup } from "../../services/groups.ts";
+import { findGroupByHandle, listGroups } from "../../db/groups.repo.ts";
+import { createGroup, editGroupSettings } from "../../services/groups.ts";
 import { identifyCaller, requireAdmin, requireCoordinator } from "../auth.ts";
 import { ApiError, notFound } from "../errors.ts";
 import type { ApiDeps } from "./deps.ts";
@@ -93,7 +93,8 @@ export function registerGroupRoutes(app: OpenAPIHono, deps: ApiDeps): void {
     createRoute({
       method: "patch",
       path: "/api/v1/groups/{handle}",
-      summary: "Change a collective's time zone (instance admin or the group's coordinator)",
+      summary:
+        "Change a collective's name, summary, follow policy or time zone (instance admin or the group's coordinator); a changed name, summary or follow policy is sent to its followers as an Update of its actor",
       security: [{ bearer: [] }],
       request: {
         params: HandleParam,
@@ -112,12 +113,14 @@ export function registerGroupRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
       if (group === null) throw notFound("Group");
       requireCoordinator(caller, group);
-      const updated = await updateGroupTimeZone(
-        deps.db,
-        group.id,
-        c.req.valid("json").timeZone,
-        deps.clock(),
-      );
+      const body = c.req.valid("json");
+      // Absent fields keep their value; the same use case as the settings page.
+      const updated = await editGroupSettings(deps, group, {
+        name: body.name ?? group.name,
+        summary: body.summary?.trim() ?? group.summary,
+        followPolicy: body.followPolicy ?? group.followPolicy,
+        timeZone: body.timeZone === undefined ? (group.timeZone ?? null) : body.timeZone,
+      });
       if (updated === null) throw notFound("Group");
       return c.json(groupView(updated, deps.urls, deps.timeZone), 200);
     },

@@ -68,8 +68,11 @@ export const GroupInputSchema = z
 
 export const GroupUpdateSchema = z
   .strictObject({
+    name: z.string().overwrite(cleanName).min(1).max(100).optional(),
+    summary: z.string().max(2000).optional(),
+    followPolicy: z.enum(["open", "approval"]).optional(),
     /** null: follow the instance's TIME_ZONE again. */
-    timeZone: TimeZoneField.nullable(),
+    timeZone: TimeZoneField.nullable().optional(),
   })
   .openapi("GroupUpdate");
 

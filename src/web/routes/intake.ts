@@ -165,6 +165,8 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
       // Nothing changes until the box is ticked: the step, with what the form sent.
       const found = await findIntakeByToken(db, token);
       if (found === null) return notFound(c);
+      // Already withdrawn: nothing to confirm, as a confirmed second withdrawal changes nothing.
+      if (found.request.state === "withdrawn") return c.redirect(`/requests/${token}`, 303);
       if (!canWithdraw(found.request.state)) {
         return renderStatus(c, token, pageContext(c, urls).t.cannotWithdraw);
       }
