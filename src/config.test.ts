@@ -13,6 +13,7 @@ describe("loadConfig", () => {
       adminToken: null,
       allowPrivateAddress: false,
       logLevel: "info",
+      logFormat: "text",
       role: "all",
       trustProxy: false,
       mapTiles: null,
@@ -132,6 +133,7 @@ describe("loadConfig", () => {
         ADMIN_TOKEN: "short",
         ALLOW_PRIVATE_ADDRESS: "yes",
         LOG_LEVEL: "verbose",
+        LOG_FORMAT: "xml",
         TRUST_PROXY: "1",
       });
     } catch (e) {
@@ -146,10 +148,17 @@ describe("loadConfig", () => {
       "ADMIN_TOKEN",
       "ALLOW_PRIVATE_ADDRESS",
       "LOG_LEVEL",
+      "LOG_FORMAT",
       "TRUST_PROXY",
     ]) {
       expect(problems).toContain(name);
     }
+  });
+
+  it("takes LOG_FORMAT json or text, and nothing else", () => {
+    expect(loadConfig({ LOG_FORMAT: "json" }).logFormat).toBe("json");
+    expect(loadConfig({ LOG_FORMAT: "text" }).logFormat).toBe("text");
+    expect(() => loadConfig({ LOG_FORMAT: "JSON" })).toThrow(/LOG_FORMAT must be "text" or "json"/);
   });
 
   it("refuses an origin with a path, and a port that is not a number", () => {

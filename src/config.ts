@@ -29,6 +29,8 @@ export interface Config {
   /** Let federation fetch from and deliver to loopback/private addresses (local testing only). */
   allowPrivateAddress: boolean;
   logLevel: LogLevel;
+  /** `text` for a person reading the console, `json` for one object per line (log collectors). */
+  logFormat: LogFormat;
   role: Role;
   /**
    * Behind a reverse proxy: take the client's address from the last
@@ -68,6 +70,7 @@ export class ConfigurationError extends Error {
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warning", "error"];
+export type LogFormat = "text" | "json";
 /** Shortest admin token we accept: a guessable token is an open door to the instance. */
 const MIN_ADMIN_TOKEN_LENGTH = 16;
 
@@ -167,6 +170,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     }
   }
 
+  let logFormat: LogFormat = "text";
+  const rawLogFormat = value("LOG_FORMAT");
+  if (rawLogFormat !== undefined) {
+    if (rawLogFormat === "text" || rawLogFormat === "json") logFormat = rawLogFormat;
+    else {
+      problems.push(`LOG_FORMAT must be "text" or "json", got ${JSON.stringify(rawLogFormat)}`);
+    }
+  }
+
   let role: Role = "all";
   const rawRole = value("ROLE");
   if (rawRole !== undefined) {
@@ -241,6 +253,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     adminToken,
     allowPrivateAddress,
     logLevel,
+    logFormat,
     role,
     trustProxy,
     mapTiles,

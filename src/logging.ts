@@ -2,25 +2,29 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import {
   configure,
   getConsoleSink,
+  jsonLinesFormatter,
   type LogRecord,
   type LogLevel as LogTapeLevel,
   type Sink,
 } from "@logtape/logtape";
-import type { LogLevel } from "./config.ts";
+import type { LogFormat, LogLevel } from "./config.ts";
 
 /**
  * The one place logging is configured; entry points call it once. Fedify logs
  * through LogTape too, under the "fedify" category. Message bodies are never
  * logged: queued messages carry private keys, and needs carry private contacts.
  */
-export async function configureLogging(level: LogLevel): Promise<void> {
+export async function configureLogging(level: LogLevel, format: LogFormat = "text"): Promise<void> {
   const lowest: LogTapeLevel = level;
+  // JSON Lines for collectors: one object per record, with its level,
+  // category, message and properties as fields.
+  const sink = () => getConsoleSink(format === "json" ? { formatter: jsonLinesFormatter } : {});
   await configure({
     reset: true,
     // Fedify logs with implicit contexts; without a store LogTape warns on
     // every delivery.
     contextLocalStorage: new AsyncLocalStorage(),
-    sinks: { console: getConsoleSink(), fedify: routineAtTheirLevel(getConsoleSink(), lowest) },
+    sinks: { console: sink(), fedify: routineAtTheirLevel(sink(), lowest) },
     loggers: [
       { category: ["bayanihan"], lowestLevel: lowest, sinks: ["console"] },
       // Fedify's info level narrates every request; warnings are what operators need.

@@ -16,8 +16,15 @@ try {
   }
   throw error;
 }
-await configureLogging(config.logLevel);
+await configureLogging(config.logLevel, config.logFormat);
 const logger = getLogger(["bayanihan"]);
+
+/** A reason to stop, said in one line: plain for a person, a record for a log collector. */
+function fail(problem: string): never {
+  if (config.logFormat === "json") logger.fatal(problem);
+  else console.error(problem);
+  process.exit(1);
+}
 
 logger.info("Starting Bayanihan ({role}), public origin {origin}", {
   role: config.role,
@@ -56,10 +63,7 @@ function tryPort(): Promise<string | undefined> {
 }
 
 const early = listenProblem(await tryPort());
-if (early !== null) {
-  console.error(early);
-  process.exit(1);
-}
+if (early !== null) fail(early);
 let server: Awaited<ReturnType<typeof startServer>>;
 try {
   server = await startServer(config);
@@ -67,8 +71,7 @@ try {
   // Taken meanwhile: said the same way.
   const problem = listenProblem((error as NodeJS.ErrnoException | null)?.code);
   if (problem === null) throw error;
-  console.error(problem);
-  process.exit(1);
+  fail(problem);
 }
 logger.info("Bayanihan is listening on {address}: open {origin} in a browser", {
   address: `http://${config.host}:${server.port}`,

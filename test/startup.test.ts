@@ -121,6 +121,42 @@ describe("npm start", () => {
     expect(second.output()).not.toMatch(/^\s+at /m);
   }, 200_000);
 
+  it("writes one JSON object per line with LOG_FORMAT=json, its fatal port problem included", async () => {
+    const port = await freePort();
+    const server = start({ PORT: String(port), DATA_DIR: await dataDir(), LOG_FORMAT: "json" });
+    children.push(server);
+    await waitFor(
+      "the server to say where it listens",
+      () => server.output().includes("is listening on"),
+      90_000,
+    );
+    const records = server
+      .output()
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.length).toBeGreaterThan(2);
+    for (const record of records) {
+      expect(record).toMatchObject({ level: expect.any(String), message: expect.any(String) });
+    }
+    const listening = records.find((r) => String(r.message).includes("is listening on"));
+    expect(listening).toMatchObject({
+      level: "INFO",
+      properties: { address: `http://127.0.0.1:${port}` },
+    });
+    expect(
+      records.some((r) => r.level === "WARN" && String(r.message).includes("ADMIN_TOKEN")),
+    ).toBe(true);
+
+    const second = start({ PORT: String(port), DATA_DIR: await dataDir(), LOG_FORMAT: "json" });
+    children.push(second);
+    expect(await second.exited).toBe(1);
+    const lines = second.stderr().trim().split("\n");
+    const fatal = JSON.parse(lines.at(-1)!) as Record<string, unknown>;
+    expect(fatal).toMatchObject({ level: "FATAL" });
+    expect(String(fatal.message)).toContain(`Port ${port} on 127.0.0.1 is already in use`);
+  }, 200_000);
+
   it("names the PostgreSQL server it uses without its password", () => {
     expect(
       describePostgresUrl("postgres://bayanihan:s3cret-pw@db.internal:5432/aid?sslmode=require"),
