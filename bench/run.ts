@@ -6,6 +6,7 @@
  *                                 # then 10,000 followers on 500 servers
  *   npm run bench -- inbox        # signed Creates accepted per second by the shared inbox
  *   npm run bench -- refusal      # CPU per refused inbox POST, through the HTTP server
+ *   npm run bench -- scrape       # GET /metrics while the inbox takes traffic
  *   npm run bench -- list         # needs-list latency with 100,000 needs
  *   npm run bench -- near         # ?near=lat,lon&km=15 latency with 100,000 needs in five cities
  *   npm run bench -- board        # incident and allies boards with 100,000 local and 50,000
@@ -70,11 +71,13 @@ import {
   type RefusalResult,
   runRefusal,
 } from "./refusal.ts";
+import { DEFAULT_SCRAPE, runScrape, type ScrapeOptions, type ScrapeResult } from "./scrape.ts";
 
 const BENCHMARKS = [
   "fanout",
   "inbox",
   "refusal",
+  "scrape",
   "list",
   "near",
   "board",
@@ -106,7 +109,8 @@ function usage(message: string): never {
        [--engines=pglite,postgres] [--runs=5] [--concurrency=4,16,32|default]
        [--followers=10000 --hosts=500] [--requests=1000] [--needs=100000]
        [--hanging=50] [--changes=1000] [--rate=5] [--kill=60]
-       [--kinds=bad,no (refusal: only the kinds whose name contains one of these)]`);
+       [--kinds=bad,no (refusal: only the kinds whose name contains one of these)]
+       scrape: [--requests=3000 --runs=3]`);
   process.exit(2);
 }
 
@@ -453,6 +457,39 @@ function inboxTable(results: readonly InboxResult[], target: number): string {
   return table(rows);
 }
 
+function scrapeTable(results: readonly ScrapeResult[], targetMs: number): string {
+  const rows = [
+    [
+      "engine",
+      "idle ms (median)",
+      "under load ms (median)",
+      "p99",
+      "max",
+      "scrapes",
+      "bytes",
+      "inbox 202/s",
+      "median / target",
+      "other answers",
+    ],
+  ];
+  for (const r of results) {
+    const loaded = median(r.loadedMs);
+    rows.push([
+      r.engine,
+      median(r.idleMs).toFixed(2),
+      loaded.toFixed(2),
+      percentile(r.loadedMs, 0.99).toFixed(2),
+      max(r.loadedMs).toFixed(2),
+      String(r.loadedMs.length),
+      String(r.bytes),
+      median(r.inboxPerSecond).toFixed(0),
+      `${(loaded / targetMs).toFixed(2)}${loaded <= targetMs ? " ok" : " OVER"}`,
+      r.unexpected.size === 0 ? "none" : JSON.stringify(Object.fromEntries(r.unexpected)),
+    ]);
+  }
+  return table(rows);
+}
+
 function refusalTable(results: readonly RefusalResult[], targetMs: number): string {
   const rows = [
     ["engine", "request", "answer", "CPU ms (median)", "min", "max", "ratio to target"],
@@ -619,6 +656,27 @@ async function main(): Promise<void> {
         `Inbox refusals (${options.requests} requests per kind and run, ${options.inFlight} in flight from another process, ${options.runs} runs after ${options.warmup} warm-up; the instance process's CPU time per request; target ≤ ${options.targetMs} ms):`,
         refusalTable(results, options.targetMs),
         `(refusal took ${((performance.now() - t) / 1000).toFixed(0)} s)`,
+      ].join("\n"),
+    );
+  }
+
+  if (args.benchmarks.includes("scrape")) {
+    const options: ScrapeOptions = {
+      ...DEFAULT_SCRAPE,
+      engines,
+      ...(args.runs !== null ? { runs: args.runs } : {}),
+      ...(args.requests !== null ? { requests: args.requests } : {}),
+    };
+    console.log(
+      `\n== Scrape: GET /metrics while ${options.requests} inbox POSTs arrive, ${options.runs} runs ==`,
+    );
+    const t = performance.now();
+    const results = await runScrape(options, log);
+    summary.push(
+      [
+        `Metrics scrape (GET /metrics one after another while another process sends ${options.requests} signed Creates to the inbox, ${options.inFlight} in flight, ${options.runs} runs; idle: 200 scrapes with no traffic; target ≤ ${options.targetMs} ms):`,
+        scrapeTable(results, options.targetMs),
+        `(scrape took ${((performance.now() - t) / 1000).toFixed(0)} s)`,
       ].join("\n"),
     );
   }

@@ -147,6 +147,7 @@ export interface BenchInstance {
 export async function startInstance(
   store: BenchStore,
   options: InstanceOptions = {},
+  env: Record<string, string> = {},
 ): Promise<BenchInstance> {
   const port = await freePort();
   const config = loadConfig({
@@ -157,6 +158,7 @@ export async function startInstance(
     ALLOW_PRIVATE_ADDRESS: "true",
     LOG_LEVEL: "warning",
     ...store.env,
+    ...env,
   });
   const server = await startServer(config, options);
   let stopped = false;
