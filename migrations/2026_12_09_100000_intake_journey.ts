@@ -1,12 +1,6 @@
 import { type Kysely, sql } from "kysely";
 
 export async function up(db: Kysely<any>): Promise<void> {
-  // The one-time token of the form a request came from (its digest): a
-  // second POST of the same form leads to the first request, not a copy.
-  await sql`ALTER TABLE intake_requests ADD COLUMN form_token_digest text`.execute(db);
-  await sql`
-    CREATE UNIQUE INDEX intake_requests_form_token ON intake_requests (form_token_digest)
-    WHERE form_token_digest IS NOT NULL`.execute(db);
   // Why a coordinator declined it (a fixed list) and what they added.
   await sql`
     ALTER TABLE intake_requests
@@ -57,11 +51,9 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`DROP TABLE IF EXISTS intake_partner_links`.execute(db);
   await sql`DROP TABLE IF EXISTS group_contact_ways`.execute(db);
   await sql`DROP INDEX IF EXISTS intake_requests_contact_kept`.execute(db);
-  await sql`DROP INDEX IF EXISTS intake_requests_form_token`.execute(db);
   await sql`
     ALTER TABLE intake_requests
       DROP COLUMN IF EXISTS contact_erased_at,
       DROP COLUMN IF EXISTS decline_note,
-      DROP COLUMN IF EXISTS decline_reason,
-      DROP COLUMN IF EXISTS form_token_digest`.execute(db);
+      DROP COLUMN IF EXISTS decline_reason`.execute(db);
 }

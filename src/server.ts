@@ -434,8 +434,9 @@ export async function createInstance(
     fetch: async (request, env) =>
       security.runOutbound(async () => {
         // Inbox POSTs are screened before the HTTP app routes them: most of
-        // the refused ones are floods, and routing, middleware and the
-        // app's context were a tenth of a refusal's CPU (BENCHMARKS.md).
+        // the refused ones are floods, and routing, the middleware chain and
+        // the app's context were a few percent of a refusal's CPU, spent for
+        // nothing.
         // Should the screen fail, the app screens again and answers the
         // error as it answers every other.
         if (request.method === "POST") {

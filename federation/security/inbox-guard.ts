@@ -597,8 +597,8 @@ async function readBodyUpTo(
   if (declaredLength !== null && declaredLength <= limit) {
     // The HTTP parser stops at the declared length, so the whole body can be
     // read at once; on the Node server this also skips building a
-    // ReadableStream and a WHATWG Request around it (a tenth of a refusal's
-    // CPU). Checked again in case the request came from elsewhere.
+    // ReadableStream and a WHATWG Request around it. Checked again in case
+    // the request came from elsewhere.
     const whole = new Uint8Array(await request.arrayBuffer());
     return whole.byteLength > limit ? null : whole;
   }

@@ -370,7 +370,6 @@ export interface IntakeRequestsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   /** sha256 of the one-time token of the form it came from; null for older rows. */
-  form_token_digest: ColumnType<string | null, string | null | undefined, string | null>;
   decline_reason: ColumnType<
     "outside-area" | "cannot-provide" | "duplicate" | "other" | null,
     "outside-area" | "cannot-provide" | "duplicate" | "other" | null | undefined,

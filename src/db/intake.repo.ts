@@ -39,14 +39,14 @@ function trimDecimal(value: string): string {
 }
 
 /**
- * Stores a new request; false when a request from the same form (its
- * one-time token's digest) is already stored, which is then left as it is.
+ * Stores a new request; false when one with the same status token is
+ * already stored (the same form sent twice: its token derives from the
+ * form's), which is then left as it is.
  */
 export async function insertIntakeRequest(
   db: Kysely<Database>,
   request: IntakeRequest,
   statusTokenDigest: string,
-  formTokenDigest: string | null = null,
 ): Promise<boolean> {
   const result = await db
     .insertInto("intake_requests")
@@ -69,28 +69,12 @@ export async function insertIntakeRequest(
       status_token_digest: statusTokenDigest,
       created_at: toDate(request.createdAt),
       updated_at: toDate(request.updatedAt),
-      form_token_digest: formTokenDigest,
       partner_link_id: request.partnerLinkId ?? null,
     })
-    .onConflict((oc) =>
-      oc.column("form_token_digest").where("form_token_digest", "is not", null).doNothing(),
-    )
+    .onConflict((oc) => oc.column("status_token_digest").doNothing())
     .returning("id")
     .executeTakeFirst();
   return result !== undefined;
-}
-
-/** The request sent from the form with this one-time token (its digest), if any. */
-export async function findIntakeRequestByFormTokenDigest(
-  db: Kysely<Database>,
-  digest: string,
-): Promise<IntakeRequest | null> {
-  const row = await db
-    .selectFrom("intake_requests")
-    .selectAll()
-    .where("form_token_digest", "=", digest)
-    .executeTakeFirst();
-  return row === undefined ? null : toIntakeRequest(row);
 }
 
 /** Declines a waiting request with its reason; false if it was no longer waiting (a race). */

@@ -29,9 +29,6 @@ export interface SmsReading {
   readonly text: string;
 }
 
-/** Longer messages are refused before reading: a real SMS is at most a few hundred characters. */
-export const MAX_SMS_LENGTH = 1600;
-
 const KEYWORDS: Readonly<Record<string, { purpose: Purpose; language: "en" | "es" | "fil" }>> = {
   need: { purpose: "request", language: "en" },
   needs: { purpose: "request", language: "en" },
@@ -138,7 +135,7 @@ function readAmount(word: string): { quantity: Quantity; unitGiven: boolean } | 
   return { quantity: { amount: formatDecimal(amount), unit }, unitGiven: suffix !== "" };
 }
 
-/** Reads a message; `text` must be at most MAX_SMS_LENGTH characters (callers refuse longer ones). */
+/** Reads a message: linear in its length (the webhooks that will call it bound the length). */
 export function readSmsRequest(message: string): SmsReading {
   const text = cleanText(message);
   const words = text === "" ? [] : text.split(" ");

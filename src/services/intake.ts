@@ -7,7 +7,6 @@ import {
   changeIntakeState,
   eraseEndedContacts,
   findIntakeEnd,
-  findIntakeRequestByFormTokenDigest,
   findIntakeRequestByTokenDigest,
   insertIntakeRequest,
 } from "../db/intake.repo.ts";
@@ -90,14 +89,12 @@ export async function submitIntake(
 ): Promise<SubmitResult> {
   const formToken =
     meta.formToken !== undefined && TOKEN_PATTERN.test(meta.formToken) ? meta.formToken : null;
-  const formDigest = formToken === null ? null : digestFormToken(formToken);
-  if (formToken !== null && formDigest !== null) {
+  if (formToken !== null) {
     // A reload, a double tap, the back button: the same form leads to the
     // request it already made, whatever its fields say now.
-    const first = await findIntakeRequestByFormTokenDigest(deps.db, formDigest);
-    if (first !== null) {
-      return { ok: true, request: first, statusToken: statusTokenFor(formToken), duplicate: true };
-    }
+    const statusToken = statusTokenFor(formToken);
+    const first = await findIntakeRequestByTokenDigest(deps.db, digestStatusToken(statusToken));
+    if (first !== null) return { ok: true, request: first, statusToken, duplicate: true };
   }
   const now = deps.clock();
   const timeZone = collectiveZone(group, deps.timeZone);
@@ -128,15 +125,10 @@ export async function submitIntake(
     updatedAt: now,
     partnerLinkId,
   };
-  const inserted = await insertIntakeRequest(
-    deps.db,
-    request,
-    digestStatusToken(statusToken),
-    formDigest,
-  );
-  if (!inserted && formDigest !== null) {
+  const inserted = await insertIntakeRequest(deps.db, request, digestStatusToken(statusToken));
+  if (!inserted) {
     // Two submissions of one form at once: the other one was stored first.
-    const first = await findIntakeRequestByFormTokenDigest(deps.db, formDigest);
+    const first = await findIntakeRequestByTokenDigest(deps.db, digestStatusToken(statusToken));
     if (first !== null) return { ok: true, request: first, statusToken, duplicate: true };
   }
   return { ok: true, request, statusToken, duplicate: false };
@@ -147,10 +139,6 @@ const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 /** A new one-time token for a form: sending the form twice makes one request. */
 export function newFormToken(): string {
   return randomBytes(32).toString("base64url");
-}
-
-function digestFormToken(token: string): string {
-  return createHash("sha256").update(`form:${token}`).digest("hex");
 }
 
 /**

@@ -86,12 +86,12 @@ export function registerPublicPages(app: Hono, deps: WebDeps): void {
         distances: new Map(nearby.map((n) => [n.proposal.id, roundDistanceKm(n.distanceKm)])),
       };
     };
-    const [needs, offers, incidents] = await Promise.all([
+    const [needs, offers, incidents, contactWays] = await Promise.all([
       list("request"),
       list("offer"),
       listActiveIncidents(db, { groupId: group.id }, deps.clock(), ACTIVE_INCIDENTS_LIMIT),
+      findContactWays(db, group.id),
     ]);
-    const contactWays = await findContactWays(db, group.id);
     const incidentLinks = await incidentLinksOf([
       ...(needs?.items ?? []),
       ...(offers?.items ?? []),
