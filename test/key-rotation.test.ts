@@ -186,4 +186,34 @@ describe("key changes", () => {
     await queueDrained();
     expect(victim.documentReads).toBe(reads);
   });
+  for (const spec of SPECS) {
+    it(`refuses a signer whose RSA key is over 4096 bits, and stores nothing (${spec})`, async () => {
+      // Verifying under a key grows with the square of its length: a flood of
+      // forgeries under a huge key would cost many times a normal refusal.
+      const pair = (await crypto.subtle.generateKey(
+        {
+          name: "RSASSA-PKCS1-v1_5",
+          modulusLength: 4104,
+          publicExponent: new Uint8Array([1, 0, 1]),
+          hash: "SHA-256",
+        },
+        true,
+        ["sign", "verify"],
+      )) as CryptoKeyPair;
+      const actor = await peers.actor(`bigkey${SPECS.indexOf(spec)}`, { pair });
+      // Correctly signed under its own (too large) key.
+      const response = await actor.post(groupInbox, follow(actor), { spec });
+      expect(response.status).toBe(401);
+      await queueDrained();
+      const stored = await instance.database.db
+        .selectFrom("followers")
+        .select("actor_id")
+        .where("actor_id", "=", actor.id.href)
+        .execute();
+      expect(stored).toEqual([]);
+      // The same actor with a 2048-bit key is accepted: only the size was refused.
+      actor.keys = [await newRsaKey(new URL(`${actor.id.href}#key-2`))];
+      expect((await actor.post(groupInbox, probe(actor), { spec })).status).toBe(202);
+    });
+  }
 });

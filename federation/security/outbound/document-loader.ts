@@ -41,6 +41,7 @@ import {
   type RemoteDocument,
 } from "@fedify/vocab-runtime";
 import { findUnstorableText, mayHoldUnstorableEscape } from "../../../src/domain/storable-text.ts";
+import { findOversizedKey } from "../key-size.ts";
 import { DisallowedUrlError, type HostLookup } from "./address-policy.ts";
 import { createOutboundNetwork } from "./fetch-guard.ts";
 
@@ -322,6 +323,10 @@ async function load(
       if (mayHoldUnstorableEscape(text) && findUnstorableText(document) !== null) {
         throw new RefusedDocumentError(current, "Document holds U+0000 or a lone surrogate");
       }
+      // A key that costly to verify would make every forged signature under
+      // it expensive to refuse: the actor is refused instead (key-size.ts).
+      const oversized = findOversizedKey(document);
+      if (oversized !== null) throw new RefusedDocumentError(current, oversized);
       return { contextUrl: null, document, documentUrl: current.href };
     }
   } catch (error) {
