@@ -15,7 +15,7 @@ export type DeliveryGiveUpReason = "exhausted" | "gone" | "refused";
 export interface InstanceMetrics {
   /** `text/plain; version=0.0.4; charset=utf-8` */
   readonly contentType: string;
-  /** The exposition text of every metric, the queue's read now. */
+  /** The exposition text of every metric (the queue's figures read within the last two QUEUE_READING_PERIOD_MS). */
   scrape(): Promise<string>;
   /** One HTTP request answered: `route` is a pattern (never a raw path). */
   observeRequest(route: string, method: string, status: number, seconds: number): void;
@@ -27,6 +27,69 @@ export interface InstanceMetrics {
   deliveryAttempted(outcome: "delivered" | "failed"): void;
   /** A delivery given up on for good. */
   deliveryGivenUp(reason: DeliveryGiveUpReason): void;
+  /** Stops the queue gauges' background refresh. */
+  close(): void;
+}
+
+/** How often the queue gauges are read again while scraped (README, "Monitoring"). */
+export const QUEUE_READING_PERIOD_MS = 5_000;
+
+/** A refresh stops after this long without a scrape; the next scrape reads afresh. */
+const IDLE_AFTER_MS = 5 * 60_000;
+
+/**
+ * A value read in the background every `refreshEveryMs` while it is being
+ * asked for. `current()` answers the last reading when it is fresh enough,
+ * and waits for a new one only on the first call or after a pause (or when
+ * the last refresh failed, so an error is not hidden behind an old value).
+ */
+function createBackgroundReading<T>(
+  read: () => Promise<T>,
+  options: { refreshEveryMs: number },
+): { current(): Promise<T>; close(): void } {
+  let last: { value: T; readAt: number } | null = null;
+  let inFlight: Promise<T> | null = null;
+  let lastAsked = 0;
+  let timer: ReturnType<typeof setInterval> | null = null;
+
+  const refresh = (): Promise<T> => {
+    inFlight ??= read()
+      .then((value) => {
+        last = { value, readAt: Date.now() };
+        return value;
+      })
+      .catch((error: unknown) => {
+        last = null;
+        throw error;
+      })
+      .finally(() => {
+        inFlight = null;
+      });
+    return inFlight;
+  };
+  const stop = () => {
+    if (timer !== null) clearInterval(timer);
+    timer = null;
+  };
+  return {
+    async current() {
+      lastAsked = Date.now();
+      if (timer === null) {
+        timer = setInterval(() => {
+          if (Date.now() - lastAsked > IDLE_AFTER_MS) stop();
+          // A failed background refresh is seen by the next scrape, which reads again.
+          else refresh().catch(() => {});
+        }, options.refreshEveryMs);
+        timer.unref();
+      }
+      // Twice the period: a refresh under way is not waited for.
+      if (last !== null && Date.now() - last.readAt <= 2 * options.refreshEveryMs) {
+        return last.value;
+      }
+      return await refresh();
+    },
+    close: stop,
+  };
 }
 
 /**
@@ -52,6 +115,8 @@ export function createInstanceMetrics(deps: {
   queueStats: () => Promise<QueueStats>;
   /** Lanes reported even when empty. */
   lanes: readonly string[];
+  /** How often the queue gauges are read again while scraped (QUEUE_READING_PERIOD_MS). */
+  queueReadingPeriodMs?: number;
 }): InstanceMetrics {
   const registry = new Registry();
   const processWide = processMetrics();
@@ -96,13 +161,14 @@ export function createInstanceMetrics(deps: {
   for (const outcome of ["delivered", "failed"]) attempts.inc({ outcome }, 0);
   for (const reason of ["exhausted", "gone", "refused"]) givenUp.inc({ reason }, 0);
 
-  // One read per scrape fills the three queue gauges (the registry collects
-  // them concurrently: they share the read).
-  let reading: Promise<QueueStats> | null = null;
-  const stats = () => {
-    reading ??= deps.queueStats();
-    return reading;
-  };
+  // The three queue gauges share one reading of the queue tables, read
+  // again every QUEUE_READING_PERIOD_MS in the background while scrapes
+  // come: a scrape then never waits for the database, which on the embedded
+  // one means waiting behind the inbox's writes on its single connection.
+  const queueReading = createBackgroundReading(deps.queueStats, {
+    refreshEveryMs: deps.queueReadingPeriodMs ?? QUEUE_READING_PERIOD_MS,
+  });
+  const stats = () => queueReading.current();
   new Gauge({
     name: "bayanihan_queue_messages",
     help: "Messages in the queue (waiting, delayed or in flight), by lane",
@@ -139,12 +205,9 @@ export function createInstanceMetrics(deps: {
   return {
     contentType: registry.contentType,
     async scrape() {
-      try {
-        return await Registry.merge([processWide, registry]).metrics();
-      } finally {
-        reading = null;
-      }
+      return await Registry.merge([processWide, registry]).metrics();
     },
+    close: () => queueReading.close(),
     observeRequest(route, method, status, seconds) {
       requests.inc({ route, method, status: String(status) });
       latency.observe({ route, method }, seconds);

@@ -487,6 +487,7 @@ export async function createInstance(
     async stop() {
       ready = false;
       for (const timer of timers) clearInterval(timer);
+      metrics.close();
       workers.abort();
       await reconciler.settled();
       await queueRunning?.catch(() => {});

@@ -1,17 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { QUEUE_READING_PERIOD_MS } from "../src/metrics.ts";
 import { testEngine } from "./helpers/database.ts";
 import { type InboxServer, startInboxServer } from "./helpers/inbox-server.ts";
 import { startTestInstance, type TestInstance } from "./helpers/instance.ts";
 import { family, parsePrometheusText, sampleValue } from "./helpers/prometheus.ts";
+import { waitFor } from "./helpers/wait.ts";
 
 const METRICS_TOKEN = "scrape-token-0123456789abcdef";
 
 /**
  * `GET /metrics` on a real instance: the bearer token, the Prometheus text
  * (parsed, every line checked), and what it counts — requests by route
- * pattern, refused inbox POSTs by reason, the queue read on scrape. A second
+ * pattern, refused inbox POSTs by reason, the queue's figures. A second
  * instance in the same process, without METRICS_TOKEN, has no endpoint.
  */
 describe(`metrics (${testEngine})`, () => {
@@ -175,7 +177,7 @@ describe(`metrics (${testEngine})`, () => {
     expect(family(families, "nodejs_eventloop_lag_seconds").type).toBe("GAUGE");
   });
 
-  it("reads the queue's depth, its oldest message's age by lane and parked hosts on scrape", async () => {
+  it("reads the queue's depth, its oldest message's age by lane and parked hosts", async () => {
     const db = instance.database.db;
     let families = await metrics();
     expect(sampleValue(families, "bayanihan_queue_messages", { lane: "delivery" })).toBe(0);
@@ -196,7 +198,18 @@ describe(`metrics (${testEngine})`, () => {
       VALUES ('192.0.2.1', 5, now() + interval '1 hour', now())
     `.execute(db);
     try {
-      families = await metrics();
+      // Read again in the background every few seconds while scraped, not on
+      // each scrape: within two periods the gauges show the new rows.
+      families = (await waitFor(
+        "the queue gauges to be read again",
+        async () => {
+          const next = await metrics();
+          return sampleValue(next, "bayanihan_queue_messages", { lane: "delivery" }) === 2
+            ? next
+            : null;
+        },
+        2 * QUEUE_READING_PERIOD_MS + 5_000,
+      ))!;
       expect(sampleValue(families, "bayanihan_queue_messages", { lane: "delivery" })).toBe(2);
       expect(sampleValue(families, "bayanihan_queue_messages", { lane: "inbox" })).toBe(0);
       const age = sampleValue(families, "bayanihan_queue_oldest_message_age_seconds", {
