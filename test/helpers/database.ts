@@ -17,8 +17,17 @@ export const testEngine: "postgres" | "pglite" = process.env.TEST_DATABASE_URL
  * files can run in parallel against one server.
  */
 export async function createTestDatabase(): Promise<DatabaseHandle> {
+  return createTestDatabaseOn(testEngine);
+}
+
+/**
+ * A fresh, migrated database on the given engine: PostgreSQL needs
+ * TEST_DATABASE_URL (tests moving data between engines use both).
+ */
+export async function createTestDatabaseOn(engine: "postgres" | "pglite"): Promise<DatabaseHandle> {
   const url = process.env.TEST_DATABASE_URL;
-  if (url) {
+  if (engine === "postgres") {
+    if (!url) throw new Error("A PostgreSQL test database needs TEST_DATABASE_URL");
     const schema = `test_${randomBytes(6).toString("hex")}`;
     const admin = openPostgres({ url, maxConnections: 1 });
     await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(admin.db);
