@@ -208,6 +208,21 @@ describe("restore refuses, writing nothing", () => {
     expect(await databaseContents(target.db)).toEqual(emptyContents);
   });
 
+  it("a file that is not a backup, or whose compression is cut off", async () => {
+    const notGzip = nextFile();
+    await writeFile(notGzip, '{"format":"bayanihan-backup"}\n');
+    await expect(restoreFromFile(target, notGzip, { origin: ORIGIN })).rejects.toThrow(
+      /not a Bayanihan backup/,
+    );
+    const whole = await readFile(file);
+    const cut = nextFile();
+    await writeFile(cut, whole.subarray(0, Math.floor(whole.length * 0.8)));
+    await expect(restoreFromFile(target, cut, { origin: ORIGIN })).rejects.toThrow(
+      BackupFormatError,
+    );
+    expect(await databaseContents(target.db)).toEqual(emptyContents);
+  });
+
   it("to overwrite an existing file", async () => {
     await expect(backupToFile(source, file, { origin: ORIGIN, now: now() })).rejects.toThrow(
       /exists already/,

@@ -1,4 +1,5 @@
 import "../polyfill.ts";
+import { BackupFileError } from "../backup/file.ts";
 import { restoreFromFile } from "../backup/files.ts";
 import { BackupFormatError } from "../backup/format.ts";
 import { RestoreRefused } from "../backup/restore.ts";
@@ -37,7 +38,8 @@ try {
     error instanceof OperatorError ||
     error instanceof DataDirInUseError ||
     error instanceof RestoreRefused ||
-    error instanceof BackupFormatError;
+    error instanceof BackupFormatError ||
+    error instanceof BackupFileError;
   console.error(known ? (error as Error).message : error);
   process.exit(1);
 }
