@@ -11,9 +11,10 @@ import { backupLines } from "../src/backup/write.ts";
 import { loadConfig } from "../src/config.ts";
 import type { DatabaseHandle } from "../src/db/connect.ts";
 import { DataDirInUseError, LOCK_FILE, lockDataDir } from "../src/db/data-dir-lock.ts";
+import { createMigrator } from "../src/db/migrate.ts";
 import { startServer } from "../src/server.ts";
 import { createProbeTables, databaseContents, fillProbeTables } from "./helpers/backup.ts";
-import { createTestDatabaseOn, testEngine } from "./helpers/database.ts";
+import { createBareTestDatabaseOn, createTestDatabaseOn, testEngine } from "./helpers/database.ts";
 import { ADMIN_TOKEN, freePort } from "./helpers/instance.ts";
 import { pooledKeyPairGenerator } from "./helpers/test-keys.ts";
 
@@ -227,6 +228,47 @@ describe("restore refuses, writing nothing", () => {
     await expect(backupToFile(source, file, { origin: ORIGIN, now: now() })).rejects.toThrow(
       /exists already/,
     );
+  });
+});
+
+describe("a backup of an older version", () => {
+  let source: DatabaseHandle;
+  let target: DatabaseHandle;
+  beforeAll(async () => {
+    [source, target] = await Promise.all([
+      createBareTestDatabaseOn(testEngine),
+      createBareTestDatabaseOn(testEngine),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([source?.close(), target?.close()]);
+  });
+
+  it("restores at its own level into a new database, then migrates to this version's", async () => {
+    const migrator = createMigrator(source.db, source.schema);
+    const all = (await migrator.getMigrations()).map((m) => m.name);
+    const older = all.at(-2)!;
+    expect((await migrator.migrateTo(older)).error).toBeUndefined();
+    await createProbeTables(source.db);
+    await fillProbeTables(source.db);
+    await sql`UPDATE federation_settings SET mode = 'allowlist'`.execute(source.db);
+    const file = nextFile();
+    await backupToFile(source, file, { origin: ORIGIN, now: now() });
+    await createProbeTables(target.db);
+    const report = await restoreFromFile(target, file, { origin: ORIGIN });
+    expect(report.header.migrations).toEqual(all.slice(0, -1));
+    expect(report.migratedAfter).toEqual([all.at(-1)]);
+    const applied = await sql<{ name: string }>`
+      SELECT name FROM kysely_migration ORDER BY name`.execute(target.db);
+    expect(applied.rows.map((r) => r.name)).toEqual(all);
+    const settings = await sql<{ mode: string }>`SELECT mode FROM federation_settings`.execute(
+      target.db,
+    );
+    expect(settings.rows).toEqual([{ mode: "allowlist" }]);
+    const probes = await sql<{ n: number }>`SELECT count(*)::int AS n FROM backup_probe`.execute(
+      target.db,
+    );
+    expect(probes.rows[0]!.n).toBe(3);
   });
 });
 
