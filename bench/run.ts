@@ -15,6 +15,9 @@
  *                                 # idle, with 10,000 needs, under the inbox load (5 rounds) and
  *                                 # a 10,000-follower fan-out; --node=--max-old-space-size=200
  *                                 # passes options to the server's node
+ *   npm run bench -- backup       # npm run backup and restore of 100,000 needs, 10,000 followers
+ *                                 # and 50,000 received needs: time, peak memory, file size
+ *                                 # (--needs=N scales all three: N, N/10, N/2)
  *   npm run bench -- places       # the offline gazetteer: first-use load time, memory it adds,
  *                                 # search latency (target p99 ≤ 20 ms)
  *   npm run bench -- network      # convergence: 10 instances (own processes, PGlite), chains of
@@ -35,6 +38,7 @@
 import "../src/polyfill.ts";
 import { readFileSync } from "node:fs";
 import os from "node:os";
+import { type BackupBenchOptions, DEFAULT_BACKUP, runBackup } from "./backup.ts";
 import { type BoardOptions, type BoardResult, DEFAULT_BOARD, runBoard } from "./board.ts";
 import {
   bestConcurrency,
@@ -84,6 +88,7 @@ const BENCHMARKS = [
   "network",
   "memory",
   "places",
+  "backup",
 ] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
@@ -106,7 +111,7 @@ interface Args {
 
 function usage(message: string): never {
   console.error(`${message}\n\nUsage: npm run bench -- [fanout] [inbox] [refusal] [list] [near] [board] [network] [places]
-       [--engines=pglite,postgres] [--runs=5] [--concurrency=4,16,32|default]
+       [backup] [--engines=pglite,postgres] [--runs=5] [--concurrency=4,16,32|default]
        [--followers=10000 --hosts=500] [--requests=1000] [--needs=100000]
        [--hanging=50] [--changes=1000] [--rate=5] [--kill=60]
        [--kinds=bad,no (refusal: only the kinds whose name contains one of these)]
@@ -828,6 +833,45 @@ async function main(): Promise<void> {
         ]),
         `p99 / 20 ms target: ${(p99 / 20).toFixed(3)}${p99 <= 20 ? " ok" : " OVER"}`,
         `(load after: ${loadLine(cpus.length)})`,
+      ].join("\n"),
+    );
+  }
+
+  if (args.benchmarks.includes("backup")) {
+    const needs = args.needs ?? DEFAULT_BACKUP.needs;
+    const options: BackupBenchOptions = {
+      engines,
+      needs,
+      followers: Math.max(100, Math.round(needs / 10)),
+      remote: Math.round(needs / 2),
+    };
+    console.log(
+      `\n== Backup and restore: ${options.needs.toLocaleString("en")} needs, ${options.followers.toLocaleString("en")} followers, ${options.remote.toLocaleString("en")} received needs ==`,
+    );
+    const results = await runBackup(options, log);
+    summary.push(
+      [
+        `Backup and restore (npm run backup / restore in a process of their own; ${options.needs.toLocaleString("en")} needs, ${options.followers.toLocaleString("en")} followers, ${options.remote.toLocaleString("en")} received; peak = VmHWM):`,
+        table([
+          [
+            "engine",
+            "rows",
+            "file (MiB)",
+            "backup",
+            "backup peak (MiB)",
+            "restore",
+            "restore peak (MiB)",
+          ],
+          ...results.map((r) => [
+            r.engine,
+            r.rows.toLocaleString("en"),
+            r.fileMb.toFixed(1),
+            `${r.backup.seconds.toFixed(1)} s`,
+            r.backup.peakMb.toFixed(0),
+            `${r.restore.seconds.toFixed(1)} s`,
+            r.restore.peakMb.toFixed(0),
+          ]),
+        ]),
       ].join("\n"),
     );
   }

@@ -30,6 +30,7 @@ import {
 import type { Config } from "./config.ts";
 import { CachedKvStore } from "./db/cached-kv-store.ts";
 import { type DatabaseHandle, openPGlite, openPostgres } from "./db/connect.ts";
+import { lockDataDir } from "./db/data-dir-lock.ts";
 import {
   MAX_REMOTE_TOMBSTONES,
   pruneDeletedRemoteObjects,
@@ -122,7 +123,32 @@ export async function openDatabase(config: Config): Promise<DatabaseHandle> {
   } else {
     logger.info("Database: embedded (PGlite) in {dataDir} (DATA_DIR)", { dataDir });
   }
-  return openPGlite({ dataDir });
+  return openLockedPGlite(dataDir);
+}
+
+/**
+ * The embedded database in `dataDir`, locked (db/data-dir-lock.ts) until the
+ * handle is closed: a backup or restore, or a second server, refuses to open
+ * it meanwhile.
+ */
+export async function openLockedPGlite(dataDir: string): Promise<DatabaseHandle> {
+  const release = await lockDataDir(dataDir);
+  try {
+    const handle = await openPGlite({ dataDir });
+    return {
+      ...handle,
+      async close() {
+        try {
+          await handle.close();
+        } finally {
+          await release();
+        }
+      },
+    };
+  } catch (error) {
+    await release();
+    throw error;
+  }
 }
 
 /**

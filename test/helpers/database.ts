@@ -17,8 +17,17 @@ export const testEngine: "postgres" | "pglite" = process.env.TEST_DATABASE_URL
  * files can run in parallel against one server.
  */
 export async function createTestDatabase(): Promise<DatabaseHandle> {
+  return createTestDatabaseOn(testEngine);
+}
+
+/**
+ * A fresh, migrated database on the given engine: PostgreSQL needs
+ * TEST_DATABASE_URL (tests moving data between engines use both).
+ */
+export async function createTestDatabaseOn(engine: "postgres" | "pglite"): Promise<DatabaseHandle> {
   const url = process.env.TEST_DATABASE_URL;
-  if (url) {
+  if (engine === "postgres") {
+    if (!url) throw new Error("A PostgreSQL test database needs TEST_DATABASE_URL");
     const schema = `test_${randomBytes(6).toString("hex")}`;
     const admin = openPostgres({ url, maxConnections: 1 });
     await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(admin.db);
@@ -49,6 +58,33 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
   // The snapshot is migrated already; this is a no-op unless it is stale.
   await migrateToLatest(handle.db);
   return handle;
+}
+
+/**
+ * A database with no migrations applied, as `createdb` or a new DATA_DIR
+ * gives: on PostgreSQL an empty schema (dropped on close), on PGlite a new
+ * in-memory database (initdb: seconds).
+ */
+export async function createBareTestDatabaseOn(
+  engine: "postgres" | "pglite",
+): Promise<DatabaseHandle> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (engine === "pglite") return openPGlite();
+  if (!url) throw new Error("A PostgreSQL test database needs TEST_DATABASE_URL");
+  const schema = `test_${randomBytes(6).toString("hex")}`;
+  const admin = openPostgres({ url, maxConnections: 1 });
+  await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(admin.db);
+  await admin.close();
+  const handle = openPostgres({ url, schema, maxConnections: 4 });
+  return {
+    ...handle,
+    async close() {
+      await handle.close();
+      const cleanup = openPostgres({ url, maxConnections: 1 });
+      await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(cleanup.db);
+      await cleanup.close();
+    },
+  };
 }
 
 /** Where a second handle on `handle`'s tables connects: the same database and schema (PostgreSQL only). */
