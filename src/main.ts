@@ -2,6 +2,7 @@ import "./polyfill.ts";
 import { createServer } from "node:net";
 import { getLogger } from "@logtape/logtape";
 import { ConfigurationError, loadConfig } from "./config.ts";
+import { DataDirInUseError } from "./db/data-dir-lock.ts";
 import { configureLogging } from "./logging.ts";
 import { startServer } from "./server.ts";
 
@@ -68,6 +69,7 @@ let server: Awaited<ReturnType<typeof startServer>>;
 try {
   server = await startServer(config);
 } catch (error) {
+  if (error instanceof DataDirInUseError) fail(error.message);
   // Taken meanwhile: said the same way.
   const problem = listenProblem((error as NodeJS.ErrnoException | null)?.code);
   if (problem === null) throw error;

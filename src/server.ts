@@ -1,8 +1,3 @@
-import { fork } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { MessageQueue } from "@fedify/fedify";
 import { type ServerType, serve } from "@hono/node-server";
 import { getLogger } from "@logtape/logtape";
@@ -29,7 +24,7 @@ import {
 } from "../federation/security/wiring.ts";
 import type { Config } from "./config.ts";
 import { CachedKvStore } from "./db/cached-kv-store.ts";
-import { type DatabaseHandle, openPGlite, openPostgres } from "./db/connect.ts";
+import type { DatabaseHandle } from "./db/connect.ts";
 import {
   MAX_REMOTE_TOMBSTONES,
   pruneDeletedRemoteObjects,
@@ -40,6 +35,7 @@ import { probeDatabase } from "./db/health.ts";
 import { KyselyKvStore } from "./db/kv-store.ts";
 import { KyselyMessageQueue, queueStats } from "./db/message-queue.ts";
 import { migrateToLatest } from "./db/migrate.ts";
+import { openDatabase } from "./db/open-database.ts";
 import { pruneRelayed } from "./db/relayed-changes.repo.ts";
 import { pruneUndone } from "./db/undone-activities.repo.ts";
 import { type ParkingRule, parkingFor } from "./domain/delivery-answer.ts";
@@ -66,6 +62,9 @@ import { type InstanceUrls, instanceUrls } from "./urls.ts";
 type ScreenedRequest = Awaited<ReturnType<FederationSecurity["screenInbox"]>>;
 
 const logger = getLogger(["bayanihan", "server"]);
+
+// Where they were first defined; the command-line tools import them from there.
+export { describePostgresUrl, openDatabase } from "./db/open-database.ts";
 
 /** How often the server looks for needs whose expiry has passed. */
 const EXPIRY_SWEEP_INTERVAL_MS = 60_000;
@@ -105,59 +104,6 @@ const RELAY_INTERVAL_MS = 30_000;
  */
 const RELAYED_CHANGES_KEPT: Temporal.DurationLike = { hours: 24 * 7 };
 const HOUSEKEEPING_INTERVAL_MS = 60 * 60_000;
-
-export async function openDatabase(config: Config): Promise<DatabaseHandle> {
-  if (config.databaseUrl !== null) {
-    logger.info("Database: PostgreSQL at {server} (DATABASE_URL)", {
-      server: describePostgresUrl(config.databaseUrl),
-    });
-    return openPostgres({ url: config.databaseUrl, applicationName: `bayanihan ${config.role}` });
-  }
-  const dataDir = path.resolve(config.dataDir);
-  await mkdir(dataDir, { recursive: true });
-  if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
-    logger.info("Database: creating a new embedded database in {dataDir} (DATA_DIR)", { dataDir });
-    await prepareDataDir(dataDir);
-    logger.info("Database: created, with every migration applied");
-  } else {
-    logger.info("Database: embedded (PGlite) in {dataDir} (DATA_DIR)", { dataDir });
-  }
-  return openPGlite({ dataDir });
-}
-
-/**
- * A PostgreSQL URL as a log may show it: user, host, port and database,
- * never the password (nor query parameters, which may carry one).
- */
-export function describePostgresUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    const user = u.username === "" ? "" : `${decodeURIComponent(u.username)}@`;
-    return `${user}${u.host || "localhost"}${u.pathname === "/" ? "" : u.pathname}`;
-  } catch {
-    return "(an unreadable URL)";
-  }
-}
-
-const PREPARE_DATA_DIR = fileURLToPath(new URL("./cli/prepare-data-dir.ts", import.meta.url));
-
-/**
- * Creates a new embedded database, with its migrations applied, in a process
- * of its own. PGlite's initdb runs a second WASM module with a memory of its
- * own, and creating the schema touches much more memory than serving it:
- * done in this process, it stayed resident (about 420 MB idle on a first
- * start against 300 MB on every later one, BENCHMARKS.md "Memory").
- */
-async function prepareDataDir(dataDir: string): Promise<void> {
-  const child = fork(PREPARE_DATA_DIR, [dataDir], { execArgv: [], stdio: "inherit" });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("exit", (exitCode) => resolve(exitCode));
-  });
-  if (code !== 0) {
-    throw new Error(`Preparing the database in ${dataDir} failed (exit code ${code})`);
-  }
-}
 
 export interface InstanceOptions {
   /** An open database to use instead of the configured one (tests); it is not closed by stop(). */
