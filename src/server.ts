@@ -25,19 +25,12 @@ import {
 import type { Config } from "./config.ts";
 import { CachedKvStore } from "./db/cached-kv-store.ts";
 import type { DatabaseHandle } from "./db/connect.ts";
-import {
-  MAX_REMOTE_TOMBSTONES,
-  pruneDeletedRemoteObjects,
-  REMOTE_TOMBSTONE_TTL,
-} from "./db/deleted-remote-objects.repo.ts";
 import { findGroupByHandle } from "./db/groups.repo.ts";
 import { probeDatabase } from "./db/health.ts";
 import { KyselyKvStore } from "./db/kv-store.ts";
 import { KyselyMessageQueue, queueStats } from "./db/message-queue.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import { openDatabase } from "./db/open-database.ts";
-import { pruneRelayed } from "./db/relayed-changes.repo.ts";
-import { pruneUndone } from "./db/undone-activities.repo.ts";
 import { type ParkingRule, parkingFor } from "./domain/delivery-answer.ts";
 import type { Group } from "./domain/group.ts";
 import { DEFAULT_HOST_BUDGETS, type HostBudgets } from "./domain/host-budget.ts";
@@ -51,6 +44,7 @@ import { createInstanceMetrics, type InstanceMetrics } from "./metrics.ts";
 import { forgetDepartedActor } from "./services/departed-actors.ts";
 import { createFederationPolicyService } from "./services/federation-policy.ts";
 import { relayGroupUpdates } from "./services/groups.ts";
+import { runHousekeeping } from "./services/housekeeping.ts";
 import { relayPendingIncidentMessages } from "./services/incidents.ts";
 import { eraseOldContacts } from "./services/intake.ts";
 import type { Clock, KeyPairGenerator } from "./services/ports.ts";
@@ -96,13 +90,7 @@ const PARKING: ParkingRule = {
 };
 /** How often deliveries that could not be queued at once are tried again. */
 const RELAY_INTERVAL_MS = 30_000;
-/**
- * How long a change passed on to re-sharers' followers is remembered
- * (`relayed_changes`): long enough for every path of a re-share chain, with
- * retries, to have brought it back; after that a late copy is only refetched.
- * Withdrawals of activities not seen yet (`undone_activities`) are kept as long.
- */
-const RELAYED_CHANGES_KEPT: Temporal.DurationLike = { hours: 24 * 7 };
+/** How often tables that grow with traffic are pruned (services/housekeeping.ts). */
 const HOUSEKEEPING_INTERVAL_MS = 60 * 60_000;
 
 export interface InstanceOptions {
@@ -114,6 +102,8 @@ export interface InstanceOptions {
   /** Background job timing (tests with a controllable clock sweep often). */
   readonly jobs?: {
     readonly expirySweepIntervalMs?: number;
+    /** How often old rows are pruned (services/housekeeping.ts); default hourly. */
+    readonly housekeepingIntervalMs?: number;
     /** Reconciliation of received copies (domain/reconciliation.ts has the defaults). */
     readonly reconciliation?: Partial<ReconciliationOptions>;
   };
@@ -406,20 +396,14 @@ export async function createInstance(
         // Changes committed before a crash are still waiting to be federated.
         await runJob("relay", relayOutboxes);
         await runJob("expiry", expire);
-        const housekeeping = async () => {
-          const before = clock().subtract(RELAYED_CHANGES_KEPT);
-          await pruneRelayed(database.db, before);
-          await pruneUndone(database.db, before);
-          await pruneDeletedRemoteObjects(
-            database.db,
-            clock().subtract(REMOTE_TOMBSTONE_TTL),
-            MAX_REMOTE_TOMBSTONES,
-          );
-        };
+        const housekeeping = () => runHousekeeping({ db: database.db, clock });
         timers.push(
           setInterval(() => void runJob("expiry", expire), expirySweepMs),
           setInterval(() => void runJob("relay", relayOutboxes), RELAY_INTERVAL_MS),
-          setInterval(() => void runJob("housekeeping", housekeeping), HOUSEKEEPING_INTERVAL_MS),
+          setInterval(
+            () => void runJob("housekeeping", housekeeping),
+            options.jobs?.housekeepingIntervalMs ?? HOUSEKEEPING_INTERVAL_MS,
+          ),
           setInterval(() => void runJob("reconciliation", reconcile), reconciliation.intervalMs),
           // Buckets idle long enough to be full again are as good as absent.
           setInterval(
