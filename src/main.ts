@@ -83,7 +83,12 @@ logger.info("Bayanihan is listening on {address}: open {origin} in a browser", {
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    if (stopping) return;
+    if (stopping) {
+      // A second Ctrl-C: the person wants out now. Leased messages return
+      // to the queue when their leases expire (15 s).
+      logger.warn("Stopping at once ({signal} again)", { signal });
+      process.exit(1);
+    }
     stopping = true;
     logger.info("Shutting down ({signal})", { signal });
     server.stop().then(

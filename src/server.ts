@@ -1,3 +1,4 @@
+import type { Server as HttpServer } from "node:http";
 import type { MessageQueue } from "@fedify/fedify";
 import { type ServerType, serve } from "@hono/node-server";
 import { getLogger } from "@logtape/logtape";
@@ -64,6 +65,15 @@ export { describePostgresUrl, openDatabase } from "./db/open-database.ts";
 const EXPIRY_SWEEP_INTERVAL_MS = 60_000;
 const QUEUE_LEASE_MS = 15_000;
 /**
+ * On SIGTERM: how long requests being answered may take to finish (then
+ * their connections are cut), and how long deliveries and received
+ * activities being handled may (then their messages go back to the queue).
+ * A delivery's own deadline is 30 s in all, so normally every one finishes;
+ * docker-compose.yml's stop_grace_period leaves room for both.
+ */
+const HTTP_DRAIN_MS = 10_000;
+const QUEUE_DRAIN_MS = 30_000;
+/**
  * Deliveries handled at once per worker process (the queue's `delivery`
  * lane; received activities have their own). Chosen when both shared one
  * set of slots: deliveries mostly wait on remote servers; inbox
@@ -98,7 +108,11 @@ export interface InstanceOptions {
   readonly database?: DatabaseHandle;
   readonly clock?: Clock;
   /** Queue tuning (tests poll faster). */
-  readonly queue?: { readonly pollIntervalMs?: number; readonly concurrency?: number };
+  readonly queue?: {
+    readonly pollIntervalMs?: number;
+    readonly concurrency?: number;
+    readonly shutdownGraceMs?: number;
+  };
   /** Background job timing (tests with a controllable clock sweep often). */
   readonly jobs?: {
     readonly expirySweepIntervalMs?: number;
@@ -209,6 +223,7 @@ export async function createInstance(
       // Live workers renew their leases every 5 s; a killed worker's messages
       // go to another worker after at most 15 s.
       leaseMs: QUEUE_LEASE_MS,
+      shutdownGraceMs: options.queue?.shutdownGraceMs ?? QUEUE_DRAIN_MS,
       ...(options.queue?.pollIntervalMs !== undefined
         ? { pollIntervalMs: options.queue.pollIntervalMs }
         : {}),
@@ -353,12 +368,22 @@ export async function createInstance(
     await eraseOldContacts({ db: database.db, clock }, contactRetention);
   };
 
-  async function runJob(name: string, job: () => Promise<unknown>): Promise<void> {
-    try {
-      await security.runOutbound(job);
-    } catch (error) {
-      logger.error("Background job {name} failed: {error}", { name, error });
-    }
+  /** Background jobs under way: stop() lets them finish before closing the database. */
+  const runningJobs = new Set<Promise<void>>();
+  let stopping = false;
+  function runJob(name: string, job: () => Promise<unknown>): Promise<void> {
+    if (stopping) return Promise.resolve();
+    const run = security
+      .runOutbound(job)
+      .then(
+        () => {},
+        (error: unknown) => {
+          logger.error("Background job {name} failed: {error}", { name, error });
+        },
+      )
+      .finally(() => runningJobs.delete(run));
+    runningJobs.add(run);
+    return run;
   }
 
   return {
@@ -416,10 +441,14 @@ export async function createInstance(
     },
     async stop() {
       ready = false;
+      stopping = true;
       for (const timer of timers) clearInterval(timer);
+      // Handlers under way finish (or, past the queue's grace, their
+      // messages are released); nothing new is claimed.
       workers.abort();
       await reconciler.settled();
       await queueRunning?.catch(() => {});
+      await Promise.all(runningJobs);
       await federationPolicy.close();
       await security.close();
       if (ownsDatabase) await database.close();
@@ -509,7 +538,17 @@ export async function startServer(
     instance,
     port,
     async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // No new connections; requests being answered finish, idle keep-alive
+      // connections close. One that takes longer than HTTP_DRAIN_MS is cut.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const cut = setTimeout(() => {
+        logger.warn("Stopping: cutting the connections still open after {ms} ms", {
+          ms: HTTP_DRAIN_MS,
+        });
+        (server as HttpServer).closeAllConnections();
+      }, HTTP_DRAIN_MS);
+      await closed;
+      clearTimeout(cut);
       await instance.stop();
     },
   };

@@ -5,6 +5,7 @@ import path from "node:path";
 import { sql } from "kysely";
 import { inject } from "vitest";
 import { type DatabaseHandle, openPGlite, openPostgres } from "../../src/db/connect.ts";
+import { migrateToLatest } from "../../src/db/migrate.ts";
 import { testEngine } from "./database.ts";
 
 /**
@@ -36,6 +37,12 @@ export async function createProcessDatabase(): Promise<ProcessDatabase> {
     target.pathname = `/${name}`;
     env = { DATABASE_URL: target.href, DATA_DIR: "" };
     open = async () => openPostgres({ url: target.href, maxConnections: 4 });
+    const fresh = await open();
+    try {
+      await migrateToLatest(fresh.db);
+    } finally {
+      await fresh.close();
+    }
     drop = async () => {
       const cleanup = openPostgres({ url, maxConnections: 1 });
       await sql`DROP DATABASE IF EXISTS ${sql.id(name)} WITH (FORCE)`.execute(cleanup.db);
@@ -51,7 +58,6 @@ export async function createProcessDatabase(): Promise<ProcessDatabase> {
     open = () => openPGlite({ dataDir: dir });
     drop = () => rm(dir, { recursive: true, force: true });
   }
-  // Migrated by the server or the command when the snapshot is older than the code.
   return {
     env,
     open,
