@@ -2,6 +2,7 @@ import "./polyfill.ts";
 import { createServer } from "node:net";
 import { getLogger } from "@logtape/logtape";
 import { ConfigurationError, loadConfig } from "./config.ts";
+import { DataDirInUseError } from "./db/data-dir-lock.ts";
 import { configureLogging } from "./logging.ts";
 import { startServer } from "./server.ts";
 
@@ -68,6 +69,7 @@ let server: Awaited<ReturnType<typeof startServer>>;
 try {
   server = await startServer(config);
 } catch (error) {
+  if (error instanceof DataDirInUseError) fail(error.message);
   // Taken meanwhile: said the same way.
   const problem = listenProblem((error as NodeJS.ErrnoException | null)?.code);
   if (problem === null) throw error;
@@ -81,7 +83,12 @@ logger.info("Bayanihan is listening on {address}: open {origin} in a browser", {
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    if (stopping) return;
+    if (stopping) {
+      // A second Ctrl-C: the person wants out now. Leased messages return
+      // to the queue when their leases expire (15 s).
+      logger.warn("Stopping at once ({signal} again)", { signal });
+      process.exit(1);
+    }
     stopping = true;
     logger.info("Shutting down ({signal})", { signal });
     server.stop().then(

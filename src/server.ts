@@ -1,8 +1,4 @@
-import { fork } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import type { Server as HttpServer } from "node:http";
 import type { MessageQueue } from "@fedify/fedify";
 import { type ServerType, serve } from "@hono/node-server";
 import { getLogger } from "@logtape/logtape";
@@ -29,20 +25,13 @@ import {
 } from "../federation/security/wiring.ts";
 import type { Config } from "./config.ts";
 import { CachedKvStore } from "./db/cached-kv-store.ts";
-import { type DatabaseHandle, openPGlite, openPostgres } from "./db/connect.ts";
-import { lockDataDir } from "./db/data-dir-lock.ts";
-import {
-  MAX_REMOTE_TOMBSTONES,
-  pruneDeletedRemoteObjects,
-  REMOTE_TOMBSTONE_TTL,
-} from "./db/deleted-remote-objects.repo.ts";
+import type { DatabaseHandle } from "./db/connect.ts";
 import { findGroupByHandle } from "./db/groups.repo.ts";
 import { probeDatabase } from "./db/health.ts";
 import { KyselyKvStore } from "./db/kv-store.ts";
 import { KyselyMessageQueue, queueStats } from "./db/message-queue.ts";
 import { migrateToLatest } from "./db/migrate.ts";
-import { pruneRelayed } from "./db/relayed-changes.repo.ts";
-import { pruneUndone } from "./db/undone-activities.repo.ts";
+import { openDatabase } from "./db/open-database.ts";
 import { type ParkingRule, parkingFor } from "./domain/delivery-answer.ts";
 import type { Group } from "./domain/group.ts";
 import { DEFAULT_HOST_BUDGETS, type HostBudgets } from "./domain/host-budget.ts";
@@ -56,6 +45,7 @@ import { createInstanceMetrics, type InstanceMetrics } from "./metrics.ts";
 import { forgetDepartedActor } from "./services/departed-actors.ts";
 import { createFederationPolicyService } from "./services/federation-policy.ts";
 import { relayGroupUpdates } from "./services/groups.ts";
+import { runHousekeeping } from "./services/housekeeping.ts";
 import { relayPendingIncidentMessages } from "./services/incidents.ts";
 import { eraseOldContacts } from "./services/intake.ts";
 import type { Clock, KeyPairGenerator } from "./services/ports.ts";
@@ -68,9 +58,21 @@ type ScreenedRequest = Awaited<ReturnType<FederationSecurity["screenInbox"]>>;
 
 const logger = getLogger(["bayanihan", "server"]);
 
+// Where they were first defined; the command-line tools import them from there.
+export { describePostgresUrl, openDatabase } from "./db/open-database.ts";
+
 /** How often the server looks for needs whose expiry has passed. */
 const EXPIRY_SWEEP_INTERVAL_MS = 60_000;
 const QUEUE_LEASE_MS = 15_000;
+/**
+ * On SIGTERM: how long requests being answered may take to finish (then
+ * their connections are cut), and how long deliveries and received
+ * activities being handled may (then their messages go back to the queue).
+ * A delivery's own deadline is 30 s in all, so normally every one finishes;
+ * docker-compose.yml's stop_grace_period leaves room for both.
+ */
+const HTTP_DRAIN_MS = 10_000;
+const QUEUE_DRAIN_MS = 30_000;
 /**
  * Deliveries handled at once per worker process (the queue's `delivery`
  * lane; received activities have their own). Chosen when both shared one
@@ -98,102 +100,24 @@ const PARKING: ParkingRule = {
 };
 /** How often deliveries that could not be queued at once are tried again. */
 const RELAY_INTERVAL_MS = 30_000;
-/**
- * How long a change passed on to re-sharers' followers is remembered
- * (`relayed_changes`): long enough for every path of a re-share chain, with
- * retries, to have brought it back; after that a late copy is only refetched.
- * Withdrawals of activities not seen yet (`undone_activities`) are kept as long.
- */
-const RELAYED_CHANGES_KEPT: Temporal.DurationLike = { hours: 24 * 7 };
+/** How often tables that grow with traffic are pruned (services/housekeeping.ts). */
 const HOUSEKEEPING_INTERVAL_MS = 60 * 60_000;
-
-export async function openDatabase(config: Config): Promise<DatabaseHandle> {
-  if (config.databaseUrl !== null) {
-    logger.info("Database: PostgreSQL at {server} (DATABASE_URL)", {
-      server: describePostgresUrl(config.databaseUrl),
-    });
-    return openPostgres({ url: config.databaseUrl, applicationName: `bayanihan ${config.role}` });
-  }
-  const dataDir = path.resolve(config.dataDir);
-  await mkdir(dataDir, { recursive: true });
-  if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
-    logger.info("Database: creating a new embedded database in {dataDir} (DATA_DIR)", { dataDir });
-    await prepareDataDir(dataDir);
-    logger.info("Database: created, with every migration applied");
-  } else {
-    logger.info("Database: embedded (PGlite) in {dataDir} (DATA_DIR)", { dataDir });
-  }
-  return openLockedPGlite(dataDir);
-}
-
-/**
- * The embedded database in `dataDir`, locked (db/data-dir-lock.ts) until the
- * handle is closed: a backup or restore, or a second server, refuses to open
- * it meanwhile.
- */
-export async function openLockedPGlite(dataDir: string): Promise<DatabaseHandle> {
-  const release = await lockDataDir(dataDir);
-  try {
-    const handle = await openPGlite({ dataDir });
-    return {
-      ...handle,
-      async close() {
-        try {
-          await handle.close();
-        } finally {
-          await release();
-        }
-      },
-    };
-  } catch (error) {
-    await release();
-    throw error;
-  }
-}
-
-/**
- * A PostgreSQL URL as a log may show it: user, host, port and database,
- * never the password (nor query parameters, which may carry one).
- */
-export function describePostgresUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    const user = u.username === "" ? "" : `${decodeURIComponent(u.username)}@`;
-    return `${user}${u.host || "localhost"}${u.pathname === "/" ? "" : u.pathname}`;
-  } catch {
-    return "(an unreadable URL)";
-  }
-}
-
-const PREPARE_DATA_DIR = fileURLToPath(new URL("./cli/prepare-data-dir.ts", import.meta.url));
-
-/**
- * Creates a new embedded database, with its migrations applied, in a process
- * of its own. PGlite's initdb runs a second WASM module with a memory of its
- * own, and creating the schema touches much more memory than serving it:
- * done in this process, it stayed resident (about 420 MB idle on a first
- * start against 300 MB on every later one, BENCHMARKS.md "Memory").
- */
-async function prepareDataDir(dataDir: string): Promise<void> {
-  const child = fork(PREPARE_DATA_DIR, [dataDir], { execArgv: [], stdio: "inherit" });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("exit", (exitCode) => resolve(exitCode));
-  });
-  if (code !== 0) {
-    throw new Error(`Preparing the database in ${dataDir} failed (exit code ${code})`);
-  }
-}
 
 export interface InstanceOptions {
   /** An open database to use instead of the configured one (tests); it is not closed by stop(). */
   readonly database?: DatabaseHandle;
   readonly clock?: Clock;
   /** Queue tuning (tests poll faster). */
-  readonly queue?: { readonly pollIntervalMs?: number; readonly concurrency?: number };
+  readonly queue?: {
+    readonly pollIntervalMs?: number;
+    readonly concurrency?: number;
+    readonly shutdownGraceMs?: number;
+  };
   /** Background job timing (tests with a controllable clock sweep often). */
   readonly jobs?: {
     readonly expirySweepIntervalMs?: number;
+    /** How often old rows are pruned (services/housekeeping.ts); default hourly. */
+    readonly housekeepingIntervalMs?: number;
     /** Reconciliation of received copies (domain/reconciliation.ts has the defaults). */
     readonly reconciliation?: Partial<ReconciliationOptions>;
   };
@@ -299,6 +223,7 @@ export async function createInstance(
       // Live workers renew their leases every 5 s; a killed worker's messages
       // go to another worker after at most 15 s.
       leaseMs: QUEUE_LEASE_MS,
+      shutdownGraceMs: options.queue?.shutdownGraceMs ?? QUEUE_DRAIN_MS,
       ...(options.queue?.pollIntervalMs !== undefined
         ? { pollIntervalMs: options.queue.pollIntervalMs }
         : {}),
@@ -443,12 +368,22 @@ export async function createInstance(
     await eraseOldContacts({ db: database.db, clock }, contactRetention);
   };
 
-  async function runJob(name: string, job: () => Promise<unknown>): Promise<void> {
-    try {
-      await security.runOutbound(job);
-    } catch (error) {
-      logger.error("Background job {name} failed: {error}", { name, error });
-    }
+  /** Background jobs under way: stop() lets them finish before closing the database. */
+  const runningJobs = new Set<Promise<void>>();
+  let stopping = false;
+  function runJob(name: string, job: () => Promise<unknown>): Promise<void> {
+    if (stopping) return Promise.resolve();
+    const run = security
+      .runOutbound(job)
+      .then(
+        () => {},
+        (error: unknown) => {
+          logger.error("Background job {name} failed: {error}", { name, error });
+        },
+      )
+      .finally(() => runningJobs.delete(run));
+    runningJobs.add(run);
+    return run;
   }
 
   return {
@@ -486,20 +421,14 @@ export async function createInstance(
         // Changes committed before a crash are still waiting to be federated.
         await runJob("relay", relayOutboxes);
         await runJob("expiry", expire);
-        const housekeeping = async () => {
-          const before = clock().subtract(RELAYED_CHANGES_KEPT);
-          await pruneRelayed(database.db, before);
-          await pruneUndone(database.db, before);
-          await pruneDeletedRemoteObjects(
-            database.db,
-            clock().subtract(REMOTE_TOMBSTONE_TTL),
-            MAX_REMOTE_TOMBSTONES,
-          );
-        };
+        const housekeeping = () => runHousekeeping({ db: database.db, clock });
         timers.push(
           setInterval(() => void runJob("expiry", expire), expirySweepMs),
           setInterval(() => void runJob("relay", relayOutboxes), RELAY_INTERVAL_MS),
-          setInterval(() => void runJob("housekeeping", housekeeping), HOUSEKEEPING_INTERVAL_MS),
+          setInterval(
+            () => void runJob("housekeeping", housekeeping),
+            options.jobs?.housekeepingIntervalMs ?? HOUSEKEEPING_INTERVAL_MS,
+          ),
           setInterval(() => void runJob("reconciliation", reconcile), reconciliation.intervalMs),
           // Buckets idle long enough to be full again are as good as absent.
           setInterval(
@@ -512,11 +441,15 @@ export async function createInstance(
     },
     async stop() {
       ready = false;
+      stopping = true;
       for (const timer of timers) clearInterval(timer);
       metrics.close();
+      // Handlers under way finish (or, past the queue's grace, their
+      // messages are released); nothing new is claimed.
       workers.abort();
       await reconciler.settled();
       await queueRunning?.catch(() => {});
+      await Promise.all(runningJobs);
       await federationPolicy.close();
       await security.close();
       if (ownsDatabase) await database.close();
@@ -606,7 +539,17 @@ export async function startServer(
     instance,
     port,
     async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // No new connections; requests being answered finish, idle keep-alive
+      // connections close. One that takes longer than HTTP_DRAIN_MS is cut.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const cut = setTimeout(() => {
+        logger.warn("Stopping: cutting the connections still open after {ms} ms", {
+          ms: HTTP_DRAIN_MS,
+        });
+        (server as HttpServer).closeAllConnections();
+      }, HTTP_DRAIN_MS);
+      await closed;
+      clearTimeout(cut);
       await instance.stop();
     },
   };

@@ -1,7 +1,7 @@
 import "../polyfill.ts";
 import { ConfigurationError, loadConfig } from "../config.ts";
 import { migrateToLatest } from "../db/migrate.ts";
-import { openDatabase } from "../server.ts";
+import { openDatabase } from "../db/open-database.ts";
 
 // `npm run migrate`: apply pending migrations to the configured database and exit.
 try {

@@ -3,7 +3,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../config.ts";
 import { type DatabaseHandle, openPostgres } from "../db/connect.ts";
-import { openLockedPGlite } from "../server.ts";
+import { openLockedPGlite } from "../db/open-database.ts";
 
 /**
  * The configured database, for a command that runs beside (PostgreSQL) or

@@ -151,6 +151,30 @@ export async function createAccountFromInvitation(
   });
 }
 
+/**
+ * An instance admin made directly, without an invitation (the operator's
+ * command line). False when the username is taken.
+ */
+export async function insertAdminAccount(
+  db: Kysely<Database>,
+  account: { id: string; username: string; passwordHash: string; at: Temporal.Instant },
+): Promise<boolean> {
+  const inserted = await db
+    .insertInto("accounts")
+    .values({
+      id: account.id,
+      username: account.username,
+      password_hash: account.passwordHash,
+      is_admin: true,
+      created_at: toDate(account.at),
+      updated_at: toDate(account.at),
+    })
+    .onConflict((oc) => oc.column("username").doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
 export async function findAccountForLogin(
   db: Kysely<Database>,
   username: string,

@@ -1,51 +1,72 @@
-import { open, readFile, unlink } from "node:fs/promises";
+import { open, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 
 /**
- * PGlite takes no lock on its data directory: a second process (or a second
- * PGlite in the same one) opens it without complaint, and two of them
- * writing corrupt it. The server, the backup and the restore each hold this
- * file while they have the embedded database open: it names the process,
- * and one left by a process that has died is taken over.
+ * The embedded database serves one process: PGlite keeps its pages in the
+ * process's memory and writes them back on its own schedule, so a second
+ * process opening the same data directory (an `npm run admin` while the
+ * server runs, or a second server on another port) would work on a stale
+ * copy and overwrite the first one's writes. Nothing in PGlite stops that,
+ * so each process that opens `DATA_DIR` holds this file, with its pid, while
+ * it has the database open.
  */
 export const LOCK_FILE = "bayanihan.pid";
 
 export class DataDirInUseError extends Error {
-  override name = "DataDirInUseError";
-}
+  readonly pid: number;
 
-/** Takes the lock on `dataDir` (which must exist); resolves to its release. */
-export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
-  const file = path.join(dataDir, LOCK_FILE);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(file, "wx");
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
-      return async () => {
-        await unlink(file).catch(() => {});
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    const holder = Number.parseInt(await readFile(file, "utf8").catch(() => ""), 10);
-    if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
-      throw new DataDirInUseError(
-        `The embedded database in ${dataDir} is in use by process ${holder} (the server?). ` +
-          `Stop it first; if no such process is running, delete ${file}.`,
-      );
-    }
-    await unlink(file).catch(() => {});
+  constructor(dataDir: string, pid: number) {
+    super(
+      `The embedded database in ${dataDir} is in use by another process (pid ${pid}), ` +
+        "and it can serve only one process at a time. Stop that process (the server) first, " +
+        "then try again. If no Bayanihan process is running, the file " +
+        `${path.join(dataDir, LOCK_FILE)} is left over: delete it.`,
+    );
+    this.name = "DataDirInUseError";
+    this.pid = pid;
   }
-  throw new DataDirInUseError(`Could not lock ${dataDir}: another process keeps taking it.`);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, under another user). */
+function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    // EPERM: it exists but belongs to someone else.
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/**
+ * Takes the data directory for this process, or throws DataDirInUseError
+ * when a running process holds it. A file left by a process that is gone
+ * (killed, the machine restarted) is taken over; so is one with this
+ * process's own pid, which a container's restarted server (pid 1 again)
+ * finds. Resolves to the function that gives it back.
+ */
+export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const file = path.join(dataDir, LOCK_FILE);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = await open(file, "wx", 0o600);
+      try {
+        await handle.writeFile(`${process.pid}\n`);
+      } finally {
+        await handle.close();
+      }
+      return async () => {
+        // Only our own: a process that took over a file we had left stays in.
+        const holder = await readFile(file, "utf8").catch(() => "");
+        if (Number.parseInt(holder, 10) === process.pid) await rm(file, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const pid = Number.parseInt(await readFile(file, "utf8").catch(() => ""), 10);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isRunning(pid)) {
+      throw new DataDirInUseError(dataDir, pid);
+    }
+    await rm(file, { force: true });
+  }
+  throw new Error(`Cannot take ${file}: other processes keep creating it`);
 }

@@ -595,6 +595,39 @@ describe(`KyselyMessageQueue (${testEngine})`, () => {
     expect(await queueRows(handle)).toEqual([]);
   });
 
+  it("returns the messages of handlers still running after the shutdown grace to the queue", async () => {
+    await queue().enqueue("stuck");
+    await queue().enqueue("quick");
+    let started = 0;
+    let release: (() => void) | undefined;
+    const stuck = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const listening = listen(
+      // A lease far longer than the test: only the release can free the message.
+      queue({ shutdownGraceMs: 200, leaseMs: 60_000, concurrency: 2 }),
+      async (message) => {
+        started++;
+        if (message === "stuck") await stuck;
+      },
+    );
+    await expect.poll(() => started, { timeout: 5000 }).toBe(2);
+    listening.controller.abort();
+    await listening.done;
+    // The quick one is done and gone; the stuck one is back, claimable now.
+    const rows = await sql<{ message: unknown; lease_owner: string | null; due: boolean }>`
+      SELECT message, lease_owner, available_at <= now() AS due FROM fedify_queue`.execute(
+      handle.db,
+    );
+    expect(rows.rows).toEqual([{ message: "stuck", lease_owner: null, due: true }]);
+    let handledAgain = false;
+    listen(queue({ pollIntervalMs: 10_000 }), (message) => {
+      if (message === "stuck") handledAgain = true;
+    });
+    await expect.poll(() => handledAgain, { timeout: 5000 }).toBe(true);
+    release?.();
+  });
+
   it("gives each lane slots of its own: a full lane does not hold up another", async () => {
     const lanes = queue({
       lanes: { slow: 2, quick: 1 },

@@ -125,6 +125,14 @@ export interface KyselyMessageQueueOptions {
    * never parked.
    */
   readonly parking?: (failures: number) => Temporal.Duration | null;
+  /**
+   * How long `listen()` waits, once its signal is aborted, for the handlers
+   * it started to finish. Those still running then have their messages
+   * released at once (another worker, or this one restarted, takes them
+   * without waiting for the lease to expire; a handler that still finishes
+   * may make its delivery twice, which at-least-once allows). Default 30000.
+   */
+  readonly shutdownGraceMs?: number;
 }
 
 /** Rows in one INSERT at most (each carries a whole message, private keys and all). */
@@ -160,6 +168,19 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   return result;
 }
 
+/** Whether `promise` settles within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function nowPlus(ms: number) {
   return sql<Date>`now() + ${ms}::double precision * interval '1 millisecond'`;
 }
@@ -189,6 +210,7 @@ export class KyselyMessageQueue implements MessageQueue {
   readonly #pollIntervalMs: number;
   readonly #concurrency: number;
   readonly #leaseMs: number;
+  readonly #shutdownGraceMs: number;
   readonly #retryDelayMs: number;
   readonly #retry: KyselyMessageQueueRetry | undefined;
   readonly #lanes: ReadonlyMap<string, number>;
@@ -215,6 +237,7 @@ export class KyselyMessageQueue implements MessageQueue {
     this.#pollIntervalMs = positiveInteger("pollIntervalMs", options.pollIntervalMs, 1000);
     this.#concurrency = positiveInteger("concurrency", options.concurrency, 4);
     this.#leaseMs = positiveInteger("leaseMs", options.leaseMs, 60_000);
+    this.#shutdownGraceMs = positiveInteger("shutdownGraceMs", options.shutdownGraceMs, 30_000);
     this.#retryDelayMs = positiveInteger("retryDelayMs", options.retryDelayMs, 5000);
     this.#retry = options.retry;
     this.nativeRetrial = options.retry !== undefined;
@@ -432,7 +455,11 @@ export class KyselyMessageQueue implements MessageQueue {
         await sleep(idleMs);
       }
     } finally {
-      await Promise.all(inFlight);
+      if (!(await settlesWithin(Promise.all(inFlight), this.#shutdownGraceMs))) {
+        // Renewals stop, so this must not wait for the leases to run out.
+        await renewing;
+        await this.#releaseOwned(owner);
+      }
       clearInterval(renewal);
       await renewing;
       signal?.removeEventListener("abort", wake);
@@ -749,6 +776,25 @@ export class KyselyMessageQueue implements MessageQueue {
       }
     } catch (error) {
       logger.warn("Cannot clear the failures of {destination}: {error}", { destination, error });
+    }
+  }
+
+  /** Gives back every message `owner` leases, due at once (a shutdown past its grace). */
+  async #releaseOwned(owner: string): Promise<void> {
+    try {
+      const released = await sql`
+        UPDATE fedify_queue SET lease_until = NULL, lease_owner = NULL, available_at = now()
+        WHERE lease_owner = ${owner}`.execute(this.#handle.db);
+      logger.warn("Stopping: returned {count} unfinished message(s) to the queue", {
+        count: Number(released.numAffectedRows ?? 0n),
+      });
+    } catch (error) {
+      logger.error(
+        "Cannot return unfinished messages to the queue; their leases will expire: {error}",
+        {
+          error,
+        },
+      );
     }
   }
 

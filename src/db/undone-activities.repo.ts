@@ -35,12 +35,3 @@ export async function wasUndoneBy(
     .executeTakeFirst();
   return row !== undefined;
 }
-
-/** Forgets withdrawals recorded before `before`. */
-export async function pruneUndone(db: Kysely<Database>, before: Temporal.Instant): Promise<number> {
-  const result = await db
-    .deleteFrom("undone_activities")
-    .where("undone_at", "<", toDate(before))
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
-}

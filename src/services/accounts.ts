@@ -13,6 +13,7 @@ import {
   findPasswordHash,
   findPasswordResetByDigest,
   findSession,
+  insertAdminAccount,
   insertInvitation,
   insertPasswordReset,
   insertSession,
@@ -151,6 +152,36 @@ export async function acceptInvitation(
   if (outcome === "username-taken") return { ok: false, problems: { username: "username-taken" } };
   if (outcome === "invitation-used") return { ok: false, state: "used" };
   return { ok: true, session: await startSession(deps, account.id) };
+}
+
+export type AdminAccountResult =
+  | { readonly ok: true; readonly account: Account }
+  | {
+      readonly ok: false;
+      readonly problems: Partial<
+        Record<"username" | "password" | "passwordAgain", AccountProblem | "username-taken">
+      >;
+    };
+
+/**
+ * An instance admin account made by the operator (`npm run admin --
+ * create-admin`): how the first admin comes to exist without ADMIN_TOKEN and
+ * an invitation. The same rules as an invited account's.
+ */
+export async function createAdminAccount(
+  deps: AccountDeps,
+  input: { username: string; password: string; passwordAgain: string },
+): Promise<AdminAccountResult> {
+  const username = input.username.trim().toLowerCase();
+  const problems = checkNewAccount({ ...input, username });
+  if (Object.keys(problems).length > 0) return { ok: false, problems };
+  const now = deps.clock();
+  const id = newId(now.epochMilliseconds);
+  const passwordHash = await hashPassword(input.password);
+  if (!(await insertAdminAccount(deps.db, { id, username, passwordHash, at: now }))) {
+    return { ok: false, problems: { username: "username-taken" } };
+  }
+  return { ok: true, account: { id, username, isAdmin: true, createdAt: now } };
 }
 
 export interface NewSession {
