@@ -471,6 +471,9 @@ export const en = {
   notificationTexts: {
     newAnswer: (title: string) => `New answer to “${title}”`,
     replied: (actor: string, title: string) => `${actor} replied to “${title}”`,
+    pledged: (actor: string, title: string) => `${actor} pledged to “${title}”`,
+    pledgedQuantity: (actor: string, quantity: string, title: string) =>
+      `${actor} pledged ${quantity} to “${title}”`,
     pledgeAccepted: "Your pledge was accepted.",
     pledgeDeclined: "Your pledge was declined.",
     pledgeDeclinedBecause: (reason: string) => `Your pledge was declined: ${reason}`,

@@ -466,6 +466,9 @@ export const es: Messages = {
   notificationTexts: {
     newAnswer: (title) => `Nueva respuesta a “${title}”`,
     replied: (actor, title) => `${actor} respondió a “${title}”`,
+    pledged: (actor, title) => `${actor} se comprometió con “${title}”`,
+    pledgedQuantity: (actor, quantity, title) =>
+      `${actor} se comprometió con “${title}” (${quantity})`,
     pledgeAccepted: "Aceptaron tu compromiso.",
     pledgeDeclined: "Rechazaron tu compromiso.",
     pledgeDeclinedBecause: (reason) => `Rechazaron tu compromiso: ${reason}`,

@@ -475,6 +475,8 @@ export const fil: Messages = {
   notificationTexts: {
     newAnswer: (title) => `Bagong sagot sa “${title}”`,
     replied: (actor, title) => `Sumagot si ${actor} sa “${title}”`,
+    pledged: (actor, title) => `Nangako si ${actor} sa “${title}”`,
+    pledgedQuantity: (actor, quantity, title) => `Nangako si ${actor} ng ${quantity} sa “${title}”`,
     pledgeAccepted: "Tinanggap ang pangako ninyo.",
     pledgeDeclined: "Tinanggihan ang pangako ninyo.",
     pledgeDeclinedBecause: (reason) => `Tinanggihan ang pangako ninyo: ${reason}`,
