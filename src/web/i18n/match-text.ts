@@ -20,41 +20,48 @@ export function matchExplanation(
     subject: subjectPurpose === "request" ? r.thisNeed : r.thisOffer,
     candidate: subjectPurpose === "request" ? r.theOffer : r.theNeed,
   };
+  const sentence = reasons.map((reason) => reasonText(t, locale, nouns, reason)).join("; ");
+  return `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}.`;
+}
+
+function reasonText(
+  t: Messages,
+  locale: Locale,
+  nouns: Record<Exclude<Side, "both">, string>,
+  reason: MatchReason,
+): string {
+  const r = t.matchReasons;
   const q = (amount: string, unit: Parameters<typeof formatQuantityShort>[1]) =>
     formatQuantityShort(amount, unit, locale);
-  const parts = reasons.map((reason): string => {
-    switch (reason.type) {
-      case "same-category":
-        return r.sameCategory(t.categories[reason.category]);
-      case "distance":
-        return r.distance(formatKm(reason.km, locale));
-      case "distance-unknown":
-        return reason.missing === "both"
-          ? r.distanceUnknownBoth
-          : r.distanceUnknown(nouns[reason.missing]);
-      case "quantity-covers":
-        return r.quantityCovers(q(reason.available, reason.unit), q(reason.needed, reason.unit));
-      case "quantity-partial":
-        return r.quantityPartial(
-          q(reason.available, reason.unit),
-          q(reason.needed, reason.unit),
-          q(reason.shortfall, reason.unit),
-        );
-      case "units-differ":
-        return r.unitsDiffer(
-          q(reason.needed, reason.neededUnit),
-          q(reason.available, reason.availableUnit),
-        );
-      case "quantity-unspecified":
-        return reason.missing === "both"
-          ? r.quantityUnspecifiedBoth
-          : r.quantityUnspecified(nouns[reason.missing]);
-      case "urgency":
-        return r.urgency(t.urgencies[reason.urgency]);
-      case "expires-soon":
-        return reason.hours < 1 ? r.expiresWithinHour : r.expiresIn(reason.hours);
-    }
-  });
-  const sentence = parts.join("; ");
-  return `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}.`;
+  switch (reason.type) {
+    case "same-category":
+      return r.sameCategory(t.categories[reason.category]);
+    case "distance":
+      return r.distance(formatKm(reason.km, locale));
+    case "distance-unknown":
+      return reason.missing === "both"
+        ? r.distanceUnknownBoth
+        : r.distanceUnknown(nouns[reason.missing]);
+    case "quantity-covers":
+      return r.quantityCovers(q(reason.available, reason.unit), q(reason.needed, reason.unit));
+    case "quantity-partial":
+      return r.quantityPartial(
+        q(reason.available, reason.unit),
+        q(reason.needed, reason.unit),
+        q(reason.shortfall, reason.unit),
+      );
+    case "units-differ":
+      return r.unitsDiffer(
+        q(reason.needed, reason.neededUnit),
+        q(reason.available, reason.availableUnit),
+      );
+    case "quantity-unspecified":
+      return reason.missing === "both"
+        ? r.quantityUnspecifiedBoth
+        : r.quantityUnspecified(nouns[reason.missing]);
+    case "urgency":
+      return r.urgency(t.urgencies[reason.urgency]);
+    case "expires-soon":
+      return reason.hours < 1 ? r.expiresWithinHour : r.expiresIn(reason.hours);
+  }
 }
