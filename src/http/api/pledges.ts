@@ -109,7 +109,7 @@ export function registerPledgeRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       const input = c.req.valid("json");
       const target = await findRemoteProposal(deps.db, input.objectId);
       if (target === null || !(await deps.isAllowed(new URL(target.originActorId)))) {
-        throw notFound("Need or offer (it must have reached this instance from an allied group)");
+        throw notFound("alliedProposal");
       }
       const result = await pledgeToRemoteProposal(
         { ...deps, offerIdOf: (id) => deps.urls.pledgeOffer(id) },
@@ -162,7 +162,7 @@ export function registerPledgeRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       const params = c.req.valid("param");
       const group = await coordinatedGroup(c, deps, params.handle);
       const pledge = await findPledge(deps.db, params.id);
-      if (pledge === null || pledge.groupId !== group.id) throw notFound("Pledge");
+      if (pledge === null || pledge.groupId !== group.id) throw notFound("pledge");
       const result = await withdrawPledgeAsCoordinator(deps, pledge);
       if (!result.ok) {
         throw new ApiError(

@@ -18,7 +18,7 @@ import {
   type IncidentRefusal,
 } from "../../services/proposals.ts";
 import { identifyCaller, isCoordinatorOf, requireCoordinator } from "../auth.ts";
-import { ApiError, notFound } from "../errors.ts";
+import { ApiError, notFound, proposalThing } from "../errors.ts";
 import { quantityFromInput, visibleProposal } from "./access.ts";
 import type { ApiDeps } from "./deps.ts";
 import { nearbyPage, nearFromQuery } from "./near.ts";
@@ -101,7 +101,7 @@ function changeErrorToApi(
         `A ${error.status} need or offer cannot be edited; post a new one instead`,
       );
     case "expiry-in-past":
-      return new ApiError(400, "invalid_request", "expiresAt must be in the future");
+      return ApiError.said(400, "invalid_request", (t) => t.apiErrors.expiresInPast);
     case "unit-locked":
     case "below-pledged":
       return new ApiError(409, "conflict", quantityLockedMessage(error), {
@@ -162,7 +162,7 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       async (c) => {
         const caller = await identifyCaller(c, deps);
         const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
-        if (group === null) throw notFound("Group");
+        if (group === null) throw notFound("group");
         requireCoordinator(caller, group);
         const input = c.req.valid("json");
         const deadline = readDeadline(input, group, deps);
@@ -182,7 +182,7 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         const result = await createProposal(deps, group, kind.purpose, draft);
         if (!result.ok) {
           if (result.error === "expiry-in-past") {
-            throw new ApiError(400, "invalid_request", "expiresAt must be in the future");
+            throw ApiError.said(400, "invalid_request", (t) => t.apiErrors.expiresInPast);
           }
           throw incidentRefused(result.error);
         }
@@ -207,7 +207,7 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       async (c) => {
         const caller = await identifyCaller(c, deps);
         const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
-        if (group === null) throw notFound("Group");
+        if (group === null) throw notFound("group");
         const query = c.req.valid("query");
         const near = nearFromQuery(query);
         const limit = query.limit ?? 20;
@@ -377,7 +377,7 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
           kind.purpose,
         );
         requireCoordinator(caller, group);
-        if (!(await deleteProposal(deps, proposal))) throw notFound(kind.noun);
+        if (!(await deleteProposal(deps, proposal))) throw notFound(proposalThing(kind.purpose));
         return c.body(null, 204);
       },
     );

@@ -59,7 +59,7 @@ export function registerTokenRoutes(app: OpenAPIHono, deps: ApiDeps): void {
   const adminsGroup = async (caller: Promise<Caller>, handle: string): Promise<Group> => {
     requireAdmin(await caller);
     const group = await findGroupByHandle(deps.db, handle);
-    if (group === null) throw notFound("Group");
+    if (group === null) throw notFound("group");
     return group;
   };
 
@@ -130,7 +130,7 @@ export function registerTokenRoutes(app: OpenAPIHono, deps: ApiDeps): void {
     async (c) => {
       const { handle, id } = c.req.valid("param");
       const group = await adminsGroup(identifyCaller(c, deps), handle);
-      if (!(await revokeCoordinatorToken(deps, group, id))) throw notFound("Token");
+      if (!(await revokeCoordinatorToken(deps, group, id))) throw notFound("token");
       return c.body(null, 204);
     },
   );
