@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testEngine } from "./helpers/database.ts";
+import { postForm } from "./helpers/form-post.ts";
 import { startTestInstance, type TestInstance } from "./helpers/instance.ts";
 import { child, childrenNamed, parseXml, textOf } from "./helpers/xml.ts";
 
@@ -7,7 +9,7 @@ import { child, childrenNamed, parseXml, textOf } from "./helpers/xml.ts";
  * notifications, match reasons and error messages by Accept-Language, feed
  * labels by lang= or Accept-Language. Codes and keys stay as they are.
  */
-describe("the reader's language in the API and the feeds", () => {
+describe(`the reader's language in the API, the pages and the feeds (${testEngine})`, () => {
   let instance: TestInstance;
   let token: string;
   let need: { id: string };
@@ -75,6 +77,36 @@ describe("the reader's language in the API and the feeds", () => {
       de: "en: New answer to “Drinking water for the shelter”",
       "": "en: New answer to “Drinking water for the shelter”",
     });
+  });
+
+  it("words the notifications page in the page's language, Filipino included", async () => {
+    const invitation = await (
+      await instance.api("POST", "/api/v1/admin/invitations", { group: "food" })
+    ).json();
+    const created = await postForm(new URL(invitation.url), {
+      username: "maria",
+      password: "a long passphrase",
+      passwordAgain: "a long passphrase",
+    });
+    expect(created.status).toBe(303);
+    const cookie = [created.headers["set-cookie"] ?? []]
+      .flat()
+      .find((c) => c.startsWith("session="))!
+      .split(";")[0]!;
+    const page = async (lang: string) => {
+      const res = await get(`/workspace/groups/food/notifications?lang=${lang}`, { cookie });
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    const spanish = await page("es");
+    expect(spanish).toContain('<html lang="es"');
+    expect(spanish).toContain("<p>Nueva respuesta a “Drinking water for the shelter”</p>");
+    expect(spanish).not.toContain("New answer to");
+    const filipino = await page("tl");
+    expect(filipino).toContain('<html lang="fil"');
+    expect(filipino).toContain("<p>Bagong sagot sa “Drinking water for the shelter”</p>");
+    expect(filipino).toContain("Mga abiso para sa Food Collective");
+    expect(filipino).toContain(">Filipino<");
   });
 
   it("explains matches in the language asked for", async () => {
