@@ -166,6 +166,28 @@ describe(`the reader's language in the API, the pages and the feeds (${testEngin
     ]);
   });
 
+  it("words a refusal the catalogs know in the language asked for, with its problem kept", async () => {
+    const res = await fetch(new URL("/api/v1/groups/food/needs", instance.config.origin), {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/json",
+        "accept-language": "es",
+      },
+      body: JSON.stringify({
+        title: "Tarps",
+        category: "shelter",
+        incident: "https://elsewhere.example/incidents/1",
+      }),
+    });
+    expect(res.status).toBe(422);
+    expect(await res.json()).toEqual({
+      error: "unprocessable",
+      message: "Este grupo no puede etiquetar con ese incidente: no participa en él (todavía).",
+      details: { problem: "incident-not-allowed" },
+    });
+  });
+
   it("labels feed entries in the language of lang=, else Accept-Language", async () => {
     const entry = async (path: string, headers: Record<string, string> = {}) => {
       const res = await get(path, headers);

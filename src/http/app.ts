@@ -68,10 +68,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
           "invalid_request",
           describeIssues(issues),
           { issues: issues.map((i) => ({ path: i.path.join("."), message: i.message })) },
-          (t) =>
-            t === en
-              ? describeIssues(issues)
-              : t.apiErrors.invalidFields(fields.slice(0, 5).join(", ")),
+          (t) => t.apiErrors.invalidFields(fields.slice(0, 5).join(", ")),
         );
       }
     },

@@ -33,7 +33,7 @@ export class ApiError extends Error {
   readonly status: ContentfulStatusCode;
   readonly code: ErrorCode;
   readonly details: unknown;
-  /** The message from a catalog, when it has one; `message` is its English. */
+  /** The message in another language, when the catalogs word it; `message` is the English. */
   readonly say: ((t: Messages) => string) | undefined;
 
   constructor(
@@ -64,7 +64,8 @@ export class ApiError extends Error {
 
 export function errorResponse(c: Context, error: ApiError): Response {
   const locale = error.say === undefined ? "en" : apiLocale(c);
-  const message = error.say === undefined ? error.message : error.say(messagesFor(locale));
+  const message =
+    error.say === undefined || locale === "en" ? error.message : error.say(messagesFor(locale));
   const body: ErrorBody = { error: error.code, message };
   if (error.details !== undefined) body.details = error.details;
   c.header("Content-Language", locale);

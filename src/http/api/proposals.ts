@@ -78,7 +78,13 @@ const INCIDENT_REFUSALS: Record<IncidentRefusal, string> = {
 
 /** 422, the reason in `details.problem` (as the other 422s of the API say theirs). */
 const incidentRefused = (problem: IncidentRefusal) =>
-  new ApiError(422, "unprocessable", INCIDENT_REFUSALS[problem], { problem });
+  new ApiError(
+    422,
+    "unprocessable",
+    INCIDENT_REFUSALS[problem],
+    { problem },
+    (t) => t.incidentRefusals[problem],
+  );
 
 function changeErrorToApi(
   error: ChangeError | { type: "conflict" } | { type: IncidentRefusal },

@@ -87,9 +87,14 @@ export function registerTokenRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       const group = await adminsGroup(identifyCaller(c, deps), c.req.valid("param").handle);
       const issued = await issueCoordinatorToken(deps, group, c.req.valid("json").label);
       if (!issued.ok) {
-        throw new ApiError(400, "invalid_request", LABEL_PROBLEMS[issued.problem], {
-          issues: [{ path: "label", message: LABEL_PROBLEMS[issued.problem] }],
-        });
+        const problem = issued.problem;
+        throw new ApiError(
+          400,
+          "invalid_request",
+          LABEL_PROBLEMS[problem],
+          { issues: [{ path: "label", message: LABEL_PROBLEMS[problem] }] },
+          (t) => t.tokenLabelProblems[problem],
+        );
       }
       return c.json({ token: issued.token, ...tokenView(issued.record) }, 201);
     },
