@@ -185,12 +185,13 @@ describe("follow budgets per remote host", () => {
     const notifications = await instance.database.db
       .selectFrom("notifications")
       .innerJoin("groups", "groups.id", "notifications.group_id")
-      .select(["notifications.summary", "notifications.count"])
+      .select(["notifications.message", "notifications.count"])
       .where("groups.handle", "=", "asks")
       .execute();
     expect(notifications).toEqual([
       {
-        summary: `${WAITING_PER_HOST} new follow requests from ${asker.origin.host}`,
+        // Rendered with the count when read: "3 new follow requests from …".
+        message: expect.objectContaining({ key: "follow-request", host: asker.origin.host }),
         count: WAITING_PER_HOST,
       },
     ]);

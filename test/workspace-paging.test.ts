@@ -102,7 +102,7 @@ describe("paging in the workspace", () => {
       await insertNotification(
         db,
         group.id,
-        { kind: "response", subjectId: newId(), summary: `Notice ${i}` },
+        { kind: "response", subjectId: newId(), message: { key: "text", text: `Notice ${i}` } },
         T0.add({ seconds: i }),
       );
       const pledgeAt = T0.add({ seconds: i });

@@ -109,8 +109,7 @@ export async function onFollowed(
           kind: "follow-request",
           subjectId: follower.id,
           coalesceKey: `follow-request:${host}`,
-          summary: `${actor.id.href} asks to follow`,
-          summaryOf: (count) => `${count} new follow requests from ${host}`,
+          message: { key: "follow-request", actor: actor.id.href, host },
         },
         deps.clock(),
       );

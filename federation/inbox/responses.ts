@@ -36,6 +36,7 @@ import { recordUndone, wasUndoneBy } from "../../src/db/undone-activities.repo.t
 import { formatDecimal } from "../../src/domain/decimal.ts";
 import type { Group } from "../../src/domain/group.ts";
 import { newId } from "../../src/domain/ids.ts";
+import type { NotificationMessage } from "../../src/domain/notification-message.ts";
 import { checkPledgeQuantity, coverageOf, targetOf } from "../../src/domain/pledging.ts";
 import type { Proposal } from "../../src/domain/proposal.ts";
 import {
@@ -109,14 +110,14 @@ async function recordResponse(
   db: Kysely<Database>,
   group: Group,
   response: Response,
-  summary: string,
+  message: NotificationMessage,
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     if (!(await insertResponse(trx, response))) return false;
     await insertNotification(
       trx,
       group.id,
-      { kind: "response", subjectId: response.id, summary },
+      { kind: "response", subjectId: response.id, message },
       response.createdAt,
     );
     return true;
@@ -185,12 +186,11 @@ export async function onReplyCreatedOrUpdated(
     createdAt: now,
     updatedAt: now,
   };
-  await recordResponse(
-    deps.db,
-    target.group,
-    response,
-    `${responder.name} replied to “${target.proposal.title}”`,
-  );
+  await recordResponse(deps.db, target.group, response, {
+    key: "replied",
+    actor: responder.name,
+    title: target.proposal.title,
+  });
   return true;
 }
 
@@ -293,7 +293,12 @@ export async function onOffered(
       createdAt: now,
       updatedAt: now,
     },
-    `${responder.name} pledged${offered === null ? "" : ` ${offered.amount} ${offered.unit}`} to “${proposal.title}”`,
+    {
+      key: "pledged",
+      actor: responder.name,
+      title: proposal.title,
+      quantity: offered === null ? null : { amount: offered.amount, unit: offered.unit },
+    },
   );
 }
 
@@ -337,9 +342,7 @@ export async function onPledgeAnswered(
       {
         kind: "pledge-answered",
         subjectId: pledge.id,
-        summary: accepted
-          ? "Your pledge was accepted"
-          : `Your pledge was declined${reason === null ? "" : `: ${reason}`}`,
+        message: accepted ? { key: "pledge-accepted" } : { key: "pledge-declined", reason },
       },
       now,
     );
@@ -403,7 +406,11 @@ export async function onOfferUndone(undo: Undo, deps: FederationDeps): Promise<b
           {
             kind: "response",
             subjectId: current.id,
-            summary: `${current.actorName ?? current.actorId} withdrew its pledge to “${proposal.title}”`,
+            message: {
+              key: "pledge-withdrawn",
+              actor: current.actorName ?? current.actorId ?? "",
+              title: proposal.title,
+            },
           },
           now,
         );

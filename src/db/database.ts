@@ -276,7 +276,8 @@ export interface NotificationsTable {
   group_id: string;
   kind: "response" | "pledge-answered" | "follow-request";
   subject_id: string;
-  summary: string;
+  /** A NotificationMessage: a key and its values, rendered in the reader's language. */
+  message: unknown;
   created_at: Timestamp;
   read_at: Timestamp | null;
   /** Alike events share one unread notification under this key (and count up). */

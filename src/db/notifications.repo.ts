@@ -1,6 +1,11 @@
 import { type Kysely, sql } from "kysely";
 import { newId } from "../domain/ids.ts";
+import {
+  type NotificationMessage,
+  readNotificationMessage,
+} from "../domain/notification-message.ts";
 import type { Database, NotificationsTable } from "./database.ts";
+import { jsonb } from "./json.ts";
 import { toDate, toInstant, toInstantOrNull } from "./time.ts";
 
 export type NotificationKind = NotificationsTable["kind"];
@@ -10,8 +15,10 @@ export interface Notification {
   readonly kind: NotificationKind;
   /** The response, pledge or follower the notification is about. */
   readonly subjectId: string;
-  /** One line for a coordinator; never a private field. */
-  readonly summary: string;
+  /** What to tell a coordinator, in no language yet; never a private field. */
+  readonly message: NotificationMessage;
+  /** How many alike events it stands for (follow requests from one host). */
+  readonly count: number;
   readonly createdAt: Temporal.Instant;
   readonly readAt: Temporal.Instant | null;
 }
@@ -20,7 +27,7 @@ export interface Notification {
 export async function insertNotification(
   db: Kysely<Database>,
   groupId: string,
-  n: { kind: NotificationKind; subjectId: string; summary: string },
+  n: { kind: NotificationKind; subjectId: string; message: NotificationMessage },
   now: Temporal.Instant,
 ): Promise<void> {
   await db
@@ -30,7 +37,7 @@ export async function insertNotification(
       group_id: groupId,
       kind: n.kind,
       subject_id: n.subjectId,
-      summary: n.summary,
+      message: jsonb(n.message),
       created_at: toDate(now),
       read_at: null,
     })
@@ -40,9 +47,9 @@ export async function insertNotification(
 /**
  * Records one of many alike events (follow requests from one host) as one
  * unread notification per `coalesceKey` that counts them: the first is
- * stored with `summary`, each later one until the group reads it adds one
- * to the count and rewrites the summary with `summaryOf(count)`. Returns the
- * count. One statement, so concurrent events each count once.
+ * stored with its message, each later one until the group reads it adds one
+ * to the count (the message is rendered with the count when read). Returns
+ * the count. One statement, so concurrent events each count once.
  */
 export async function addCoalescedNotification(
   db: Kysely<Database>,
@@ -51,8 +58,7 @@ export async function addCoalescedNotification(
     kind: NotificationKind;
     subjectId: string;
     coalesceKey: string;
-    summary: string;
-    summaryOf: (count: number) => string;
+    message: NotificationMessage;
   },
   now: Temporal.Instant,
 ): Promise<number> {
@@ -63,7 +69,7 @@ export async function addCoalescedNotification(
       group_id: groupId,
       kind: n.kind,
       subject_id: n.subjectId,
-      summary: n.summary,
+      message: jsonb(n.message),
       created_at: toDate(now),
       read_at: null,
       coalesce_key: n.coalesceKey,
@@ -75,16 +81,8 @@ export async function addCoalescedNotification(
         .where("coalesce_key", "is not", null)
         .doUpdateSet({ count: sql`notifications.count + 1` }),
     )
-    .returning(["id", "count"])
+    .returning(["count"])
     .executeTakeFirstOrThrow();
-  if (row.count > 1) {
-    await db
-      .updateTable("notifications")
-      .set({ summary: n.summaryOf(row.count) })
-      .where("id", "=", row.id)
-      .where("count", "=", row.count)
-      .execute();
-  }
   return row.count;
 }
 
@@ -102,7 +100,8 @@ export async function listNotifications(
     id: row.id,
     kind: row.kind,
     subjectId: row.subject_id,
-    summary: row.summary,
+    message: readNotificationMessage(row.message),
+    count: row.count,
     createdAt: toInstant(row.created_at),
     readAt: toInstantOrNull(row.read_at),
   }));

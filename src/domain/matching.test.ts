@@ -1,12 +1,20 @@
 import { describe, expect, test } from "vitest";
+import { en } from "../web/i18n/en.ts";
+import { messagesFor } from "../web/i18n/locale.ts";
+import { matchExplanation } from "../web/i18n/match-text.ts";
 import { haversineKm } from "./geo.ts";
 import {
   DEFAULT_MAX_KM,
   findMatches,
   isLive,
+  type Match,
   type MatchParty,
   type MatchReason,
 } from "./matching.ts";
+
+/** The English sentence pages and the API show for a match. */
+const explained = (m: Match<MatchParty>) =>
+  matchExplanation(en, "en", m.reasons, m.candidate.purpose === "offer" ? "request" : "offer");
 
 const NOW = Temporal.Instant.from("2026-12-01T12:00:00Z");
 const hoursFromNow = (h: number) => NOW.add({ hours: h });
@@ -154,7 +162,7 @@ describe("findMatches: distance", () => {
       km: 10,
       maxKm: DEFAULT_MAX_KM,
     });
-    expect(matches[0]!.explanation).toContain("10 km away");
+    expect(explained(matches[0]!)).toContain("10 km away");
   });
 
   test("the limit can be raised or lowered; a candidate exactly at the limit is in", () => {
@@ -243,7 +251,7 @@ describe("findMatches: distance", () => {
       missing: "candidate",
     });
     expect(reasonOf(unlocated.reasons, "distance")).toBeUndefined();
-    expect(unlocated.explanation).toContain("distance unknown: the offer has no coordinates");
+    expect(explained(unlocated)).toContain("distance unknown: the offer has no coordinates");
   });
 
   test("a subject without coordinates matches at any distance, all as unknown distance", () => {
@@ -261,8 +269,8 @@ describe("findMatches: distance", () => {
       "both",
     ]);
     expect(matches.every((m) => m.distanceKm === null)).toBe(true);
-    expect(matches[0]!.explanation).toContain("distance unknown: this need has no coordinates");
-    expect(matches[1]!.explanation).toContain("distance unknown: neither has coordinates");
+    expect(explained(matches[0]!)).toContain("distance unknown: this need has no coordinates");
+    expect(explained(matches[1]!)).toContain("distance unknown: neither has coordinates");
   });
 });
 
@@ -281,7 +289,7 @@ describe("findMatches: quantities", () => {
       needed: "20",
       available: "30",
     });
-    expect(match!.explanation).toContain("30 kg available covers the 20 kg needed");
+    expect(explained(match!)).toContain("30 kg available covers the 20 kg needed");
   });
 
   test("a smaller offer covers part, ranked by the share it covers", () => {
@@ -296,7 +304,7 @@ describe("findMatches: quantities", () => {
     );
     expect(keys(matches)).toEqual(["exact", "half", "quarter"]);
     expect(reasonOf(matches[1]!.reasons, "quantity-partial")?.shortfall).toBe("10");
-    expect(matches[1]!.explanation).toContain("10 kg short");
+    expect(explained(matches[1]!)).toContain("10 kg short");
   });
 
   test("amounts are exact decimals: no floating-point residue", () => {
@@ -368,7 +376,7 @@ describe("findMatches: quantities", () => {
       available: "100",
       availableUnit: "litre",
     });
-    expect(matches[2]!.explanation).toContain("units differ");
+    expect(explained(matches[2]!)).toContain("units differ");
   });
 
   test("no quantity on either side is neutral and says which side", () => {
@@ -406,12 +414,12 @@ describe("findMatches: quantities", () => {
       available: "12",
       shortfall: "28",
     });
-    expect(matches[1]!.explanation).toContain("12 available covers part of the 40 needed");
+    expect(explained(matches[1]!)).toContain("12 available covers part of the 40 needed");
     const [unlocated] = findMatches(subject, [need({ coordinates: null, quantity: null })], {
       now: NOW,
     });
-    expect(unlocated!.explanation).toContain("the need has no coordinates");
-    expect(unlocated!.explanation).toContain("no quantity given for the need");
+    expect(explained(unlocated!)).toContain("the need has no coordinates");
+    expect(explained(unlocated!)).toContain("no quantity given for the need");
   });
 });
 
@@ -485,7 +493,7 @@ describe("findMatches: urgency and expiry reasons", () => {
       null,
       null,
     ]);
-    expect(matches[0]!.explanation).toContain("critical urgency");
+    expect(explained(matches[0]!)).toContain("urgency: Critical");
   });
 
   test("a candidate expiring within 72 hours is flagged with the hours left", () => {
@@ -504,8 +512,8 @@ describe("findMatches: urgency and expiry reasons", () => {
       expiresAt: "2026-12-01T17:30:00Z",
       hours: 5,
     });
-    expect(byKey.get("soon")!.explanation).toContain("expires in 5 h");
-    expect(byKey.get("minutes")!.explanation).toContain("expires within the hour");
+    expect(explained(byKey.get("soon")!)).toContain("expires in 5 hours");
+    expect(explained(byKey.get("minutes")!)).toContain("expires within the hour");
     expect(reasonOf(byKey.get("later")!.reasons, "expires-soon")).toBeUndefined();
   });
 
@@ -522,8 +530,12 @@ describe("findMatches: urgency and expiry reasons", () => {
       ],
       { now: NOW },
     );
-    expect(match!.explanation).toBe(
-      "Same category (Food); 12.3 km away; 25 kg available covers the 20 kg needed; high urgency; expires in 10 h.",
+    expect(explained(match!)).toBe(
+      "Same category (Food); 12.3 km away; 25 kg available covers the 20 kg needed; urgency: High; expires in 10 hours.",
+    );
+    // The same reasons in the reader's language, with the words agreeing.
+    expect(matchExplanation(messagesFor("es"), "es", match!.reasons, "request")).toBe(
+      "Misma categoría (Alimentos); a 12,3 km; cubre lo que falta (disponible: 25 kg; falta: 20 kg); urgencia: Alta; vence en 10 horas.",
     );
     expect(match!.reasons.map((r) => r.type)).toEqual([
       "same-category",

@@ -1,4 +1,4 @@
-import { type CategorySlug, categoryBySlug } from "./categories.ts";
+import type { CategorySlug } from "./categories.ts";
 import {
   compare as compareDecimal,
   type Decimal,
@@ -9,7 +9,7 @@ import {
 } from "./decimal.ts";
 import { type Coordinates, haversineKm } from "./geo.ts";
 import type { ProposalStatus, Purpose, Urgency } from "./proposal.ts";
-import { describeQuantity, type Unit } from "./units.ts";
+import type { Unit } from "./units.ts";
 
 /**
  * Matching needs with offers: for one need (or offer), which of the offers
@@ -78,9 +78,8 @@ export interface Match<C extends MatchParty> {
   readonly score: number;
   /** Great-circle km, to 0.1 km; null when either side has no coordinates. */
   readonly distanceKm: number | null;
+  /** Why it matches; web/i18n/match-text.ts says it in the reader's language. */
   readonly reasons: readonly MatchReason[];
-  /** One sentence for people, made of the reasons. */
-  readonly explanation: string;
 }
 
 export const DEFAULT_MAX_KM = 50;
@@ -197,7 +196,6 @@ function matchOne<C extends MatchParty>(
     score: Math.round((points / MAX_POINTS) * 10_000) / 10_000,
     distanceKm,
     reasons,
-    explanation: explain(reasons, subject.purpose),
   };
 }
 
@@ -286,42 +284,4 @@ function compareMatches(a: Match<MatchParty>, b: Match<MatchParty>): number {
   }
   // Code-unit order, not localeCompare: the same on every machine.
   return a.candidate.key < b.candidate.key ? -1 : a.candidate.key > b.candidate.key ? 1 : 0;
-}
-
-function explain(reasons: readonly MatchReason[], subjectPurpose: Purpose): string {
-  const nouns = {
-    subject: subjectPurpose === "request" ? "this need" : "this offer",
-    candidate: subjectPurpose === "request" ? "the offer" : "the need",
-  };
-  return `${reasons.map((reason) => describeReason(reason, nouns)).join("; ")}.`;
-}
-
-function describeReason(
-  reason: MatchReason,
-  nouns: { readonly subject: string; readonly candidate: string },
-): string {
-  switch (reason.type) {
-    case "same-category":
-      return `Same category (${categoryBySlug(reason.category).label})`;
-    case "distance":
-      return `${reason.km} km away`;
-    case "distance-unknown":
-      return reason.missing === "both"
-        ? "distance unknown: neither has coordinates"
-        : `distance unknown: ${nouns[reason.missing]} has no coordinates`;
-    case "quantity-covers":
-      return `${describeQuantity(reason.available, reason.unit)} available covers the ${describeQuantity(reason.needed, reason.unit)} needed`;
-    case "quantity-partial":
-      return `${describeQuantity(reason.available, reason.unit)} available covers part of the ${describeQuantity(reason.needed, reason.unit)} needed (${describeQuantity(reason.shortfall, reason.unit)} short)`;
-    case "units-differ":
-      return `units differ (${describeQuantity(reason.needed, reason.neededUnit)} needed, ${describeQuantity(reason.available, reason.availableUnit)} available): check by hand`;
-    case "quantity-unspecified":
-      return reason.missing === "both"
-        ? "no quantities to compare"
-        : `no quantity given for ${nouns[reason.missing]}`;
-    case "urgency":
-      return `${reason.urgency} urgency`;
-    case "expires-soon":
-      return reason.hours < 1 ? "expires within the hour" : `expires in ${reason.hours} h`;
-  }
 }

@@ -6,6 +6,7 @@ import { HTTPException } from "hono/http-exception";
 import { CATEGORIES } from "../domain/categories.ts";
 import { findUnstorableText } from "../domain/storable-text.ts";
 import { UNITS } from "../domain/units.ts";
+import { en } from "../web/i18n/en.ts";
 import { registerWebPages, securityHeaders } from "../web/index.ts";
 import { registerAdminFederationRoutes } from "./api/admin-federation.ts";
 import { registerBoardExportRoutes } from "./api/board-exports.ts";
@@ -58,9 +59,17 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
   const app = new OpenAPIHono({
     defaultHook: (result) => {
       if (!result.success) {
-        throw new ApiError(400, "invalid_request", describeIssues(result.error.issues), {
-          issues: result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
-        });
+        // The validator's own sentences are English; the fields it names
+        // are the same in every language, so they lead the message there.
+        const issues = result.error.issues;
+        const fields = [...new Set(issues.map((i) => i.path.map(String).join(".") || "body"))];
+        throw new ApiError(
+          400,
+          "invalid_request",
+          describeIssues(issues),
+          { issues: issues.map((i) => ({ path: i.path.join("."), message: i.message })) },
+          (t) => t.apiErrors.invalidFields(fields.slice(0, 5).join(", ")),
+        );
       }
     },
   });
@@ -73,13 +82,13 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
       if (status === 400) {
         return errorResponse(
           c,
-          new ApiError(400, "invalid_json", "The request body is not valid JSON"),
+          ApiError.said(400, "invalid_json", (t) => t.apiErrors.codes.invalid_json),
         );
       }
       if (status === 413) {
         return errorResponse(
           c,
-          new ApiError(413, "payload_too_large", "The request body is too large"),
+          ApiError.said(413, "payload_too_large", (t) => t.apiErrors.codes.payload_too_large),
         );
       }
       return error.getResponse();
@@ -91,7 +100,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
     });
     return errorResponse(
       c,
-      new ApiError(500, "internal_error", "Something went wrong on our side"),
+      ApiError.said(500, "internal_error", (t) => t.apiErrors.codes.internal_error),
     );
   });
 
@@ -142,8 +151,9 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
       throw new ApiError(
         400,
         "invalid_request",
-        "The request holds U+0000 or a lone surrogate, which cannot be stored",
+        en.apiErrors.unstorableText,
         { path: at },
+        (t) => t.apiErrors.unstorableText,
       );
     }
     return next();
@@ -180,7 +190,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
     scheme: "bearer",
   });
   app.all("/api/*", () => {
-    throw new ApiError(404, "not_found", "No such API endpoint");
+    throw ApiError.said(404, "not_found", (t) => t.apiErrors.noEndpoint);
   });
 
   app.use(deps.federationMiddleware);

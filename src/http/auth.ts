@@ -26,13 +26,13 @@ export async function identifyCaller(
   if (header === undefined) return { kind: "anonymous" };
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (match === null) {
-    throw new ApiError(401, "unauthorized", "Authorization must be 'Bearer <token>'");
+    throw ApiError.said(401, "unauthorized", (t) => t.apiErrors.bearerFormat);
   }
   const token = match[1]!;
   if (deps.adminToken !== null && constantTimeEquals(token, deps.adminToken))
     return { kind: "admin" };
   const found = await authenticateCoordinatorToken(deps, token);
-  if (found === null) throw new ApiError(401, "unauthorized", "The token is not valid");
+  if (found === null) throw ApiError.said(401, "unauthorized", (t) => t.apiErrors.tokenInvalid);
   return { kind: "coordinator", groupId: found.groupId };
 }
 
@@ -44,9 +44,8 @@ function constantTimeEquals(a: string, b: string): boolean {
 
 export function requireAdmin(caller: Caller): void {
   if (caller.kind === "anonymous")
-    throw new ApiError(401, "unauthorized", "An admin token is required");
-  if (caller.kind !== "admin")
-    throw new ApiError(403, "forbidden", "Only an instance admin can do this");
+    throw ApiError.said(401, "unauthorized", (t) => t.apiErrors.adminRequired);
+  if (caller.kind !== "admin") throw ApiError.said(403, "forbidden", (t) => t.apiErrors.adminOnly);
 }
 
 export function isCoordinatorOf(caller: Caller, group: Group): boolean {
@@ -55,9 +54,9 @@ export function isCoordinatorOf(caller: Caller, group: Group): boolean {
 
 export function requireCoordinator(caller: Caller, group: Group): void {
   if (caller.kind === "anonymous") {
-    throw new ApiError(401, "unauthorized", "A coordinator token for this group is required");
+    throw ApiError.said(401, "unauthorized", (t) => t.apiErrors.coordinatorRequired);
   }
   if (!isCoordinatorOf(caller, group)) {
-    throw new ApiError(403, "forbidden", "This token is not a coordinator token of this group");
+    throw ApiError.said(403, "forbidden", (t) => t.apiErrors.notCoordinator);
   }
 }

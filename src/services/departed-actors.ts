@@ -1,10 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../db/database.ts";
-import {
-  ACTOR_GONE_REASON,
-  type ForgottenActorRows,
-  forgetActorRows,
-} from "../db/departed-actors.repo.ts";
+import { type ForgottenActorRows, forgetActorRows } from "../db/departed-actors.repo.ts";
 import { insertNotification } from "../db/notifications.repo.ts";
 
 export interface DepartedActorDeps {
@@ -34,7 +30,7 @@ export async function forgetDepartedActor(
         {
           kind: "pledge-answered",
           subjectId: pledge.id,
-          summary: `Your pledge was declined: ${ACTOR_GONE_REASON}`,
+          message: { key: "pledge-declined-actor-gone" },
         },
         now,
       );

@@ -148,7 +148,11 @@ export async function createLocalResponse(
     await insertNotification(
       trx,
       group.id,
-      { kind: "response", subjectId: response.id, summary: `New answer to “${proposal.title}”` },
+      {
+        kind: "response",
+        subjectId: response.id,
+        message: { key: "new-answer", title: proposal.title },
+      },
       now,
     );
   });

@@ -1,5 +1,7 @@
+import type { CategorySlug } from "../categories.ts";
 import { type Listing, purposeWord } from "../listing.ts";
 import { isFullyCovered } from "../pledging.ts";
+import type { ProposalStatus, Urgency } from "../proposal.ts";
 import { describeQuantity, type Unit } from "../units.ts";
 import { type ExportDocument, FEED_ENTRY_CAP, isoSeconds, lastUpdated } from "./document.ts";
 import { element, emptyElement } from "./xml.ts";
@@ -35,28 +37,62 @@ export function htmlText(value: string): string {
   return value.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c] as string);
 }
 
+/**
+ * The words a feed's entries are told in: the catalogs give them per
+ * language (http/api/feed-words.ts); English is the default, as it has
+ * always read. Titles and summaries stay in the words their authors wrote.
+ */
+export interface FeedWords {
+  /** The BCP 47 tag of these words, for the feed's language. */
+  readonly language: string;
+  readonly need: string;
+  readonly offer: string;
+  status(status: ProposalStatus): string;
+  category(slug: CategorySlug, label: string): string;
+  urgency(urgency: Urgency): string;
+  quantity(amount: string, unit: Unit): string;
+  readonly fullyPledged: string;
+  readonly fullyTaken: string;
+  stillNeeded(quantity: string): string;
+  stillAvailable(quantity: string): string;
+  until(isoDate: string): string;
+}
+
+export const ENGLISH_FEED_WORDS: FeedWords = {
+  language: "en",
+  need: "Need",
+  offer: "Offer",
+  status: (status) => status,
+  category: (_slug, label) => label,
+  urgency: (urgency) => `urgency: ${urgency}`,
+  quantity: (amount, unit) => feedQuantity(amount, unit),
+  fullyPledged: "fully pledged",
+  fullyTaken: "fully taken",
+  stillNeeded: (quantity) => `${quantity} still needed`,
+  stillAvailable: (quantity) => `${quantity} still available`,
+  until: (date) => `until ${date}`,
+};
+
 /** The lines under the title: what a reader needs to act on it without opening the page. */
-export function entryText(listing: Listing): string {
-  const facts = [
-    `${purposeWord(listing.purpose) === "need" ? "Need" : "Offer"} · ${listing.status}`,
-  ];
-  if (listing.category !== null) facts.push(listing.category.label);
-  if (listing.urgency !== null) facts.push(`urgency: ${listing.urgency}`);
+export function entryText(listing: Listing, words: FeedWords = ENGLISH_FEED_WORDS): string {
+  const need = purposeWord(listing.purpose) === "need";
+  const facts = [`${need ? words.need : words.offer} · ${words.status(listing.status)}`];
+  if (listing.category !== null) {
+    facts.push(words.category(listing.category.slug, listing.category.label));
+  }
+  if (listing.urgency !== null) facts.push(words.urgency(listing.urgency));
   const q = listing.quantity;
   if (q !== null) {
-    const need = purposeWord(listing.purpose) === "need";
     const remaining =
       q.remaining === null || q.remaining === q.amount
         ? ""
         : isFullyCovered(q.remaining)
-          ? need
-            ? " (fully pledged)"
-            : " (fully taken)"
-          : ` (${feedQuantity(q.remaining, q.unit)} ${need ? "still needed" : "still available"})`;
-    facts.push(`${feedQuantity(q.amount, q.unit)}${remaining}`);
+          ? ` (${need ? words.fullyPledged : words.fullyTaken})`
+          : ` (${(need ? words.stillNeeded : words.stillAvailable)(words.quantity(q.remaining, q.unit))})`;
+    facts.push(`${words.quantity(q.amount, q.unit)}${remaining}`);
   }
   if (listing.location !== null) facts.push(listing.location.name);
-  if (listing.expiresAt !== null) facts.push(`until ${isoSeconds(listing.expiresAt)}`);
+  if (listing.expiresAt !== null) facts.push(words.until(isoSeconds(listing.expiresAt)));
   const summary = listing.summary.trim();
   return summary === "" ? facts.join(" · ") : `${facts.join(" · ")}\n\n${summary}`;
 }
@@ -88,15 +124,18 @@ function entries(document: ExportDocument): readonly Listing[] {
   return document.listings.slice(0, FEED_ENTRY_CAP);
 }
 
-export function rssFeed(document: ExportDocument): string {
+export function rssFeed(document: ExportDocument, words = ENGLISH_FEED_WORDS): string {
   const items = entries(document).map((l) =>
     [
       "<item>",
       element("title", l.title),
       element("link", l.url),
-      element("description", htmlText(entryText(l))),
+      element("description", htmlText(entryText(l, words))),
       element("guid", l.objectId, { isPermaLink: "false" }),
-      element("category", l.category?.label),
+      element(
+        "category",
+        l.category === null ? undefined : words.category(l.category.slug, l.category.label),
+      ),
       element("pubDate", rfc822(l.publishedAt)),
       "</item>",
     ].join(""),
@@ -115,13 +154,14 @@ export function rssFeed(document: ExportDocument): string {
       rel: "self",
       type: "application/rss+xml",
     }),
+    element("language", words.language),
     element("lastBuildDate", rfc822(lastUpdated(document))),
     ...items,
     "</channel></rss>\n",
   ].join("");
 }
 
-export function atomFeed(document: ExportDocument): string {
+export function atomFeed(document: ExportDocument, words = ENGLISH_FEED_WORDS): string {
   const items = entries(document).map((l) =>
     [
       "<entry>",
@@ -134,18 +174,21 @@ export function atomFeed(document: ExportDocument): string {
         : emptyElement("link", { rel: "alternate", type: "text/html", href: l.url }),
       l.category === null
         ? ""
-        : emptyElement("category", { term: l.category.slug, label: l.category.label }),
+        : emptyElement("category", {
+            term: l.category.slug,
+            label: words.category(l.category.slug, l.category.label),
+          }),
       "<author>",
       element("name", l.origin.name ?? l.origin.handle ?? l.origin.actorId),
       element("uri", l.origin.actorId),
       "</author>",
-      element("summary", entryText(l), { type: "text" }),
+      element("summary", entryText(l, words), { type: "text" }),
       "</entry>",
     ].join(""),
   );
   return [
     '<?xml version="1.0" encoding="utf-8"?>\n',
-    '<feed xmlns="http://www.w3.org/2005/Atom">',
+    `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${words.language}">`,
     element("id", document.selfUrl),
     element("title", document.title),
     document.description === "" ? "" : element("subtitle", document.description),

@@ -5,14 +5,14 @@ import type { Group } from "../../domain/group.ts";
 import type { Proposal, Purpose, Quantity } from "../../domain/proposal.ts";
 import type { Unit } from "../../domain/units.ts";
 import { type Caller, identifyCaller, isCoordinatorOf, requireCoordinator } from "../auth.ts";
-import { notFound } from "../errors.ts";
+import { notFound, proposalThing } from "../errors.ts";
 import type { ApiDeps } from "./deps.ts";
 
 /** The group `handle`, for one of its coordinators (or the admin) only. */
 export async function coordinatedGroup(c: Context, deps: ApiDeps, handle: string): Promise<Group> {
   const caller = await identifyCaller(c, deps);
   const group = await findGroupByHandle(deps.db, handle);
-  if (group === null) throw notFound("Group");
+  if (group === null) throw notFound("group");
   requireCoordinator(caller, group);
   return group;
 }
@@ -27,7 +27,7 @@ export async function visibleProposal(
   id: string,
   purpose: Purpose | null,
 ): Promise<{ group: Group; proposal: Proposal }> {
-  const noun = purpose === "offer" ? "Offer" : "Need";
+  const noun = proposalThing(purpose);
   const found = await findProposal(deps.db, id);
   if (found.state !== "live" || (purpose !== null && found.proposal.purpose !== purpose)) {
     throw notFound(noun);

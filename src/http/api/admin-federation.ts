@@ -227,7 +227,7 @@ export function registerAdminFederationRoutes(app: OpenAPIHono, deps: ApiDeps): 
           issues: [{ path: "domain", message: result.invalid }],
         });
       }
-      if (result === "not_found") throw notFound("Domain entry");
+      if (result === "not_found") throw notFound("domainEntry");
       return c.body(null, 204);
     },
   );

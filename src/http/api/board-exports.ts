@@ -4,7 +4,7 @@ import { findGroupByHandle } from "../../db/groups.repo.ts";
 import { findIncident } from "../../db/incidents.repo.ts";
 import { alliesDataset, type BoardDatasetRequest, incidentDataset } from "../../services/boards.ts";
 import type { ExportDataset } from "../../services/exports.ts";
-import { notFound } from "../errors.ts";
+import { type NotFoundThing, notFound } from "../errors.ts";
 import type { ApiDeps } from "./deps.ts";
 import {
   canonicalSearch,
@@ -15,6 +15,7 @@ import {
   type Format,
   filtersOf,
   publicDataHeaders,
+  wordsFor,
 } from "./exports.ts";
 import { ErrorSchema, HandleParam, IdParam } from "./schemas.ts";
 
@@ -34,7 +35,7 @@ export function registerBoardExportRoutes(app: OpenAPIHono, deps: ApiDeps): void
     c: Context,
     format: Format,
     load: (request: BoardDatasetRequest) => Promise<ExportDataset | null>,
-    name: string,
+    name: NotFoundThing,
     query: ExportQueryValues,
     selfUrl: URL,
   ): Promise<Response> {
@@ -52,7 +53,7 @@ export function registerBoardExportRoutes(app: OpenAPIHono, deps: ApiDeps): void
     if (format.attachment !== undefined) {
       c.header("Content-Disposition", `attachment; filename="board.${format.attachment}"`);
     }
-    return c.body(format.render(dataset.document), 200);
+    return c.body(format.render(dataset.document, wordsFor(c, format)), 200);
   }
 
   const loaders = {
@@ -98,7 +99,7 @@ export function registerBoardExportRoutes(app: OpenAPIHono, deps: ApiDeps): void
         const { id } = c.req.valid("param") as { id: string };
         const self = urls.incidentExport(id, format.file);
         self.search = canonicalSearch(c.req.valid("query"));
-        return serve(c, format, loaders.incident(id), "Incident", c.req.valid("query"), self);
+        return serve(c, format, loaders.incident(id), "incident", c.req.valid("query"), self);
       },
     );
     app.openapi(
@@ -107,7 +108,7 @@ export function registerBoardExportRoutes(app: OpenAPIHono, deps: ApiDeps): void
         const { handle } = c.req.valid("param") as { handle: string };
         const self = urls.alliesExport(handle, format.file);
         self.search = canonicalSearch(c.req.valid("query"));
-        return serve(c, format, loaders.allies(handle), "Group", c.req.valid("query"), self);
+        return serve(c, format, loaders.allies(handle), "group", c.req.valid("query"), self);
       },
     );
   }
@@ -116,13 +117,13 @@ export function registerBoardExportRoutes(app: OpenAPIHono, deps: ApiDeps): void
       const { id } = c.req.valid("param") as { id: string };
       const self = urls.incidentFeed(id, feed.format);
       self.search = canonicalSearch(c.req.valid("query"));
-      return serve(c, feed, loaders.incident(id), "Incident", c.req.valid("query"), self);
+      return serve(c, feed, loaders.incident(id), "incident", c.req.valid("query"), self);
     });
     app.openapi(routeOf("allies", feed, `/groups/{handle}/board/${feed.file}`), (c) => {
       const { handle } = c.req.valid("param") as { handle: string };
       const self = urls.alliesFeed(handle, feed.format);
       self.search = canonicalSearch(c.req.valid("query"));
-      return serve(c, feed, loaders.allies(handle), "Group", c.req.valid("query"), self);
+      return serve(c, feed, loaders.allies(handle), "group", c.req.valid("query"), self);
     });
   }
 }

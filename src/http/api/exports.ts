@@ -7,7 +7,12 @@ import {
   type ExportDocument,
   FEED_ENTRY_CAP,
 } from "../../domain/exports/document.ts";
-import { atomFeed, rssFeed } from "../../domain/exports/feeds.ts";
+import {
+  atomFeed,
+  ENGLISH_FEED_WORDS,
+  type FeedWords,
+  rssFeed,
+} from "../../domain/exports/feeds.ts";
 import { listingsGeoJson } from "../../domain/exports/geojson.ts";
 import {
   groupsNeedsProfile,
@@ -26,8 +31,10 @@ import {
   publicListing,
 } from "../../services/exports.ts";
 import type { FeedFormat } from "../../urls.ts";
-import { ApiError, notFound } from "../errors.ts";
+import { ApiError, notFound, proposalThing } from "../errors.ts";
+import { apiLocale } from "../language.ts";
 import type { ApiDeps } from "./deps.ts";
+import { feedWords } from "./feed-words.ts";
 import { ErrorSchema, HandleParam, IdParam } from "./schemas.ts";
 
 /**
@@ -50,6 +57,11 @@ export const ExportQuery = z.object({
       example: "open,pledged",
     }),
   category: z.enum(CATEGORY_SLUGS).optional(),
+  lang: z.string().max(35).optional().openapi({
+    description:
+      "Feeds only: the language of their labels (en, es, fil; tl is Filipino); default from Accept-Language, else English",
+    example: "es",
+  }),
 });
 
 export type ExportQueryValues = z.infer<typeof ExportQuery>;
@@ -84,7 +96,14 @@ export interface Format {
   readonly groupOnly?: boolean;
   /** Saved as a file by browsers: `food-needs.csv`. */
   readonly attachment?: string;
-  readonly render: (document: ExportDocument) => string;
+  readonly render: (document: ExportDocument, words: FeedWords) => string;
+  /** Told in the reader's language (`lang`, else Accept-Language): the feeds. */
+  readonly inLanguage?: boolean;
+}
+
+/** The words of a format's document: the feeds' in the reader's language. */
+export function wordsFor(c: Context, format: Format): FeedWords {
+  return format.inLanguage === true ? feedWords(apiLocale(c, { query: true })) : ENGLISH_FEED_WORDS;
 }
 
 const CSV = "text/csv; charset=utf-8";
@@ -138,6 +157,7 @@ export const FEEDS: readonly (Format & { readonly format: FeedFormat })[] = [
     summary: "RSS 2.0 feed, newest first",
     cap: FEED_ENTRY_CAP,
     render: rssFeed,
+    inLanguage: true,
   },
   {
     format: "atom",
@@ -146,6 +166,7 @@ export const FEEDS: readonly (Format & { readonly format: FeedFormat })[] = [
     summary: "Atom feed, newest first",
     cap: FEED_ENTRY_CAP,
     render: atomFeed,
+    inLanguage: true,
   },
 ];
 
@@ -162,7 +183,7 @@ function attachmentName(handle: string, scope: Scope, query: Query, extension: s
 /** The filters in a fixed order, nothing else: a feed's own URL (its Atom id) is stable. */
 export function canonicalSearch(query: Query): string {
   const params = new URLSearchParams();
-  for (const key of ["purpose", "status", "category"] as const) {
+  for (const key of ["purpose", "status", "category", "lang"] as const) {
     const value = query[key];
     if (value !== undefined) params.set(key, value);
   }
@@ -203,7 +224,7 @@ export function registerExportRoutes(app: OpenAPIHono, deps: ApiDeps): void {
     selfUrl: URL,
   ): Promise<Response> {
     const group = await findGroupByHandle(db, handle);
-    if (group === null) throw notFound("Group");
+    if (group === null) throw notFound("group");
     const filters = format.groupOnly
       ? { purpose: "request" as const, statuses: DEFAULT_EXPORT_STATUSES }
       : filtersOf(query);
@@ -227,7 +248,7 @@ export function registerExportRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         `attachment; filename="${attachmentName(group.handle, scope, query, format.attachment)}"`,
       );
     }
-    return c.body(format.render(dataset.document), 200);
+    return c.body(format.render(dataset.document, wordsFor(c, format)), 200);
   }
 
   const responses = (format: Format) => ({
@@ -310,7 +331,7 @@ export function registerExportRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       }),
       async (c) => {
         const found = await publicListing(db, urls, c.req.valid("param").id, purpose);
-        if (found.state === "missing") throw notFound(noun);
+        if (found.state === "missing") throw notFound(proposalThing(purpose));
         if (found.state === "ended") {
           throw new ApiError(410, "gone", `This ${noun.toLowerCase()} has ended`);
         }

@@ -143,7 +143,7 @@ export function registerFollowRoutes(app: OpenAPIHono, deps: ApiDeps): void {
     async (c) => {
       const { handle, id } = c.req.valid("param");
       const group = await coordinatedGroup(c, deps, handle);
-      if (!(await unfollowRemoteGroup(deps, group, id))) throw notFound("Follow");
+      if (!(await unfollowRemoteGroup(deps, group, id))) throw notFound("follow");
       return c.body(null, 204);
     },
   );
@@ -220,7 +220,7 @@ export function registerFollowRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         const { handle, id } = c.req.valid("param");
         const group = await coordinatedGroup(c, deps, handle);
         const answer = await answerFollowRequest(deps, group, id, action === "accept");
-        if (answer === "not-found") throw notFound("Follow request");
+        if (answer === "not-found") throw notFound("followRequest");
         return c.json({ id, state: answer }, 200);
       },
     );

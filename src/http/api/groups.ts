@@ -84,7 +84,7 @@ export function registerGroupRoutes(app: OpenAPIHono, deps: ApiDeps): void {
     }),
     async (c) => {
       const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
-      if (group === null) throw notFound("Group");
+      if (group === null) throw notFound("group");
       return c.json(groupView(group, deps.urls, deps.timeZone), 200);
     },
   );
@@ -111,7 +111,7 @@ export function registerGroupRoutes(app: OpenAPIHono, deps: ApiDeps): void {
     async (c) => {
       const caller = await identifyCaller(c, deps);
       const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
-      if (group === null) throw notFound("Group");
+      if (group === null) throw notFound("group");
       requireCoordinator(caller, group);
       const body = c.req.valid("json");
       // Absent fields keep their value; the same use case as the settings page.
@@ -121,7 +121,7 @@ export function registerGroupRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         followPolicy: body.followPolicy ?? group.followPolicy,
         timeZone: body.timeZone === undefined ? (group.timeZone ?? null) : body.timeZone,
       });
-      if (updated === null) throw notFound("Group");
+      if (updated === null) throw notFound("group");
       return c.json(groupView(updated, deps.urls, deps.timeZone), 200);
     },
   );

@@ -14,7 +14,7 @@ import type { IncidentArea } from "../../domain/incident.ts";
 import { boardListings } from "../../services/boards.ts";
 import { closeOwnIncident, joinIncident, openIncident } from "../../services/incidents.ts";
 import { identifyCaller, requireCoordinator } from "../auth.ts";
-import { ApiError, notFound } from "../errors.ts";
+import { ApiError, changedMeanwhile, notFound } from "../errors.ts";
 import { coordinatedGroup } from "./access.ts";
 import type { ApiDeps } from "./deps.ts";
 import { DistanceKmField, NearQueryParams, nearFromQuery } from "./near.ts";
@@ -307,7 +307,7 @@ export function registerIncidentRoutes(app: OpenAPIHono, deps: ApiDeps): void {
     }),
     async (c) => {
       const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
-      if (group === null) throw notFound("Group");
+      if (group === null) throw notFound("group");
       const items = [];
       for (const incident of await listGroupIncidents(deps.db, group.id, 100)) {
         const view = await fullView(deps, incident);
@@ -340,7 +340,7 @@ export function registerIncidentRoutes(app: OpenAPIHono, deps: ApiDeps): void {
     }),
     async (c) => {
       const incident = await findIncident(deps.db, c.req.valid("param").id);
-      if (incident === null) throw notFound("Incident");
+      if (incident === null) throw notFound("incident");
       return c.json(await fullView(deps, incident), 200);
     },
   );
@@ -365,7 +365,7 @@ export function registerIncidentRoutes(app: OpenAPIHono, deps: ApiDeps): void {
     async (c) => {
       const caller = await identifyCaller(c, deps);
       const incident = await findIncident(deps.db, c.req.valid("param").id);
-      if (incident === null) throw notFound("Incident");
+      if (incident === null) throw notFound("incident");
       const group =
         incident.groupId === null ? null : await findGroupById(deps.db, incident.groupId);
       if (group === null) {
@@ -377,7 +377,7 @@ export function registerIncidentRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         throw result.error === "already-closed"
           ? new ApiError(409, "conflict", "The incident is already closed")
           : result.error === "conflict"
-            ? new ApiError(409, "conflict", "It was changed meanwhile; reload and retry")
+            ? changedMeanwhile()
             : new ApiError(403, "forbidden", "Only the incident's owner can close it");
       }
       return c.json(await fullView(deps, result.incident), 200);
@@ -454,7 +454,7 @@ export function registerIncidentRoutes(app: OpenAPIHono, deps: ApiDeps): void {
     }),
     async (c) => {
       const incident = await findIncident(deps.db, c.req.valid("param").id);
-      if (incident === null) throw notFound("Incident");
+      if (incident === null) throw notFound("incident");
       const items = await board(
         deps,
         { kind: "incident", incidentObjectId: incident.objectId },
@@ -475,7 +475,7 @@ export function registerIncidentRoutes(app: OpenAPIHono, deps: ApiDeps): void {
     }),
     async (c) => {
       const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
-      if (group === null) throw notFound("Group");
+      if (group === null) throw notFound("group");
       const items = await board(deps, { kind: "allies", groupId: group.id }, c.req.valid("query"));
       return c.json({ items }, 200);
     },

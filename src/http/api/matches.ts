@@ -5,7 +5,10 @@ import type { Location, Purpose, Quantity } from "../../domain/proposal.ts";
 import { UNITS } from "../../domain/units.ts";
 import { type CandidateParty, matchProposal, roundedPlace } from "../../services/matching.ts";
 import type { InstanceUrls } from "../../urls.ts";
+import { messagesFor } from "../../web/i18n/locale.ts";
+import { matchExplanation } from "../../web/i18n/match-text.ts";
 import { identifyCaller, isCoordinatorOf } from "../auth.ts";
+import { apiLocale } from "../language.ts";
 import { visibleProposal } from "./access.ts";
 import type { ApiDeps } from "./deps.ts";
 import { errorResponses, IdParam } from "./schemas.ts";
@@ -95,7 +98,9 @@ export const MatchSchema = z
     }),
     score: z.number().openapi({ description: "0–1, higher is better" }),
     reasons: z.array(MatchReasonSchema),
-    explanation: z.string(),
+    explanation: z
+      .string()
+      .openapi({ description: "The reasons as one sentence, in the language of Accept-Language" }),
   })
   .openapi("Match");
 
@@ -141,13 +146,17 @@ export function registerMatchRoutes(app: OpenAPIHono, deps: ApiDeps): void {
           includeOwnFollowersOnly: isCoordinatorOf(caller, group),
           ownOrigin: deps.urls.origin.href,
         });
-        return c.json({ items: matches.map((m) => matchView(m, deps.urls)) }, 200);
+        const locale = apiLocale(c);
+        c.header("Content-Language", locale);
+        const say = (m: Match<CandidateParty>) =>
+          matchExplanation(messagesFor(locale), locale, m.reasons, kind.purpose);
+        return c.json({ items: matches.map((m) => matchView(m, say(m), deps.urls)) }, 200);
       },
     );
   }
 }
 
-function matchView(match: Match<CandidateParty>, urls: InstanceUrls) {
+function matchView(match: Match<CandidateParty>, explanation: string, urls: InstanceUrls) {
   const { source } = match.candidate;
   const common = {
     purpose: match.candidate.purpose,
@@ -159,7 +168,7 @@ function matchView(match: Match<CandidateParty>, urls: InstanceUrls) {
     distanceKm: match.distanceKm,
     score: match.score,
     reasons: [...match.reasons],
-    explanation: match.explanation,
+    explanation,
   };
   if (source.kind === "local") {
     const { proposal } = source;

@@ -148,7 +148,7 @@ export function registerNetworkRoutes(app: OpenAPIHono, deps: ApiDeps): void {
     }),
     async (c) => {
       const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
-      if (group === null) throw notFound("Group");
+      if (group === null) throw notFound("group");
       const query = c.req.valid("query");
       const near = nearFromQuery(query);
       const limit = query.limit ?? 20;

@@ -113,7 +113,7 @@ export function registerGroupPlaceRoutes(app: OpenAPIHono, deps: ApiDeps): void 
   const coordinatedGroup = async (c: Context, handle: string) => {
     const caller = await identifyCaller(c, deps);
     const group = await findGroupByHandle(deps.db, handle);
-    if (group === null) throw notFound("Group");
+    if (group === null) throw notFound("group");
     requireCoordinator(caller, group);
     return group;
   };
@@ -192,7 +192,7 @@ export function registerGroupPlaceRoutes(app: OpenAPIHono, deps: ApiDeps): void 
     async (c) => {
       const { handle, id } = c.req.valid("param");
       const group = await coordinatedGroup(c, handle);
-      if (!(await deleteGroupPlace(deps.db, group.id, id))) throw notFound("Place");
+      if (!(await deleteGroupPlace(deps.db, group.id, id))) throw notFound("place");
       return c.body(null, 204);
     },
   );

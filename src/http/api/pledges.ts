@@ -4,7 +4,10 @@ import { findPledge, listPledges } from "../../db/pledges.repo.ts";
 import { findRemoteProposal } from "../../db/remote-proposals.repo.ts";
 import { PLEDGE_LIMITS, type Pledge } from "../../domain/pledge.ts";
 import { pledgeToRemoteProposal, withdrawPledgeAsCoordinator } from "../../services/pledges.ts";
+import { messagesFor } from "../../web/i18n/locale.ts";
+import { notificationText } from "../../web/i18n/notification-text.ts";
 import { ApiError, notFound } from "../errors.ts";
+import { apiLocale } from "../language.ts";
 import { coordinatedGroup, quantityFromInput, quantityJson } from "./access.ts";
 import type { ApiDeps } from "./deps.ts";
 import { ErrorSchema, errorResponses, HandleParam, pageOf, QuantitySchema } from "./schemas.ts";
@@ -60,7 +63,14 @@ const NotificationSchema = z
     id: z.string(),
     kind: z.enum(["response", "pledge-answered", "follow-request"]),
     subjectId: z.string().openapi({ description: "The response, pledge or follower it is about." }),
-    summary: z.string(),
+    summary: z.string().openapi({
+      description: "One line for a coordinator, in the language of Accept-Language.",
+    }),
+    message: z.object({ key: z.string() }).catchall(z.unknown()).openapi({
+      description:
+        "The same as a key and its values, for programs that word it themselves: new-answer, replied, pledged, pledge-accepted, pledge-declined, pledge-declined-actor-gone, pledge-withdrawn, follow-request (count: how many), text.",
+    }),
+    count: z.number().int().openapi({ description: "How many alike events it stands for." }),
     createdAt: z.string(),
     read: z.boolean(),
   })
@@ -99,7 +109,7 @@ export function registerPledgeRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       const input = c.req.valid("json");
       const target = await findRemoteProposal(deps.db, input.objectId);
       if (target === null || !(await deps.isAllowed(new URL(target.originActorId)))) {
-        throw notFound("Need or offer (it must have reached this instance from an allied group)");
+        throw notFound("alliedProposal");
       }
       const result = await pledgeToRemoteProposal(
         { ...deps, offerIdOf: (id) => deps.urls.pledgeOffer(id) },
@@ -152,7 +162,7 @@ export function registerPledgeRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       const params = c.req.valid("param");
       const group = await coordinatedGroup(c, deps, params.handle);
       const pledge = await findPledge(deps.db, params.id);
-      if (pledge === null || pledge.groupId !== group.id) throw notFound("Pledge");
+      if (pledge === null || pledge.groupId !== group.id) throw notFound("pledge");
       const result = await withdrawPledgeAsCoordinator(deps, pledge);
       if (!result.ok) {
         throw new ApiError(
@@ -225,6 +235,9 @@ export function registerPledgeRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       const group = await coordinatedGroup(c, deps, c.req.valid("param").handle);
       const query = c.req.valid("query");
       const limit = query.limit ?? 50;
+      const locale = apiLocale(c);
+      const t = messagesFor(locale);
+      c.header("Content-Language", locale);
       const items = await listNotifications(deps.db, group.id, {
         limit,
         beforeId: query.before,
@@ -236,7 +249,9 @@ export function registerPledgeRoutes(app: OpenAPIHono, deps: ApiDeps): void {
             id: n.id,
             kind: n.kind,
             subjectId: n.subjectId,
-            summary: n.summary,
+            summary: notificationText(t, locale, n.message, n.count),
+            message: n.message,
+            count: n.count,
             createdAt: n.createdAt.toString(),
             read: n.readAt !== null,
           })),

@@ -18,7 +18,7 @@ import {
   type IncidentRefusal,
 } from "../../services/proposals.ts";
 import { identifyCaller, isCoordinatorOf, requireCoordinator } from "../auth.ts";
-import { ApiError, notFound } from "../errors.ts";
+import { ApiError, notFound, proposalThing } from "../errors.ts";
 import { quantityFromInput, visibleProposal } from "./access.ts";
 import type { ApiDeps } from "./deps.ts";
 import { nearbyPage, nearFromQuery } from "./near.ts";
@@ -78,7 +78,13 @@ const INCIDENT_REFUSALS: Record<IncidentRefusal, string> = {
 
 /** 422, the reason in `details.problem` (as the other 422s of the API say theirs). */
 const incidentRefused = (problem: IncidentRefusal) =>
-  new ApiError(422, "unprocessable", INCIDENT_REFUSALS[problem], { problem });
+  new ApiError(
+    422,
+    "unprocessable",
+    INCIDENT_REFUSALS[problem],
+    { problem },
+    (t) => t.incidentRefusals[problem],
+  );
 
 function changeErrorToApi(
   error: ChangeError | { type: "conflict" } | { type: IncidentRefusal },
@@ -101,7 +107,7 @@ function changeErrorToApi(
         `A ${error.status} need or offer cannot be edited; post a new one instead`,
       );
     case "expiry-in-past":
-      return new ApiError(400, "invalid_request", "expiresAt must be in the future");
+      return ApiError.said(400, "invalid_request", (t) => t.apiErrors.expiresInPast);
     case "unit-locked":
     case "below-pledged":
       return new ApiError(409, "conflict", quantityLockedMessage(error), {
@@ -162,7 +168,7 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       async (c) => {
         const caller = await identifyCaller(c, deps);
         const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
-        if (group === null) throw notFound("Group");
+        if (group === null) throw notFound("group");
         requireCoordinator(caller, group);
         const input = c.req.valid("json");
         const deadline = readDeadline(input, group, deps);
@@ -182,7 +188,7 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         const result = await createProposal(deps, group, kind.purpose, draft);
         if (!result.ok) {
           if (result.error === "expiry-in-past") {
-            throw new ApiError(400, "invalid_request", "expiresAt must be in the future");
+            throw ApiError.said(400, "invalid_request", (t) => t.apiErrors.expiresInPast);
           }
           throw incidentRefused(result.error);
         }
@@ -207,7 +213,7 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       async (c) => {
         const caller = await identifyCaller(c, deps);
         const group = await findGroupByHandle(deps.db, c.req.valid("param").handle);
-        if (group === null) throw notFound("Group");
+        if (group === null) throw notFound("group");
         const query = c.req.valid("query");
         const near = nearFromQuery(query);
         const limit = query.limit ?? 20;
@@ -377,7 +383,7 @@ export function registerProposalRoutes(app: OpenAPIHono, deps: ApiDeps): void {
           kind.purpose,
         );
         requireCoordinator(caller, group);
-        if (!(await deleteProposal(deps, proposal))) throw notFound(kind.noun);
+        if (!(await deleteProposal(deps, proposal))) throw notFound(proposalThing(kind.purpose));
         return c.body(null, 204);
       },
     );

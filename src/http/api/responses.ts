@@ -11,7 +11,7 @@ import {
   rejectResponseAsCoordinator,
 } from "../../services/responses.ts";
 import { type Caller, identifyCaller, requireCoordinator } from "../auth.ts";
-import { ApiError, notFound } from "../errors.ts";
+import { ApiError, changedMeanwhile, notFound } from "../errors.ts";
 import { quantityFromInput, quantityJson, visibleProposal } from "./access.ts";
 import type { ApiDeps } from "./deps.ts";
 import {
@@ -88,7 +88,7 @@ function answerErrorToApi(error: AnswerError | { type: "conflict" }): ApiError {
     case "quantity":
       return new ApiError(422, "unprocessable", error.message, { problem: error.problem });
     case "conflict":
-      return new ApiError(409, "conflict", "It was changed meanwhile; reload and retry");
+      return changedMeanwhile();
   }
 }
 
@@ -122,7 +122,7 @@ const ReopenInput = z.strictObject({ expiresAt: Instant.optional() }).openapi("R
 export function registerResponseRoutes(app: OpenAPIHono, deps: ApiDeps): void {
   async function loadResponse(caller: Caller, id: string) {
     const response = await findResponse(deps.db, id);
-    if (response === null) throw notFound("Response");
+    if (response === null) throw notFound("response");
     const { group, proposal } = await visibleProposal(deps, caller, response.proposalId, null);
     requireCoordinator(caller, group);
     return { group, proposal, response };
@@ -274,7 +274,7 @@ export function registerResponseRoutes(app: OpenAPIHono, deps: ApiDeps): void {
                 "conflict",
                 `It is still ${proposal.status}; only an ended one is reopened`,
               )
-            : new ApiError(400, "invalid_request", "expiresAt must be in the future");
+            : ApiError.said(400, "invalid_request", (t) => t.apiErrors.expiresInPast);
         }
         return c.json(
           proposalView(result.proposal, group, deps.urls, { includePrivate: true }),

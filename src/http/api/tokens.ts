@@ -59,7 +59,7 @@ export function registerTokenRoutes(app: OpenAPIHono, deps: ApiDeps): void {
   const adminsGroup = async (caller: Promise<Caller>, handle: string): Promise<Group> => {
     requireAdmin(await caller);
     const group = await findGroupByHandle(deps.db, handle);
-    if (group === null) throw notFound("Group");
+    if (group === null) throw notFound("group");
     return group;
   };
 
@@ -87,9 +87,14 @@ export function registerTokenRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       const group = await adminsGroup(identifyCaller(c, deps), c.req.valid("param").handle);
       const issued = await issueCoordinatorToken(deps, group, c.req.valid("json").label);
       if (!issued.ok) {
-        throw new ApiError(400, "invalid_request", LABEL_PROBLEMS[issued.problem], {
-          issues: [{ path: "label", message: LABEL_PROBLEMS[issued.problem] }],
-        });
+        const problem = issued.problem;
+        throw new ApiError(
+          400,
+          "invalid_request",
+          LABEL_PROBLEMS[problem],
+          { issues: [{ path: "label", message: LABEL_PROBLEMS[problem] }] },
+          (t) => t.tokenLabelProblems[problem],
+        );
       }
       return c.json({ token: issued.token, ...tokenView(issued.record) }, 201);
     },
@@ -130,7 +135,7 @@ export function registerTokenRoutes(app: OpenAPIHono, deps: ApiDeps): void {
     async (c) => {
       const { handle, id } = c.req.valid("param");
       const group = await adminsGroup(identifyCaller(c, deps), handle);
-      if (!(await revokeCoordinatorToken(deps, group, id))) throw notFound("Token");
+      if (!(await revokeCoordinatorToken(deps, group, id))) throw notFound("token");
       return c.body(null, 204);
     },
   );

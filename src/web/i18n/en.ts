@@ -3,6 +3,7 @@ import type { ContactWayProblem } from "../../domain/contact-ways.ts";
 import type { DeclineReason, IntakeProblem, IntakeState } from "../../domain/intake.ts";
 import type { ProposalStatus, Urgency } from "../../domain/proposal.ts";
 import type { Unit } from "../../domain/units.ts";
+import { plural } from "./plural.ts";
 
 /**
  * The English catalog. Its shape is the `Messages` type every other language
@@ -242,7 +243,7 @@ export const en = {
   contactErased: (date: string) => `Your contact details were erased on ${date}.`,
   contactErasedOn: (date: string) => `Your contact details will be erased on ${date}.`,
   contactKeptWhileOpen: (days: number) =>
-    `Your contact details are kept while this is open, and erased ${days} days after it is closed, declined or withdrawn.`,
+    `Your contact details are kept while this is open, and erased ${plural("en", days, { one: "1 day", other: `${days} days` })} after it is closed, declined or withdrawn.`,
   declineReasonLabel: "Why decline?",
   declineReasonRequired: "Please choose a reason from the list.",
   declineNoteLabel: "A note for the person (optional)",
@@ -331,7 +332,7 @@ export const en = {
   passwordAgain: "Password again",
   loginFailed: "That username and password do not match an account.",
   loginRateLimited: (minutes: number) =>
-    `Too many failed sign-ins. Please wait ${minutes} minutes and try again.`,
+    `Too many failed sign-ins. Please wait ${plural("en", minutes, { one: "1 minute", other: `${minutes} minutes` })} and try again.`,
   accountProblems: {
     "username-format": "Use 3 to 40 lowercase letters, digits, dots, dashes or underscores.",
     "username-taken": "This username is taken; please choose another.",
@@ -418,7 +419,7 @@ export const en = {
   domainExists: "This server has a rule already; remove it first.",
   domainInvalid: "This is not a server name, for example social.example.",
   blockRemoved: (followers: number, following: number) =>
-    `Blocked. ${followers} followers and ${following} follows on that server were removed.`,
+    `Blocked. Removed on that server: ${plural("en", followers, { one: "1 follower", other: `${followers} followers` })} and ${plural("en", following, { one: "1 follow", other: `${following} follows` })}.`,
   responses: "Answers",
   responsesHeading: (title: string) => `Answers to “${title}”`,
   responsesEmpty: "No answers yet.",
@@ -467,6 +468,24 @@ export const en = {
     "pledge-answered": "Pledge answered",
     "follow-request": "Follow request",
   },
+  notificationTexts: {
+    newAnswer: (title: string) => `New answer to “${title}”`,
+    replied: (actor: string, title: string) => `${actor} replied to “${title}”`,
+    pledged: (actor: string, title: string) => `${actor} pledged to “${title}”`,
+    pledgedQuantity: (actor: string, quantity: string, title: string) =>
+      `${actor} pledged ${quantity} to “${title}”`,
+    pledgeAccepted: "Your pledge was accepted.",
+    pledgeDeclined: "Your pledge was declined.",
+    pledgeDeclinedBecause: (reason: string) => `Your pledge was declined: ${reason}`,
+    pledgeDeclinedActorGone: "Your pledge was declined: the other group's account was deleted.",
+    pledgeWithdrawn: (actor: string, title: string) => `${actor} withdrew its pledge to “${title}”`,
+    followRequest: (actor: string) => `${actor} asks to follow`,
+    followRequests: (count: number, host: string) =>
+      plural("en", count, {
+        one: `1 new follow request from ${host}`,
+        other: `${count} new follow requests from ${host}`,
+      }),
+  },
   unread: "unread",
   markAllRead: "Mark all read",
   markedRead: "All marked read.",
@@ -508,6 +527,28 @@ export const en = {
   matches: "Matches",
   matchesEmpty: "No matching offers or needs right now.",
   distance: (km: string) => `${km} km away`,
+  matchReasons: {
+    sameCategory: (category: string) => `Same category (${category})`,
+    distance: (km: string) => `${km} away`,
+    distanceUnknownBoth: "distance unknown: neither has coordinates",
+    distanceUnknown: (which: string) => `distance unknown: ${which} has no coordinates`,
+    quantityCovers: (available: string, needed: string) =>
+      `${available} available covers the ${needed} needed`,
+    quantityPartial: (available: string, needed: string, shortfall: string) =>
+      `${available} available covers part of the ${needed} needed (${shortfall} short)`,
+    unitsDiffer: (needed: string, available: string) =>
+      `units differ (${needed} needed, ${available} available): check by hand`,
+    quantityUnspecifiedBoth: "no quantities to compare",
+    quantityUnspecified: (which: string) => `no quantity given for ${which}`,
+    urgency: (level: string) => `urgency: ${level}`,
+    expiresWithinHour: "expires within the hour",
+    expiresIn: (hours: number) =>
+      plural("en", hours, { one: "expires in 1 hour", other: `expires in ${hours} hours` }),
+    thisNeed: "this need",
+    thisOffer: "this offer",
+    theNeed: "the need",
+    theOffer: "the offer",
+  },
   printHeading: (group: string) => `${group}: open needs`,
   printedOn: (date: string) => `Printed ${date}`,
   board: {
@@ -539,7 +580,11 @@ export const en = {
     heading: "Board",
     intro: "Open and pledged needs and offers from every group taking part, most urgent first.",
     empty: "Nothing on this board right now.",
-    truncated: (n: number) => `Only the ${n} most urgent are shown.`,
+    truncated: (n: number) =>
+      plural("en", n, {
+        one: "Only the most urgent one is shown.",
+        other: `Only the ${n} most urgent are shown.`,
+      }),
     remaining: "still needed",
     remainingOffer: "still available",
     unknownUrgency: "Urgency not given",
@@ -560,15 +605,19 @@ export const en = {
   map: {
     heading: "On the map",
     title: (count: number) =>
-      count === 1 ? "Map of 1 place on this board" : `Map of ${count} places on this board`,
+      plural("en", count, {
+        one: "Map of 1 place on this board",
+        other: `Map of ${count} places on this board`,
+      }),
     legend: "Urgency",
     shapes: "Shapes",
     area: "Incident area",
     noPlaces: "None of these has a place on the map.",
     unlocated: (count: number) =>
-      count === 1
-        ? "1 more has no place and is only in the list."
-        : `${count} more have no place and are only in the list.`,
+      plural("en", count, {
+        one: "1 more has no place and is only in the list.",
+        other: `${count} more have no place and are only in the list.`,
+      }),
   },
   pagesLabel: "Pages",
   olderPage: "Older",
@@ -743,7 +792,8 @@ export const en = {
   accountAdmin: "Instance admin",
   accountCoordinates: (groups: string) => `Coordinates: ${groups}`,
   accountNoGroups: "Coordinates no collective",
-  accountSessions: (n: number) => (n === 1 ? "1 active sign-in" : `${n} active sign-ins`),
+  accountSessions: (n: number) =>
+    plural("en", n, { one: "1 active sign-in", other: `${n} active sign-ins` }),
   accountRevoked: "Access revoked",
   signOutEverywhere: "Sign out everywhere",
   // A button's accessible name starts with its visible text (WCAG 2.5.3).
@@ -752,7 +802,8 @@ export const en = {
   revokeAccessNamed: (user: string) => `Revoke access: ${user}`,
   restoreAccess: "Restore access",
   restoreAccessNamed: (user: string) => `Restore access: ${user}`,
-  sessionsEnded: (n: number) => (n === 1 ? "1 sign-in was ended." : `${n} sign-ins were ended.`),
+  sessionsEnded: (n: number) =>
+    plural("en", n, { one: "1 sign-in was ended.", other: `${n} sign-ins were ended.` }),
   accessRevoked: "Access revoked: the account is signed out and cannot sign in.",
   accessRestored: "Access restored: the account can sign in again.",
   notYourself: "You cannot revoke your own access.",
@@ -888,6 +939,60 @@ export const en = {
       "That incident is closed: its board is kept as a record, and nothing new can be tagged with it.",
     "incident-ended":
       "That incident's time window has ended: nothing new can be tagged with it. Needs tagged before keep their tag.",
+  },
+  apiErrors: {
+    codes: {
+      invalid_request: "The request is not valid.",
+      invalid_json: "The request body is not valid JSON.",
+      unauthorized: "A valid token is required.",
+      forbidden: "This token may not do this.",
+      not_found: "Not found.",
+      gone: "This has ended.",
+      conflict: "This conflicts with what is stored now.",
+      payload_too_large: "The request body is too large.",
+      too_many_requests: "Too many requests; please try again later.",
+      unprocessable: "This cannot be done with what was sent.",
+      internal_error: "Something went wrong on our side.",
+    },
+    notFound: (thing: string) => `${thing} not found`,
+    things: {
+      group: "Group",
+      token: "Token",
+      incident: "Incident",
+      place: "Place",
+      pledge: "Pledge",
+      response: "Response",
+      follow: "Follow",
+      followRequest: "Follow request",
+      domainEntry: "Domain entry",
+      need: "Need",
+      offer: "Offer",
+      alliedProposal: "Need or offer (it must have reached this instance from an allied group)",
+      dataset: "Data set",
+    },
+    invalidFields: (fields: string) => `Check these fields: ${fields}.`,
+    noEndpoint: "No such API endpoint",
+    bearerFormat: "Authorization must be 'Bearer <token>'",
+    tokenInvalid: "The token is not valid",
+    adminRequired: "An admin token is required",
+    adminOnly: "Only an instance admin can do this",
+    coordinatorRequired: "A coordinator token for this group is required",
+    notCoordinator: "This token is not a coordinator token of this group",
+    changedMeanwhile: "It was changed meanwhile; reload and retry",
+    expiresInPast: "expiresAt must be in the future",
+    unstorableText: "The request holds U+0000 or a lone surrogate, which cannot be stored",
+  },
+  feed: {
+    need: "Need",
+    offer: "Offer",
+    urgency: (level: string) => `urgency: ${level}`,
+    fullyPledged: "fully pledged",
+    fullyTaken: "fully taken",
+    stillNeeded: (quantity: string) => `${quantity} still needed`,
+    stillAvailable: (quantity: string) => `${quantity} still available`,
+    items: (amount: string, count: number) =>
+      plural("en", count, { one: `${amount} item`, other: `${amount} items` }),
+    until: (when: string) => `until ${when}`,
   },
 } as const;
 

@@ -1,4 +1,5 @@
 import type { Messages } from "./en.ts";
+import { plural } from "./plural.ts";
 
 /** Spanish. Typed as `Messages`: a missing or extra key fails the type check. */
 export const es: Messages = {
@@ -67,7 +68,7 @@ export const es: Messages = {
   postedOn: "Publicado",
   postedBy: "Publicado por",
   coverage: (pledged, total, remaining) =>
-    `${pledged} de ${total} comprometidos, faltan ${remaining}`,
+    `Comprometido: ${pledged} de ${total}; por cubrir: ${remaining}`,
   coverageAll: (total) => `Comprometido todo: ${total}`,
   helpHeading: "Puedo ayudar",
   helpIntro:
@@ -235,7 +236,7 @@ export const es: Messages = {
   contactErased: (date) => `Tus datos de contacto se borraron el ${date}.`,
   contactErasedOn: (date) => `Tus datos de contacto se borrarán el ${date}.`,
   contactKeptWhileOpen: (days) =>
-    `Tus datos de contacto se guardan mientras esto sigue abierto y se borran ${days} días después de que se cierre, se rechace o lo retires.`,
+    `Tus datos de contacto se guardan mientras esto sigue abierto y se borran ${plural("es", days, { one: "1 día", other: `${days} días` })} después de que se cierre, se rechace o lo retires.`,
   declineReasonLabel: "¿Por qué rechazarlo?",
   declineReasonRequired: "Elige un motivo de la lista.",
   declineNoteLabel: "Una nota para la persona (opcional)",
@@ -325,7 +326,7 @@ export const es: Messages = {
   passwordAgain: "Repite la contraseña",
   loginFailed: "Ese nombre de usuario y esa contraseña no corresponden a ninguna cuenta.",
   loginRateLimited: (minutes) =>
-    `Demasiados intentos fallidos. Espera ${minutes} minutos e inténtalo de nuevo.`,
+    `Demasiados intentos fallidos. Espera ${plural("es", minutes, { one: "1 minuto", other: `${minutes} minutos` })} e inténtalo de nuevo.`,
   accountProblems: {
     "username-format": "Usa de 3 a 40 minúsculas, números, puntos, guiones o guiones bajos.",
     "username-taken": "Ese nombre de usuario ya existe; elige otro.",
@@ -413,7 +414,7 @@ export const es: Messages = {
   domainExists: "Este servidor ya tiene una regla; quítala primero.",
   domainInvalid: "Esto no es un nombre de servidor, por ejemplo social.example.",
   blockRemoved: (followers, following) =>
-    `Bloqueado. Se quitaron ${followers} seguidores y ${following} seguimientos en ese servidor.`,
+    `Bloqueado. Quitado en ese servidor: ${plural("es", followers, { one: "1 seguidor", other: `${followers} seguidores` })} y ${plural("es", following, { one: "1 seguimiento", other: `${following} seguimientos` })}.`,
   responses: "Respuestas",
   responsesHeading: (title: string) => `Respuestas a “${title}”`,
   responsesEmpty: "Todavía no hay respuestas.",
@@ -450,8 +451,9 @@ export const es: Messages = {
     "exceeds-remaining": (remaining: string) =>
       `Solo faltan ${remaining}. Marca la casilla de abajo para aceptar más de todos modos.`,
   },
-  pledgedOf: (pledged: string, remaining: string) => `${pledged} comprometido, faltan ${remaining}`,
-  pledgedAll: (pledged: string) => `${pledged} comprometido, todo`,
+  pledgedOf: (pledged: string, remaining: string) =>
+    `Comprometido: ${pledged}; por cubrir: ${remaining}`,
+  pledgedAll: (pledged: string) => `Comprometido todo: ${pledged}`,
   notifications: "Avisos",
   notificationsHeading: (group: string) => `Avisos de ${group}`,
   notificationsUnread: (count: number) => `Avisos (${count} sin leer)`,
@@ -460,6 +462,24 @@ export const es: Messages = {
     response: "Nueva respuesta",
     "pledge-answered": "Compromiso respondido",
     "follow-request": "Solicitud de seguimiento",
+  },
+  notificationTexts: {
+    newAnswer: (title) => `Nueva respuesta a “${title}”`,
+    replied: (actor, title) => `${actor} respondió a “${title}”`,
+    pledged: (actor, title) => `${actor} se comprometió con “${title}”`,
+    pledgedQuantity: (actor, quantity, title) =>
+      `${actor} se comprometió con “${title}” (${quantity})`,
+    pledgeAccepted: "Aceptaron tu compromiso.",
+    pledgeDeclined: "Rechazaron tu compromiso.",
+    pledgeDeclinedBecause: (reason) => `Rechazaron tu compromiso: ${reason}`,
+    pledgeDeclinedActorGone: "Rechazaron tu compromiso: la cuenta del otro grupo fue eliminada.",
+    pledgeWithdrawn: (actor, title) => `${actor} retiró su compromiso con “${title}”`,
+    followRequest: (actor) => `${actor} pide seguir al grupo`,
+    followRequests: (count, host) =>
+      plural("es", count, {
+        one: `1 solicitud de seguimiento nueva de ${host}`,
+        other: `${count} solicitudes de seguimiento nuevas de ${host}`,
+      }),
   },
   unread: "sin leer",
   markAllRead: "Marcar todo como leído",
@@ -495,13 +515,35 @@ export const es: Messages = {
   pledgeWithdrawn: "Compromiso retirado. Se les ha avisado.",
   pledgeWithdrawEnded: "Este compromiso ya fue rechazado o retirado.",
   pledgeNotOpen: "Ya no admite compromisos.",
-  stillNeeded: (remaining: string) => `faltan ${remaining}`,
+  stillNeeded: (remaining: string) => `por cubrir: ${remaining}`,
   notConfirmedSince: (when) =>
     `Sin confirmar desde ${when}: su instancia no responde, puede que ya no sea cierto`,
   theirReason: "Su motivo",
   matches: "Coincidencias",
   matchesEmpty: "No hay ofertas ni necesidades que coincidan ahora.",
   distance: (km: string) => `a ${km} km`,
+  matchReasons: {
+    sameCategory: (category) => `Misma categoría (${category})`,
+    distance: (km) => `a ${km}`,
+    distanceUnknownBoth: "distancia desconocida: ninguna tiene coordenadas",
+    distanceUnknown: (which) => `distancia desconocida: ${which} no tiene coordenadas`,
+    quantityCovers: (available, needed) =>
+      `cubre lo que falta (disponible: ${available}; falta: ${needed})`,
+    quantityPartial: (available, needed, shortfall) =>
+      `cubre una parte (disponible: ${available}; falta: ${needed}; quedaría por cubrir: ${shortfall})`,
+    unitsDiffer: (needed, available) =>
+      `unidades distintas (falta: ${needed}; disponible: ${available}): compruébalo a mano`,
+    quantityUnspecifiedBoth: "no hay cantidades que comparar",
+    quantityUnspecified: (which) => `${which} no indica cantidad`,
+    urgency: (level) => `urgencia: ${level}`,
+    expiresWithinHour: "vence en menos de una hora",
+    expiresIn: (hours) =>
+      plural("es", hours, { one: "vence en 1 hora", other: `vence en ${hours} horas` }),
+    thisNeed: "esta necesidad",
+    thisOffer: "esta oferta",
+    theNeed: "la necesidad",
+    theOffer: "la oferta",
+  },
   printHeading: (group) => `${group}: necesidades abiertas`,
   printedOn: (date) => `Impreso el ${date}`,
   board: {
@@ -516,8 +558,8 @@ export const es: Messages = {
     timesIn: (zone) => `Las horas están en ${zone}.`,
     kindNeed: "Necesidad",
     kindOffer: "Oferta",
-    incidentHeading: (name) => `Emergencia: ${name}`,
-    closedBanner: "Esta emergencia está cerrada. Su tablero se conserva como registro.",
+    incidentHeading: (name) => `Incidente: ${name}`,
+    closedBanner: "Este incidente está cerrado. Su tablero se conserva como registro.",
     statusLabel: "Estado",
     incidentStatuses: { open: "Abierta", closed: "Cerrada" },
     area: "Zona",
@@ -534,7 +576,11 @@ export const es: Messages = {
     intro:
       "Necesidades y ofertas abiertas o comprometidas de todos los grupos que participan, las más urgentes primero.",
     empty: "No hay nada en este tablero por ahora.",
-    truncated: (n) => `Solo se muestran las ${n} más urgentes.`,
+    truncated: (n) =>
+      plural("es", n, {
+        one: "Solo se muestra la más urgente.",
+        other: `Solo se muestran las ${n} más urgentes.`,
+      }),
     remaining: "faltan",
     remainingOffer: "quedan disponibles",
     unknownUrgency: "Urgencia sin indicar",
@@ -555,15 +601,19 @@ export const es: Messages = {
   map: {
     heading: "En el mapa",
     title: (count) =>
-      count === 1 ? "Mapa de 1 lugar de este tablero" : `Mapa de ${count} lugares de este tablero`,
+      plural("es", count, {
+        one: "Mapa de 1 lugar de este tablero",
+        other: `Mapa de ${count} lugares de este tablero`,
+      }),
     legend: "Urgencia",
     shapes: "Formas",
     area: "Zona del incidente",
     noPlaces: "Ninguna tiene un lugar en el mapa.",
     unlocated: (count) =>
-      count === 1
-        ? "1 más no tiene lugar y solo aparece en la lista."
-        : `${count} más no tienen lugar y solo aparecen en la lista.`,
+      plural("es", count, {
+        one: "1 más no tiene lugar y solo aparece en la lista.",
+        other: `${count} más no tienen lugar y solo aparecen en la lista.`,
+      }),
   },
   pagesLabel: "Páginas",
   olderPage: "Anteriores",
@@ -739,7 +789,8 @@ export const es: Messages = {
   accountAdmin: "Administración de la instancia",
   accountCoordinates: (groups) => `Coordina: ${groups}`,
   accountNoGroups: "No coordina ningún colectivo",
-  accountSessions: (n) => (n === 1 ? "1 sesión abierta" : `${n} sesiones abiertas`),
+  accountSessions: (n) =>
+    plural("es", n, { one: "1 sesión abierta", other: `${n} sesiones abiertas` }),
   accountRevoked: "Acceso retirado",
   signOutEverywhere: "Cerrar todas sus sesiones",
   signOutEverywhereNamed: (user) => `Cerrar todas sus sesiones: ${user}`,
@@ -747,7 +798,8 @@ export const es: Messages = {
   revokeAccessNamed: (user) => `Retirar el acceso: ${user}`,
   restoreAccess: "Devolver el acceso",
   restoreAccessNamed: (user) => `Devolver el acceso: ${user}`,
-  sessionsEnded: (n) => (n === 1 ? "Se cerró 1 sesión." : `Se cerraron ${n} sesiones.`),
+  sessionsEnded: (n) =>
+    plural("es", n, { one: "Se cerró 1 sesión.", other: `Se cerraron ${n} sesiones.` }),
   accessRevoked: "Acceso retirado: la cuenta ha salido y no puede volver a entrar.",
   accessRestored: "Acceso devuelto: la cuenta puede volver a entrar.",
   notYourself: "No puedes retirar tu propio acceso.",
@@ -884,5 +936,60 @@ export const es: Messages = {
       "Ese incidente está cerrado: su tablero se conserva como registro y ya no se puede etiquetar nada nuevo con él.",
     "incident-ended":
       "El periodo de ese incidente terminó: ya no se puede etiquetar nada nuevo con él. Las necesidades etiquetadas antes conservan su etiqueta.",
+  },
+  apiErrors: {
+    codes: {
+      invalid_request: "La solicitud no es válida.",
+      invalid_json: "El cuerpo de la solicitud no es JSON válido.",
+      unauthorized: "Hace falta un token válido.",
+      forbidden: "Este token no puede hacer esto.",
+      not_found: "No encontrado.",
+      gone: "Esto ya terminó.",
+      conflict: "Esto choca con lo que está guardado ahora.",
+      payload_too_large: "El cuerpo de la solicitud es demasiado grande.",
+      too_many_requests: "Demasiadas solicitudes; inténtalo más tarde.",
+      unprocessable: "No se puede hacer con lo que se envió.",
+      internal_error: "Algo falló de nuestro lado.",
+    },
+    notFound: (thing) => `No se encontró: ${thing}`,
+    things: {
+      group: "grupo",
+      token: "token",
+      incident: "incidente",
+      place: "lugar",
+      pledge: "compromiso",
+      response: "respuesta",
+      follow: "seguimiento",
+      followRequest: "solicitud de seguimiento",
+      domainEntry: "regla de dominio",
+      need: "necesidad",
+      offer: "oferta",
+      alliedProposal:
+        "necesidad u oferta (tiene que haber llegado a esta instancia desde un grupo aliado)",
+      dataset: "conjunto de datos",
+    },
+    invalidFields: (fields) => `Revisa estos campos: ${fields}.`,
+    noEndpoint: "No existe ese punto de la API",
+    bearerFormat: "La cabecera Authorization debe ser 'Bearer <token>'",
+    tokenInvalid: "El token no es válido",
+    adminRequired: "Hace falta un token de administración",
+    adminOnly: "Solo quien administra la instancia puede hacer esto",
+    coordinatorRequired: "Hace falta un token de coordinación de este grupo",
+    notCoordinator: "Este token no es un token de coordinación de este grupo",
+    changedMeanwhile: "Cambió mientras tanto; vuelve a cargar e inténtalo de nuevo",
+    expiresInPast: "expiresAt tiene que estar en el futuro",
+    unstorableText: "La solicitud contiene U+0000 o un sustituto suelto, que no se pueden guardar",
+  },
+  feed: {
+    need: "Necesidad",
+    offer: "Oferta",
+    urgency: (level) => `urgencia: ${level}`,
+    fullyPledged: "cubierta por completo",
+    fullyTaken: "agotada",
+    stillNeeded: (quantity) => `por cubrir: ${quantity}`,
+    stillAvailable: (quantity) => `disponible aún: ${quantity}`,
+    items: (amount, count) =>
+      plural("es", count, { one: `${amount} unidad`, other: `${amount} unidades` }),
+    until: (when) => `hasta ${when}`,
   },
 };

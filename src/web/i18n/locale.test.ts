@@ -12,10 +12,18 @@ describe("language negotiation", () => {
     expect(negotiateLocale({})).toBe("en");
   });
 
+  it("chooses Filipino for fil and for Tagalog", () => {
+    expect(fromAcceptLanguage("fil-PH,fil;q=0.9,en;q=0.8")).toBe("fil");
+    expect(fromAcceptLanguage("tl-PH, es-419;q=0.5, en;q=0.4")).toBe("fil");
+    expect(fromAcceptLanguage("tl")).toBe("fil");
+    expect(negotiateLocale({ query: "tl", acceptLanguage: "en" })).toBe("fil");
+    expect(negotiateLocale({ cookie: "fil", acceptLanguage: "es" })).toBe("fil");
+  });
+
   it("orders Accept-Language by weight and skips q=0", () => {
     expect(fromAcceptLanguage("en;q=0.2, es;q=0.8")).toBe("es");
     expect(fromAcceptLanguage("es;q=0, en")).toBe("en");
-    expect(fromAcceptLanguage("tl-PH, es-419;q=0.5, en;q=0.4")).toBe("es");
+    expect(fromAcceptLanguage("de-DE, es-419;q=0.5, en;q=0.4")).toBe("es");
     expect(fromAcceptLanguage("garbage;;;")).toBeNull();
   });
 

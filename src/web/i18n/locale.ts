@@ -1,13 +1,31 @@
 import { en, type Messages } from "./en.ts";
 import { es } from "./es.ts";
+import { fil } from "./fil.ts";
 
-export const LOCALES = ["en", "es"] as const;
+export const LOCALES = ["en", "es", "fil"] as const;
 export type Locale = (typeof LOCALES)[number];
 
-const CATALOGS: Record<Locale, Messages> = { en, es };
+const CATALOGS: Record<Locale, Messages> = { en, es, fil };
 
 /** Each language's own name, for the switch (a person looks for their language in it). */
-export const LOCALE_NAMES: Record<Locale, string> = { en: "English", es: "Español" };
+export const LOCALE_NAMES: Record<Locale, string> = {
+  en: "English",
+  es: "Español",
+  fil: "Filipino",
+};
+
+/**
+ * Other tags for one of our languages: Tagalog (`tl`) is what many phones
+ * and browsers send for Filipino, whose standard form it is.
+ */
+const ALIASES: Record<string, Locale> = { tl: "fil" };
+
+/** One of our languages for a tag's primary subtag ("es-MX" → es, "tl-PH" → fil), or null. */
+export function localeOfTag(tag: string): Locale | null {
+  const primary = tag.trim().toLowerCase().split("-")[0] ?? "";
+  if (isLocale(primary)) return primary;
+  return ALIASES[primary] ?? null;
+}
 
 export function isLocale(value: string | undefined | null): value is Locale {
   return value !== undefined && value !== null && (LOCALES as readonly string[]).includes(value);
@@ -27,8 +45,10 @@ export function negotiateLocale(choice: {
   cookie?: string | undefined;
   acceptLanguage?: string | undefined;
 }): Locale {
-  if (isLocale(choice.query)) return choice.query;
-  if (isLocale(choice.cookie)) return choice.cookie;
+  const query = localeOfTag(choice.query ?? "");
+  if (query !== null) return query;
+  const cookie = localeOfTag(choice.cookie ?? "");
+  if (cookie !== null) return cookie;
   return fromAcceptLanguage(choice.acceptLanguage ?? "") ?? "en";
 }
 
@@ -45,8 +65,8 @@ export function fromAcceptLanguage(header: string): Locale | null {
     .filter((r) => r.tag !== "" && r.weight > 0)
     .sort((a, b) => b.weight - a.weight || a.index - b.index);
   for (const range of ranges) {
-    const primary = range.tag.split("-")[0];
-    if (isLocale(primary)) return primary;
+    const locale = localeOfTag(range.tag);
+    if (locale !== null) return locale;
   }
   return null;
 }

@@ -3,6 +3,7 @@ import type { Notification } from "../../db/notifications.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import { zoneOf } from "../context.ts";
 import { formatInstant } from "../format.ts";
+import { notificationText } from "../i18n/notification-text.ts";
 import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
 /** What the coordinators should look at, newest first. */
@@ -61,7 +62,7 @@ export function NotificationsPage({
                   `${t.notificationKinds[n.kind]} · ${formatInstant(n.createdAt, locale, zone)}`,
                   n.readAt === null ? h("strong", null, ` · ${t.unread}`) : null,
                 ),
-                h("p", null, n.summary),
+                h("p", null, notificationText(t, locale, n.message, n.count)),
                 link === null ? null : h("a", { href: link }, t.open),
               );
             }),

@@ -2,12 +2,13 @@ import { jsx as h } from "hono/jsx";
 import type { Group } from "../../domain/group.ts";
 import type { Match } from "../../domain/matching.ts";
 import { coverageOf, isFullyCovered, type QuantityProblem } from "../../domain/pledging.ts";
-import { type Proposal, TERMINAL_STATUSES } from "../../domain/proposal.ts";
+import { type Proposal, type Purpose, TERMINAL_STATUSES } from "../../domain/proposal.ts";
 import type { Response } from "../../domain/response.ts";
 import { isUnit } from "../../domain/units.ts";
 import type { CandidateParty } from "../../services/matching.ts";
 import { type PageContext, zoneOf } from "../context.ts";
 import { formatInstant, formatNumber, formatQuantity } from "../format.ts";
+import { matchExplanation } from "../i18n/match-text.ts";
 import { csrfInput, WorkspacePage, type WorkspaceView } from "./workspace-page.ts";
 
 /** A refused accept, shown next to the quantity field of that answer. */
@@ -95,7 +96,7 @@ export function ResponsesPage({
             h("button", { type: "submit" }, t.reopen),
           )
         : null,
-      MatchesSection({ page, matches }),
+      MatchesSection({ page, matches, purpose: proposal.purpose }),
       h("h2", null, t.responses),
       h("p", null, t.responsesIntro),
       responses.length === 0
@@ -248,9 +249,12 @@ export function quantityProblemText(
 function MatchesSection({
   page,
   matches,
+  purpose,
 }: {
   page: PageContext;
   matches: readonly Match<CandidateParty>[];
+  /** The purpose of the need or offer they match. */
+  purpose: Purpose;
 }) {
   const { t, urls, locale } = page;
   const hrefOf = (m: Match<CandidateParty>): string | null => {
@@ -284,7 +288,7 @@ function MatchesSection({
               h(
                 "div",
                 { class: "meta" },
-                m.explanation,
+                matchExplanation(t, locale, m.reasons, purpose),
                 m.distanceKm === null
                   ? null
                   : ` · ${t.distance(formatNumber(String(m.distanceKm), locale))}`,
