@@ -58,6 +58,8 @@ type ScreenedRequest = Awaited<ReturnType<FederationSecurity["screenInbox"]>>;
 
 const logger = getLogger(["bayanihan", "server"]);
 
+/** For the command-line tools that create collectives (cli/admin.ts) without a server. */
+export { keyPairGenerator } from "../federation/keys.ts";
 // Where they were first defined; the command-line tools import them from there.
 export { describePostgresUrl, openDatabase } from "./db/open-database.ts";
 

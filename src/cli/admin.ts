@@ -1,10 +1,10 @@
 import "../polyfill.ts";
-import { keyPairGenerator } from "../../federation/keys.ts";
 import { ConfigurationError, loadConfig } from "../config.ts";
 import { DataDirInUseError } from "../db/data-dir-lock.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { openDatabase } from "../db/open-database.ts";
 import { configureLogging } from "../logging.ts";
+import { keyPairGenerator } from "../server.ts";
 import {
   COMMANDS,
   type CommandContext,

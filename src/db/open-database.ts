@@ -4,17 +4,24 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { getLogger } from "@logtape/logtape";
-import type { Config } from "../config.ts";
 import { type DatabaseHandle, openPGlite, openPostgres } from "./connect.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 
 const logger = getLogger(["bayanihan", "server"]);
 
+/** What of the configuration (config.ts's Config) says which database to open. */
+export interface DatabaseSettings {
+  readonly databaseUrl: string | null;
+  readonly dataDir: string;
+  /** Named in PostgreSQL's pg_stat_activity. */
+  readonly role: string;
+}
+
 /**
  * Opens the configured database: PostgreSQL at DATABASE_URL, or the embedded
  * one in DATA_DIR (created on first use, and held for this process only).
  */
-export async function openDatabase(config: Config): Promise<DatabaseHandle> {
+export async function openDatabase(config: DatabaseSettings): Promise<DatabaseHandle> {
   if (config.databaseUrl !== null) {
     logger.info("Database: PostgreSQL at {server} (DATABASE_URL)", {
       server: describePostgresUrl(config.databaseUrl),
