@@ -189,7 +189,7 @@ describe("moving an instance by backup and restore", () => {
     const file = path.join(dir, "a.backup");
     const refused = await command("backup.ts", [file], envA({ DATA_DIR: dataDir }));
     expect(refused.code).toBe(1);
-    expect(refused.output).toMatch(/in use by process/);
+    expect(refused.output).toMatch(/in use by another process/);
 
     await a!.stop();
     a = undefined;

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../src/db/connect.ts";
+import { jsonb } from "../src/db/json.ts";
 import { toDate } from "../src/db/time.ts";
 import { createAdminAccount } from "../src/services/accounts.ts";
 import { createGroup } from "../src/services/groups.ts";
@@ -74,7 +75,7 @@ describe(`housekeeping (${testEngine})`, { timeout: 120_000 }, () => {
       group_id: groupId,
       kind: "response" as const,
       subject_id: id,
-      summary: "An answer",
+      message: jsonb({ key: "new-answer", title: "An answer" }),
       created_at: createdAt,
       read_at: readAt,
       coalesce_key: null,
