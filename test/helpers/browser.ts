@@ -29,7 +29,11 @@ export interface TestBrowser {
  * error, never a skip: the browser tests are how the pages are known to work.
  */
 export async function launchBrowser(
-  options: { readonly javaScript?: boolean } = {},
+  options: {
+    readonly javaScript?: boolean;
+    /** The browser's language, which it sends as Accept-Language. */
+    readonly locale?: string;
+  } = {},
 ): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
@@ -44,7 +48,7 @@ export async function launchBrowser(
     // A mid-range phone: the people these pages are for.
     viewport: { width: 390, height: 844 },
     deviceScaleFactor: 1,
-    locale: "en-GB",
+    locale: options.locale ?? "en-GB",
     // Off: the pages must work for people whose browser runs no script.
     javaScriptEnabled: options.javaScript ?? true,
   });

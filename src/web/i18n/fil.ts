@@ -68,7 +68,7 @@ export const fil: Messages = {
   quantity: "Dami",
   where: "Saan",
   urgency: "Pagkaapurahan",
-  neededBy: "Kailangan bago mag",
+  neededBy: "Kailangan hanggang",
   availableUntil: "Puwede hanggang",
   postedOn: "Na-post",
   postedBy: "Nag-post",
@@ -80,7 +80,7 @@ export const fil: Messages = {
     "Sabihin sa samahan kung ano ang kaya mong gawin. Ang mga coordinator lang nito ang makakakita ng mensahe mo at kung paano ka makokontak; sila ang lalapit sa iyo. Puwede ka ring sumagot sa post na ito mula sa isang account sa fediverse.",
   helpMessage: "Ano ang kaya mong gawin?",
   helpMessageHint: "Halimbawa: “May 5 cooler ako at madadala ko sa Biyernes.”",
-  helpContact: "Paano ka nila makokontak? (hindi kailangan)",
+  helpContact: "Paano ka nila makokontak? (opsyonal)",
   helpContactHint:
     "Numero ng telepono, email o account sa fediverse. Ang mga coordinator lang ang makakakita nito.",
   helpSubmit: "Ipadala",
@@ -134,18 +134,18 @@ export const fil: Messages = {
   fieldTitleRequestHint: "Ilang salita, halimbawa: gatas ng sanggol para sa dalawang linggo.",
   fieldTitleOffer: "Ano ang maiaalok mo?",
   fieldTitleOfferHint: "Ilang salita, halimbawa: isang van tuwing Sabado at Linggo.",
-  fieldDescription: "Iba pang detalye (hindi kailangan)",
+  fieldDescription: "Iba pang detalye (opsyonal)",
   fieldDescriptionHint:
     "Anumang makatutulong sa samahan na maunawaan. Ilagay ang pribadong detalye sa bahagi ng contact.",
   fieldCategory: "Uri ng tulong",
-  fieldQuantity: "Gaano karami (hindi kailangan)",
+  fieldQuantity: "Gaano karami (opsyonal)",
   fieldUnit: "Yunit",
-  fieldPlace: "Saan (hindi kailangan)",
+  fieldPlace: "Saan (opsyonal)",
   fieldPlaceHint: "Sapat na ang barangay o isang palatandaan.",
   fieldUrgency: "Gaano ito kaapurahan?",
-  fieldNeededBy: "Kailangan bago mag (hindi kailangan)",
+  fieldNeededBy: "Kailangan hanggang (opsyonal)",
   fieldDateHint: (zone) => `Hanggang sa katapusan ng araw na iyon, oras sa ${zone}.`,
-  fieldAvailableUntil: "Puwede hanggang (hindi kailangan)",
+  fieldAvailableUntil: "Puwede hanggang (opsyonal)",
   fieldContact: "Paano ka makokontak ng samahan?",
   fieldContactHint:
     "Telepono, email, o kung saan ka matatagpuan. Ang mga coordinator lang ng samahan ang makakakita nito.",
@@ -173,7 +173,7 @@ export const fil: Messages = {
     "place-no-point":
       "Walang tiyak na puwesto sa link ng mapa na ito (hindi nabubuksan nang offline ang maiikling link). Buksan ito at kopyahin ang buong address, o isulat ang latitude, longitude.",
   },
-  fieldPlaceCoordinator: "Saan (hindi kailangan)",
+  fieldPlaceCoordinator: "Saan (opsyonal)",
   fieldPlaceCoordinatorHint:
     "Isang bayan, isa sa mga lugar ng samahan, link ng mapa (OpenStreetMap, Google Maps, geo:) o latitude, longitude. Makikita mo ang naunawaan bago ito i-save.",
   placeUnderstood: "Ang lugar ayon sa pagkaunawa",
@@ -245,7 +245,7 @@ export const fil: Messages = {
     `Itinatago ang contact mo habang bukas ito, at binubura ${plural("fil", days, { one: `${days} araw`, other: `${days} araw` })} matapos itong isara, tanggihan o bawiin.`,
   declineReasonLabel: "Bakit tatanggihan?",
   declineReasonRequired: "Pumili ng dahilan mula sa listahan.",
-  declineNoteLabel: "Isang paalala para sa tao (hindi kailangan)",
+  declineNoteLabel: "Isang paalala para sa tao (opsyonal)",
   declineNoteHint:
     "Mababasa nila ito sa pribado nilang pahina, halimbawa kung saan pa sila puwedeng humingi.",
   contactWays: "Paraan ng pagkontak",
@@ -362,7 +362,7 @@ export const fil: Messages = {
   invitationUsed:
     "Nagamit na ang imbitasyong ito. Mag-sign in, o humingi ng bago sa admin ng instance.",
   invitationExpired: "Paso na ang imbitasyong ito. Humingi ng bago sa admin ng instance.",
-  sessionExpired: "Pakisign in ulit.",
+  sessionExpired: "Paki-sign in ulit.",
   csrfFailed: "Paso na ang form na ito. Bumalik, i-reload ang pahina at subukan ulit.",
   yourCollectives: "Ang mga samahan mo",
   noCollectives: "Wala pang samahang hinahawakan ang account mo.",
@@ -373,7 +373,7 @@ export const fil: Messages = {
   triageEmpty: "Walang naghihintay. Magaling.",
   fromPerson: "Ipinadala ng tao",
   publishAs: "Ilathala (pampubliko, nang wala ang contact)",
-  privateContact: "Pribadong contact na itatago kasama ng pangangailangan (hindi kailangan)",
+  privateContact: "Pribadong contact na itatago kasama ng pangangailangan (opsyonal)",
   privateContactHint:
     "Ang mga coordinator lang ang makakakita nito. Iwanang blangko maliban kung pumayag ang tao.",
   personContact: "Contact (pribado)",
@@ -417,7 +417,7 @@ export const fil: Messages = {
   domainLabel: "Server (domain)",
   policyLabel: "Patakaran",
   policies: { allow: "Payagan", block: "I-block" },
-  reasonLabel: "Dahilan (hindi kailangan)",
+  reasonLabel: "Dahilan (opsyonal)",
   addDomain: "Idagdag ang patakaran",
   removeDomain: "Alisin",
   noDomains: "Wala pang patakaran.",
@@ -443,10 +443,10 @@ export const fil: Messages = {
     withdrawn: "Binawi",
   },
   responderContact: "Paano sila makokontak (pribado)",
-  acceptQuantity: (unit) => `Dami na sakop nito, sa ${unit} (hindi kailangan)`,
+  acceptQuantity: (unit) => `Dami na sakop nito, sa ${unit} (opsyonal)`,
   allowExcess: "Tanggapin kahit lampas sa kulang pa",
   accept: "Tanggapin",
-  rejectReason: "Dahilan (hindi kailangan, ipapadala sa ibang samahan)",
+  rejectReason: "Dahilan (opsyonal, ipapadala sa ibang samahan)",
   reject: "Tanggihan",
   answerAccepted: "Tinanggap.",
   answerRejected: "Tinanggihan.",
@@ -511,7 +511,7 @@ export const fil: Messages = {
   },
   pledgeButton: "Mangako",
   pledgeMessage: "Mensahe sa kanila",
-  pledgeQuantity: (unit) => `Dami, sa ${unit} (hindi kailangan)`,
+  pledgeQuantity: (unit) => `Dami, sa ${unit} (opsyonal)`,
   pledgeSent: "Naipadala ang pangako. Sasagutin nila ito.",
   pledgeWithdrawLink: "Bawiin",
   pledgeWithdrawHeading: (title) => `Bawiin ang pangako ninyo sa “${title}”?`,
@@ -689,7 +689,7 @@ export const fil: Messages = {
   settingsHeading: (group) => `Settings ng ${group}`,
   settingsIntro:
     "Kung paano ipinapakita ng samahan ang sarili nito dito at sa fediverse. Ipinapadala sa mga server ng mga tagasunod nito ang bagong pangalan, buod o patakaran sa pagsunod.",
-  settingsTimeZone: "Time zone (hindi kailangan)",
+  settingsTimeZone: "Time zone (opsyonal)",
   settingsTimeZoneHint: (instanceZone) =>
     `Pangalan ng IANA zone gaya ng Asia/Manila; kapag blangko: ang sa server na ito (${instanceZone}).`,
   settingsProblems: {
@@ -775,7 +775,7 @@ export const fil: Messages = {
   collectiveHandleHint:
     "Maliliit na titik, numero at _, hanggang 30: magiging handle@server-na-ito ito.",
   collectiveName: "Pangalan",
-  collectiveSummary: "Buod (hindi kailangan)",
+  collectiveSummary: "Buod (opsyonal)",
   followPolicyLabel: "Mga bagong tagasunod",
   followPolicies: {
     open: "Agad na tinatanggap",
@@ -818,7 +818,7 @@ export const fil: Messages = {
   tokenLastUsed: (when) => `huling ginamit ${when}`,
   tokenNeverUsed: "hindi pa nagagamit",
   tokenLabel: "Label",
-  tokenLabelHint: "Kanino ito o ano ang gumagamit nito (hindi kailangan, hanggang 100 titik).",
+  tokenLabelHint: "Kanino ito o ano ang gumagamit nito (opsyonal, hanggang 100 titik).",
   tokenSaveLabel: "I-save ang label",
   tokenSaveLabelNamed: (name) => `I-save ang label: ${name}`,
   tokenLabelSaved: "Na-save ang label.",
@@ -874,7 +874,7 @@ export const fil: Messages = {
   incidentOpened: "Nabuksan ang insidente.",
   incidentName: "Pangalan",
   incidentNameHint: "Halimbawa: Bagyong Lena — Nobyembre 2026",
-  incidentDescription: "Paglalarawan (hindi kailangan)",
+  incidentDescription: "Paglalarawan (opsyonal)",
   incidentArea: "Sakop na lugar",
   incidentAreaHint:
     "Punan ang bilog o ang kahon, at piliin kung alin: ang napili lang ang babasahin.",
@@ -895,7 +895,7 @@ export const fil: Messages = {
   incidentBoxHint:
     "Kapag nasa silangan ng silangang gilid ang kanlurang gilid, tumatawid ang kahon sa 180° meridian.",
   incidentStartsAt: "Magsisimula",
-  incidentEndsAt: "Matatapos (hindi kailangan)",
+  incidentEndsAt: "Matatapos (opsyonal)",
   incidentTimeZone: "Time zone",
   incidentTimeZoneHint: (zone) =>
     `Ang simula at wakas ay oras sa zone na ito. Ang zone ng samahan, ${zone}, ang napili maliban kung pumili ka ng iba.`,
