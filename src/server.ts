@@ -51,6 +51,8 @@ import {
   reconciliationOptions,
 } from "./domain/reconciliation.ts";
 import { createHttpApp } from "./http/app.ts";
+import { createOutboxWorker, type OutboxWorkerOptions } from "./messaging/outbox-worker.ts";
+import type { MessageTransport } from "./messaging/transport.ts";
 import { createInstanceMetrics, type InstanceMetrics } from "./metrics.ts";
 import { forgetDepartedActor } from "./services/departed-actors.ts";
 import { createFederationPolicyService } from "./services/federation-policy.ts";
@@ -193,6 +195,11 @@ export interface InstanceOptions {
   readonly lookup?: HostLookup;
   /** Where new collectives' key pairs come from (tests hand out pre-made ones). */
   readonly keys?: KeyPairGenerator;
+  /** Email and SMS: transports added to the configured ones, and the outbox worker's timing. */
+  readonly messaging?: {
+    readonly transports?: readonly MessageTransport[];
+    readonly outbox?: OutboxWorkerOptions;
+  };
 }
 
 /** One instance: its database, federation and HTTP handler, not yet listening. */
@@ -410,6 +417,11 @@ export async function createInstance(
   const workers = new AbortController();
   const timers: NodeJS.Timeout[] = [];
   let queueRunning: Promise<void> | null = null;
+  const outboxWorker = createOutboxWorker(
+    { database, clock, transports: [...(options.messaging?.transports ?? [])] },
+    options.messaging?.outbox,
+  );
+  let outboxRunning: Promise<void> | null = null;
 
   /** The minute's sweep: needs and offers past their time, then contacts kept long enough. */
   const expire = async () => {
@@ -457,6 +469,10 @@ export async function createInstance(
       // this one with ROLE=all) claim it from the shared queue.
       if (config.role !== "web") {
         queueRunning = federation.startQueue(undefined, { signal: workers.signal });
+        // Emails and text messages written before a crash are sent on its first pass.
+        outboxRunning = outboxWorker.run(workers.signal).catch((error: unknown) => {
+          logger.error("The outbox worker stopped: {error}", { error });
+        });
         // Changes committed before a crash are still waiting to be federated.
         await runJob("relay", relayOutboxes);
         await runJob("expiry", expire);
@@ -490,6 +506,7 @@ export async function createInstance(
       workers.abort();
       await reconciler.settled();
       await queueRunning?.catch(() => {});
+      await outboxRunning;
       await federationPolicy.close();
       await security.close();
       if (ownsDatabase) await database.close();

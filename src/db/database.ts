@@ -447,6 +447,30 @@ export interface PasswordResetsTable {
   used_at: Timestamp | null;
 }
 
+/** The channel-agnostic outbox of emails and text messages (src/messaging/). */
+export interface OutboundMessagesTable {
+  id: string;
+  channel: "email" | "sms";
+  recipient: string;
+  subject: string | null;
+  body_text: string;
+  body_html: string | null;
+  headers: Json<Record<string, string>>;
+  language: string;
+  dedupe_key: string;
+  status: ColumnType<
+    "pending" | "sent" | "failed",
+    "pending" | undefined,
+    "pending" | "sent" | "failed"
+  >;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp;
+  lease_until: Timestamp | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  sent_at: Timestamp | null;
+}
+
 export interface SessionsTable {
   id_digest: string;
   account_id: string;
@@ -515,6 +539,7 @@ export interface Database {
   account_groups: AccountGroupsTable;
   invitations: InvitationsTable;
   password_resets: PasswordResetsTable;
+  outbound_messages: OutboundMessagesTable;
   pending_group_updates: PendingGroupUpdatesTable;
   sessions: SessionsTable;
   incidents: IncidentsTable;
