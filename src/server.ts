@@ -52,6 +52,7 @@ import {
 } from "./domain/reconciliation.ts";
 import { createHttpApp } from "./http/app.ts";
 import { createOutboxWorker, type OutboxWorkerOptions } from "./messaging/outbox-worker.ts";
+import { createSmsTransport } from "./messaging/sms-transports.ts";
 import type { MessageTransport } from "./messaging/transport.ts";
 import { createInstanceMetrics, type InstanceMetrics } from "./metrics.ts";
 import { forgetDepartedActor } from "./services/departed-actors.ts";
@@ -418,7 +419,15 @@ export async function createInstance(
   const timers: NodeJS.Timeout[] = [];
   let queueRunning: Promise<void> | null = null;
   const outboxWorker = createOutboxWorker(
-    { database, clock, transports: [...(options.messaging?.transports ?? [])] },
+    {
+      database,
+      clock,
+      // Each collective's gateway is in the database; given transports replace these.
+      transports: [
+        createSmsTransport({ db: database.db }),
+        ...(options.messaging?.transports ?? []),
+      ],
+    },
     options.messaging?.outbox,
   );
   let outboxRunning: Promise<void> | null = null;

@@ -384,6 +384,32 @@ export interface IntakeRequestsTable {
     Date | string | null | undefined,
     Date | string | null
   >;
+  /** The point of the place a text message named, when it was recognised. */
+  location_latitude: ColumnType<number | null, number | null | undefined, number | null>;
+  location_longitude: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+/** A collective's SMS gateway (migrations/2026_12_10_200000_sms_gateways.ts). */
+export interface SmsGatewaysTable {
+  id: string;
+  group_id: string;
+  protocol: "android" | "twilio";
+  phone_number: string;
+  keyword: string;
+  webhook_secret: string;
+  api_url: string;
+  api_username: string;
+  api_password: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** Each text a gateway delivered, by the gateway's own id for it. */
+export interface SmsInboundTable {
+  gateway_id: string;
+  message_id: string;
+  intake_request_id: string;
+  received_at: Timestamp;
 }
 
 export interface GroupContactWaysTable {
@@ -544,4 +570,6 @@ export interface Database {
   sessions: SessionsTable;
   incidents: IncidentsTable;
   incident_participants: IncidentParticipantsTable;
+  sms_gateways: SmsGatewaysTable;
+  sms_inbound: SmsInboundTable;
 }

@@ -21,9 +21,11 @@ import { registerGroupPlaceRoutes, registerPlaceRoutes } from "./api/places.ts";
 import { registerPledgeRoutes } from "./api/pledges.ts";
 import { registerProposalRoutes } from "./api/proposals.ts";
 import { registerResponseRoutes } from "./api/responses.ts";
+import { registerSmsRoutes } from "./api/sms.ts";
 import { registerTokenRoutes } from "./api/tokens.ts";
 import { ApiError, errorResponse } from "./errors.ts";
 import { type HttpMetrics, registerMetricsRoute, requestMetrics } from "./metrics.ts";
+import { registerSmsWebhooks } from "./sms-webhooks.ts";
 
 const logger = getLogger(["bayanihan", "http"]);
 
@@ -166,6 +168,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
   registerBoardExportRoutes(app, deps);
   registerPlaceRoutes(app, deps);
   registerGroupPlaceRoutes(app, deps);
+  registerSmsRoutes(app, deps);
   app.doc31("/api/openapi.json", {
     openapi: "3.1.0",
     info: {
@@ -183,6 +186,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
     throw new ApiError(404, "not_found", "No such API endpoint");
   });
 
+  registerSmsWebhooks(app, deps);
   app.use(deps.federationMiddleware);
   registerWebPages(app, deps);
   return app;

@@ -889,6 +889,22 @@ export const en = {
     "incident-ended":
       "That incident's time window has ended: nothing new can be tagged with it. Needs tagged before keep their tag.",
   },
+  sms: {
+    received: (group: string, link: string) =>
+      `${group}: we got your request. Follow it here: ${link}`,
+    published: (group: string, link: string) => `${group}: your request is now public: ${link}`,
+    pledged: (group: string, link: string) =>
+      `${group}: someone pledged to help with your request: ${link}`,
+    fulfilled: (group: string, link: string) =>
+      `${group}: your request is marked fulfilled. ${link}`,
+    declined: (group: string, reason: string) => `${group} cannot take your request. ${reason}`,
+    askByText: (number: string, example: string) =>
+      `No data? Send a text message (SMS) to ${number}, for example: ${example}`,
+    example: "NEED water 20 Cubao",
+    updatesByText: "If you asked by text message, the updates come by text message too.",
+    configured: (protocol: string, number: string) => `SMS: ${protocol} gateway, ${number}`,
+    notConfigured: "SMS: not configured",
+  },
 } as const;
 
 type Widen<T> = T extends string

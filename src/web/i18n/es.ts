@@ -885,4 +885,22 @@ export const es: Messages = {
     "incident-ended":
       "El periodo de ese incidente terminó: ya no se puede etiquetar nada nuevo con él. Las necesidades etiquetadas antes conservan su etiqueta.",
   },
+  sms: {
+    received: (group: string, link: string) =>
+      `${group}: recibimos tu solicitud. Síguela aquí: ${link}`,
+    published: (group: string, link: string) => `${group}: tu solicitud ya es pública: ${link}`,
+    pledged: (group: string, link: string) =>
+      `${group}: alguien se comprometió a ayudar con tu solicitud: ${link}`,
+    fulfilled: (group: string, link: string) =>
+      `${group}: tu solicitud está marcada como cumplida. ${link}`,
+    declined: (group: string, reason: string) =>
+      `${group} no puede atender tu solicitud. ${reason}`,
+    askByText: (number: string, example: string) =>
+      `¿Sin datos? Envía un mensaje de texto (SMS) al ${number}, por ejemplo: ${example}`,
+    example: "NECESITO agua 20 Cubao",
+    updatesByText:
+      "Si pediste por mensaje de texto, las novedades también llegan por mensaje de texto.",
+    configured: (protocol: string, number: string) => `SMS: pasarela ${protocol}, ${number}`,
+    notConfigured: "SMS: sin configurar",
+  },
 };

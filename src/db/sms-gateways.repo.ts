@@ -1,0 +1,155 @@
+import type { Kysely, Selectable } from "kysely";
+import type { SmsGateway, SmsProtocol } from "../domain/sms-gateway.ts";
+import type { Database, SmsGatewaysTable } from "./database.ts";
+import { toDate } from "./time.ts";
+
+function toGateway(row: Selectable<SmsGatewaysTable>): SmsGateway {
+  return {
+    id: row.id,
+    groupId: row.group_id,
+    protocol: row.protocol,
+    phoneNumber: row.phone_number,
+    keyword: row.keyword,
+    webhookSecret: row.webhook_secret,
+    apiUrl: row.api_url,
+    apiUsername: row.api_username,
+    apiPassword: row.api_password,
+  };
+}
+
+export async function findSmsGatewayOfGroup(
+  db: Kysely<Database>,
+  groupId: string,
+): Promise<SmsGateway | null> {
+  const row = await db
+    .selectFrom("sms_gateways")
+    .selectAll()
+    .where("group_id", "=", groupId)
+    .executeTakeFirst();
+  return row === undefined ? null : toGateway(row);
+}
+
+export async function findSmsGatewayById(
+  db: Kysely<Database>,
+  id: string,
+): Promise<SmsGateway | null> {
+  const row = await db
+    .selectFrom("sms_gateways")
+    .selectAll()
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return row === undefined ? null : toGateway(row);
+}
+
+/** The gateways texts to `phoneNumber` over `protocol` may be for (one per keyword). */
+export async function findSmsGatewaysByNumber(
+  db: Kysely<Database>,
+  protocol: SmsProtocol,
+  phoneNumber: string,
+): Promise<SmsGateway[]> {
+  const rows = await db
+    .selectFrom("sms_gateways")
+    .selectAll()
+    .where("protocol", "=", protocol)
+    .where("phone_number", "=", phoneNumber)
+    .orderBy("keyword")
+    .limit(100)
+    .execute();
+  return rows.map(toGateway);
+}
+
+/**
+ * Sets the group's gateway, keeping its id when it had one; "taken" when
+ * another collective already receives this number and keyword.
+ */
+export async function saveSmsGateway(
+  db: Kysely<Database>,
+  gateway: SmsGateway,
+  at: Temporal.Instant,
+): Promise<{ ok: true; gateway: SmsGateway } | { ok: false; reason: "taken" }> {
+  return db.transaction().execute(async (trx) => {
+    const clash = await trx
+      .selectFrom("sms_gateways")
+      .select("id")
+      .where("protocol", "=", gateway.protocol)
+      .where("phone_number", "=", gateway.phoneNumber)
+      .where("keyword", "=", gateway.keyword)
+      .where("group_id", "!=", gateway.groupId)
+      .executeTakeFirst();
+    if (clash !== undefined) return { ok: false, reason: "taken" } as const;
+    const values = {
+      protocol: gateway.protocol,
+      phone_number: gateway.phoneNumber,
+      keyword: gateway.keyword,
+      webhook_secret: gateway.webhookSecret,
+      api_url: gateway.apiUrl,
+      api_username: gateway.apiUsername,
+      api_password: gateway.apiPassword,
+      updated_at: toDate(at),
+    };
+    const row = await trx
+      .insertInto("sms_gateways")
+      .values({ id: gateway.id, group_id: gateway.groupId, ...values, created_at: toDate(at) })
+      .onConflict((oc) => oc.column("group_id").doUpdateSet(values))
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { ok: true, gateway: toGateway(row) } as const;
+  });
+}
+
+export async function deleteSmsGateway(db: Kysely<Database>, groupId: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom("sms_gateways")
+    .where("group_id", "=", groupId)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/** The request a gateway's message already made, or null. */
+export async function findSmsInbound(
+  db: Kysely<Database>,
+  gatewayId: string,
+  messageId: string,
+): Promise<string | null> {
+  const row = await db
+    .selectFrom("sms_inbound")
+    .select("intake_request_id")
+    .where("gateway_id", "=", gatewayId)
+    .where("message_id", "=", messageId)
+    .executeTakeFirst();
+  return row?.intake_request_id ?? null;
+}
+
+/** Records the message; false when it was recorded already (two deliveries at once). */
+export async function insertSmsInbound(
+  db: Kysely<Database>,
+  row: { gatewayId: string; messageId: string; intakeRequestId: string; at: Temporal.Instant },
+): Promise<boolean> {
+  const inserted = await db
+    .insertInto("sms_inbound")
+    .values({
+      gateway_id: row.gatewayId,
+      message_id: row.messageId,
+      intake_request_id: row.intakeRequestId,
+      received_at: toDate(row.at),
+    })
+    .onConflict((oc) => oc.columns(["gateway_id", "message_id"]).doNothing())
+    .returning("message_id")
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+/** The gateway a request came in through, when it came by text. */
+export async function findSmsGatewayOfRequest(
+  db: Kysely<Database>,
+  intakeRequestId: string,
+): Promise<SmsGateway | null> {
+  const row = await db
+    .selectFrom("sms_inbound")
+    .innerJoin("sms_gateways", "sms_gateways.id", "sms_inbound.gateway_id")
+    .selectAll("sms_gateways")
+    .where("sms_inbound.intake_request_id", "=", intakeRequestId)
+    .limit(1)
+    .executeTakeFirst();
+  return row === undefined ? null : toGateway(row);
+}
