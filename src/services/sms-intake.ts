@@ -113,35 +113,34 @@ export async function receiveSms(deps: SmsIntakeDeps, sms: IncomingSms): Promise
     updatedAt: now,
     partnerLinkId: null,
   };
-  const stored = await deps.db.transaction().execute(async (trx) => {
-    // The message first: of two deliveries at once, only one goes on.
-    if (
-      !(await insertSmsInbound(trx, {
+  const stored = await deps.db
+    .transaction()
+    .execute(async (trx) => {
+      await insertIntakeRequest(trx, request, digestStatusToken(statusToken));
+      const first = await insertSmsInbound(trx, {
         gatewayId: gateway.id,
         messageId: sms.messageId,
         intakeRequestId: request.id,
         at: now,
-      }))
-    ) {
-      return false;
-    }
-    await insertIntakeRequest(trx, request, digestStatusToken(statusToken));
-    await enqueueRequesterSms(
-      trx,
-      deps.urls,
-      request,
-      group.name,
-      { kind: "received", statusToken },
-      now,
-    );
-    return true;
-  });
+      });
+      // Two deliveries of one message at once: the other one made the request.
+      if (!first) throw new AlreadyReceived();
+      const event = { kind: "received", statusToken } as const;
+      await enqueueRequesterSms(trx, deps.urls, request, group.name, event, now);
+      return true;
+    })
+    .catch((error: unknown) => {
+      if (error instanceof AlreadyReceived) return false;
+      throw error;
+    });
   if (!stored) {
     const first = await findSmsInbound(deps.db, gateway.id, sms.messageId);
     return { ok: true, requestId: first ?? request.id, duplicate: true };
   }
   return { ok: true, requestId: request.id, duplicate: false };
 }
+
+class AlreadyReceived extends Error {}
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;

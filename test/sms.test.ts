@@ -1,0 +1,331 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postForm } from "./helpers/form-post.ts";
+import { startTestInstance, type TestInstance } from "./helpers/instance.ts";
+import {
+  androidWebhook,
+  type FakeSmsGateway,
+  startFakeSmsGateway,
+  twilioWebhook,
+} from "./helpers/sms-gateway.ts";
+import { waitFor } from "./helpers/wait.ts";
+
+/**
+ * Help asked for by text message, through a gateway server in the test that
+ * speaks both documented protocols: it signs webhooks into the instance and
+ * takes the texts the instance sends back.
+ */
+describe("requests by SMS", () => {
+  let instance: TestInstance;
+  let gateway: FakeSmsGateway;
+  let cookie: string;
+  const ANDROID_NUMBER = "+639170000001";
+  const ANDROID_KEY = "android-signing-key-1";
+  const TWILIO_NUMBER = "+15005550006";
+  const TWILIO_SID = "AC0123456789abcdef0123456789abcdef";
+  const TWILIO_TOKEN = "twilio-auth-token-1";
+  const androidUrl = (number = ANDROID_NUMBER) =>
+    new URL(`/webhooks/sms/android/${number.slice(1)}`, instance.config.origin).href;
+  const twilioUrl = () => new URL("/webhooks/sms/twilio", instance.config.origin).href;
+  const post = (url: string, signed: { body: string; headers: Record<string, string> }) =>
+    fetch(url, { method: "POST", headers: signed.headers, body: signed.body });
+  const counts = async () => {
+    const db = instance.database.db;
+    const [requests, inbound] = await Promise.all([
+      db
+        .selectFrom("intake_requests")
+        .select(db.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow(),
+      db
+        .selectFrom("sms_inbound")
+        .select(db.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow(),
+    ]);
+    return { requests: Number(requests.n), inbound: Number(inbound.n) };
+  };
+  let sequence = 0;
+  const android = (from: string, text: string, timestamp?: number) =>
+    post(
+      androidUrl(),
+      androidWebhook(ANDROID_KEY, { id: `event-${++sequence}`, from, text }, timestamp),
+    );
+  const twilio = (from: string, text: string, to = TWILIO_NUMBER, token = TWILIO_TOKEN) => {
+    const params = {
+      MessageSid: `SM${String(++sequence).padStart(32, "0")}`,
+      SmsSid: `SM${String(sequence).padStart(32, "0")}`,
+      AccountSid: TWILIO_SID,
+      From: from,
+      To: to,
+      Body: text,
+      NumMedia: "0",
+    };
+    return post(twilioUrl(), twilioWebhook(token, twilioUrl(), params));
+  };
+  const textsTo = (number: string) => gateway.sent.filter((m) => m.to === number);
+
+  beforeAll(async () => {
+    gateway = await startFakeSmsGateway({
+      android: { username: "sms", password: "phone-password" },
+      twilio: { accountSid: TWILIO_SID, authToken: TWILIO_TOKEN },
+    });
+    instance = await startTestInstance({ messaging: { outbox: { pollIntervalMs: 100 } } });
+    for (const [handle, name] of [
+      ["comedor", "Comedor Cubao"],
+      ["tubig", "Tubig collective"],
+    ] as const) {
+      expect((await instance.api("POST", "/api/v1/groups", { handle, name })).status).toBe(201);
+    }
+    // Cubao is a district the offline gazetteer lacks: the collective names it.
+    const place = { name: "Cubao", latitude: 14.6196, longitude: 121.0537 };
+    expect((await instance.api("POST", "/api/v1/groups/comedor/places", place)).status).toBe(201);
+    const setAndroid = await instance.api("PUT", "/api/v1/groups/comedor/sms", {
+      protocol: "android",
+      phoneNumber: ANDROID_NUMBER,
+      webhookSecret: ANDROID_KEY,
+      apiUrl: gateway.url,
+      apiUsername: "sms",
+      apiPassword: "phone-password",
+    });
+    expect(setAndroid.status).toBe(200);
+    const setTwilio = await instance.api("PUT", "/api/v1/groups/tubig/sms", {
+      protocol: "twilio",
+      phoneNumber: TWILIO_NUMBER,
+      webhookSecret: TWILIO_TOKEN,
+      apiUrl: gateway.url,
+      apiUsername: TWILIO_SID,
+    });
+    expect(setTwilio.status).toBe(200);
+
+    const invitation = await (
+      await instance.api("POST", "/api/v1/admin/invitations", { group: "comedor" })
+    ).json();
+    const created = await postForm(new URL(invitation.url), {
+      username: "rosa",
+      password: "a long passphrase",
+      passwordAgain: "a long passphrase",
+    });
+    cookie = [created.headers["set-cookie"] ?? []]
+      .flat()
+      .find((c) => c.startsWith("session="))!
+      .split(";")[0]!;
+  });
+  afterAll(async () => {
+    await instance?.stop();
+    await gateway?.close();
+  });
+
+  it("shows the gateway to coordinators without its secrets", async () => {
+    const res = await instance.api("GET", "/api/v1/groups/comedor/sms");
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toMatchObject({
+      protocol: "android",
+      phoneNumber: ANDROID_NUMBER,
+      webhookUrl: androidUrl(),
+    });
+    expect(JSON.stringify(body)).not.toContain(ANDROID_KEY);
+    expect(JSON.stringify(body)).not.toContain("phone-password");
+    const refused = await instance.api("PUT", "/api/v1/groups/tubig/sms", {
+      protocol: "android",
+      phoneNumber: ANDROID_NUMBER,
+      webhookSecret: "another-key-1",
+      apiUrl: gateway.url,
+      apiUsername: "sms",
+      apiPassword: "x",
+    });
+    expect(refused.status).toBe(409);
+  });
+
+  it("turns 'NECESITO agua 20 Cubao' into a request in triage and texts back its link", async () => {
+    const from = "+639171234567";
+    const signed = androidWebhook(ANDROID_KEY, {
+      id: "event-cubao",
+      from,
+      text: "NECESITO agua 20 Cubao",
+    });
+    const res = await post(androidUrl(), signed);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "accepted", duplicate: false });
+
+    const row = await instance.database.db
+      .selectFrom("intake_requests")
+      .innerJoin("groups", "groups.id", "intake_requests.group_id")
+      .select([
+        "groups.handle",
+        "intake_requests.state",
+        "intake_requests.category",
+        "intake_requests.quantity_amount",
+        "intake_requests.quantity_unit",
+        "intake_requests.location_name",
+        "intake_requests.location_latitude",
+        "intake_requests.location_longitude",
+        "intake_requests.description",
+        "intake_requests.contact",
+        "intake_requests.language",
+      ])
+      .where("intake_requests.contact", "=", from)
+      .executeTakeFirstOrThrow();
+    expect({ ...row, quantity_amount: Number(row.quantity_amount) }).toEqual({
+      handle: "comedor",
+      state: "new",
+      category: "water",
+      quantity_amount: 20,
+      quantity_unit: "one",
+      location_name: "Cubao",
+      location_latitude: 14.6196,
+      location_longitude: 121.0537,
+      description: "NECESITO agua 20 Cubao",
+      contact: from,
+      language: "es",
+    });
+
+    // The coordinators' triage page lists it with its place.
+    const triage = await fetch(
+      new URL("/workspace/groups/comedor/triage", instance.config.origin),
+      {
+        headers: { cookie },
+      },
+    );
+    const html = await triage.text();
+    expect(html).toContain("NECESITO agua 20 Cubao");
+    expect(html).toContain("Cubao (14.6196, 121.0537)");
+
+    // The reply, in Spanish, with the private status link that works.
+    const reply = await waitFor("the reply text", () => textsTo(from)[0]);
+    expect(reply.via).toBe("android");
+    expect(reply.text).toContain("Comedor Cubao: recibimos tu solicitud");
+    const link = /(http:\/\/\S+\/requests\/[A-Za-z0-9_-]{43}\?lang=es)/.exec(reply.text)![1]!;
+    const status = await fetch(link);
+    expect(status.status).toBe(200);
+    expect(await status.text()).toContain("NECESITO agua 20 Cubao");
+
+    // The gateway sends the same webhook again (it got no answer in time): nothing new.
+    const before = await counts();
+    const again = await post(androidUrl(), signed);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ status: "accepted", duplicate: true });
+    expect(await counts()).toEqual(before);
+
+    // Publishing the need texts the person its short link; pledging it too.
+    const id = /<li id="r-([0-9a-f-]{36})">/.exec(html)![1]!;
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+    const places = await (await instance.api("GET", "/api/v1/groups/comedor/places")).json();
+    const published = await postForm(
+      new URL(`/workspace/groups/comedor/triage/${id}/publish`, instance.config.origin),
+      {
+        _csrf: csrf,
+        title: "Agua para una familia",
+        description: "",
+        category: "water",
+        quantityAmount: "20",
+        quantityUnit: "one",
+        place: "Cubao",
+        placePick: `s:${places.items[0].id}`,
+        urgency: "normal",
+        neededBy: "",
+        contact: "",
+      },
+      { cookie },
+    );
+    expect(published.status).toBe(303);
+    const needs = await (await instance.api("GET", "/api/v1/groups/comedor/needs")).json();
+    const need = needs.items.find((n: { title: string }) => n.title === "Agua para una familia");
+    expect(need.location).toMatchObject({ latitude: 14.6196, longitude: 121.0537 });
+    const publishedText = await waitFor(
+      "the published text",
+      () => textsTo(from).find((m) => m.text.includes("ya es pública")) ?? null,
+    );
+    const shortLink = /(http:\/\/\S+\/go\/[0-9a-f]{10})/.exec(publishedText!.text)![1]!;
+    const go = await fetch(shortLink, { redirect: "manual" });
+    expect(go.status).toBeGreaterThanOrEqual(300);
+    expect(go.headers.get("location")).toContain(need.id);
+
+    const pledged = await instance.api("PATCH", `/api/v1/needs/${need.id}`, { status: "pledged" });
+    expect(pledged.status).toBe(200);
+    await waitFor("the pledged text", () =>
+      textsTo(from).find((m) => m.text.includes("alguien se comprometió")),
+    );
+    expect(textsTo(from).filter((m) => m.text.includes("recibimos"))).toHaveLength(1);
+  });
+
+  it("takes Twilio's signed webhooks and replies through Twilio's API from the collective's number", async () => {
+    const from = "+14155550100";
+    const res = await twilio(from, "KAILANGAN tubig 5");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/xml");
+    const row = await instance.database.db
+      .selectFrom("intake_requests")
+      .select(["category", "quantity_amount", "language"])
+      .where("contact", "=", from)
+      .executeTakeFirstOrThrow();
+    expect(row.category).toBe("water");
+    expect(Number(row.quantity_amount)).toBe(5);
+    const reply = await waitFor("the Twilio reply", () => textsTo(from)[0]);
+    expect(reply).toMatchObject({ via: "twilio", from: TWILIO_NUMBER });
+    expect(reply.text).toMatch(
+      /Tubig collective: we got your request\. Follow it here: http:\/\/\S+\/requests\//,
+    );
+  });
+
+  it("refuses unsigned, stale, misaddressed and over-long texts, storing nothing", async () => {
+    const before = await counts();
+    const from = "+639175550000";
+    const forged = androidWebhook("not-the-key-1", { id: "forged", from, text: "NEED water 1" });
+    const badSignature = await post(androidUrl(), forged);
+    expect(badSignature.status).toBe(401);
+    expect((await badSignature.json()).error).toBe("unauthorized");
+
+    const unsigned = await fetch(androidUrl(), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: forged.body,
+    });
+    expect(unsigned.status).toBe(401);
+
+    const stale = await android(from, "NEED water 1", Math.floor(Date.now() / 1000) - 600);
+    expect(stale.status).toBe(401);
+    expect((await stale.json()).message).toContain("X-Timestamp");
+
+    // The body changed after signing: the signature no longer matches.
+    const signed = androidWebhook(ANDROID_KEY, { id: "tampered", from, text: "NEED water 1" });
+    const tampered = await post(androidUrl(), {
+      ...signed,
+      body: signed.body.replace("NEED water 1", "NEED water 9"),
+    });
+    expect(tampered.status).toBe(401);
+
+    const unknownNumber = await post(
+      androidUrl("+639990000000"),
+      androidWebhook(ANDROID_KEY, { id: "elsewhere", from, text: "NEED water 1" }),
+    );
+    expect(unknownNumber.status).toBe(404);
+    expect((await twilio(from, "NEED water 1", "+15005550009")).status).toBe(404);
+    expect((await twilio(from, "NEED water 1", TWILIO_NUMBER, "wrong-token-1")).status).toBe(403);
+
+    const long = "NEED water 1 ".padEnd(10_000, "x");
+    const longAndroid = await android(from, long);
+    expect(longAndroid.status).toBe(413);
+    expect((await longAndroid.json()).error).toBe("payload_too_large");
+    expect((await twilio(from, long)).status).toBe(413);
+    // Far past any text: refused before it is read.
+    const huge = await android(from, "x".repeat(100_000));
+    expect(huge.status).toBe(413);
+
+    expect(await counts()).toEqual(before);
+    expect(textsTo(from)).toEqual([]);
+  });
+
+  it("limits a flood from one number, storing nothing past the limit", async () => {
+    const from = "+639178888888";
+    const before = await counts();
+    const answers: number[] = [];
+    for (let i = 0; i < 13; i++) answers.push((await android(from, `NEED food ${i + 1}`)).status);
+    expect(answers.slice(0, 10)).toEqual(Array(10).fill(200));
+    expect(answers.slice(10)).toEqual([429, 429, 429]);
+    expect(await counts()).toEqual({
+      requests: before.requests + 10,
+      inbound: before.inbound + 10,
+    });
+    // Another number is not held back by it.
+    expect((await android("+639177777777", "NEED food 1")).status).toBe(200);
+  });
+});
