@@ -135,6 +135,37 @@ describe("requests by SMS", () => {
     expect(refused.status).toBe(409);
   });
 
+  it("says on the pages which collectives take texts", async () => {
+    const page = async (path: string, headers: Record<string, string> = {}) =>
+      (await fetch(new URL(path, instance.config.origin), { headers })).text();
+    const form = await page("/groups/comedor/ask?lang=es");
+    expect(form).toContain(
+      `¿Sin datos? Envía un mensaje de texto (SMS) al ${ANDROID_NUMBER}, por ejemplo: NECESITO agua 20 Cubao`,
+    );
+    expect(
+      (await instance.api("POST", "/api/v1/groups", { handle: "plain", name: "P" })).status,
+    ).toBe(201);
+    expect(await page("/groups/plain/ask")).not.toContain('id="sms-channel"');
+
+    const invitation = await (
+      await instance.api("POST", "/api/v1/admin/invitations", { admin: true })
+    ).json();
+    const created = await postForm(new URL(invitation.url), {
+      username: "root",
+      password: "a long passphrase",
+      passwordAgain: "a long passphrase",
+    });
+    const admin = [created.headers["set-cookie"] ?? []]
+      .flat()
+      .find((c) => c.startsWith("session="))!
+      .split(";")[0]!;
+    const collectives = await page("/workspace/admin/groups", { cookie: admin });
+    expect(collectives).toContain(`SMS: Android gateway, ${ANDROID_NUMBER}`);
+    expect(collectives).toContain(`SMS: Twilio gateway, ${TWILIO_NUMBER}`);
+    expect(collectives).toContain("SMS: not configured");
+    expect(collectives).not.toContain(ANDROID_KEY);
+  });
+
   it("turns 'NECESITO agua 20 Cubao' into a request in triage and texts back its link", async () => {
     const from = "+639171234567";
     const signed = androidWebhook(ANDROID_KEY, {
@@ -196,7 +227,9 @@ describe("requests by SMS", () => {
     const link = /(http:\/\/\S+\/requests\/[A-Za-z0-9_-]{43}\?lang=es)/.exec(reply.text)![1]!;
     const status = await fetch(link);
     expect(status.status).toBe(200);
-    expect(await status.text()).toContain("NECESITO agua 20 Cubao");
+    const statusPage = await status.text();
+    expect(statusPage).toContain("NECESITO agua 20 Cubao");
+    expect(statusPage).toContain("las novedades también llegan por mensaje de texto");
 
     // The gateway sends the same webhook again (it got no answer in time): nothing new.
     const before = await counts();
@@ -245,6 +278,36 @@ describe("requests by SMS", () => {
       textsTo(from).find((m) => m.text.includes("alguien se comprometió")),
     );
     expect(textsTo(from).filter((m) => m.text.includes("recibimos"))).toHaveLength(1);
+  });
+
+  it("texts a declined request's reason in the sender's language", async () => {
+    const from = "+639171110000";
+    expect((await android(from, "NEED shelter 2 Cubao")).status).toBe(200);
+    const { id } = await instance.database.db
+      .selectFrom("intake_requests")
+      .select("id")
+      .where("contact", "=", from)
+      .executeTakeFirstOrThrow();
+    const triage = await fetch(
+      new URL("/workspace/groups/comedor/triage", instance.config.origin),
+      {
+        headers: { cookie },
+      },
+    );
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await triage.text())![1]!;
+    const declined = await postForm(
+      new URL(`/workspace/groups/comedor/triage/${id}/decline`, instance.config.origin),
+      { _csrf: csrf, reason: "outside-area", note: "Try Project 4", confirming: "1", confirm: "1" },
+      { cookie },
+    );
+    expect(declined.status).toBe(303);
+    const text = await waitFor(
+      "the declined text",
+      () => textsTo(from).find((m) => m.text.includes("cannot take")) ?? null,
+    );
+    expect(text!.text).toBe(
+      "Comedor Cubao cannot take your request. It is outside the area the collective serves. Try Project 4",
+    );
   });
 
   it("takes Twilio's signed webhooks and replies through Twilio's API from the collective's number", async () => {

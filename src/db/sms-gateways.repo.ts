@@ -41,6 +41,37 @@ export async function findSmsGatewayById(
   return row === undefined ? null : toGateway(row);
 }
 
+/** What public pages say of a collective's gateway: its number and keyword, never its secrets. */
+export async function findSmsChannelOfGroup(
+  db: Kysely<Database>,
+  groupId: string,
+): Promise<{ phoneNumber: string; keyword: string; protocol: SmsProtocol } | null> {
+  const row = await db
+    .selectFrom("sms_gateways")
+    .select(["phone_number", "keyword", "protocol"])
+    .where("group_id", "=", groupId)
+    .executeTakeFirst();
+  return row === undefined
+    ? null
+    : { phoneNumber: row.phone_number, keyword: row.keyword, protocol: row.protocol };
+}
+
+/** Every collective's gateway, for the admin's list of collectives (no secrets). */
+export async function listSmsChannels(
+  db: Kysely<Database>,
+): Promise<Map<string, { phoneNumber: string; keyword: string; protocol: SmsProtocol }>> {
+  const rows = await db
+    .selectFrom("sms_gateways")
+    .select(["group_id", "phone_number", "keyword", "protocol"])
+    .execute();
+  return new Map(
+    rows.map((r) => [
+      r.group_id,
+      { phoneNumber: r.phone_number, keyword: r.keyword, protocol: r.protocol },
+    ]),
+  );
+}
+
 /** The gateways texts to `phoneNumber` over `protocol` may be for (one per keyword). */
 export async function findSmsGatewaysByNumber(
   db: Kysely<Database>,

@@ -16,6 +16,7 @@ import { formatCoordinates, zoneAbbreviation } from "../format.ts";
 import { Layout } from "../layout.ts";
 import { FormField } from "./form-field.ts";
 import { URGENCIES } from "./group.ts";
+import { type SmsChannel, SmsChannelNote } from "./sms-channel.ts";
 
 /** The hidden field that people never see and form-filling robots do. */
 export const HONEYPOT_FIELD = "website";
@@ -50,6 +51,8 @@ export interface IntakeFormProps {
   readonly formToken: string;
   /** The partner link it was opened through, or null. */
   readonly partner: string | null;
+  /** The collective's SMS number, when it takes requests by text. */
+  readonly sms?: SmsChannel | null;
 }
 
 /** The request's fields, shared by the public form and the coordinators' publish form. */
@@ -207,6 +210,7 @@ export function IntakeFormPage(props: IntakeFormProps) {
     children: [
       h("h1", null, heading),
       h("p", null, isRequest ? t.askIntro : t.offerIntro),
+      isRequest ? SmsChannelNote({ page, channel: props.sms }) : null,
       hasProblems
         ? h(
             "div",

@@ -2,6 +2,7 @@ import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { findGroupByHandle } from "../../db/groups.repo.ts";
 import { isLivePartnerLink } from "../../db/partner-links.repo.ts";
+import { findSmsChannelOfGroup } from "../../db/sms-gateways.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import {
   canWithdraw,
@@ -55,7 +56,7 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
     readonly partner: string | null;
   }
 
-  const renderForm = (
+  const renderForm = async (
     c: Context,
     group: Group,
     purpose: Purpose,
@@ -66,6 +67,7 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
     status: 200 | 422 | 429 = 200,
   ) => {
     const page = pageContext(c, urls);
+    const sms = await findSmsChannelOfGroup(db, group.id);
     // The one-time token is this visitor's: never from a shared cache.
     c.header("Cache-Control", "no-store");
     return c.html(
@@ -73,6 +75,7 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
         IntakeFormPage({
           page,
           group,
+          sms,
           purpose,
           values,
           problems,
@@ -150,8 +153,11 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
     c.header("X-Robots-Tag", "noindex");
     const page = pageContext(c, urls);
     const received = c.req.query("received") === "1";
+    const sms = await findSmsChannelOfGroup(db, found.group.id);
     return c.html(
-      renderDocument(RequestStatusPage({ page, ...found, token, problem, retention, received })),
+      renderDocument(
+        RequestStatusPage({ page, ...found, token, problem, retention, received, sms }),
+      ),
       problem === undefined ? 200 : 409,
     );
   };
