@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eraseOldContacts } from "../src/services/intake.ts";
 import { postForm } from "./helpers/form-post.ts";
 import { startTestInstance, type TestInstance } from "./helpers/instance.ts";
 import {
@@ -308,6 +309,25 @@ describe("requests by SMS", () => {
     expect(text!.text).toBe(
       "Comedor Cubao cannot take your request. It is outside the area the collective serves. Try Project 4",
     );
+
+    // Its contact is erased on the usual schedule, and the number leaves the outbox with it.
+    const later = Temporal.Now.instant().add({ hours: 24 * 31 });
+    await eraseOldContacts(
+      { db: instance.database.db, clock: () => later },
+      Temporal.Duration.from({ hours: 24 * 30 }),
+    );
+    const texts = await instance.database.db
+      .selectFrom("outbound_messages")
+      .select(["recipient", "dedupe_key"])
+      .where("dedupe_key", "like", `sms:intake:${id}:%`)
+      .execute();
+    expect(texts.map((m) => m.recipient)).toEqual(["", ""]);
+    const others = await instance.database.db
+      .selectFrom("outbound_messages")
+      .select("recipient")
+      .where("recipient", "=", "+639171234567")
+      .execute();
+    expect(others.length).toBeGreaterThan(0);
   });
 
   it("takes Twilio's signed webhooks and replies through Twilio's API from the collective's number", async () => {
@@ -384,6 +404,9 @@ describe("requests by SMS", () => {
     for (let i = 0; i < 13; i++) answers.push((await android(from, `NEED food ${i + 1}`)).status);
     expect(answers.slice(0, 10)).toEqual(Array(10).fill(200));
     expect(answers.slice(10)).toEqual([429, 429, 429]);
+    const limited = await android(from, "NEED food 14");
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(await counts()).toEqual({
       requests: before.requests + 10,
       inbound: before.inbound + 10,

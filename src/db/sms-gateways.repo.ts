@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from "kysely";
+import { type Kysely, type Selectable, sql } from "kysely";
 import type { SmsGateway, SmsProtocol } from "../domain/sms-gateway.ts";
 import type { Database, SmsGatewaysTable } from "./database.ts";
 import { toDate } from "./time.ts";
@@ -183,4 +183,36 @@ export async function findSmsGatewayOfRequest(
     .limit(1)
     .executeTakeFirst();
   return row === undefined ? null : toGateway(row);
+}
+
+/**
+ * The texts to a person whose contact was erased keep no number either:
+ * their outbox rows lose the recipient, and one still waiting is not sent.
+ * Returns how many rows changed.
+ */
+export async function forgetErasedSmsRecipients(db: Kysely<Database>): Promise<number> {
+  const result = await db
+    .updateTable("outbound_messages")
+    .set({
+      recipient: "",
+      status: sql<"failed">`CASE WHEN status = 'pending' THEN 'failed' ELSE status END`,
+      last_error: sql<string>`CASE WHEN status = 'pending' THEN 'the contact was erased' ELSE last_error END`,
+    })
+    .where("channel", "=", "sms")
+    .where("recipient", "!=", "")
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom("intake_requests")
+          .select(eb.lit(1).as("one"))
+          .where("intake_requests.contact_erased_at", "is not", null)
+          .where(
+            "outbound_messages.dedupe_key",
+            "like",
+            sql<string>`'sms:intake:' || intake_requests.id || ':%'`,
+          ),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }

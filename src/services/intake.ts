@@ -11,6 +11,7 @@ import {
   insertIntakeRequest,
 } from "../db/intake.repo.ts";
 import { findLivePartnerLinkId } from "../db/partner-links.repo.ts";
+import { forgetErasedSmsRecipients } from "../db/sms-gateways.repo.ts";
 import type { ContactWays } from "../domain/contact-ways.ts";
 import type { Group } from "../domain/group.ts";
 import { newId } from "../domain/ids.ts";
@@ -181,12 +182,14 @@ export async function findRequestStatus(
  * Erases the contact of every request that ended more than `retention`
  * ago; the periodic job runs it with the expiry sweep.
  */
-export function eraseOldContacts(
+export async function eraseOldContacts(
   deps: { readonly db: Kysely<Database>; readonly clock: Clock },
   retention: Temporal.Duration,
 ): Promise<number> {
   const now = deps.clock();
-  return eraseEndedContacts(deps.db, now.subtract(retention), now);
+  const erased = await eraseEndedContacts(deps.db, now.subtract(retention), now);
+  await forgetErasedSmsRecipients(deps.db);
+  return erased;
 }
 
 /** The request behind a private link, with its group; null for an unknown or malformed token. */
