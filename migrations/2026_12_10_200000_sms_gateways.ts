@@ -30,8 +30,22 @@ export async function up(db: Kysely<any>): Promise<void> {
       PRIMARY KEY (gateway_id, message_id)
     )`.execute(db);
   await sql`CREATE INDEX sms_inbound_by_request ON sms_inbound (intake_request_id)`.execute(db);
+  // A number a person who asked on the web left for text updates, with
+  // their consent: kept until their contact is erased.
+  await sql`
+    CREATE TABLE sms_subscriptions (
+      intake_request_id text PRIMARY KEY REFERENCES intake_requests (id) ON DELETE CASCADE,
+      gateway_id text NOT NULL REFERENCES sms_gateways (id) ON DELETE CASCADE,
+      phone_number text NOT NULL,
+      created_at timestamptz NOT NULL
+    )`.execute(db);
   // The point of a place a text named, when it is one the collective or the
   // gazetteer knows: the request shows on the map before anyone edits it.
+  // A need's status change looks up the request it was published from, to
+  // text its sender: one lookup per change, not a scan.
+  await sql`
+    CREATE INDEX intake_requests_by_proposal ON intake_requests (proposal_id)
+    WHERE proposal_id IS NOT NULL`.execute(db);
   await sql`ALTER TABLE intake_requests ADD COLUMN location_latitude double precision`.execute(db);
   await sql`ALTER TABLE intake_requests ADD COLUMN location_longitude double precision`.execute(db);
 }
@@ -39,6 +53,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`ALTER TABLE intake_requests DROP COLUMN IF EXISTS location_longitude`.execute(db);
   await sql`ALTER TABLE intake_requests DROP COLUMN IF EXISTS location_latitude`.execute(db);
+  await sql`DROP INDEX IF EXISTS intake_requests_by_proposal`.execute(db);
+  await sql`DROP TABLE IF EXISTS sms_subscriptions`.execute(db);
   await sql`DROP TABLE IF EXISTS sms_inbound`.execute(db);
   await sql`DROP TABLE IF EXISTS sms_gateways`.execute(db);
 }

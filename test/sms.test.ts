@@ -146,7 +146,10 @@ describe("requests by SMS", () => {
     expect(
       (await instance.api("POST", "/api/v1/groups", { handle: "plain", name: "P" })).status,
     ).toBe(201);
-    expect(await page("/groups/plain/ask")).not.toContain('id="sms-channel"');
+    expect(form).toContain('name="smsUpdates"');
+    const plainForm = await page("/groups/plain/ask");
+    expect(plainForm).not.toContain('id="sms-channel"');
+    expect(plainForm).not.toContain('name="smsUpdates"');
 
     const invitation = await (
       await instance.api("POST", "/api/v1/admin/invitations", { admin: true })
@@ -165,6 +168,30 @@ describe("requests by SMS", () => {
     expect(collectives).toContain(`SMS: Twilio gateway, ${TWILIO_NUMBER}`);
     expect(collectives).toContain("SMS: not configured");
     expect(collectives).not.toContain(ANDROID_KEY);
+  });
+
+  it("texts a web request's updates to the number its sender left, with their consent", async () => {
+    const ask = (fields: Record<string, string>) =>
+      postForm(new URL("/groups/comedor/ask", instance.config.origin), {
+        title: "Rice for two families",
+        category: "food",
+        urgency: "normal",
+        contact: "Lea, at the chapel",
+        ...fields,
+      });
+    const before = await counts();
+    const bad = await ask({ smsUpdates: "917 22" });
+    expect(bad.status).toBe(422);
+    expect(bad.body).toContain("Write the whole number with its country code");
+    expect(bad.body).toContain('value="917 22"');
+    expect(await counts()).toEqual(before);
+
+    const sent = await ask({ smsUpdates: "+63 917 222 3333" });
+    expect(sent.status).toBe(303);
+    const token = /^\/requests\/([A-Za-z0-9_-]{43})/.exec(sent.headers.location as string)![1]!;
+    const text = await waitFor("the web request's text", () => textsTo("+639172223333")[0]);
+    expect(text.text).toContain(`Comedor Cubao: we got your request. Follow it here:`);
+    expect(text.text).toContain(`/requests/${token}?lang=en`);
   });
 
   it("turns 'NECESITO agua 20 Cubao' into a request in triage and texts back its link", async () => {
@@ -240,7 +267,11 @@ describe("requests by SMS", () => {
     expect(await counts()).toEqual(before);
 
     // Publishing the need texts the person its short link; pledging it too.
-    const id = /<li id="r-([0-9a-f-]{36})">/.exec(html)![1]!;
+    const { id } = await instance.database.db
+      .selectFrom("intake_requests")
+      .select("id")
+      .where("contact", "=", from)
+      .executeTakeFirstOrThrow();
     const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
     const places = await (await instance.api("GET", "/api/v1/groups/comedor/places")).json();
     const published = await postForm(

@@ -412,6 +412,14 @@ export interface SmsInboundTable {
   received_at: Timestamp;
 }
 
+/** A web request's number for text updates, given with consent. */
+export interface SmsSubscriptionsTable {
+  intake_request_id: string;
+  gateway_id: string;
+  phone_number: string;
+  created_at: Timestamp;
+}
+
 export interface GroupContactWaysTable {
   group_id: string;
   phone: string;
@@ -572,4 +580,5 @@ export interface Database {
   incident_participants: IncidentParticipantsTable;
   sms_gateways: SmsGatewaysTable;
   sms_inbound: SmsInboundTable;
+  sms_subscriptions: SmsSubscriptionsTable;
 }

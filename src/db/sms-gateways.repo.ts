@@ -170,19 +170,53 @@ export async function insertSmsInbound(
   return inserted !== undefined;
 }
 
-/** The gateway a request came in through, when it came by text. */
-export async function findSmsGatewayOfRequest(
+/**
+ * Where texts about a request go: the number it came from (while its
+ * contact is kept) through the gateway it came in by, or the number its
+ * sender left on the web form for updates; null when neither.
+ */
+export async function findSmsRouteOfRequest(
   db: Kysely<Database>,
-  intakeRequestId: string,
-): Promise<SmsGateway | null> {
-  const row = await db
+  request: { readonly id: string; readonly contact: string },
+): Promise<{ gateway: SmsGateway; recipient: string } | null> {
+  const inbound = await db
     .selectFrom("sms_inbound")
     .innerJoin("sms_gateways", "sms_gateways.id", "sms_inbound.gateway_id")
     .selectAll("sms_gateways")
-    .where("sms_inbound.intake_request_id", "=", intakeRequestId)
+    .where("sms_inbound.intake_request_id", "=", request.id)
     .limit(1)
     .executeTakeFirst();
-  return row === undefined ? null : toGateway(row);
+  if (inbound !== undefined) {
+    return request.contact === ""
+      ? null
+      : { gateway: toGateway(inbound), recipient: request.contact };
+  }
+  const subscribed = await db
+    .selectFrom("sms_subscriptions")
+    .innerJoin("sms_gateways", "sms_gateways.id", "sms_subscriptions.gateway_id")
+    .selectAll("sms_gateways")
+    .select("sms_subscriptions.phone_number as subscribed_number")
+    .where("sms_subscriptions.intake_request_id", "=", request.id)
+    .executeTakeFirst();
+  if (subscribed === undefined) return null;
+  const { subscribed_number, ...gateway } = subscribed;
+  return { gateway: toGateway(gateway), recipient: subscribed_number };
+}
+
+export async function insertSmsSubscription(
+  db: Kysely<Database>,
+  row: { intakeRequestId: string; gatewayId: string; phoneNumber: string; at: Temporal.Instant },
+): Promise<void> {
+  await db
+    .insertInto("sms_subscriptions")
+    .values({
+      intake_request_id: row.intakeRequestId,
+      gateway_id: row.gatewayId,
+      phone_number: row.phoneNumber,
+      created_at: toDate(row.at),
+    })
+    .onConflict((oc) => oc.column("intake_request_id").doNothing())
+    .execute();
 }
 
 /**
@@ -191,6 +225,18 @@ export async function findSmsGatewayOfRequest(
  * Returns how many rows changed.
  */
 export async function forgetErasedSmsRecipients(db: Kysely<Database>): Promise<number> {
+  await db
+    .deleteFrom("sms_subscriptions")
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom("intake_requests")
+          .select(eb.lit(1).as("one"))
+          .whereRef("intake_requests.id", "=", "sms_subscriptions.intake_request_id")
+          .where("intake_requests.contact_erased_at", "is not", null),
+      ),
+    )
+    .execute();
   const result = await db
     .updateTable("outbound_messages")
     .set({

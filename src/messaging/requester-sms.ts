@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../db/database.ts";
-import { findSmsGatewayOfRequest } from "../db/sms-gateways.repo.ts";
+import { findSmsRouteOfRequest } from "../db/sms-gateways.repo.ts";
 import type { DeclineReason, IntakeRequest } from "../domain/intake.ts";
 import { shortCodeOf } from "../domain/short-link.ts";
 import type { InstanceUrls } from "../urls.ts";
@@ -57,7 +57,8 @@ function truncate(text: string, max: number): string {
 
 /**
  * Writes the event's text for `request` when it came by SMS and its contact
- * (the sender's number) is still kept; nothing otherwise.
+ * (the sender's number) is still kept, or when its sender left a number for
+ * updates on the web form; nothing otherwise.
  */
 export async function enqueueRequesterSms(
   trx: Kysely<Database> | Transaction<Database>,
@@ -67,17 +68,16 @@ export async function enqueueRequesterSms(
   event: RequesterEvent,
   at: Temporal.Instant,
 ): Promise<boolean> {
-  if (request.contact === "") return false;
-  const gateway = await findSmsGatewayOfRequest(trx, request.id);
-  if (gateway === null) return false;
+  const route = await findSmsRouteOfRequest(trx, request);
+  if (route === null) return false;
   const locale = smsLocale(request.language);
   await enqueueMessage(
     trx,
     {
       channel: "sms",
-      recipient: request.contact,
+      recipient: route.recipient,
       text: requesterSmsText(urls, locale, groupName, event),
-      headers: { [SMS_GATEWAY_HEADER]: gateway.id },
+      headers: { [SMS_GATEWAY_HEADER]: route.gateway.id },
       language: locale,
       dedupeKey: `sms:intake:${request.id}:${event.kind}`,
     },
@@ -101,7 +101,6 @@ export async function enqueueProposalStatusSms(
   if (proposal.status !== "pledged" && proposal.status !== "fulfilled") return;
   const row = await trx
     .selectFrom("intake_requests")
-    .innerJoin("sms_inbound", "sms_inbound.intake_request_id", "intake_requests.id")
     .innerJoin("groups", "groups.id", "intake_requests.group_id")
     .select(["intake_requests.id", "intake_requests.contact", "intake_requests.language"])
     .select("groups.name as group_name")

@@ -904,6 +904,10 @@ export const en = {
     updatesByText: "If you asked by text message, the updates come by text message too.",
     configured: (protocol: string, number: string) => `SMS: ${protocol} gateway, ${number}`,
     notConfigured: "SMS: not configured",
+    updatesField: "Phone number for text-message updates (optional)",
+    updatesHint:
+      "If you give one, we text you your private link and each change of your request (published, pledged, fulfilled, declined). It is erased with your contact.",
+    badNumber: "Write the whole number with its country code, like +63 917 123 4567.",
   },
 } as const;
 

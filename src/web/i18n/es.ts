@@ -902,5 +902,9 @@ export const es: Messages = {
       "Si pediste por mensaje de texto, las novedades también llegan por mensaje de texto.",
     configured: (protocol: string, number: string) => `SMS: pasarela ${protocol}, ${number}`,
     notConfigured: "SMS: sin configurar",
+    updatesField: "Teléfono para recibir novedades por mensaje de texto (opcional)",
+    updatesHint:
+      "Si nos lo das, te enviamos por SMS tu enlace privado y cada cambio de tu solicitud (publicada, comprometida, cumplida, rechazada). Se borra junto con tu contacto.",
+    badNumber: "Escribe el número completo con su código de país, como +63 917 123 4567.",
   },
 };

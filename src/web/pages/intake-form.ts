@@ -37,6 +37,9 @@ export const EMPTY_INTAKE: IntakeInput = {
   contact: "",
 };
 
+/** The optional number for text updates (shown when the collective has an SMS gateway). */
+export const SMS_UPDATES_FIELD = "smsUpdates";
+
 export interface IntakeFormProps {
   readonly page: PageContext;
   readonly group: Group;
@@ -53,6 +56,8 @@ export interface IntakeFormProps {
   readonly partner: string | null;
   /** The collective's SMS number, when it takes requests by text. */
   readonly sms?: SmsChannel | null;
+  /** The number typed for text updates, and whether it was refused. */
+  readonly smsUpdates?: { readonly value: string; readonly bad: boolean };
 }
 
 /** The request's fields, shared by the public form and the coordinators' publish form. */
@@ -239,6 +244,23 @@ export function IntakeFormPage(props: IntakeFormProps) {
           idPrefix: "f-",
           contact: { label: t.fieldContact, hint: t.fieldContactHint, required: true },
         }),
+        props.sms == null
+          ? null
+          : FormField({
+              id: "f-smsUpdates",
+              name: SMS_UPDATES_FIELD,
+              label: t.sms.updatesField,
+              hint: t.sms.updatesHint,
+              problem: props.smsUpdates?.bad ? t.sms.badNumber : undefined,
+              control: (attrs) =>
+                h("input", {
+                  ...attrs,
+                  type: "tel",
+                  autocomplete: "tel",
+                  maxlength: 40,
+                  value: props.smsUpdates?.value ?? "",
+                }),
+            }),
         h(
           "div",
           { class: "trap" },

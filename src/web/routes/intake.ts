@@ -2,7 +2,7 @@ import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { findGroupByHandle } from "../../db/groups.repo.ts";
 import { isLivePartnerLink } from "../../db/partner-links.repo.ts";
-import { findSmsChannelOfGroup } from "../../db/sms-gateways.repo.ts";
+import { findSmsChannelOfGroup, findSmsGatewayOfGroup } from "../../db/sms-gateways.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import {
   canWithdraw,
@@ -12,6 +12,7 @@ import {
 } from "../../domain/intake.ts";
 import type { Purpose } from "../../domain/proposal.ts";
 import { addressBucket } from "../../domain/rate-limit.ts";
+import { normalizePhoneNumber } from "../../domain/sms-gateway.ts";
 import { collectiveZone, todayIn } from "../../domain/time-zone.ts";
 import {
   DEFAULT_CONTACT_RETENTION_DAYS,
@@ -21,6 +22,7 @@ import {
   submitIntake,
   withdrawIntake,
 } from "../../services/intake.ts";
+import { subscribeToSmsUpdates } from "../../services/sms-intake.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
@@ -30,6 +32,7 @@ import {
   HONEYPOT_FIELD,
   IntakeFormPage,
   PARTNER_FIELD,
+  SMS_UPDATES_FIELD,
 } from "../pages/intake-form.ts";
 import { RequestStatusPage } from "../pages/request-status.ts";
 import { WithdrawStepPage } from "../pages/withdraw-step.ts";
@@ -54,6 +57,7 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
   interface Hidden {
     readonly formToken: string;
     readonly partner: string | null;
+    readonly smsUpdates?: { readonly value: string; readonly bad: boolean };
   }
 
   const renderForm = async (
@@ -116,11 +120,20 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
       const page = pageContext(c, urls);
       const sentToken = field(form, FORM_TOKEN_FIELD);
       const partnerToken = field(form, PARTNER_FIELD);
+      // A number for text updates: only where the collective can text, checked before anything is stored.
+      const sms = await findSmsGatewayOfGroup(db, group.id);
+      const typedNumber = sms === null ? "" : field(form, SMS_UPDATES_FIELD).trim();
+      const updatesTo = typedNumber === "" ? null : normalizePhoneNumber(typedNumber);
       const hidden: Hidden = {
         // A form from before one-time tokens gets one now, for its next try.
         formToken: /^[A-Za-z0-9_-]{43}$/.test(sentToken) ? sentToken : newFormToken(),
         partner: partnerToken === "" ? null : partnerToken,
+        smsUpdates: { value: typedNumber, bad: false },
       };
+      if (typedNumber !== "" && updatesTo === null) {
+        const withProblem = { ...hidden, smsUpdates: { value: typedNumber, bad: true } };
+        return renderForm(c, group, purpose, values, withProblem, {}, page.t.problemSummary, 422);
+      }
       const trap = form[HONEYPOT_FIELD];
       if (typeof trap === "string" && trap !== "") {
         return renderForm(c, group, purpose, values, hidden, {}, page.t.honeypotFilled, 422);
@@ -137,6 +150,9 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
           return renderForm(c, group, purpose, values, hidden, {}, page.t.rateLimited, 429);
         }
         return renderForm(c, group, purpose, values, hidden, result.problems, undefined, 422);
+      }
+      if (sms !== null && updatesTo !== null && !result.duplicate) {
+        await subscribeToSmsUpdates(db, urls, group, result, sms.id, updatesTo, deps.clock());
       }
       // Post/redirect/get: the request's own page, whose address is the
       // private link; reloading it asks nothing again, and the language
