@@ -52,8 +52,10 @@ import {
 } from "./domain/reconciliation.ts";
 import { createHttpApp } from "./http/app.ts";
 import { createOutboxWorker, type OutboxWorkerOptions } from "./messaging/outbox-worker.ts";
+import { createSmtpTransport } from "./messaging/smtp-transport.ts";
 import type { MessageTransport } from "./messaging/transport.ts";
 import { createInstanceMetrics, type InstanceMetrics } from "./metrics.ts";
+import { fanOutEmailEvents, sendDueDigests } from "./services/coordinator-emails.ts";
 import { forgetDepartedActor } from "./services/departed-actors.ts";
 import { createFederationPolicyService } from "./services/federation-policy.ts";
 import { relayGroupUpdates } from "./services/groups.ts";
@@ -404,6 +406,7 @@ export async function createInstance(
     mapTiles: config.mapTiles,
     timeZone: config.timeZone,
     intakeLimitPerHour: config.intakeLimitPerHour,
+    mailConfigured: config.smtpUrl !== null,
     contactRetention,
     metrics: {
       token: config.metricsToken,
@@ -417,9 +420,26 @@ export async function createInstance(
   const workers = new AbortController();
   const timers: NodeJS.Timeout[] = [];
   let queueRunning: Promise<void> | null = null;
+  const smtp =
+    config.smtpUrl === null
+      ? null
+      : createSmtpTransport({ url: config.smtpUrl, from: config.mailFrom, origin: config.origin });
+  const emailDeps = { db: database.db, clock, origin: config.origin, timeZone: config.timeZone };
   const outboxWorker = createOutboxWorker(
-    { database, clock, transports: [...(options.messaging?.transports ?? [])] },
-    options.messaging?.outbox,
+    {
+      database,
+      clock,
+      transports: [...(smtp === null ? [] : [smtp]), ...(options.messaging?.transports ?? [])],
+    },
+    {
+      // Recorded events become emails and digest entries, and ended digest
+      // periods become emails, before each pass sends what is due.
+      beforeEachPass: async () => {
+        await fanOutEmailEvents(emailDeps);
+        await sendDueDigests(emailDeps);
+      },
+      ...options.messaging?.outbox,
+    },
   );
   let outboxRunning: Promise<void> | null = null;
 
@@ -507,6 +527,7 @@ export async function createInstance(
       await reconciler.settled();
       await queueRunning?.catch(() => {});
       await outboxRunning;
+      smtp?.close();
       await federationPolicy.close();
       await security.close();
       if (ownsDatabase) await database.close();
