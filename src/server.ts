@@ -53,8 +53,10 @@ import {
 import { createHttpApp } from "./http/app.ts";
 import { createOutboxWorker, type OutboxWorkerOptions } from "./messaging/outbox-worker.ts";
 import { createSmsTransport } from "./messaging/sms-transports.ts";
+import { createSmtpTransport } from "./messaging/smtp-transport.ts";
 import type { MessageTransport } from "./messaging/transport.ts";
 import { createInstanceMetrics, type InstanceMetrics } from "./metrics.ts";
+import { fanOutEmailEvents, sendDueDigests } from "./services/coordinator-emails.ts";
 import { forgetDepartedActor } from "./services/departed-actors.ts";
 import { createFederationPolicyService } from "./services/federation-policy.ts";
 import { relayGroupUpdates } from "./services/groups.ts";
@@ -405,6 +407,7 @@ export async function createInstance(
     mapTiles: config.mapTiles,
     timeZone: config.timeZone,
     intakeLimitPerHour: config.intakeLimitPerHour,
+    mailConfigured: config.smtpUrl !== null,
     contactRetention,
     metrics: {
       token: config.metricsToken,
@@ -418,17 +421,31 @@ export async function createInstance(
   const workers = new AbortController();
   const timers: NodeJS.Timeout[] = [];
   let queueRunning: Promise<void> | null = null;
+  const smtp =
+    config.smtpUrl === null
+      ? null
+      : createSmtpTransport({ url: config.smtpUrl, from: config.mailFrom, origin: config.origin });
+  const emailDeps = { db: database.db, clock, origin: config.origin, timeZone: config.timeZone };
   const outboxWorker = createOutboxWorker(
     {
       database,
       clock,
-      // Each collective's gateway is in the database; given transports replace these.
+      // Each collective's SMS gateway is in the database; given transports replace these.
       transports: [
         createSmsTransport({ db: database.db }),
+        ...(smtp === null ? [] : [smtp]),
         ...(options.messaging?.transports ?? []),
       ],
     },
-    options.messaging?.outbox,
+    {
+      // Recorded events become emails and digest entries, and ended digest
+      // periods become emails, before each pass sends what is due.
+      beforeEachPass: async () => {
+        await fanOutEmailEvents(emailDeps);
+        await sendDueDigests(emailDeps);
+      },
+      ...options.messaging?.outbox,
+    },
   );
   let outboxRunning: Promise<void> | null = null;
 
@@ -516,6 +533,7 @@ export async function createInstance(
       await reconciler.settled();
       await queueRunning?.catch(() => {});
       await outboxRunning;
+      smtp?.close();
       await federationPolicy.close();
       await security.close();
       if (ownsDatabase) await database.close();

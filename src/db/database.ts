@@ -447,6 +447,50 @@ export interface AccountsTable {
   updated_at: Timestamp;
   /** Set while an admin has revoked the account's access. */
   revoked_at: Timestamp | null;
+  /** The language the account's emails are written in. */
+  language: ColumnType<string, string | undefined, string>;
+}
+
+export interface AccountEmailsTable {
+  account_id: string;
+  address: string;
+  confirmed_at: Timestamp | null;
+  confirm_digest: string | null;
+  confirm_expires_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+export interface EmailPreferencesTable {
+  account_id: string;
+  kind: "new-request" | "reply-or-pledge" | "follow-request" | "delivery-problem";
+  frequency: "immediately" | "hourly" | "daily" | "never";
+}
+
+export interface EmailEventsTable {
+  id: string;
+  kind: EmailPreferencesTable["kind"];
+  group_id: string;
+  event_key: string;
+  summary: string;
+  path: string;
+  created_at: Timestamp;
+}
+
+export interface DigestEntriesTable {
+  id: string;
+  account_id: string;
+  frequency: "hourly" | "daily";
+  kind: EmailPreferencesTable["kind"];
+  group_id: string;
+  event_key: string;
+  summary: string;
+  path: string;
+  created_at: Timestamp;
+}
+
+export interface InstanceSecretsTable {
+  name: string;
+  value: string;
 }
 
 export interface AccountGroupsTable {
@@ -574,6 +618,11 @@ export interface Database {
   invitations: InvitationsTable;
   password_resets: PasswordResetsTable;
   outbound_messages: OutboundMessagesTable;
+  account_emails: AccountEmailsTable;
+  email_preferences: EmailPreferencesTable;
+  email_events: EmailEventsTable;
+  digest_entries: DigestEntriesTable;
+  instance_secrets: InstanceSecretsTable;
   pending_group_updates: PendingGroupUpdatesTable;
   sessions: SessionsTable;
   incidents: IncidentsTable;

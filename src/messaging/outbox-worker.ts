@@ -39,6 +39,11 @@ export interface OutboxWorkerOptions {
   readonly pollIntervalMs?: number;
   /** Messages claimed per pass. */
   readonly batchSize?: number;
+  /**
+   * Runs before each pass (it may write messages): turning recorded events
+   * into emails, writing due digests. Its failure is logged; the pass goes on.
+   */
+  readonly beforeEachPass?: () => Promise<unknown>;
 }
 
 export const DEFAULT_LEASE_MS = 5 * 60_000;
@@ -103,6 +108,11 @@ export function createOutboxWorker(
 
   let passing: Promise<number> | null = null;
   async function pass(): Promise<number> {
+    if (options.beforeEachPass !== undefined) {
+      await options.beforeEachPass().catch((error: unknown) => {
+        logger.error("Preparing messages failed: {error}", { error });
+      });
+    }
     let sent = 0;
     for (;;) {
       const now = deps.clock();
@@ -129,7 +139,6 @@ export function createOutboxWorker(
   return {
     drain,
     async run(signal) {
-      if (channels.length === 0) return;
       let wake: (() => void) | null = null;
       let woken = false;
       const poke = () => {

@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import { findContactWays } from "../db/contact-ways.repo.ts";
+import { recordEmailEvent } from "../db/coordinator-email.repo.ts";
 import type { Database } from "../db/database.ts";
 import { findGroupById } from "../db/groups.repo.ts";
 import {
@@ -126,7 +127,21 @@ export async function submitIntake(
     updatedAt: now,
     partnerLinkId,
   };
-  const inserted = await insertIntakeRequest(deps.db, request, digestStatusToken(statusToken));
+  // The coordinators' email about it is recorded with it, or neither is.
+  const inserted = await deps.db.transaction().execute(async (trx) => {
+    const stored = await insertIntakeRequest(trx, request, digestStatusToken(statusToken));
+    if (stored) {
+      await recordEmailEvent(trx, {
+        kind: "new-request",
+        groupId: group.id,
+        eventKey: `intake:${request.id}`,
+        summary: request.title,
+        path: "triage",
+        createdAt: now,
+      });
+    }
+    return stored;
+  });
   if (!inserted) {
     // Two submissions of one form at once: the other one was stored first.
     const first = await findIntakeRequestByTokenDigest(deps.db, digestStatusToken(statusToken));
