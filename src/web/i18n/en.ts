@@ -908,6 +908,7 @@ export const en = {
     updatesHint:
       "If you give one, we text you your private link and each change of your request (published, pledged, fulfilled, declined). It is erased with your contact.",
     badNumber: "Write the whole number with its country code, like +63 917 123 4567.",
+  },
   email: {
     kinds: {
       "new-request": "New request",

@@ -906,6 +906,7 @@ export const es: Messages = {
     updatesHint:
       "Si nos lo das, te enviamos por SMS tu enlace privado y cada cambio de tu solicitud (publicada, comprometida, cumplida, rechazada). Se borra junto con tu contacto.",
     badNumber: "Escribe el número completo con su código de país, como +63 917 123 4567.",
+  },
   email: {
     kinds: {
       "new-request": "Solicitud nueva",
