@@ -8,6 +8,7 @@ import {
   startFakeSmsGateway,
   twilioWebhook,
 } from "./helpers/sms-gateway.ts";
+import { startSmtpServer } from "./helpers/smtp-server.ts";
 import { waitFor } from "./helpers/wait.ts";
 
 /**
@@ -19,6 +20,16 @@ describe("requests by SMS", () => {
   let instance: TestInstance;
   let gateway: FakeSmsGateway;
   let cookie: string;
+  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+  const mailTo = (address: string, subject: string, text = "") =>
+    waitFor(`an email "${subject}"`, () =>
+      smtp.mails.find(
+        (m) =>
+          m.envelopeTo.includes(address) &&
+          m.parsed.subject === subject &&
+          (m.parsed.text ?? "").includes(text),
+      ),
+    );
   const ANDROID_NUMBER = "+639170000001";
   const ANDROID_KEY = "android-signing-key-1";
   const TWILIO_NUMBER = "+15005550006";
@@ -68,7 +79,11 @@ describe("requests by SMS", () => {
       android: { username: "sms", password: "phone-password" },
       twilio: { accountSid: TWILIO_SID, authToken: TWILIO_TOKEN },
     });
-    instance = await startTestInstance({ messaging: { outbox: { pollIntervalMs: 100 } } });
+    smtp = await startSmtpServer();
+    instance = await startTestInstance({
+      env: { SMTP_URL: smtp.url, MAIL_FROM: "Ayuda <ayuda@aid.example>" },
+      messaging: { outbox: { pollIntervalMs: 100 } },
+    });
     for (const [handle, name] of [
       ["comedor", "Comedor Cubao"],
       ["tubig", "Tubig collective"],
@@ -108,10 +123,30 @@ describe("requests by SMS", () => {
       .flat()
       .find((c) => c.startsWith("session="))!
       .split(";")[0]!;
+    // The coordinator reads email in Spanish.
+    const workspace = await (
+      await fetch(new URL("/workspace", instance.config.origin), { headers: { cookie } })
+    ).text();
+    const saved = await postForm(
+      new URL("/workspace/account/email", instance.config.origin),
+      {
+        _csrf: /name="_csrf" value="([^"]+)"/.exec(workspace)![1]!,
+        address: "rosa@example.org",
+        language: "es",
+      },
+      { cookie },
+    );
+    expect(saved.status).toBe(303);
+    const confirmation = await mailTo("rosa@example.org", "Confirma tu dirección de correo");
+    const link = /http:\/\/\S+\/email\/confirm\/[A-Za-z0-9_.\-/]+/.exec(
+      confirmation!.parsed.text ?? "",
+    )![0];
+    expect((await fetch(link)).status).toBe(200);
   });
   afterAll(async () => {
     await instance?.stop();
     await gateway?.close();
+    await smtp?.stop();
   });
 
   it("shows the gateway to coordinators without its secrets", async () => {
@@ -236,6 +271,14 @@ describe("requests by SMS", () => {
       contact: from,
       language: "es",
     });
+
+    // The coordinator is told by email, in Spanish.
+    const mail = await mailTo(
+      "rosa@example.org",
+      "Comedor Cubao: Solicitud nueva",
+      "NECESITO agua 20 Cubao",
+    );
+    expect(mail!.parsed.text).toContain("/workspace/groups/comedor/triage");
 
     // The coordinators' triage page lists it with its place.
     const triage = await fetch(

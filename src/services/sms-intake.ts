@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
+import { recordEmailEvent } from "../db/coordinator-email.repo.ts";
 import type { Database } from "../db/database.ts";
 import { listGroupPlaces } from "../db/group-places.repo.ts";
 import { findGroupById } from "../db/groups.repo.ts";
@@ -130,6 +131,15 @@ export async function receiveSms(deps: SmsIntakeDeps, sms: IncomingSms): Promise
       });
       // Two deliveries of one message at once: the other one made the request.
       if (!first) throw new AlreadyReceived();
+      // The coordinators hear of it as of a request from the web form.
+      await recordEmailEvent(trx, {
+        kind: "new-request",
+        groupId: group.id,
+        eventKey: `intake:${request.id}`,
+        summary: request.title,
+        path: "triage",
+        createdAt: now,
+      });
       const event = { kind: "received", statusToken } as const;
       await enqueueRequesterSms(trx, deps.urls, request, group.name, event, now);
       return true;
