@@ -352,6 +352,13 @@ describe("requests by SMS", () => {
     await waitFor("the pledged text", () =>
       textsTo(from).find((m) => m.text.includes("alguien se comprometió")),
     );
+    const fulfilled = await instance.api("PATCH", `/api/v1/needs/${need.id}`, {
+      status: "fulfilled",
+    });
+    expect(fulfilled.status).toBe(200);
+    await waitFor("the fulfilled text", () =>
+      textsTo(from).find((m) => m.text.includes("marcada como cumplida")),
+    );
     expect(textsTo(from).filter((m) => m.text.includes("recibimos"))).toHaveLength(1);
   });
 
@@ -396,10 +403,11 @@ describe("requests by SMS", () => {
       .where("dedupe_key", "like", `sms:intake:${id}:%`)
       .execute();
     expect(texts.map((m) => m.recipient)).toEqual(["", ""]);
+    // A request still waiting keeps its number for its texts.
     const others = await instance.database.db
       .selectFrom("outbound_messages")
       .select("recipient")
-      .where("recipient", "=", "+639171234567")
+      .where("recipient", "=", "+639172223333")
       .execute();
     expect(others.length).toBeGreaterThan(0);
   });
