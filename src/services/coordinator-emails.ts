@@ -49,6 +49,7 @@ import {
   type Footer,
   notificationEmail,
   passwordResetEmail,
+  testEmail,
 } from "../messaging/email-content.ts";
 import { enqueueMessage } from "../messaging/outbox.ts";
 import {
@@ -509,4 +510,27 @@ export async function recordDeliveryProblem(
     path: "following",
     createdAt: failure.at,
   });
+}
+
+/** A test email from the admins' page, to see that mail leaves the instance. */
+export async function sendTestEmail(
+  deps: CoordinatorEmailDeps,
+  rawAddress: string,
+  language: Locale,
+): Promise<boolean> {
+  const address = normaliseEmailAddress(rawAddress);
+  if (address === null) return false;
+  const content = testEmail(messagesFor(language), language);
+  await enqueueMessage(
+    deps.db,
+    {
+      channel: "email",
+      recipient: address,
+      ...content,
+      language,
+      dedupeKey: `test:${crypto.randomUUID()}`,
+    },
+    deps.clock(),
+  );
+  return true;
 }
