@@ -18,7 +18,7 @@ import {
   findAccountLanguage,
   findPreferences,
   findRecipients,
-  insertDigestEntry,
+  insertDigestEntries,
   instanceSecret,
   listDigestAccounts,
   recordEmailEvent,
@@ -376,12 +376,16 @@ async function fanOutOne(
     event.kind,
     DEFAULT_FREQUENCIES[event.kind],
   );
+  const digests: { accountId: string; frequency: DigestFrequency }[] = [];
   for (const recipient of recipients) {
-    if (recipient.frequency === "never") continue;
     if (recipient.frequency === "hourly" || recipient.frequency === "daily") {
-      await insertDigestEntry(trx, recipient.accountId, recipient.frequency, event);
-      continue;
+      digests.push({ accountId: recipient.accountId, frequency: recipient.frequency });
     }
+  }
+  // One statement per event however many coordinators wait for a digest.
+  await insertDigestEntries(trx, digests, event);
+  for (const recipient of recipients) {
+    if (recipient.frequency !== "immediately") continue;
     const language = localeOf(recipient.language);
     const footer = await footerFor(deps, trx, key, recipient.accountId, event.kind);
     const content = notificationEmail(
