@@ -407,7 +407,7 @@ export async function createInstance(
     mapTiles: config.mapTiles,
     timeZone: config.timeZone,
     intakeLimitPerHour: config.intakeLimitPerHour,
-    mailConfigured: config.smtpUrl !== null,
+    mailFrom: config.smtpUrl === null ? null : config.mailFrom,
     contactRetention,
     metrics: {
       token: config.metricsToken,

@@ -299,4 +299,42 @@ describe(`email for coordinators (${testEngine})`, () => {
     });
     expect(login.status).toBe(303);
   });
+
+  it("shows admins whether email is configured and sends them a test message", async () => {
+    const invitation = await (
+      await instance.api("POST", "/api/v1/admin/invitations", { admin: true })
+    ).json();
+    const root = cookieOf(
+      await postForm(new URL(invitation.url), {
+        username: "root",
+        password: "an admin passphrase",
+        passwordAgain: "an admin passphrase",
+      }),
+    );
+    const page = await get(root, "/workspace/admin/messaging");
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(
+      "Email is configured: messages are sent from Ayuda &lt;ayuda@aid.example&gt;.",
+    );
+    // The reset above ended maria's sign-ins: she signs in again.
+    const again = cookieOf(
+      await postForm(url("/login"), {
+        username: "maria",
+        password: "a brand new passphrase",
+        next: "/workspace",
+      }),
+    );
+    // As every admin page to a coordinator: not found.
+    expect((await get(again, "/workspace/admin/messaging")).status).toBe(404);
+
+    const bad = await post(root, "/workspace/admin/messaging/test-email", { address: "root@" });
+    expect(bad.status).toBe(400);
+    const start = smtp.mails.length;
+    const sent = await post(root, "/workspace/admin/messaging/test-email", {
+      address: "root@example.org",
+    });
+    expect(sent.status).toBe(303);
+    const mail = await mailTo("root@example.org", "Test email from Bayanihan", start);
+    expect(mail.parsed.text).toContain("email from this instance reaches this address");
+  });
 });

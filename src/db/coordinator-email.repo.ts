@@ -260,25 +260,28 @@ export async function findRecipients(
   }));
 }
 
-export async function insertDigestEntry(
+/** Puts one event in the digests of several accounts, in one statement. */
+export async function insertDigestEntries(
   db: Db,
-  accountId: string,
-  frequency: DigestFrequency,
+  recipients: readonly { accountId: string; frequency: DigestFrequency }[],
   event: EmailEvent,
 ): Promise<void> {
+  if (recipients.length === 0) return;
   await db
     .insertInto("digest_entries")
-    .values({
-      id: newId(event.createdAt.epochMilliseconds),
-      account_id: accountId,
-      frequency,
-      kind: event.kind,
-      group_id: event.groupId,
-      event_key: event.eventKey,
-      summary: event.summary,
-      path: event.path,
-      created_at: toDate(event.createdAt),
-    })
+    .values(
+      recipients.map((r) => ({
+        id: newId(event.createdAt.epochMilliseconds),
+        account_id: r.accountId,
+        frequency: r.frequency,
+        kind: event.kind,
+        group_id: event.groupId,
+        event_key: event.eventKey,
+        summary: event.summary,
+        path: event.path,
+        created_at: toDate(event.createdAt),
+      })),
+    )
     .onConflict((oc) => oc.columns(["account_id", "event_key"]).doNothing())
     .execute();
 }

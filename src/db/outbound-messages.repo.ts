@@ -180,3 +180,32 @@ function toMessage(row: Selectable<OutboundMessagesTable>): OutboundMessage {
     createdAt: toInstant(row.created_at),
   };
 }
+
+/** How many messages of `channel` wait and how many were given up, with the latest error. */
+export async function outboxSummary(
+  db: Kysely<Database>,
+  channel: MessageChannel,
+): Promise<{ pending: number; failed: number; lastError: string | null }> {
+  const rows = await db
+    .selectFrom("outbound_messages")
+    .select(["status", (eb) => eb.fn.countAll<string>().as("n")])
+    .where("channel", "=", channel)
+    .where("status", "in", ["pending", "failed"])
+    .groupBy("status")
+    .execute();
+  const latest = await db
+    .selectFrom("outbound_messages")
+    .select("last_error")
+    .where("channel", "=", channel)
+    .where("last_error", "is not", null)
+    .where("status", "!=", "sent")
+    .orderBy("next_attempt_at", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  const count = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
+  return {
+    pending: count("pending"),
+    failed: count("failed"),
+    lastError: latest?.last_error ?? null,
+  };
+}

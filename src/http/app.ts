@@ -45,8 +45,8 @@ export interface HttpDeps extends ApiDeps {
   readonly mapTiles: { readonly template: string; readonly attribution: string } | null;
   /** Help requests accepted per client address and hour (INTAKE_LIMIT_PER_HOUR). */
   readonly intakeLimitPerHour?: number;
-  /** Whether a mail server is configured (SMTP_URL). */
-  readonly mailConfigured?: boolean;
+  /** MAIL_FROM when a mail server is configured (SMTP_URL), else null. */
+  readonly mailFrom?: string | null;
   /** How long a person's contact is kept after their request ended. */
   readonly contactRetention?: Temporal.Duration;
   /** Request counts and `GET /metrics` (src/metrics.ts); none: nothing is counted. */

@@ -18,7 +18,7 @@ import {
   findAccountLanguage,
   findPreferences,
   findRecipients,
-  insertDigestEntry,
+  insertDigestEntries,
   instanceSecret,
   listDigestAccounts,
   recordEmailEvent,
@@ -49,6 +49,7 @@ import {
   type Footer,
   notificationEmail,
   passwordResetEmail,
+  testEmail,
 } from "../messaging/email-content.ts";
 import { enqueueMessage } from "../messaging/outbox.ts";
 import {
@@ -375,12 +376,16 @@ async function fanOutOne(
     event.kind,
     DEFAULT_FREQUENCIES[event.kind],
   );
+  const digests: { accountId: string; frequency: DigestFrequency }[] = [];
   for (const recipient of recipients) {
-    if (recipient.frequency === "never") continue;
     if (recipient.frequency === "hourly" || recipient.frequency === "daily") {
-      await insertDigestEntry(trx, recipient.accountId, recipient.frequency, event);
-      continue;
+      digests.push({ accountId: recipient.accountId, frequency: recipient.frequency });
     }
+  }
+  // One statement per event however many coordinators wait for a digest.
+  await insertDigestEntries(trx, digests, event);
+  for (const recipient of recipients) {
+    if (recipient.frequency !== "immediately") continue;
     const language = localeOf(recipient.language);
     const footer = await footerFor(deps, trx, key, recipient.accountId, event.kind);
     const content = notificationEmail(
@@ -509,4 +514,27 @@ export async function recordDeliveryProblem(
     path: "following",
     createdAt: failure.at,
   });
+}
+
+/** A test email from the admins' page, to see that mail leaves the instance. */
+export async function sendTestEmail(
+  deps: CoordinatorEmailDeps,
+  rawAddress: string,
+  language: Locale,
+): Promise<boolean> {
+  const address = normaliseEmailAddress(rawAddress);
+  if (address === null) return false;
+  const content = testEmail(messagesFor(language), language);
+  await enqueueMessage(
+    deps.db,
+    {
+      channel: "email",
+      recipient: address,
+      ...content,
+      language,
+      dedupeKey: `test:${crypto.randomUUID()}`,
+    },
+    deps.clock(),
+  );
+  return true;
 }

@@ -16,10 +16,16 @@ export async function startSmtpServer(): Promise<{
   readonly url: string;
   readonly mails: ReceivedMail[];
   refuse(count: number): void;
+  /** While held, messages are read but never answered: the sender waits mid-transaction. */
+  hold(held: boolean): void;
+  /** Messages read while held (never accepted). */
+  readonly heldCount: () => number;
   stop(): Promise<void>;
 }> {
   const mails: ReceivedMail[] = [];
   let refusals = 0;
+  let held = false;
+  let heldCount = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
@@ -28,6 +34,10 @@ export async function startSmtpServer(): Promise<{
       const chunks: Buffer[] = [];
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
       stream.on("end", async () => {
+        if (held) {
+          heldCount++;
+          return;
+        }
         if (refusals > 0) {
           refusals--;
           const error = new Error("Try again later") as Error & { responseCode: number };
@@ -53,6 +63,17 @@ export async function startSmtpServer(): Promise<{
     refuse(count) {
       refusals = count;
     },
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    hold(value) {
+      held = value;
+    },
+    heldCount: () => heldCount,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        // Held connections would keep close() waiting.
+        for (const connection of (server as unknown as { connections: Set<{ close(): void }> })
+          .connections ?? [])
+          connection.close();
+        server.close(() => resolve());
+      }),
   };
 }

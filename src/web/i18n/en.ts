@@ -910,6 +910,15 @@ export const en = {
     badNumber: "Write the whole number with its country code, like +63 917 123 4567.",
   },
   email: {
+    adminHeading: "Email and text messages",
+    adminEmailOn: (from: string) => `Email is configured: messages are sent from ${from}.`,
+    adminEmailOff: "Email is not configured (SMTP_URL): emails wait in the outbox, unsent.",
+    adminQueue: (pending: number, failed: number) =>
+      `Email outbox: ${pending} waiting, ${failed} given up.`,
+    adminLastError: (error: string) => `Last error: ${error}`,
+    testAddress: "Send a test email to",
+    sendTest: "Send test email",
+    testQueued: "Test email written to the outbox: it goes out with the next pass.",
     kinds: {
       "new-request": "New request",
       "reply-or-pledge": "Reply or pledge",

@@ -908,6 +908,16 @@ export const es: Messages = {
     badNumber: "Escribe el número completo con su código de país, como +63 917 123 4567.",
   },
   email: {
+    adminHeading: "Correo y mensajes de texto",
+    adminEmailOn: (from) => `El correo está configurado: los mensajes salen de ${from}.`,
+    adminEmailOff:
+      "El correo no está configurado (SMTP_URL): los correos esperan en la bandeja de salida, sin enviar.",
+    adminQueue: (pending, failed) =>
+      `Bandeja de salida de correo: ${pending} esperando, ${failed} abandonados.`,
+    adminLastError: (error) => `Último error: ${error}`,
+    testAddress: "Enviar un correo de prueba a",
+    sendTest: "Enviar correo de prueba",
+    testQueued: "Correo de prueba escrito en la bandeja de salida: sale en la próxima pasada.",
     kinds: {
       "new-request": "Solicitud nueva",
       "reply-or-pledge": "Respuesta o compromiso",

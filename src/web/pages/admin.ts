@@ -271,6 +271,7 @@ export function AdminNav({ page }: { page: PageContext }) {
       link("accounts", t.accountsHeading),
       link("invitations", t.inviteHeading),
       link("federation", t.federationHeading),
+      link("messaging", t.email.adminHeading),
     ),
   );
 }

@@ -1,5 +1,6 @@
 import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { outboxSummary } from "../../db/outbound-messages.repo.ts";
 import {
   type CoordinatorEmailDeps,
   confirmEmailAddress,
@@ -8,16 +9,25 @@ import {
   removeEmailAddress,
   requestPasswordResetByEmail,
   saveEmailPreferences,
+  sendTestEmail,
   setEmailAddress,
   unsubscribe,
 } from "../../services/coordinator-emails.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
+import { AdminMessagingPage } from "../pages/admin-messaging.ts";
 import { EmailSettingsPage, ForgotPasswordPage, UnsubscribePage } from "../pages/email-settings.ts";
 import { MessagePage } from "../pages/message.ts";
 import { CSRF_FIELD, requireSignIn } from "../session.ts";
-import { doneNotice, formField, formGuards, workspaceHtml, workspaceMenu } from "./shared.ts";
+import {
+  doneNotice,
+  formField,
+  formGuards,
+  instanceAdmins,
+  workspaceHtml,
+  workspaceMenu,
+} from "./shared.ts";
 
 /**
  * Whether the client asked for JSON (a script, not a browser form): such a
@@ -47,7 +57,7 @@ export function registerEmailPages(app: Hono, deps: WebDeps): void {
     timeZone: deps.timeZone,
   };
   const path = "/workspace/account/email";
-  const mailConfigured = deps.mailConfigured ?? false;
+  const mailConfigured = (deps.mailFrom ?? null) !== null;
 
   app.get(path, ...signedIn, async (c) => {
     const { t } = pageContext(c, urls);
@@ -172,5 +182,37 @@ export function registerEmailPages(app: Hono, deps: WebDeps): void {
     await requestPasswordResetByEmail(emailDeps, formField(form, "account"));
     // The same answer whether an account matched or not.
     return c.redirect("/password-reset?done=sent", 303);
+  });
+
+  const admins = instanceAdmins(deps);
+  const adminPath = "/workspace/admin/messaging";
+  app.get(adminPath, ...admins, async (c) => {
+    const { t } = pageContext(c, urls);
+    return workspaceHtml(c, urls, AdminMessagingPage, {
+      mailFrom: deps.mailFrom ?? null,
+      summary: await outboxSummary(deps.db, "email"),
+      notice: doneNotice(c, { test: t.email.testQueued }),
+    });
+  });
+
+  app.post(`${adminPath}/test-email`, ...guards, ...admins, async (c) => {
+    const page = pageContext(c, urls);
+    const address = formField(await c.req.parseBody(), "address").slice(0, 1000);
+    if (await sendTestEmail(emailDeps, address, page.locale)) {
+      return c.redirect(`${adminPath}?done=test`, 303);
+    }
+    if (wantsJson(c))
+      return invalid(c, "Not an email address", { address: "not an email address" });
+    return workspaceHtml(
+      c,
+      urls,
+      AdminMessagingPage,
+      {
+        mailFrom: deps.mailFrom ?? null,
+        summary: await outboxSummary(deps.db, "email"),
+        problem: page.t.email.addressInvalid,
+      },
+      400,
+    );
   });
 }
