@@ -21,7 +21,33 @@ describe("loadConfig", () => {
       intakeLimitPerHour: 20,
       contactRetentionDays: 30,
       metricsToken: null,
+      smtpUrl: null,
+      mailFrom: "bayanihan@localhost",
     });
+  });
+
+  it("reads SMTP_URL and MAIL_FROM, the sender defaulting to the origin's host", () => {
+    const config = loadConfig({
+      ORIGIN: "https://aid.example",
+      SMTP_URL: "smtps://mailer:s3cret@mail.example:465",
+    });
+    expect(config.smtpUrl?.href).toBe("smtps://mailer:s3cret@mail.example:465");
+    expect(config.mailFrom).toBe("bayanihan@aid.example");
+    expect(loadConfig({ MAIL_FROM: "Ayuda Mutua <Ayuda@Aid.Example>" }).mailFrom).toBe(
+      "Ayuda Mutua <Ayuda@aid.example>",
+    );
+    let error: unknown;
+    try {
+      loadConfig({ SMTP_URL: "http://user:hunter2@mail.example", MAIL_FROM: "not an address" });
+    } catch (e) {
+      error = e;
+    }
+    const problems = (error as ConfigurationError).problems.join("\n");
+    expect(problems).toContain("SMTP_URL");
+    expect(problems).toContain("MAIL_FROM");
+    // The mail server's password is never repeated in a log.
+    expect(problems).not.toContain("hunter2");
+    expect(() => loadConfig({ MAIL_FROM: "aid@example.org\r\nBcc: x@y.z" })).toThrow(/MAIL_FROM/);
   });
 
   it("reads METRICS_TOKEN and refuses a short one or one with spaces", () => {

@@ -7,6 +7,7 @@
  * them all in one go.
  */
 
+import { normaliseEmailAddress } from "./domain/email-notifications.ts";
 import { canonicalTimeZone } from "./domain/time-zone.ts";
 
 export type LogLevel = "debug" | "info" | "warning" | "error";
@@ -47,6 +48,10 @@ export interface Config {
   contactRetentionDays: number;
   /** Bearer token of `GET /metrics`; null: the endpoint answers 404. */
   metricsToken: string | null;
+  /** The mail server emails go through (`smtp://` or `smtps://`); null: emails wait, unsent. */
+  smtpUrl: URL | null;
+  /** The sender of those emails: an address, or `Name <address>`. */
+  mailFrom: string;
 }
 
 /**
@@ -243,6 +248,37 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const intakeLimitPerHour = positiveInteger("INTAKE_LIMIT_PER_HOUR", 20, 100_000);
   const contactRetentionDays = positiveInteger("INTAKE_CONTACT_RETENTION_DAYS", 30, 3650);
 
+  let smtpUrl: URL | null = null;
+  const rawSmtpUrl = value("SMTP_URL");
+  if (rawSmtpUrl !== undefined) {
+    const parsed = URL.canParse(rawSmtpUrl) ? new URL(rawSmtpUrl) : null;
+    if (parsed === null || (parsed.protocol !== "smtp:" && parsed.protocol !== "smtps:")) {
+      // Never echoed: it may hold the mail server's password.
+      problems.push(
+        "SMTP_URL must be an smtp:// or smtps:// URL such as smtp://user:pass@mail.example:587",
+      );
+    } else if (parsed.hostname === "") {
+      problems.push("SMTP_URL must name the mail server's host");
+    } else {
+      smtpUrl = parsed;
+    }
+  }
+
+  let mailFrom = `bayanihan@${origin.hostname}`;
+  const rawMailFrom = value("MAIL_FROM");
+  if (rawMailFrom !== undefined) {
+    const named = /^([^<>"\r\n]*)<([^<>]+)>$/.exec(rawMailFrom);
+    const address = normaliseEmailAddress(named === null ? rawMailFrom : named[2]!);
+    if (address === null) {
+      problems.push(
+        `MAIL_FROM must be an email address such as aid@example.org (or "Name <aid@example.org>"), got ${JSON.stringify(rawMailFrom)}`,
+      );
+    } else {
+      const name = named?.[1]?.trim() ?? "";
+      mailFrom = name === "" ? address : `${name} <${address}>`;
+    }
+  }
+
   if (problems.length > 0) throw new ConfigurationError(problems);
   return {
     port,
@@ -261,6 +297,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     intakeLimitPerHour,
     contactRetentionDays,
     metricsToken,
+    smtpUrl,
+    mailFrom,
   };
 }
 

@@ -41,7 +41,12 @@ import {
   reconciliationOptions,
 } from "./domain/reconciliation.ts";
 import { createHttpApp } from "./http/app.ts";
+import { createOutboxWorker, type OutboxWorkerOptions } from "./messaging/outbox-worker.ts";
+import { createSmsTransport } from "./messaging/sms-transports.ts";
+import { createSmtpTransport } from "./messaging/smtp-transport.ts";
+import type { MessageTransport } from "./messaging/transport.ts";
 import { createInstanceMetrics, type InstanceMetrics } from "./metrics.ts";
+import { fanOutEmailEvents, sendDueDigests } from "./services/coordinator-emails.ts";
 import { forgetDepartedActor } from "./services/departed-actors.ts";
 import { createFederationPolicyService } from "./services/federation-policy.ts";
 import { relayGroupUpdates } from "./services/groups.ts";
@@ -145,6 +150,11 @@ export interface InstanceOptions {
   readonly lookup?: HostLookup;
   /** Where new collectives' key pairs come from (tests hand out pre-made ones). */
   readonly keys?: KeyPairGenerator;
+  /** Email and SMS: transports added to the configured ones, and the outbox worker's timing. */
+  readonly messaging?: {
+    readonly transports?: readonly MessageTransport[];
+    readonly outbox?: OutboxWorkerOptions;
+  };
 }
 
 /** One instance: its database, federation and HTTP handler, not yet listening. */
@@ -350,6 +360,7 @@ export async function createInstance(
     mapTiles: config.mapTiles,
     timeZone: config.timeZone,
     intakeLimitPerHour: config.intakeLimitPerHour,
+    mailFrom: config.smtpUrl === null ? null : config.mailFrom,
     contactRetention,
     metrics: {
       token: config.metricsToken,
@@ -363,6 +374,33 @@ export async function createInstance(
   const workers = new AbortController();
   const timers: NodeJS.Timeout[] = [];
   let queueRunning: Promise<void> | null = null;
+  const smtp =
+    config.smtpUrl === null
+      ? null
+      : createSmtpTransport({ url: config.smtpUrl, from: config.mailFrom, origin: config.origin });
+  const emailDeps = { db: database.db, clock, origin: config.origin, timeZone: config.timeZone };
+  const outboxWorker = createOutboxWorker(
+    {
+      database,
+      clock,
+      // Each collective's SMS gateway is in the database; given transports replace these.
+      transports: [
+        createSmsTransport({ db: database.db }),
+        ...(smtp === null ? [] : [smtp]),
+        ...(options.messaging?.transports ?? []),
+      ],
+    },
+    {
+      // Recorded events become emails and digest entries, and ended digest
+      // periods become emails, before each pass sends what is due.
+      beforeEachPass: async () => {
+        await fanOutEmailEvents(emailDeps);
+        await sendDueDigests(emailDeps);
+      },
+      ...options.messaging?.outbox,
+    },
+  );
+  let outboxRunning: Promise<void> | null = null;
 
   /** The minute's sweep: needs and offers past their time, then contacts kept long enough. */
   const expire = async () => {
@@ -420,6 +458,10 @@ export async function createInstance(
       // this one with ROLE=all) claim it from the shared queue.
       if (config.role !== "web") {
         queueRunning = federation.startQueue(undefined, { signal: workers.signal });
+        // Emails and text messages written before a crash are sent on its first pass.
+        outboxRunning = outboxWorker.run(workers.signal).catch((error: unknown) => {
+          logger.error("The outbox worker stopped: {error}", { error });
+        });
         // Changes committed before a crash are still waiting to be federated.
         await runJob("relay", relayOutboxes);
         await runJob("expiry", expire);
@@ -452,6 +494,8 @@ export async function createInstance(
       await reconciler.settled();
       await queueRunning?.catch(() => {});
       await Promise.all(runningJobs);
+      await outboxRunning;
+      smtp?.close();
       await federationPolicy.close();
       await security.close();
       if (ownsDatabase) await database.close();

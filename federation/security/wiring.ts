@@ -14,6 +14,7 @@ import type { Config } from "../../src/config.ts";
 import type { Database } from "../../src/db/database.ts";
 import { toDate } from "../../src/db/time.ts";
 import { DEFAULT_HOST_BUDGETS, type HostBudgets } from "../../src/domain/host-budget.ts";
+import { recordDeliveryProblem } from "../../src/services/coordinator-emails.ts";
 import type { AppFederation } from "../federation.ts";
 import { inboxRecipient, type VerifiedInboxPost } from "../inbox-intake.ts";
 import { SOFTWARE_VERSION } from "../nodeinfo.ts";
@@ -252,10 +253,21 @@ export function createFederationSecurity(deps: {
         error: row.last_error,
       },
     );
-    await deps.db
-      .insertInto("delivery_failures")
-      .values({ ...row, reason, failed_at: toDate(row.failed_at) })
-      .execute();
+    await deps.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("delivery_failures")
+        .values({ ...row, reason, failed_at: toDate(row.failed_at) })
+        .execute();
+      // A peer that stopped answering, or refuses us, is the collective's to
+      // know about; a gone actor is only forgotten.
+      if (reason !== "gone") {
+        await recordDeliveryProblem(trx, deps.config.origin, {
+          activityId: row.activity_id,
+          inbox: row.inbox_url,
+          at: row.failed_at,
+        });
+      }
+    });
   }
 
   /** An inbox POST's refusal, its reason told to `onInboxRefusal`. */

@@ -385,6 +385,40 @@ export interface IntakeRequestsTable {
     Date | string | null | undefined,
     Date | string | null
   >;
+  /** The point of the place a text message named, when it was recognised. */
+  location_latitude: ColumnType<number | null, number | null | undefined, number | null>;
+  location_longitude: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+/** A collective's SMS gateway (migrations/2026_12_10_200000_sms_gateways.ts). */
+export interface SmsGatewaysTable {
+  id: string;
+  group_id: string;
+  protocol: "android" | "twilio";
+  phone_number: string;
+  keyword: string;
+  webhook_secret: string;
+  api_url: string;
+  api_username: string;
+  api_password: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** Each text a gateway delivered, by the gateway's own id for it. */
+export interface SmsInboundTable {
+  gateway_id: string;
+  message_id: string;
+  intake_request_id: string;
+  received_at: Timestamp;
+}
+
+/** A web request's number for text updates, given with consent. */
+export interface SmsSubscriptionsTable {
+  intake_request_id: string;
+  gateway_id: string;
+  phone_number: string;
+  created_at: Timestamp;
 }
 
 export interface GroupContactWaysTable {
@@ -414,6 +448,50 @@ export interface AccountsTable {
   updated_at: Timestamp;
   /** Set while an admin has revoked the account's access. */
   revoked_at: Timestamp | null;
+  /** The language the account's emails are written in. */
+  language: ColumnType<string, string | undefined, string>;
+}
+
+export interface AccountEmailsTable {
+  account_id: string;
+  address: string;
+  confirmed_at: Timestamp | null;
+  confirm_digest: string | null;
+  confirm_expires_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+export interface EmailPreferencesTable {
+  account_id: string;
+  kind: "new-request" | "reply-or-pledge" | "follow-request" | "delivery-problem";
+  frequency: "immediately" | "hourly" | "daily" | "never";
+}
+
+export interface EmailEventsTable {
+  id: string;
+  kind: EmailPreferencesTable["kind"];
+  group_id: string;
+  event_key: string;
+  summary: string;
+  path: string;
+  created_at: Timestamp;
+}
+
+export interface DigestEntriesTable {
+  id: string;
+  account_id: string;
+  frequency: "hourly" | "daily";
+  kind: EmailPreferencesTable["kind"];
+  group_id: string;
+  event_key: string;
+  summary: string;
+  path: string;
+  created_at: Timestamp;
+}
+
+export interface InstanceSecretsTable {
+  name: string;
+  value: string;
 }
 
 export interface AccountGroupsTable {
@@ -446,6 +524,30 @@ export interface PasswordResetsTable {
   created_at: Timestamp;
   expires_at: Timestamp;
   used_at: Timestamp | null;
+}
+
+/** The channel-agnostic outbox of emails and text messages (src/messaging/). */
+export interface OutboundMessagesTable {
+  id: string;
+  channel: "email" | "sms";
+  recipient: string;
+  subject: string | null;
+  body_text: string;
+  body_html: string | null;
+  headers: Json<Record<string, string>>;
+  language: string;
+  dedupe_key: string;
+  status: ColumnType<
+    "pending" | "sent" | "failed",
+    "pending" | undefined,
+    "pending" | "sent" | "failed"
+  >;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp;
+  lease_until: Timestamp | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  sent_at: Timestamp | null;
 }
 
 export interface SessionsTable {
@@ -516,8 +618,17 @@ export interface Database {
   account_groups: AccountGroupsTable;
   invitations: InvitationsTable;
   password_resets: PasswordResetsTable;
+  outbound_messages: OutboundMessagesTable;
+  account_emails: AccountEmailsTable;
+  email_preferences: EmailPreferencesTable;
+  email_events: EmailEventsTable;
+  digest_entries: DigestEntriesTable;
+  instance_secrets: InstanceSecretsTable;
   pending_group_updates: PendingGroupUpdatesTable;
   sessions: SessionsTable;
   incidents: IncidentsTable;
   incident_participants: IncidentParticipantsTable;
+  sms_gateways: SmsGatewaysTable;
+  sms_inbound: SmsInboundTable;
+  sms_subscriptions: SmsSubscriptionsTable;
 }

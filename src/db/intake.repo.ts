@@ -31,6 +31,10 @@ function toIntakeRequest(row: Selectable<IntakeRequestsTable>): IntakeRequest {
     declineNote: row.decline_note ?? "",
     contactErasedAt: toInstantOrNull(row.contact_erased_at ?? null),
     partnerLinkId: row.partner_link_id ?? null,
+    placePoint:
+      row.location_latitude == null || row.location_longitude == null
+        ? null
+        : { latitude: row.location_latitude, longitude: row.location_longitude },
   };
 }
 
@@ -70,6 +74,8 @@ export async function insertIntakeRequest(
       created_at: toDate(request.createdAt),
       updated_at: toDate(request.updatedAt),
       partner_link_id: request.partnerLinkId ?? null,
+      location_latitude: request.placePoint?.latitude ?? null,
+      location_longitude: request.placePoint?.longitude ?? null,
     })
     .onConflict((oc) => oc.column("status_token_digest").doNothing())
     .returning("id")

@@ -1,9 +1,12 @@
 import { type Kysely, sql } from "kysely";
+import type { EmailKind } from "../domain/email-notifications.ts";
 import { newId } from "../domain/ids.ts";
 import {
   type NotificationMessage,
+  notificationSubjectLine,
   readNotificationMessage,
 } from "../domain/notification-message.ts";
+import { recordEmailEvent } from "./coordinator-email.repo.ts";
 import type { Database, NotificationsTable } from "./database.ts";
 import { jsonb } from "./json.ts";
 import { toDate, toInstant, toInstantOrNull } from "./time.ts";
@@ -23,17 +26,35 @@ export interface Notification {
   readonly readAt: Temporal.Instant | null;
 }
 
-/** Call inside the transaction that records the event, so none is missed. */
+/** Which email choice a notification falls under, and where the workspace shows it. */
+function emailOf(kind: NotificationKind, subjectId: string): { kind: EmailKind; path: string } {
+  if (kind === "response") return { kind: "reply-or-pledge", path: `responses/${subjectId}` };
+  if (kind === "pledge-answered") return { kind: "reply-or-pledge", path: "pledges" };
+  return { kind: "follow-request", path: "followers" };
+}
+
+/**
+ * Call inside the transaction that records the event, so none is missed;
+ * the coordinators' emails about it are recorded with it.
+ */
 export async function insertNotification(
   db: Kysely<Database>,
   groupId: string,
   n: { kind: NotificationKind; subjectId: string; message: NotificationMessage },
   now: Temporal.Instant,
 ): Promise<void> {
+  const id = newId(now.epochMilliseconds);
+  await recordEmailEvent(db, {
+    ...emailOf(n.kind, n.subjectId),
+    groupId,
+    eventKey: `notification:${id}`,
+    summary: notificationSubjectLine(n.message),
+    createdAt: now,
+  });
   await db
     .insertInto("notifications")
     .values({
-      id: newId(now.epochMilliseconds),
+      id,
       group_id: groupId,
       kind: n.kind,
       subject_id: n.subjectId,
@@ -81,8 +102,18 @@ export async function addCoalescedNotification(
         .where("coalesce_key", "is not", null)
         .doUpdateSet({ count: sql`notifications.count + 1` }),
     )
-    .returning(["count"])
+    .returning(["id", "count"])
     .executeTakeFirstOrThrow();
+  // Later alike events count up in the workspace; they are not emailed again.
+  if (row.count === 1) {
+    await recordEmailEvent(db, {
+      ...emailOf(n.kind, n.subjectId),
+      groupId,
+      eventKey: `notification:${row.id}`,
+      summary: notificationSubjectLine(n.message),
+      createdAt: now,
+    });
+  }
   return row.count;
 }
 

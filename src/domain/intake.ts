@@ -55,6 +55,8 @@ export interface IntakeRequest extends IntakeDraft {
   readonly contactErasedAt?: Temporal.Instant | null;
   /** The collective's partner link it was sent through, if any. */
   readonly partnerLinkId?: string | null;
+  /** The point of `place`, when it came recognised (a text message naming a known place). */
+  readonly placePoint?: { readonly latitude: number; readonly longitude: number } | null;
 }
 
 /** Why a coordinator declines a request: a fixed list, so the person reads it in their language. */

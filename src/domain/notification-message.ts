@@ -63,3 +63,29 @@ export function readNotificationMessage(stored: unknown): NotificationMessage {
       return { key: "text", text: text(m.text) };
   }
 }
+
+/**
+ * The names and titles a notification is about, in no language: the line
+ * an email about it carries after its kind, which the email words in the
+ * coordinator's own language ("Reply or pledge: …"). Empty when the
+ * message has none (an accepted pledge: the link shows which).
+ */
+export function notificationSubjectLine(message: NotificationMessage): string {
+  switch (message.key) {
+    case "new-answer":
+      return message.title;
+    case "replied":
+    case "pledged":
+    case "pledge-withdrawn":
+      return `${message.actor} — ${message.title}`;
+    case "pledge-declined":
+      return message.reason ?? "";
+    case "follow-request":
+      return `${message.actor} (${message.host})`;
+    case "text":
+      return message.text;
+    case "pledge-accepted":
+    case "pledge-declined-actor-gone":
+      return "";
+  }
+}

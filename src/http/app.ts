@@ -22,9 +22,11 @@ import { registerGroupPlaceRoutes, registerPlaceRoutes } from "./api/places.ts";
 import { registerPledgeRoutes } from "./api/pledges.ts";
 import { registerProposalRoutes } from "./api/proposals.ts";
 import { registerResponseRoutes } from "./api/responses.ts";
+import { registerSmsRoutes } from "./api/sms.ts";
 import { registerTokenRoutes } from "./api/tokens.ts";
 import { ApiError, errorResponse } from "./errors.ts";
 import { type HttpMetrics, registerMetricsRoute, requestMetrics } from "./metrics.ts";
+import { registerSmsWebhooks } from "./sms-webhooks.ts";
 
 const logger = getLogger(["bayanihan", "http"]);
 
@@ -44,6 +46,8 @@ export interface HttpDeps extends ApiDeps {
   readonly mapTiles: { readonly template: string; readonly attribution: string } | null;
   /** Help requests accepted per client address and hour (INTAKE_LIMIT_PER_HOUR). */
   readonly intakeLimitPerHour?: number;
+  /** MAIL_FROM when a mail server is configured (SMTP_URL), else null. */
+  readonly mailFrom?: string | null;
   /** How long a person's contact is kept after their request ended. */
   readonly contactRetention?: Temporal.Duration;
   /** Request counts and `GET /metrics` (src/metrics.ts); none: nothing is counted. */
@@ -176,6 +180,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
   registerBoardExportRoutes(app, deps);
   registerPlaceRoutes(app, deps);
   registerGroupPlaceRoutes(app, deps);
+  registerSmsRoutes(app, deps);
   app.doc31("/api/openapi.json", {
     openapi: "3.1.0",
     info: {
@@ -193,6 +198,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono {
     throw ApiError.said(404, "not_found", (t) => t.apiErrors.noEndpoint);
   });
 
+  registerSmsWebhooks(app, deps);
   app.use(deps.federationMiddleware);
   registerWebPages(app, deps);
   return app;

@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import { findContactWays } from "../db/contact-ways.repo.ts";
+import { recordEmailEvent } from "../db/coordinator-email.repo.ts";
 import type { Database } from "../db/database.ts";
 import { findGroupById } from "../db/groups.repo.ts";
 import {
@@ -11,6 +12,7 @@ import {
   insertIntakeRequest,
 } from "../db/intake.repo.ts";
 import { findLivePartnerLinkId } from "../db/partner-links.repo.ts";
+import { forgetErasedSmsRecipients } from "../db/sms-gateways.repo.ts";
 import type { ContactWays } from "../domain/contact-ways.ts";
 import type { Group } from "../domain/group.ts";
 import { newId } from "../domain/ids.ts";
@@ -125,7 +127,21 @@ export async function submitIntake(
     updatedAt: now,
     partnerLinkId,
   };
-  const inserted = await insertIntakeRequest(deps.db, request, digestStatusToken(statusToken));
+  // The coordinators' email about it is recorded with it, or neither is.
+  const inserted = await deps.db.transaction().execute(async (trx) => {
+    const stored = await insertIntakeRequest(trx, request, digestStatusToken(statusToken));
+    if (stored) {
+      await recordEmailEvent(trx, {
+        kind: "new-request",
+        groupId: group.id,
+        eventKey: `intake:${request.id}`,
+        summary: request.title,
+        path: "triage",
+        createdAt: now,
+      });
+    }
+    return stored;
+  });
   if (!inserted) {
     // Two submissions of one form at once: the other one was stored first.
     const first = await findIntakeRequestByTokenDigest(deps.db, digestStatusToken(statusToken));
@@ -181,12 +197,14 @@ export async function findRequestStatus(
  * Erases the contact of every request that ended more than `retention`
  * ago; the periodic job runs it with the expiry sweep.
  */
-export function eraseOldContacts(
+export async function eraseOldContacts(
   deps: { readonly db: Kysely<Database>; readonly clock: Clock },
   retention: Temporal.Duration,
 ): Promise<number> {
   const now = deps.clock();
-  return eraseEndedContacts(deps.db, now.subtract(retention), now);
+  const erased = await eraseEndedContacts(deps.db, now.subtract(retention), now);
+  await forgetErasedSmsRecipients(deps.db);
+  return erased;
 }
 
 /** The request behind a private link, with its group; null for an unknown or malformed token. */

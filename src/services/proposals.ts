@@ -30,6 +30,8 @@ import {
   TERMINAL_STATUSES,
 } from "../domain/proposal.ts";
 import { type Ending, endingReason } from "../domain/response.ts";
+import { enqueueProposalStatusSms } from "../messaging/requester-sms.ts";
+import type { InstanceUrls } from "../urls.ts";
 import { relayPendingMessages } from "./message-relay.ts";
 import { drainOutbox } from "./outbox-relay.ts";
 import type { Clock, ConversationGateway, ProposalPublisher } from "./ports.ts";
@@ -47,6 +49,8 @@ export interface ProposalDeps {
   readonly conversations?: ConversationGateway;
   /** The instance's zone (TIME_ZONE), for collectives without one; absent: UTC. */
   readonly timeZone?: string;
+  /** For the links in texts to people who asked by SMS; absent: no texts are written. */
+  readonly urls?: InstanceUrls;
 }
 
 /**
@@ -169,6 +173,7 @@ export async function editProposal(
     const updated = await updateProposal(trx, result.proposal, proposal.updatedAt);
     if (!updated) return false;
     await insertPendingActivity(trx, proposal.id, "update", result.proposal.updatedAt);
+    await enqueueProposalStatusSms(trx, deps.urls, result.proposal, proposal.status, deps.clock());
     if (ends) {
       await declineWaitingAnswers(
         trx,

@@ -16,6 +16,8 @@ import {
   rejectResponse,
   takesResponses,
 } from "../domain/response.ts";
+import { enqueueProposalStatusSms } from "../messaging/requester-sms.ts";
+import type { InstanceUrls } from "../urls.ts";
 import { relayPendingMessages } from "./message-relay.ts";
 import type { Clock, ConversationGateway, ProposalPublisher } from "./ports.ts";
 import { relayPendingActivities } from "./proposals.ts";
@@ -28,6 +30,8 @@ export interface ResponseDeps {
   readonly clock: Clock;
   readonly publisher: ProposalPublisher;
   readonly conversations: ConversationGateway;
+  /** For the links in texts to people who asked by SMS; absent: no texts are written. */
+  readonly urls?: InstanceUrls;
 }
 
 export type AnswerResult =
@@ -64,6 +68,7 @@ export async function acceptResponseAsCoordinator(
           throw new Conflict();
         }
         await insertPendingActivity(trx, proposal.id, "update", result.proposal.updatedAt);
+        await enqueueProposalStatusSms(trx, deps.urls, result.proposal, proposal.status, now);
       }
       if (response.source !== "local") {
         await insertPendingMessage(trx, "response-accepted", response.id, now);

@@ -24,6 +24,7 @@ import {
 } from "../domain/intake-duplicates.ts";
 import type { Location, Proposal } from "../domain/proposal.ts";
 import { collectiveZone, todayIn } from "../domain/time-zone.ts";
+import { enqueueRequesterSms } from "../messaging/requester-sms.ts";
 import { createProposal, type ProposalDeps } from "./proposals.ts";
 
 /** The requests waiting for a coordinator of `group`, oldest first. */
@@ -140,7 +141,13 @@ export async function publishIntake(
     await changeIntakeState(deps.db, request.id, "published", "new", deps.clock());
     return { ok: false, reason: "invalid", problems: { neededBy: "date-in-past" } };
   }
-  await setIntakeProposal(deps.db, request.id, created.proposal.id);
+  await deps.db.transaction().execute(async (trx) => {
+    await setIntakeProposal(trx, request.id, created.proposal.id);
+    if (deps.urls !== undefined) {
+      const event = { kind: "published", proposalId: created.proposal.id } as const;
+      await enqueueRequesterSms(trx, deps.urls, request, group.name, event, now);
+    }
+  });
   return { ok: true, proposal: created.proposal };
 }
 
@@ -163,12 +170,14 @@ export async function declineIntake(
   if (request.state !== "new") return { ok: false, reason: "already-triaged" };
   const checked = validateDecline(input.reason, input.note);
   if (!checked.ok) return { ok: false, reason: "invalid", problems: checked.problems };
-  const changed = await declineIntakeRequest(
-    deps.db,
-    request.id,
-    checked.reason,
-    checked.note,
-    deps.clock(),
-  );
+  const now = deps.clock();
+  const changed = await deps.db.transaction().execute(async (trx) => {
+    const declined = await declineIntakeRequest(trx, request.id, checked.reason, checked.note, now);
+    if (declined && deps.urls !== undefined) {
+      const event = { kind: "declined", reason: checked.reason, note: checked.note } as const;
+      await enqueueRequesterSms(trx, deps.urls, request, group.name, event, now);
+    }
+    return declined;
+  });
   return changed ? { ok: true } : { ok: false, reason: "already-triaged" };
 }

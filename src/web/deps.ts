@@ -44,6 +44,8 @@ export interface WebDeps {
   readonly intakeLimitPerHour?: number;
   /** How long a person's contact is kept after their request ended (INTAKE_CONTACT_RETENTION_DAYS). */
   readonly contactRetention?: Temporal.Duration;
+  /** MAIL_FROM when a mail server is configured (SMTP_URL); null or absent: emails wait unsent. */
+  readonly mailFrom?: string | null;
   /** Background tiles for board maps (MAP_TILE_URL), or null: markers on a plain background. */
   readonly mapTiles: { readonly template: string; readonly attribution: string } | null;
 }

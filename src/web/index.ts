@@ -5,6 +5,7 @@ import { registerAccountPages } from "./routes/accounts.ts";
 import { registerAdminPages } from "./routes/admin.ts";
 import { registerBoardPages } from "./routes/boards.ts";
 import { registerContactWaysPages } from "./routes/contact-ways.ts";
+import { registerEmailPages } from "./routes/email.ts";
 import { registerFollowPages } from "./routes/follows.ts";
 import { registerIncidentPages } from "./routes/incidents.ts";
 import { registerIntakePages } from "./routes/intake.ts";
@@ -34,6 +35,7 @@ export function registerWebPages(app: Hono, deps: WebDeps): void {
   registerBoardPages(app, deps);
   registerIntakePages(app, deps);
   registerAccountPages(app, deps);
+  registerEmailPages(app, deps);
   registerTriagePages(app, deps);
   registerPostPages(app, deps);
   registerGroupPlacePages(app, deps);

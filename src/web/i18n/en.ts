@@ -969,6 +969,7 @@ export const en = {
       offer: "Offer",
       alliedProposal: "Need or offer (it must have reached this instance from an allied group)",
       dataset: "Data set",
+      smsGateway: "SMS gateway",
     },
     invalidFields: (fields: string) => `Check these fields: ${fields}.`,
     noEndpoint: "No such API endpoint",
@@ -993,6 +994,104 @@ export const en = {
     items: (amount: string, count: number) =>
       plural("en", count, { one: `${amount} item`, other: `${amount} items` }),
     until: (when: string) => `until ${when}`,
+  },
+  sms: {
+    received: (group: string, link: string) =>
+      `${group}: we got your request. Follow it here: ${link}`,
+    published: (group: string, link: string) => `${group}: your request is now public: ${link}`,
+    pledged: (group: string, link: string) =>
+      `${group}: someone pledged to help with your request: ${link}`,
+    fulfilled: (group: string, link: string) =>
+      `${group}: your request is marked fulfilled. ${link}`,
+    declined: (group: string, reason: string) => `${group} cannot take your request. ${reason}`,
+    askByText: (number: string, example: string) =>
+      `No data? Send a text message (SMS) to ${number}, for example: ${example}`,
+    example: "NEED water 20 Cubao",
+    updatesByText: "If you asked by text message, the updates come by text message too.",
+    configured: (protocol: string, number: string) => `SMS: ${protocol} gateway, ${number}`,
+    notConfigured: "SMS: not configured",
+    updatesField: "Phone number for text-message updates (optional)",
+    updatesHint:
+      "If you give one, we text you your private link and each change of your request (published, pledged, fulfilled, declined). It is erased with your contact.",
+    badNumber: "Write the whole number with its country code, like +63 917 123 4567.",
+  },
+  email: {
+    adminHeading: "Email and text messages",
+    adminEmailOn: (from: string) => `Email is configured: messages are sent from ${from}.`,
+    adminEmailOff: "Email is not configured (SMTP_URL): emails wait in the outbox, unsent.",
+    adminQueue: (pending: number, failed: number) =>
+      `Email outbox: ${pending} waiting, ${failed} given up.`,
+    adminLastError: (error: string) => `Last error: ${error}`,
+    testAddress: "Send a test email to",
+    sendTest: "Send test email",
+    testQueued: "Test email written to the outbox: it goes out with the next pass.",
+    kinds: {
+      "new-request": "New request",
+      "reply-or-pledge": "Reply or pledge",
+      "follow-request": "Follow request",
+      "delivery-problem": "Delivery problem",
+    },
+    frequencies: {
+      immediately: "Immediately",
+      hourly: "Hourly digest",
+      daily: "Daily digest",
+      never: "Never",
+    },
+    confirmSubject: "Confirm your email address",
+    confirmText: (username: string) =>
+      `This address was given for the Bayanihan account ${username}. Open this link to confirm it (it works for 48 hours):`,
+    ignoreIfNotYou: "If this was not you, ignore this email: nothing more will be sent.",
+    notificationSubject: (group: string, kind: string) => `${group}: ${kind}`,
+    openIt: "Open it:",
+    digestSubject: (count: number, daily: boolean) =>
+      `${count} ${count === 1 ? "update" : "updates"} (${daily ? "daily" : "hourly"} digest)`,
+    digestIntro: (count: number) =>
+      `${count === 1 ? "One thing has" : `${count} things have`} happened in your collectives:`,
+    footerWhy: (username: string) =>
+      `You receive this because the account ${username} asked for these emails.`,
+    footerPreferences: "Choose what you receive:",
+    footerUnsubscribe: "Stop these emails:",
+    resetSubject: "Set a new password",
+    resetText: (username: string) =>
+      `A new password was asked for the Bayanihan account ${username}. Open this link to set one (it works once, for a few hours):`,
+    testSubject: "Test email from Bayanihan",
+    testText: "This is a test: email from this instance reaches this address.",
+    heading: "Email notifications",
+    intro:
+      "Give an address to hear about new requests, replies and pledges, follow requests and delivery problems without opening the workspace.",
+    notConfigured:
+      "This instance has no mail server configured (SMTP_URL): emails wait until one is.",
+    address: "Email address",
+    addressHint: "A confirmation link is sent to it; nothing else is sent before you open it.",
+    addressInvalid: "This is not an email address.",
+    emailLanguage: "Language of the emails",
+    saveAddress: "Save address",
+    removeAddress: "Remove address",
+    confirmPending: (address: string) =>
+      `Waiting for confirmation: open the link sent to ${address}.`,
+    confirmedAs: (address: string) => `Emails go to ${address}.`,
+    preferencesHeading: "What to email you, and when",
+    savePreferences: "Save choices",
+    confirmSent: "Address saved: a confirmation link is on its way.",
+    addressRemoved: "Address removed: no more emails.",
+    preferencesSaved: "Choices saved.",
+    confirmedNotice: "Email address confirmed.",
+    confirmInvalid:
+      "This confirmation link is not valid or has expired. Save the address again for a new one.",
+    unsubscribeHeading: "Stop these emails",
+    unsubscribeText: (what: string) => `Stop emails about: ${what}.`,
+    unsubscribeAll: "everything",
+    unsubscribeButton: "Stop them",
+    unsubscribed: "Done: these emails are stopped. You can choose again in your workspace.",
+    unsubscribeInvalid: "This link is not valid.",
+    forgotLink: "Forgot your password?",
+    forgotHeading: "Forgot your password",
+    forgotIntro:
+      "Type your username or your confirmed email address: a link to set a new password is sent to that address. Without a confirmed address, ask the instance admin.",
+    forgotField: "Username or email address",
+    forgotSend: "Send the link",
+    forgotSent:
+      "If an account with a confirmed address matches, a link is on its way to it. It works once, for a few hours.",
   },
 } as const;
 

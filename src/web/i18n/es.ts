@@ -967,6 +967,7 @@ export const es: Messages = {
       alliedProposal:
         "necesidad u oferta (tiene que haber llegado a esta instancia desde un grupo aliado)",
       dataset: "conjunto de datos",
+      smsGateway: "Pasarela de SMS",
     },
     invalidFields: (fields) => `Revisa estos campos: ${fields}.`,
     noEndpoint: "No existe ese punto de la API",
@@ -991,5 +992,106 @@ export const es: Messages = {
     items: (amount, count) =>
       plural("es", count, { one: `${amount} unidad`, other: `${amount} unidades` }),
     until: (when) => `hasta ${when}`,
+  },
+  sms: {
+    received: (group: string, link: string) =>
+      `${group}: recibimos tu solicitud. Síguela aquí: ${link}`,
+    published: (group: string, link: string) => `${group}: tu solicitud ya es pública: ${link}`,
+    pledged: (group: string, link: string) =>
+      `${group}: alguien se comprometió a ayudar con tu solicitud: ${link}`,
+    fulfilled: (group: string, link: string) =>
+      `${group}: tu solicitud está marcada como cumplida. ${link}`,
+    declined: (group: string, reason: string) =>
+      `${group} no puede atender tu solicitud. ${reason}`,
+    askByText: (number: string, example: string) =>
+      `¿Sin datos? Envía un mensaje de texto (SMS) al ${number}, por ejemplo: ${example}`,
+    example: "NECESITO agua 20 Cubao",
+    updatesByText:
+      "Si pediste por mensaje de texto, las novedades también llegan por mensaje de texto.",
+    configured: (protocol: string, number: string) => `SMS: pasarela ${protocol}, ${number}`,
+    notConfigured: "SMS: sin configurar",
+    updatesField: "Teléfono para recibir novedades por mensaje de texto (opcional)",
+    updatesHint:
+      "Si nos lo das, te enviamos por SMS tu enlace privado y cada cambio de tu solicitud (publicada, comprometida, cumplida, rechazada). Se borra junto con tu contacto.",
+    badNumber: "Escribe el número completo con su código de país, como +63 917 123 4567.",
+  },
+  email: {
+    adminHeading: "Correo y mensajes de texto",
+    adminEmailOn: (from) => `El correo está configurado: los mensajes salen de ${from}.`,
+    adminEmailOff:
+      "El correo no está configurado (SMTP_URL): los correos esperan en la bandeja de salida, sin enviar.",
+    adminQueue: (pending, failed) =>
+      `Bandeja de salida de correo: ${pending} esperando, ${failed} abandonados.`,
+    adminLastError: (error) => `Último error: ${error}`,
+    testAddress: "Enviar un correo de prueba a",
+    sendTest: "Enviar correo de prueba",
+    testQueued: "Correo de prueba escrito en la bandeja de salida: sale en la próxima pasada.",
+    kinds: {
+      "new-request": "Solicitud nueva",
+      "reply-or-pledge": "Respuesta o compromiso",
+      "follow-request": "Solicitud de seguimiento",
+      "delivery-problem": "Problema de entrega",
+    },
+    frequencies: {
+      immediately: "Al momento",
+      hourly: "Resumen cada hora",
+      daily: "Resumen diario",
+      never: "Nunca",
+    },
+    confirmSubject: "Confirma tu dirección de correo",
+    confirmText: (username) =>
+      `Esta dirección se dio para la cuenta de Bayanihan ${username}. Abre este enlace para confirmarla (funciona durante 48 horas):`,
+    ignoreIfNotYou: "Si no fuiste tú, ignora este correo: no se enviará nada más.",
+    notificationSubject: (group, kind) => `${group}: ${kind}`,
+    openIt: "Ábrelo:",
+    digestSubject: (count, daily) =>
+      `${count} ${count === 1 ? "novedad" : "novedades"} (resumen ${daily ? "diario" : "de la hora"})`,
+    digestIntro: (count) =>
+      `${count === 1 ? "Pasó una cosa" : `Pasaron ${count} cosas`} en tus colectivos:`,
+    footerWhy: (username) => `Recibes esto porque la cuenta ${username} pidió estos correos.`,
+    footerPreferences: "Elige qué recibes:",
+    footerUnsubscribe: "Dejar de recibir estos correos:",
+    resetSubject: "Elige una contraseña nueva",
+    resetText: (username) =>
+      `Se pidió una contraseña nueva para la cuenta de Bayanihan ${username}. Abre este enlace para elegirla (funciona una vez, durante unas horas):`,
+    testSubject: "Correo de prueba de Bayanihan",
+    testText: "Esto es una prueba: el correo de esta instancia llega a esta dirección.",
+    heading: "Avisos por correo",
+    intro:
+      "Da una dirección para enterarte de solicitudes nuevas, respuestas y compromisos, solicitudes de seguimiento y problemas de entrega sin abrir el espacio de trabajo.",
+    notConfigured:
+      "Esta instancia no tiene servidor de correo configurado (SMTP_URL): los correos esperan hasta que lo tenga.",
+    address: "Dirección de correo",
+    addressHint:
+      "Se le envía un enlace de confirmación; no se envía nada más antes de que lo abras.",
+    addressInvalid: "Esto no es una dirección de correo.",
+    emailLanguage: "Idioma de los correos",
+    saveAddress: "Guardar dirección",
+    removeAddress: "Quitar dirección",
+    confirmPending: (address) => `Esperando confirmación: abre el enlace enviado a ${address}.`,
+    confirmedAs: (address) => `Los correos van a ${address}.`,
+    preferencesHeading: "Qué enviarte por correo, y cuándo",
+    savePreferences: "Guardar elección",
+    confirmSent: "Dirección guardada: va en camino un enlace de confirmación.",
+    addressRemoved: "Dirección quitada: no habrá más correos.",
+    preferencesSaved: "Elección guardada.",
+    confirmedNotice: "Dirección de correo confirmada.",
+    confirmInvalid:
+      "Este enlace de confirmación no es válido o ha caducado. Guarda la dirección otra vez para recibir uno nuevo.",
+    unsubscribeHeading: "Dejar de recibir estos correos",
+    unsubscribeText: (what) => `Dejar de recibir correos sobre: ${what}.`,
+    unsubscribeAll: "todo",
+    unsubscribeButton: "Dejar de recibirlos",
+    unsubscribed:
+      "Hecho: ya no recibirás estos correos. Puedes elegir otra vez en tu espacio de trabajo.",
+    unsubscribeInvalid: "Este enlace no es válido.",
+    forgotLink: "¿Olvidaste tu contraseña?",
+    forgotHeading: "Olvidaste tu contraseña",
+    forgotIntro:
+      "Escribe tu nombre de usuario o tu dirección de correo confirmada: se envía a esa dirección un enlace para elegir una contraseña nueva. Sin dirección confirmada, pídeselo a quien administra la instancia.",
+    forgotField: "Nombre de usuario o dirección de correo",
+    forgotSend: "Enviar el enlace",
+    forgotSent:
+      "Si coincide una cuenta con dirección confirmada, va en camino un enlace. Funciona una vez, durante unas horas.",
   },
 };

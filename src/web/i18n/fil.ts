@@ -973,6 +973,7 @@ export const fil: Messages = {
       alliedProposal:
         "pangangailangan o alok (dapat nakarating ito sa instance na ito mula sa isang kaalyadong grupo)",
       dataset: "datos",
+      smsGateway: "SMS gateway",
     },
     invalidFields: (fields) => `Suriin ang mga bahaging ito: ${fields}.`,
     noEndpoint: "Walang ganitong endpoint ng API",
@@ -997,5 +998,101 @@ export const fil: Messages = {
     items: (amount, count) =>
       plural("fil", count, { one: `${amount} piraso`, other: `${amount} piraso` }),
     until: (when) => `hanggang ${when}`,
+  },
+  sms: {
+    received: (group, link) => `${group}: natanggap namin ang hiling mo. Subaybayan dito: ${link}`,
+    published: (group, link) => `${group}: nakapubliko na ang hiling mo: ${link}`,
+    pledged: (group, link) => `${group}: may nangakong tutulong sa hiling mo: ${link}`,
+    fulfilled: (group, link) => `${group}: natugunan na ang hiling mo. ${link}`,
+    declined: (group, reason) => `Hindi matatanggap ng ${group} ang hiling mo. ${reason}`,
+    askByText: (number, example) =>
+      `Walang data? Mag-text (SMS) sa ${number}, halimbawa: ${example}`,
+    example: "KAILANGAN tubig 20 Cubao",
+    updatesByText: "Kung nag-text ka ng hiling, sa text din darating ang mga balita.",
+    configured: (protocol, number) => `SMS: ${protocol} gateway, ${number}`,
+    notConfigured: "SMS: hindi naka-set up",
+    updatesField: "Numero ng telepono para sa mga balita sa text (opsyonal)",
+    updatesHint:
+      "Kung magbibigay ka, ite-text namin ang pribado mong link at bawat pagbabago ng hiling mo (nakapubliko, may nangako, natugunan, tinanggihan). Binubura ito kasama ng contact mo.",
+    badNumber: "Isulat ang buong numero kasama ang country code, tulad ng +63 917 123 4567.",
+  },
+  email: {
+    adminHeading: "Email at text",
+    adminEmailOn: (from) => `Naka-set up ang email: ipinapadala ang mga mensahe mula sa ${from}.`,
+    adminEmailOff:
+      "Hindi naka-set up ang email (SMTP_URL): naghihintay ang mga email sa outbox, hindi naipapadala.",
+    adminQueue: (pending, failed) =>
+      `Outbox ng email: ${pending} naghihintay, ${failed} hindi na ipapadala.`,
+    adminLastError: (error) => `Huling error: ${error}`,
+    testAddress: "Magpadala ng test email sa",
+    sendTest: "Magpadala ng test email",
+    testQueued: "Naisulat sa outbox ang test email: lalabas ito sa susunod na padala.",
+    kinds: {
+      "new-request": "Bagong hiling",
+      "reply-or-pledge": "Sagot o pangako",
+      "follow-request": "Hiling na sumunod",
+      "delivery-problem": "Problema sa pagpapadala",
+    },
+    frequencies: {
+      immediately: "Agad-agad",
+      hourly: "Buod kada oras",
+      daily: "Buod araw-araw",
+      never: "Huwag kailanman",
+    },
+    confirmSubject: "Kumpirmahin ang email address mo",
+    confirmText: (username) =>
+      `Ibinigay ang address na ito para sa Bayanihan account na ${username}. Buksan ang link na ito para kumpirmahin (gumagana ito nang 48 oras):`,
+    ignoreIfNotYou: "Kung hindi ikaw ito, huwag pansinin ang email na ito: wala nang ipapadala pa.",
+    notificationSubject: (group, kind) => `${group}: ${kind}`,
+    openIt: "Buksan:",
+    digestSubject: (count, daily) => `${count} balita (buod ${daily ? "araw-araw" : "kada oras"})`,
+    digestIntro: (count) =>
+      `${plural("fil", count, { one: "May isang nangyari", other: `May ${count} nangyari` })} sa mga kolektibo mo:`,
+    footerWhy: (username) =>
+      `Natatanggap mo ito dahil hiniling ng account na ${username} ang mga email na ito.`,
+    footerPreferences: "Piliin ang matatanggap mo:",
+    footerUnsubscribe: "Itigil ang mga email na ito:",
+    resetSubject: "Magtakda ng bagong password",
+    resetText: (username) =>
+      `May humiling ng bagong password para sa Bayanihan account na ${username}. Buksan ang link na ito para magtakda (gumagana ito nang isang beses, sa loob ng ilang oras):`,
+    testSubject: "Test email mula sa Bayanihan",
+    testText: "Test ito: nakakarating sa address na ito ang email mula sa instance na ito.",
+    heading: "Mga abiso sa email",
+    intro:
+      "Magbigay ng address para malaman ang mga bagong hiling, sagot at pangako, hiling na sumunod at problema sa pagpapadala nang hindi binubuksan ang workspace.",
+    notConfigured:
+      "Walang naka-set up na mail server ang instance na ito (SMTP_URL): maghihintay ang mga email hanggang magkaroon.",
+    address: "Email address",
+    addressHint:
+      "Padadalhan ito ng link ng kumpirmasyon; walang iba pang ipapadala bago mo ito buksan.",
+    addressInvalid: "Hindi ito email address.",
+    emailLanguage: "Wika ng mga email",
+    saveAddress: "I-save ang address",
+    removeAddress: "Alisin ang address",
+    confirmPending: (address) =>
+      `Naghihintay ng kumpirmasyon: buksan ang link na ipinadala sa ${address}.`,
+    confirmedAs: (address) => `Sa ${address} ipinapadala ang mga email.`,
+    preferencesHeading: "Ano ang i-email sa iyo, at kailan",
+    savePreferences: "I-save ang mga pinili",
+    confirmSent: "Na-save ang address: papunta na ang link ng kumpirmasyon.",
+    addressRemoved: "Naalis ang address: wala nang email.",
+    preferencesSaved: "Na-save ang mga pinili.",
+    confirmedNotice: "Nakumpirma ang email address.",
+    confirmInvalid:
+      "Hindi tama o paso na ang link ng kumpirmasyong ito. I-save ulit ang address para sa bago.",
+    unsubscribeHeading: "Itigil ang mga email na ito",
+    unsubscribeText: (what) => `Itigil ang mga email tungkol sa: ${what}.`,
+    unsubscribeAll: "lahat",
+    unsubscribeButton: "Itigil",
+    unsubscribed: "Tapos na: itinigil ang mga email na ito. Makakapili ka ulit sa workspace mo.",
+    unsubscribeInvalid: "Hindi tama ang link na ito.",
+    forgotLink: "Nakalimutan ang password?",
+    forgotHeading: "Nakalimutan ang password",
+    forgotIntro:
+      "Isulat ang username mo o ang nakumpirmang email address mo: padadalhan ang address na iyon ng link para magtakda ng bagong password. Kung walang nakumpirmang address, lumapit sa admin ng instance.",
+    forgotField: "Username o email address",
+    forgotSend: "Ipadala ang link",
+    forgotSent:
+      "Kung may tugmang account na may nakumpirmang address, papunta na roon ang link. Gumagana ito nang isang beses, sa loob ng ilang oras.",
   },
 };

@@ -84,6 +84,7 @@ export function LoginPage({
         ),
         h("div", null, h("button", { type: "submit" }, t.signIn)),
       ),
+      h("p", null, h("a", { href: "/password-reset" }, t.email.forgotLink)),
     ],
   });
 }
@@ -158,6 +159,7 @@ export function OwnAccountPage({
     csrf,
     title: t.ownAccountHeading,
     notice,
+    actions: [{ href: "/workspace/account/email", text: t.email.heading }],
     children: [
       h("h2", null, t.changePasswordHeading),
       h("p", null, t.changePasswordIntro),

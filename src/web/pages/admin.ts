@@ -271,6 +271,7 @@ export function AdminNav({ page }: { page: PageContext }) {
       link("accounts", t.accountsHeading),
       link("invitations", t.inviteHeading),
       link("federation", t.federationHeading),
+      link("messaging", t.email.adminHeading),
     ),
   );
 }
@@ -291,11 +292,14 @@ export function CollectivesPage({
   notice,
   problems = {},
   input,
+  sms,
 }: WorkspaceView & {
   groups: readonly Group[];
   notice?: string | undefined;
   problems?: Partial<Record<GroupField, GroupProblem>>;
   input?: CollectiveInput | undefined;
+  /** Each collective's SMS gateway, by group id (set through the API). */
+  sms?: ReadonlyMap<string, { readonly protocol: string; readonly phoneNumber: string }>;
 }) {
   const { t, urls } = page;
   const field = (
@@ -332,6 +336,7 @@ export function CollectivesPage({
                   `@${g.handle}@${urls.origin.host} · ${t.followPolicyLabel}: ${t.followPolicies[g.followPolicy]}`,
                 ),
                 g.summary === "" ? null : h("p", null, g.summary),
+                SmsStatus({ page, gateway: sms?.get(g.id) }),
                 h(
                   "p",
                   { class: "actions" },
@@ -571,4 +576,24 @@ export function EmptyAllowlistPage({
     button: t.emptyAllowlistButton,
     cancel: { href: base, text: t.confirmCancel },
   });
+}
+
+function SmsStatus({
+  page,
+  gateway,
+}: {
+  page: PageContext;
+  gateway: { readonly protocol: string; readonly phoneNumber: string } | undefined;
+}) {
+  const { t } = page;
+  return h(
+    "p",
+    { class: "meta", "data-sms": gateway === undefined ? "none" : gateway.protocol },
+    gateway === undefined
+      ? t.sms.notConfigured
+      : t.sms.configured(
+          gateway.protocol === "android" ? "Android" : "Twilio",
+          gateway.phoneNumber,
+        ),
+  );
 }

@@ -16,6 +16,7 @@ import { formatCoordinates, zoneAbbreviation } from "../format.ts";
 import { Layout } from "../layout.ts";
 import { FormField } from "./form-field.ts";
 import { URGENCIES } from "./group.ts";
+import { type SmsChannel, SmsChannelNote } from "./sms-channel.ts";
 
 /** The hidden field that people never see and form-filling robots do. */
 export const HONEYPOT_FIELD = "website";
@@ -36,6 +37,9 @@ export const EMPTY_INTAKE: IntakeInput = {
   contact: "",
 };
 
+/** The optional number for text updates (shown when the collective has an SMS gateway). */
+export const SMS_UPDATES_FIELD = "smsUpdates";
+
 export interface IntakeFormProps {
   readonly page: PageContext;
   readonly group: Group;
@@ -50,6 +54,10 @@ export interface IntakeFormProps {
   readonly formToken: string;
   /** The partner link it was opened through, or null. */
   readonly partner: string | null;
+  /** The collective's SMS number, when it takes requests by text. */
+  readonly sms?: SmsChannel | null;
+  /** The number typed for text updates, and whether it was refused. */
+  readonly smsUpdates?: { readonly value: string; readonly bad: boolean };
 }
 
 /** The request's fields, shared by the public form and the coordinators' publish form. */
@@ -207,6 +215,7 @@ export function IntakeFormPage(props: IntakeFormProps) {
     children: [
       h("h1", null, heading),
       h("p", null, isRequest ? t.askIntro : t.offerIntro),
+      isRequest ? SmsChannelNote({ page, channel: props.sms }) : null,
       hasProblems
         ? h(
             "div",
@@ -235,6 +244,23 @@ export function IntakeFormPage(props: IntakeFormProps) {
           idPrefix: "f-",
           contact: { label: t.fieldContact, hint: t.fieldContactHint, required: true },
         }),
+        props.sms == null
+          ? null
+          : FormField({
+              id: "f-smsUpdates",
+              name: SMS_UPDATES_FIELD,
+              label: t.sms.updatesField,
+              hint: t.sms.updatesHint,
+              problem: props.smsUpdates?.bad ? t.sms.badNumber : undefined,
+              control: (attrs) =>
+                h("input", {
+                  ...attrs,
+                  type: "tel",
+                  autocomplete: "tel",
+                  maxlength: 40,
+                  value: props.smsUpdates?.value ?? "",
+                }),
+            }),
         h(
           "div",
           { class: "trap" },

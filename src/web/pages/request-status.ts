@@ -7,6 +7,7 @@ import { type PageContext, zoneOf } from "../context.ts";
 import { formatDeadline, formatInstant, formatQuantity } from "../format.ts";
 import { Layout } from "../layout.ts";
 import { ContactWaysList } from "./contact-ways.ts";
+import { type SmsChannel, SmsChannelNote } from "./sms-channel.ts";
 
 /**
  * The private status page behind `/requests/{token}`: the request's own
@@ -25,6 +26,7 @@ export function RequestStatusPage({
   retention,
   received,
   problem,
+  sms,
 }: {
   page: PageContext;
   group: Group;
@@ -36,6 +38,8 @@ export function RequestStatusPage({
   /** Just sent: say so, and what happens next. */
   received: boolean;
   problem?: string | undefined;
+  /** The collective's SMS number, when it takes requests by text. */
+  sms?: SmsChannel | null;
 }) {
   const { t, locale, urls } = page;
   const zone = zoneOf(page, group);
@@ -54,6 +58,7 @@ export function RequestStatusPage({
     hasContactWays(contactWays)
       ? ContactWaysList({ page, ways: contactWays })
       : h("p", null, t.noContactWays),
+    SmsChannelNote({ page, channel: sms }),
   ];
   return Layout({
     page,

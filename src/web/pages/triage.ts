@@ -13,7 +13,7 @@ import { deadlineDate } from "../../domain/time-zone.ts";
 import type { PlaceStep } from "../../services/place-input.ts";
 import type { DuplicateOf } from "../../services/triage.ts";
 import { collectivePage, zoneOf } from "../context.ts";
-import { formatDeadline, formatInstant, formatQuantity } from "../format.ts";
+import { formatCoordinates, formatDeadline, formatInstant, formatQuantity } from "../format.ts";
 import { isLocale, LOCALE_NAMES } from "../i18n/locale.ts";
 import { ConfirmStepPage } from "./confirm-step.ts";
 import { FormField } from "./form-field.ts";
@@ -98,7 +98,14 @@ export function TriagePage({
         r.quantity === null
           ? null
           : fact(t.quantity, formatQuantity(r.quantity.amount, r.quantity.unit, locale)),
-        r.place === null ? null : fact(t.where, r.place),
+        r.place === null
+          ? null
+          : fact(
+              t.where,
+              r.placePoint == null
+                ? r.place
+                : `${r.place} (${formatCoordinates(r.placePoint.latitude, r.placePoint.longitude)})`,
+            ),
         r.neededBy === null
           ? null
           : fact(

@@ -1,6 +1,7 @@
 import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { findGroupByHandle, listGroups } from "../../db/groups.repo.ts";
+import { listSmsChannels } from "../../db/sms-gateways.repo.ts";
 import { normalizeDomain } from "../../domain/federation-policy.ts";
 import { checkGroupInput } from "../../domain/group-input.ts";
 import { isId } from "../../domain/ids.ts";
@@ -170,8 +171,8 @@ export function registerAdminPages(app: Hono, deps: WebDeps): void {
     extra: Omit<Parameters<typeof CollectivesPage>[0], "page" | "account" | "csrf" | "groups"> = {},
     status: 200 | 409 | 422 = 200,
   ) => {
-    const groups = await listGroups(db);
-    return workspaceHtml(c, urls, CollectivesPage, { groups, ...extra }, status);
+    const [groups, sms] = await Promise.all([listGroups(db), listSmsChannels(db)]);
+    return workspaceHtml(c, urls, CollectivesPage, { groups, sms, ...extra }, status);
   };
 
   app.get("/workspace/admin/groups", ...admins, async (c) => {

@@ -2,6 +2,7 @@ import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { findGroupByHandle } from "../../db/groups.repo.ts";
 import { isLivePartnerLink } from "../../db/partner-links.repo.ts";
+import { findSmsChannelOfGroup, findSmsGatewayOfGroup } from "../../db/sms-gateways.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import {
   canWithdraw,
@@ -11,6 +12,7 @@ import {
 } from "../../domain/intake.ts";
 import type { Purpose } from "../../domain/proposal.ts";
 import { addressBucket } from "../../domain/rate-limit.ts";
+import { normalizePhoneNumber } from "../../domain/sms-gateway.ts";
 import { collectiveZone, todayIn } from "../../domain/time-zone.ts";
 import {
   DEFAULT_CONTACT_RETENTION_DAYS,
@@ -20,6 +22,7 @@ import {
   submitIntake,
   withdrawIntake,
 } from "../../services/intake.ts";
+import { subscribeToSmsUpdates } from "../../services/sms-intake.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
@@ -29,6 +32,7 @@ import {
   HONEYPOT_FIELD,
   IntakeFormPage,
   PARTNER_FIELD,
+  SMS_UPDATES_FIELD,
 } from "../pages/intake-form.ts";
 import { RequestStatusPage } from "../pages/request-status.ts";
 import { WithdrawStepPage } from "../pages/withdraw-step.ts";
@@ -53,9 +57,10 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
   interface Hidden {
     readonly formToken: string;
     readonly partner: string | null;
+    readonly smsUpdates?: { readonly value: string; readonly bad: boolean };
   }
 
-  const renderForm = (
+  const renderForm = async (
     c: Context,
     group: Group,
     purpose: Purpose,
@@ -66,6 +71,7 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
     status: 200 | 422 | 429 = 200,
   ) => {
     const page = pageContext(c, urls);
+    const sms = await findSmsChannelOfGroup(db, group.id);
     // The one-time token is this visitor's: never from a shared cache.
     c.header("Cache-Control", "no-store");
     return c.html(
@@ -73,6 +79,7 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
         IntakeFormPage({
           page,
           group,
+          sms,
           purpose,
           values,
           problems,
@@ -113,11 +120,20 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
       const page = pageContext(c, urls);
       const sentToken = field(form, FORM_TOKEN_FIELD);
       const partnerToken = field(form, PARTNER_FIELD);
+      // A number for text updates: only where the collective can text, checked before anything is stored.
+      const sms = await findSmsGatewayOfGroup(db, group.id);
+      const typedNumber = sms === null ? "" : field(form, SMS_UPDATES_FIELD).trim();
+      const updatesTo = typedNumber === "" ? null : normalizePhoneNumber(typedNumber);
       const hidden: Hidden = {
         // A form from before one-time tokens gets one now, for its next try.
         formToken: /^[A-Za-z0-9_-]{43}$/.test(sentToken) ? sentToken : newFormToken(),
         partner: partnerToken === "" ? null : partnerToken,
+        smsUpdates: { value: typedNumber, bad: false },
       };
+      if (typedNumber !== "" && updatesTo === null) {
+        const withProblem = { ...hidden, smsUpdates: { value: typedNumber, bad: true } };
+        return renderForm(c, group, purpose, values, withProblem, {}, page.t.problemSummary, 422);
+      }
       const trap = form[HONEYPOT_FIELD];
       if (typeof trap === "string" && trap !== "") {
         return renderForm(c, group, purpose, values, hidden, {}, page.t.honeypotFilled, 422);
@@ -135,6 +151,9 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
         }
         return renderForm(c, group, purpose, values, hidden, result.problems, undefined, 422);
       }
+      if (sms !== null && updatesTo !== null && !result.duplicate) {
+        await subscribeToSmsUpdates(db, urls, group, result, sms.id, updatesTo, deps.clock());
+      }
       // Post/redirect/get: the request's own page, whose address is the
       // private link; reloading it asks nothing again, and the language
       // switch keeps it.
@@ -150,8 +169,11 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
     c.header("X-Robots-Tag", "noindex");
     const page = pageContext(c, urls);
     const received = c.req.query("received") === "1";
+    const sms = await findSmsChannelOfGroup(db, found.group.id);
     return c.html(
-      renderDocument(RequestStatusPage({ page, ...found, token, problem, retention, received })),
+      renderDocument(
+        RequestStatusPage({ page, ...found, token, problem, retention, received, sms }),
+      ),
       problem === undefined ? 200 : 409,
     );
   };
