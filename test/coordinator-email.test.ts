@@ -277,6 +277,31 @@ describe(`email for coordinators (${testEngine})`, () => {
     );
   });
 
+  it("emails an answer to a need at once, without the helper's private contact", async () => {
+    const need = await (
+      await instance.api("POST", "/api/v1/groups/food/needs", {
+        title: "Water containers",
+        category: "water",
+      })
+    ).json();
+    const start = smtp.mails.length;
+    const res = await postForm(url(`/needs/${need.id}/help`), {
+      message: "I have ten jerrycans",
+      contact: "Ben, 0918 111 2222",
+    });
+    expect(res.status).toBe(201);
+    const mail = await mailTo(
+      "Maria@example.org",
+      "Food collective: Respuesta o compromiso",
+      start,
+    );
+    expect(mail.parsed.text).toContain("Water containers");
+    expect(mail.parsed.text).toMatch(
+      new RegExp(`${instance.config.origin.origin}/workspace/groups/food/responses/[0-9a-f-]{36}`),
+    );
+    expect(mail.raw).not.toContain("0918 111 2222");
+  });
+
   it("sends a password reset link to a confirmed address", async () => {
     const start = smtp.mails.length;
     const asked = await postForm(url("/password-reset"), { account: "maria" });
