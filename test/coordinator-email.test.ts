@@ -355,10 +355,26 @@ describe(`email for coordinators (${testEngine})`, () => {
     const bad = await post(root, "/workspace/admin/messaging/test-email", { address: "root@" });
     expect(bad.status).toBe(400);
     const start = smtp.mails.length;
+    // The mail server is busy the first time: the message waits and is tried again.
+    smtp.refuse(1);
     const sent = await post(root, "/workspace/admin/messaging/test-email", {
       address: "root@example.org",
     });
     expect(sent.status).toBe(303);
+    const refused = await waitFor("the refused attempt recorded", async () =>
+      instance.database.db
+        .selectFrom("outbound_messages")
+        .select(["status", "attempts", "last_error"])
+        .where("recipient", "=", "root@example.org")
+        .where("attempts", "=", 1)
+        .where("last_error", "is not", null)
+        .executeTakeFirst(),
+    );
+    expect(refused?.status).toBe("pending");
+    expect(refused?.last_error).toContain("451");
+    const waiting = await get(root, "/workspace/admin/messaging");
+    expect(waiting.body).toContain("Email outbox: 1 waiting, 0 given up.");
+    now = now.add({ minutes: 1 });
     const mail = await mailTo("root@example.org", "Test email from Bayanihan", start);
     expect(mail.parsed.text).toContain("email from this instance reaches this address");
   });
