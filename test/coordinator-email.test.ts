@@ -277,7 +277,7 @@ describe(`email for coordinators (${testEngine})`, () => {
     );
   });
 
-  it("emails an answer to a need at once, without the helper's private contact", async () => {
+  it("emails an answer to a need at once, without the private contact of the person helping", async () => {
     const need = await (
       await instance.api("POST", "/api/v1/groups/food/needs", {
         title: "Water containers",
