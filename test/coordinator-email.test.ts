@@ -277,6 +277,31 @@ describe(`email for coordinators (${testEngine})`, () => {
     );
   });
 
+  it("emails an answer to a need at once, without the private contact of the person helping", async () => {
+    const need = await (
+      await instance.api("POST", "/api/v1/groups/food/needs", {
+        title: "Water containers",
+        category: "water",
+      })
+    ).json();
+    const start = smtp.mails.length;
+    const res = await postForm(url(`/needs/${need.id}/help`), {
+      message: "I have ten jerrycans",
+      contact: "Ben, 0918 111 2222",
+    });
+    expect(res.status).toBe(201);
+    const mail = await mailTo(
+      "Maria@example.org",
+      "Food collective: Respuesta o compromiso",
+      start,
+    );
+    expect(mail.parsed.text).toContain("Water containers");
+    expect(mail.parsed.text).toMatch(
+      new RegExp(`${instance.config.origin.origin}/workspace/groups/food/responses/[0-9a-f-]{36}`),
+    );
+    expect(mail.raw).not.toContain("0918 111 2222");
+  });
+
   it("sends a password reset link to a confirmed address", async () => {
     const start = smtp.mails.length;
     const asked = await postForm(url("/password-reset"), { account: "maria" });
@@ -330,10 +355,26 @@ describe(`email for coordinators (${testEngine})`, () => {
     const bad = await post(root, "/workspace/admin/messaging/test-email", { address: "root@" });
     expect(bad.status).toBe(400);
     const start = smtp.mails.length;
+    // The mail server is busy the first time: the message waits and is tried again.
+    smtp.refuse(1);
     const sent = await post(root, "/workspace/admin/messaging/test-email", {
       address: "root@example.org",
     });
     expect(sent.status).toBe(303);
+    const refused = await waitFor("the refused attempt recorded", async () =>
+      instance.database.db
+        .selectFrom("outbound_messages")
+        .select(["status", "attempts", "last_error"])
+        .where("recipient", "=", "root@example.org")
+        .where("attempts", "=", 1)
+        .where("last_error", "is not", null)
+        .executeTakeFirst(),
+    );
+    expect(refused?.status).toBe("pending");
+    expect(refused?.last_error).toContain("451");
+    const waiting = await get(root, "/workspace/admin/messaging");
+    expect(waiting.body).toContain("Email outbox: 1 waiting, 0 given up.");
+    now = now.add({ minutes: 1 });
     const mail = await mailTo("root@example.org", "Test email from Bayanihan", start);
     expect(mail.parsed.text).toContain("email from this instance reaches this address");
   });
