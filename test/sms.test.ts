@@ -426,8 +426,9 @@ describe("requests by SMS", () => {
     expect(Number(row.quantity_amount)).toBe(5);
     const reply = await waitFor("the Twilio reply", () => textsTo(from)[0]);
     expect(reply).toMatchObject({ via: "twilio", from: TWILIO_NUMBER });
+    // Asked in Filipino (KAILANGAN), answered in Filipino.
     expect(reply.text).toMatch(
-      /Tubig collective: we got your request\. Follow it here: http:\/\/\S+\/requests\//,
+      /Tubig collective: natanggap namin ang hiling mo\. Subaybayan dito: http:\/\/\S+\/requests\//,
     );
   });
 

@@ -14,10 +14,10 @@ import type { Config } from "../../src/config.ts";
 import type { Database } from "../../src/db/database.ts";
 import { toDate } from "../../src/db/time.ts";
 import { DEFAULT_HOST_BUDGETS, type HostBudgets } from "../../src/domain/host-budget.ts";
-import { recordDeliveryProblem } from "../../src/services/coordinator-emails.ts";
 import type { AppFederation } from "../federation.ts";
 import { inboxRecipient, type VerifiedInboxPost } from "../inbox-intake.ts";
 import { SOFTWARE_VERSION } from "../nodeinfo.ts";
+import { recordDeliveryProblem } from "./delivery-problems.ts";
 import {
   claimedActorIds,
   claimedKeyIds,

@@ -1,5 +1,5 @@
 import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
-import type { MessageChannel, OutboundMessage } from "../messaging/transport.ts";
+import type { MessageChannel, OutboundMessage } from "../domain/outbound-message.ts";
 import type { Database, OutboundMessagesTable } from "./database.ts";
 import { jsonb } from "./json.ts";
 import { notifyExpression } from "./notify.ts";

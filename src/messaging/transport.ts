@@ -1,23 +1,6 @@
-/** What the outbox hands a channel's transport: one stored message. */
-export type MessageChannel = "email" | "sms";
+import type { MessageChannel, OutboundMessage } from "../domain/outbound-message.ts";
 
-export interface OutboundMessage {
-  /** The outbox row's id: stable across retries, so a resend is recognisable as the same message. */
-  readonly id: string;
-  readonly channel: MessageChannel;
-  /** An email address or a phone number, as the channel understands it. */
-  readonly recipient: string;
-  readonly subject: string | null;
-  readonly text: string;
-  readonly html: string | null;
-  readonly headers: Readonly<Record<string, string>>;
-  /** BCP 47 tag of the language the message is written in. */
-  readonly language: string;
-  readonly dedupeKey: string;
-  /** Sending attempts so far, this one included. */
-  readonly attempts: number;
-  readonly createdAt: Temporal.Instant;
-}
+export type { MessageChannel, OutboundMessage } from "../domain/outbound-message.ts";
 
 /**
  * Sends messages of one channel (SMTP for email, a gateway for SMS). `send`
