@@ -579,7 +579,7 @@ describe("coordinator workspace", () => {
     };
     const blocked = await post(`${fed}/domains`, block, { cookie: admin });
     expect(blocked.status).toBe(200);
-    expect(blocked.body).toContain("Blocked. 0 followers and 0 follows");
+    expect(blocked.body).toContain("Blocked. Removed on that server: 0 followers and 0 follows.");
     expect((await post(`${fed}/domains`, block, { cookie: admin })).status).toBe(409);
     const invalidDomain = await post(
       `${fed}/domains`,
