@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testEngine } from "./helpers/database.ts";
 import { postForm } from "./helpers/form-post.ts";
 import { startTestInstance, type TestInstance } from "./helpers/instance.ts";
+import { signInByInvitation } from "./helpers/sign-in.ts";
 
 /** Finding one's way: the sign-in link on public pages, the menu on signed-in ones. */
 describe(`workspace menu and sign-in link (${testEngine})`, () => {
@@ -16,19 +17,7 @@ describe(`workspace menu and sign-in link (${testEngine})`, () => {
     });
     return { status: res.status, body: await res.text() };
   };
-  const signIn = async (body: object, username: string) => {
-    const invitation = await (await instance.api("POST", "/api/v1/admin/invitations", body)).json();
-    const res = await postForm(new URL(invitation.url), {
-      username,
-      password: "a long passphrase",
-      passwordAgain: "a long passphrase",
-    });
-    expect(res.status).toBe(303);
-    return [res.headers["set-cookie"] ?? []]
-      .flat()
-      .find((c) => c.startsWith("session="))!
-      .split(";")[0]!;
-  };
+  const signIn = (body: object, username: string) => signInByInvitation(instance, body, username);
   const ask = (title: string) =>
     postForm(
       new URL("/groups/food/ask", instance.config.origin),

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testEngine } from "./helpers/database.ts";
 import { postForm } from "./helpers/form-post.ts";
 import { startTestInstance, type TestInstance } from "./helpers/instance.ts";
+import { signInByInvitation } from "./helpers/sign-in.ts";
 
 /** The admins' token pages: issuing with a label, relabelling, revoking with a confirmation step. */
 describe(`coordinator tokens in the workspace (${testEngine})`, () => {
@@ -26,19 +27,7 @@ describe(`coordinator tokens in the workspace (${testEngine})`, () => {
       { cookie },
     );
   };
-  const signIn = async (body: object, username: string) => {
-    const invitation = await (await instance.api("POST", "/api/v1/admin/invitations", body)).json();
-    const res = await postForm(new URL(invitation.url), {
-      username,
-      password: "a long passphrase",
-      passwordAgain: "a long passphrase",
-    });
-    expect(res.status).toBe(303);
-    return [res.headers["set-cookie"] ?? []]
-      .flat()
-      .find((c) => c.startsWith("session="))!
-      .split(";")[0]!;
-  };
+  const signIn = (body: object, username: string) => signInByInvitation(instance, body, username);
   const rows = () =>
     instance.database.db
       .selectFrom("api_tokens")
