@@ -166,6 +166,58 @@ describe(`the reader's language in the API, the pages and the feeds (${testEngin
     ]);
   });
 
+  it("words what near= and a pledged quantity got wrong in the language asked for", async () => {
+    const said = async (path: string, language: string, init: RequestInit = {}) => {
+      const res = await fetch(new URL(path, instance.config.origin), {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), "accept-language": language },
+      });
+      expect(res.status, path).toBeGreaterThanOrEqual(400);
+      expect(res.headers.get("content-language")).toBe(language);
+      return { status: res.status, body: await res.json() };
+    };
+    const badLatitude = await said("/api/v1/groups/food/needs?near=91,0", "es");
+    expect(badLatitude).toEqual({
+      status: 400,
+      body: {
+        error: "invalid_request",
+        message: "near: la latitud debe estar entre -90 y 90",
+        details: {
+          issues: [{ path: "near", message: "near: the latitude must be between -90 and 90" }],
+        },
+      },
+    });
+    const kmAlone = await said("/api/v1/groups/food/needs?km=5", "fil");
+    expect(kmAlone.body.message).toBe(
+      "kailangan ng km ang near (isang lugar o latitude,longitude) na pagsusukatan",
+    );
+    const unknown = await said("/api/v1/groups/food/needs?near=Xqzzyville", "es");
+    expect(unknown.body.message).toBe("near: no conocemos ningún lugar llamado «Xqzzyville»");
+    // The group page says the same, inside its own sentence.
+    const page = await (
+      await get("/groups/food?near=91,0", { accept: "text/html", "accept-language": "es" })
+    ).text();
+    expect(page).toContain(
+      "No se pudo leer el lugar de este enlace (near: la latitud debe estar entre -90 y 90)",
+    );
+
+    // 40 are needed: accepting an answer for 41 is refused, the numbers kept.
+    const responses = await (await get(`/api/v1/needs/${need.id}/responses`, {}, token)).json();
+    const tooMuch = await said(`/api/v1/responses/${responses.items[0].id}/accept`, "es", {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ quantity: { amount: 41, unit: "one" } }),
+    });
+    expect(tooMuch).toEqual({
+      status: 422,
+      body: {
+        error: "unprocessable",
+        message: "Solo faltan 40",
+        details: { problem: "exceeds-remaining" },
+      },
+    });
+  });
+
   it("words a refusal the catalogs know in the language asked for, with its problem kept", async () => {
     const res = await fetch(new URL("/api/v1/groups/food/needs", instance.config.origin), {
       method: "POST",

@@ -57,7 +57,7 @@ describe("parseNear", () => {
     expect(parseNear({ near })).toEqual({
       ok: false,
       parameter: "near",
-      message: 'near must be "latitude,longitude" in decimal degrees, e.g. 14.6,121.0',
+      problem: { kind: "not-a-point", namesAccepted: false },
     });
   });
 
@@ -65,7 +65,7 @@ describe("parseNear", () => {
     expect(parseNear({ near })).toEqual({
       ok: false,
       parameter: "near",
-      message: "near: latitude must be between -90 and 90",
+      problem: { kind: "latitude-range" },
     });
   });
 
@@ -73,7 +73,7 @@ describe("parseNear", () => {
     expect(parseNear({ near })).toEqual({
       ok: false,
       parameter: "near",
-      message: "near: longitude must be between -180 and 180",
+      problem: { kind: "longitude-range" },
     });
   });
 
@@ -83,7 +83,7 @@ describe("parseNear", () => {
       expect(parseNear({ near: "0,0", km })).toEqual({
         ok: false,
         parameter: "km",
-        message: "km must be a number of kilometres, e.g. 15",
+        problem: { kind: "km-not-a-number" },
       });
     },
   );
@@ -92,7 +92,7 @@ describe("parseNear", () => {
     expect(parseNear({ near: "0,0", km })).toEqual({
       ok: false,
       parameter: "km",
-      message: "km must be greater than 0",
+      problem: { kind: "km-not-positive" },
     });
   });
 
@@ -100,7 +100,7 @@ describe("parseNear", () => {
     expect(parseNear({ near: "0,0", km })).toEqual({
       ok: false,
       parameter: "km",
-      message: "km must be at most 20000",
+      problem: { kind: "km-too-large", maxKm: 20000 },
     });
   });
 
@@ -108,7 +108,7 @@ describe("parseNear", () => {
     expect(parseNear({ km: "15" })).toEqual({
       ok: false,
       parameter: "km",
-      message: "km needs near=latitude,longitude to measure from",
+      problem: { kind: "km-without-near" },
     });
   });
 
@@ -170,4 +170,25 @@ test("roundDistanceKm shows a tenth of a km", () => {
   expect(roundDistanceKm(14.96)).toBe(15);
   expect(roundDistanceKm(14.94)).toBe(14.9);
   expect(roundDistanceKm(0.04)).toBe(0);
+});
+
+describe("parseNear with a gazetteer", () => {
+  const findPlace = (name: string) =>
+    name === "Cubao" ? { point: { latitude: 14.62, longitude: 121.05 }, label: "Cubao" } : null;
+
+  test("names the place it does not know, for the reader's catalog to word", () => {
+    expect(parseNear({ near: " Xqzzyville " }, findPlace)).toEqual({
+      ok: false,
+      parameter: "near",
+      problem: { kind: "unknown-place", name: "Xqzzyville" },
+    });
+  });
+
+  test("says a name would have done too when a gazetteer is there", () => {
+    expect(parseNear({ near: "14.6;121" }, findPlace)).toEqual({
+      ok: false,
+      parameter: "near",
+      problem: { kind: "not-a-point", namesAccepted: true },
+    });
+  });
 });

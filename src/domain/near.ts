@@ -32,14 +32,27 @@ export const MAX_NEAR_KM = 20_000;
 
 export type NearParameter = "near" | "km";
 
+/**
+ * Why `near`/`km` could not be read: a kind and its values, worded in the
+ * reader's language by the catalogs (the API and the pages say the same).
+ */
+export type NearProblem =
+  | { readonly kind: "km-without-near" }
+  /** `namesAccepted`: a place name would have done too. */
+  | { readonly kind: "not-a-point"; readonly namesAccepted: boolean }
+  | { readonly kind: "unknown-place"; readonly name: string }
+  | { readonly kind: "latitude-range" }
+  | { readonly kind: "longitude-range" }
+  | { readonly kind: "km-not-a-number" }
+  | { readonly kind: "km-not-positive" }
+  | { readonly kind: "km-too-large"; readonly maxKm: number };
+
 export type NearParse =
   | { readonly ok: true; readonly near: NearQuery | null }
   | {
       readonly ok: false;
       readonly parameter: NearParameter;
-      readonly message: string;
-      /** The name `near` gave that no place has. */
-      readonly unknownPlace?: string;
+      readonly problem: NearProblem;
     };
 
 // Plain decimal degrees: no exponent, no hex, no "Infinity", nothing Number() would also take.
@@ -59,15 +72,15 @@ export function parseNear(
   },
   findPlace?: PlaceFinder,
 ): NearParse {
-  const fail = (parameter: NearParameter, message: string) => ({
+  const fail = (parameter: NearParameter, problem: NearProblem) => ({
     ok: false as const,
     parameter,
-    message,
+    problem,
   });
   if (input.near === undefined) {
     return input.km === undefined
       ? { ok: true, near: null }
-      : fail("km", "km needs near=latitude,longitude to measure from");
+      : fail("km", { kind: "km-without-near" });
   }
   const point = NEAR_PATTERN.exec(input.near);
   let latitude: number;
@@ -79,36 +92,28 @@ export function parseNear(
   } else {
     // Digits and signs only: a mistyped point, not a name to look up.
     if (findPlace === undefined || !/\p{L}/u.test(input.near)) {
-      return fail(
-        "near",
-        findPlace === undefined
-          ? 'near must be "latitude,longitude" in decimal degrees, e.g. 14.6,121.0'
-          : 'near must be a place name or "latitude,longitude" in decimal degrees, e.g. 14.6,121.0',
-      );
+      return fail("near", { kind: "not-a-point", namesAccepted: findPlace !== undefined });
     }
     const found = findPlace(input.near.trim());
     if (found === null) {
-      return {
-        ...fail("near", `near: no place called "${input.near.trim()}" is known`),
-        unknownPlace: input.near.trim(),
-      };
+      return fail("near", { kind: "unknown-place", name: input.near.trim() });
     }
     ({ latitude, longitude } = found.point);
     place = found.label;
   }
   if (latitude < -90 || latitude > 90) {
-    return fail("near", "near: latitude must be between -90 and 90");
+    return fail("near", { kind: "latitude-range" });
   }
   if (longitude < -180 || longitude > 180) {
-    return fail("near", "near: longitude must be between -180 and 180");
+    return fail("near", { kind: "longitude-range" });
   }
   let km = DEFAULT_NEAR_KM;
   if (input.km !== undefined) {
     const match = KM_PATTERN.exec(input.km);
-    if (match === null) return fail("km", "km must be a number of kilometres, e.g. 15");
+    if (match === null) return fail("km", { kind: "km-not-a-number" });
     km = Number(match[1]);
-    if (km <= 0) return fail("km", "km must be greater than 0");
-    if (km > MAX_NEAR_KM) return fail("km", `km must be at most ${MAX_NEAR_KM}`);
+    if (km <= 0) return fail("km", { kind: "km-not-positive" });
+    if (km > MAX_NEAR_KM) return fail("km", { kind: "km-too-large", maxKm: MAX_NEAR_KM });
   }
   // -0 and 0 are the same place; keep the value plain for SQL parameters.
   return {

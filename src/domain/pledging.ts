@@ -75,9 +75,21 @@ export type QuantityProblem =
   | "not-a-multiple"
   | "exceeds-remaining";
 
+/**
+ * Why an offered quantity was refused: the problem, an English sentence for
+ * logs and remote servers, and what was compared, so that each reader's
+ * catalog can word it with the same numbers.
+ */
+export interface QuantityRefusal {
+  readonly problem: QuantityProblem;
+  readonly message: string;
+  readonly target: PledgeTarget;
+  readonly offered: { readonly amount: string; readonly unit: string };
+}
+
 export type QuantityCheck =
   | { readonly ok: true; readonly amount: Decimal | null }
-  | { readonly ok: false; readonly problem: QuantityProblem; readonly message: string };
+  | ({ readonly ok: false } & QuantityRefusal);
 
 /** What a pledge is checked against: ours (from Coverage) or a received proposal's. */
 export interface PledgeTarget {
@@ -105,48 +117,48 @@ export function checkPledgeQuantity(
   options: { readonly allowExcess: boolean },
 ): QuantityCheck {
   if (offered === null) return { ok: true, amount: null };
+  const refuse = (problem: QuantityProblem, message: string): QuantityCheck => ({
+    ok: false,
+    problem,
+    message,
+    target,
+    offered,
+  });
   const amount = parseDecimal(offered.amount);
   if (amount === null) {
-    return {
-      ok: false,
-      problem: "not-a-number",
-      message: `"${offered.amount}" is not a non-negative decimal number`,
-    };
+    return refuse("not-a-number", `"${offered.amount}" is not a non-negative decimal number`);
   }
   if (compare(amount, ZERO) <= 0) {
-    return { ok: false, problem: "not-positive", message: "The quantity must be more than zero" };
+    return refuse("not-positive", "The quantity must be more than zero");
   }
   if (target.unit === null) {
-    return {
-      ok: false,
-      problem: "no-quantity-expected",
-      message: "This need or offer has no quantity; answer without one",
-    };
+    return refuse("no-quantity-expected", "This need or offer has no quantity; answer without one");
   }
   if (offered.unit !== target.unit) {
-    return {
-      ok: false,
-      problem: "unit-mismatch",
-      message: `The unit must be ${target.unit}, not ${offered.unit}`,
-    };
+    return refuse("unit-mismatch", `The unit must be ${target.unit}, not ${offered.unit}`);
   }
   const step = target.step === null ? null : parseDecimal(target.step);
   if (step !== null && !isMultipleOf(amount, step)) {
-    return {
-      ok: false,
-      problem: "not-a-multiple",
-      message: `The quantity must be a multiple of ${target.step} ${target.unit}`,
-    };
+    return refuse(
+      "not-a-multiple",
+      `The quantity must be a multiple of ${target.step} ${target.unit}`,
+    );
   }
   const remaining = target.remaining === null ? null : parseDecimal(target.remaining);
   if (remaining !== null && !options.allowExcess && compare(amount, remaining) > 0) {
-    return {
-      ok: false,
-      problem: "exceeds-remaining",
-      message: `Only ${target.remaining} ${target.unit} is still needed`,
-    };
+    return refuse("exceeds-remaining", `Only ${target.remaining} ${target.unit} is still needed`);
   }
   return { ok: true, amount };
+}
+
+/** A failed check's refusal, without the `ok` flag, to carry in a use case's error. */
+export function refusalOf(check: QuantityRefusal): QuantityRefusal {
+  return {
+    problem: check.problem,
+    message: check.message,
+    target: check.target,
+    offered: check.offered,
+  };
 }
 
 /** The pledged amount after accepting `amount` more. */

@@ -3,7 +3,8 @@ import {
   addPledge,
   checkPledgeQuantity,
   coverageOf,
-  type QuantityProblem,
+  type QuantityRefusal,
+  refusalOf,
   targetOf,
 } from "./pledging.ts";
 import { laterThan, type Proposal, type Quantity, TERMINAL_STATUSES } from "./proposal.ts";
@@ -52,7 +53,7 @@ export const RESPONSE_LIMITS = { content: 5000, contact: 500, reason: 1000 } as 
 export type AnswerError =
   | { readonly type: "already-answered"; readonly state: ResponseState }
   | { readonly type: "proposal-ended"; readonly status: Proposal["status"] }
-  | { readonly type: "quantity"; readonly problem: QuantityProblem; readonly message: string };
+  | ({ readonly type: "quantity" } & QuantityRefusal);
 
 export type AcceptResult =
   | { readonly ok: true; readonly proposal: Proposal; readonly response: Response }
@@ -88,7 +89,7 @@ export function acceptResponse(
   if (!check.ok) {
     return {
       ok: false,
-      error: { type: "quantity", problem: check.problem, message: check.message },
+      error: { type: "quantity", ...refusalOf(check) },
     };
   }
   const updatedAt = laterThan(proposal.updatedAt, now);

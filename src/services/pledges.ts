@@ -5,7 +5,7 @@ import { insertPledge, markPledgeWithdrawn } from "../db/pledges.repo.ts";
 import type { Group } from "../domain/group.ts";
 import { newId } from "../domain/ids.ts";
 import { type Pledge, type PledgeState, withdrawPledge } from "../domain/pledge.ts";
-import { checkPledgeQuantity, type QuantityProblem } from "../domain/pledging.ts";
+import { checkPledgeQuantity, type QuantityRefusal, refusalOf } from "../domain/pledging.ts";
 import type { Quantity } from "../domain/proposal.ts";
 import type { StoredRemoteProposal } from "../domain/remote-proposal.ts";
 import type { Clock, ConversationGateway } from "./ports.ts";
@@ -22,7 +22,7 @@ export interface PledgeDeps {
 export type PledgeError =
   | { type: "not-open"; status: string }
   | { type: "not-a-proposal" }
-  | { type: "quantity"; problem: QuantityProblem; message: string };
+  | ({ type: "quantity" } & QuantityRefusal);
 
 export type PledgeResult = { ok: true; pledge: Pledge } | { ok: false; error: PledgeError };
 
@@ -54,7 +54,7 @@ export async function pledgeToRemoteProposal(
   if (!check.ok) {
     return {
       ok: false,
-      error: { type: "quantity", problem: check.problem, message: check.message },
+      error: { type: "quantity", ...refusalOf(check) },
     };
   }
   const now = deps.clock();

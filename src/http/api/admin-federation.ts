@@ -192,11 +192,8 @@ export function registerAdminFederationRoutes(app: OpenAPIHono, deps: ApiDeps): 
         });
       }
       if (!result.ok) {
-        throw new ApiError(
-          409,
-          "conflict",
-          `"${result.domain}" has an entry already; delete it first to change it`,
-        );
+        const { domain } = result;
+        throw ApiError.said(409, "conflict", (t) => t.apiErrors.domainHasEntry(domain));
       }
       return c.json({ ...entryView(result.entry), removed: result.removed }, 201);
     },

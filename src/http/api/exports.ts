@@ -73,10 +73,10 @@ export function filtersOf(query: Query): ExportFilters {
     const asked = query.status.split(",").map((s) => s.trim());
     const unknown = asked.filter((s) => !(STATUSES as readonly string[]).includes(s));
     if (unknown.length > 0 || asked.length === 0) {
-      throw new ApiError(
+      throw ApiError.said(
         400,
         "invalid_request",
-        `status must be a comma-separated list of ${STATUSES.join(", ")}`,
+        (t) => t.apiErrors.statusList(STATUSES.join(", ")),
         { unknown },
       );
     }
@@ -333,7 +333,7 @@ export function registerExportRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         const found = await publicListing(db, urls, c.req.valid("param").id, purpose);
         if (found.state === "missing") throw notFound(proposalThing(purpose));
         if (found.state === "ended") {
-          throw new ApiError(410, "gone", `This ${noun.toLowerCase()} has ended`);
+          throw ApiError.said(410, "gone", (t) => t.apiErrors.ended[purpose]);
         }
         return publicJson(c, offersWantsProfile(found.listing, found.groupPage));
       },

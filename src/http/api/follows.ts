@@ -93,15 +93,11 @@ export function registerFollowRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       if (!result.ok) {
         switch (result.error) {
           case "not-found":
-            throw new ApiError(404, "not_found", `No actor found for ${account}`);
+            throw ApiError.said(404, "not_found", (t) => t.apiErrors.noActor(account));
           case "self":
-            throw new ApiError(400, "invalid_request", "A group cannot follow itself");
+            throw ApiError.said(400, "invalid_request", (t) => t.apiErrors.followSelf);
           case "refused":
-            throw new ApiError(
-              403,
-              "forbidden",
-              "This instance does not federate with that domain",
-            );
+            throw ApiError.said(403, "forbidden", (t) => t.apiErrors.domainRefused);
         }
       }
       return c.json(followingView(result.following), 202);
@@ -263,19 +259,11 @@ export function registerFollowRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       if (!result.ok) {
         switch (result.error) {
           case "unknown-object":
-            throw new ApiError(
-              404,
-              "not_found",
-              "No need or offer with this objectId has reached this instance",
-            );
+            throw ApiError.said(404, "not_found", (t) => t.apiErrors.notReachedHere);
           case "already-shared":
-            throw new ApiError(409, "conflict", "This group already shared it");
+            throw ApiError.said(409, "conflict", (t) => t.apiErrors.alreadyShared);
           case "refused":
-            throw new ApiError(
-              403,
-              "forbidden",
-              "This instance does not federate with that domain",
-            );
+            throw ApiError.said(403, "forbidden", (t) => t.apiErrors.domainRefused);
         }
       }
       return c.json({ id: result.id, objectId }, 202);

@@ -45,7 +45,8 @@ export function registerGroupRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         followPolicy: input.followPolicy ?? "open",
         timeZone: input.timeZone ?? null,
       });
-      if (!result.ok) throw new ApiError(409, "conflict", `The handle "${input.handle}" is taken`);
+      if (!result.ok)
+        throw ApiError.said(409, "conflict", (t) => t.apiErrors.handleTaken(input.handle));
       return c.json(groupView(result.group, deps.urls, deps.timeZone), 201);
     },
   );

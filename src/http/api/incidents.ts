@@ -369,16 +369,16 @@ export function registerIncidentRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       const group =
         incident.groupId === null ? null : await findGroupById(deps.db, incident.groupId);
       if (group === null) {
-        throw new ApiError(403, "forbidden", "Only the incident's own instance can close it");
+        throw ApiError.said(403, "forbidden", (t) => t.apiErrors.incidentNotOwnInstance);
       }
       requireCoordinator(caller, group);
       const result = await closeOwnIncident(serviceDeps, incident);
       if (!result.ok) {
         throw result.error === "already-closed"
-          ? new ApiError(409, "conflict", "The incident is already closed")
+          ? ApiError.said(409, "conflict", (t) => t.apiErrors.incidentAlreadyClosed)
           : result.error === "conflict"
             ? changedMeanwhile()
-            : new ApiError(403, "forbidden", "Only the incident's owner can close it");
+            : ApiError.said(403, "forbidden", (t) => t.apiErrors.incidentNotOwner);
       }
       return c.json(await fullView(deps, result.incident), 200);
     },
@@ -421,21 +421,17 @@ export function registerIncidentRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       if (!result.ok) {
         switch (result.error) {
           case "refused":
-            throw new ApiError(
-              403,
-              "forbidden",
-              "This instance does not federate with the incident's domain",
-            );
+            throw ApiError.said(403, "forbidden", (t) => t.apiErrors.incidentDomainRefused);
           case "not-found":
-            throw new ApiError(404, "not_found", "No incident could be fetched from that id");
+            throw ApiError.said(404, "not_found", (t) => t.apiErrors.incidentNotFetched);
           case "not-incident":
-            throw new ApiError(422, "unprocessable", "That id does not name an incident");
+            throw ApiError.said(422, "unprocessable", (t) => t.apiErrors.notAnIncident);
           case "closed":
-            throw new ApiError(409, "conflict", "The incident is closed");
+            throw ApiError.said(409, "conflict", (t) => t.apiErrors.incidentClosed);
           case "own":
-            throw new ApiError(422, "unprocessable", "The group opened this incident itself");
+            throw ApiError.said(422, "unprocessable", (t) => t.apiErrors.incidentOwn);
           case "conflict":
-            throw new ApiError(409, "conflict", "Another actor holds that incident id here");
+            throw ApiError.said(409, "conflict", (t) => t.apiErrors.incidentIdTaken);
         }
       }
       const view = await fullView(deps, result.incident);

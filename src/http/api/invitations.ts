@@ -74,7 +74,8 @@ export function registerInvitationRoutes(app: OpenAPIHono, deps: ApiDeps): void 
       const username = c.req.valid("json").username.trim().toLowerCase();
       const found = await findAccountForLogin(deps.db, username);
       const issued = found === null ? null : await issuePasswordReset(deps, found.account.id);
-      if (issued === null) throw new ApiError(404, "not_found", `No account "${username}"`);
+      if (issued === null)
+        throw ApiError.said(404, "not_found", (t) => t.apiErrors.noAccount(username));
       return c.json(
         {
           username,
@@ -112,7 +113,7 @@ export function registerInvitationRoutes(app: OpenAPIHono, deps: ApiDeps): void 
       const { group: handle } = c.req.valid("json");
       const group = handle === undefined ? null : await findGroupByHandle(deps.db, handle);
       if (handle !== undefined && group === null) {
-        throw new ApiError(404, "not_found", `No group "${handle}"`);
+        throw ApiError.said(404, "not_found", (t) => t.apiErrors.noGroup(handle));
       }
       const invitation = await createInvitation(deps, group);
       return c.json(

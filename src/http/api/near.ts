@@ -7,6 +7,8 @@ import {
   roundDistanceKm,
 } from "../../domain/near.ts";
 import { findNearPlace } from "../../services/places.ts";
+import { en, type Messages } from "../../web/i18n/en.ts";
+import { nearProblemText } from "../../web/i18n/problem-text.ts";
 import { ApiError } from "../errors.ts";
 import { encodeDistanceCursor } from "./pagination.ts";
 
@@ -50,8 +52,9 @@ export const DistanceKmField = z
 export function nearFromQuery(query: { near?: string | undefined; km?: string | undefined }) {
   const parsed = parseNear(query, findNearPlace);
   if (!parsed.ok) {
-    throw new ApiError(400, "invalid_request", parsed.message, {
-      issues: [{ path: parsed.parameter, message: parsed.message }],
+    const say = (t: Messages) => nearProblemText(t, parsed.problem);
+    throw ApiError.said(400, "invalid_request", say, {
+      issues: [{ path: parsed.parameter, message: say(en) }],
     });
   }
   return parsed.near satisfies NearQuery | null;

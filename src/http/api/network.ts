@@ -158,11 +158,7 @@ export function registerNetworkRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         query.category !== undefined ||
         query.urgency !== undefined;
       if (filtersProposals && query.kind === "post") {
-        throw new ApiError(
-          400,
-          "invalid_request",
-          "Plain posts have no purpose, status, category or urgency to filter on",
-        );
+        throw ApiError.said(400, "invalid_request", (t) => t.apiErrors.postFilters);
       }
       const filter = {
         groupId: group.id,

@@ -11,7 +11,7 @@ export function encodeCursor(at: Temporal.Instant, id: string): string {
 
 export function decodeCursor(cursor: string): { at: Temporal.Instant; id: string } {
   const match = /^(-?\d{1,15})_([0-9a-f-]{36})$/.exec(Buffer.from(cursor, "base64url").toString());
-  if (match === null) throw new ApiError(400, "invalid_request", "cursor is not valid");
+  if (match === null) throw ApiError.said(400, "invalid_request", (t) => t.apiErrors.cursorInvalid);
   return { at: Temporal.Instant.fromEpochMilliseconds(Number(match[1])), id: match[2]! };
 }
 
@@ -31,11 +31,7 @@ export function decodeDistanceCursor(cursor: string): { distanceKm: number; id: 
   );
   const distanceKm = match === null ? Number.NaN : Number(match[1]);
   if (match === null || !Number.isFinite(distanceKm)) {
-    throw new ApiError(
-      400,
-      "invalid_request",
-      "cursor is not valid (a near page's cursor only continues a near query)",
-    );
+    throw ApiError.said(400, "invalid_request", (t) => t.apiErrors.cursorNotNear);
   }
   return { distanceKm, id: match[2]! };
 }

@@ -168,12 +168,11 @@ export function registerGroupPlaceRoutes(app: OpenAPIHono, deps: ApiDeps): void 
       const input = c.req.valid("json");
       const result = await createGroupPlace(deps.db, group.id, input);
       if (!result.ok) {
-        throw new ApiError(
-          409,
-          "conflict",
-          result.reason === "taken"
-            ? `The collective already has a place called "${input.name}"`
-            : `The collective has ${MAX_GROUP_PLACES} places already; delete one first`,
+        const { reason } = result;
+        throw ApiError.said(409, "conflict", (t) =>
+          reason === "taken"
+            ? t.apiErrors.placeNameTaken(input.name)
+            : t.apiErrors.tooManyPlaces(MAX_GROUP_PLACES),
         );
       }
       return c.json(result.place, 201);

@@ -6,6 +6,7 @@ import { PLEDGE_LIMITS, type Pledge } from "../../domain/pledge.ts";
 import { pledgeToRemoteProposal, withdrawPledgeAsCoordinator } from "../../services/pledges.ts";
 import { messagesFor } from "../../web/i18n/locale.ts";
 import { notificationText } from "../../web/i18n/notification-text.ts";
+import { quantityRefusalText, statusWord } from "../../web/i18n/problem-text.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { apiLocale } from "../language.ts";
 import { coordinatedGroup, quantityFromInput, quantityJson } from "./access.ts";
@@ -124,11 +125,15 @@ export function registerPledgeRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       if (!result.ok) {
         const { error } = result;
         if (error.type === "quantity") {
-          throw new ApiError(422, "unprocessable", error.message, { problem: error.problem });
+          throw ApiError.said(422, "unprocessable", (t) => quantityRefusalText(t, error), {
+            problem: error.problem,
+          });
         }
         throw error.type === "not-open"
-          ? new ApiError(409, "conflict", `It is ${error.status}; it takes no more pledges`)
-          : new ApiError(422, "unprocessable", "That is a plain post, not a need or offer");
+          ? ApiError.said(409, "conflict", (t) =>
+              t.apiErrors.noMorePledges(statusWord(t, error.status)),
+            )
+          : ApiError.said(422, "unprocessable", (t) => t.apiErrors.plainPost);
       }
       return c.json(pledgeView(result.pledge), 201);
     },
@@ -165,12 +170,11 @@ export function registerPledgeRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       if (pledge === null || pledge.groupId !== group.id) throw notFound("pledge");
       const result = await withdrawPledgeAsCoordinator(deps, pledge);
       if (!result.ok) {
-        throw new ApiError(
-          409,
-          "conflict",
-          result.error.type === "already-ended"
-            ? `It is ${result.error.state}; only a pending or accepted pledge can be withdrawn`
-            : "It was answered meanwhile; reload and retry",
+        const { error } = result;
+        throw ApiError.said(409, "conflict", (t) =>
+          error.type === "already-ended"
+            ? t.apiErrors.pledgeNotWithdrawable(t.pledgeStates[error.state].toLowerCase())
+            : t.apiErrors.answeredMeanwhile,
         );
       }
       return c.json(pledgeView(result.pledge), 200);

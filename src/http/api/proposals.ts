@@ -18,7 +18,7 @@ import {
   type IncidentRefusal,
 } from "../../services/proposals.ts";
 import { identifyCaller, isCoordinatorOf, requireCoordinator } from "../auth.ts";
-import { ApiError, notFound, proposalThing } from "../errors.ts";
+import { ApiError, changedMeanwhile, notFound, proposalThing } from "../errors.ts";
 import { quantityFromInput, visibleProposal } from "./access.ts";
 import type { ApiDeps } from "./deps.ts";
 import { nearbyPage, nearFromQuery } from "./near.ts";
@@ -95,16 +95,15 @@ function changeErrorToApi(
     case "incident-ended":
       return incidentRefused(error.type);
     case "status-not-allowed":
-      return new ApiError(
-        409,
-        "conflict",
-        `Status cannot change from ${error.from} to ${error.to}: it only moves forward (open → pledged → fulfilled, or closed)`,
+      return ApiError.said(409, "conflict", (t) =>
+        t.apiErrors.statusForwardOnly(
+          t.statuses[error.from].toLowerCase(),
+          t.statuses[error.to].toLowerCase(),
+        ),
       );
     case "terminal":
-      return new ApiError(
-        409,
-        "conflict",
-        `A ${error.status} need or offer cannot be edited; post a new one instead`,
+      return ApiError.said(409, "conflict", (t) =>
+        t.apiErrors.terminalEdit(t.statuses[error.status].toLowerCase()),
       );
     case "expiry-in-past":
       return ApiError.said(400, "invalid_request", (t) => t.apiErrors.expiresInPast);
@@ -115,11 +114,7 @@ function changeErrorToApi(
         pledged: { amount: Number(error.pledged), unit: error.unit },
       });
     case "conflict":
-      return new ApiError(
-        409,
-        "conflict",
-        "It was changed by someone else meanwhile; reload and retry",
-      );
+      return changedMeanwhile();
   }
 }
 
@@ -402,12 +397,12 @@ function readDeadline(
 ): { expiresAt: Temporal.Instant; expiresOn: Temporal.PlainDate | null } | null | undefined {
   if (input.expiresOn !== undefined) {
     if (input.expiresAt !== undefined) {
-      throw new ApiError(400, "invalid_request", "Give expiresAt or expiresOn, not both");
+      throw ApiError.said(400, "invalid_request", (t) => t.apiErrors.expiresBoth);
     }
     const zone = collectiveZone(group, deps.timeZone);
     const date = Temporal.PlainDate.from(input.expiresOn);
     if (Temporal.PlainDate.compare(date, todayIn(deps.clock(), zone)) < 0) {
-      throw new ApiError(400, "invalid_request", `expiresOn: must not be before today in ${zone}`);
+      throw ApiError.said(400, "invalid_request", (t) => t.apiErrors.expiresOnPast(zone));
     }
     return { expiresAt: endOfDay(date, zone), expiresOn: date };
   }

@@ -10,6 +10,7 @@ import {
   createLocalResponse,
   rejectResponseAsCoordinator,
 } from "../../services/responses.ts";
+import { quantityRefusalText } from "../../web/i18n/problem-text.ts";
 import { type Caller, identifyCaller, requireCoordinator } from "../auth.ts";
 import { ApiError, changedMeanwhile, notFound } from "../errors.ts";
 import { quantityFromInput, quantityJson, visibleProposal } from "./access.ts";
@@ -78,15 +79,17 @@ function responseView(r: Response) {
 function answerErrorToApi(error: AnswerError | { type: "conflict" }): ApiError {
   switch (error.type) {
     case "already-answered":
-      return new ApiError(409, "conflict", `This response is already ${error.state}`);
+      return ApiError.said(409, "conflict", (t) =>
+        t.apiErrors.responseAlready(t.responseStates[error.state].toLowerCase()),
+      );
     case "proposal-ended":
-      return new ApiError(
-        409,
-        "conflict",
-        `The need or offer is ${error.status}; it takes no more answers`,
+      return ApiError.said(409, "conflict", (t) =>
+        t.apiErrors.takesNoAnswers(t.statuses[error.status].toLowerCase()),
       );
     case "quantity":
-      return new ApiError(422, "unprocessable", error.message, { problem: error.problem });
+      return ApiError.said(422, "unprocessable", (t) => quantityRefusalText(t, error), {
+        problem: error.problem,
+      });
     case "conflict":
       return changedMeanwhile();
   }
@@ -218,17 +221,11 @@ export function registerResponseRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         });
         if (!result.ok && result.error === "rate-limited") {
           c.header("Retry-After", String(result.retryAfterSeconds));
-          throw new ApiError(
-            429,
-            "too_many_requests",
-            "Too many answers from this address; try later",
-          );
+          throw ApiError.said(429, "too_many_requests", (t) => t.apiErrors.tooManyAnswers);
         }
         if (!result.ok) {
-          throw new ApiError(
-            409,
-            "conflict",
-            `This ${kind.noun.toLowerCase()} is ${proposal.status}`,
+          throw ApiError.said(409, "conflict", (t) =>
+            t.apiErrors.notOpen[kind.purpose](t.statuses[proposal.status].toLowerCase()),
           );
         }
         return c.json({ id: result.response.id, state: "proposed" as const }, 201);
@@ -269,10 +266,8 @@ export function registerResponseRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         const result = await reopenProposal(deps, group, proposal, expiresAt);
         if (!result.ok) {
           throw result.error === "still-open"
-            ? new ApiError(
-                409,
-                "conflict",
-                `It is still ${proposal.status}; only an ended one is reopened`,
+            ? ApiError.said(409, "conflict", (t) =>
+                t.apiErrors.stillOpen(t.statuses[proposal.status].toLowerCase()),
               )
             : ApiError.said(400, "invalid_request", (t) => t.apiErrors.expiresInPast);
         }

@@ -141,7 +141,7 @@ export function registerSmsRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       const group = await groupOf(c, c.req.valid("param").handle, true);
       const checked = validateSmsGateway(c.req.valid("json"));
       if (!checked.ok) {
-        throw new ApiError(400, "invalid_request", "The gateway settings are not valid", {
+        throw ApiError.said(400, "invalid_request", (t) => t.apiErrors.gatewaySettingsInvalid, {
           problems: checked.problems,
         });
       }
@@ -156,11 +156,7 @@ export function registerSmsRoutes(app: OpenAPIHono, deps: ApiDeps): void {
         deps.clock(),
       );
       if (!saved.ok) {
-        throw new ApiError(
-          409,
-          "conflict",
-          "Another collective receives texts at this number and keyword",
-        );
+        throw ApiError.said(409, "conflict", (t) => t.apiErrors.numberTaken);
       }
       return c.json(present(deps.urls, saved.gateway), 200);
     },
@@ -203,7 +199,7 @@ export function registerSmsRoutes(app: OpenAPIHono, deps: ApiDeps): void {
       if (gateway === null) throw notFound("smsGateway");
       const to = normalizePhoneNumber(c.req.valid("json").to);
       if (to === null) {
-        throw new ApiError(400, "invalid_request", "to: an E.164 number, +639171234567");
+        throw ApiError.said(400, "invalid_request", (t) => t.apiErrors.phoneNumberFormat);
       }
       const now = deps.clock();
       await enqueueMessage(

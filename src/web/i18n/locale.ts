@@ -35,6 +35,11 @@ export function messagesFor(locale: Locale): Messages {
   return CATALOGS[locale];
 }
 
+/** The language of a catalog, for the wording that Intl does (numbers, units). */
+export function localeOfMessages(t: Messages): Locale {
+  return LOCALES.find((locale) => CATALOGS[locale] === t) ?? "en";
+}
+
 /**
  * The page language: an explicit choice (the switch's `?lang=`, then the
  * `lang` cookie it leaves) wins over the browser's Accept-Language, which

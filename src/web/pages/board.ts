@@ -2,7 +2,7 @@ import { jsx as h } from "hono/jsx";
 import { CATEGORY_SLUGS, type CategorySlug } from "../../domain/categories.ts";
 import { type IncidentArea, incidentAreaOutline } from "../../domain/incident.ts";
 import { type Listing, type ListingOrigin, listingFullyPledged } from "../../domain/listing.ts";
-import type { NearQuery } from "../../domain/near.ts";
+import type { NearProblem, NearQuery } from "../../domain/near.ts";
 import type { Purpose } from "../../domain/proposal.ts";
 import type { BoardItem } from "../../services/boards.ts";
 import type { PageContext } from "../context.ts";
@@ -22,7 +22,7 @@ export interface BoardPageFilters {
   /** Only what lies within km of a point (the same rule as the API's near=). */
   readonly near?: NearQuery | undefined;
   /** What is wrong with the given near/km, said on the page instead of listing everything. */
-  readonly nearProblem?: string | undefined;
+  readonly nearProblem?: NearProblem | undefined;
   readonly nearUnknownPlace?: string | undefined;
   /** near and km as typed, so the form shows them back. */
   readonly nearInput?: { readonly near: string; readonly km: string } | undefined;

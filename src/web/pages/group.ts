@@ -4,7 +4,7 @@ import { CATEGORY_SLUGS, type CategorySlug } from "../../domain/categories.ts";
 import { type ContactWays, hasContactWays } from "../../domain/contact-ways.ts";
 import type { Group } from "../../domain/group.ts";
 import { sharedLocation } from "../../domain/location.ts";
-import type { NearQuery } from "../../domain/near.ts";
+import type { NearProblem, NearQuery } from "../../domain/near.ts";
 import type { Proposal, Purpose, Urgency } from "../../domain/proposal.ts";
 import { collectivePage, type PageContext } from "../context.ts";
 import { Layout } from "../layout.ts";
@@ -28,7 +28,7 @@ export interface GroupFilters {
   readonly purpose?: Purpose | undefined;
   readonly near?: NearQuery | undefined;
   /** The link's near/km could not be read: why (the list is then unfiltered by place). */
-  readonly nearProblem?: string | undefined;
+  readonly nearProblem?: NearProblem | undefined;
   readonly nearUnknownPlace?: string | undefined;
 }
 

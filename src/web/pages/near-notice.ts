@@ -1,7 +1,8 @@
 import { jsx as h } from "hono/jsx";
-import type { NearQuery } from "../../domain/near.ts";
+import type { NearProblem, NearQuery } from "../../domain/near.ts";
 import type { PageContext } from "../context.ts";
 import { formatKm } from "../format.ts";
+import { nearProblemText } from "../i18n/problem-text.ts";
 
 /** `lat,lon` as the near= parameter takes it. */
 export const nearParameter = (near: NearQuery) =>
@@ -22,7 +23,7 @@ export function NearNotice({
   base: string;
   filters: {
     readonly near?: NearQuery | undefined;
-    readonly nearProblem?: string | undefined;
+    readonly nearProblem?: NearProblem | undefined;
     readonly nearUnknownPlace?: string | undefined;
   };
   showing: (km: string, place: string) => string;
@@ -36,7 +37,11 @@ export function NearNotice({
     );
   }
   if (filters.nearProblem !== undefined) {
-    return h("p", { class: "notice", role: "status" }, t.nearInvalid(filters.nearProblem));
+    return h(
+      "p",
+      { class: "notice", role: "status" },
+      t.nearInvalid(nearProblemText(t, filters.nearProblem)),
+    );
   }
   if (filters.near === undefined) return null;
   return h(

@@ -8,7 +8,7 @@ import { countNewIntakeRequests } from "../../db/intake.repo.ts";
 import { findProposal } from "../../db/proposals.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import { isId } from "../../domain/ids.ts";
-import { type NearQuery, parseNear } from "../../domain/near.ts";
+import { type NearProblem, type NearQuery, parseNear } from "../../domain/near.ts";
 import type { Proposal } from "../../domain/proposal.ts";
 import { findNearPlace } from "../../services/places.ts";
 import type { InstanceUrls } from "../../urls.ts";
@@ -165,7 +165,7 @@ export function doneNotice(
  */
 export function readNearQuery(c: Context): {
   near: NearQuery | undefined;
-  nearProblem: string | undefined;
+  nearProblem: NearProblem | undefined;
   nearUnknownPlace: string | undefined;
   nearInput: { near: string; km: string };
 } {
@@ -176,8 +176,9 @@ export function readNearQuery(c: Context): {
   const parsed = parseNear({ near: given("near"), km: given("km") }, findNearPlace);
   return {
     near: parsed.ok ? (parsed.near ?? undefined) : undefined,
-    nearProblem: parsed.ok ? undefined : parsed.message,
-    nearUnknownPlace: parsed.ok ? undefined : parsed.unknownPlace,
+    nearProblem: parsed.ok || parsed.problem.kind === "unknown-place" ? undefined : parsed.problem,
+    nearUnknownPlace:
+      !parsed.ok && parsed.problem.kind === "unknown-place" ? parsed.problem.name : undefined,
     nearInput: { near: given("near") ?? "", km: given("km") ?? "" },
   };
 }
