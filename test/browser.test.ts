@@ -233,7 +233,8 @@ describe("in a browser", () => {
     await expectAccessible();
   });
 
-  it("renders the admin and editing pages accessibly", async () => {
+  // It walks a dozen pages with axe on each: more than the default time on a busy machine.
+  it("renders the admin and editing pages accessibly", { timeout: 120_000 }, async () => {
     const invitation = await (
       await instance.api("POST", "/api/v1/admin/invitations", { admin: true })
     ).json();
