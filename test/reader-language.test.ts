@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseCsvStrict } from "./helpers/csv.ts";
 import { testEngine } from "./helpers/database.ts";
 import { postForm } from "./helpers/form-post.ts";
 import { startTestInstance, type TestInstance } from "./helpers/instance.ts";
@@ -216,6 +217,45 @@ describe(`the reader's language in the API, the pages and the feeds (${testEngin
         details: { problem: "exceeds-remaining" },
       },
     });
+  });
+
+  it("tells the spreadsheet, HXL and GeoJSON headers and labels in the reader's language, codes kept", async () => {
+    const table = async (file: string, query: string, headers: Record<string, string> = {}) =>
+      parseCsvStrict(
+        await (await get(`/api/v1/groups/food/exports/${file}${query}`, headers)).text(),
+      );
+    const english = await table("listings.csv", "");
+    const spanish = await table("listings.csv", "?lang=es");
+    const byAccept = await table("listings.csv", "", { "accept-language": "es-MX" });
+    expect(byAccept).toEqual(spanish);
+    expect(english[0]).toContain("Category label");
+    expect(spanish[0]).toContain("Nombre de la categoría");
+    expect(spanish[0]).toHaveLength(english[0]!.length);
+    const water = (rows: string[][], header: string) => {
+      const column = rows[0]!.indexOf(header);
+      return rows.slice(1).map((row) => row[column]);
+    };
+    expect(water(english, "Category")).toEqual(water(spanish, "Categoría"));
+    expect(water(english, "Category")).toContain("water");
+    expect(water(spanish, "Nombre de la categoría")).toContain("Agua potable");
+    expect(water(english, "Category label")).toContain("Drinking water");
+    // The hashtag row is the contract for aggregators: the same in every language.
+    const hxlEnglish = await table("listings.hxl.csv", "");
+    const hxlFilipino = await table("listings.hxl.csv", "?lang=fil");
+    expect(hxlFilipino[1]).toEqual(hxlEnglish[1]);
+    expect(hxlFilipino[0]).not.toEqual(hxlEnglish[0]);
+    const geo = await (await get("/api/v1/groups/food/exports/listings.geojson?lang=es")).json();
+    expect(
+      geo.features.map(
+        (f: { properties: { categoryLabel: string } }) => f.properties.categoryLabel,
+      ),
+    ).toContain("Agua potable");
+    // The page in Spanish links to the Spanish tables and feeds; Murmurations stays as its schema says.
+    const page = await (
+      await get("/groups/food", { accept: "text/html", "accept-language": "es" })
+    ).text();
+    expect(page).toContain('href="/api/v1/groups/food/exports/listings.csv?lang=es"');
+    expect(page).toContain('href="/groups/food/feed.rss?lang=es"');
   });
 
   it("words a refusal the catalogs know in the language asked for, with its problem kept", async () => {

@@ -4,6 +4,7 @@ import { isFullyCovered } from "../pledging.ts";
 import type { ProposalStatus, Urgency } from "../proposal.ts";
 import { describeQuantity, type Unit } from "../units.ts";
 import { type ExportDocument, FEED_ENTRY_CAP, isoSeconds, lastUpdated } from "./document.ts";
+import type { TableColumn } from "./table.ts";
 import { element, emptyElement } from "./xml.ts";
 
 /**
@@ -56,6 +57,8 @@ export interface FeedWords {
   stillNeeded(quantity: string): string;
   stillAvailable(quantity: string): string;
   until(isoDate: string): string;
+  /** A CSV/HXL column's header; `english` is the one it has always had. */
+  columnHeader(column: TableColumn, english: string): string;
 }
 
 export const ENGLISH_FEED_WORDS: FeedWords = {
@@ -71,6 +74,7 @@ export const ENGLISH_FEED_WORDS: FeedWords = {
   stillNeeded: (quantity) => `${quantity} still needed`,
   stillAvailable: (quantity) => `${quantity} still available`,
   until: (date) => `until ${date}`,
+  columnHeader: (_column, english) => english,
 };
 
 /** The lines under the title: what a reader needs to act on it without opening the page. */

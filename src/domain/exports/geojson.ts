@@ -1,5 +1,6 @@
 import { type Listing, purposeWord } from "../listing.ts";
 import { type ExportDocument, isoSeconds } from "./document.ts";
+import { ENGLISH_FEED_WORDS } from "./feeds.ts";
 
 /**
  * GeoJSON (RFC 7946): one FeatureCollection, one Feature per listing, its
@@ -24,7 +25,8 @@ export interface GeoJsonFeature {
   readonly properties: Readonly<Record<string, string | number | null | readonly string[]>>;
 }
 
-export function listingFeature(listing: Listing): GeoJsonFeature {
+/** `words` tells the category label in the reader's language; every code stays. */
+export function listingFeature(listing: Listing, words = ENGLISH_FEED_WORDS): GeoJsonFeature {
   const { location, quantity } = listing;
   const located = location !== null && location.latitude !== null && location.longitude !== null;
   return {
@@ -39,7 +41,10 @@ export function listingFeature(listing: Listing): GeoJsonFeature {
       summary: listing.summary,
       url: listing.url,
       category: listing.category?.slug ?? null,
-      categoryLabel: listing.category?.label ?? null,
+      categoryLabel:
+        listing.category === null
+          ? null
+          : words.category(listing.category.slug, listing.category.label),
       status: listing.status,
       urgency: listing.urgency,
       quantity: quantity === null ? null : Number(quantity.amount),
@@ -59,11 +64,14 @@ export function listingFeature(listing: Listing): GeoJsonFeature {
   };
 }
 
-export function listingsGeoJson(document: ExportDocument): GeoJsonFeatureCollection {
+export function listingsGeoJson(
+  document: ExportDocument,
+  words = ENGLISH_FEED_WORDS,
+): GeoJsonFeatureCollection {
   return {
     type: "FeatureCollection",
     title: document.title,
     description: document.description,
-    features: document.listings.map(listingFeature),
+    features: document.listings.map((listing) => listingFeature(listing, words)),
   };
 }

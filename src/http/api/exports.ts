@@ -59,7 +59,7 @@ export const ExportQuery = z.object({
   category: z.enum(CATEGORY_SLUGS).optional(),
   lang: z.string().max(35).optional().openapi({
     description:
-      "Feeds only: the language of their labels (en, es, fil; tl is Filipino); default from Accept-Language, else English",
+      "Feeds, CSV, HXL and GeoJSON: the language of their labels and headers (en, es, fil; tl is Filipino); default from Accept-Language, else English. Codes, hashtags and property names stay the same",
     example: "es",
   }),
 });
@@ -97,11 +97,11 @@ export interface Format {
   /** Saved as a file by browsers: `food-needs.csv`. */
   readonly attachment?: string;
   readonly render: (document: ExportDocument, words: FeedWords) => string;
-  /** Told in the reader's language (`lang`, else Accept-Language): the feeds. */
+  /** Told in the reader's language (`lang`, else Accept-Language): the feeds, CSV, HXL, GeoJSON. */
   readonly inLanguage?: boolean;
 }
 
-/** The words of a format's document: the feeds' in the reader's language. */
+/** The words of a format's document, in the reader's language where the format has words. */
 export function wordsFor(c: Context, format: Format): FeedWords {
   return format.inLanguage === true ? feedWords(apiLocale(c, { query: true })) : ENGLISH_FEED_WORDS;
 }
@@ -116,6 +116,7 @@ export const FORMATS: readonly Format[] = [
     cap: EXPORT_ROW_CAP,
     attachment: "csv",
     render: listingsCsv,
+    inLanguage: true,
   },
   {
     file: "listings.hxl.csv",
@@ -124,13 +125,15 @@ export const FORMATS: readonly Format[] = [
     cap: EXPORT_ROW_CAP,
     attachment: "hxl.csv",
     render: listingsHxl,
+    inLanguage: true,
   },
   {
     file: "listings.geojson",
     contentType: "application/geo+json",
     summary: "GeoJSON (RFC 7946) FeatureCollection; unlocated items have null geometry",
     cap: EXPORT_ROW_CAP,
-    render: (d) => JSON.stringify(listingsGeoJson(d)),
+    render: (d, words) => JSON.stringify(listingsGeoJson(d, words)),
+    inLanguage: true,
   },
   {
     file: "murmurations/offers-wants.json",

@@ -27,5 +27,6 @@ export function feedWords(locale: Locale): FeedWords {
     stillNeeded: t.feed.stillNeeded,
     stillAvailable: t.feed.stillAvailable,
     until: t.feed.until,
+    columnHeader: (column) => t.feed.columns[column],
   };
 }

@@ -1,5 +1,6 @@
 import type { CategorySlug } from "../../domain/categories.ts";
 import type { ContactWayProblem } from "../../domain/contact-ways.ts";
+import type { TableColumn } from "../../domain/exports/table.ts";
 import type { DeclineReason, IntakeProblem, IntakeState } from "../../domain/intake.ts";
 import type { ProposalStatus, Urgency } from "../../domain/proposal.ts";
 import type { Unit } from "../../domain/units.ts";
@@ -1063,6 +1064,33 @@ export const en = {
     items: (amount: string, count: number) =>
       plural("en", count, { one: `${amount} item`, other: `${amount} items` }),
     until: (when: string) => `until ${when}`,
+    /** The CSV/HXL column headers (the hashtags stay). */
+    columns: {
+      id: "Id",
+      page: "Page",
+      type: "Type",
+      title: "Title",
+      need: "Need",
+      offer: "Offer",
+      category: "Category",
+      categoryLabel: "Category label",
+      categoryHxl: "Category HXL tag",
+      status: "Status",
+      urgency: "Urgency",
+      quantity: "Quantity",
+      unit: "Unit",
+      remaining: "Still needed or available",
+      place: "Place",
+      latitude: "Latitude",
+      longitude: "Longitude",
+      published: "Published",
+      updated: "Updated",
+      until: "Needed or available until",
+      group: "Group",
+      groupId: "Group id",
+      sharedBy: "Shared by",
+      notConfirmedSince: "Not confirmed since",
+    } satisfies Record<TableColumn, string>,
   },
   sms: {
     received: (group: string, link: string) =>

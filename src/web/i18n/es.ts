@@ -1062,6 +1062,33 @@ export const es: Messages = {
     items: (amount, count) =>
       plural("es", count, { one: `${amount} unidad`, other: `${amount} unidades` }),
     until: (when) => `hasta ${when}`,
+    /** The CSV/HXL column headers (the hashtags stay). */
+    columns: {
+      id: "Id",
+      page: "Página",
+      type: "Tipo",
+      title: "Título",
+      need: "Necesidad",
+      offer: "Oferta",
+      category: "Categoría",
+      categoryLabel: "Nombre de la categoría",
+      categoryHxl: "Etiqueta HXL de la categoría",
+      status: "Estado",
+      urgency: "Urgencia",
+      quantity: "Cantidad",
+      unit: "Unidad",
+      remaining: "Falta o disponible",
+      place: "Lugar",
+      latitude: "Latitud",
+      longitude: "Longitud",
+      published: "Publicada",
+      updated: "Actualizada",
+      until: "Se necesita o está disponible hasta",
+      group: "Grupo",
+      groupId: "Id del grupo",
+      sharedBy: "Compartida por",
+      notConfirmedSince: "Sin confirmar desde",
+    },
   },
   sms: {
     received: (group: string, link: string) =>

@@ -11,6 +11,7 @@ import {
   boardFilterFields,
 } from "./board.ts";
 import type { MapTiles } from "./board-map.ts";
+import { dataHref } from "./data-links.ts";
 import { NearNotice } from "./near-notice.ts";
 
 /**
@@ -33,13 +34,22 @@ export function AlliesBoardPage({
   mapTiles: MapTiles | null;
 }) {
   const { t, urls } = page;
-  const exports: readonly (readonly [string, URL])[] = [
-    [`CSV (${t.openDataSpreadsheet})`, urls.alliesExport(group.handle, "listings.csv")],
-    ["HXL", urls.alliesExport(group.handle, "listings.hxl.csv")],
-    [`GeoJSON (${t.openDataMap})`, urls.alliesExport(group.handle, "listings.geojson")],
-    ["Murmurations", urls.alliesExport(group.handle, "murmurations/offers-wants.json")],
-    ["RSS", urls.alliesFeed(group.handle, "rss")],
-    ["Atom", urls.alliesFeed(group.handle, "atom")],
+  const exports: readonly (readonly [string, string])[] = [
+    [
+      `CSV (${t.openDataSpreadsheet})`,
+      dataHref(page, urls.alliesExport(group.handle, "listings.csv")),
+    ],
+    ["HXL", dataHref(page, urls.alliesExport(group.handle, "listings.hxl.csv"))],
+    [
+      `GeoJSON (${t.openDataMap})`,
+      dataHref(page, urls.alliesExport(group.handle, "listings.geojson")),
+    ],
+    [
+      "Murmurations",
+      dataHref(page, urls.alliesExport(group.handle, "murmurations/offers-wants.json"), false),
+    ],
+    ["RSS", dataHref(page, urls.alliesFeed(group.handle, "rss"))],
+    ["Atom", dataHref(page, urls.alliesFeed(group.handle, "atom"))],
   ];
   return Layout({
     page,
@@ -79,7 +89,7 @@ export function AlliesBoardPage({
         h(
           "ul",
           null,
-          exports.map(([label, href]) => h("li", null, h("a", { href: href.pathname }, label))),
+          exports.map(([label, href]) => h("li", null, h("a", { href }, label))),
         ),
       ),
     ],

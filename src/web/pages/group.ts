@@ -11,6 +11,7 @@ import { Layout } from "../layout.ts";
 import { ActiveIncidents, type IncidentLink } from "./active-incidents.ts";
 import { BoardMap, type MapMarker, type MapTiles } from "./board-map.ts";
 import { ContactWaysList } from "./contact-ways.ts";
+import { dataHref } from "./data-links.ts";
 import { NearNotice, nearParameter } from "./near-notice.ts";
 import { ProposalList } from "./proposal-list.ts";
 
@@ -181,12 +182,12 @@ function MapSection({
 /** Links to the open-data exports (README "Open data"), so people find them without the docs. */
 function OpenData({ page, handle }: { page: PageContext; handle: string }) {
   const { t, urls } = page;
-  const links: readonly (readonly [string, URL])[] = [
-    [`CSV (${t.openDataSpreadsheet})`, urls.groupExport(handle, "listings.csv")],
-    ["HXL", urls.groupExport(handle, "listings.hxl.csv")],
-    [`GeoJSON (${t.openDataMap})`, urls.groupExport(handle, "listings.geojson")],
-    ["RSS", urls.groupFeed(handle, "rss")],
-    ["Atom", urls.groupFeed(handle, "atom")],
+  const links: readonly (readonly [string, string])[] = [
+    [`CSV (${t.openDataSpreadsheet})`, dataHref(page, urls.groupExport(handle, "listings.csv"))],
+    ["HXL", dataHref(page, urls.groupExport(handle, "listings.hxl.csv"))],
+    [`GeoJSON (${t.openDataMap})`, dataHref(page, urls.groupExport(handle, "listings.geojson"))],
+    ["RSS", dataHref(page, urls.groupFeed(handle, "rss"))],
+    ["Atom", dataHref(page, urls.groupFeed(handle, "atom"))],
   ];
   return h(
     "section",
@@ -196,7 +197,7 @@ function OpenData({ page, handle }: { page: PageContext; handle: string }) {
     h(
       "ul",
       null,
-      links.map(([label, href]) => h("li", null, h("a", { href: href.pathname }, label))),
+      links.map(([label, href]) => h("li", null, h("a", { href }, label))),
     ),
   );
 }

@@ -14,6 +14,7 @@ import {
   groupLabel,
 } from "./board.ts";
 import type { MapTiles } from "./board-map.ts";
+import { dataHref } from "./data-links.ts";
 import { NearNotice } from "./near-notice.ts";
 
 /** A group taking part, as the page shows it: a label and where to reach it. */
@@ -71,13 +72,22 @@ export function IncidentPage(props: IncidentPageProps) {
           formatInstant(incident.startsAt, locale, zone),
           formatInstant(incident.endsAt, locale, zone),
         );
-  const exports: readonly (readonly [string, URL])[] = [
-    [`CSV (${t.openDataSpreadsheet})`, urls.incidentExport(incident.id, "listings.csv")],
-    ["HXL", urls.incidentExport(incident.id, "listings.hxl.csv")],
-    [`GeoJSON (${t.openDataMap})`, urls.incidentExport(incident.id, "listings.geojson")],
-    ["Murmurations", urls.incidentExport(incident.id, "murmurations/offers-wants.json")],
-    ["RSS", urls.incidentFeed(incident.id, "rss")],
-    ["Atom", urls.incidentFeed(incident.id, "atom")],
+  const exports: readonly (readonly [string, string])[] = [
+    [
+      `CSV (${t.openDataSpreadsheet})`,
+      dataHref(page, urls.incidentExport(incident.id, "listings.csv")),
+    ],
+    ["HXL", dataHref(page, urls.incidentExport(incident.id, "listings.hxl.csv"))],
+    [
+      `GeoJSON (${t.openDataMap})`,
+      dataHref(page, urls.incidentExport(incident.id, "listings.geojson")),
+    ],
+    [
+      "Murmurations",
+      dataHref(page, urls.incidentExport(incident.id, "murmurations/offers-wants.json"), false),
+    ],
+    ["RSS", dataHref(page, urls.incidentFeed(incident.id, "rss"))],
+    ["Atom", dataHref(page, urls.incidentFeed(incident.id, "atom"))],
   ];
   return Layout({
     page,
@@ -153,7 +163,7 @@ export function IncidentPage(props: IncidentPageProps) {
         h(
           "ul",
           null,
-          exports.map(([label, href]) => h("li", null, h("a", { href: href.pathname }, label))),
+          exports.map(([label, href]) => h("li", null, h("a", { href }, label))),
         ),
       ),
     ],
