@@ -54,6 +54,7 @@ import { runHousekeeping } from "./services/housekeeping.ts";
 import { relayPendingIncidentMessages } from "./services/incidents.ts";
 import { eraseOldContacts } from "./services/intake.ts";
 import type { Clock, KeyPairGenerator } from "./services/ports.ts";
+import { findVisibleProposal } from "./services/proposal-reads.ts";
 import { expireDueProposals, relayPendingActivities } from "./services/proposals.ts";
 import { relayPendingMessages } from "./services/responses.ts";
 import { type InstanceUrls, instanceUrls } from "./urls.ts";
@@ -261,6 +262,7 @@ export async function createInstance(
     onOutboxWritten: () => void runJob("relay", relayOutboxes),
     refreshActor: (actorId) => security.refreshActor(actorId),
     forgetActor,
+    findVisibleProposal: (viewer, id) => findVisibleProposal(database.db, viewer, id),
     manuallyStartQueue: true,
     pendingFollowsPerHost: budgets.pendingFollowsPerHost,
   };
