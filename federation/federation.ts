@@ -11,7 +11,7 @@ import type { DocumentLoaderFactory } from "@fedify/vocab-runtime";
 import type { Kysely } from "kysely";
 import type { Database } from "../src/db/database.ts";
 import type { FindVisibleProposal } from "../src/domain/proposal-visibility.ts";
-import type { Clock } from "../src/services/ports.ts";
+import type { Clock, InboundResponses } from "../src/services/ports.ts";
 import type { InstanceUrls } from "../src/urls.ts";
 import { registerActors } from "./actors.ts";
 import { registerInbox } from "./inbox/index.ts";
@@ -39,8 +39,8 @@ export interface FederationDeps {
    * holds its current keys (security/wiring.ts `refreshActor`). Never throws.
    */
   readonly refreshActor: (actorId: URL) => Promise<void>;
-  /** An inbox listener committed outbox rows: send them now rather than at the next periodic pass. */
-  readonly onOutboxWritten?: () => void;
+  /** Answers to our needs and offers and to our pledges (services/inbound-responses.ts). */
+  readonly responses: InboundResponses;
   /** A need or offer as a viewer may know it (services/proposal-reads.ts). */
   readonly findVisibleProposal: FindVisibleProposal;
   /** Forgets a remote actor that deleted itself (services/departed-actors.ts). */
