@@ -10,7 +10,8 @@ import {
 import type { DocumentLoaderFactory } from "@fedify/vocab-runtime";
 import type { Kysely } from "kysely";
 import type { Database } from "../src/db/database.ts";
-import type { Clock } from "../src/services/ports.ts";
+import type { FindVisibleProposal } from "../src/domain/proposal-visibility.ts";
+import type { Clock, InboundResponses } from "../src/services/ports.ts";
 import type { InstanceUrls } from "../src/urls.ts";
 import { registerActors } from "./actors.ts";
 import { registerInbox } from "./inbox/index.ts";
@@ -33,13 +34,15 @@ export interface FederationDeps {
   readonly isAllowed: (url: URL) => Promise<boolean>;
   /** Whether an inbox URL may receive deliveries (public address unless ALLOW_PRIVATE_ADDRESS). */
   readonly isDeliverable: (inbox: URL) => Promise<boolean>;
-  /** An inbox listener committed outbox rows: send them now rather than at the next periodic pass. */
-  readonly onOutboxWritten?: () => void;
   /**
    * Reads an actor's document again bypassing every cache, so every cache
    * holds its current keys (security/wiring.ts `refreshActor`). Never throws.
    */
   readonly refreshActor: (actorId: URL) => Promise<void>;
+  /** Answers to our needs and offers and to our pledges (services/inbound-responses.ts). */
+  readonly responses: InboundResponses;
+  /** A need or offer as a viewer may know it (services/proposal-reads.ts). */
+  readonly findVisibleProposal: FindVisibleProposal;
   /** Forgets a remote actor that deleted itself (services/departed-actors.ts). */
   readonly forgetActor: (actorId: URL) => Promise<void>;
   /** Start the queue workers in this process (false for a web-only process). */

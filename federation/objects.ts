@@ -2,7 +2,6 @@ import { Event, Group as GroupActor, Note } from "@fedify/vocab";
 import type { Kysely } from "kysely";
 import { BOARD_MAX_ITEMS, listBoard } from "../src/db/board.repo.ts";
 import type { Database } from "../src/db/database.ts";
-import { hasAcceptedFollowerOnOrigin } from "../src/db/followers.repo.ts";
 import { findGroupById } from "../src/db/groups.repo.ts";
 import {
   findIncident,
@@ -80,15 +79,20 @@ export function registerObjects(federation: AppFederation, deps: FederationDeps)
       // included (a Note constructed field by field would drop them).
       return Note.fromJsonLd(await proposalDocument(db, urls, found.group, found.proposal));
     })
+    // Who may read it is the one rule of services/proposal-reads.ts: a
+    // followers-only post needs a fetch signed by someone on a server where
+    // the group has an accepted follower (Mastodon signs such fetches on
+    // behalf of one of its users or its instance actor). The signer's key is
+    // resolved only then.
     .authorize(async (ctx, { id }) => {
-      const found = await load(id);
-      if (found === null || found.proposal.audience === "public") return true;
-      // Followers-only: the fetch must be signed by someone on a server where
-      // the group has an accepted follower (Mastodon signs such fetches on
-      // behalf of one of its users or its instance actor).
-      const key = await ctx.getSignedKey();
-      if (key === null || key.id === null) return false;
-      return hasAcceptedFollowerOnOrigin(db, found.group.id, key.id.origin);
+      const sight = await deps.findVisibleProposal(
+        {
+          kind: "server",
+          signerOrigin: async () => (await ctx.getSignedKey())?.id?.origin ?? null,
+        },
+        id,
+      );
+      return sight.state === "visible";
     });
 }
 

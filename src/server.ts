@@ -51,9 +51,11 @@ import { forgetDepartedActor } from "./services/departed-actors.ts";
 import { createFederationPolicyService } from "./services/federation-policy.ts";
 import { relayGroupUpdates } from "./services/groups.ts";
 import { runHousekeeping } from "./services/housekeeping.ts";
+import { createInboundResponses } from "./services/inbound-responses.ts";
 import { relayPendingIncidentMessages } from "./services/incidents.ts";
 import { eraseOldContacts } from "./services/intake.ts";
 import type { Clock, KeyPairGenerator } from "./services/ports.ts";
+import { findVisibleProposal } from "./services/proposal-reads.ts";
 import { expireDueProposals, relayPendingActivities } from "./services/proposals.ts";
 import { relayPendingMessages } from "./services/responses.ts";
 import { type InstanceUrls, instanceUrls } from "./urls.ts";
@@ -256,11 +258,16 @@ export async function createInstance(
     onPermanentFailure: security.onPermanentFailure,
     isAllowed: (url) => federationPolicy.isAllowed(url),
     isDeliverable: security.isDeliverable,
-    // A withdrawn pledge's Update leaves at once (the periodic relay would
-    // also send it, up to RELAY_INTERVAL_MS later).
-    onOutboxWritten: () => void runJob("relay", relayOutboxes),
+    responses: createInboundResponses({
+      db: database.db,
+      clock,
+      // A withdrawn pledge's Update leaves at once (the periodic relay would
+      // also send it, up to RELAY_INTERVAL_MS later).
+      onOutboxWritten: () => void runJob("relay", relayOutboxes),
+    }),
     refreshActor: (actorId) => security.refreshActor(actorId),
     forgetActor,
+    findVisibleProposal: (viewer, id) => findVisibleProposal(database.db, viewer, id),
     manuallyStartQueue: true,
     pendingFollowsPerHost: budgets.pendingFollowsPerHost,
   };

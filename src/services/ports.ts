@@ -1,4 +1,10 @@
 import type { Follower, Group } from "../domain/group.ts";
+import type {
+  InboundOffer,
+  InboundPledgeAnswer,
+  InboundReply,
+  Responder,
+} from "../domain/inbound-response.ts";
 import type { FetchedIncident, Incident } from "../domain/incident.ts";
 import type { Pledge } from "../domain/pledge.ts";
 import type { Proposal } from "../domain/proposal.ts";
@@ -103,4 +109,44 @@ export interface IncidentGateway {
   ): Promise<void>;
   /** Sends `Update` of our incident to its accepted participants and the group's followers. */
   updated(group: Group, incident: Incident): Promise<void>;
+}
+
+/**
+ * What an inbound Offer needs from the federation layer while it is judged:
+ * the responder is read from their actor document only once the Offer is
+ * known to be new, and a refusal goes back as a `Reject` with the reason.
+ */
+export interface OfferConversation {
+  responder(): Promise<Responder | null>;
+  /** Sends `Reject` of the Offer, with the reason, as `group`. */
+  refuse(group: Group, responder: Responder, reason: string): Promise<void>;
+}
+
+/** How a received answer ended: `not-ours` lets other listeners look at the activity. */
+export type InboundOutcome =
+  | { readonly handled: false }
+  | { readonly handled: true; readonly dropped: string | null };
+
+/**
+ * The inbound answering use cases (services/inbound-responses.ts), the other
+ * way round from the ports above: built in server.ts and handed to the inbox
+ * listeners, which only parse and authenticate the activities.
+ */
+export interface InboundResponses {
+  /** A reply or its edit; `responder` is read only for a reply new here. */
+  receiveReply(
+    reply: InboundReply,
+    responder: () => Promise<Responder | null>,
+  ): Promise<InboundOutcome>;
+  /** The author deleted their reply (`noteId`). */
+  deleteReply(noteId: string, actorId: string): Promise<InboundOutcome>;
+  /** An Offer(Agreement); refused back through `conversation` when it cannot be taken. */
+  receiveOffer(offer: InboundOffer, conversation: OfferConversation): Promise<InboundOutcome>;
+  /** The proposer's Accept or Reject of one of our pledges. */
+  receivePledgeAnswer(answer: InboundPledgeAnswer): Promise<InboundOutcome>;
+  /**
+   * The pledging actor withdraws its Offer (`Undo`); an Undo of an activity
+   * not seen yet is remembered when it names the actor's own activity.
+   */
+  receiveOfferUndo(offerId: string, actorId: string): Promise<InboundOutcome>;
 }

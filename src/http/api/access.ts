@@ -1,10 +1,10 @@
 import type { Context } from "hono";
-import { findGroupByHandle, findGroupById } from "../../db/groups.repo.ts";
-import { findProposal } from "../../db/proposals.repo.ts";
+import { findGroupByHandle } from "../../db/groups.repo.ts";
 import type { Group } from "../../domain/group.ts";
 import type { Proposal, Purpose, Quantity } from "../../domain/proposal.ts";
 import type { Unit } from "../../domain/units.ts";
-import { type Caller, identifyCaller, isCoordinatorOf, requireCoordinator } from "../auth.ts";
+import { findVisibleProposal } from "../../services/proposal-reads.ts";
+import { type Caller, identifyCaller, requireCoordinator } from "../auth.ts";
 import { notFound, proposalThing } from "../errors.ts";
 import type { ApiDeps } from "./deps.ts";
 
@@ -18,8 +18,9 @@ export async function coordinatedGroup(c: Context, deps: ApiDeps, handle: string
 }
 
 /**
- * A live need or offer as `caller` may see it: followers-only ones do not
- * exist for anyone but the group's coordinators. `purpose` null: either.
+ * A live need or offer as `caller` may see it (services/proposal-reads.ts):
+ * followers-only ones do not exist for anyone but the group's coordinators.
+ * `purpose` null: either.
  */
 export async function visibleProposal(
   deps: ApiDeps,
@@ -27,15 +28,11 @@ export async function visibleProposal(
   id: string,
   purpose: Purpose | null,
 ): Promise<{ group: Group; proposal: Proposal }> {
-  const noun = proposalThing(purpose);
-  const found = await findProposal(deps.db, id);
-  if (found.state !== "live" || (purpose !== null && found.proposal.purpose !== purpose)) {
-    throw notFound(noun);
+  const sight = await findVisibleProposal(deps.db, caller, id);
+  if (sight.state !== "visible" || (purpose !== null && sight.proposal.purpose !== purpose)) {
+    throw notFound(proposalThing(purpose));
   }
-  const group = await findGroupById(deps.db, found.proposal.groupId);
-  if (group === null) throw notFound(noun);
-  if (found.proposal.audience !== "public" && !isCoordinatorOf(caller, group)) throw notFound(noun);
-  return { group, proposal: found.proposal };
+  return { group: sight.group, proposal: sight.proposal };
 }
 
 /** A validated input quantity (at most six decimals) as a decimal string, without float noise. */

@@ -1,7 +1,7 @@
 import type { OpenAPIHono as Hono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { findContactWays } from "../../db/contact-ways.repo.ts";
-import { findGroupByHandle, findGroupById, listGroups } from "../../db/groups.repo.ts";
+import { findGroupByHandle, listGroups } from "../../db/groups.repo.ts";
 import { findIncidentsByObjectIds, listActiveIncidents } from "../../db/incidents.repo.ts";
 import { findProposal, listNearbyProposals, listProposals } from "../../db/proposals.repo.ts";
 import { isCategorySlug } from "../../domain/categories.ts";
@@ -10,7 +10,9 @@ import { isId } from "../../domain/ids.ts";
 import { roundDistanceKm } from "../../domain/near.ts";
 import { isFullyPledged } from "../../domain/pledging.ts";
 import type { Proposal, Purpose, Urgency } from "../../domain/proposal.ts";
+import type { ProposalViewer } from "../../domain/proposal-visibility.ts";
 import { addressBucket } from "../../domain/rate-limit.ts";
+import { findVisibleProposal } from "../../services/proposal-reads.ts";
 import { remoteFollowUrl } from "../../services/remote-follow.ts";
 import { createLocalResponse } from "../../services/responses.ts";
 import { pageContext } from "../context.ts";
@@ -31,6 +33,9 @@ const ACTIVE_INCIDENTS_LIMIT = 20;
 
 /** How many open needs (and offers) a group page lists. */
 export const GROUP_PAGE_LIMIT = 50;
+
+/** The public pages are read as nobody in particular, even by a signed-in coordinator. */
+const PUBLIC: ProposalViewer = { kind: "anonymous" };
 
 /** The public pages: anyone, no account, no script. */
 export function registerPublicPages(app: Hono, deps: WebDeps): void {
@@ -157,8 +162,7 @@ export function registerPublicPages(app: Hono, deps: WebDeps): void {
   });
 
   const proposalPage = (purpose: Purpose) => async (c: Context) => {
-    const id = c.req.param("id") ?? "";
-    const found = isId(id) ? await findProposal(db, id) : ({ state: "missing" } as const);
+    const found = await findVisibleProposal(db, PUBLIC, c.req.param("id") ?? "");
     if (found.state === "deleted") {
       const page = pageContext(c, urls);
       return c.html(
@@ -166,21 +170,12 @@ export function registerPublicPages(app: Hono, deps: WebDeps): void {
         410,
       );
     }
-    if (
-      found.state !== "live" ||
-      found.proposal.purpose !== purpose ||
-      found.proposal.audience !== "public"
-    ) {
-      return notFound(c);
-    }
-    const group = await findGroupById(db, found.proposal.groupId);
-    if (group === null) return notFound(c);
+    if (found.state !== "visible" || found.proposal.purpose !== purpose) return notFound(c);
+    const { group, proposal } = found;
     const page = pageContext(c, urls);
-    const incident = (await incidentLinksOf([found.proposal])).get(found.proposal.incident ?? "");
+    const incident = (await incidentLinksOf([proposal])).get(proposal.incident ?? "");
     return c.html(
-      renderDocument(
-        ProposalPage({ page, proposal: found.proposal, group, incident: incident ?? null }),
-      ),
+      renderDocument(ProposalPage({ page, proposal, group, incident: incident ?? null })),
     );
   };
   app.get("/needs/:id", proposalPage("request"));
@@ -188,18 +183,9 @@ export function registerPublicPages(app: Hono, deps: WebDeps): void {
 
   // "I can help": no account; the message and contact go to the coordinators only.
   const helpForm = (purpose: Purpose) => async (c: Context) => {
-    const id = c.req.param("id") ?? "";
-    const found = isId(id) ? await findProposal(db, id) : ({ state: "missing" } as const);
-    if (
-      found.state !== "live" ||
-      found.proposal.purpose !== purpose ||
-      found.proposal.audience !== "public"
-    ) {
-      return notFound(c);
-    }
-    const group = await findGroupById(db, found.proposal.groupId);
-    if (group === null) return notFound(c);
-    const proposal = found.proposal;
+    const found = await findVisibleProposal(db, PUBLIC, c.req.param("id") ?? "");
+    if (found.state !== "visible" || found.proposal.purpose !== purpose) return notFound(c);
+    const { group, proposal } = found;
     const form = await c.req.parseBody();
     const text = (name: string) => (typeof form[name] === "string" ? (form[name] as string) : "");
     const help = { message: text("message").trim(), contact: text("contact").trim().slice(0, 500) };
