@@ -93,7 +93,11 @@ async function run(engine: Engine): Promise<void> {
         kind: "new-request",
         groupId,
         eventKey: `bench:${i}`,
-        summary: `Drinking water for ${i + 10} families near the chapel`,
+        message: {
+          key: "new-request",
+          purpose: "request",
+          title: `Drinking water for ${i + 10} families near the chapel`,
+        },
         path: "triage",
         createdAt: start.add({ minutes: i }),
       });

@@ -215,7 +215,10 @@ describe(`email for coordinators (${testEngine})`, () => {
   it("emails a new request at once, in Spanish, with a one-click unsubscribe", async () => {
     await ask("Agua para 20 familias");
     const mail = await mailTo("Maria@example.org", "Food collective: Solicitud nueva");
-    expect(mail.parsed.text).toContain("Agua para 20 familias");
+    // The sentence is the catalog's Spanish one, not an English line with a title in it.
+    expect(mail.parsed.text).toContain(
+      "Alguien pide ayuda; espera en Pedidos nuevos: “Agua para 20 familias”",
+    );
     expect(mail.parsed.text).toContain(
       `${instance.config.origin.origin}/workspace/groups/food/triage`,
     );
@@ -268,8 +271,12 @@ describe(`email for coordinators (${testEngine})`, () => {
     now = now.add({ hours: 1 });
     const digest = await mailTo("Maria@example.org", /resumen de la hora/, start);
     expect(digest.parsed.subject).toBe("2 novedades (resumen de la hora)");
-    expect(digest.parsed.text).toContain("Rice for the evacuation centre");
-    expect(digest.parsed.text).toContain("Blankets for the night");
+    expect(digest.parsed.text).toContain(
+      "- Alguien pide ayuda; espera en Pedidos nuevos: “Rice for the evacuation centre”",
+    );
+    expect(digest.parsed.text).toContain(
+      "- Alguien pide ayuda; espera en Pedidos nuevos: “Blankets for the night”",
+    );
     expect(digest.parsed.html).toContain("<ul>");
     expect(header(digest, "List-Unsubscribe-Post")).toBe("List-Unsubscribe=One-Click");
     expect(await instance.database.db.selectFrom("digest_entries").select("id").execute()).toEqual(
@@ -295,7 +302,7 @@ describe(`email for coordinators (${testEngine})`, () => {
       "Food collective: Respuesta o compromiso",
       start,
     );
-    expect(mail.parsed.text).toContain("Water containers");
+    expect(mail.parsed.text).toContain("Nueva respuesta a “Water containers”");
     expect(mail.parsed.text).toMatch(
       new RegExp(`${instance.config.origin.origin}/workspace/groups/food/responses/[0-9a-f-]{36}`),
     );

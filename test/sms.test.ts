@@ -272,11 +272,14 @@ describe("requests by SMS", () => {
       language: "es",
     });
 
-    // The coordinator is told by email, in Spanish.
+    // The coordinator is told by email, in Spanish: the sentence, not only the subject.
     const mail = await mailTo(
       "rosa@example.org",
       "Comedor Cubao: Solicitud nueva",
-      "NECESITO agua 20 Cubao",
+      "Alguien pide ayuda; espera en Pedidos nuevos: “NECESITO agua 20 Cubao”",
+    );
+    expect(mail!.parsed.html).toContain(
+      "Alguien pide ayuda; espera en Pedidos nuevos: “NECESITO agua 20 Cubao”",
     );
     expect(mail!.parsed.text).toContain("/workspace/groups/comedor/triage");
 
@@ -463,9 +466,14 @@ describe("requests by SMS", () => {
       androidUrl("+639990000000"),
       androidWebhook(ANDROID_KEY, { id: "elsewhere", from, text: "NEED water 1" }),
     );
-    expect(unknownNumber.status).toBe(404);
-    expect((await twilio(from, "NEED water 1", "+15005550009")).status).toBe(404);
-    expect((await twilio(from, "NEED water 1", TWILIO_NUMBER, "wrong-token-1")).status).toBe(403);
+    // An unknown number answers as a bad signature: which numbers exist cannot be probed.
+    expect(unknownNumber.status).toBe(401);
+    expect(await unknownNumber.json()).toEqual(await (await post(androidUrl(), forged)).json());
+    const unknownTwilio = await twilio(from, "NEED water 1", "+15005550009");
+    expect(unknownTwilio.status).toBe(403);
+    const badTwilio = await twilio(from, "NEED water 1", TWILIO_NUMBER, "wrong-token-1");
+    expect(badTwilio.status).toBe(403);
+    expect(await unknownTwilio.json()).toEqual(await badTwilio.json());
 
     const long = "NEED water 1 ".padEnd(10_000, "x");
     const longAndroid = await android(from, long);
@@ -478,6 +486,173 @@ describe("requests by SMS", () => {
 
     expect(await counts()).toEqual(before);
     expect(textsTo(from)).toEqual([]);
+  });
+
+  it("refuses a replayed Twilio webhook, which carries no signed time, by its MessageSid", async () => {
+    const from = "+14155550199";
+    const signedTwice = (body: string, sid: string) => {
+      const params = {
+        MessageSid: sid,
+        AccountSid: TWILIO_SID,
+        From: from,
+        To: TWILIO_NUMBER,
+        Body: body,
+        NumMedia: "0",
+      };
+      return twilioWebhook(TWILIO_TOKEN, twilioUrl(), params);
+    };
+    // An accepted text sent again (Twilio retrying, or someone replaying it): the same answer, nothing new.
+    const accepted = signedTwice("NEED water 3", `SM${"a".repeat(32)}`);
+    expect((await post(twilioUrl(), accepted)).status).toBe(200);
+    const before = await counts();
+    expect((await post(twilioUrl(), accepted)).status).toBe(200);
+    expect(await counts()).toEqual(before);
+    expect(textsTo(from).length).toBeLessThanOrEqual(1);
+    // A refused one replayed is refused as a replay, and does not count against the number again.
+    const empty = signedTwice("   ", `SM${"b".repeat(32)}`);
+    expect((await post(twilioUrl(), empty)).status).toBe(422);
+    const replayed = await post(twilioUrl(), empty);
+    expect(replayed.status).toBe(409);
+    expect((await replayed.json()).error).toBe("conflict");
+    expect(await counts()).toEqual(before);
+  });
+
+  it("emails a web request's link and updates to the address its sender left, in their language", async () => {
+    const ask = (fields: Record<string, string>) =>
+      postForm(new URL("/groups/comedor/ask?lang=es", instance.config.origin), {
+        title: "Leche para un bebé",
+        category: "food",
+        urgency: "normal",
+        contact: "Marta, junto a la capilla",
+        ...fields,
+      });
+    const form = await (
+      await fetch(new URL("/groups/comedor/ask?lang=es", instance.config.origin))
+    ).text();
+    expect(form).toContain("Correo electrónico para recibir novedades (opcional)");
+    expect(form).toContain("se borra junto con tu contacto");
+    const before = await counts();
+    const bad = await ask({ emailUpdates: "marta@" });
+    expect(bad.status).toBe(422);
+    expect(bad.body).toContain("Esto no es una dirección de correo.");
+    expect(await counts()).toEqual(before);
+
+    const sent = await ask({ emailUpdates: "Marta@Example.ORG" });
+    expect(sent.status).toBe(303);
+    const token = /^\/requests\/([A-Za-z0-9_-]{43})/.exec(sent.headers.location as string)![1]!;
+    const received = await mailTo(
+      "Marta@example.org",
+      "Comedor Cubao: tu solicitud",
+      "Comedor Cubao: recibimos tu solicitud. Síguela aquí:",
+    );
+    expect(received!.parsed.text).toContain(`/requests/${token}?lang=es`);
+    expect(received!.parsed.text).toContain("Se borra junto con tu contacto.");
+    expect(received!.parsed.html).toContain(
+      `href="${instance.config.origin.origin}/requests/${token}?lang=es"`,
+    );
+
+    // Published: the short link to the public need, by email too.
+    const { id } = await instance.database.db
+      .selectFrom("intake_requests")
+      .select("id")
+      .where("title", "=", "Leche para un bebé")
+      .executeTakeFirstOrThrow();
+    const triage = await fetch(
+      new URL("/workspace/groups/comedor/triage", instance.config.origin),
+      { headers: { cookie } },
+    );
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await triage.text())![1]!;
+    const published = await postForm(
+      new URL(`/workspace/groups/comedor/triage/${id}/publish`, instance.config.origin),
+      {
+        _csrf: csrf,
+        title: "Leche para un bebé",
+        description: "",
+        category: "food",
+        quantityAmount: "",
+        quantityUnit: "one",
+        place: "",
+        urgency: "normal",
+        neededBy: "",
+        contact: "",
+      },
+      { cookie },
+    );
+    expect(published.status).toBe(303);
+    const publishedMail = await mailTo(
+      "Marta@example.org",
+      "Comedor Cubao: tu solicitud",
+      "Comedor Cubao: tu solicitud ya es pública:",
+    );
+    expect(publishedMail!.parsed.text).toMatch(/http:\/\/\S+\/go\/[0-9a-f]{10}/);
+    const request = await instance.database.db
+      .selectFrom("intake_requests")
+      .select(["proposal_id", "state"])
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    expect(request.state).toBe("published");
+    expect(request.proposal_id).not.toBeNull();
+    // Pledged and fulfilled, each once.
+    for (const [status, words] of [
+      ["pledged", "alguien se comprometió"],
+      ["fulfilled", "marcada como cumplida"],
+    ] as const) {
+      const res = await instance.api("PATCH", `/api/v1/needs/${request.proposal_id}`, { status });
+      expect(res.status).toBe(200);
+      await mailTo("Marta@example.org", "Comedor Cubao: tu solicitud", words);
+    }
+    const emails = await instance.database.db
+      .selectFrom("outbound_messages")
+      .select(["dedupe_key", "recipient"])
+      .where("dedupe_key", "like", `email:intake:${id}:%`)
+      .orderBy("dedupe_key")
+      .execute();
+    expect(emails.map((m) => m.dedupe_key.split(":").at(-1))).toEqual([
+      "fulfilled",
+      "pledged",
+      "published",
+      "received",
+    ]);
+
+    // Declined, with its reason, in the sender's language.
+    const other = await ask({ title: "Pañales", emailUpdates: "lola@example.org" });
+    expect(other.status).toBe(303);
+    const otherId = (
+      await instance.database.db
+        .selectFrom("intake_requests")
+        .select("id")
+        .where("title", "=", "Pañales")
+        .executeTakeFirstOrThrow()
+    ).id;
+    const declined = await postForm(
+      new URL(`/workspace/groups/comedor/triage/${otherId}/decline`, instance.config.origin),
+      { _csrf: csrf, reason: "outside-area", note: "", confirming: "1", confirm: "1" },
+      { cookie },
+    );
+    expect(declined.status).toBe(303);
+    await mailTo(
+      "lola@example.org",
+      "Comedor Cubao: tu solicitud",
+      "Comedor Cubao no puede atender tu solicitud.",
+    );
+
+    // The address is erased with the contact, as a number is.
+    const later = Temporal.Now.instant().add({ hours: 24 * 31 });
+    await eraseOldContacts(
+      { db: instance.database.db, clock: () => later },
+      Temporal.Duration.from({ hours: 24 * 30 }),
+    );
+    const kept = await instance.database.db
+      .selectFrom("outbound_messages")
+      .select("recipient")
+      .where("dedupe_key", "like", `email:intake:${otherId}:%`)
+      .execute();
+    expect(kept.map((m) => m.recipient)).toEqual(["", ""]);
+    const subscriptions = await instance.database.db
+      .selectFrom("email_subscriptions")
+      .select("address")
+      .execute();
+    expect(subscriptions.map((r) => r.address)).not.toContain("lola@example.org");
   });
 
   it("limits a flood from one number, storing nothing past the limit", async () => {

@@ -25,7 +25,7 @@ export async function recordDeliveryProblem(
     groupId: group.id,
     // One email per peer and hour at most: a server that is down fails many deliveries.
     eventKey: `delivery:${group.id}:${host}:${failure.at.round({ smallestUnit: "hour", roundingMode: "floor" }).toString()}`,
-    summary: host,
+    message: { key: "delivery-problem", host },
     path: "following",
     createdAt: failure.at,
   });

@@ -14,7 +14,9 @@ import {
   preferencesOf,
 } from "../domain/email-notifications.ts";
 import { newId } from "../domain/ids.ts";
+import { type EmailEventMessage, readEmailEventMessage } from "../domain/notification-message.ts";
 import type { Database } from "./database.ts";
+import { jsonb } from "./json.ts";
 import { notifyExpression } from "./notify.ts";
 import { OUTBOX_CHANNEL } from "./outbound-messages.repo.ts";
 import { toDate, toInstant, toInstantOrNull } from "./time.ts";
@@ -159,8 +161,8 @@ export interface EmailEvent {
   readonly groupId: string;
   /** Names the event: an event recorded twice is emailed once. */
   readonly eventKey: string;
-  /** One line about it; never a private field. */
-  readonly summary: string;
+  /** What to tell, in no language yet (rendered per reader); never a private field. */
+  readonly message: EmailEventMessage;
   /** Where the collective's workspace shows it, below `/workspace/groups/<handle>/` (`triage`). */
   readonly path: string;
   readonly createdAt: Temporal.Instant;
@@ -178,7 +180,7 @@ export async function recordEmailEvent(db: Db, event: Omit<EmailEvent, "id">): P
       kind: event.kind,
       group_id: event.groupId,
       event_key: event.eventKey,
-      summary: event.summary,
+      message: jsonb(event.message),
       path: event.path,
       created_at: toDate(event.createdAt),
     })
@@ -205,7 +207,7 @@ export async function claimEmailEvents(
     kind: r.kind,
     groupId: r.group_id,
     eventKey: r.event_key,
-    summary: r.summary,
+    message: readEmailEventMessage(r.message),
     path: r.path,
     createdAt: toInstant(r.created_at),
   }));
@@ -277,7 +279,7 @@ export async function insertDigestEntries(
         kind: event.kind,
         group_id: event.groupId,
         event_key: event.eventKey,
-        summary: event.summary,
+        message: jsonb(event.message),
         path: event.path,
         created_at: toDate(event.createdAt),
       })),
@@ -306,7 +308,7 @@ export interface DigestEntry {
   readonly id: string;
   readonly kind: EmailKind;
   readonly groupId: string;
-  readonly summary: string;
+  readonly message: EmailEventMessage;
   readonly path: string;
   readonly createdAt: Temporal.Instant;
 }
@@ -326,7 +328,7 @@ export async function takeDigestEntries(
     .where("account_id", "=", accountId)
     .where("frequency", "=", frequency)
     .where("created_at", "<", toDate(cutoff))
-    .returning(["kind", "group_id", "summary", "path", "created_at", "id"])
+    .returning(["kind", "group_id", "message", "path", "created_at", "id"])
     .execute();
   return rows
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
@@ -334,7 +336,7 @@ export async function takeDigestEntries(
       id: r.id,
       kind: r.kind,
       groupId: r.group_id,
-      summary: r.summary,
+      message: readEmailEventMessage(r.message),
       path: r.path,
       createdAt: toInstant(r.created_at),
     }));

@@ -421,6 +421,20 @@ export interface SmsSubscriptionsTable {
   created_at: Timestamp;
 }
 
+/** An address a person who asked on the web left for email updates. */
+export interface EmailSubscriptionsTable {
+  intake_request_id: string;
+  address: string;
+  created_at: Timestamp;
+}
+
+/** Signed webhook message ids already taken (Twilio signs no time: a replay is refused by id). */
+export interface SmsSeenMessagesTable {
+  gateway_id: string;
+  message_id: string;
+  seen_at: Timestamp;
+}
+
 export interface GroupContactWaysTable {
   group_id: string;
   phone: string;
@@ -472,7 +486,8 @@ export interface EmailEventsTable {
   kind: EmailPreferencesTable["kind"];
   group_id: string;
   event_key: string;
-  summary: string;
+  /** An EmailEventMessage: a key and its values, rendered in each reader's language. */
+  message: unknown;
   path: string;
   created_at: Timestamp;
 }
@@ -484,7 +499,8 @@ export interface DigestEntriesTable {
   kind: EmailPreferencesTable["kind"];
   group_id: string;
   event_key: string;
-  summary: string;
+  /** An EmailEventMessage, as its event had it. */
+  message: unknown;
   path: string;
   created_at: Timestamp;
 }
@@ -631,4 +647,6 @@ export interface Database {
   sms_gateways: SmsGatewaysTable;
   sms_inbound: SmsInboundTable;
   sms_subscriptions: SmsSubscriptionsTable;
+  email_subscriptions: EmailSubscriptionsTable;
+  sms_seen_messages: SmsSeenMessagesTable;
 }

@@ -3,7 +3,6 @@ import type { EmailKind } from "../domain/email-notifications.ts";
 import { newId } from "../domain/ids.ts";
 import {
   type NotificationMessage,
-  notificationSubjectLine,
   readNotificationMessage,
 } from "../domain/notification-message.ts";
 import { recordEmailEvent } from "./coordinator-email.repo.ts";
@@ -48,7 +47,7 @@ export async function insertNotification(
     ...emailOf(n.kind, n.subjectId),
     groupId,
     eventKey: `notification:${id}`,
-    summary: notificationSubjectLine(n.message),
+    message: n.message,
     createdAt: now,
   });
   await db
@@ -110,7 +109,7 @@ export async function addCoalescedNotification(
       ...emailOf(n.kind, n.subjectId),
       groupId,
       eventKey: `notification:${row.id}`,
-      summary: notificationSubjectLine(n.message),
+      message: n.message,
       createdAt: now,
     });
   }

@@ -262,3 +262,31 @@ export async function forgetErasedSmsRecipients(db: Kysely<Database>): Promise<n
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
+
+/** Whether a signed message id was refused before (a replay of it is refused again). */
+export async function wasSmsRefusedBefore(
+  db: Kysely<Database>,
+  gatewayIds: readonly string[],
+  messageId: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom("sms_seen_messages")
+    .select("message_id")
+    .where("gateway_id", "in", [...gatewayIds])
+    .where("message_id", "=", messageId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function rememberRefusedSms(
+  db: Kysely<Database>,
+  gatewayId: string,
+  messageId: string,
+  at: Temporal.Instant,
+): Promise<void> {
+  await db
+    .insertInto("sms_seen_messages")
+    .values({ gateway_id: gatewayId, message_id: messageId, seen_at: toDate(at) })
+    .onConflict((oc) => oc.columns(["gateway_id", "message_id"]).doNothing())
+    .execute();
+}

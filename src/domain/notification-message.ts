@@ -65,27 +65,33 @@ export function readNotificationMessage(stored: unknown): NotificationMessage {
 }
 
 /**
- * The names and titles a notification is about, in no language: the line
- * an email about it carries after its kind, which the email words in the
- * coordinator's own language ("Reply or pledge: …"). Empty when the
- * message has none (an accepted pledge: the link shows which).
+ * What a coordinator's email about an event says, in no language yet: a
+ * notification's message, or a new request or offer waiting in triage
+ * (which is no notification: the triage queue shows it). Kept with the
+ * event and its digest entries, rendered in each reader's language.
  */
-export function notificationSubjectLine(message: NotificationMessage): string {
-  switch (message.key) {
-    case "new-answer":
-      return message.title;
-    case "replied":
-    case "pledged":
-    case "pledge-withdrawn":
-      return `${message.actor} — ${message.title}`;
-    case "pledge-declined":
-      return message.reason ?? "";
-    case "follow-request":
-      return `${message.actor} (${message.host})`;
-    case "text":
-      return message.text;
-    case "pledge-accepted":
-    case "pledge-declined-actor-gone":
-      return "";
+export type EmailEventMessage =
+  | NotificationMessage
+  | {
+      readonly key: "new-request";
+      readonly purpose: "request" | "offer";
+      readonly title: string;
+    }
+  /** Deliveries to another server given up on (an hour's worth is one event). */
+  | { readonly key: "delivery-problem"; readonly host: string };
+
+export function readEmailEventMessage(stored: unknown): EmailEventMessage {
+  const m = (typeof stored === "object" && stored !== null ? stored : {}) as Record<
+    string,
+    unknown
+  >;
+  if (m.key === "new-request") {
+    return {
+      key: "new-request",
+      purpose: m.purpose === "offer" ? "offer" : "request",
+      title: text(m.title),
+    };
   }
+  if (m.key === "delivery-problem") return { key: "delivery-problem", host: text(m.host) };
+  return readNotificationMessage(stored);
 }

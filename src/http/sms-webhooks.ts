@@ -1,7 +1,11 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { findSmsGatewaysByNumber } from "../db/sms-gateways.repo.ts";
+import {
+  findSmsGatewaysByNumber,
+  rememberRefusedSms,
+  wasSmsRefusedBefore,
+} from "../db/sms-gateways.repo.ts";
 import {
   checkAndroidSignature,
   checkTwilioSignature,
@@ -28,7 +32,8 @@ export const MAX_SMS_WEBHOOK_BYTES = 32 * 1024;
  *   `To` number finds the collective.
  *
  * Nothing is stored unless the request is signed by a gateway of that
- * number; refusals are JSON errors as elsewhere in the API.
+ * number; an unknown number is refused as an unsigned request is.
+ * Refusals are JSON errors as elsewhere in the API.
  */
 export function registerSmsWebhooks(app: OpenAPIHono, deps: SmsIntakeDeps): void {
   app.use(
@@ -46,8 +51,10 @@ export function registerSmsWebhooks(app: OpenAPIHono, deps: SmsIntakeDeps): void
     const number = normalizePhoneNumber(`+${c.req.param("number")}`);
     const gateways =
       number === null ? [] : await findSmsGatewaysByNumber(deps.db, "android", number);
-    if (gateways.length === 0) throw unknownNumber();
     const raw = await c.req.text();
+    // A number no collective has answers as a bad signature does: the
+    // webhook cannot be used to learn which numbers exist.
+    if (gateways.length === 0) throw badAndroidSignature();
     const headers = {
       signature: c.req.header("x-signature"),
       timestamp: c.req.header("x-timestamp"),
@@ -66,7 +73,7 @@ export function registerSmsWebhooks(app: OpenAPIHono, deps: SmsIntakeDeps): void
           "X-Timestamp is outside the accepted window; the request may be a replay",
         );
       }
-      throw new ApiError(401, "unauthorized", "X-Signature does not match the body");
+      throw badAndroidSignature();
     }
     const event = parseAndroidEvent(raw);
     // Other events (sent, delivered, ping) are the gateway's business: taken, ignored.
@@ -83,7 +90,6 @@ export function registerSmsWebhooks(app: OpenAPIHono, deps: SmsIntakeDeps): void
     const field = (name: string) => params.find(([key]) => key === name)?.[1];
     const to = normalizePhoneNumber(field("To") ?? "");
     const gateways = to === null ? [] : await findSmsGatewaysByNumber(deps.db, "twilio", to);
-    if (gateways.length === 0) throw unknownNumber();
     // Twilio signs the URL it requested: ours as the public ORIGIN names it.
     const requested = new URL(c.req.url);
     const url = new URL(requested.pathname + requested.search, deps.urls.origin).href;
@@ -93,6 +99,8 @@ export function registerSmsWebhooks(app: OpenAPIHono, deps: SmsIntakeDeps): void
         field("AccountSid") === g.apiUsername &&
         checkTwilioSignature(g.webhookSecret, url, params, signature),
     );
+    // An unknown `To` has no gateway whose token could have signed it: the
+    // same answer as a bad signature, so numbers cannot be probed.
     if (signedBy.length === 0) {
       throw new ApiError(403, "forbidden", "X-Twilio-Signature does not match the request");
     }
@@ -102,16 +110,24 @@ export function registerSmsWebhooks(app: OpenAPIHono, deps: SmsIntakeDeps): void
     if (messageId === undefined || from === undefined || text === undefined) {
       throw new ApiError(400, "invalid_request", "MessageSid, From and Body are required");
     }
-    return answer(
-      c,
-      await receiveSms(deps, { gateways: signedBy, messageId, from, text }),
-      "twiml",
-    );
+    // Twilio signs the URL and the parameters but no time, so a captured
+    // request stays valid forever: no time window can be checked. Its
+    // MessageSid is signed and unique, so each is taken once. A text that
+    // made a request answers as the duplicate it is (receiveSms, nothing
+    // new); one refused before (rate limit, empty, unknown keyword) is
+    // refused as a replay without counting against its sender again.
+    const ids = signedBy.map((g) => g.id);
+    if (await wasSmsRefusedBefore(deps.db, ids, messageId)) {
+      throw new ApiError(409, "conflict", "This MessageSid was already received; replay refused");
+    }
+    const result = await receiveSms(deps, { gateways: signedBy, messageId, from, text });
+    if (!result.ok) await rememberRefusedSms(deps.db, ids[0]!, messageId, deps.clock());
+    return answer(c, result, "twiml");
   });
 }
 
-function unknownNumber(): ApiError {
-  return new ApiError(404, "not_found", "No collective receives texts at this number");
+function badAndroidSignature(): ApiError {
+  return new ApiError(401, "unauthorized", "X-Signature does not match the body");
 }
 
 function parseAndroidEvent(raw: string): {

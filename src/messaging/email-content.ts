@@ -19,6 +19,10 @@ const escapeHtml = (value: string) =>
     .replaceAll('"', "&quot;")
     .replaceAll("'", "&#39;");
 
+/** Links inside a sentence (the ones a person's update carries) made clickable. */
+const linkify = (escaped: string) =>
+  escaped.replace(/https?:\/\/[^\s<]+/g, (url) => `<a href="${url}">${url}</a>`);
+
 /** One block of an email: a paragraph, a link, or a list of lines with links. */
 type Block =
   | { readonly paragraph: string }
@@ -38,7 +42,7 @@ function render(language: string, subject: string, blocks: readonly Block[]): Em
   const body = blocks
     .map((b) =>
       "paragraph" in b
-        ? `<p>${escapeHtml(b.paragraph)}</p>`
+        ? `<p>${linkify(escapeHtml(b.paragraph))}</p>`
         : "link" in b
           ? `<p>${escapeHtml(b.label)}<br><a href="${escapeHtml(b.link)}">${escapeHtml(b.link)}</a></p>`
           : `<ul>${b.items.map((i) => `<li><a href="${escapeHtml(i.link)}">${escapeHtml(i.text)}</a></li>`).join("")}</ul>`,
@@ -93,13 +97,13 @@ export function testEmail(t: Messages, language: string): EmailContent {
 export function notificationEmail(
   t: Messages,
   language: string,
-  event: { kind: EmailKind; groupName: string; summary: string; link: string },
+  event: { kind: EmailKind; groupName: string; sentence: string; link: string },
   footer: Footer,
 ): EmailContent {
   const kind = t.email.kinds[event.kind];
   return render(language, t.email.notificationSubject(event.groupName, kind), [
     { paragraph: `${kind} · ${event.groupName}` },
-    { paragraph: event.summary },
+    { paragraph: event.sentence },
     { label: t.email.openIt, link: event.link },
     ...footerBlocks(t, footer),
   ]);
@@ -109,7 +113,7 @@ export function digestEmail(
   t: Messages,
   language: string,
   frequency: DigestFrequency,
-  entries: readonly { kind: EmailKind; groupName: string; summary: string; link: string }[],
+  entries: readonly { kind: EmailKind; groupName: string; sentence: string; link: string }[],
   footer: Footer,
 ): EmailContent {
   // Grouped by collective, in the order their first entry came.
@@ -118,11 +122,28 @@ export function digestEmail(
   for (const [groupName, items] of groups) {
     blocks.push({ paragraph: groupName });
     blocks.push({
-      items: items.map((e) => ({ text: `${t.email.kinds[e.kind]}: ${e.summary}`, link: e.link })),
+      items: items.map((e) => ({ text: e.sentence, link: e.link })),
     });
   }
   return render(language, t.email.digestSubject(entries.length, frequency === "daily"), [
     ...blocks,
     ...footerBlocks(t, footer),
+  ]);
+}
+
+/**
+ * An update to a person about their request: the sentence (with its link)
+ * and why they get it. No unsubscribe link: they asked for these about one
+ * request, and they stop when its contact is erased.
+ */
+export function requesterEmail(
+  t: Messages,
+  language: string,
+  groupName: string,
+  sentence: string,
+): EmailContent {
+  return render(language, t.email.requesterSubject(groupName), [
+    { paragraph: sentence },
+    { paragraph: `-- \n${t.email.requesterWhy(groupName)}` },
   ]);
 }

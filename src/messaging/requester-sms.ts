@@ -85,35 +85,3 @@ export async function enqueueRequesterSms(
   );
   return true;
 }
-
-/**
- * After a need's status moved (in the transaction that moved it): tells the
- * person whose text it was published from that it is pledged or fulfilled.
- */
-export async function enqueueProposalStatusSms(
-  trx: Transaction<Database>,
-  urls: InstanceUrls | undefined,
-  proposal: { readonly id: string; readonly status: string },
-  previousStatus: string,
-  at: Temporal.Instant,
-): Promise<void> {
-  if (urls === undefined || proposal.status === previousStatus) return;
-  if (proposal.status !== "pledged" && proposal.status !== "fulfilled") return;
-  const row = await trx
-    .selectFrom("intake_requests")
-    .innerJoin("groups", "groups.id", "intake_requests.group_id")
-    .select(["intake_requests.id", "intake_requests.contact", "intake_requests.language"])
-    .select("groups.name as group_name")
-    .where("intake_requests.proposal_id", "=", proposal.id)
-    .limit(1)
-    .executeTakeFirst();
-  if (row === undefined) return;
-  await enqueueRequesterSms(
-    trx,
-    urls,
-    row,
-    row.group_name,
-    { kind: proposal.status, proposalId: proposal.id },
-    at,
-  );
-}

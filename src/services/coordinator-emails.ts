@@ -57,6 +57,7 @@ import {
   unsubscribeToken,
 } from "../messaging/unsubscribe-token.ts";
 import { isLocale, type Locale, messagesFor } from "../web/i18n/locale.ts";
+import { emailEventText } from "../web/i18n/notification-text.ts";
 import type { Clock } from "./ports.ts";
 import { consumeRateLimit } from "./rate-limit.ts";
 
@@ -393,7 +394,7 @@ async function fanOutOne(
       {
         kind: event.kind,
         groupName: group.name,
-        summary: event.summary,
+        sentence: emailEventText(messagesFor(language), language, event.message),
         link: link(deps, groupPath(group.handle, event.path)),
       },
       footer,
@@ -462,7 +463,7 @@ async function writeDigest(
           {
             kind: e.kind,
             groupName: group.name,
-            summary: e.summary,
+            sentence: emailEventText(messagesFor(language), language, e.message),
             link: link(deps, groupPath(group.handle, e.path)),
           },
         ];

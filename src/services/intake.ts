@@ -1,8 +1,12 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import { findContactWays } from "../db/contact-ways.repo.ts";
 import { recordEmailEvent } from "../db/coordinator-email.repo.ts";
 import type { Database } from "../db/database.ts";
+import {
+  forgetErasedEmailRecipients,
+  insertEmailSubscription,
+} from "../db/email-subscriptions.repo.ts";
 import { findGroupById } from "../db/groups.repo.ts";
 import {
   changeIntakeState,
@@ -12,7 +16,7 @@ import {
   insertIntakeRequest,
 } from "../db/intake.repo.ts";
 import { findLivePartnerLinkId } from "../db/partner-links.repo.ts";
-import { forgetErasedSmsRecipients } from "../db/sms-gateways.repo.ts";
+import { forgetErasedSmsRecipients, insertSmsSubscription } from "../db/sms-gateways.repo.ts";
 import type { ContactWays } from "../domain/contact-ways.ts";
 import type { Group } from "../domain/group.ts";
 import { newId } from "../domain/ids.ts";
@@ -26,6 +30,8 @@ import {
 } from "../domain/intake.ts";
 import type { Purpose } from "../domain/proposal.ts";
 import { collectiveZone, todayIn } from "../domain/time-zone.ts";
+import { enqueueRequesterUpdates } from "../messaging/requester-updates.ts";
+import type { InstanceUrls } from "../urls.ts";
 import type { Clock } from "./ports.ts";
 import { consumeRateLimit, type RateLimit } from "./rate-limit.ts";
 
@@ -53,6 +59,18 @@ export interface IntakeDeps {
   readonly timeZone?: string;
   /** Accepted submissions per client address and hour (INTAKE_LIMIT_PER_HOUR); absent: 20. */
   readonly intakeLimitPerHour?: number;
+  /** For the private link sent to a number or address left for updates; absent: none is sent. */
+  readonly urls?: InstanceUrls;
+}
+
+/**
+ * Where a person who asked on the web wants updates, with their consent
+ * (the form says what for): a number through the collective's gateway,
+ * an address, or both. Checked before submitting.
+ */
+export interface UpdateChannels {
+  readonly sms?: { readonly gatewayId: string; readonly phoneNumber: string } | null;
+  readonly email?: string | null;
 }
 
 export type SubmitResult =
@@ -87,6 +105,7 @@ export async function submitIntake(
     readonly formToken?: string | undefined;
     /** A partner link's token: a live one of the group skips the per-address limit. */
     readonly partnerToken?: string | undefined;
+    readonly updates?: UpdateChannels;
   },
 ): Promise<SubmitResult> {
   const formToken =
@@ -127,15 +146,17 @@ export async function submitIntake(
     updatedAt: now,
     partnerLinkId,
   };
-  // The coordinators' email about it is recorded with it, or neither is.
+  // The coordinators' email about it, the channels left for updates and
+  // the private link sent to them are recorded with it, or none is.
   const inserted = await deps.db.transaction().execute(async (trx) => {
     const stored = await insertIntakeRequest(trx, request, digestStatusToken(statusToken));
     if (stored) {
+      await subscribeToUpdates(trx, deps.urls, group, request, statusToken, meta.updates ?? {});
       await recordEmailEvent(trx, {
         kind: "new-request",
         groupId: group.id,
         eventKey: `intake:${request.id}`,
-        summary: request.title,
+        message: { key: "new-request", purpose: request.purpose, title: request.title },
         path: "triage",
         createdAt: now,
       });
@@ -148,6 +169,36 @@ export async function submitIntake(
     if (first !== null) return { ok: true, request: first, statusToken, duplicate: true };
   }
   return { ok: true, request, statusToken, duplicate: false };
+}
+
+async function subscribeToUpdates(
+  trx: Transaction<Database>,
+  urls: InstanceUrls | undefined,
+  group: Group,
+  request: IntakeRequest,
+  statusToken: string,
+  channels: UpdateChannels,
+): Promise<void> {
+  const at = request.createdAt;
+  if (channels.sms != null) {
+    await insertSmsSubscription(trx, {
+      intakeRequestId: request.id,
+      gatewayId: channels.sms.gatewayId,
+      phoneNumber: channels.sms.phoneNumber,
+      at,
+    });
+  }
+  if (channels.email != null) {
+    await insertEmailSubscription(trx, {
+      intakeRequestId: request.id,
+      address: channels.email,
+      at,
+    });
+  }
+  if (urls !== undefined && (channels.sms != null || channels.email != null)) {
+    const event = { kind: "received", statusToken } as const;
+    await enqueueRequesterUpdates(trx, urls, request, group.name, event, at);
+  }
 }
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -204,6 +255,7 @@ export async function eraseOldContacts(
   const now = deps.clock();
   const erased = await eraseEndedContacts(deps.db, now.subtract(retention), now);
   await forgetErasedSmsRecipients(deps.db);
+  await forgetErasedEmailRecipients(deps.db);
   return erased;
 }
 

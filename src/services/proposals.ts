@@ -1,5 +1,5 @@
 import { getLogger } from "@logtape/logtape";
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../db/database.ts";
 import { findGroupById } from "../db/groups.repo.ts";
 import { findIncidentByObjectId, groupMayTag } from "../db/incidents.repo.ts";
@@ -30,7 +30,7 @@ import {
   TERMINAL_STATUSES,
 } from "../domain/proposal.ts";
 import { type Ending, endingReason } from "../domain/response.ts";
-import { enqueueProposalStatusSms } from "../messaging/requester-sms.ts";
+import { enqueueProposalStatusUpdates } from "../messaging/requester-updates.ts";
 import type { InstanceUrls } from "../urls.ts";
 import { relayPendingMessages } from "./message-relay.ts";
 import { drainOutbox } from "./outbox-relay.ts";
@@ -114,6 +114,12 @@ export async function createProposal(
   purpose: Purpose,
   draft: ProposalDraft,
   links: { previousId: string | null } = { previousId: null },
+  /**
+   * More to write in the proposal's own transaction (a triaged request's
+   * claim and its sender's messages): all of it commits with the proposal
+   * or none of it does. Throwing rolls the proposal back.
+   */
+  alongside?: (trx: Transaction<Database>, proposal: Proposal) => Promise<void>,
 ): Promise<CreateResult> {
   const now = deps.clock();
   if (draft.expiresAt !== null && Temporal.Instant.compare(draft.expiresAt, now) <= 0) {
@@ -137,6 +143,7 @@ export async function createProposal(
   await deps.db.transaction().execute(async (trx) => {
     await insertProposal(trx, proposal);
     await insertPendingActivity(trx, proposal.id, "create", now);
+    await alongside?.(trx, proposal);
   });
   await relayAfterCommit(deps);
   return { ok: true, proposal };
@@ -173,7 +180,13 @@ export async function editProposal(
     const updated = await updateProposal(trx, result.proposal, proposal.updatedAt);
     if (!updated) return false;
     await insertPendingActivity(trx, proposal.id, "update", result.proposal.updatedAt);
-    await enqueueProposalStatusSms(trx, deps.urls, result.proposal, proposal.status, deps.clock());
+    await enqueueProposalStatusUpdates(
+      trx,
+      deps.urls,
+      result.proposal,
+      proposal.status,
+      deps.clock(),
+    );
     if (ends) {
       await declineWaitingAnswers(
         trx,

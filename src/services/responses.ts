@@ -16,7 +16,7 @@ import {
   rejectResponse,
   takesResponses,
 } from "../domain/response.ts";
-import { enqueueProposalStatusSms } from "../messaging/requester-sms.ts";
+import { enqueueProposalStatusUpdates } from "../messaging/requester-updates.ts";
 import type { InstanceUrls } from "../urls.ts";
 import { relayPendingMessages } from "./message-relay.ts";
 import type { Clock, ConversationGateway, ProposalPublisher } from "./ports.ts";
@@ -68,7 +68,7 @@ export async function acceptResponseAsCoordinator(
           throw new Conflict();
         }
         await insertPendingActivity(trx, proposal.id, "update", result.proposal.updatedAt);
-        await enqueueProposalStatusSms(trx, deps.urls, result.proposal, proposal.status, now);
+        await enqueueProposalStatusUpdates(trx, deps.urls, result.proposal, proposal.status, now);
       }
       if (response.source !== "local") {
         await insertPendingMessage(trx, "response-accepted", response.id, now);

@@ -5,18 +5,13 @@ import type { Database } from "../db/database.ts";
 import { listGroupPlaces } from "../db/group-places.repo.ts";
 import { findGroupById } from "../db/groups.repo.ts";
 import { insertIntakeRequest } from "../db/intake.repo.ts";
-import {
-  findSmsInbound,
-  insertSmsInbound,
-  insertSmsSubscription,
-} from "../db/sms-gateways.repo.ts";
+import { findSmsInbound, insertSmsInbound } from "../db/sms-gateways.repo.ts";
 import {
   isClearBest,
   MAX_PLACE_QUERY,
   normalizePlaceName,
   placeLabel,
 } from "../domain/gazetteer.ts";
-import type { Group } from "../domain/group.ts";
 import { newId } from "../domain/ids.ts";
 import { INTAKE_LIMITS, type IntakeRequest } from "../domain/intake.ts";
 import {
@@ -26,7 +21,7 @@ import {
   type SmsGateway,
 } from "../domain/sms-gateway.ts";
 import { readSmsRequest } from "../domain/sms-request.ts";
-import { enqueueRequesterSms } from "../messaging/requester-sms.ts";
+import { enqueueRequesterUpdates } from "../messaging/requester-updates.ts";
 import type { InstanceUrls } from "../urls.ts";
 import { digestStatusToken } from "./intake.ts";
 import { searchPlaces } from "./places.ts";
@@ -136,12 +131,12 @@ export async function receiveSms(deps: SmsIntakeDeps, sms: IncomingSms): Promise
         kind: "new-request",
         groupId: group.id,
         eventKey: `intake:${request.id}`,
-        summary: request.title,
+        message: { key: "new-request", purpose: request.purpose, title: request.title },
         path: "triage",
         createdAt: now,
       });
       const event = { kind: "received", statusToken } as const;
-      await enqueueRequesterSms(trx, deps.urls, request, group.name, event, now);
+      await enqueueRequesterUpdates(trx, deps.urls, request, group.name, event, now);
       return true;
     })
     .catch((error: unknown) => {
@@ -186,26 +181,4 @@ async function findPlace(
   if (!isClearBest(found)) return null;
   const best = found[0]!;
   return { name: placeLabel(best), point: { latitude: best.latitude, longitude: best.longitude } };
-}
-
-/**
- * A person who asked on the web left a number for text updates (the form
- * says what it is used for): it is kept with the request, erased with its
- * contact, and the private link goes to it at once.
- */
-export async function subscribeToSmsUpdates(
-  db: Kysely<Database>,
-  urls: InstanceUrls,
-  group: Group,
-  submitted: { readonly request: IntakeRequest; readonly statusToken: string },
-  gatewayId: string,
-  phoneNumber: string,
-  at: Temporal.Instant,
-): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const { request, statusToken } = submitted;
-    await insertSmsSubscription(trx, { intakeRequestId: request.id, gatewayId, phoneNumber, at });
-    const event = { kind: "received", statusToken } as const;
-    await enqueueRequesterSms(trx, urls, request, group.name, event, at);
-  });
 }

@@ -1,3 +1,5 @@
+import type { Transaction } from "kysely";
+import type { Database } from "../db/database.ts";
 import {
   changeIntakeState,
   declineIntakeRequest,
@@ -24,7 +26,7 @@ import {
 } from "../domain/intake-duplicates.ts";
 import type { Location, Proposal } from "../domain/proposal.ts";
 import { collectiveZone, todayIn } from "../domain/time-zone.ts";
-import { enqueueRequesterSms } from "../messaging/requester-sms.ts";
+import { enqueueRequesterUpdates } from "../messaging/requester-updates.ts";
 import { createProposal, type ProposalDeps } from "./proposals.ts";
 
 /** The requests waiting for a coordinator of `group`, oldest first. */
@@ -120,36 +122,51 @@ export async function publishIntake(
   });
   if (!validation.ok) return { ok: false, reason: "invalid", problems: validation.problems };
   const draft = validation.draft;
-  if (!(await changeIntakeState(deps.db, request.id, "new", "published", now))) {
-    return { ok: false, reason: "already-triaged" };
-  }
-  const created = await createProposal(deps, group, request.purpose, {
-    title: draft.title,
-    description: draft.description,
-    category: draft.category,
-    quantity: draft.quantity,
-    location: draftLocation(draft, location),
-    urgency: draft.urgency,
-    expiresAt: draft.neededBy,
-    expiresOn: draft.neededOn,
-    audience: "public",
-    contact: draft.contact === "" ? null : draft.contact,
+  // The request is claimed, linked to its proposal and its sender told in
+  // the proposal's own transaction: a crash leaves all of it or none, and a
+  // second coordinator's claim finds it taken and rolls its proposal back.
+  const claimAndTell = async (trx: Transaction<Database>, proposal: Proposal) => {
+    if (!(await changeIntakeState(trx, request.id, "new", "published", now))) {
+      throw new AlreadyTriaged();
+    }
+    await setIntakeProposal(trx, request.id, proposal.id);
+    if (deps.urls !== undefined) {
+      const event = { kind: "published", proposalId: proposal.id } as const;
+      await enqueueRequesterUpdates(trx, deps.urls, request, group.name, event, now);
+    }
+  };
+  const created = await createProposal(
+    deps,
+    group,
+    request.purpose,
+    {
+      title: draft.title,
+      description: draft.description,
+      category: draft.category,
+      quantity: draft.quantity,
+      location: draftLocation(draft, location),
+      urgency: draft.urgency,
+      expiresAt: draft.neededBy,
+      expiresOn: draft.neededOn,
+      audience: "public",
+      contact: draft.contact === "" ? null : draft.contact,
+    },
+    { previousId: null },
+    claimAndTell,
+  ).catch((error: unknown) => {
+    if (error instanceof AlreadyTriaged) return null;
+    throw error;
   });
+  if (created === null) return { ok: false, reason: "already-triaged" };
   if (!created.ok) {
     // Validation keeps the date in the future; a clock step could still
-    // land here. Put the request back in the queue rather than lose it.
-    await changeIntakeState(deps.db, request.id, "published", "new", deps.clock());
+    // land here, before anything was written: the request stays queued.
     return { ok: false, reason: "invalid", problems: { neededBy: "date-in-past" } };
   }
-  await deps.db.transaction().execute(async (trx) => {
-    await setIntakeProposal(trx, request.id, created.proposal.id);
-    if (deps.urls !== undefined) {
-      const event = { kind: "published", proposalId: created.proposal.id } as const;
-      await enqueueRequesterSms(trx, deps.urls, request, group.name, event, now);
-    }
-  });
   return { ok: true, proposal: created.proposal };
 }
+
+class AlreadyTriaged extends Error {}
 
 /**
  * Declines a waiting request with a reason from the fixed list and an
@@ -175,7 +192,7 @@ export async function declineIntake(
     const declined = await declineIntakeRequest(trx, request.id, checked.reason, checked.note, now);
     if (declined && deps.urls !== undefined) {
       const event = { kind: "declined", reason: checked.reason, note: checked.note } as const;
-      await enqueueRequesterSms(trx, deps.urls, request, group.name, event, now);
+      await enqueueRequesterUpdates(trx, deps.urls, request, group.name, event, now);
     }
     return declined;
   });

@@ -81,6 +81,10 @@ export async function startFakeSmsGateway(credentials: {
     }
     reply(404, { message: "Not found" });
   });
+  // A phone's or Twilio's server keeps idle connections longer than Node's
+  // default 5 s; with the default, a text sent just as the instance's kept
+  // connection expires meets a reset and waits for the outbox's retry.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : 0;

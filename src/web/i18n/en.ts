@@ -1138,6 +1138,17 @@ export const en = {
     confirmText: (username: string) =>
       `This address was given for the Bayanihan account ${username}. Open this link to confirm it (it works for 48 hours):`,
     ignoreIfNotYou: "If this was not you, ignore this email: nothing more will be sent.",
+    newRequestText: (title: string) => `Someone asks for help, waiting in triage: “${title}”`,
+    newOfferText: (title: string) => `Someone offers help, waiting in triage: “${title}”`,
+    deliveryProblemText: (host: string) =>
+      `Deliveries to ${host} keep failing: that server may be down or refusing them.`,
+    requesterSubject: (group: string) => `${group}: your request`,
+    requesterWhy: (group: string) =>
+      `You get this because you left this address for updates when you asked ${group} for help. It is erased with your contact.`,
+    updatesField: "Email address for updates (optional)",
+    updatesHint:
+      "If you give one, we email you your private link and each change of your request (published, pledged, fulfilled, declined). It is used for nothing else and is erased with your contact.",
+    updatesInvalid: "This is not an email address.",
     notificationSubject: (group: string, kind: string) => `${group}: ${kind}`,
     openIt: "Open it:",
     digestSubject: (count: number, daily: boolean) =>

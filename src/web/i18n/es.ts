@@ -1139,6 +1139,17 @@ export const es: Messages = {
     confirmText: (username) =>
       `Esta dirección se dio para la cuenta de Bayanihan ${username}. Abre este enlace para confirmarla (funciona durante 48 horas):`,
     ignoreIfNotYou: "Si no fuiste tú, ignora este correo: no se enviará nada más.",
+    newRequestText: (title) => `Alguien pide ayuda; espera en Pedidos nuevos: “${title}”`,
+    newOfferText: (title) => `Alguien ofrece ayuda; espera en Pedidos nuevos: “${title}”`,
+    deliveryProblemText: (host) =>
+      `Las entregas a ${host} siguen fallando: ese servidor puede estar caído o rechazarlas.`,
+    requesterSubject: (group) => `${group}: tu solicitud`,
+    requesterWhy: (group) =>
+      `Recibes esto porque dejaste esta dirección para recibir novedades al pedir ayuda a ${group}. Se borra junto con tu contacto.`,
+    updatesField: "Correo electrónico para recibir novedades (opcional)",
+    updatesHint:
+      "Si lo das, te enviamos por correo tu enlace privado y cada cambio de tu solicitud (publicada, con compromiso, cumplida, rechazada). No se usa para nada más y se borra junto con tu contacto.",
+    updatesInvalid: "Esto no es una dirección de correo.",
     notificationSubject: (group, kind) => `${group}: ${kind}`,
     openIt: "Ábrelo:",
     digestSubject: (count, daily) =>

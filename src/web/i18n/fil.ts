@@ -1142,6 +1142,19 @@ export const fil: Messages = {
     confirmText: (username) =>
       `Ibinigay ang address na ito para sa Bayanihan account na ${username}. Buksan ang link na ito para kumpirmahin (gumagana ito nang 48 oras):`,
     ignoreIfNotYou: "Kung hindi ikaw ito, huwag pansinin ang email na ito: wala nang ipapadala pa.",
+    newRequestText: (title) =>
+      `May humihingi ng tulong, naghihintay sa Mga bagong hiling: “${title}”`,
+    newOfferText: (title) =>
+      `May nag-aalok ng tulong, naghihintay sa Mga bagong hiling: “${title}”`,
+    deliveryProblemText: (host) =>
+      `Patuloy na pumapalya ang pagpapadala sa ${host}: baka sira o tumatanggi ang server na iyon.`,
+    requesterSubject: (group) => `${group}: ang hiling mo`,
+    requesterWhy: (group) =>
+      `Natanggap mo ito dahil iniwan mo ang address na ito para sa mga balita nang humingi ka ng tulong sa ${group}. Buburahin ito kasama ng contact mo.`,
+    updatesField: "Email address para sa mga balita (opsyonal)",
+    updatesHint:
+      "Kung magbibigay ka, ie-email namin sa iyo ang pribadong link mo at bawat pagbabago ng hiling mo (nailathala, may nangako, natupad, tinanggihan). Wala nang iba pang gamit ito at buburahin kasama ng contact mo.",
+    updatesInvalid: "Hindi ito email address.",
     notificationSubject: (group, kind) => `${group}: ${kind}`,
     openIt: "Buksan:",
     digestSubject: (count, daily) => `${count} balita (buod ${daily ? "araw-araw" : "kada oras"})`,

@@ -1,4 +1,4 @@
-import type { NotificationMessage } from "../../domain/notification-message.ts";
+import type { EmailEventMessage, NotificationMessage } from "../../domain/notification-message.ts";
 import { isUnit } from "../../domain/units.ts";
 import { formatQuantity } from "../format.ts";
 import type { Messages } from "./en.ts";
@@ -38,4 +38,15 @@ export function notificationText(
     case "text":
       return message.text;
   }
+}
+
+/** What a coordinator's email (or digest line) about an event says, in their language. */
+export function emailEventText(t: Messages, locale: Locale, message: EmailEventMessage): string {
+  if (message.key === "new-request") {
+    return message.purpose === "offer"
+      ? t.email.newOfferText(message.title)
+      : t.email.newRequestText(message.title);
+  }
+  if (message.key === "delivery-problem") return t.email.deliveryProblemText(message.host);
+  return notificationText(t, locale, message, 1);
 }

@@ -39,6 +39,7 @@ export const EMPTY_INTAKE: IntakeInput = {
 
 /** The optional number for text updates (shown when the collective has an SMS gateway). */
 export const SMS_UPDATES_FIELD = "smsUpdates";
+export const EMAIL_UPDATES_FIELD = "emailUpdates";
 
 export interface IntakeFormProps {
   readonly page: PageContext;
@@ -58,6 +59,9 @@ export interface IntakeFormProps {
   readonly sms?: SmsChannel | null;
   /** The number typed for text updates, and whether it was refused. */
   readonly smsUpdates?: { readonly value: string; readonly bad: boolean };
+  /** Whether email can leave the instance: only then is an address for updates asked for. */
+  readonly emailUpdatesOffered?: boolean;
+  readonly emailUpdates?: { readonly value: string; readonly bad: boolean };
 }
 
 /** The request's fields, shared by the public form and the coordinators' publish form. */
@@ -259,6 +263,23 @@ export function IntakeFormPage(props: IntakeFormProps) {
                   autocomplete: "tel",
                   maxlength: 40,
                   value: props.smsUpdates?.value ?? "",
+                }),
+            }),
+        props.emailUpdatesOffered !== true
+          ? null
+          : FormField({
+              id: "f-emailUpdates",
+              name: EMAIL_UPDATES_FIELD,
+              label: t.email.updatesField,
+              hint: t.email.updatesHint,
+              problem: props.emailUpdates?.bad ? t.email.updatesInvalid : undefined,
+              control: (attrs) =>
+                h("input", {
+                  ...attrs,
+                  type: "email",
+                  autocomplete: "email",
+                  maxlength: 254,
+                  value: props.emailUpdates?.value ?? "",
                 }),
             }),
         h(

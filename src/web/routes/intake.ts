@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { findGroupByHandle } from "../../db/groups.repo.ts";
 import { isLivePartnerLink } from "../../db/partner-links.repo.ts";
 import { findSmsChannelOfGroup, findSmsGatewayOfGroup } from "../../db/sms-gateways.repo.ts";
+import { normaliseEmailAddress } from "../../domain/email-notifications.ts";
 import type { Group } from "../../domain/group.ts";
 import {
   canWithdraw,
@@ -22,11 +23,11 @@ import {
   submitIntake,
   withdrawIntake,
 } from "../../services/intake.ts";
-import { subscribeToSmsUpdates } from "../../services/sms-intake.ts";
 import { pageContext } from "../context.ts";
 import type { WebDeps } from "../deps.ts";
 import { renderDocument } from "../layout.ts";
 import {
+  EMAIL_UPDATES_FIELD,
   EMPTY_INTAKE,
   FORM_TOKEN_FIELD,
   HONEYPOT_FIELD,
@@ -58,6 +59,7 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
     readonly formToken: string;
     readonly partner: string | null;
     readonly smsUpdates?: { readonly value: string; readonly bad: boolean };
+    readonly emailUpdates?: { readonly value: string; readonly bad: boolean };
   }
 
   const renderForm = async (
@@ -80,6 +82,7 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
           page,
           group,
           sms,
+          emailUpdatesOffered: emailOffered,
           purpose,
           values,
           problems,
@@ -91,6 +94,8 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
       status,
     );
   };
+  // Email updates are offered where email can leave the instance.
+  const emailOffered = deps.mailFrom != null;
   const field = (form: Record<string, unknown>, name: string) =>
     typeof form[name] === "string" ? (form[name] as string) : "";
 
@@ -124,14 +129,23 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
       const sms = await findSmsGatewayOfGroup(db, group.id);
       const typedNumber = sms === null ? "" : field(form, SMS_UPDATES_FIELD).trim();
       const updatesTo = typedNumber === "" ? null : normalizePhoneNumber(typedNumber);
+      const typedAddress = emailOffered ? field(form, EMAIL_UPDATES_FIELD).trim() : "";
+      const emailTo = typedAddress === "" ? null : normaliseEmailAddress(typedAddress);
       const hidden: Hidden = {
         // A form from before one-time tokens gets one now, for its next try.
         formToken: /^[A-Za-z0-9_-]{43}$/.test(sentToken) ? sentToken : newFormToken(),
         partner: partnerToken === "" ? null : partnerToken,
         smsUpdates: { value: typedNumber, bad: false },
+        emailUpdates: { value: typedAddress, bad: false },
       };
-      if (typedNumber !== "" && updatesTo === null) {
-        const withProblem = { ...hidden, smsUpdates: { value: typedNumber, bad: true } };
+      const badNumber = typedNumber !== "" && updatesTo === null;
+      const badAddress = typedAddress !== "" && emailTo === null;
+      if (badNumber || badAddress) {
+        const withProblem = {
+          ...hidden,
+          smsUpdates: { value: typedNumber, bad: badNumber },
+          emailUpdates: { value: typedAddress, bad: badAddress },
+        };
         return renderForm(c, group, purpose, values, withProblem, {}, page.t.problemSummary, 422);
       }
       const trap = form[HONEYPOT_FIELD];
@@ -143,6 +157,13 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
         clientKey: addressBucket(clientAddress(c, deps.trustProxy)),
         formToken: sentToken,
         partnerToken,
+        updates: {
+          sms:
+            sms === null || updatesTo === null
+              ? null
+              : { gatewayId: sms.id, phoneNumber: updatesTo },
+          email: emailTo,
+        },
       });
       if (!result.ok) {
         if (result.reason === "rate-limited") {
@@ -150,9 +171,6 @@ export function registerIntakePages(app: Hono, deps: WebDeps): void {
           return renderForm(c, group, purpose, values, hidden, {}, page.t.rateLimited, 429);
         }
         return renderForm(c, group, purpose, values, hidden, result.problems, undefined, 422);
-      }
-      if (sms !== null && updatesTo !== null && !result.duplicate) {
-        await subscribeToSmsUpdates(db, urls, group, result, sms.id, updatesTo, deps.clock());
       }
       // Post/redirect/get: the request's own page, whose address is the
       // private link; reloading it asks nothing again, and the language
