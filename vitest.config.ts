@@ -27,6 +27,11 @@ export default defineConfig({
           name: "unit",
           include: files.unit,
           setupFiles: [...shared.setupFiles, "./test/unit-setup.ts"],
+          // One module cache per worker instead of one per file: importing
+          // Fedify, Zod and the gazetteer again for each file took most of a
+          // unit run (108 s isolated against 35 s shared, loaded). Unit files
+          // stub no globals, environment or modules, so nothing leaks between them.
+          isolate: false,
         },
       },
       {

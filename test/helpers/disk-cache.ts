@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import path from "node:path";
 
 /**
@@ -26,9 +25,8 @@ export const TEST_KEYS_CACHE_PATH = path.join(CACHE_DIR, "test-keys-v1.json");
  */
 function snapshotKey(): string {
   const hash = createHash("sha256");
-  const require = createRequire(import.meta.url);
-  const pglite = require("@electric-sql/pglite/package.json") as { version: string };
-  hash.update(`pglite ${pglite.version}\n`);
+  // Its package.json is not among its exports: read as a file.
+  hash.update(readFileSync(path.join(ROOT, "node_modules/@electric-sql/pglite/package.json")));
   hash.update(readFileSync(path.join(ROOT, "src/db/migrate.ts")));
   const migrations = path.join(ROOT, "migrations");
   for (const name of readdirSync(migrations).sort()) {
