@@ -6,6 +6,7 @@ import { type DatabaseHandle, openPostgres } from "../src/db/connect.ts";
 import { type RunningServer, startServer } from "../src/server.ts";
 import { testEngine } from "./helpers/database.ts";
 import { ADMIN_TOKEN, freePort } from "./helpers/instance.ts";
+import { pooledKeyPairGenerator } from "./helpers/test-keys.ts";
 import { waitFor } from "./helpers/wait.ts";
 
 /**
@@ -49,6 +50,7 @@ describe.runIf(testEngine === "postgres")("a PostgreSQL restart", () => {
     });
     const server: RunningServer = await startServer(config, {
       database,
+      keys: pooledKeyPairGenerator,
       queue: { pollIntervalMs: 50 },
     });
     cleanups.push(() => server.stop());

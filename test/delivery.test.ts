@@ -8,6 +8,7 @@ import { type RunningServer, startServer } from "../src/server.ts";
 import { createTestDatabase } from "./helpers/database.ts";
 import { type InboxServer, startInboxServer } from "./helpers/inbox-server.ts";
 import { ADMIN_TOKEN, freePort, startTestInstance, type TestInstance } from "./helpers/instance.ts";
+import { pooledKeyPairGenerator } from "./helpers/test-keys.ts";
 
 /*
  * Deliveries to followers' inboxes when those inboxes misbehave. Each inbox
@@ -335,6 +336,7 @@ describe("deliveries across a restart", () => {
     });
     const options = {
       database,
+      keys: pooledKeyPairGenerator,
       // Never gives up within the test: the inbox is down for a while.
       retry: { delayFor: () => Temporal.Duration.from({ milliseconds: 100 }) },
       queue: { pollIntervalMs: 100 },

@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { generateCryptoKeyPair, signRequest } from "@fedify/fedify";
+import { signRequest } from "@fedify/fedify";
 import { CryptographicKey, Person } from "@fedify/vocab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestInstance, type TestInstance } from "./helpers/instance.ts";
 import { type RemoteActor, startRemoteActor } from "./helpers/remote-actor.ts";
+import { testKeyPair } from "./helpers/test-keys.ts";
 
 const PEER_HOST = "127.0.0.2";
 const OTHER_HOST = "127.0.0.3";
@@ -26,7 +27,7 @@ interface CountedActor {
 }
 
 async function startCountedActor(host: string): Promise<CountedActor> {
-  const keys = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+  const keys = await testKeyPair("RSASSA-PKCS1-v1_5");
   const requests: string[] = [];
   let actorDocument: unknown = null;
   const drain = async (req: IncomingMessage) => {

@@ -1,10 +1,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { generateCryptoKeyPair, signRequest } from "@fedify/fedify";
+import { signRequest } from "@fedify/fedify";
 import { CryptographicKey, Follow } from "@fedify/vocab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestInstance, type TestInstance } from "./helpers/instance.ts";
 import { type RemoteActor, startRemoteActor } from "./helpers/remote-actor.ts";
+import { testKeyPair } from "./helpers/test-keys.ts";
 
 /**
  * The inbox defences as the running server applies them (the unit tests in
@@ -22,7 +23,7 @@ describe("inbox defences of a running instance", () => {
   beforeAll(async () => {
     instance = await startTestInstance();
     victim = await startRemoteActor("127.0.0.2");
-    attackerKeys = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+    attackerKeys = await testKeyPair("RSASSA-PKCS1-v1_5");
     const documents: Record<string, unknown> = {};
     attacker = createServer((req, res) => {
       const document = documents[req.url ?? ""];

@@ -8,6 +8,7 @@ import { createTestDatabase, openSibling, testEngine } from "./helpers/database.
 import { type InboxServer, startInboxServer } from "./helpers/inbox-server.ts";
 import { ADMIN_TOKEN, freePort } from "./helpers/instance.ts";
 import { type RemoteActor, startRemoteActor } from "./helpers/remote-actor.ts";
+import { pooledKeyPairGenerator } from "./helpers/test-keys.ts";
 
 const BLOCKED_HOST = "127.0.0.5";
 const ALLOWED_HOST = "127.0.0.6";
@@ -121,10 +122,12 @@ describe(`a block made by the web process stops what the worker does next (${tes
     });
     web = await startServer(config("web", port), {
       database: shared,
+      keys: pooledKeyPairGenerator,
       queue: { pollIntervalMs: 100 },
     });
     worker = await startServer(config("worker", await freePort()), {
       database: deaf,
+      keys: pooledKeyPairGenerator,
       queue: { pollIntervalMs: 100 },
       // Retries 100 ms apart instead of over 72 hours.
       retry: {

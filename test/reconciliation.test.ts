@@ -15,6 +15,7 @@ import {
 } from "./helpers/group-network.ts";
 import { ADMIN_TOKEN, freePort } from "./helpers/instance.ts";
 import { type RemoteActor, startRemoteActor } from "./helpers/remote-actor.ts";
+import { pooledKeyPairGenerator } from "./helpers/test-keys.ts";
 
 /**
  * Reconciliation (FEDERATION.md, "Reconciliation"): a copy whose origin
@@ -50,7 +51,12 @@ async function startOrigin(host: string) {
     LOG_LEVEL: "warning",
   });
   const database = await createTestDatabase();
-  const start = () => startServer(config, { database, queue: { pollIntervalMs: 200 } });
+  const start = () =>
+    startServer(config, {
+      database,
+      keys: pooledKeyPairGenerator,
+      queue: { pollIntervalMs: 200 },
+    });
   let server: RunningServer | null = await start();
   const admin = (method: string, path: string, body?: unknown, token = ADMIN_TOKEN) =>
     fetch(new URL(path, config.origin), {

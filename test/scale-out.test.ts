@@ -10,6 +10,7 @@ import { openPostgres } from "../src/db/connect.ts";
 import { type RunningServer, startServer } from "../src/server.ts";
 import { testEngine } from "./helpers/database.ts";
 import { ADMIN_TOKEN, freePort } from "./helpers/instance.ts";
+import { pooledKeyPairGenerator } from "./helpers/test-keys.ts";
 import { waitFor } from "./helpers/wait.ts";
 
 const INBOXES = 60;
@@ -68,7 +69,9 @@ describe.runIf(testEngine === "postgres")(
         ALLOW_PRIVATE_ADDRESS: "true",
         LOG_LEVEL: "error",
       };
-      web = await startServer(loadConfig({ ...env, PORT: String(port), ROLE: "web" }));
+      web = await startServer(loadConfig({ ...env, PORT: String(port), ROLE: "web" }), {
+        keys: pooledKeyPairGenerator,
+      });
       await fetch(`${origin}/api/v1/groups`, {
         method: "POST",
         headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },

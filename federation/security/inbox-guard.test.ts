@@ -1,13 +1,9 @@
 import { request as httpRequest } from "node:http";
-import {
-  generateCryptoKeyPair,
-  type HttpMessageSignaturesSpec,
-  signRequest,
-  verifyRequest,
-} from "@fedify/fedify/sig";
+import { type HttpMessageSignaturesSpec, signRequest, verifyRequest } from "@fedify/fedify/sig";
 import { CryptographicKey, Person } from "@fedify/vocab";
 import { serve } from "@hono/node-server";
 import { beforeAll, describe, expect, it } from "vitest";
+import { testKeyPair } from "../../test/helpers/test-keys.ts";
 import { type InboxScreenResult, screenInboxRequest } from "./inbox-guard.ts";
 
 const NOW = Temporal.Instant.from("2026-11-28T12:00:00Z");
@@ -38,7 +34,7 @@ const activity = {
 
 let keyPair: CryptoKeyPair;
 beforeAll(async () => {
-  keyPair = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+  keyPair = await testKeyPair("RSASSA-PKCS1-v1_5");
 });
 
 async function signed(

@@ -1,11 +1,12 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createFederation, type Federation, MemoryKvStore } from "@fedify/fedify";
-import { generateCryptoKeyPair, signRequest } from "@fedify/fedify/sig";
+import { signRequest } from "@fedify/fedify/sig";
 import { Create, CryptographicKey, Person } from "@fedify/vocab";
 import { FetchError } from "@fedify/vocab-runtime";
 import { type ServerType, serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testKeyPair } from "../../test/helpers/test-keys.ts";
 import { screenInboxRequest } from "./inbox-guard.ts";
 import { checkClaimedKeyOrigins, checkKeyOwnership, type LoadDocument } from "./key-ownership.ts";
 
@@ -452,9 +453,9 @@ describe("forged delivery against a real Fedify inbox", () => {
 
   beforeAll(async () => {
     [victimKeys, attackerKeys, receiverKeys] = await Promise.all([
-      generateCryptoKeyPair("RSASSA-PKCS1-v1_5"),
-      generateCryptoKeyPair("RSASSA-PKCS1-v1_5"),
-      generateCryptoKeyPair("RSASSA-PKCS1-v1_5"),
+      testKeyPair("RSASSA-PKCS1-v1_5"),
+      testKeyPair("RSASSA-PKCS1-v1_5"),
+      testKeyPair("RSASSA-PKCS1-v1_5"),
     ]);
     const victimDocuments: Record<string, unknown> = {};
     const attackerDocuments: Record<string, unknown> = {};

@@ -1,7 +1,8 @@
-import { generateCryptoKeyPair, signRequest, verifyRequest } from "@fedify/fedify";
+import { signRequest, verifyRequest } from "@fedify/fedify";
 import { CryptographicKey } from "@fedify/vocab";
 import { type DocumentLoader, preloadedContexts } from "@fedify/vocab-runtime";
 import { describe, expect, it } from "vitest";
+import { testKeyPair } from "../../test/helpers/test-keys.ts";
 import { createKeyRefresh } from "./key-refresh.ts";
 import { createKeyCache, createSignatureCheck } from "./signature-check.ts";
 
@@ -19,7 +20,7 @@ const contextLoader: DocumentLoader = async (url) => {
 
 /** Serves the key document as a server would, counting fetches; `rotate` swaps the key. */
 async function keyServer() {
-  let keys = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+  let keys = await testKeyPair("RSASSA-PKCS1-v1_5");
   let fetches = 0;
   const documentLoader: DocumentLoader = async (url) => {
     fetches++;
@@ -40,7 +41,7 @@ async function keyServer() {
       return keys.privateKey;
     },
     async rotate() {
-      keys = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+      keys = await testKeyPair("RSASSA-PKCS1-v1_5");
     },
   };
 }
@@ -167,7 +168,7 @@ describe("signature check", () => {
 
     it(`refuses a forged signature after one re-read of the key (${spec})`, async () => {
       const server = await keyServer();
-      const forger = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+      const forger = await testKeyPair("RSASSA-PKCS1-v1_5");
       const { check, advance } = clockedCheck(server.documentLoader);
       const loaders = {
         documentLoader: server.documentLoader,
@@ -223,7 +224,7 @@ describe("signature check", () => {
       expect(await clocked.check.verify(await signed(server.privateKey, draft), loaders)).toBe(
         true,
       );
-      const forger = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+      const forger = await testKeyPair("RSASSA-PKCS1-v1_5");
       expect(await clocked.check.verify(await signed(forger.privateKey, draft), loaders)).toBe(
         false,
       );
@@ -232,7 +233,7 @@ describe("signature check", () => {
 
     it("accepts a good draft-cavage signature and refuses a forged one without verifyRequest", async () => {
       const { server, check, advance } = await primed();
-      const forger = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+      const forger = await testKeyPair("RSASSA-PKCS1-v1_5");
       expect(check.verifyWithCachedKey(await signed(server.privateKey, draft))).toBe("valid");
       expect(check.verifyWithCachedKey(await signed(forger.privateKey, draft))).toBe("invalid");
       // Another request's signature on this request's headers does not verify either.
@@ -252,7 +253,7 @@ describe("signature check", () => {
 
     it("needs no loaders to refuse a forgery or accept a signature under a cached key", async () => {
       const { server, check, advance } = await primed();
-      const forger = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+      const forger = await testKeyPair("RSASSA-PKCS1-v1_5");
       let built = 0;
       const lazyLoaders = () => {
         built++;
@@ -288,7 +289,7 @@ describe("signature check", () => {
 
     it("decides RFC 9421 signatures under the cached key as Fedify's verifyRequest does", async () => {
       const { server, check, advance } = await primed();
-      const forger = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+      const forger = await testKeyPair("RSASSA-PKCS1-v1_5");
       const genuine = await signed(server.privateKey, "rfc9421");
       const forged = await signed(forger.privateKey, "rfc9421");
       const cases: [string, Request, "valid" | "invalid" | "undecided"][] = [
@@ -338,7 +339,7 @@ describe("signature check", () => {
 
     it("leaves unknown keys and non-RSA keys to verifyRequest", async () => {
       const { check } = await primed();
-      const stranger = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+      const stranger = await testKeyPair("RSASSA-PKCS1-v1_5");
       const strangerId = new URL("https://elsewhere.example/users/bob#main-key");
       const unknown = await signRequest(
         new Request(inbox, { method: "POST", body: "{}" }),
@@ -348,7 +349,7 @@ describe("signature check", () => {
       );
       expect(check.verifyWithCachedKey(unknown)).toBe("undecided");
       // A key Fedify would not verify draft-cavage signatures with as RSA-SHA256.
-      const ed25519 = await generateCryptoKeyPair("Ed25519");
+      const ed25519 = await testKeyPair("Ed25519");
       await check.keyCache.set(
         strangerId,
         new CryptographicKey({ id: strangerId, owner, publicKey: ed25519.publicKey }),

@@ -1,6 +1,7 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { exportJwk, generateCryptoKeyPair, importJwk } from "@fedify/fedify";
 import type { KeyPairGenerator } from "../../src/services/ports.ts";
+import { TEST_KEYS_CACHE_PATH } from "./disk-cache.ts";
 
 type Algorithm = "RSASSA-PKCS1-v1_5" | "Ed25519";
 interface StoredPair {
@@ -14,12 +15,16 @@ interface Pool {
 
 let pool: Pool | undefined;
 
-/** The run's pool; empty outside Vitest (a benchmark's remote actor makes its own keys). */
-async function loadPool(): Promise<Pool> {
-  if (process.env.VITEST === undefined) return { rsa: [], ed25519: [] };
-  // Imported only under Vitest: importing "vitest" anywhere else throws.
-  const { inject } = await import("vitest");
-  return JSON.parse(readFileSync(inject("testKeysPath"), "utf8")) as Pool;
+/**
+ * The pool test/global-setup.ts keeps on disk; empty outside Vitest (a
+ * benchmark's remote actor makes its own keys) and in a `unit` run on a
+ * machine that has never run the others (that project has no setup).
+ */
+function loadPool(): Pool {
+  if (process.env.VITEST === undefined || !existsSync(TEST_KEYS_CACHE_PATH)) {
+    return { rsa: [], ed25519: [] };
+  }
+  return JSON.parse(readFileSync(TEST_KEYS_CACHE_PATH, "utf8")) as Pool;
 }
 const taken = { rsa: 0, ed25519: 0 };
 
@@ -29,11 +34,30 @@ const taken = { rsa: 0, ed25519: 0 };
  * key, so a test's forger never holds its victim's key.
  */
 async function takePair(algorithm: Algorithm): Promise<StoredPair> {
-  pool ??= await loadPool();
+  pool ??= loadPool();
   const kind = algorithm === "Ed25519" ? "ed25519" : "rsa";
   const stored = pool[kind][taken[kind]++];
-  if (stored !== undefined) return stored;
-  const pair = await generateCryptoKeyPair(algorithm);
+  return stored ?? newStoredPair(algorithm);
+}
+
+/**
+ * A new pair as the pool holds them. RSA is 2048-bit like Mastodon's: a
+ * 4096-bit pair (Fedify's default) takes a second or more to make, ten under load.
+ */
+export async function newStoredPair(algorithm: Algorithm): Promise<StoredPair> {
+  const pair =
+    algorithm === "Ed25519"
+      ? await generateCryptoKeyPair("Ed25519")
+      : ((await crypto.subtle.generateKey(
+          {
+            name: "RSASSA-PKCS1-v1_5",
+            modulusLength: 2048,
+            publicExponent: new Uint8Array([1, 0, 1]),
+            hash: "SHA-256",
+          },
+          true,
+          ["sign", "verify"],
+        )) as CryptoKeyPair);
   return {
     privateJwk: await exportJwk(pair.privateKey),
     publicJwk: await exportJwk(pair.publicKey),

@@ -1,12 +1,8 @@
-import {
-  generateCryptoKeyPair,
-  getDocumentLoader,
-  MemoryKvStore,
-  verifyRequest,
-} from "@fedify/fedify";
+import { getDocumentLoader, MemoryKvStore, verifyRequest } from "@fedify/fedify";
 import { CryptographicKey } from "@fedify/vocab";
 import type { DocumentLoader } from "@fedify/vocab-runtime";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { testKeyPair } from "../../../test/helpers/test-keys.ts";
 import { DisallowedUrlError, type HostLookup } from "./address-policy.ts";
 import {
   ACCEPT_HEADER,
@@ -310,7 +306,7 @@ describe("authenticated loader", () => {
   const keyId = new URL("https://bayanihan.example/groups/g1#main-key");
 
   beforeAll(async () => {
-    keys = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+    keys = await testKeyPair("RSASSA-PKCS1-v1_5");
   });
 
   async function verifies(target: LoopbackServer, index: number, tamper = ""): Promise<boolean> {

@@ -6,13 +6,13 @@
 import {
   createExponentialBackoffPolicy,
   createFederation,
-  generateCryptoKeyPair,
   InProcessMessageQueue,
   MemoryKvStore,
   type RetryPolicy,
 } from "@fedify/fedify";
 import { Create, Note } from "@fedify/vocab";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { testKeyPair } from "../../../test/helpers/test-keys.ts";
 import { createDeliveryGuard, guardMessageQueue } from "./delivery-guard.ts";
 import { createOutboundLoaderFactories } from "./document-loader.ts";
 import { type LoopbackServer, note, sendJson, startServer } from "./loopback.fixture.ts";
@@ -23,7 +23,7 @@ const KEY_ID = new URL("/groups/g1#main-key", ORIGIN);
 let keys: CryptoKeyPair;
 
 beforeAll(async () => {
-  keys = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+  keys = await testKeyPair("RSASSA-PKCS1-v1_5");
 });
 
 const cleanups: (() => Promise<void> | void)[] = [];
