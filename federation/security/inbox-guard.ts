@@ -21,6 +21,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { findUnstorableText, mayHoldUnstorableEscape } from "../../src/domain/storable-text.ts";
+import type { ParsedSignature } from "./signature-check.ts";
 import {
   type DictionaryMember,
   type Parameters,
@@ -45,9 +46,10 @@ export interface InboxScreenOptions {
    * claims: a refusal it returns is the answer. It runs before a large body
    * is read (after a small one has matched its digest) and before any body is
    * parsed, so judging the signer here (policy, a forged signature under a
-   * cached key) spares a refused request the dearer work.
+   * cached key) spares a refused request the dearer work. `signature` is the
+   * screen's parse of the signature headers, so that nobody reads them again.
    */
-  judgeSigner?: (keyIds: URL[]) => Promise<InboxScreenFailure | null>;
+  judgeSigner?: (keyIds: URL[], signature: ParsedSignature) => Promise<InboxScreenFailure | null>;
   /**
    * This instance's host (`host[:port]` of its origin). A request whose URL
    * (built from its Host header) names another host was meant for another
@@ -154,6 +156,8 @@ interface SignatureClaims {
   created: number[];
   expires: number[];
   digestHeader: "digest" | "content-digest";
+  /** The signature headers as parsed here. */
+  parsed: ParsedSignature;
 }
 
 function refuse(
@@ -233,7 +237,7 @@ export async function screenInboxRequest(
     if (digestProblem !== null) return digestProblem;
   }
 
-  const early = await options.judgeSigner?.(claims.keyIds);
+  const early = await options.judgeSigner?.(claims.keyIds, claims.parsed);
   if (early != null) return early;
 
   if (body === null) {
@@ -401,6 +405,7 @@ function readDraftSignature(
     created: created === undefined ? [] : [Number(created)],
     expires: expires === undefined ? [] : [Number(expires)],
     digestHeader: "digest",
+    parsed: { draft: params },
   };
 }
 
@@ -437,6 +442,7 @@ function readRfc9421Signature(
     created: [],
     expires: [],
     digestHeader: "content-digest",
+    parsed: { rfc9421: { inputs, signatures } },
   };
   for (const [label, input] of inputs) {
     const value = signatures.get(label);

@@ -39,7 +39,11 @@ import { type KeyCache, verifyRequest } from "@fedify/fedify";
 import type { CryptographicKey, Multikey } from "@fedify/vocab";
 import type { DocumentLoader } from "@fedify/vocab-runtime";
 import { type KeyRefresh, RefetchTooSoon, withoutFragment } from "./key-refresh.ts";
-import { readRfc9421Signatures, rfc9421SignatureBase } from "./rfc9421-base.ts";
+import {
+  type ParsedRfc9421Headers,
+  readRfc9421Signatures,
+  rfc9421SignatureBase,
+} from "./rfc9421-base.ts";
 
 export interface SignatureCheckOptions {
   /** How long an imported key is trusted before it is fetched again. */
@@ -72,6 +76,15 @@ export type SignedHead = Pick<Request, "method" | "url" | "headers">;
  */
 export type SignedMessage = Request | { head: SignedHead; request: () => Request };
 
+/**
+ * The signature headers as the inbox screen parsed them (strictly: a header
+ * it passed reads the same here), so that the fast path does not parse them
+ * again: the draft-cavage parameters, or both RFC 9421 dictionaries.
+ */
+export type ParsedSignature =
+  | { readonly draft: ReadonlyMap<string, string> }
+  | { readonly rfc9421: ParsedRfc9421Headers };
+
 /** What the cached key alone can tell about a request's signature. */
 export type CachedVerdict = "valid" | "invalid" | "undecided";
 
@@ -88,8 +101,9 @@ export interface SignatureCheck {
   /**
    * The fast path of `verify`: a draft-cavage or RFC 9421 signature checked
    * against the cached key, without `verifyRequest`. The request is not consumed.
+   * `parsed` is the inbox screen's reading of the signature headers, if any.
    */
-  verifyWithCachedKey(request: SignedHead): CachedVerdict;
+  verifyWithCachedKey(request: SignedHead, parsed?: ParsedSignature): CachedVerdict;
   /** The cache handed to `verifyRequest`, exposed for tests. */
   readonly keyCache: ImportedKeyCache;
 }
@@ -179,7 +193,11 @@ function draftParameters(header: string): Map<string, string> {
 }
 
 /** The draft-cavage signing string, built as Fedify's verifyRequestDraft builds it. */
-function draftSigningString(request: SignedHead, params: Map<string, string>, names: string[]) {
+function draftSigningString(
+  request: SignedHead,
+  params: ReadonlyMap<string, string>,
+  names: string[],
+) {
   return names
     .map((name) => {
       const value =
@@ -232,8 +250,11 @@ export function createSignatureCheck(options: SignatureCheckOptions): SignatureC
    * moments ago (another re-read would be refused). Anything else is
    * `verify`'s to decide.
    */
-  function verifyRfc9421WithCachedKey(request: SignedHead): CachedVerdict {
-    const signatures = readRfc9421Signatures(request);
+  function verifyRfc9421WithCachedKey(
+    request: SignedHead,
+    parsed: ParsedRfc9421Headers | undefined,
+  ): CachedVerdict {
+    const signatures = readRfc9421Signatures(request, parsed);
     if (signatures === null || signatures.length === 0) return "undecided";
     const nowSeconds = now() / 1000;
     let provenInvalid = signatures.length === 1;
@@ -258,11 +279,21 @@ export function createSignatureCheck(options: SignatureCheckOptions): SignatureC
     return provenInvalid ? "invalid" : "undecided";
   }
 
-  function verifyWithCachedKey(request: SignedHead): CachedVerdict {
-    if (request.headers.has("signature-input")) return verifyRfc9421WithCachedKey(request);
-    const header = request.headers.get("signature");
-    if (header === null) return "undecided";
-    const params = draftParameters(header);
+  function verifyWithCachedKey(request: SignedHead, parsed?: ParsedSignature): CachedVerdict {
+    if (request.headers.has("signature-input")) {
+      return verifyRfc9421WithCachedKey(
+        request,
+        parsed !== undefined && "rfc9421" in parsed ? parsed.rfc9421 : undefined,
+      );
+    }
+    let params: ReadonlyMap<string, string>;
+    if (parsed !== undefined && "draft" in parsed) {
+      params = parsed.draft;
+    } else {
+      const header = request.headers.get("signature");
+      if (header === null) return "undecided";
+      params = draftParameters(header);
+    }
     const keyId = params.get("keyId");
     const signature = params.get("signature");
     const headers = params.get("headers");

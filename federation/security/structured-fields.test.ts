@@ -45,6 +45,9 @@ describe("parseDictionary", () => {
     ["an unterminated inner list", 'a=("x" "y"'],
     ["an unterminated byte sequence", "a=:YWJj"],
     ["a bad escape", 'a="\\n"'],
+    ["a control character in a string", 'a="x\ty"'],
+    ["a character beyond ASCII in a string", 'a="caf\u00e9"'],
+    ["an escape at the very end", 'a="x\\'],
     ["an uppercase key", "A=1"],
     ["junk between members", "a=1 b=2"],
   ])("rejects %s", (_, text) => {

@@ -394,10 +394,10 @@ export function createFederationSecurity(deps: {
         maxBodyBytes: MAX_INBOX_BODY_BYTES,
         signatureWindow: SIGNATURE_WINDOW,
         authority: deps.config.origin.host,
-        async judgeSigner(keyIds) {
+        async judgeSigner(keyIds, signature) {
           const refusedKey = await firstRefused(keyIds, deps.policy.isAllowed);
           if (refusedKey !== null) return domainFailure(refusedKey, "inbox POST");
-          early = signatures.verifyWithCachedKey(request);
+          early = signatures.verifyWithCachedKey(request, signature);
           return early === "invalid" ? invalidSignature() : null;
         },
       });
