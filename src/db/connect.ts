@@ -1,4 +1,6 @@
-import { PGlite } from "@electric-sql/pglite";
+// Only the type: the module itself is imported when an embedded database is
+// opened, so a server on PostgreSQL never loads it (BENCHMARKS.md, "Memory").
+import type { PGlite } from "@electric-sql/pglite";
 import { Kysely, PGliteDialect } from "kysely";
 import { PostgresJSDialect } from "kysely-postgres-js";
 import postgres from "postgres";
@@ -125,10 +127,13 @@ export const PGLITE_SETTINGS: Readonly<Record<string, string>> = {
   shared_buffers: "16MB",
 };
 
-/** PGlite's start parameters with `settings` added as `-c name=value`. */
-export function pgliteStartParams(settings: Readonly<Record<string, string>>): string[] {
+/** PGlite's start parameters (`defaults`) with `settings` added as `-c name=value`. */
+export function pgliteStartParams(
+  defaults: readonly string[],
+  settings: Readonly<Record<string, string>>,
+): string[] {
   return [
-    ...PGlite.defaultStartParams,
+    ...defaults,
     ...Object.entries(settings).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
   ];
 }
@@ -138,8 +143,12 @@ export interface PGliteHandle extends DatabaseHandle {
 }
 
 export async function openPGlite(options: PGliteOptions = {}): Promise<PGliteHandle> {
+  const { PGlite } = await import("@electric-sql/pglite");
   const pglite = await PGlite.create({
-    startParams: pgliteStartParams({ ...PGLITE_SETTINGS, ...options.settings }),
+    startParams: pgliteStartParams(PGlite.defaultStartParams, {
+      ...PGLITE_SETTINGS,
+      ...options.settings,
+    }),
     ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
     ...(options.loadDataDir !== undefined ? { loadDataDir: options.loadDataDir } : {}),
   });

@@ -3,7 +3,7 @@
  * carries a Message-ID made from its outbox row id: should a crash make the
  * worker send it again, the receiving side sees the same message.
  */
-import { createTransport } from "nodemailer";
+import type { Transporter } from "nodemailer";
 import { type MessageTransport, type OutboundMessage, PermanentSendError } from "./transport.ts";
 
 export interface SmtpOptions {
@@ -19,8 +19,14 @@ export function messageIdOf(messageId: string, origin: URL): string {
   return `<${messageId}@${origin.hostname}>`;
 }
 
-export function createSmtpTransport(options: SmtpOptions): MessageTransport & { close(): void } {
-  const transporter = createTransport({
+/**
+ * nodemailer (about 650 KB of source) is loaded with the first message, not
+ * at startup: an instance that sends no email, or none yet, does not keep it
+ * in memory (BENCHMARKS.md, "Memory").
+ */
+async function openTransporter(options: SmtpOptions): Promise<Transporter> {
+  const { createTransport } = await import("nodemailer");
+  return createTransport({
     url: options.url.href,
     // Shorter than the outbox lease, so a hung server cannot keep a claimed
     // message past it.
@@ -28,11 +34,17 @@ export function createSmtpTransport(options: SmtpOptions): MessageTransport & { 
     greetingTimeout: 30_000,
     socketTimeout: 60_000,
   } as Parameters<typeof createTransport>[0]);
+}
+
+export function createSmtpTransport(options: SmtpOptions): MessageTransport & { close(): void } {
+  let transporter: Promise<Transporter> | null = null;
   return {
     channel: "email",
     async send(message: OutboundMessage) {
+      transporter ??= openTransporter(options);
+      const opened = await transporter;
       try {
-        await transporter.sendMail({
+        await opened.sendMail({
           from: options.from,
           to: message.recipient,
           subject: message.subject ?? "",
@@ -58,7 +70,11 @@ export function createSmtpTransport(options: SmtpOptions): MessageTransport & { 
       }
     },
     close() {
-      transporter.close();
+      // A send still loading nodemailer: closed once it is loaded.
+      void transporter?.then(
+        (opened) => opened.close(),
+        () => {},
+      );
     },
   };
 }
