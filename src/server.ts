@@ -204,6 +204,7 @@ export async function createInstance(
   const metrics = createInstanceMetrics({
     queueStats: () => queueStats(database.db),
     lanes: ["delivery", "inbox"],
+    ...(database.usage ? { database: database.usage } : {}),
   });
   const security = createFederationSecurity({
     db: database.db,
@@ -261,6 +262,7 @@ export async function createInstance(
     onOutboxWritten: () => void runJob("relay", relayOutboxes),
     refreshActor: (actorId) => security.refreshActor(actorId),
     forgetActor,
+    onCopyStored: metrics.copyStored,
     manuallyStartQueue: true,
     pendingFollowsPerHost: budgets.pendingFollowsPerHost,
   };
