@@ -45,6 +45,12 @@ export interface FederationDeps {
   readonly findVisibleProposal: FindVisibleProposal;
   /** Forgets a remote actor that deleted itself (services/departed-actors.ts). */
   readonly forgetActor: (actorId: URL) => Promise<void>;
+  /**
+   * A new or changed copy of a remote need or offer was stored, `lagSeconds`
+   * after its origin published or last updated it (for the metrics; copies
+   * a backfill brings are old by nature and not told).
+   */
+  readonly onCopyStored?: (source: "inbox" | "reconciliation", lagSeconds: number) => void;
   /** Start the queue workers in this process (false for a web-only process). */
   readonly manuallyStartQueue?: boolean;
   /** Follow requests waiting per remote host and group (default: domain/host-budget.ts). */

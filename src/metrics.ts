@@ -8,6 +8,14 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { QueueStats } from "./db/message-queue.ts";
+import type { DatabaseUsage } from "./db/usage.ts";
+
+/**
+ * How a changed copy of another instance's need or offer reached us: in an
+ * activity sent to our inbox, or read again by the reconciliation job
+ * because the copy had gone stale.
+ */
+export type CopySource = "inbox" | "reconciliation";
 
 /** Why a delivery was given up on (delivery_failures.reason). */
 export type DeliveryGiveUpReason = "exhausted" | "gone" | "refused";
@@ -27,7 +35,13 @@ export interface InstanceMetrics {
   deliveryAttempted(outcome: "delivered" | "failed"): void;
   /** A delivery given up on for good. */
   deliveryGivenUp(reason: DeliveryGiveUpReason): void;
-  /** Stops the queue gauges' background refresh. */
+  /**
+   * A new or changed copy of a remote need or offer stored, `lagSeconds`
+   * after its origin published or last updated it (0 when the origin's
+   * clock is ahead of ours).
+   */
+  copyStored(source: CopySource, lagSeconds: number): void;
+  /** Stops the queue gauges' background refresh and the database's observer. */
   close(): void;
 }
 
@@ -107,6 +121,12 @@ function processMetrics(): Registry {
   return processRegistry;
 }
 
+/** Seconds; from an index lookup to a slow write waiting behind others. */
+const QUERY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+/** Seconds; from an activity delivered at once to a copy repaired a day later. */
+const CONVERGENCE_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 21_600, 86_400];
+
 /** Seconds; from a cached page to a slow federation fetch. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -117,6 +137,8 @@ export function createInstanceMetrics(deps: {
   lanes: readonly string[];
   /** How often the queue gauges are read again while scraped (QUEUE_READING_PERIOD_MS). */
   queueReadingPeriodMs?: number;
+  /** The database's connections and statements; absent, their metrics are not served. */
+  database?: DatabaseUsage;
 }): InstanceMetrics {
   const registry = new Registry();
   const processWide = processMetrics();
@@ -202,12 +224,28 @@ export function createInstanceMetrics(deps: {
     },
   });
 
+  const convergenceLag = new Histogram({
+    name: "bayanihan_convergence_lag_seconds",
+    help: "Time from a remote need or offer's publication or last update to our copy of it, by how it came (inbox, reconciliation)",
+    labelNames: ["source"] as const,
+    buckets: CONVERGENCE_BUCKETS,
+    registers: [registry],
+  });
+  for (const source of ["inbox", "reconciliation"]) convergenceLag.zero({ source });
+
+  const stopObservingDatabase =
+    deps.database === undefined ? () => {} : databaseMetrics(registry, deps.database);
+
   return {
     contentType: registry.contentType,
     async scrape() {
       return await Registry.merge([processWide, registry]).metrics();
     },
-    close: () => queueReading.close(),
+    close: () => {
+      queueReading.close();
+      stopObservingDatabase();
+    },
+    copyStored: (source, lagSeconds) => convergenceLag.observe({ source }, Math.max(0, lagSeconds)),
     observeRequest(route, method, status, seconds) {
       requests.inc({ route, method, status: String(status) });
       latency.observe({ route, method }, seconds);
@@ -217,4 +255,59 @@ export function createInstanceMetrics(deps: {
     deliveryAttempted: (outcome) => attempts.inc({ outcome }),
     deliveryGivenUp: (reason) => givenUp.inc({ reason }),
   };
+}
+
+/**
+ * Statement durations and the connection counts of `usage`, registered on
+ * `registry`. The counts are kept in memory as connections are taken and
+ * given back, so a scrape reads them without touching the database.
+ * Returns the function that stops observing statements.
+ */
+function databaseMetrics(registry: Registry, usage: DatabaseUsage): () => void {
+  const kinds = ["select", "insert", "update", "delete", "other"] as const;
+  const duration = new Histogram({
+    name: "bayanihan_db_query_duration_seconds",
+    help: "Time from sending a statement to its result, by statement kind (select, insert, update, delete, other)",
+    labelNames: ["statement"] as const,
+    buckets: QUERY_BUCKETS,
+    registers: [registry],
+  });
+  const failed = new Counter({
+    name: "bayanihan_db_query_errors_total",
+    help: "Statements the database answered with an error, by statement kind",
+    labelNames: ["statement"] as const,
+    registers: [registry],
+  });
+  for (const statement of kinds) {
+    duration.zero({ statement });
+    failed.inc({ statement }, 0);
+  }
+  new Gauge({
+    name: "bayanihan_db_connections_in_use",
+    help: "Database connections held by a statement or a transaction now",
+    registers: [registry],
+    collect() {
+      this.set(usage.inUse);
+    },
+  });
+  new Gauge({
+    name: "bayanihan_db_connections_waiting",
+    help: "Statements or transactions waiting for a free database connection now",
+    registers: [registry],
+    collect() {
+      this.set(usage.waiting);
+    },
+  });
+  new Gauge({
+    name: "bayanihan_db_connections_max",
+    help: "Database connections this process may open (1 for the embedded database)",
+    registers: [registry],
+    collect() {
+      this.set(usage.maxConnections);
+    },
+  });
+  return usage.onStatement((statement, seconds, error) => {
+    duration.observe({ statement }, seconds);
+    if (error) failed.inc({ statement });
+  });
 }

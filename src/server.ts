@@ -206,6 +206,7 @@ export async function createInstance(
   const metrics = createInstanceMetrics({
     queueStats: () => queueStats(database.db),
     lanes: ["delivery", "inbox"],
+    ...(database.usage ? { database: database.usage } : {}),
   });
   const security = createFederationSecurity({
     db: database.db,
@@ -268,6 +269,7 @@ export async function createInstance(
     refreshActor: (actorId) => security.refreshActor(actorId),
     forgetActor,
     findVisibleProposal: (viewer, id) => findVisibleProposal(database.db, viewer, id),
+    onCopyStored: metrics.copyStored,
     manuallyStartQueue: true,
     pendingFollowsPerHost: budgets.pendingFollowsPerHost,
   };

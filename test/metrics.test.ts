@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QUEUE_READING_PERIOD_MS } from "../src/metrics.ts";
@@ -6,6 +7,7 @@ import { testEngine } from "./helpers/database.ts";
 import { type InboxServer, startInboxServer } from "./helpers/inbox-server.ts";
 import { startTestInstance, type TestInstance } from "./helpers/instance.ts";
 import { family, parsePrometheusText, sampleValue } from "./helpers/prometheus.ts";
+import { metricNamesIn } from "./helpers/promql.ts";
 import { waitFor } from "./helpers/wait.ts";
 
 const METRICS_TOKEN = "scrape-token-0123456789abcdef";
@@ -281,9 +283,172 @@ describe(`metrics (${testEngine})`, () => {
     expect(await value(givenUp, { reason: "exhausted" })).toBe(before.exhausted);
     expect(await value(attempts, { outcome: "delivered" })).toBe(before.delivered + 1);
   });
+
+  it("times the database's statements by kind and counts its connections", async () => {
+    const statements = "bayanihan_db_query_duration_seconds";
+    const before = await metrics();
+    expect(family(before, statements).type).toBe("HISTOGRAM");
+    const count = (exposition: typeof before, statement: string) =>
+      sampleValue(exposition, `${statements}_count`, { statement }) ?? Number.NaN;
+    const errors = (exposition: typeof before, statement: string) =>
+      sampleValue(exposition, "bayanihan_db_query_errors_total", { statement }) ?? Number.NaN;
+
+    // A group created (inserts) and read (selects) through the API, and one
+    // statement the database refuses.
+    expect(
+      (await instance.api("POST", "/api/v1/groups", { handle: "ledger", name: "Ledger" })).status,
+    ).toBe(201);
+    expect((await instance.api("GET", "/api/v1/groups/ledger")).status).toBe(200);
+    await expect(
+      sql`SELECT * FROM no_such_table_9f3a`.execute(instance.database.db),
+    ).rejects.toThrow();
+
+    const after = await metrics();
+    expect(count(after, "insert")).toBeGreaterThan(count(before, "insert"));
+    expect(count(after, "select")).toBeGreaterThan(count(before, "select"));
+    expect(errors(after, "select")).toBe(errors(before, "select") + 1);
+    expect(sampleValue(after, `${statements}_sum`, { statement: "select" })).toBeGreaterThan(0);
+    for (const statement of ["update", "delete", "other"]) {
+      expect(count(after, statement)).toBeGreaterThanOrEqual(0);
+    }
+    // The statement kinds are the only label values: never a statement's text.
+    const kinds = new Set(
+      after.samples.filter((s) => s.name.startsWith(statements)).map((s) => s.labels.statement),
+    );
+    expect([...kinds].sort()).toEqual(["delete", "insert", "other", "select", "update"]);
+
+    expect(sampleValue(after, "bayanihan_db_connections_max")).toBe(
+      testEngine === "pglite" ? 1 : 10,
+    );
+    // The scrape itself holds no connection; the queue's workers may.
+    const inUse = sampleValue(after, "bayanihan_db_connections_in_use")!;
+    expect(inUse).toBeGreaterThanOrEqual(0);
+    expect(inUse).toBeLessThanOrEqual(testEngine === "pglite" ? 1 : 10);
+    expect(sampleValue(after, "bayanihan_db_connections_waiting")).toBeGreaterThanOrEqual(0);
+  });
+
+  it("counts the connections held and the statements waiting for one", async () => {
+    const db = instance.database.db;
+    const max = testEngine === "pglite" ? 1 : 10;
+    // As many transactions as there are connections, each holding its own
+    // until released; one more statement then waits for a connection.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const begun: Promise<void>[] = [];
+    const transactions = Array.from({ length: max }, () => {
+      let started!: () => void;
+      begun.push(
+        new Promise<void>((resolve) => {
+          started = resolve;
+        }),
+      );
+      return db.transaction().execute(async (trx) => {
+        await sql`SELECT 1`.execute(trx);
+        started();
+        await held;
+      });
+    });
+    let waiter: Promise<unknown> | null = null;
+    try {
+      await Promise.all(begun);
+      waiter = sql`SELECT 2`.execute(db);
+      // The scrape reads counts kept in memory: it answers while every
+      // connection is held.
+      const during = await waitFor(
+        "the held connections and the waiting statement to be counted",
+        async () => {
+          const next = await metrics();
+          return (sampleValue(next, "bayanihan_db_connections_waiting") ?? 0) >= 1 ? next : null;
+        },
+        5_000,
+      );
+      expect(sampleValue(during!, "bayanihan_db_connections_in_use")).toBe(max);
+      expect(sampleValue(during!, "bayanihan_db_connections_max")).toBe(max);
+    } finally {
+      release();
+      await Promise.all(transactions);
+      await waiter;
+    }
+    // Given back: nothing of the test's holds a connection or waits.
+    await expect
+      .poll(async () => sampleValue(await metrics(), "bayanihan_db_connections_waiting"), POLL)
+      .toBe(0);
+  });
+
+  it("measures the convergence lag of the copies it receives", async () => {
+    const lag = "bayanihan_convergence_lag_seconds";
+    const value = async (name: string, labels: Record<string, string>) =>
+      sampleValue(await metrics(), name, labels) ?? Number.NaN;
+    expect(family(await metrics(), lag).type).toBe("HISTOGRAM");
+    const before = await value(`${lag}_count`, { source: "inbox" });
+    const reconciled = await value(`${lag}_count`, { source: "reconciliation" });
+
+    // The other instance's group `water`, which kitchen follows (the test
+    // before), posts a need: its Create brings our copy.
+    const posted = await plain.api("POST", "/api/v1/groups/water/needs", {
+      title: "Drinking water",
+      category: "water",
+    });
+    expect(posted.status).toBe(201);
+    await expect.poll(() => value(`${lag}_count`, { source: "inbox" }), POLL).toBe(before + 1);
+    const families = await metrics();
+    const seconds = sampleValue(families, `${lag}_sum`, { source: "inbox" })!;
+    expect(seconds).toBeGreaterThanOrEqual(0);
+    // Loopback delivery: well within a minute of the origin's `published`.
+    expect(seconds).toBeLessThan(60);
+    expect(sampleValue(families, `${lag}_bucket`, { source: "inbox", le: "60" })).toBe(before + 1);
+    expect(await value(`${lag}_count`, { source: "reconciliation" })).toBe(reconciled);
+  });
+
+  it("has every metric the Grafana dashboard in docs/ queries, and the dashboard shows each of its own", async () => {
+    const dashboard = JSON.parse(
+      await readFile(new URL("../docs/grafana-dashboard.json", import.meta.url), "utf8"),
+    ) as GrafanaDashboard;
+    // Importable: Grafana asks for the Prometheus it reads on import.
+    expect(dashboard.__inputs.map((input) => input.name)).toEqual(["DS_PROMETHEUS"]);
+    expect(dashboard.uid).toMatch(/^[\w-]{1,40}$/);
+    const expressions = [
+      ...dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr)),
+      ...dashboard.templating.list.map((variable) => variable.definition),
+    ];
+    expect(expressions.length).toBeGreaterThan(10);
+    const ids = dashboard.panels.map((panel) => panel.id);
+    expect(new Set(ids).size).toBe(ids.length);
+
+    const exposition = await metrics();
+    const exported = new Set(exposition.samples.map((sample) => sample.name));
+    const queried = new Set(expressions.flatMap((expression) => metricNamesIn(expression)));
+    expect(queried.size).toBeGreaterThan(10);
+    for (const name of queried) {
+      expect(exported.has(name), `${name} is not on /metrics`).toBe(true);
+    }
+    // The other way round: every metric of the instance's own has a panel
+    // (a histogram through its buckets or count).
+    for (const { name, type } of exposition.families) {
+      if (!name.startsWith("bayanihan_")) continue;
+      const read =
+        type === "HISTOGRAM"
+          ? queried.has(`${name}_bucket`) || queried.has(`${name}_count`)
+          : queried.has(name);
+      expect(read, `no panel shows ${name}`).toBe(true);
+    }
+  });
 });
 
 const POLL = { timeout: 15_000, interval: 100 } as const;
+
+/** What the test reads of a Grafana dashboard's JSON model. */
+interface GrafanaDashboard {
+  readonly uid: string;
+  readonly __inputs: readonly { readonly name: string }[];
+  readonly panels: readonly {
+    readonly id: number;
+    readonly targets?: readonly { readonly expr: string }[];
+  }[];
+  readonly templating: { readonly list: readonly { readonly definition: string }[] };
+}
 
 /** A follower with its inbox at `inbox`, written as if it had followed. */
 async function addFollower(instance: TestInstance, handle: string, inbox: URL): Promise<void> {

@@ -163,7 +163,11 @@ async function storeOpenProposals(
       }
       if (!(await via.belongs(object))) continue;
       if (
-        (await storeFetched(ctx, deps, object, { handle: via.handle, announcedBy: null })) !== null
+        (await storeFetched(ctx, deps, object, {
+          handle: via.handle,
+          announcedBy: null,
+          source: "backfill",
+        })) !== null
       ) {
         stored++;
       }

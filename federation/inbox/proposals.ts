@@ -130,7 +130,11 @@ async function receive(
   if (link !== null && !link.incidents.has(fetched.incident ?? "")) {
     return drop(kind, activity.id, "not followed, and not tagged with an incident linking us");
   }
-  const stored = await storeFetched(ctx, deps, fetched, { handle, announcedBy: null });
+  const stored = await storeFetched(ctx, deps, fetched, {
+    handle,
+    announcedBy: null,
+    source: "inbox",
+  });
   if (kind === "Update" && stored !== null && activity.id !== null) {
     await relayOnce(ctx, deps, { type: "Update", activityId: activity.id, actorId, objectId });
   }
@@ -320,6 +324,7 @@ async function onRelayedChange(
     const stored = await storeFetched(ctx, deps, fetched, {
       handle,
       announcedBy: announce.sharer.href,
+      source: "inbox",
     });
     if (stored === null) return drop("Announce", id, "another author holds this object id");
   }
@@ -366,7 +371,11 @@ export async function onAnnounced(
   if (link !== null && !link.incidents.has(fetched.incident ?? "")) {
     return drop("Announce", id, "not followed, and not tagged with an incident linking us");
   }
-  const stored = await storeFetched(ctx, deps, fetched, { handle, announcedBy: sharer.href });
+  const stored = await storeFetched(ctx, deps, fetched, {
+    handle,
+    announcedBy: sharer.href,
+    source: "inbox",
+  });
   if (stored === null) return drop("Announce", id, "another author holds this object id");
   // An author boosting its own object refreshes it; it is not a share. An
   // incident owner's re-share is not one of the network feed's shares.

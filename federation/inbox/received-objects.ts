@@ -191,7 +191,12 @@ export async function storeFetched(
   ctx: Context<void>,
   deps: FederationDeps,
   fetched: RemoteProposal,
-  via: { handle: string; announcedBy: string | null },
+  via: {
+    handle: string;
+    announcedBy: string | null;
+    /** What brought it: the convergence lag counts what an inbox or reconciliation changed. */
+    source: "inbox" | "reconciliation" | "backfill";
+  },
 ): Promise<{ id: string; outcome: StoreOutcome } | null> {
   if (await wasDeletedRemotely(deps, fetched.objectId)) {
     drop("store", new URL(fetched.objectId), "its origin deleted it");
@@ -203,7 +208,12 @@ export async function storeFetched(
     incident: tag,
     ...(await authorLabel(deps, fetched.originActorId)),
   };
-  const stored = await storeRemoteProposal(deps.db, proposal, newId(), deps.clock());
+  const now = deps.clock();
+  const stored = await storeRemoteProposal(deps.db, proposal, newId(), now);
+  if (stored !== null && stored.outcome !== "unchanged" && via.source !== "backfill") {
+    const lag = now.since(fetched.updatedAt).total("seconds");
+    deps.onCopyStored?.(via.source, lag);
+  }
   const tagged =
     stored?.outcome === "unchanged" && tag !== null
       ? await addIncidentTag(deps.db, proposal.objectId, proposal.originActorId, tag)

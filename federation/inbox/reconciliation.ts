@@ -138,7 +138,11 @@ async function reconcileCopy(
     }
     if (fetched !== null) {
       // Another author's document is no confirmation (storing it refuses it).
-      const stored = await storeFetched(ctx, deps, fetched, { handle, announcedBy: null });
+      const stored = await storeFetched(ctx, deps, fetched, {
+        handle,
+        announcedBy: null,
+        source: "reconciliation",
+      });
       if (stored !== null) return "confirmed";
     }
   } catch (error) {

@@ -6,6 +6,7 @@ import { PostgresJSDialect } from "kysely-postgres-js";
 import postgres from "postgres";
 import type { Database } from "./database.ts";
 import { currentSchema, schemaChannel } from "./notify.ts";
+import { countingConnections, DatabaseUsage } from "./usage.ts";
 
 /**
  * One handle on the application's database, whichever engine backs it.
@@ -18,6 +19,8 @@ export interface DatabaseHandle {
   readonly engine: "postgres" | "pglite";
   /** The schema this handle works in, when it is not the server's default. */
   readonly schema?: string;
+  /** Connections in use and waiting, statement durations (for the metrics). */
+  readonly usage?: DatabaseUsage;
   /**
    * Calls `onNotify` whenever a statement in this handle's schema notifies
    * `channel` (notify.ts), and also each
@@ -71,8 +74,9 @@ export async function listenWithPostgres(
 }
 
 export function openPostgres(options: PostgresOptions): DatabaseHandle {
+  const maxConnections = options.maxConnections ?? 10;
   const client = postgres(options.url, {
-    max: options.maxConnections ?? 10,
+    max: maxConnections,
     onnotice: () => {},
     // postgres.js 4 lets the server type parameters; `infer` keeps 3.x's
     // typing from JavaScript values (a Date as timestamptz, a boolean as
@@ -83,10 +87,15 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle {
       ...(options.applicationName ? { application_name: options.applicationName } : {}),
     },
   });
-  const db = new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: client }) });
+  const usage = new DatabaseUsage(maxConnections);
+  const db = new Kysely<Database>({
+    dialect: countingConnections(new PostgresJSDialect({ postgres: client }), usage),
+    log: usage.log,
+  });
   return {
     db,
     engine: "postgres",
+    usage,
     ...(options.schema ? { schema: options.schema } : {}),
     async listen(channel, onNotify) {
       const schema = options.schema ?? (await currentSchema(db));
@@ -152,10 +161,17 @@ export async function openPGlite(options: PGliteOptions = {}): Promise<PGliteHan
     ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
     ...(options.loadDataDir !== undefined ? { loadDataDir: options.loadDataDir } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+  // One connection: Kysely's PGlite driver hands it to one statement or
+  // transaction at a time, and the others wait for it.
+  const usage = new DatabaseUsage(1);
+  const db = new Kysely<Database>({
+    dialect: countingConnections(new PGliteDialect({ pglite }), usage),
+    log: usage.log,
+  });
   return {
     db,
     engine: "pglite",
+    usage,
     pglite,
     async listen(channel, onNotify) {
       // PGlite sends the name to LISTEN and UNLISTEN unquoted (folded to
