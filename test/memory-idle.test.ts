@@ -85,7 +85,10 @@ describe.skipIf(process.platform !== "linux")(
         },
         90_000,
       );
-      // Idle: the process has used under 3 % of a core for 5 s in a row.
+      // Idle: the process has used under 10 % of a core for 5 s in a row. Its
+      // background polling (queue lanes, housekeeping) costs about 3 % when
+      // nothing happens, so a lower line would wait for a quiet that never comes;
+      // the start itself (migrations, keys) runs at a whole core.
       let quietSeconds = 0;
       let before = status(pid).cpuTicks;
       let seconds = 0;
@@ -95,7 +98,7 @@ describe.skipIf(process.platform !== "linux")(
           await new Promise((resolve) => setTimeout(resolve, 1000));
           seconds++;
           const now = status(pid);
-          quietSeconds = now.cpuTicks - before < 3 ? quietSeconds + 1 : 0;
+          quietSeconds = now.cpuTicks - before < 10 ? quietSeconds + 1 : 0;
           before = now.cpuTicks;
           return quietSeconds >= 5 ? now.rssKb : 0;
         },
