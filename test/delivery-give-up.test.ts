@@ -1,8 +1,8 @@
-import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMANDS, type CommandContext } from "../src/cli/admin-commands.ts";
 import { testEngine } from "./helpers/database.ts";
+import { addAcceptedFollower } from "./helpers/followers.ts";
 import { type InboxServer, startInboxServer } from "./helpers/inbox-server.ts";
 import { startTestInstance, type TestInstance } from "./helpers/instance.ts";
 import { parsePrometheusText, sampleValue } from "./helpers/prometheus.ts";
@@ -70,27 +70,7 @@ describe(`deliveries given up on (${testEngine})`, () => {
     expect((await instance.api("POST", "/api/v1/groups", { handle, name: handle })).status).toBe(
       201,
     );
-    const db = instance.database.db;
-    const group = await db
-      .selectFrom("groups")
-      .select("id")
-      .where("handle", "=", handle)
-      .executeTakeFirstOrThrow();
-    const now = new Date();
-    await db
-      .insertInto("followers")
-      .values({
-        id: randomUUID(),
-        group_id: group.id,
-        actor_id: new URL(`/users/${handle}-follower`, inbox.inbox).href,
-        inbox_url: inbox.inbox.href,
-        shared_inbox_url: null,
-        follow_activity_id: null,
-        state: "accepted",
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    await addAcceptedFollower(instance.database.db, handle, inbox.inbox);
     return inbox;
   }
 

@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
 import { type Kysely, sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/database.ts";
+import { addAcceptedFollower } from "./helpers/followers.ts";
 import { type InboxServer, startInboxServer } from "./helpers/inbox-server.ts";
 import { startTestInstance, type TestInstance } from "./helpers/instance.ts";
 
@@ -18,29 +18,6 @@ const PROMPTLY = { timeout: 5_000, interval: 50 } as const;
 
 type Db = Kysely<Database>;
 
-async function addFollower(db: Db, handle: string, inbox: URL): Promise<void> {
-  const group = await db
-    .selectFrom("groups")
-    .select("id")
-    .where("handle", "=", handle)
-    .executeTakeFirstOrThrow();
-  const now = new Date();
-  await db
-    .insertInto("followers")
-    .values({
-      id: randomUUID(),
-      group_id: group.id,
-      actor_id: new URL(`/users/${handle}-follower`, inbox).href,
-      inbox_url: inbox.href,
-      shared_inbox_url: null,
-      follow_activity_id: null,
-      state: "accepted",
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
-}
-
 async function groupFollowedBy(
   instance: TestInstance,
   handle: string,
@@ -48,7 +25,7 @@ async function groupFollowedBy(
 ): Promise<void> {
   const res = await instance.api("POST", "/api/v1/groups", { handle, name: `The ${handle} group` });
   expect(res.status).toBe(201);
-  for (const inbox of inboxes) await addFollower(instance.database.db, handle, inbox);
+  for (const inbox of inboxes) await addAcceptedFollower(instance.database.db, handle, inbox);
 }
 
 async function createNeed(instance: TestInstance, handle: string, title: string) {

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { type Kysely, sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
@@ -6,6 +5,7 @@ import type { DatabaseHandle } from "../src/db/connect.ts";
 import type { Database } from "../src/db/database.ts";
 import { type RunningServer, startServer } from "../src/server.ts";
 import { createTestDatabase } from "./helpers/database.ts";
+import { addAcceptedFollower } from "./helpers/followers.ts";
 import { type InboxServer, startInboxServer } from "./helpers/inbox-server.ts";
 import { ADMIN_TOKEN, freePort, startTestInstance, type TestInstance } from "./helpers/instance.ts";
 import { pooledKeyPairGenerator } from "./helpers/test-keys.ts";
@@ -25,29 +25,6 @@ const AS_CREATE = "https://www.w3.org/ns/activitystreams#Create";
 const POLL = { timeout: 15_000, interval: 50 } as const;
 
 type Db = Kysely<Database>;
-
-async function addFollower(db: Db, handle: string, inbox: URL): Promise<void> {
-  const group = await db
-    .selectFrom("groups")
-    .select("id")
-    .where("handle", "=", handle)
-    .executeTakeFirstOrThrow();
-  const now = new Date();
-  await db
-    .insertInto("followers")
-    .values({
-      id: randomUUID(),
-      group_id: group.id,
-      actor_id: new URL(`/users/${handle}-follower`, inbox).href,
-      inbox_url: inbox.href,
-      shared_inbox_url: null,
-      follow_activity_id: null,
-      state: "accepted",
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
-}
 
 /** Queued deliveries to this inbox (waiting, leased or backing off). */
 async function queuedFor(db: Db, inbox: URL): Promise<number> {
@@ -112,7 +89,7 @@ describe("delivery to follower inboxes that fail", () => {
   /** A group with `inbox` as its only follower. */
   async function groupFollowedBy(handle: string, inbox: URL): Promise<void> {
     await createGroup(api, handle);
-    await addFollower(db(), handle, inbox);
+    await addAcceptedFollower(db(), handle, inbox);
   }
 
   beforeAll(async () => {
@@ -350,7 +327,7 @@ describe("deliveries across a restart", () => {
     const first = await startServer(config, options);
     servers.push(first);
     await createGroup(api, "restart");
-    await addFollower(db, "restart", inboxUrl);
+    await addAcceptedFollower(db, "restart", inboxUrl);
     const need = await createNeed(api, "restart", "Hygiene kits");
     // The delivery has been tried and failed (connection refused), and waits.
     await expect

@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QUEUE_READING_PERIOD_MS } from "../src/metrics.ts";
 import { testEngine } from "./helpers/database.ts";
+import { addAcceptedFollower } from "./helpers/followers.ts";
 import { type InboxServer, startInboxServer } from "./helpers/inbox-server.ts";
 import { startTestInstance, type TestInstance } from "./helpers/instance.ts";
 import { family, parsePrometheusText, sampleValue } from "./helpers/prometheus.ts";
@@ -272,7 +272,7 @@ describe(`metrics (${testEngine})`, () => {
     expect(
       (await instance.api("POST", "/api/v1/groups", { handle: "pantry", name: "Pantry" })).status,
     ).toBe(201);
-    await addFollower(instance, "pantry", gone.inbox);
+    await addAcceptedFollower(instance.database.db, "pantry", gone.inbox);
     const need = await instance.api("POST", "/api/v1/groups/pantry/needs", {
       title: "Rice",
       category: "food",
@@ -448,29 +448,4 @@ interface GrafanaDashboard {
     readonly targets?: readonly { readonly expr: string }[];
   }[];
   readonly templating: { readonly list: readonly { readonly definition: string }[] };
-}
-
-/** A follower with its inbox at `inbox`, written as if it had followed. */
-async function addFollower(instance: TestInstance, handle: string, inbox: URL): Promise<void> {
-  const db = instance.database.db;
-  const group = await db
-    .selectFrom("groups")
-    .select("id")
-    .where("handle", "=", handle)
-    .executeTakeFirstOrThrow();
-  const now = new Date();
-  await db
-    .insertInto("followers")
-    .values({
-      id: randomUUID(),
-      group_id: group.id,
-      actor_id: new URL(`/users/${handle}-follower`, inbox).href,
-      inbox_url: inbox.href,
-      shared_inbox_url: null,
-      follow_activity_id: null,
-      state: "accepted",
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
 }

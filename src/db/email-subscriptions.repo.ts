@@ -2,8 +2,9 @@
  * Addresses people who asked on the web left for email updates about their
  * request, kept until the request's contact is erased.
  */
-import { type Kysely, sql, type Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Database } from "./database.ts";
+import { forgetErasedRecipients } from "./outbound-messages.repo.ts";
 import { toDate } from "./time.ts";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -55,28 +56,5 @@ export async function forgetErasedEmailRecipients(db: Kysely<Database>): Promise
       ),
     )
     .execute();
-  const result = await db
-    .updateTable("outbound_messages")
-    .set({
-      recipient: "",
-      status: sql<"failed">`CASE WHEN status = 'pending' THEN 'failed' ELSE status END`,
-      last_error: sql<string>`CASE WHEN status = 'pending' THEN 'the contact was erased' ELSE last_error END`,
-    })
-    .where("channel", "=", "email")
-    .where("recipient", "!=", "")
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom("intake_requests")
-          .select(eb.lit(1).as("one"))
-          .where("intake_requests.contact_erased_at", "is not", null)
-          .where(
-            "outbound_messages.dedupe_key",
-            "like",
-            sql<string>`'email:intake:' || intake_requests.id || ':%'`,
-          ),
-      ),
-    )
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  return forgetErasedRecipients(db, "email");
 }

@@ -209,3 +209,39 @@ export async function outboxSummary(
     lastError: latest?.last_error ?? null,
   };
 }
+
+/**
+ * The messages to people whose contact was erased keep no address or
+ * number either: their rows (named `<channel>:intake:<request id>:…`) lose
+ * the recipient, and one still waiting is not sent. Returns how many rows
+ * changed.
+ */
+export async function forgetErasedRecipients(
+  db: Kysely<Database>,
+  channel: MessageChannel,
+): Promise<number> {
+  const result = await db
+    .updateTable("outbound_messages")
+    .set({
+      recipient: "",
+      status: sql<"failed">`CASE WHEN status = 'pending' THEN 'failed' ELSE status END`,
+      last_error: sql<string>`CASE WHEN status = 'pending' THEN 'the contact was erased' ELSE last_error END`,
+    })
+    .where("channel", "=", channel)
+    .where("recipient", "!=", "")
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom("intake_requests")
+          .select(eb.lit(1).as("one"))
+          .where("intake_requests.contact_erased_at", "is not", null)
+          .where(
+            "outbound_messages.dedupe_key",
+            "like",
+            sql<string>`${`${channel}:intake:`}::text || intake_requests.id || ':%'`,
+          ),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

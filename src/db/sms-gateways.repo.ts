@@ -1,6 +1,7 @@
-import { type Kysely, type Selectable, sql } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import type { SmsGateway, SmsProtocol } from "../domain/sms-gateway.ts";
 import type { Database, SmsGatewaysTable } from "./database.ts";
+import { forgetErasedRecipients } from "./outbound-messages.repo.ts";
 import { toDate } from "./time.ts";
 
 function toGateway(row: Selectable<SmsGatewaysTable>): SmsGateway {
@@ -237,30 +238,7 @@ export async function forgetErasedSmsRecipients(db: Kysely<Database>): Promise<n
       ),
     )
     .execute();
-  const result = await db
-    .updateTable("outbound_messages")
-    .set({
-      recipient: "",
-      status: sql<"failed">`CASE WHEN status = 'pending' THEN 'failed' ELSE status END`,
-      last_error: sql<string>`CASE WHEN status = 'pending' THEN 'the contact was erased' ELSE last_error END`,
-    })
-    .where("channel", "=", "sms")
-    .where("recipient", "!=", "")
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom("intake_requests")
-          .select(eb.lit(1).as("one"))
-          .where("intake_requests.contact_erased_at", "is not", null)
-          .where(
-            "outbound_messages.dedupe_key",
-            "like",
-            sql<string>`'sms:intake:' || intake_requests.id || ':%'`,
-          ),
-      ),
-    )
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  return forgetErasedRecipients(db, "sms");
 }
 
 /** Whether a signed message id was refused before (a replay of it is refused again). */
