@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { checkPledgeQuantity, coverageOf, stepFor } from "./pledging.ts";
-import type { Proposal } from "./proposal.ts";
+import { aNeed, NEED_CREATED_AT } from "./proposal.fixture.ts";
 import {
   acceptResponse,
   endingReason,
@@ -9,31 +9,10 @@ import {
   withdrawResponse,
 } from "./response.ts";
 
-const t0 = Temporal.Instant.from("2026-11-28T10:00:00Z");
+const t0 = NEED_CREATED_AT;
 const t1 = Temporal.Instant.from("2026-11-28T11:00:00Z");
 
-function need(overrides: Partial<Proposal> = {}): Proposal {
-  return {
-    id: "need-1",
-    groupId: "group-1",
-    purpose: "request",
-    title: "Insulin coolers",
-    description: "",
-    category: "medical",
-    quantity: { amount: "20", unit: "one" },
-    location: null,
-    urgency: "high",
-    expiresAt: null,
-    audience: "public",
-    contact: null,
-    status: "open",
-    pledgedAmount: "0",
-    previousId: null,
-    createdAt: t0,
-    updatedAt: t0,
-    ...overrides,
-  };
-}
+const need = aNeed;
 
 function response(overrides: Partial<Response> = {}): Response {
   return {
